@@ -1,0 +1,258 @@
+package calyptos
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Status is the outcome of one finding.
+type Status int
+
+// The statuses a finding can have. The zero value is invalid so that a
+// Finding built without a status is caught rather than silently passing.
+const (
+	Pass Status = iota + 1 // the thing checked is as it should be
+	Warn                   // suspicious, but not fatal
+	Fail                   // broken: the deployment will not work as described
+	Info                   // context for a human; never counted as a result
+	Skip                   // the check did not apply (a section absent, an option off)
+)
+
+var statusNames = [...]string{Pass: "pass", Warn: "warn", Fail: "fail", Info: "info", Skip: "skip"}
+
+// String returns the lower-case name used in JSON and JUnit: pass, warn,
+// fail, info or skip.
+func (s Status) String() string {
+	if s >= Pass && int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// MarshalText encodes the status as its name.
+func (s Status) MarshalText() ([]byte, error) {
+	if s < Pass || int(s) >= len(statusNames) {
+		return nil, fmt.Errorf("calyptos: invalid status %d", int(s))
+	}
+	return []byte(statusNames[s]), nil
+}
+
+// UnmarshalText decodes a status name written by MarshalText.
+func (s *Status) UnmarshalText(b []byte) error {
+	for i, n := range statusNames {
+		if n != "" && n == string(b) {
+			*s = Status(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("calyptos: unknown status %q", b)
+}
+
+// Finding is one reported fact: a check's verdict on one host, or on the
+// whole deployment when Host is empty.
+type Finding struct {
+	Check   string `json:"check"`
+	Host    string `json:"host,omitempty"`
+	Status  Status `json:"status"`
+	Message string `json:"message"`
+	// Evidence is optional supporting output (a command's stderr, the line
+	// that matched), already redacted.
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Counts tallies findings by status.
+type Counts struct {
+	Pass int `json:"pass"`
+	Warn int `json:"warn"`
+	Fail int `json:"fail"`
+	Info int `json:"info"`
+	Skip int `json:"skip"`
+}
+
+// Add counts one finding of status s.
+func (c *Counts) Add(s Status) {
+	switch s {
+	case Pass:
+		c.Pass++
+	case Warn:
+		c.Warn++
+	case Fail:
+		c.Fail++
+	case Info:
+		c.Info++
+	case Skip:
+		c.Skip++
+	}
+}
+
+// Merge adds every count of o to c.
+func (c *Counts) Merge(o Counts) {
+	c.Pass += o.Pass
+	c.Warn += o.Warn
+	c.Fail += o.Fail
+	c.Info += o.Info
+	c.Skip += o.Skip
+}
+
+// Output is what a command produced on one host. A non-zero ExitCode is a
+// normal result, not a transport error.
+type Output struct {
+	Stdout   string `json:"stdout"`
+	Stderr   string `json:"stderr"`
+	ExitCode int    `json:"exit_code"`
+	// Truncated is set when the executor cut the output at its size cap.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// OK reports whether the command exited with status 0.
+func (o Output) OK() bool { return o.ExitCode == 0 }
+
+// Executor is the transport that debuggers use to reach hosts. sshexec
+// implements it over SSH, localexec on this machine, calyptostest fakes it.
+//
+// Run returns an error only when the command could not be run or its result
+// could not be read (host unreachable, authentication refused, context
+// ended); a command that ran and exited non-zero is an Output with its code.
+// Implementations must be safe for concurrent use and must honour ctx.
+type Executor interface {
+	Run(ctx context.Context, host, command string) (Output, error)
+	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
+}
+
+// Validator checks the deployment description before anything is deployed.
+// Validate reports through c and must return when ctx ends.
+type Validator interface {
+	Name() string
+	Validate(ctx context.Context, c *Check)
+}
+
+// Debugger inspects the running deployment through c's executor helpers.
+// Debug reports through c and must return when ctx ends.
+type Debugger interface {
+	Name() string
+	Debug(ctx context.Context, c *Check)
+}
+
+// Reporter receives a run's events as they happen, for streaming output.
+// The runner calls it from one goroutine at a time, in order: CheckStarted,
+// the check's findings, CheckFinished, then the next check.
+type Reporter interface {
+	CheckStarted(name string)
+	Finding(f Finding)
+	CheckFinished(r *CheckResult)
+}
+
+// ProbeResult is the outcome of one reachability probe.
+type ProbeResult string
+
+// Probe results. Unknown is used when the probe could not be run at all (the
+// source host was unreachable).
+const (
+	ProbeOK      ProbeResult = "ok"
+	ProbeRefused ProbeResult = "refused"
+	ProbeTimeout ProbeResult = "timeout"
+	ProbeError   ProbeResult = "error"
+	ProbeUnknown ProbeResult = "unknown"
+)
+
+// Probe is one cell of a reachability matrix: whether From could open a
+// connection to To:Port.
+type Probe struct {
+	From   string      `json:"from"`
+	To     string      `json:"to"`
+	Port   int         `json:"port"`
+	Proto  string      `json:"proto"`
+	Label  string      `json:"label,omitempty"`
+	Result ProbeResult `json:"result"`
+	Detail string      `json:"detail,omitempty"`
+}
+
+// Artifact is a file a check collected onto the local machine.
+type Artifact struct {
+	Host   string `json:"host,omitempty"`
+	Remote string `json:"remote,omitempty"`
+	Path   string `json:"path"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// CheckResult is everything one plugin reported.
+type CheckResult struct {
+	Name      string        `json:"name"`
+	Counts    Counts        `json:"counts"`
+	Findings  []Finding     `json:"findings"`
+	Probes    []Probe       `json:"probes,omitempty"`
+	Artifacts []Artifact    `json:"artifacts,omitempty"`
+	Duration  time.Duration `json:"duration_ns"`
+}
+
+// Kind says which sort of plugins produced a report.
+type Kind string
+
+// The kinds of run.
+const (
+	KindValidate Kind = "validate"
+	KindDebug    Kind = "debug"
+)
+
+// Report is the result of a run: every check in run order with its
+// findings, and the totals.
+type Report struct {
+	Kind     Kind           `json:"kind"`
+	Started  time.Time      `json:"started"`
+	Duration time.Duration  `json:"duration_ns"`
+	Checks   []*CheckResult `json:"checks"`
+	Totals   Counts         `json:"totals"`
+	// Interrupted is set when the run's context ended before every check ran.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// Failed reports whether any check failed. With strict, warnings count as
+// failures too.
+func (r *Report) Failed(strict bool) bool {
+	return r.Totals.Fail > 0 || (strict && r.Totals.Warn > 0)
+}
+
+// Findings returns every finding of the report in run order.
+func (r *Report) Findings() []Finding {
+	var n int
+	for _, c := range r.Checks {
+		n += len(c.Findings)
+	}
+	out := make([]Finding, 0, n)
+	for _, c := range r.Checks {
+		out = append(out, c.Findings...)
+	}
+	return out
+}
+
+// Probes returns the reachability matrix of the whole run.
+func (r *Report) Probes() []Probe {
+	var out []Probe
+	for _, c := range r.Checks {
+		out = append(out, c.Probes...)
+	}
+	return out
+}
+
+// Check returns the result of the named check, or nil.
+func (r *Report) Check(name string) *CheckResult {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// MarshalJSON keeps the JSON schema stable: the duration is also given in
+// seconds for people reading it.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		*plain
+		Seconds float64 `json:"duration_seconds"`
+	}{(*plain)(r), r.Duration.Seconds()})
+}

@@ -1,0 +1,307 @@
+package calyptos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors a check's executor helpers can return, checkable with errors.Is.
+var (
+	// ErrNoExecutor is returned by the executor helpers of a validation run,
+	// which has no transport.
+	ErrNoExecutor = errors.New("no executor: validators cannot run remote commands")
+	// ErrHostDown wraps the first transport error seen for a host; later
+	// calls to that host in the same run fail at once with it instead of
+	// waiting on the network again.
+	ErrHostDown = errors.New("host unreachable")
+	// ErrUnsafePath is returned when a remote file name would escape the
+	// local directory it is fetched into.
+	ErrUnsafePath = errors.New("unsafe path")
+	// ErrNoArtifactsDir is returned by FetchToDir when the run has no
+	// artifacts directory.
+	ErrNoArtifactsDir = errors.New("no artifacts directory configured")
+)
+
+// maxEvidence bounds the evidence kept per finding so that one noisy command
+// cannot bloat a report.
+const maxEvidence = 4 << 10
+
+// Scope reports findings about one host, or about the whole deployment when
+// its host is empty. Check embeds the deployment-wide Scope, so c.Success
+// and c.OnHost(h).Success are the two forms of every reporting method.
+type Scope struct {
+	c    *Check
+	host string
+}
+
+// Host returns the host findings are reported for ("" for deployment-wide).
+func (s Scope) Host() string { return s.host }
+
+// Success reports a passing finding.
+func (s Scope) Success(msg string) { s.c.report(s.host, Pass, msg, "") }
+
+// Successf reports a passing finding with a formatted message.
+func (s Scope) Successf(format string, args ...any) { s.Success(fmt.Sprintf(format, args...)) }
+
+// Failure reports a failing finding.
+func (s Scope) Failure(msg string) { s.c.report(s.host, Fail, msg, "") }
+
+// Failuref reports a failing finding with a formatted message.
+func (s Scope) Failuref(format string, args ...any) { s.Failure(fmt.Sprintf(format, args...)) }
+
+// Warning reports a warning.
+func (s Scope) Warning(msg string) { s.c.report(s.host, Warn, msg, "") }
+
+// Warningf reports a warning with a formatted message.
+func (s Scope) Warningf(format string, args ...any) { s.Warning(fmt.Sprintf(format, args...)) }
+
+// Info reports context for a human reader; it is not a result.
+func (s Scope) Info(msg string) { s.c.report(s.host, Info, msg, "") }
+
+// Infof reports an informational finding with a formatted message.
+func (s Scope) Infof(format string, args ...any) { s.Info(fmt.Sprintf(format, args...)) }
+
+// Skipped reports that something did not apply, with the reason.
+func (s Scope) Skipped(reason string) { s.c.report(s.host, Skip, reason, "") }
+
+// Report reports a finding with supporting evidence (for example the
+// output line that decided it). Evidence is redacted and capped.
+func (s Scope) Report(status Status, msg, evidence string) {
+	s.c.report(s.host, status, msg, evidence)
+}
+
+// Check is what a plugin is handed, in the way a test is handed a
+// *testing.T: the deployment's roles, methods to report findings, and for
+// debuggers helpers that run commands on hosts through the run's Executor.
+// Its methods are safe for concurrent use.
+type Check struct {
+	Scope
+	name string
+	run  *runState
+
+	mu       sync.Mutex
+	closed   bool
+	result   *CheckResult
+	reported map[string]bool // hosts already reported unreachable by this check
+}
+
+// Name returns the name of the running plugin.
+func (c *Check) Name() string { return c.name }
+
+// Roles returns the deployment's roles.
+func (c *Check) Roles() *RoleBuilder { return c.run.roles }
+
+// Env returns the parsed environment file, or nil when the RoleBuilder was
+// built from a plain role map.
+func (c *Check) Env() *Environment { return c.run.roles.Environment() }
+
+// OnHost returns a Scope that reports findings about host.
+func (c *Check) OnHost(host string) Scope { return Scope{c: c, host: host} }
+
+// ArtifactsDir returns the directory the run collects files into, or "" if
+// the run was given none.
+func (c *Check) ArtifactsDir() string { return c.run.opts.ArtifactsDir }
+
+// RecordProbe adds one cell to the run's reachability matrix.
+func (c *Check) RecordProbe(p Probe) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.result.Probes = append(c.result.Probes, p)
+	}
+}
+
+func (c *Check) report(host string, st Status, msg, evidence string) {
+	f := Finding{
+		Check:    c.name,
+		Host:     host,
+		Status:   st,
+		Message:  c.run.redact(msg),
+		Evidence: c.run.redact(capText(evidence, maxEvidence)),
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		// The runner gave up on this plugin (timeout or panic); anything it
+		// says afterwards belongs to no report.
+		return
+	}
+	c.result.Findings = append(c.result.Findings, f)
+	c.result.Counts.Add(st)
+	c.run.emit(f)
+}
+
+func capText(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "\n[... truncated]"
+}
+
+// HostResult is one host's answer in a fan-out.
+type HostResult struct {
+	Host string
+	Output
+	// Err is a transport error: the command's result is unknown. It wraps
+	// context errors when the command's deadline passed or the run was
+	// cancelled, and ErrHostDown for hosts found unreachable earlier.
+	Err error
+}
+
+// Results are the answers of a fan-out, in the order of the hosts asked.
+type Results []HostResult
+
+// Get returns the result for host.
+func (rs Results) Get(host string) (HostResult, bool) {
+	for _, r := range rs {
+		if r.Host == host {
+			return r, true
+		}
+	}
+	return HostResult{}, false
+}
+
+// HostOK reports whether r has a usable output. When r carries a transport
+// error, HostOK reports it as a failure for r.Host, once per check however
+// many fan-outs fail for that host, and returns false.
+func (c *Check) HostOK(r HostResult) bool {
+	if r.Err == nil {
+		return true
+	}
+	c.mu.Lock()
+	first := !c.reported[r.Host]
+	if c.reported == nil {
+		c.reported = map[string]bool{}
+	}
+	c.reported[r.Host] = true
+	c.mu.Unlock()
+	if first {
+		c.OnHost(r.Host).Failuref("cannot run commands: %v", r.Err)
+	}
+	return false
+}
+
+type commandTimeoutKey struct{}
+
+// WithCommandTimeout returns a context that makes the executor helpers give
+// each command d instead of the run's CommandTimeout, for commands known to
+// be slow (sosreport) or expected to be quick.
+func WithCommandTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, commandTimeoutKey{}, d)
+}
+
+func (c *Check) commandTimeout(ctx context.Context) time.Duration {
+	if d, ok := ctx.Value(commandTimeoutKey{}).(time.Duration); ok && d > 0 {
+		return d
+	}
+	return c.run.opts.CommandTimeout
+}
+
+// RunOnHost runs command on one host with the run's command deadline.
+func (c *Check) RunOnHost(ctx context.Context, command, host string) (Output, error) {
+	r := c.RunOnHosts(ctx, command, []string{host})
+	return r[0].Output, r[0].Err
+}
+
+// RunOnHosts runs the same command on every host in parallel, at most
+// RunOptions.Parallel at a time, each with its own deadline. A host's error
+// never stops the others. Results come back in the order of hosts.
+func (c *Check) RunOnHosts(ctx context.Context, command string, hosts []string) Results {
+	return c.RunEach(ctx, hosts, func(string) string { return command })
+}
+
+// RunEach is RunOnHosts with a command built per host (quote any text taken
+// from the environment with ShellQuote).
+func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host string) string) Results {
+	out := make(Results, len(hosts))
+	timeout := c.commandTimeout(ctx)
+	c.run.fanOut(ctx, len(hosts), func(i int) {
+		h := hosts[i]
+		out[i].Host = h
+		out[i].Output, out[i].Err = c.run.exec(ctx, timeout, h, func(ctx context.Context, e Executor) (Output, error) {
+			return e.Run(ctx, h, command(h))
+		})
+	})
+	return out
+}
+
+// Fetch copies a remote file into dst with the run's command deadline.
+func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
+	_, err := c.run.exec(ctx, c.commandTimeout(ctx), host, func(ctx context.Context, e Executor) (Output, error) {
+		return Output{}, e.Fetch(ctx, host, remotePath, dst)
+	})
+	return err
+}
+
+// FetchToDir fetches remotePath from host into the run's artifacts
+// directory as <dir>/<host>/<name>, where name defaults to the remote
+// file's base name. It writes to a temporary file and renames it on
+// success, so a failed fetch never leaves a partial file under the final
+// name. The artifact is recorded in the check's result.
+func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (Artifact, error) {
+	dir := c.ArtifactsDir()
+	if dir == "" {
+		return Artifact{}, ErrNoArtifactsDir
+	}
+	if name == "" {
+		name = remoteBase(remotePath)
+	}
+	if err := safeName(name); err != nil {
+		return Artifact{}, err
+	}
+	hostDir := strings.NewReplacer(":", "_", "/", "_", "[", "", "]", "").Replace(host)
+	if err := safeName(hostDir); err != nil {
+		return Artifact{}, err
+	}
+	dst := filepath.Join(dir, hostDir, name)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+name+".part-*")
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	ferr := c.Fetch(ctx, host, remotePath, tmp)
+	cerr := tmp.Close()
+	if err := errors.Join(ferr, cerr); err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	st, err := os.Stat(tmp.Name())
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	a := Artifact{Host: host, Remote: remotePath, Path: dst, Bytes: st.Size()}
+	c.mu.Lock()
+	if !c.closed {
+		c.result.Artifacts = append(c.result.Artifacts, a)
+	}
+	c.mu.Unlock()
+	return a, nil
+}
+
+func remoteBase(p string) string {
+	p = strings.TrimRight(p, "/")
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func safeName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsRune(name, 0) {
+		return fmt.Errorf("%w: %q is not a plain file name", ErrUnsafePath, name)
+	}
+	return nil
+}

@@ -1,0 +1,331 @@
+package calyptos
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrInvalidEnvironment is matched (errors.Is) by every error that
+// LoadEnvironment and ParseEnvironment return for a file they could read
+// but not accept.
+var ErrInvalidEnvironment = errors.New("invalid environment file")
+
+// Position is a place in an environment file.
+type Position struct {
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// String formats the position as file:line:col, the form editors and
+// compilers use.
+func (p Position) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// EnvError is one problem in an environment file, with where it is.
+// Several problems are joined with errors.Join; errors.As finds the first.
+type EnvError struct {
+	Pos Position
+	// Path is the YAML path of the offending key, dot separated
+	// (default_attributes.eucalyptus.topology.clusters.one).
+	Path string
+	// Msg says what was expected.
+	Msg string
+	// Err is the underlying cause, if any (a YAML syntax error).
+	Err error
+}
+
+// Error returns "file:line:col: message".
+func (e *EnvError) Error() string {
+	if e.Pos.File == "" && e.Pos.Line == 0 {
+		return e.Msg
+	}
+	return e.Pos.String() + ": " + e.Msg
+}
+
+// Unwrap returns the underlying cause.
+func (e *EnvError) Unwrap() error { return e.Err }
+
+// Is makes every EnvError match ErrInvalidEnvironment.
+func (e *EnvError) Is(target error) bool { return target == ErrInvalidEnvironment }
+
+// Environment is a parsed environment file: typed accessors for what the
+// library understands, and the whole YAML tree for everything else.
+type Environment struct {
+	// File is the name the file was loaded or parsed under.
+	File        string
+	Name        string
+	Description string
+	// Topology is the eucalyptus topology normalised from either form.
+	Topology Topology
+
+	root  *yaml.Node // the top-level mapping
+	attrs *yaml.Node // default_attributes
+}
+
+// Topology is default_attributes.eucalyptus.topology, normalised: scalars
+// became one-element lists, space-separated strings were split, and the
+// legacy clc-1 / cc-1 / sc-1 / walrus keys map to the list form.
+type Topology struct {
+	// Form is "legacy" (clc-1 style), "lists" (clc: [..] style), "mixed",
+	// or "" when the file has no eucalyptus topology.
+	Form                  string
+	CLC                   []string
+	UserFacing            []string
+	Console               []string
+	Walrus                []string
+	ObjectStorageProvider string
+	// Clusters are sorted by name.
+	Clusters []Cluster
+}
+
+// Cluster is one availability zone of the topology.
+type Cluster struct {
+	Name           string
+	CC             []string
+	SC             []string
+	Nodes          []string
+	StorageBackend string
+	DASDevice      string
+	// Pos is where the cluster is declared.
+	Pos Position
+}
+
+// Hosts returns every host of the cluster, sorted, without duplicates.
+func (c Cluster) Hosts() []string {
+	return SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
+}
+
+// Root returns the file's top-level YAML mapping.
+func (e *Environment) Root() *yaml.Node { return e.root }
+
+// Attr returns the YAML node at path under default_attributes, following
+// aliases, or nil when any part of the path is absent.
+func (e *Environment) Attr(path ...string) *yaml.Node {
+	n := e.attrs
+	for _, k := range path {
+		n = mapValue(n, k)
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// String returns the scalar at path under default_attributes.
+func (e *Environment) String(path ...string) (string, bool) {
+	n := e.Attr(path...)
+	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// PosOf returns the position of the node at path under
+// default_attributes, or of its deepest present ancestor.
+func (e *Environment) PosOf(path ...string) Position {
+	n := e.attrs
+	for _, k := range path {
+		next := mapValue(n, k)
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return e.Pos(n)
+}
+
+// Pos returns the position of a node of this file.
+func (e *Environment) Pos(n *yaml.Node) Position {
+	if n == nil {
+		return Position{File: e.File}
+	}
+	return Position{File: e.File, Line: n.Line, Column: n.Column}
+}
+
+// Decode decodes the node at path under default_attributes into v (as
+// yaml.Node.Decode does). A missing path leaves v untouched and returns nil.
+func (e *Environment) Decode(v any, path ...string) error {
+	n := e.Attr(path...)
+	if n == nil {
+		return nil
+	}
+	if err := n.Decode(v); err != nil {
+		return &EnvError{Pos: e.Pos(n), Path: attrPath(path), Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// NetworkMode returns eucalyptus.network.mode (EDGE, VPCMIDO, ...), or "".
+func (e *Environment) NetworkMode() string {
+	s, _ := e.String("eucalyptus", "network", "mode")
+	return strings.TrimSpace(s)
+}
+
+// SystemProperties returns eucalyptus.system-properties as strings.
+func (e *Environment) SystemProperties() map[string]string {
+	out := map[string]string{}
+	n := e.Attr("eucalyptus", "system-properties")
+	if n == nil || n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := deref(n.Content[i+1])
+		if v.Kind == yaml.ScalarNode {
+			out[n.Content[i].Value] = v.Value
+		}
+	}
+	return out
+}
+
+var secretKey = regexp.MustCompile(`(?i)(pass(word|wd|phrase)?|secret|token|credential|private[-_]?key|access[-_]?key|api[-_]?key)`)
+
+// IsSecretKey reports whether an attribute of that name holds a secret
+// (passwords, secret keys, sanpassword style storage properties) whose
+// value must never be shown.
+func IsSecretKey(key string) bool { return secretKey.MatchString(key) }
+
+// Secrets returns the values of every attribute of the file whose key
+// IsSecretKey, so that reports can redact them.
+func (e *Environment) Secrets() []string {
+	var out []string
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil || depth > 64 {
+			return
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				v := n.Content[i+1]
+				if IsSecretKey(n.Content[i].Value) && v.Kind == yaml.ScalarNode && !isNull(v) {
+					out = append(out, v.Value)
+				}
+				walk(v, depth+1)
+			}
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(e.root, 0)
+	return out
+}
+
+// deref follows YAML aliases.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return deref(n.Content[0])
+	}
+	return n
+}
+
+// mapPair returns the key and value nodes for key in mapping m, honouring
+// merge keys (<<), or nils.
+func mapPair(m *yaml.Node, key string) (k, v *yaml.Node) {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key && m.Content[i].Tag != "!!merge" {
+			return m.Content[i], deref(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag == "!!merge" {
+			if k, v := mapPair(m.Content[i+1], key); k != nil {
+				return k, v
+			}
+		}
+	}
+	return nil, nil
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	_, v := mapPair(m, key)
+	return v
+}
+
+// mapKeys returns the keys of mapping m in file order, with value nodes.
+func mapEntries(m *yaml.Node) (keys []*yaml.Node, vals []*yaml.Node) {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag == "!!merge" {
+			continue
+		}
+		keys = append(keys, m.Content[i])
+		vals = append(vals, deref(m.Content[i+1]))
+	}
+	return keys, vals
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null")))
+}
+
+// truthy follows Python's truthiness, which the original uses to decide
+// whether a section is present: null, false, 0, "" and empty collections
+// are absent.
+func truthy(n *yaml.Node) bool {
+	n = deref(n)
+	if n == nil {
+		return false
+	}
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		return len(n.Content) > 0
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return false
+		}
+		switch n.Tag {
+		case "!!bool":
+			b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+			return b || strings.EqualFold(n.Value, "yes") || strings.EqualFold(n.Value, "on")
+		case "!!int", "!!float":
+			f, err := strconv.ParseFloat(n.Value, 64)
+			return err != nil || f != 0
+		}
+		return n.Value != ""
+	}
+	return true
+}
+
+func attrPath(path []string) string {
+	return strings.Join(append([]string{"default_attributes"}, path...), ".")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "null"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an unexpected YAML node"
+}

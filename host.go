@@ -1,0 +1,115 @@
+package calyptos
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ErrBadHost is wrapped by SplitHostPort errors.
+var ErrBadHost = errors.New("invalid host")
+
+// SplitHostPort splits a host as written in an environment file into its
+// address and optional port (0 when absent). It accepts "name", "1.2.3.4",
+// an IPv6 literal "2001:db8::1" (no port possible), "name:22",
+// "1.2.3.4:22" and "[2001:db8::1]:22".
+func SplitHostPort(h string) (host string, port int, err error) {
+	if h == "" {
+		return "", 0, fmt.Errorf("%w: empty", ErrBadHost)
+	}
+	if _, perr := netip.ParseAddr(h); perr == nil {
+		return h, 0, nil
+	}
+	if strings.HasPrefix(h, "[") {
+		end := strings.Index(h, "]")
+		if end < 0 {
+			return "", 0, fmt.Errorf("%w: %q: missing ']'", ErrBadHost, h)
+		}
+		host = h[1:end]
+		rest := h[end+1:]
+		if rest == "" {
+			return host, 0, nil
+		}
+		if !strings.HasPrefix(rest, ":") {
+			return "", 0, fmt.Errorf("%w: %q: unexpected %q after ']'", ErrBadHost, h, rest)
+		}
+		port, err = parsePort(h, rest[1:])
+		return host, port, err
+	}
+	i := strings.LastIndexByte(h, ':')
+	if i < 0 {
+		return h, 0, nil
+	}
+	if strings.Count(h, ":") > 1 {
+		return "", 0, fmt.Errorf("%w: %q: an IPv6 address with a port must be written [addr]:port", ErrBadHost, h)
+	}
+	port, err = parsePort(h, h[i+1:])
+	return h[:i], port, err
+}
+
+func parsePort(h, p string) (int, error) {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%w: %q: port %q is not a number from 1 to 65535", ErrBadHost, h, p)
+	}
+	return n, nil
+}
+
+// ShellQuote returns s quoted for a POSIX shell so that it is passed as
+// exactly one word whatever it contains. Every piece of text taken from an
+// environment file must go through it before it is put into a command.
+func ShellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, needsQuote) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func needsQuote(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("@%+=:,./-_", r)
+}
+
+// CompareHosts orders hosts the way reports show them: IP addresses first,
+// in numeric order (so 10.0.0.9 sorts before 10.0.0.10), then names
+// alphabetically; ties are broken by port.
+func CompareHosts(a, b string) int {
+	ah, ap, aerr := SplitHostPort(a)
+	bh, bp, berr := SplitHostPort(b)
+	if aerr != nil || berr != nil {
+		return strings.Compare(a, b)
+	}
+	aip, aok := netip.ParseAddr(ah)
+	bip, bok := netip.ParseAddr(bh)
+	switch {
+	case aok == nil && bok == nil:
+		if c := aip.Compare(bip); c != 0 {
+			return c
+		}
+	case aok == nil:
+		return -1
+	case bok == nil:
+		return 1
+	default:
+		if c := strings.Compare(ah, bh); c != 0 {
+			return c
+		}
+	}
+	if ap != bp {
+		return ap - bp
+	}
+	return strings.Compare(a, b)
+}
+
+// SortHosts sorts hosts in place with CompareHosts and removes duplicates,
+// returning the shortened slice.
+func SortHosts(hosts []string) []string {
+	slices.SortFunc(hosts, CompareHosts)
+	return slices.Compact(hosts)
+}

@@ -1,0 +1,580 @@
+package calyptos
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Role names. Every one of them is always present in a RoleBuilder built
+// from an environment file (empty when the file does not use it).
+const (
+	RoleCLC                 = "clc"
+	RoleUserFacing          = "user-facing"
+	RoleConsole             = "console"
+	RoleWalrus              = "walrus"
+	RoleClusterController   = "cluster-controller"
+	RoleStorageController   = "storage-controller"
+	RoleNodeController      = "node-controller"
+	RoleMidonetCluster      = "midonet-cluster"
+	RoleMidolman            = "midolman"
+	RoleMidonetGateway      = "midonet-gateway"
+	RoleMonBootstrap        = "mon-bootstrap"
+	RoleCephMons            = "ceph-mons"
+	RoleCephOSDs            = "ceph-osds"
+	RoleRiakHead            = "riak-head"
+	RoleRiakNode            = "riak-node"
+	RoleHAProxy             = "haproxy"
+	RoleNginx               = "nginx"
+	RoleZookeeper           = "zookeeper"
+	RoleCassandra           = "cassandra"
+	RoleSetupAdminCreds     = "setup-admin-creds"
+	RoleConfigureEucalyptus = "configure-eucalyptus"
+	RoleConfigureVPC        = "configure-vpc"
+	RoleAll                 = "all"
+)
+
+// baseRoles are the roles a parsed environment always has.
+var baseRoles = [...]string{
+	RoleCLC, RoleUserFacing, RoleConsole, RoleWalrus, RoleClusterController,
+	RoleStorageController, RoleNodeController, RoleMidonetCluster, RoleMidolman,
+	RoleMidonetGateway, RoleMonBootstrap, RoleCephMons, RoleCephOSDs, RoleRiakHead,
+	RoleRiakNode, RoleHAProxy, RoleNginx, RoleZookeeper, RoleCassandra,
+	RoleSetupAdminCreds, RoleConfigureEucalyptus, RoleConfigureVPC, RoleAll,
+}
+
+// RoleBuilder groups a deployment's hosts by role. It is immutable once
+// built and safe for concurrent use. Every accessor returns a sorted copy
+// (see CompareHosts), so callers may modify what they get.
+type RoleBuilder struct {
+	env      *Environment
+	roles    map[string][]string
+	clusters []Cluster
+}
+
+// LoadEnvironment reads and parses an environment file. See
+// ParseEnvironment.
+func LoadEnvironment(path string) (*RoleBuilder, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load environment: %w", err)
+	}
+	return ParseEnvironment(path, data)
+}
+
+// ParseEnvironment parses an environment file (the Calyptos / Eucalyptus
+// cookbook format) and derives its roles. Both topology forms are accepted.
+// file names the data in errors. Every problem found is reported, each as
+// an *EnvError with file:line:col, joined with errors.Join; the error
+// matches ErrInvalidEnvironment.
+func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	root := deref(&doc)
+	if root == nil || isNull(root) {
+		return nil, &EnvError{Pos: Position{File: file}, Msg: "empty environment file: expected a mapping with default_attributes"}
+	}
+	p := &parser{env: &Environment{File: file, root: root}, roles: map[string][]string{}}
+	p.parse()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return p.finish(), nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func syntaxError(file string, err error) error {
+	msg := err.Error()
+	pos := Position{File: file}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	return &EnvError{Pos: pos, Msg: "invalid YAML: " + msg, Err: err}
+}
+
+// NewRoleBuilder builds a RoleBuilder from a plain role map, for
+// inventories that are not environment files and for tests. Cluster hosts
+// are added to the controller roles, and every host to "all".
+func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder {
+	m := make(map[string][]string, len(roles)+len(baseRoles))
+	for _, r := range baseRoles {
+		m[r] = nil
+	}
+	for r, hs := range roles {
+		m[r] = append(m[r], hs...)
+	}
+	for _, c := range clusters {
+		m[RoleClusterController] = append(m[RoleClusterController], c.CC...)
+		m[RoleStorageController] = append(m[RoleStorageController], c.SC...)
+		m[RoleNodeController] = append(m[RoleNodeController], c.Nodes...)
+	}
+	for r, hs := range m {
+		if r != RoleAll {
+			m[RoleAll] = append(m[RoleAll], hs...)
+		}
+	}
+	rb := &RoleBuilder{roles: map[string][]string{}}
+	for r, hs := range m {
+		rb.roles[r] = SortHosts(slices.Clone(hs))
+	}
+	for _, c := range clusters {
+		c.CC, c.SC, c.Nodes = SortHosts(slices.Clone(c.CC)), SortHosts(slices.Clone(c.SC)), SortHosts(slices.Clone(c.Nodes))
+		rb.clusters = append(rb.clusters, c)
+	}
+	slices.SortFunc(rb.clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
+	return rb
+}
+
+// Environment returns the parsed file, or nil for a RoleBuilder built by
+// NewRoleBuilder.
+func (rb *RoleBuilder) Environment() *Environment { return rb.env }
+
+// Hosts returns the hosts of role, sorted; an unknown role has none.
+func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
+
+// Has reports whether host holds role.
+func (rb *RoleBuilder) Has(role, host string) bool {
+	_, ok := slices.BinarySearchFunc(rb.roles[role], host, CompareHosts)
+	return ok
+}
+
+// All returns every host of the deployment.
+func (rb *RoleBuilder) All() []string { return rb.Hosts(RoleAll) }
+
+// RoleNames returns the name of every role, sorted, including empty ones.
+func (rb *RoleBuilder) RoleNames() []string {
+	return slices.Sorted(maps.Keys(rb.roles))
+}
+
+// RolesOf returns the roles host holds, sorted, without "all".
+func (rb *RoleBuilder) RolesOf(host string) []string {
+	var out []string
+	for _, r := range rb.RoleNames() {
+		if r != RoleAll && rb.Has(r, host) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Map returns a copy of every role and its hosts.
+func (rb *RoleBuilder) Map() map[string][]string {
+	out := make(map[string][]string, len(rb.roles))
+	for r, hs := range rb.roles {
+		out[r] = slices.Clone(hs)
+	}
+	return out
+}
+
+// EucaHosts returns the hosts that run Eucalyptus components: clc,
+// user-facing, cluster, storage and node controllers, and walrus. Console,
+// ceph, riak, midonet and zookeeper hosts are not included.
+func (rb *RoleBuilder) EucaHosts() []string {
+	var hs []string
+	for _, r := range []string{RoleCLC, RoleUserFacing, RoleClusterController, RoleStorageController, RoleNodeController, RoleWalrus} {
+		hs = append(hs, rb.roles[r]...)
+	}
+	return SortHosts(hs)
+}
+
+// Clusters returns every cluster, sorted by name.
+func (rb *RoleBuilder) Clusters() []Cluster {
+	out := slices.Clone(rb.clusters)
+	for i := range out {
+		out[i].CC, out[i].SC, out[i].Nodes = slices.Clone(out[i].CC), slices.Clone(out[i].SC), slices.Clone(out[i].Nodes)
+	}
+	return out
+}
+
+// Cluster returns the named cluster.
+func (rb *RoleBuilder) Cluster(name string) (Cluster, bool) {
+	for _, c := range rb.Clusters() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Cluster{}, false
+}
+
+// parser derives roles from the YAML tree, collecting every problem.
+type parser struct {
+	env   *Environment
+	roles map[string][]string
+	errs  []error
+}
+
+func (p *parser) errorf(n *yaml.Node, path []string, format string, args ...any) {
+	p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(n), Path: attrPath(path), Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) add(role string, hosts ...string) {
+	p.roles[role] = append(p.roles[role], hosts...)
+}
+
+func (p *parser) finish() *RoleBuilder {
+	rb := &RoleBuilder{env: p.env, roles: map[string][]string{}, clusters: p.env.Topology.Clusters}
+	for _, r := range baseRoles {
+		rb.roles[r] = nil
+	}
+	for r, hs := range p.roles {
+		rb.roles[r] = SortHosts(hs)
+	}
+	return rb
+}
+
+func (p *parser) parse() {
+	root := p.env.root
+	if root.Kind != yaml.MappingNode {
+		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(root), Msg: fmt.Sprintf("expected a mapping with default_attributes at the top level, found %s", kindName(root))})
+		return
+	}
+	if v := mapValue(root, "name"); v != nil && v.Kind == yaml.ScalarNode {
+		p.env.Name = v.Value
+	}
+	if v := mapValue(root, "description"); v != nil && v.Kind == yaml.ScalarNode {
+		p.env.Description = v.Value
+	}
+	attrs := mapValue(root, "default_attributes")
+	if attrs == nil {
+		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(root), Path: "default_attributes", Msg: "missing default_attributes: the roles are read from it"})
+		return
+	}
+	if attrs.Kind != yaml.MappingNode {
+		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(attrs), Path: "default_attributes", Msg: fmt.Sprintf("default_attributes must be a mapping, found %s", kindName(attrs))})
+		return
+	}
+	p.env.attrs = attrs
+	p.riak()
+	p.ceph()
+	p.eucalyptus()
+	for _, role := range []string{RoleZookeeper, RoleCassandra} {
+		if sec := mapValue(attrs, role); truthy(sec) {
+			p.add(role, p.requiredHosts(sec, []string{role}, "topology", role+" hosts")...)
+		}
+	}
+	p.vpc()
+	for r, hs := range p.roles {
+		if r != RoleAll {
+			p.add(RoleAll, hs...)
+		}
+	}
+}
+
+// hosts normalises a host list: a scalar is one host (or several when it
+// is whitespace or comma separated), a list holds scalars.
+func (p *parser) hosts(n *yaml.Node, path []string) []string {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return strings.FieldsFunc(n.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	case yaml.SequenceNode:
+		var out []string
+		for i, c := range n.Content {
+			c = deref(c)
+			if c.Kind != yaml.ScalarNode {
+				p.errorf(c, append(path, strconv.Itoa(i)), "%s[%d]: expected a host address, found %s", path[len(path)-1], i, kindName(c))
+				continue
+			}
+			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	p.errorf(n, path, "%s: expected a host or a list of hosts, found %s", path[len(path)-1], kindName(n))
+	return nil
+}
+
+// requiredHosts returns the hosts under key of mapping m, or records an
+// error saying what is missing.
+func (p *parser) requiredHosts(m *yaml.Node, path []string, key, what string) []string {
+	if m.Kind != yaml.MappingNode {
+		p.errorf(m, path, "%s: expected a mapping, found %s", path[len(path)-1], kindName(m))
+		return nil
+	}
+	k, v := mapPair(m, key)
+	if k == nil {
+		p.errorf(m, path, "%s has no %s (%s)", path[len(path)-1], what, key)
+		return nil
+	}
+	hs := p.hosts(v, append(path, key))
+	if len(hs) == 0 {
+		p.errorf(v, append(path, key), "%s: no %s listed", key, what)
+	}
+	return hs
+}
+
+func (p *parser) riak() {
+	path := []string{"riakcs_cluster"}
+	sec := mapValue(p.env.attrs, "riakcs_cluster")
+	if !truthy(sec) {
+		return
+	}
+	topo := mapValue(sec, "topology")
+	if topo == nil || topo.Kind != yaml.MappingNode {
+		p.errorf(sec, path, "riakcs_cluster has no topology mapping")
+		return
+	}
+	path = append(path, "topology")
+	head := mapValue(topo, "head")
+	if !truthy(head) {
+		p.errorf(topo, path, "no head node found for the RiakCS cluster (topology.head.ipaddr)")
+	} else {
+		p.add(RoleRiakHead, p.requiredHosts(head, append(path, "head"), "ipaddr", "head address")...)
+	}
+	if n := mapValue(topo, "nodes"); n != nil {
+		p.add(RoleRiakNode, p.hosts(n, append(path, "nodes"))...)
+	}
+	lb := mapValue(topo, "load_balancer")
+	if !truthy(lb) {
+		return
+	}
+	lbHosts := p.hosts(lb, append(path, "load_balancer"))
+	switch {
+	case truthy(mapValue(p.env.attrs, "nginx")):
+		// The original raised "Nginx: Not implemented yet."; the role exists,
+		// so the balancer goes there.
+		p.add(RoleNginx, lbHosts...)
+	case truthy(mapValue(p.env.attrs, "haproxy")):
+		p.add(RoleHAProxy, lbHosts...)
+	default:
+		p.errorf(lb, append(path, "load_balancer"), "load_balancer is set but there is no haproxy (or nginx) section to configure it")
+	}
+}
+
+func (p *parser) ceph() {
+	path := []string{"ceph"}
+	sec := mapValue(p.env.attrs, "ceph")
+	if !truthy(sec) {
+		return
+	}
+	topo := mapValue(sec, "topology")
+	if topo == nil {
+		// A ceph section with only config describes an external cluster
+		// (ceph-rbd storage); it has no hosts of ours.
+		return
+	}
+	path = append(path, "topology")
+	if topo.Kind != yaml.MappingNode {
+		p.errorf(topo, path, "ceph topology: expected a mapping, found %s", kindName(topo))
+		return
+	}
+	if mons := mapValue(topo, "mons"); truthy(mons) {
+		bootstrap := ""
+		for i, m := range p.entries(mons, append(path, "mons")) {
+			h := p.requiredHosts(m, append(path, "mons", strconv.Itoa(i)), "ipaddr", "monitor address")
+			p.add(RoleCephMons, h...)
+			if bootstrap == "" && len(h) > 0 && truthy(mapValue(m, "init")) {
+				bootstrap = h[0]
+			}
+		}
+		if bootstrap == "" {
+			p.errorf(mons, append(path, "mons"), "no ceph monitor has init: true; exactly one must bootstrap the cluster, e.g.\n  mons:\n    - {ipaddr: 192.0.2.60, hostname: mon-1, init: true}")
+		} else {
+			p.add(RoleMonBootstrap, bootstrap)
+		}
+	}
+	k, osds := mapPair(topo, "osds")
+	switch {
+	case k == nil:
+		p.errorf(topo, path, "ceph topology has no osds")
+	case !truthy(osds):
+		p.errorf(osds, append(path, "osds"), "no OSD found: ceph topology.osds is empty")
+	default:
+		for i, o := range p.entries(osds, append(path, "osds")) {
+			p.add(RoleCephOSDs, p.requiredHosts(o, append(path, "osds", strconv.Itoa(i)), "ipaddr", "OSD address")...)
+		}
+	}
+}
+
+// entries returns the elements of a list node, recording an error if n is
+// not a list.
+func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, path, "%s: expected a list, found %s", path[len(path)-1], kindName(n))
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = deref(c)
+	}
+	return out
+}
+
+// pick returns the hosts under the list-form key or the legacy key of m,
+// noting which forms were seen.
+func (p *parser) pick(m *yaml.Node, path []string, key, legacy string, forms map[string]bool) (hosts []string, found bool) {
+	if k, v := mapPair(m, key); k != nil {
+		hosts = append(hosts, p.hosts(v, append(path, key))...)
+		forms["lists"], found = true, true
+	}
+	if k, v := mapPair(m, legacy); k != nil {
+		hosts = append(hosts, p.hosts(v, append(path, legacy))...)
+		forms["legacy"], found = true, true
+	}
+	return hosts, found
+}
+
+func (p *parser) eucalyptus() {
+	euca := mapValue(p.env.attrs, "eucalyptus")
+	if !truthy(euca) {
+		return
+	}
+	path := []string{"eucalyptus"}
+	if euca.Kind != yaml.MappingNode {
+		p.errorf(euca, path, "eucalyptus: expected a mapping, found %s", kindName(euca))
+		return
+	}
+	topo := mapValue(euca, "topology")
+	if topo == nil || topo.Kind != yaml.MappingNode {
+		p.errorf(euca, path, "eucalyptus has no topology mapping")
+		return
+	}
+	path = append(path, "topology")
+	t := &p.env.Topology
+	forms := map[string]bool{}
+
+	clc, found := p.pick(topo, path, "clc", "clc-1", forms)
+	switch {
+	case !found:
+		p.errorf(topo, path, "topology has no cloud controller (clc, or clc-1 in the legacy form)")
+	case len(clc) == 0:
+		p.errorf(topo, path, "topology lists no cloud controller host")
+	default:
+		t.CLC = clc
+		p.add(RoleCLC, clc...)
+		// The first CLC as written configures the cloud, as in the original.
+		p.add(RoleConfigureEucalyptus, clc[0])
+		p.add(RoleSetupAdminCreds, clc[0])
+	}
+	t.UserFacing = p.requiredHosts(topo, path, "user-facing", "user-facing services host")
+	p.add(RoleUserFacing, t.UserFacing...)
+	if v := mapValue(topo, "console"); v != nil {
+		t.Console = p.hosts(v, append(path, "console"))
+		p.add(RoleConsole, t.Console...)
+	}
+	if k, v := mapPair(topo, "walrus"); k != nil {
+		forms["legacy"] = true
+		t.Walrus = append(t.Walrus, p.hosts(v, append(path, "walrus"))...)
+		t.ObjectStorageProvider = "walrus"
+	}
+	if store := mapValue(topo, "objectstorage"); store != nil {
+		forms["lists"] = true
+		opath := append(path, "objectstorage")
+		prov, _ := mapPair(store, "providerclient")
+		if prov == nil {
+			p.errorf(store, opath, "objectstorage has no providerclient (walrus, riakcs, ceph-rgw, ...)")
+		} else {
+			t.ObjectStorageProvider = mapValue(store, "providerclient").Value
+			if t.ObjectStorageProvider == "walrus" {
+				t.Walrus = append(t.Walrus, p.requiredHosts(store, opath, "walrusbackend", "walrus backend host")...)
+			}
+		}
+	}
+	p.add(RoleWalrus, t.Walrus...)
+
+	ck, clusters := mapPair(topo, "clusters")
+	switch {
+	case ck == nil:
+		p.errorf(topo, path, "topology has no clusters")
+	case clusters.Kind != yaml.MappingNode:
+		p.errorf(clusters, append(path, "clusters"), "clusters: expected a mapping of cluster name to its hosts, found %s", kindName(clusters))
+	default:
+		keys, vals := mapEntries(clusters)
+		for i, k := range keys {
+			t.Clusters = append(t.Clusters, p.cluster(k, vals[i], append(path, "clusters", k.Value), forms))
+		}
+		slices.SortFunc(t.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
+	}
+	switch {
+	case forms["lists"] && forms["legacy"]:
+		t.Form = "mixed"
+	case forms["legacy"]:
+		t.Form = "legacy"
+	default:
+		t.Form = "lists"
+	}
+}
+
+func (p *parser) cluster(key, n *yaml.Node, path []string, forms map[string]bool) Cluster {
+	c := Cluster{Name: key.Value, Pos: p.env.Pos(key)}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(key, path, "cluster %q: expected a mapping with cc, sc and nodes, found %s", c.Name, kindName(n))
+		return c
+	}
+	for _, part := range []struct {
+		key, legacy, what string
+		dst               *[]string
+		role              string
+	}{
+		{"cc", "cc-1", "cluster controller", &c.CC, RoleClusterController},
+		{"sc", "sc-1", "storage controller", &c.SC, RoleStorageController},
+		{"nodes", "", "node controllers", &c.Nodes, RoleNodeController},
+	} {
+		hs, found := p.pick(n, path, part.key, part.legacy, forms)
+		switch {
+		case !found:
+			p.errorf(key, path, "cluster %q has no %s (%s)", c.Name, part.what, part.key)
+		case len(hs) == 0:
+			p.errorf(key, path, "cluster %q lists no %s (%s)", c.Name, part.what, part.key)
+		}
+		*part.dst = SortHosts(hs)
+		p.add(part.role, hs...)
+	}
+	if v := mapValue(n, "storage-backend"); v != nil && v.Kind == yaml.ScalarNode {
+		c.StorageBackend = v.Value
+	}
+	if v := mapValue(n, "das-device"); v != nil && v.Kind == yaml.ScalarNode {
+		c.DASDevice = v.Value
+	}
+	return c
+}
+
+func (p *parser) vpc() {
+	if p.env.NetworkMode() != "VPCMIDO" || len(p.roles[RoleCLC]) == 0 {
+		return
+	}
+	path := []string{"eucalyptus", "midonet"}
+	clc := p.roles[RoleCLC]
+	p.add(RoleMidonetCluster, clc...)
+	p.add(RoleConfigureVPC, clc[0])
+	mido := p.env.Attr("eucalyptus", "midonet")
+	if mido == nil || mido.Kind != yaml.MappingNode {
+		p.errorf(p.env.Attr("eucalyptus", "network", "mode"), path, "network mode VPCMIDO needs an eucalyptus.midonet mapping (Gateways, midolman-host-mapping)")
+		return
+	}
+	if k, gws := mapPair(mido, "Gateways"); k == nil {
+		p.errorf(mido, path, "midonet has no Gateways list")
+	} else {
+		for i, gw := range p.entries(gws, append(path, "Gateways")) {
+			p.add(RoleMidonetGateway, p.requiredHosts(gw, append(path, "Gateways", strconv.Itoa(i)), "Ip", "gateway address")...)
+		}
+	}
+	k, mapping := mapPair(mido, "midolman-host-mapping")
+	if k == nil || mapping.Kind != yaml.MappingNode {
+		p.errorf(mido, path, "midonet has no midolman-host-mapping (hostname: ip)")
+		return
+	}
+	_, ips := mapEntries(mapping)
+	for _, ip := range ips {
+		// Unlike the original, midolman hosts are part of "all".
+		p.add(RoleMidolman, p.hosts(ip, append(path, "midolman-host-mapping"))...)
+	}
+}

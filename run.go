@@ -1,0 +1,347 @@
+package calyptos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults for RunOptions fields left zero.
+const (
+	DefaultParallel       = 32
+	DefaultCheckTimeout   = 10 * time.Minute
+	DefaultCommandTimeout = 2 * time.Minute
+	// abandonGrace is how long the runner waits for a plugin to return after
+	// its context ended before it gives up on it and moves on.
+	abandonGrace = 2 * time.Second
+)
+
+// ErrUnknownCheck is returned when RunOptions names a plugin that is not in
+// the list being run.
+var ErrUnknownCheck = errors.New("unknown check")
+
+// RunOptions tune a run. The zero value is ready to use.
+type RunOptions struct {
+	// Only, when non-empty, runs just the named plugins.
+	Only []string
+	// Skip names plugins not to run.
+	Skip []string
+	// Reporter, if set, receives findings as they happen.
+	Reporter Reporter
+	// Parallel bounds how many hosts one fan-out reaches at once
+	// (default DefaultParallel).
+	Parallel int
+	// CheckTimeout bounds each plugin (default DefaultCheckTimeout). A
+	// plugin may ask for another bound by implementing
+	// interface{ Timeout() time.Duration }.
+	CheckTimeout time.Duration
+	// CommandTimeout bounds each remote command and fetch (default
+	// DefaultCommandTimeout); see WithCommandTimeout.
+	CommandTimeout time.Duration
+	// ArtifactsDir is where checks collect files; empty disables collection.
+	ArtifactsDir string
+	// Secrets are extra values never to show in a finding, on top of the
+	// secret attributes of the environment file.
+	Secrets []string
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	if o.CheckTimeout <= 0 {
+		o.CheckTimeout = DefaultCheckTimeout
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = DefaultCommandTimeout
+	}
+	return o
+}
+
+// RunValidators runs validators against the deployment described by rb.
+// See RunDebuggers for the shape of the result.
+func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator, opts RunOptions) (*Report, error) {
+	plugins := make([]plugin, len(validators))
+	for i, v := range validators {
+		plugins[i] = plugin{name: v.Name(), impl: v, run: v.Validate}
+	}
+	return run(ctx, KindValidate, rb, nil, plugins, opts)
+}
+
+// RunDebuggers runs debuggers against the live deployment through exec.
+//
+// Plugins run one after another in list order; each one's findings stream
+// to opts.Reporter. A plugin that panics or overruns its timeout becomes a
+// Fail finding and the run goes on. When ctx ends, the run stops after the
+// current plugin returns (or is abandoned) and returns the partial report,
+// marked Interrupted, with ctx's error. Invalid options return a nil report
+// and an error wrapping ErrUnknownCheck.
+func RunDebuggers(ctx context.Context, rb *RoleBuilder, exec Executor, debuggers []Debugger, opts RunOptions) (*Report, error) {
+	if exec == nil {
+		return nil, errors.New("calyptos: RunDebuggers needs an Executor")
+	}
+	plugins := make([]plugin, len(debuggers))
+	for i, d := range debuggers {
+		plugins[i] = plugin{name: d.Name(), impl: d, run: d.Debug}
+	}
+	return run(ctx, KindDebug, rb, exec, plugins, opts)
+}
+
+type plugin struct {
+	name string
+	impl any
+	run  func(context.Context, *Check)
+}
+
+// Select returns the names that a run with only and skip would keep, in
+// list order, or an error wrapping ErrUnknownCheck that lists the valid
+// names when only or skip names a plugin not in names.
+func Select(names, only, skip []string) ([]string, error) {
+	for _, n := range slices.Concat(only, skip) {
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("%w %q (valid: %s)", ErrUnknownCheck, n, strings.Join(names, ", "))
+		}
+	}
+	var out []string
+	for _, n := range names {
+		if (len(only) == 0 || slices.Contains(only, n)) && !slices.Contains(skip, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins []plugin, opts RunOptions) (*Report, error) {
+	if rb == nil {
+		return nil, errors.New("calyptos: run needs a RoleBuilder")
+	}
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		if slices.Contains(names[:i], p.name) {
+			return nil, fmt.Errorf("calyptos: two plugins are named %q", p.name)
+		}
+		names[i] = p.name
+	}
+	keep, err := Select(names, opts.Only, opts.Skip)
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	st := &runState{
+		roles:    rb,
+		executor: exec,
+		opts:     opts,
+		redactor: newRedactor(rb, opts.Secrets),
+		down:     map[string]error{},
+	}
+	rep := &Report{Kind: kind, Started: time.Now()}
+	defer func() { rep.Duration = time.Since(rep.Started) }()
+	for _, p := range plugins {
+		if !slices.Contains(keep, p.name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			rep.Interrupted = true
+			return rep, ctx.Err()
+		}
+		res := st.runPlugin(ctx, p)
+		rep.Checks = append(rep.Checks, res)
+		rep.Totals.Merge(res.Counts)
+	}
+	if ctx.Err() != nil {
+		rep.Interrupted = true
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
+
+// runState is what the checks of one run share.
+type runState struct {
+	roles    *RoleBuilder
+	executor Executor
+	opts     RunOptions
+	redactor *strings.Replacer
+
+	emitMu sync.Mutex // serialises Reporter calls
+
+	downMu sync.Mutex
+	down   map[string]error
+}
+
+func (st *runState) emit(f Finding) {
+	if st.opts.Reporter == nil {
+		return
+	}
+	st.emitMu.Lock()
+	defer st.emitMu.Unlock()
+	st.opts.Reporter.Finding(f)
+}
+
+func (st *runState) redact(s string) string {
+	if st.redactor == nil || s == "" {
+		return s
+	}
+	return st.redactor.Replace(s)
+}
+
+func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
+	c := &Check{name: p.name, run: st, result: &CheckResult{Name: p.name, Findings: []Finding{}}}
+	c.Scope = Scope{c: c}
+	if st.opts.Reporter != nil {
+		st.emitMu.Lock()
+		st.opts.Reporter.CheckStarted(p.name)
+		st.emitMu.Unlock()
+	}
+	timeout := st.opts.CheckTimeout
+	if t, ok := p.impl.(interface{ Timeout() time.Duration }); ok && t.Timeout() > 0 {
+		timeout = t.Timeout()
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	start := time.Now()
+	done := make(chan any, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- panicValue{v: v, stack: debug.Stack()}
+				return
+			}
+			done <- nil
+		}()
+		p.run(pctx, c)
+	}()
+
+	var outcome any
+	abandoned := false
+	select {
+	case outcome = <-done:
+	case <-pctx.Done():
+		select {
+		case outcome = <-done:
+		case <-time.After(abandonGrace):
+			abandoned = true
+		}
+	}
+	switch {
+	case outcome != nil:
+		pv := outcome.(panicValue)
+		c.Scope.Report(Fail, fmt.Sprintf("check panicked: %v", pv.v), string(pv.stack))
+	case ctx.Err() != nil:
+		c.Failuref("check interrupted: %v", ctx.Err())
+	case pctx.Err() != nil:
+		c.Failuref("check did not finish within its %v time limit", timeout)
+	}
+	if abandoned {
+		c.Failure("check ignored the end of its context and was abandoned")
+	}
+	c.mu.Lock()
+	c.closed = true
+	res := c.result
+	res.Duration = time.Since(start)
+	c.mu.Unlock()
+	if st.opts.Reporter != nil {
+		st.emitMu.Lock()
+		st.opts.Reporter.CheckFinished(res)
+		st.emitMu.Unlock()
+	}
+	return res
+}
+
+type panicValue struct {
+	v     any
+	stack []byte
+}
+
+// fanOut calls f(i) for i in [0,n) on at most opts.Parallel goroutines.
+func (st *runState) fanOut(ctx context.Context, n int, f func(i int)) {
+	workers := min(st.opts.Parallel, n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// exec runs one executor call with its deadline and the run's record of
+// unreachable hosts.
+func (st *runState) exec(ctx context.Context, timeout time.Duration, host string, call func(context.Context, Executor) (Output, error)) (Output, error) {
+	if st.executor == nil {
+		return Output{}, ErrNoExecutor
+	}
+	if err := ctx.Err(); err != nil {
+		return Output{}, err
+	}
+	st.downMu.Lock()
+	derr, isDown := st.down[host]
+	st.downMu.Unlock()
+	if isDown {
+		return Output{}, derr
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := call(cctx, st.executor)
+	if err == nil {
+		return out, nil
+	}
+	if cerr := cctx.Err(); cerr != nil {
+		// The command's own deadline or the run's cancellation: the host
+		// answered before, so it is not marked down.
+		if !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%w)", err, cerr)
+		}
+		return out, err
+	}
+	if errors.Is(err, ErrTransport) {
+		st.downMu.Lock()
+		if _, ok := st.down[host]; !ok {
+			st.down[host] = fmt.Errorf("%w: %w", ErrHostDown, err)
+		}
+		st.downMu.Unlock()
+	}
+	return out, err
+}
+
+// ErrTransport marks executor errors that mean the host cannot be reached
+// at all (dial, handshake or authentication failure). Executors wrap it so
+// that the run stops retrying such a host; other errors (a missing remote
+// file in Fetch, say) leave the host usable.
+var ErrTransport = errors.New("transport failure")
+
+func newRedactor(rb *RoleBuilder, extra []string) *strings.Replacer {
+	var secrets []string
+	if env := rb.Environment(); env != nil {
+		secrets = append(secrets, env.Secrets()...)
+	}
+	secrets = append(secrets, extra...)
+	var pairs []string
+	for _, s := range secrets {
+		if len(s) >= 3 {
+			pairs = append(pairs, s, "[REDACTED]")
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	return strings.NewReplacer(pairs...)
+}
