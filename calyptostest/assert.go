@@ -1,0 +1,132 @@
+package calyptostest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/org/calyptos"
+)
+
+// Parse parses an environment file given as text, failing the test if it
+// does not parse.
+func Parse(t testing.TB, yamlText string) *calyptos.RoleBuilder {
+	t.Helper()
+	rb, err := calyptos.ParseEnvironment("environment.yml", []byte(yamlText))
+	if err != nil {
+		t.Fatalf("calyptostest: parse environment: %v", err)
+	}
+	return rb
+}
+
+// RunValidator runs one validator and returns its report, failing the test
+// if the run itself fails.
+func RunValidator(t testing.TB, rb *calyptos.RoleBuilder, v calyptos.Validator) *calyptos.Report {
+	t.Helper()
+	rep, err := calyptos.RunValidators(context.Background(), rb, []calyptos.Validator{v}, calyptos.RunOptions{})
+	if err != nil {
+		t.Fatalf("calyptostest: run validator %s: %v", v.Name(), err)
+	}
+	return rep
+}
+
+// RunDebugger runs one debugger over exec and returns its report, failing
+// the test if the run itself fails.
+func RunDebugger(t testing.TB, rb *calyptos.RoleBuilder, exec calyptos.Executor, d calyptos.Debugger, opts calyptos.RunOptions) *calyptos.Report {
+	t.Helper()
+	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{d}, opts)
+	if err != nil {
+		t.Fatalf("calyptostest: run debugger %s: %v", d.Name(), err)
+	}
+	return rep
+}
+
+// Match selects findings. Empty fields match anything; Message matches a
+// finding whose message contains it.
+type Match struct {
+	Check   string
+	Host    string
+	Status  calyptos.Status
+	Message string
+}
+
+func (m Match) matches(f calyptos.Finding) bool {
+	return (m.Check == "" || m.Check == f.Check) &&
+		(m.Host == "" || m.Host == f.Host) &&
+		(m.Status == 0 || m.Status == f.Status) &&
+		strings.Contains(f.Message, m.Message)
+}
+
+func (m Match) String() string {
+	var parts []string
+	if m.Check != "" {
+		parts = append(parts, "check="+m.Check)
+	}
+	if m.Host != "" {
+		parts = append(parts, "host="+m.Host)
+	}
+	if m.Status != 0 {
+		parts = append(parts, "status="+m.Status.String())
+	}
+	if m.Message != "" {
+		parts = append(parts, fmt.Sprintf("message~%q", m.Message))
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+// Find returns the findings of rep that m selects.
+func Find(rep *calyptos.Report, m Match) []calyptos.Finding {
+	var out []calyptos.Finding
+	for _, f := range rep.Findings() {
+		if m.matches(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// HasFinding reports (and fails the test when it is not so) whether rep
+// has a finding that m selects.
+func HasFinding(t testing.TB, rep *calyptos.Report, m Match) bool {
+	t.Helper()
+	if len(Find(rep, m)) > 0 {
+		return true
+	}
+	t.Errorf("no finding matches %v; findings:\n%s", m, Dump(rep))
+	return false
+}
+
+// NoFinding reports (and fails the test when it is not so) whether rep has
+// no finding that m selects.
+func NoFinding(t testing.TB, rep *calyptos.Report, m Match) bool {
+	t.Helper()
+	found := Find(rep, m)
+	if len(found) == 0 {
+		return true
+	}
+	t.Errorf("%d finding(s) match %v, want none:\n%s", len(found), m, dumpFindings(found))
+	return false
+}
+
+// NoFailures reports (and fails the test when it is not so) whether rep
+// has no Fail finding.
+func NoFailures(t testing.TB, rep *calyptos.Report) bool {
+	t.Helper()
+	return NoFinding(t, rep, Match{Status: calyptos.Fail})
+}
+
+// Dump formats every finding of rep, one a line, for test failure messages.
+func Dump(rep *calyptos.Report) string { return dumpFindings(rep.Findings()) }
+
+func dumpFindings(fs []calyptos.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %-4s %s", f.Status, f.Check)
+		if f.Host != "" {
+			fmt.Fprintf(&b, " [%s]", f.Host)
+		}
+		fmt.Fprintf(&b, " %s\n", f.Message)
+	}
+	return b.String()
+}

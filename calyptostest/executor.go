@@ -1,0 +1,278 @@
+// Package calyptostest helps unit-test calyptos checks without any host,
+// the way net/http/httptest helps test handlers: a scripted fake Executor
+// that records every call, and helpers to run a plugin and assert on its
+// findings.
+package calyptostest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos"
+)
+
+// ErrUnscripted is returned for a call that no rule of the fake answers.
+var ErrUnscripted = errors.New("calyptostest: no scripted reply")
+
+// Call is one recorded executor call.
+type Call struct {
+	Host    string
+	Command string // the command run, or the remote path fetched
+	Fetch   bool
+}
+
+// Rule is one scripted reply. Configure it with its chainable methods.
+type Rule struct {
+	host    string // "" matches any host
+	exact   string
+	pattern *regexp.Regexp
+	fetch   bool
+
+	mu      sync.Mutex
+	out     calyptos.Output
+	content string
+	err     error
+	delay   time.Duration
+	respond func(host, command string) (calyptos.Output, error)
+	limit   int // 0 = unlimited
+	used    int
+}
+
+// Stdout sets the standard output of the reply.
+func (r *Rule) Stdout(s string) *Rule { r.mu.Lock(); r.out.Stdout = s; r.mu.Unlock(); return r }
+
+// Stderr sets the standard error of the reply.
+func (r *Rule) Stderr(s string) *Rule { r.mu.Lock(); r.out.Stderr = s; r.mu.Unlock(); return r }
+
+// Exit sets the exit code of the reply.
+func (r *Rule) Exit(code int) *Rule { r.mu.Lock(); r.out.ExitCode = code; r.mu.Unlock(); return r }
+
+// Output sets the whole reply.
+func (r *Rule) Output(o calyptos.Output) *Rule { r.mu.Lock(); r.out = o; r.mu.Unlock(); return r }
+
+// Content sets the file content a Fetch rule writes.
+func (r *Rule) Content(s string) *Rule { r.mu.Lock(); r.content = s; r.mu.Unlock(); return r }
+
+// Err makes the call fail with err, as a transport would.
+func (r *Rule) Err(err error) *Rule { r.mu.Lock(); r.err = err; r.mu.Unlock(); return r }
+
+// Unreachable makes the call fail as an unreachable host does: with an
+// error wrapping calyptos.ErrTransport.
+func (r *Rule) Unreachable() *Rule {
+	return r.Err(fmt.Errorf("dial: connection refused: %w", calyptos.ErrTransport))
+}
+
+// Delay makes the reply wait d first, or until the call's context ends,
+// in which case the call returns the context's error.
+func (r *Rule) Delay(d time.Duration) *Rule { r.mu.Lock(); r.delay = d; r.mu.Unlock(); return r }
+
+// Times limits the rule to n uses, after which other rules are tried.
+func (r *Rule) Times(n int) *Rule { r.mu.Lock(); r.limit = n; r.mu.Unlock(); return r }
+
+// Respond computes the reply per call (Stdout, Exit and the like are
+// ignored then).
+func (r *Rule) Respond(f func(host, command string) (calyptos.Output, error)) *Rule {
+	r.mu.Lock()
+	r.respond = f
+	r.mu.Unlock()
+	return r
+}
+
+func (r *Rule) matches(host, command string, fetch bool) bool {
+	if r.fetch != fetch || (r.host != "" && r.host != host) {
+		return false
+	}
+	if r.pattern != nil {
+		return r.pattern.MatchString(command)
+	}
+	return r.exact == command
+}
+
+// specificity orders rules: an exact host beats any host, an exact command
+// beats a pattern.
+func (r *Rule) specificity() int {
+	s := 0
+	if r.host != "" {
+		s += 2
+	}
+	if r.pattern == nil {
+		s++
+	}
+	return s
+}
+
+// exhausted reports whether the rule has been used its Times; the caller
+// holds the executor's lock, which guards used.
+func (r *Rule) exhausted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.limit > 0 && r.used >= r.limit
+}
+
+// Executor is a scripted calyptos.Executor. Script it with On, OnMatch and
+// OnFetch before the run; it is safe for concurrent use by the run.
+//
+// When several rules match a call, the most specific wins (a rule for the
+// host beats a rule for any host; an exact command beats a pattern); among
+// equals the one added last wins, so a test can override a shared script.
+type Executor struct {
+	t testing.TB
+
+	mu    sync.Mutex
+	rules []*Rule
+	calls []Call
+}
+
+// NewExecutor returns an empty fake. Calls that no rule answers return an
+// error wrapping ErrUnscripted and, if t is not nil, fail the test: pass
+// t to make sure a check runs exactly the commands the test expects.
+func NewExecutor(t testing.TB) *Executor { return &Executor{t: t} }
+
+func (e *Executor) add(r *Rule) *Rule {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.rules = append(e.rules, r)
+	return r
+}
+
+// On answers command, exactly as written, on host ("" for any host).
+func (e *Executor) On(host, command string) *Rule {
+	return e.add(&Rule{host: host, exact: command})
+}
+
+// OnMatch answers commands matching the regular expression pattern on host
+// ("" for any host). It panics if pattern does not compile, as
+// regexp.MustCompile does.
+func (e *Executor) OnMatch(host, pattern string) *Rule {
+	return e.add(&Rule{host: host, pattern: regexp.MustCompile(pattern)})
+}
+
+// OnFetch answers fetches of remotePath on host ("" for any host).
+// remotePath may be a pattern when it starts with "~": "~/tmp/sosreport-.*".
+func (e *Executor) OnFetch(host, remotePath string) *Rule {
+	r := &Rule{host: host, fetch: true, exact: remotePath}
+	if p, ok := strings.CutPrefix(remotePath, "~"); ok {
+		r.pattern = regexp.MustCompile("^" + p + "$")
+	}
+	return e.add(r)
+}
+
+// HostDown makes every call to host fail as an unreachable host does.
+func (e *Executor) HostDown(host string) {
+	e.add(&Rule{host: host, pattern: regexp.MustCompile("")}).Unreachable()
+	e.add(&Rule{host: host, fetch: true, pattern: regexp.MustCompile("")}).Unreachable()
+}
+
+func (e *Executor) find(host, command string, fetch bool) *Rule {
+	e.mu.Lock()
+	e.calls = append(e.calls, Call{Host: host, Command: command, Fetch: fetch})
+	var best *Rule
+	for i := len(e.rules) - 1; i >= 0; i-- {
+		r := e.rules[i]
+		if r.matches(host, command, fetch) && !r.exhausted() && (best == nil || r.specificity() > best.specificity()) {
+			best = r
+		}
+	}
+	if best != nil {
+		best.mu.Lock()
+		best.used++
+		best.mu.Unlock()
+	}
+	e.mu.Unlock()
+	if best == nil && e.t != nil {
+		kind := "command"
+		if fetch {
+			kind = "fetch of"
+		}
+		e.t.Errorf("calyptostest: unscripted %s %q on host %q", kind, command, host)
+	}
+	return best
+}
+
+func wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Run implements calyptos.Executor.
+func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	r := e.find(host, command, false)
+	if r == nil {
+		return calyptos.Output{}, fmt.Errorf("%w for %q on %s", ErrUnscripted, command, host)
+	}
+	r.mu.Lock()
+	out, err, delay, respond := r.out, r.err, r.delay, r.respond
+	r.mu.Unlock()
+	if werr := wait(ctx, delay); werr != nil {
+		return calyptos.Output{}, fmt.Errorf("run on %s: %w", host, werr)
+	}
+	if respond != nil {
+		return respond(host, command)
+	}
+	return out, err
+}
+
+// Fetch implements calyptos.Executor.
+func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
+	r := e.find(host, remotePath, true)
+	if r == nil {
+		return fmt.Errorf("%w for fetch of %q on %s", ErrUnscripted, remotePath, host)
+	}
+	r.mu.Lock()
+	content, err, delay := r.content, r.err, r.delay
+	r.mu.Unlock()
+	if werr := wait(ctx, delay); werr != nil {
+		return fmt.Errorf("fetch from %s: %w", host, werr)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(dst, content)
+	return err
+}
+
+// Calls returns every call made so far, in order.
+func (e *Executor) Calls() []Call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.calls)
+}
+
+// CallCount returns how many times command was run, on any host.
+func (e *Executor) CallCount(command string) int {
+	n := 0
+	for _, c := range e.Calls() {
+		if !c.Fetch && c.Command == command {
+			n++
+		}
+	}
+	return n
+}
+
+// HostsRun returns the hosts command was run on, in call order.
+func (e *Executor) HostsRun(command string) []string {
+	var out []string
+	for _, c := range e.Calls() {
+		if !c.Fetch && c.Command == command {
+			out = append(out, c.Host)
+		}
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package calyptostest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+)
+
+// recorder is a testing.TB that records failures instead of failing, so
+// these tests can show that the fake fails the test it belongs to.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestExecutorReplies(t *testing.T) {
+	ctx := context.Background()
+	e := calyptostest.NewExecutor(t)
+	e.On("", "uname -m").Stdout("x86_64\n")
+	e.On("10.0.0.2", "uname -m").Stdout("aarch64\n")
+	e.OnMatch("", `^service \S+ status$`).Stdout("stopped").Exit(3)
+	e.On("10.0.0.3", "cat /etc/os-release").Err(errors.New("boom"))
+	e.OnFetch("10.0.0.1", "~/var/log/.*").Content("log line\n")
+
+	tests := []struct {
+		name    string
+		host    string
+		command string
+		want    calyptos.Output
+		wantErr string
+	}{
+		{"any host exact", "10.0.0.1", "uname -m", calyptos.Output{Stdout: "x86_64\n"}, ""},
+		{"host specific beats any host", "10.0.0.2", "uname -m", calyptos.Output{Stdout: "aarch64\n"}, ""},
+		{"pattern with exit code", "10.0.0.1", "service ntpd status", calyptos.Output{Stdout: "stopped", ExitCode: 3}, ""},
+		{"scripted error", "10.0.0.3", "cat /etc/os-release", calyptos.Output{}, "boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := e.Run(ctx, tt.host, tt.command)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, out)
+		})
+	}
+
+	var buf bytes.Buffer
+	require.NoError(t, e.Fetch(ctx, "10.0.0.1", "/var/log/eucalyptus/cloud-output.log", &buf))
+	assert.Equal(t, "log line\n", buf.String())
+	assert.Equal(t, 2, e.CallCount("uname -m"))
+	assert.Equal(t, []string{"10.0.0.1", "10.0.0.2"}, e.HostsRun("uname -m"))
+	assert.Len(t, e.Calls(), 5)
+}
+
+func TestUnscriptedCallFailsTheTest(t *testing.T) {
+	rec := &recorder{TB: t}
+	e := calyptostest.NewExecutor(rec)
+	e.On("", "true")
+	_, err := e.Run(context.Background(), "10.0.0.1", "rm -rf /")
+	assert.ErrorIs(t, err, calyptostest.ErrUnscripted)
+	err = e.Fetch(context.Background(), "10.0.0.1", "/etc/shadow", &bytes.Buffer{})
+	assert.ErrorIs(t, err, calyptostest.ErrUnscripted)
+	require.Len(t, rec.errors, 2, "each unscripted call must fail the test")
+	assert.Contains(t, rec.errors[0], `"rm -rf /"`)
+	assert.Contains(t, rec.errors[1], `/etc/shadow`)
+}
+
+func TestTimesAndOverride(t *testing.T) {
+	e := calyptostest.NewExecutor(nil)
+	e.On("", "date").Stdout("later")
+	e.On("", "date").Stdout("first").Times(1)
+	ctx := context.Background()
+	out1, _ := e.Run(ctx, "h", "date")
+	out2, _ := e.Run(ctx, "h", "date")
+	assert.Equal(t, "first", out1.Stdout)
+	assert.Equal(t, "later", out2.Stdout)
+}
+
+func TestDelayHonoursContext(t *testing.T) {
+	e := calyptostest.NewExecutor(nil)
+	e.On("", "sleep").Delay(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := e.Run(ctx, "h", "sleep")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestHostDown(t *testing.T) {
+	e := calyptostest.NewExecutor(nil)
+	e.On("", "true")
+	e.HostDown("10.0.0.9")
+	_, err := e.Run(context.Background(), "10.0.0.9", "true")
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	_, err = e.Run(context.Background(), "10.0.0.8", "true")
+	assert.NoError(t, err)
+}
+
+func TestAssertHelpersReportMismatches(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"10.0.0.1"}})
+	rep := calyptostest.RunValidator(t, rb, validatorFunc(func(c *calyptos.Check) {
+		c.OnHost("10.0.0.1").Failure("disk full")
+		c.Success("fine")
+	}))
+	assert.True(t, calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.1", Status: calyptos.Fail, Message: "disk"}))
+
+	rec := &recorder{TB: t}
+	assert.False(t, calyptostest.HasFinding(rec, rep, calyptostest.Match{Message: "nope"}))
+	assert.False(t, calyptostest.NoFailures(rec, rep))
+	assert.False(t, calyptostest.NoFinding(rec, rep, calyptostest.Match{Status: calyptos.Pass}))
+	require.Len(t, rec.errors, 3)
+	assert.Contains(t, rec.errors[0], "disk full", "the dump lists the findings there are")
+	assert.True(t, strings.HasPrefix(rec.errors[1], "1 finding(s) match"))
+}
+
+type validatorFunc func(c *calyptos.Check)
+
+func (validatorFunc) Name() string                                    { return "func" }
+func (f validatorFunc) Validate(_ context.Context, c *calyptos.Check) { f(c) }
