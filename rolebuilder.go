@@ -80,7 +80,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 		return nil, syntaxError(file, err)
 	}
 	root := deref(&doc)
-	if root == nil || isNull(root) {
+	if root == nil || root.Kind == 0 || isNull(root) {
 		return nil, &EnvError{Pos: Position{File: file}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
 	p := &parser{env: &Environment{File: file, root: root}, roles: map[string][]string{}}
@@ -313,8 +313,9 @@ func (p *parser) requiredHosts(m *yaml.Node, path []string, key, what string) []
 		p.errorf(m, path, "%s has no %s (%s)", path[len(path)-1], what, key)
 		return nil
 	}
+	before := len(p.errs)
 	hs := p.hosts(v, append(path, key))
-	if len(hs) == 0 {
+	if len(hs) == 0 && len(p.errs) == before {
 		p.errorf(v, append(path, key), "%s: no %s listed", key, what)
 	}
 	return hs
@@ -385,7 +386,7 @@ func (p *parser) ceph() {
 			}
 		}
 		if bootstrap == "" {
-			p.errorf(mons, append(path, "mons"), "no ceph monitor has init: true; exactly one must bootstrap the cluster, e.g.\n  mons:\n    - {ipaddr: 192.0.2.60, hostname: mon-1, init: true}")
+			p.errorf(mons, append(path, "mons"), "no ceph monitor has init: true; exactly one must bootstrap the cluster, e.g. mons: [{ipaddr: 192.0.2.60, hostname: mon-1, init: true}]")
 		} else {
 			p.add(RoleMonBootstrap, bootstrap)
 		}
@@ -423,7 +424,10 @@ func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
 func (p *parser) pick(m *yaml.Node, path []string, key, legacy string, forms map[string]bool) (hosts []string, found bool) {
 	if k, v := mapPair(m, key); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, key))...)
-		forms["lists"], found = true, true
+		found = true
+		if legacy != "" { // nodes is spelt the same in both forms
+			forms["lists"] = true
+		}
 	}
 	if k, v := mapPair(m, legacy); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, legacy))...)
@@ -451,8 +455,10 @@ func (p *parser) eucalyptus() {
 	t := &p.env.Topology
 	forms := map[string]bool{}
 
+	before := len(p.errs)
 	clc, found := p.pick(topo, path, "clc", "clc-1", forms)
 	switch {
+	case len(p.errs) > before:
 	case !found:
 		p.errorf(topo, path, "topology has no cloud controller (clc, or clc-1 in the legacy form)")
 	case len(clc) == 0:
@@ -528,8 +534,10 @@ func (p *parser) cluster(key, n *yaml.Node, path []string, forms map[string]bool
 		{"sc", "sc-1", "storage controller", &c.SC, RoleStorageController},
 		{"nodes", "", "node controllers", &c.Nodes, RoleNodeController},
 	} {
+		before := len(p.errs)
 		hs, found := p.pick(n, path, part.key, part.legacy, forms)
 		switch {
+		case len(p.errs) > before:
 		case !found:
 			p.errorf(key, path, "cluster %q has no %s (%s)", c.Name, part.what, part.key)
 		case len(hs) == 0:

@@ -1,0 +1,283 @@
+package calyptos_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+)
+
+func hosts(prefix string, last ...string) []string {
+	out := make([]string, len(last))
+	for i, l := range last {
+		out[i] = prefix + l
+	}
+	return out
+}
+
+func TestRolesMatchOriginal(t *testing.T) {
+	n := func(l ...string) []string { return hosts("192.0.2.", l...) }
+	tests := []struct {
+		file     string
+		want     map[string][]string
+		clusters map[string][]string
+		form     string
+	}{
+		{
+			file: "testdata/edge.yml",
+			form: "lists",
+			want: map[string][]string{
+				calyptos.RoleCLC:                 n("10"),
+				calyptos.RoleConfigureEucalyptus: n("10"),
+				calyptos.RoleSetupAdminCreds:     n("10"),
+				calyptos.RoleUserFacing:          n("10", "11"),
+				calyptos.RoleConsole:             n("12"),
+				calyptos.RoleWalrus:              n("11"),
+				calyptos.RoleClusterController:   n("20", "30"),
+				calyptos.RoleStorageController:   n("20", "31"),
+				calyptos.RoleNodeController:      n("21", "22", "32"),
+				calyptos.RoleMidolman:            nil,
+				calyptos.RoleConfigureVPC:        nil,
+				calyptos.RoleAll:                 n("10", "11", "12", "20", "21", "22", "30", "31", "32"),
+			},
+			// The original kept only the last cluster; every cluster is here.
+			clusters: map[string][]string{"zone-a": n("20", "21", "22"), "zone-b": n("30", "31", "32")},
+		},
+		{
+			file: "testdata/vpc.yml",
+			form: "lists",
+			want: map[string][]string{
+				calyptos.RoleMidonetCluster: n("10"),
+				calyptos.RoleConfigureVPC:   n("10"),
+				calyptos.RoleMidonetGateway: n("50"),
+				calyptos.RoleMidolman:       n("10", "21", "22", "50"),
+				calyptos.RoleZookeeper:      n("40"),
+				calyptos.RoleCassandra:      n("40"),
+				calyptos.RoleWalrus:         n("10"),
+				calyptos.RoleAll:            n("10", "20", "21", "22", "40", "50"),
+			},
+			clusters: map[string][]string{"one": n("20", "21", "22")},
+		},
+		{
+			file: "testdata/legacy.yml",
+			form: "legacy",
+			want: map[string][]string{
+				calyptos.RoleCLC:               n("10"),
+				calyptos.RoleWalrus:            n("10"),
+				calyptos.RoleUserFacing:        n("10"),
+				calyptos.RoleClusterController: n("20"),
+				calyptos.RoleStorageController: n("20"),
+				// a space-separated string, not a set of characters
+				calyptos.RoleNodeController: n("21", "22", "23"),
+				calyptos.RoleAll:            n("10", "20", "21", "22", "23"),
+			},
+			clusters: map[string][]string{"one": n("20", "21", "22", "23")},
+		},
+		{
+			file: "testdata/storage-clusters.yml",
+			form: "lists",
+			want: map[string][]string{
+				calyptos.RoleRiakHead:     n("70"),
+				calyptos.RoleRiakNode:     n("71", "72"),
+				calyptos.RoleHAProxy:      n("79"),
+				calyptos.RoleCephMons:     n("60", "61", "62"),
+				calyptos.RoleMonBootstrap: n("61"), // the first mon with init
+				calyptos.RoleCephOSDs:     n("65", "66"),
+				calyptos.RoleWalrus:       nil, // riakcs provides object storage
+				// IP addresses first in numeric order, ports kept as written
+				calyptos.RoleCLC:                 {"[2001:db8::10]:2222", "2001:db8::11"},
+				calyptos.RoleConfigureEucalyptus: {"[2001:db8::10]:2222"},
+				calyptos.RoleClusterController:   {"cc-east.example.net:2200"},
+				calyptos.RoleNodeController:      {"nc-1.example.net", "nc-2.example.net"},
+			},
+			clusters: map[string][]string{"east": {"cc-east.example.net:2200", "nc-1.example.net", "nc-2.example.net"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			rb, err := calyptos.LoadEnvironment(tt.file)
+			require.NoError(t, err)
+			for role, want := range tt.want {
+				assert.Equal(t, want, rb.Hosts(role), "role %s", role)
+			}
+			got := map[string][]string{}
+			for _, c := range rb.Clusters() {
+				got[c.Name] = c.Hosts()
+			}
+			assert.Equal(t, tt.clusters, got)
+			assert.Equal(t, tt.form, rb.Environment().Topology.Form)
+			for _, h := range rb.All() {
+				assert.NotEmpty(t, rb.RolesOf(h), "host %s of all holds no role", h)
+			}
+		})
+	}
+}
+
+func TestEveryBaseRoleExists(t *testing.T) {
+	rb, err := calyptos.LoadEnvironment("testdata/edge.yml")
+	require.NoError(t, err)
+	names := rb.RoleNames()
+	for _, r := range []string{"clc", "user-facing", "console", "walrus", "cluster-controller", "storage-controller",
+		"node-controller", "midonet-cluster", "midolman", "midonet-gateway", "mon-bootstrap", "ceph-mons", "ceph-osds",
+		"riak-head", "riak-node", "haproxy", "nginx", "zookeeper", "cassandra", "setup-admin-creds", "all"} {
+		assert.Contains(t, names, r)
+	}
+	assert.Empty(t, rb.Hosts("no-such-role"), "unknown roles are empty, not a crash")
+	assert.False(t, rb.Has("no-such-role", "192.0.2.10"))
+	assert.True(t, rb.Has(calyptos.RoleCLC, "192.0.2.10"))
+	assert.Equal(t, []string{"192.0.2.10", "192.0.2.11", "192.0.2.20", "192.0.2.21", "192.0.2.22", "192.0.2.30", "192.0.2.31", "192.0.2.32"}, rb.EucaHosts(), "console is not a Eucalyptus host")
+	assert.Equal(t, []string{"clc", "configure-eucalyptus", "setup-admin-creds", "user-facing"}, rb.RolesOf("192.0.2.10"))
+}
+
+func TestAccessorsReturnCopies(t *testing.T) {
+	rb, err := calyptos.LoadEnvironment("testdata/edge.yml")
+	require.NoError(t, err)
+	rb.Hosts(calyptos.RoleAll)[0] = "evil"
+	rb.Clusters()[0].Nodes[0] = "evil"
+	rb.Map()[calyptos.RoleCLC][0] = "evil"
+	assert.Equal(t, "192.0.2.10", rb.All()[0])
+	c, ok := rb.Cluster("zone-a")
+	require.True(t, ok)
+	assert.Equal(t, []string{"192.0.2.21", "192.0.2.22"}, c.Nodes)
+	assert.Equal(t, "das", c.StorageBackend)
+	assert.Equal(t, "vg01", c.DASDevice)
+	assert.Equal(t, []string{"192.0.2.10"}, rb.Hosts(calyptos.RoleCLC))
+}
+
+func TestEnvironmentAccessors(t *testing.T) {
+	rb, err := calyptos.LoadEnvironment("testdata/edge.yml")
+	require.NoError(t, err)
+	env := rb.Environment()
+	assert.Equal(t, "edge-demo", env.Name)
+	assert.Equal(t, "EDGE", env.NetworkMode())
+	repo, ok := env.String("eucalyptus", "eucalyptus-repo")
+	assert.True(t, ok)
+	assert.Equal(t, "http://repo.example.com/eucalyptus/4.4/rhel/7/x86_64/", repo)
+	_, ok = env.String("eucalyptus", "nope")
+	assert.False(t, ok)
+	assert.Equal(t, "rbd", env.SystemProperties()["zone-b.storage.cephvolumepools"])
+	assert.Equal(t, "testdata/edge.yml:35:13", env.PosOf("eucalyptus", "network", "mode").String())
+	var cj struct {
+		PublicIps []string `yaml:"PublicIps"`
+	}
+	require.NoError(t, env.Decode(&cj, "eucalyptus", "network", "config-json"))
+	assert.Equal(t, []string{"198.51.100.10-198.51.100.60"}, cj.PublicIps)
+	var wrong struct {
+		PublicIps int `yaml:"PublicIps"`
+	}
+	err = env.Decode(&wrong, "eucalyptus", "network", "config-json")
+	assert.ErrorIs(t, err, calyptos.ErrInvalidEnvironment)
+}
+
+func TestSecretsAreFound(t *testing.T) {
+	rb, err := calyptos.ParseEnvironment("e.yml", []byte(`
+default_attributes:
+  eucalyptus:
+    topology: {clc: [h1], user-facing: [h1], clusters: {one: {cc: [h2], sc: [h2], nodes: [h3]}}}
+    system-properties: {one.storage.sanpassword: s3cr3t-san, one.storage.sanuser: admin}
+  midokura: {repo-password: hunter22}
+  riakcs: {secret-key: "AbCdEf", access-key: KEYID}
+`))
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"s3cr3t-san", "hunter22", "AbCdEf", "KEYID"}, rb.Environment().Secrets())
+}
+
+func TestParseErrorsNamePosition(t *testing.T) {
+	const head = "default_attributes:\n  eucalyptus:\n    topology:\n"
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"empty file", "", []string{"e.yml: empty environment file"}},
+		{"not a mapping", "- a\n- b\n", []string{"e.yml:1:1: expected a mapping with default_attributes"}},
+		{"syntax error", "a: [b\n", []string{"e.yml:1: invalid YAML"}},
+		{"no default_attributes", "name: x\n", []string{"e.yml:1:1: missing default_attributes"}},
+		{"no topology", "default_attributes:\n  eucalyptus:\n    network: {mode: EDGE}\n", []string{"e.yml:3:5: eucalyptus has no topology"}},
+		{"no clc", head + "      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
+			[]string{"e.yml:4:7: topology has no cloud controller"}},
+		{"cluster without nodes", head + "      clc: [a]\n      user-facing: [a]\n      clusters:\n        one:\n          cc: [b]\n          sc: [b]\n",
+			[]string{`e.yml:7:9: cluster "one" has no node controllers (nodes)`}},
+		{"every problem reported", head + "      clc: [a]\n      user-facing: [a]\n      clusters:\n        one: {cc: [b]}\n        two: {sc: [c], nodes: [d]}\n",
+			[]string{`e.yml:7:9: cluster "one" has no storage controller (sc)`, `e.yml:7:9: cluster "one" has no node controllers (nodes)`, `e.yml:8:9: cluster "two" has no cluster controller (cc)`}},
+		{"host that is a mapping", head + "      clc: [{ip: a}]\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
+			[]string{"e.yml:4:13: clc[0]: expected a host address, found a mapping"}},
+		{"clusters as list", head + "      clc: a\n      user-facing: [a]\n      clusters: [a]\n",
+			[]string{"e.yml:6:17: clusters: expected a mapping"}},
+		{"ceph without bootstrap mon", "default_attributes:\n  ceph:\n    topology:\n      mons: [{ipaddr: a}]\n      osds: [{ipaddr: b}]\n",
+			[]string{"e.yml:4:13: no ceph monitor has init: true"}},
+		{"ceph without osds", "default_attributes:\n  ceph:\n    topology:\n      mons: [{ipaddr: a, init: true}]\n      osds: []\n",
+			[]string{"e.yml:5:13: no OSD found"}},
+		{"riak without head", "default_attributes:\n  riakcs_cluster:\n    topology: {nodes: [a]}\n",
+			[]string{"e.yml:3:15: no head node found for the RiakCS cluster"}},
+		{"riak balancer without haproxy", "default_attributes:\n  riakcs_cluster:\n    topology: {head: {ipaddr: a}, load_balancer: b}\n",
+			[]string{"e.yml:3:50: load_balancer is set but there is no haproxy"}},
+		{"vpc without midonet", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n    network: {mode: VPCMIDO}\n",
+			[]string{"e.yml:7:21: network mode VPCMIDO needs an eucalyptus.midonet mapping"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rb, err := calyptos.ParseEnvironment("e.yml", []byte(tt.yaml))
+			require.Error(t, err)
+			assert.Nil(t, rb)
+			assert.ErrorIs(t, err, calyptos.ErrInvalidEnvironment)
+			var envErr *calyptos.EnvError
+			assert.True(t, errors.As(err, &envErr))
+			lines := strings.Split(err.Error(), "\n")
+			require.Len(t, lines, len(tt.want), "errors: %v", err)
+			for i, w := range tt.want {
+				assert.True(t, strings.HasPrefix(lines[i], w), "error %d = %q, want prefix %q", i, lines[i], w)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := calyptos.LoadEnvironment(filepath.Join(t.TempDir(), "nope.yml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.NotErrorIs(t, err, calyptos.ErrInvalidEnvironment)
+}
+
+func TestScalarAndAliasForms(t *testing.T) {
+	rb, err := calyptos.ParseEnvironment("e.yml", []byte(`
+defaults: &cluster {cc: 10.0.0.2, sc: 10.0.0.2}
+default_attributes:
+  eucalyptus:
+    topology:
+      clc: 10.0.0.1
+      user-facing: "10.0.0.1, 10.0.0.3"
+      clusters:
+        one:
+          <<: *cluster
+          nodes: "10.0.0.10 10.0.0.9\n10.0.0.11"
+  zookeeper: {topology: 10.0.0.20}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.1"}, rb.Hosts(calyptos.RoleCLC))
+	assert.Equal(t, []string{"10.0.0.1", "10.0.0.3"}, rb.Hosts(calyptos.RoleUserFacing))
+	assert.Equal(t, []string{"10.0.0.2"}, rb.Hosts(calyptos.RoleClusterController))
+	assert.Equal(t, []string{"10.0.0.9", "10.0.0.10", "10.0.0.11"}, rb.Hosts(calyptos.RoleNodeController))
+	assert.Equal(t, []string{"10.0.0.20"}, rb.Hosts(calyptos.RoleZookeeper))
+}
+
+func TestNewRoleBuilder(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{
+		calyptos.RoleCLC:     {"b", "a", "a"},
+		"my-custom-role":     {"c"},
+		calyptos.RoleConsole: nil,
+	}, calyptos.Cluster{Name: "z", CC: []string{"cc"}, SC: []string{"sc"}, Nodes: []string{"n2", "n1"}})
+	assert.Equal(t, []string{"a", "b"}, rb.Hosts(calyptos.RoleCLC))
+	assert.Equal(t, []string{"c"}, rb.Hosts("my-custom-role"))
+	assert.Equal(t, []string{"n1", "n2"}, rb.Hosts(calyptos.RoleNodeController))
+	assert.Equal(t, []string{"a", "b", "c", "cc", "n1", "n2", "sc"}, rb.All())
+	c, ok := rb.Cluster("z")
+	require.True(t, ok)
+	assert.Equal(t, []string{"cc", "n1", "n2", "sc"}, c.Hosts())
+	assert.Nil(t, rb.Environment())
+}
