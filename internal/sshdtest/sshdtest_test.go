@@ -1,0 +1,109 @@
+package sshdtest_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/org/calyptos/internal/sshdtest"
+)
+
+func dial(t *testing.T, srv *sshdtest.Server, addr, user string, auth ssh.AuthMethod) (*ssh.Client, error) {
+	t.Helper()
+	cb, err := knownhosts.New(srv.KnownHostsFile)
+	require.NoError(t, err)
+	return ssh.Dial("tcp", addr, &ssh.ClientConfig{
+		User:            user,
+		Auth:            []ssh.AuthMethod{auth},
+		HostKeyCallback: cb,
+		Timeout:         5 * time.Second,
+	})
+}
+
+func TestStartRunAndCount(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.2", "127.0.0.3"}})
+	require.Len(t, srv.Addrs, 2)
+	assert.Equal(t, srv.Addrs[0], srv.Addr)
+	assert.True(t, strings.HasPrefix(srv.Addr, "127.0.0.2:"))
+	assert.Equal(t, 0, srv.Handshakes())
+
+	for _, addr := range srv.Addrs {
+		c, err := dial(t, srv, addr, srv.User, ssh.PublicKeys(srv.ClientSigner))
+		require.NoError(t, err, addr)
+		sess, err := c.NewSession()
+		require.NoError(t, err)
+		out, err := sess.Output("echo hello")
+		require.NoError(t, err)
+		assert.Equal(t, "hello\n", string(out))
+		require.NoError(t, c.Close())
+	}
+	require.Eventually(t, func() bool { return srv.Handshakes() == 2 }, 5*time.Second, 20*time.Millisecond)
+}
+
+func TestWrongKeyRefused(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.4"}})
+	other := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.4"}})
+	_, err := dial(t, srv, srv.Addr, srv.User, ssh.PublicKeys(other.ClientSigner))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "unable to authenticate")
+	assert.Equal(t, 0, srv.Handshakes())
+}
+
+func TestKillDropsConnections(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.5"}})
+	c, err := dial(t, srv, srv.Addr, srv.User, ssh.PublicKeys(srv.ClientSigner))
+	require.NoError(t, err)
+	defer c.Close()
+	waited := make(chan error, 1)
+	go func() { waited <- c.Wait() }()
+	srv.Kill()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection still open 5s after Kill")
+	}
+	_, err = net.DialTimeout("tcp", srv.Addr, time.Second)
+	assert.Error(t, err, "port still open after Kill")
+}
+
+func TestPasswordUser(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.6"}, Password: true})
+	name, pw := sshdtest.CreateUser(t)
+	c, err := dial(t, srv, srv.Addr, name, ssh.Password(pw))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = dial(t, srv, srv.Addr, name, ssh.Password(pw+"x"))
+	assert.Error(t, err)
+	require.Eventually(t, func() bool { return srv.Handshakes() == 1 }, 5*time.Second, 20*time.Millisecond)
+}
+
+func TestNoSFTP(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.7"}, NoSFTP: true})
+	c, err := dial(t, srv, srv.Addr, srv.User, ssh.PublicKeys(srv.ClientSigner))
+	require.NoError(t, err)
+	defer c.Close()
+	sess, err := c.NewSession()
+	require.NoError(t, err)
+	defer sess.Close()
+	assert.Error(t, sess.RequestSubsystem("sftp"))
+}
+
+func TestRejectsNonLoopback(t *testing.T) {
+	sshdtest.SkipIfUnavailable(t)
+	for _, a := range []string{"192.0.2.1", "0.0.0.0", "::1", "localhost"} {
+		_, err := sshdtest.StartProcess(sshdtest.Options{Addrs: []string{a}})
+		assert.ErrorIs(t, err, sshdtest.ErrNotLoopback, a)
+	}
+}
+
+func TestSameHostKeyRestart(t *testing.T) {
+	a := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.8"}})
+	b := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.8"}, HostKey: a.HostPrivateKey})
+	assert.Equal(t, a.HostKey.Marshal(), b.HostKey.Marshal())
+}
