@@ -1,0 +1,47 @@
+package calyptos_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/org/calyptos"
+)
+
+// FuzzParseEnvironment checks that no input makes the parser panic, and
+// that every rejection is a positioned EnvError. It is seeded with the
+// bundled environment files.
+func FuzzParseEnvironment(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yml")
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("default_attributes: {eucalyptus: {topology: {clc: a, clusters: {x: 1}}}}"))
+	f.Add([]byte("a: &x [*x]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rb, err := calyptos.ParseEnvironment("fuzz.yml", data)
+		if err != nil {
+			var envErr *calyptos.EnvError
+			if !errors.As(err, &envErr) || !errors.Is(err, calyptos.ErrInvalidEnvironment) {
+				t.Fatalf("error is not an EnvError: %v", err)
+			}
+			return
+		}
+		for _, role := range rb.RoleNames() {
+			for _, h := range rb.Hosts(role) {
+				if h == "" {
+					t.Fatalf("empty host in role %s", role)
+				}
+				if !rb.Has(calyptos.RoleAll, h) {
+					t.Fatalf("host %q of role %s is not in all", h, role)
+				}
+			}
+		}
+		_ = rb.Environment().Secrets()
+	})
+}
