@@ -1,0 +1,35 @@
+// Package calyptos checks multi-host cloud deployments, before they are
+// installed and while they run. It is the Go rebuild of the plugin system
+// of Calyptos, the Eucalyptus deployment tool, as a library other Go tools
+// embed.
+//
+// A deployment is described by an environment file (the Calyptos /
+// Eucalyptus cookbook format). LoadEnvironment parses it into a
+// RoleBuilder, which groups every host by role (clc, user-facing, walrus,
+// cluster-controller, storage-controller, node-controller, console, ceph,
+// riak, midonet, zookeeper, cassandra and "all"). Both topology styles of
+// the format are accepted: the legacy one (clc-1: ip, cc-1, sc-1,
+// space-separated nodes) and the list one (clc: [ip, ...]).
+//
+// Checks are plugins. A Validator inspects the description before
+// anything is deployed; a Debugger logs into the running hosts through an
+// Executor (package sshexec over SSH, localexec on this machine,
+// calyptostest in unit tests), runs commands, fetches files and reports
+// what is wrong. Both are handed a *Check, the way a test is handed a
+// *testing.T: c.Roles() for the hosts, c.Success / c.Failure / c.Warning /
+// c.Info (and c.OnHost(h) for per-host findings) to report, and for
+// debuggers c.RunOnHosts to run a command on many hosts at once.
+//
+// RunValidators and RunDebuggers run a list of plugins, stream every
+// Finding to an optional Reporter as it happens, and return a Report with
+// per-plugin and total counts. A plugin that panics or overruns its time
+// limit becomes a Fail finding and the run goes on; cancelling the context
+// stops the run. Package report renders a Report as text, JSON or JUnit
+// XML; packages validator and debugger hold the built-in plugins.
+//
+// Hosts and any other text taken from the environment file must reach a
+// shell only through ShellQuote. Values of secret attributes (passwords,
+// secret keys) are replaced by [REDACTED] in every finding.
+//
+// The core package depends only on the standard library and yaml.v3.
+package calyptos
