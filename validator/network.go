@@ -1,0 +1,358 @@
+package validator
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/org/calyptos"
+	"gopkg.in/yaml.v3"
+)
+
+// Network checks eucalyptus.network: the mode is one Eucalyptus knows
+// (EDGE, VPCMIDO, MANAGED, MANAGED-NOVLAN, matched exactly), and for EDGE
+// and VPCMIDO the network configuration in config-json:
+//
+//   - config-json.Mode, when set, agrees with network.mode;
+//   - every PublicIps entry is an address or an "a-b" range (see
+//     ParseIPRange) that is not reversed, and no two entries overlap;
+//   - InstanceDnsServers are IP addresses;
+//   - every entry of Clusters names a cluster of the topology, and in EDGE
+//     mode every topology cluster has an entry;
+//   - each cluster's Subnet is a network address, its Netmask a contiguous
+//     mask, its Gateway an address inside the subnet (not the network or
+//     broadcast address), and its PrivateIps ranges lie inside the subnet
+//     and do not include the gateway;
+//   - no public range overlaps a cluster subnet; private ranges of two
+//     clusters that overlap are a warning.
+//
+// An EDGE or VPCMIDO file without config-json is a warning: the cloud
+// cannot run instances until a network configuration is uploaded, which
+// may be done outside the file.
+type Network struct{}
+
+// Name returns "network".
+func (Network) Name() string { return "network" }
+
+// networkModes returns the modes Eucalyptus knows.
+func networkModes() []string { return []string{"EDGE", "VPCMIDO", "MANAGED", "MANAGED-NOVLAN"} }
+
+// rangeAt is a parsed range with where it was written.
+type rangeAt struct {
+	r    IPRange
+	node *yaml.Node
+	name string // what it belongs to, for messages
+}
+
+// Validate checks the network section.
+func (Network) Validate(ctx context.Context, c *calyptos.Check) {
+	e := env(c)
+	if e == nil {
+		return
+	}
+	nw := e.Attr("eucalyptus", "network")
+	if nw == nil {
+		c.Skipped("no eucalyptus.network section")
+		return
+	}
+	const base = "default_attributes.eucalyptus.network"
+	modeNode := get(nw, "mode")
+	mode, ok := scalar(modeNode)
+	switch {
+	case !ok:
+		c.Failure(at(e, nw, "missing required key "+base+".mode"))
+		return
+	case !slices.Contains(networkModes(), mode):
+		if slices.Contains(networkModes(), strings.ToUpper(mode)) {
+			c.Failure(atf(e, modeNode, "network mode %q must be written %q", mode, strings.ToUpper(mode)))
+		} else {
+			c.Failure(atf(e, modeNode, "network mode %q is not one Eucalyptus knows (%s)", mode, strings.Join(networkModes(), ", ")))
+		}
+		return
+	}
+	c.Successf("network mode %s", mode)
+
+	cjKey, cj := lookup(nw, "config-json")
+	if cjKey == nil || isNull(cj) {
+		if mode == "EDGE" || mode == "VPCMIDO" {
+			c.Warning(atf(e, nw, "network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode))
+		} else {
+			c.Skipped("network mode " + mode + " does not use config-json")
+		}
+		return
+	}
+	if cj.Kind != yaml.MappingNode {
+		c.Failure(atf(e, cjKey, "%s.config-json: expected a mapping, found %s", base, kind(cj)))
+		return
+	}
+	if mode != "EDGE" && mode != "VPCMIDO" {
+		c.Infof("network mode %s ignores config-json", mode)
+	}
+	if m, ok := scalar(get(cj, "Mode")); ok && m != mode {
+		c.Failure(atf(e, get(cj, "Mode"), "config-json Mode %q differs from network mode %q", m, mode))
+	}
+
+	nc := &netChecker{c: c, e: e}
+	public := nc.ranges(get(cj, "PublicIps"), "PublicIps")
+	if _, v := lookup(cj, "PublicIps"); isNull(v) || len(hostList(v)) == 0 {
+		c.Failure(at(e, cjKey, "missing required key "+base+".config-json.PublicIps: instances need public addresses"))
+	} else if nc.noOverlap(public, "PublicIps") {
+		var n uint64
+		for _, r := range public {
+			n += r.r.size()
+		}
+		c.Successf("PublicIps: %s, %s, no overlap", plural(len(public), "range", "ranges"), plural(int(n), "address", "addresses"))
+	}
+
+	if dns := get(cj, "InstanceDnsServers"); dns != nil {
+		bad := 0
+		for i, s := range scalarsAt(dns) {
+			if _, err := netip.ParseAddr(s.val); err != nil {
+				bad++
+				c.Failure(atf(e, s.node, "InstanceDnsServers[%d] %q is not an IP address", i, s.val))
+			}
+		}
+		if bad == 0 {
+			c.Successf("InstanceDnsServers: %s", strings.Join(hostList(dns), ", "))
+		}
+	}
+
+	nc.clusters(cj, cjKey, mode, public)
+}
+
+// scalarAt is a scalar value with its node.
+type scalarAt struct {
+	val  string
+	node *yaml.Node
+}
+
+// scalarsAt returns the scalars of a scalar-or-list node, each with its
+// node; a space-separated scalar gives one entry per word.
+func scalarsAt(n *yaml.Node) []scalarAt {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		var out []scalarAt
+		for _, f := range strings.Fields(strings.ReplaceAll(n.Value, ",", " ")) {
+			out = append(out, scalarAt{f, n})
+		}
+		return out
+	}
+	var out []scalarAt
+	for _, it := range items(n) {
+		if s, ok := scalar(it); ok {
+			out = append(out, scalarAt{s, it})
+		}
+	}
+	return out
+}
+
+// netChecker holds what the config-json checks share.
+type netChecker struct {
+	c *calyptos.Check
+	e *calyptos.Environment
+}
+
+// ranges parses a list of IP ranges, reporting every bad entry.
+func (nc *netChecker) ranges(n *yaml.Node, name string) []rangeAt {
+	var out []rangeAt
+	for i, s := range scalarsAt(n) {
+		r, err := ParseIPRange(s.val)
+		if err != nil {
+			nc.c.Failure(atf(nc.e, s.node, "%s[%d]: %v", name, i, err))
+			continue
+		}
+		out = append(out, rangeAt{r: r, node: s.node, name: name})
+	}
+	return out
+}
+
+// noOverlap reports every pair of overlapping ranges in rs, as failures,
+// and returns whether there was none.
+func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
+	sorted := slices.Clone(rs)
+	slices.SortStableFunc(sorted, func(a, b rangeAt) int { return a.r.From.Compare(b.r.From) })
+	ok := true
+	widest := 0 // index in sorted of the range reaching furthest so far
+	for i := 1; i < len(sorted); i++ {
+		if sorted[widest].r.Overlaps(sorted[i].r) {
+			ok = false
+			nc.c.Failure(atf(nc.e, sorted[i].node, "%s ranges %s and %s overlap", name, sorted[widest].r, sorted[i].r))
+		}
+		if sorted[widest].r.To.Less(sorted[i].r.To) {
+			widest = i
+		}
+	}
+	return ok
+}
+
+// clusters checks config-json.Clusters against the topology.
+func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []rangeAt) {
+	c, e := nc.c, nc.e
+	ck, list := lookup(cj, "Clusters")
+	if ck == nil || isNull(list) {
+		if mode == "EDGE" {
+			c.Failure(at(e, cjKey, "missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet"))
+		}
+		return
+	}
+	if list.Kind != yaml.SequenceNode {
+		c.Failure(atf(e, ck, "config-json.Clusters: expected a list, found %s", kind(list)))
+		return
+	}
+	seen := map[string]bool{}
+	var private []rangeAt
+	type subnetAt struct {
+		p    netip.Prefix
+		name string
+	}
+	var subnets []subnetAt
+	for i, cl := range items(list) {
+		nameNode := get(cl, "Name")
+		name, ok := scalar(nameNode)
+		if !ok {
+			c.Failure(atf(e, cl, "config-json.Clusters[%d] has no Name", i))
+			continue
+		}
+		if seen[name] {
+			c.Failure(atf(e, nameNode, "config-json.Clusters lists cluster %q twice", name))
+		}
+		seen[name] = true
+		if _, ok := c.Roles().Cluster(name); !ok {
+			c.Failure(atf(e, nameNode, "config-json cluster %q is not a cluster of the topology", name))
+		}
+		p, ok := nc.subnet(cl, name)
+		if !ok {
+			continue
+		}
+		subnets = append(subnets, subnetAt{p, name})
+		gw, _ := netip.ParseAddr(mustScalar(get(get(cl, "Subnet"), "Gateway")))
+		ps := nc.ranges(get(cl, "PrivateIps"), "cluster "+name+" PrivateIps")
+		good := 0
+		for _, r := range ps {
+			switch {
+			case !r.r.Within(p):
+				c.Failure(atf(e, r.node, "cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p))
+			case r.r.Contains(gw):
+				c.Failure(atf(e, r.node, "cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw))
+			default:
+				good++
+			}
+			r.name = name
+			private = append(private, r)
+		}
+		if good == len(ps) {
+			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, plural(len(ps), "private range", "private ranges"))
+		}
+	}
+	for _, cl := range c.Roles().Clusters() {
+		if !seen[cl.Name] && mode == "EDGE" {
+			c.Failure(atf(e, ck, "topology cluster %q has no entry in config-json.Clusters", cl.Name))
+		}
+	}
+	for _, pub := range public {
+		for _, s := range subnets {
+			if pub.r.Overlaps(prefixRange(s.p)) {
+				c.Failure(atf(e, pub.node, "PublicIps range %s overlaps the subnet %s of cluster %s", pub.r, s.p, s.name))
+			}
+		}
+	}
+	for i := range private {
+		for j := range i {
+			if private[j].name != private[i].name && private[j].r.Overlaps(private[i].r) {
+				c.Warning(atf(e, private[i].node, "PrivateIps range %s of cluster %s overlaps range %s of cluster %s", private[i].r, private[i].name, private[j].r, private[j].name))
+			}
+		}
+	}
+}
+
+func mustScalar(n *yaml.Node) string {
+	s, _ := scalar(n)
+	return s
+}
+
+// subnet checks a config-json cluster's Subnet and returns its prefix.
+func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
+	c, e := nc.c, nc.e
+	sk, sn := lookup(cl, "Subnet")
+	if sk == nil || isNull(sn) {
+		c.Failure(atf(e, cl, "config-json cluster %s has no Subnet", name))
+		return netip.Prefix{}, false
+	}
+	addrs := map[string]netip.Addr{}
+	ok := true
+	for _, k := range []string{"Subnet", "Netmask", "Gateway"} {
+		kn, v := lookup(sn, k)
+		s, has := scalar(v)
+		if kn == nil || !has {
+			c.Failure(atf(e, sn, "config-json cluster %s: Subnet has no %s", name, k))
+			ok = false
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil || !a.Is4() {
+			c.Failure(atf(e, v, "config-json cluster %s: Subnet.%s %q is not an IPv4 address", name, k, s))
+			ok = false
+			continue
+		}
+		addrs[k] = a
+	}
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, err := maskBits(addrs["Netmask"])
+	if err != nil {
+		c.Failure(atf(e, get(sn, "Netmask"), "config-json cluster %s: %v", name, err))
+		return netip.Prefix{}, false
+	}
+	p := netip.PrefixFrom(addrs["Subnet"], ones)
+	if p.Masked().Addr() != addrs["Subnet"] {
+		c.Failure(atf(e, get(sn, "Subnet"), "config-json cluster %s: Subnet %s is not the network address of netmask %s (that is %s)", name, addrs["Subnet"], addrs["Netmask"], p.Masked().Addr()))
+		return netip.Prefix{}, false
+	}
+	gw := addrs["Gateway"]
+	all := prefixRange(p)
+	switch {
+	case !p.Contains(gw):
+		c.Failure(atf(e, get(sn, "Gateway"), "config-json cluster %s: Gateway %s is not inside the subnet %s", name, gw, p))
+		return netip.Prefix{}, false
+	case ones < 31 && (gw == all.From || gw == all.To):
+		c.Failure(atf(e, get(sn, "Gateway"), "config-json cluster %s: Gateway %s is the network or broadcast address of %s", name, gw, p))
+		return netip.Prefix{}, false
+	}
+	return p, true
+}
+
+// maskBits converts a dotted netmask to a prefix length.
+func maskBits(m netip.Addr) (int, error) {
+	b := m.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	ones := 0
+	for v&(1<<31) != 0 {
+		ones++
+		v <<= 1
+	}
+	if v != 0 {
+		return 0, fmt.Errorf("netmask %s is not a contiguous mask", m)
+	}
+	return ones, nil
+}
+
+// size returns the number of addresses of r, capped at 1<<62.
+func (r IPRange) size() uint64 {
+	a, b := r.From.As16(), r.To.As16()
+	ahi, alo := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
+	bhi, blo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	lo, borrow := bits.Sub64(blo, alo, 0)
+	hi, _ := bits.Sub64(bhi, ahi, borrow)
+	if hi != 0 || lo >= 1<<62 {
+		return 1 << 62
+	}
+	return lo + 1
+}

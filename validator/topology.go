@@ -1,0 +1,135 @@
+package validator
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// Topology checks the Eucalyptus topology as a deployment: a cloud
+// controller and user-facing services host exist, every cluster has at
+// least one cluster controller, storage controller and node controller, no
+// host belongs to two clusters (compared by address, ports ignored: the
+// original compared hosts with cluster names and so never found one), the
+// object storage is walrus or riakcs but not both, and a riakcs section has
+// every key the cookbook reads (the value of secret-key is never shown).
+type Topology struct{}
+
+// Name returns "topology".
+func (Topology) Name() string { return "topology" }
+
+// Validate checks the topology.
+func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
+	e := env(c)
+	if e == nil {
+		return
+	}
+	topo := e.Attr("eucalyptus", "topology")
+	if topo == nil {
+		c.Skipped("no eucalyptus topology in the file")
+		return
+	}
+	// riakcsKeys are the keys the cookbook reads from topology.riakcs;
+	// objectStorageProviders the providerclient values Eucalyptus knows.
+	riakcsKeys := []string{"access-key", "admin-email", "admin-name", "endpoint", "port", "secret-key"}
+	objectStorageProviders := []string{"walrus", "riakcs", "ceph-rgw"}
+	rb := c.Roles()
+	for _, r := range []struct{ role, what, key string }{
+		{calyptos.RoleCLC, "cloud controller", "clc"},
+		{calyptos.RoleUserFacing, "user-facing services host", "user-facing"},
+	} {
+		if hs := rb.Hosts(r.role); len(hs) > 0 {
+			c.Successf("%s: %s", r.what, strings.Join(hs, ", "))
+		} else {
+			c.Failure(atf(e, topo, "no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key))
+		}
+	}
+
+	wk, _ := lookup(topo, "walrus")
+	rk, riak := lookup(topo, "riakcs")
+	provider := e.Topology.ObjectStorageProvider
+	switch {
+	case wk != nil && rk != nil:
+		c.Failure(at(e, rk, "the topology has both walrus and riakcs: object storage is one or the other"))
+	case provider == "walrus":
+		if hs := rb.Hosts(calyptos.RoleWalrus); len(hs) > 0 {
+			c.Successf("walrus backend: %s", strings.Join(hs, ", "))
+		} else {
+			c.Failure(at(e, topo, "object storage is walrus but no walrus backend host is listed"))
+		}
+	case provider != "" && !slices.Contains(objectStorageProviders, provider):
+		c.Warning(atf(e, get(topo, "objectstorage"), "object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", ")))
+	case provider != "":
+		c.Successf("object storage provider: %s", provider)
+	}
+	if rk != nil {
+		if riak == nil || len(pairs(riak)) == 0 {
+			c.Failure(at(e, rk, "topology.riakcs must be a mapping with "+strings.Join(riakcsKeys, ", ")))
+		} else {
+			var missing []string
+			for _, k := range riakcsKeys {
+				if v, ok := scalar(get(riak, k)); !ok || v == "" {
+					missing = append(missing, k)
+				}
+			}
+			if len(missing) > 0 {
+				c.Failure(at(e, rk, "topology.riakcs is missing "+strings.Join(missing, ", ")))
+			} else {
+				c.Success("topology.riakcs has every key the cookbook reads")
+			}
+		}
+	}
+
+	clusters := rb.Clusters()
+	if len(clusters) == 0 {
+		c.Failure(at(e, topo, "the topology has no clusters (default_attributes.eucalyptus.topology.clusters)"))
+	}
+	// owner maps a host's address to the clusters that list it.
+	owner := make(map[string][]string, len(rb.Hosts(calyptos.RoleNodeController))+2*len(clusters))
+	first := make(map[string]string, len(owner))
+	for _, cl := range clusters {
+		var missing []string
+		for _, part := range []struct {
+			hosts []string
+			what  string
+		}{{cl.CC, "cluster controller (cc)"}, {cl.SC, "storage controller (sc)"}, {cl.Nodes, "node controller (nodes)"}} {
+			if len(part.hosts) == 0 {
+				missing = append(missing, part.what)
+			}
+		}
+		if len(missing) > 0 {
+			c.Failuref("%s: cluster %q has no %s", cl.Pos, cl.Name, strings.Join(missing, ", no "))
+		} else {
+			c.Successf("cluster %s has %s, %s and %s", cl.Name,
+				plural(len(cl.CC), "cluster controller", "cluster controllers"),
+				plural(len(cl.SC), "storage controller", "storage controllers"),
+				plural(len(cl.Nodes), "node controller", "node controllers"))
+		}
+		for _, h := range cl.Hosts() {
+			k := hostKey(h)
+			if l := owner[k]; len(l) > 0 && l[len(l)-1] == cl.Name {
+				continue // cc:22 and cc both in one cluster
+			}
+			if _, ok := first[k]; !ok {
+				first[k] = h
+			}
+			owner[k] = append(owner[k], cl.Name)
+		}
+	}
+	var dups []string
+	for k, names := range owner {
+		if len(names) > 1 {
+			dups = append(dups, k)
+		}
+	}
+	slices.SortFunc(dups, calyptos.CompareHosts)
+	for _, k := range dups {
+		names := owner[k]
+		c.OnHost(first[k]).Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
+	}
+	if len(dups) == 0 && len(clusters) > 1 {
+		c.Successf("no host is in more than one of the %d clusters", len(clusters))
+	}
+}

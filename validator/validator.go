@@ -1,0 +1,250 @@
+// Package validator holds the validators that ship with calyptos: static
+// checks of an environment file that say, before anything is deployed, what
+// will not work.
+//
+// Each validator is an exported struct whose zero value is ready to use; its
+// Name matches the plugin name of the original Python tool where there was
+// one. Default returns all of them in a stable order, offline checks first
+// and the two that reach out over the network (repos, pinghosts) last:
+//
+//	structure  schema of the whole file, both topology forms
+//	topology   cloud and cluster controllers present, no host in two clusters, walrus/riakcs
+//	hosts      every host is an IP address or DNS name; node controllers not on the CLC/UFS
+//	network    network mode and the EDGE / VPCMIDO config-json (IP ranges, subnets, clusters)
+//	storage    per-cluster block storage backend and the properties it needs
+//	nc         node controller sizing (max-cores, cache-size, work-size)
+//	vpc        MidoNet gateways, midolman host mapping, zookeeper / cassandra
+//	repos      every repository and image URL answers (HTTP)
+//	pinghosts  every host accepts a TCP connection on its SSH port
+//
+// Offline validators read the parsed file through Check.Env; when a
+// RoleBuilder was built from a plain role map there is no file, and they
+// report a Skip and return. None of them ever puts the value of an attribute
+// whose key calyptos.IsSecretKey into a finding.
+package validator
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/org/calyptos"
+	"gopkg.in/yaml.v3"
+)
+
+// Default returns a fresh instance of every built-in validator, offline
+// checks first and network checks last: structure, topology, hosts,
+// network, storage, nc, vpc, repos, pinghosts.
+func Default() []calyptos.Validator {
+	return append(Offline(), &Repos{}, &PingHosts{})
+}
+
+// Offline returns a fresh instance of every built-in validator that never
+// touches the network, in the order Default runs them: structure,
+// topology, hosts, network, storage, nc, vpc.
+func Offline() []calyptos.Validator {
+	return []calyptos.Validator{
+		&Structure{}, &Topology{}, &Hosts{}, &Network{}, &Storage{}, &NC{}, &VPC{},
+	}
+}
+
+// env returns the parsed environment, or reports a Skip and returns nil.
+func env(c *calyptos.Check) *calyptos.Environment {
+	e := c.Env()
+	if e == nil {
+		c.Skipped("no environment file: the roles were not read from one")
+	}
+	return e
+}
+
+// at prefixes msg with the file position of n, compiler style.
+func at(e *calyptos.Environment, n *yaml.Node, msg string) string {
+	if p := e.Pos(n); p.Line > 0 {
+		return p.String() + ": " + msg
+	}
+	return msg
+}
+
+// atf is at with a format.
+func atf(e *calyptos.Environment, n *yaml.Node, format string, args ...any) string {
+	return at(e, n, fmt.Sprintf(format, args...))
+}
+
+// deref follows aliases and document nodes.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && i < 16; i++ {
+		switch n.Kind {
+		case yaml.AliasNode:
+			n = n.Alias
+		case yaml.DocumentNode:
+			if len(n.Content) == 0 {
+				return nil
+			}
+			n = n.Content[0]
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// pair is one key of a mapping with its (dereferenced) value.
+type pair struct {
+	key, val *yaml.Node
+}
+
+// pairs returns the entries of mapping m in file order, merge keys (<<)
+// expanded after the mapping's own keys; nil if m is not a mapping.
+func pairs(m *yaml.Node) []pair {
+	return pairsDepth(deref(m), 0)
+}
+
+func pairsDepth(m *yaml.Node, depth int) []pair {
+	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
+		return nil
+	}
+	out := make([]pair, 0, len(m.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag == "!!merge" {
+			merges = append(merges, m.Content[i+1])
+			continue
+		}
+		out = append(out, pair{m.Content[i], deref(m.Content[i+1])})
+	}
+	for _, mg := range merges {
+		mg = deref(mg)
+		srcs := []*yaml.Node{mg}
+		if mg != nil && mg.Kind == yaml.SequenceNode {
+			srcs = mg.Content
+		}
+		for _, s := range srcs {
+			for _, p := range pairsDepth(deref(s), depth+1) {
+				if !hasOwn(m, p.key.Value) {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasOwn(m *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the key and value nodes for key in mapping m, or nils.
+func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
+			return m.Content[i], deref(m.Content[i+1])
+		}
+	}
+	for _, p := range pairs(m) {
+		if p.key.Value == key {
+			return p.key, p.val
+		}
+	}
+	return nil, nil
+}
+
+// get returns the value of key in mapping m, or nil.
+func get(m *yaml.Node, key string) *yaml.Node {
+	_, v := lookup(m, key)
+	return v
+}
+
+// items returns the elements of a sequence, dereferenced; nil otherwise.
+func items(n *yaml.Node) []*yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = deref(c)
+	}
+	return out
+}
+
+// isNull reports whether n is absent or a YAML null.
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null"))))
+}
+
+// scalar returns the trimmed text of a non-null scalar node.
+func scalar(n *yaml.Node) (string, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
+		return "", false
+	}
+	return strings.TrimSpace(n.Value), true
+}
+
+// kind describes a node's type without showing its value, so that a
+// message about a secret attribute never echoes the secret.
+func kind(n *yaml.Node) string {
+	n = deref(n)
+	switch {
+	case n == nil || isNull(n):
+		return "nothing (null)"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Tag == "!!int" || n.Tag == "!!float":
+		return "a number"
+	case n.Tag == "!!bool":
+		return "a boolean"
+	}
+	return "a string"
+}
+
+// hostKey is the address part of a host as written (no port), lower-cased,
+// so that "nc-1.example.net:22" and "NC-1.example.net" compare equal.
+func hostKey(h string) string {
+	a, _, err := calyptos.SplitHostPort(h)
+	if err != nil {
+		return strings.ToLower(h)
+	}
+	return strings.ToLower(a)
+}
+
+// hostList reads a host value (a scalar, possibly space or comma separated,
+// or a list of scalars) the way the core parser does.
+func hostList(n *yaml.Node) []string {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil
+	}
+	split := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	}
+	if n.Kind == yaml.ScalarNode {
+		return split(n.Value)
+	}
+	var out []string
+	for _, c := range items(n) {
+		if s, ok := scalar(c); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

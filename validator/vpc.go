@@ -1,0 +1,300 @@
+package validator
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/org/calyptos"
+	"gopkg.in/yaml.v3"
+)
+
+// VPC checks the MidoNet data of a VPCMIDO cloud; it skips every other
+// network mode. It reads both places that data has lived in:
+//
+//   - current: eucalyptus.midonet.Gateways[] (Ip, and ExternalCidr /
+//     ExternalIp / ExternalRouterIp when set) and
+//     eucalyptus.midonet.midolman-host-mapping;
+//   - older: network.config-json.Mido (GatewayHost, or Gateways[] with
+//     GatewayHost, GatewayIP, GatewayInterface) and the midokura section
+//     (midolman-host-mapping, zookeepers, cassandras).
+//
+// Failures are kept for what breaks a VPC: no gateway at all, a gateway
+// without an address or with an invalid one, an ExternalIp outside its
+// ExternalCidr, an older-form gateway missing one of its three keys, a
+// cloud controller or node controller missing from a midolman host
+// mapping, and a zookeeper entry that is not host:port. The original's
+// false alarms are gone: it always failed a legacy GatewayHost, and it
+// failed mapping entries that were not a CLC, NC or gateway (here a
+// warning: midolman on another host breaks nothing). Missing NSDB hosts
+// (zookeeper, cassandra) are a warning, since they may be external.
+type VPC struct{}
+
+// Name returns "vpc".
+func (VPC) Name() string { return "vpc" }
+
+// Validate checks the VPC configuration.
+func (VPC) Validate(ctx context.Context, c *calyptos.Check) {
+	e := env(c)
+	if e == nil {
+		return
+	}
+	if mode := e.NetworkMode(); mode != "VPCMIDO" {
+		if mode == "" {
+			mode = "not set"
+		}
+		c.Skipped("network mode is " + mode + ", not VPCMIDO: no VPC to check")
+		return
+	}
+	v := &vpcCheck{c: c, e: e, gwHosts: map[string]bool{}, gwIPs: map[string]bool{}}
+	v.currentGateways()
+	v.olderGateways()
+	if len(v.gwIPs) == 0 && len(v.gwHosts) == 0 {
+		c.Failure(at(e, e.Attr("eucalyptus", "network", "mode"), "VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)"))
+	}
+	v.mappings()
+	v.nsdb()
+}
+
+type vpcCheck struct {
+	c       *calyptos.Check
+	e       *calyptos.Environment
+	gwHosts map[string]bool // gateway host names (older form)
+	gwIPs   map[string]bool // gateway addresses, hostKey form
+}
+
+func (v *vpcCheck) currentGateways() {
+	c, e := v.c, v.e
+	k, gws := lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
+	if k == nil || isNull(gws) {
+		return
+	}
+	if gws.Kind != yaml.SequenceNode {
+		c.Failure(atf(e, k, "midonet.Gateways: expected a list, found %s", kind(gws)))
+		return
+	}
+	for i, gw := range items(gws) {
+		ip, ok := scalar(get(gw, "Ip"))
+		if !ok {
+			c.Failure(atf(e, gw, "midonet.Gateways[%d] has no Ip", i))
+			continue
+		}
+		if err := CheckHost(ip); err != nil {
+			c.Failure(atf(e, get(gw, "Ip"), "midonet.Gateways[%d].Ip: %v", i, err))
+			continue
+		}
+		v.gwIPs[hostKey(ip)] = true
+		ok = true
+		var cidr netip.Prefix
+		if s, has := scalar(get(gw, "ExternalCidr")); has {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				ok = false
+				c.Failure(atf(e, get(gw, "ExternalCidr"), "midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s))
+			}
+			cidr = p
+		}
+		for _, key := range []string{"ExternalIp", "ExternalRouterIp"} {
+			s, has := scalar(get(gw, key))
+			if !has {
+				continue
+			}
+			a, err := netip.ParseAddr(s)
+			switch {
+			case err != nil:
+				ok = false
+				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %q is not an IP address", ip, key, s))
+			case cidr.IsValid() && !cidr.Contains(a):
+				ok = false
+				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr))
+			}
+		}
+		if ok {
+			c.OnHost(ip).Successf("MidoNet gateway %s", ip)
+		}
+	}
+}
+
+func (v *vpcCheck) olderGateways() {
+	c, e := v.c, v.e
+	mk, mido := lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
+	if mk == nil || isNull(mido) {
+		return
+	}
+	hk, host := lookup(mido, "GatewayHost")
+	gk, gws := lookup(mido, "Gateways")
+	if hk != nil {
+		if h, ok := scalar(host); ok && h != "" {
+			v.gwHosts[h] = true
+			c.Successf("config-json.Mido.GatewayHost: %s", h)
+		} else {
+			c.Failure(at(e, hk, "config-json.Mido.GatewayHost is empty"))
+		}
+		if gk != nil {
+			c.Warning(at(e, hk, "config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways"))
+		}
+	}
+	if gk == nil {
+		return
+	}
+	if gws.Kind != yaml.SequenceNode {
+		c.Failure(atf(e, gk, "config-json.Mido.Gateways: expected a list, found %s", kind(gws)))
+		return
+	}
+	for i, gw := range items(gws) {
+		var missing []string
+		for _, key := range []string{"GatewayHost", "GatewayIP", "GatewayInterface"} {
+			if s, ok := scalar(get(gw, key)); !ok || s == "" {
+				missing = append(missing, key)
+			}
+		}
+		if len(missing) > 0 {
+			c.Failure(atf(e, gw, "config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no ")))
+			continue
+		}
+		h, _ := scalar(get(gw, "GatewayHost"))
+		ip, _ := scalar(get(gw, "GatewayIP"))
+		v.gwHosts[h] = true
+		if _, err := netip.ParseAddr(ip); err != nil {
+			c.Failure(atf(e, get(gw, "GatewayIP"), "config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip))
+			continue
+		}
+		c.Successf("config-json.Mido gateway %s (%s)", h, ip)
+	}
+}
+
+// mappings checks each midolman host mapping against the CLC, node
+// controllers and gateways.
+func (v *vpcCheck) mappings() {
+	c, e := v.c, v.e
+	rb := c.Roles()
+	type mapping struct {
+		name string
+		key  *yaml.Node
+		val  *yaml.Node
+	}
+	var ms []mapping
+	for _, m := range []struct {
+		name string
+		path []string
+	}{
+		{"eucalyptus.midonet.midolman-host-mapping", []string{"eucalyptus", "midonet"}},
+		{"midokura.midolman-host-mapping", []string{"midokura"}},
+	} {
+		if k, val := lookup(e.Attr(m.path...), "midolman-host-mapping"); k != nil {
+			ms = append(ms, mapping{m.name, k, val})
+		}
+	}
+	if len(ms) == 0 {
+		c.Failure(at(e, e.Attr("eucalyptus", "midonet"), "no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts"))
+		return
+	}
+	clc := keySet(rb.Hosts(calyptos.RoleCLC))
+	ncs := keySet(rb.Hosts(calyptos.RoleNodeController))
+	var flat []map[string]string
+	for _, m := range ms {
+		if m.val == nil || m.val.Kind != yaml.MappingNode {
+			c.Failure(atf(e, m.key, "%s: expected a mapping of host name to address, found %s", m.name, kind(m.val)))
+			continue
+		}
+		values := map[string]bool{}
+		entries := map[string]string{}
+		for _, p := range pairs(m.val) {
+			ip, _ := scalar(p.val)
+			entries[p.key.Value] = ip
+			k := hostKey(ip)
+			values[k] = true
+			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.key.Value] {
+				c.Warning(atf(e, p.key, "%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.key.Value, ip))
+			}
+		}
+		flat = append(flat, entries)
+		missing := 0
+		for _, r := range []struct{ role, what string }{
+			{calyptos.RoleCLC, "cloud controller"},
+			{calyptos.RoleNodeController, "node controller"},
+		} {
+			for _, h := range rb.Hosts(r.role) {
+				if !values[hostKey(h)] {
+					missing++
+					c.OnHost(h).Failure(atf(e, m.key, "%s %s is not in %s: midolman must run on it", r.what, h, m.name))
+				}
+			}
+		}
+		if missing == 0 {
+			c.Successf("%s covers the cloud controller and %s", m.name, plural(len(ncs), "node controller", "node controllers"))
+		}
+	}
+	if len(flat) == 2 && !mapsEqual(flat[0], flat[1]) {
+		c.Warning(at(e, ms[1].key, "midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter"))
+	}
+}
+
+func keySet(hosts []string) map[string]bool {
+	out := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		out[hostKey(h)] = true
+	}
+	return out
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// nsdb checks the zookeeper and cassandra hosts MidoNet stores its state in.
+func (v *vpcCheck) nsdb() {
+	c, e := v.c, v.e
+	rb := c.Roles()
+	mk := e.Attr("midokura")
+	// zookeepers
+	if k, zks := lookup(mk, "zookeepers"); k != nil {
+		if zks == nil || zks.Kind != yaml.SequenceNode {
+			c.Failure(atf(e, k, "midokura.zookeepers: expected a list of host:port, found %s", kind(zks)))
+		} else {
+			bad := 0
+			for i, z := range items(zks) {
+				s, _ := scalar(z)
+				h, port, err := calyptos.SplitHostPort(s)
+				if err != nil || port == 0 || CheckHost(h) != nil {
+					bad++
+					c.Failure(atf(e, z, "midokura.zookeepers[%d] %q is not of the form host:port", i, s))
+				}
+			}
+			if bad == 0 {
+				c.Successf("midokura.zookeepers: %s", plural(len(zks.Content), "server", "servers"))
+			}
+		}
+	} else if hs := rb.Hosts(calyptos.RoleZookeeper); len(hs) > 0 {
+		c.Successf("zookeeper: %s", strings.Join(hs, ", "))
+	} else {
+		c.Warning("no zookeeper hosts (midokura.zookeepers or zookeeper.topology): MidoNet needs its NSDB, unless it is run elsewhere")
+	}
+	// cassandras
+	if k, cs := lookup(mk, "cassandras"); k != nil {
+		if cs == nil || cs.Kind != yaml.SequenceNode {
+			c.Failure(atf(e, k, "midokura.cassandras: expected a list of hosts, found %s", kind(cs)))
+		} else {
+			hs := hostList(cs)
+			bad := slices.IndexFunc(hs, func(h string) bool { return CheckHost(h) != nil })
+			if bad >= 0 {
+				c.Failure(atf(e, items(cs)[bad], "midokura.cassandras[%d] %q is not a host", bad, hs[bad]))
+			} else {
+				c.Successf("midokura.cassandras: %s", plural(len(hs), "server", "servers"))
+			}
+		}
+	} else if hs := rb.Hosts(calyptos.RoleCassandra); len(hs) > 0 {
+		c.Successf("cassandra: %s", strings.Join(hs, ", "))
+	} else {
+		c.Warning("no cassandra hosts (midokura.cassandras or cassandra.topology): MidoNet needs its NSDB, unless it is run elsewhere")
+	}
+}
