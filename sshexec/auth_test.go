@@ -1,0 +1,179 @@
+package sshexec_test
+
+import (
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/sshdtest"
+	"github.com/org/calyptos/sshexec"
+)
+
+func TestKeyAuth(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.1"}})
+	dir := t.TempDir()
+	tests := []struct {
+		kind, passphrase string
+	}{
+		{"ed25519", ""},
+		{"ecdsa", ""},
+		{"rsa", ""},
+		{"ed25519", "s3cret-ed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind+map[bool]string{true: "-encrypted", false: ""}[tt.passphrase != ""], func(t *testing.T) {
+			priv, pub := genKey(t, tt.kind)
+			require.NoError(t, srv.AuthorizeKey(pub))
+			file := writeKey(t, dir, "id_"+tt.kind+tt.passphrase, priv, tt.passphrase)
+			asked := 0
+			opts := baseOptions(srv)
+			opts.IdentityFiles = []string{file}
+			opts.Passphrase = func(f string) ([]byte, error) {
+				asked++
+				assert.Equal(t, file, f)
+				return []byte(tt.passphrase), nil
+			}
+			rec := &recordHandler{}
+			opts.Logger = slogger(rec)
+			e := newExecutor(t, opts)
+			before := srv.Handshakes()
+			out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "echo ok")
+			require.NoError(t, err)
+			assert.Equal(t, "ok\n", out.Stdout)
+			assert.Equal(t, map[bool]int{true: 1, false: 0}[tt.passphrase != ""], asked)
+			// The sshd log names the key that was accepted.
+			fp := ssh.FingerprintSHA256(pub)
+			assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), fp) }), "sshd did not log %s", fp)
+			assert.True(t, eventually(func() bool { return srv.Handshakes() == before+1 }))
+			if tt.passphrase != "" {
+				assert.NotContains(t, rec.all(), tt.passphrase)
+			}
+		})
+	}
+}
+
+func TestEncryptedKeyErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	priv, _ := genKey(t, "ed25519")
+	file := writeKey(t, dir, "id_enc", priv, "right-passphrase")
+
+	_, err := sshexec.New(sshexec.Options{IdentityFiles: []string{file}, DisableSSHConfig: true})
+	require.ErrorIs(t, err, sshexec.ErrConfig)
+	assert.Contains(t, err.Error(), "no Passphrase callback")
+
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{file}, DisableSSHConfig: true,
+		Passphrase: func(string) ([]byte, error) { return []byte("wrong-passphrase"), nil }})
+	require.ErrorIs(t, err, sshexec.ErrConfig)
+	assert.Contains(t, err.Error(), file)
+	assert.NotContains(t, err.Error(), "wrong-passphrase")
+
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{filepath.Join(dir, "missing")}, DisableSSHConfig: true})
+	require.ErrorIs(t, err, sshexec.ErrConfig)
+}
+
+func TestAgentAuth(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.2"}})
+	priv, pub := genKey(t, "ed25519")
+	require.NoError(t, srv.AuthorizeKey(pub))
+	keyring := agent.NewKeyring()
+	require.NoError(t, keyring.Add(agent.AddedKey{PrivateKey: priv}))
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = agent.ServeAgent(keyring, c)
+			}()
+		}
+	}()
+
+	opts := baseOptions(srv)
+	opts.IdentityFiles = nil
+	opts.DisableAgent = false
+	opts.AgentSocket = sock
+	e := newExecutor(t, opts)
+	out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "echo agent")
+	require.NoError(t, err)
+	assert.Equal(t, "agent\n", out.Stdout)
+	fp := ssh.FingerprintSHA256(pub)
+	assert.True(t, eventually(func() bool {
+		return strings.Contains(srv.Log(), "Accepted publickey") && strings.Contains(srv.Log(), fp)
+	}), "sshd did not accept the agent key %s", fp)
+}
+
+func TestPasswordAuth(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.3"}, Password: true})
+	name, password := sshdtest.CreateUser(t)
+
+	opts := baseOptions(srv)
+	opts.IdentityFiles = nil
+	opts.User = name
+	opts.Password = password
+	rec := &recordHandler{}
+	opts.Logger = slogger(rec)
+	e := newExecutor(t, opts)
+	out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "id -un")
+	require.NoError(t, err)
+	assert.Equal(t, name+"\n", out.Stdout)
+	assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), "Accepted password for "+name) }))
+
+	wrong := opts
+	wrong.Password = password + "-wrong"
+	e2 := newExecutor(t, wrong)
+	_, err = e2.Run(ctxTimeout(t, 10e9), srv.Addr, "id -un")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, sshexec.ErrAuth)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	assert.Contains(t, err.Error(), srv.Addr)
+	assert.NotContains(t, err.Error(), password)
+	assert.NotContains(t, rec.all(), password)
+}
+
+func TestWrongKeyRefused(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.4"}})
+	priv, _ := genKey(t, "ed25519") // never authorized
+	opts := baseOptions(srv)
+	opts.IdentityFiles = []string{writeKey(t, t.TempDir(), "id_other", priv, "")}
+	e := newExecutor(t, opts)
+	_, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "true")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, sshexec.ErrAuth)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	var se *sshexec.Error
+	require.True(t, errors.As(err, &se))
+	assert.Equal(t, srv.Addr, se.Host)
+	assert.Equal(t, "auth", se.Op)
+	assert.Contains(t, err.Error(), `refused user "`+srv.User+`"`)
+	assert.Equal(t, 0, srv.Handshakes())
+}
+
+func TestNoAuthMethod(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.4"}})
+	opts := baseOptions(srv)
+	opts.IdentityFiles = nil
+	t.Setenv("HOME", t.TempDir()) // no default keys
+	e := newExecutor(t, opts)
+	_, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "true")
+	assert.ErrorIs(t, err, sshexec.ErrAuth)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+}

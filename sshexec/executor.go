@@ -1,0 +1,475 @@
+package sshexec
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/org/calyptos"
+)
+
+// Executor is a calyptos.Executor over SSH. It keeps one connection per
+// host, opened on first use and shared by every command and fetch to that
+// host, and redials once when it finds the connection dropped. It is safe
+// for concurrent use; Close closes every connection.
+type Executor struct {
+	opts        Options
+	log         *slog.Logger
+	sshcfg      *sshConfig
+	home        string
+	osUser      string
+	agentSocket string
+	signers     []ssh.Signer // from Options.IdentityFiles
+	defaultKeys []string
+	keys        *keyCache
+	hostKeys    *hostKeys
+	hostSlots   chan struct{} // MaxHosts; nil when unbounded
+
+	life   context.Context // ends at Close; bounds background dials
+	cancel context.CancelFunc
+
+	insecureOnce sync.Once
+
+	mu     sync.Mutex
+	closed bool
+	hosts  map[string]*hostConn
+}
+
+var _ calyptos.Executor = (*Executor)(nil)
+
+// New returns an Executor. It loads Options.IdentityFiles and the
+// ssh_config file, so their errors (wrapping ErrConfig) come now rather than
+// at the first command. No connection is made until a command needs one.
+func New(opts Options) (*Executor, error) {
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if opts.MaxSessionsPerHost <= 0 {
+		opts.MaxSessionsPerHost = DefaultMaxSessionsPerHost
+	}
+	if opts.MaxOutput <= 0 {
+		opts.MaxOutput = DefaultMaxOutput
+	}
+	e := &Executor{
+		opts:  opts,
+		log:   opts.Logger,
+		hosts: map[string]*hostConn{},
+		keys:  &keyCache{passphrase: opts.Passphrase, keys: map[string]ssh.Signer{}},
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.home, _ = os.UserHomeDir()
+	if u, err := user.Current(); err == nil {
+		e.osUser = u.Username
+	} else {
+		e.osUser = os.Getenv("USER")
+	}
+	var err error
+	if e.sshcfg, err = loadSSHConfig(opts, e.home); err != nil {
+		return nil, err
+	}
+	for _, f := range opts.IdentityFiles {
+		s, err := e.keys.load(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		e.signers = append(e.signers, s)
+	}
+	e.defaultKeys = defaultKeyFiles(e.home)
+	if !opts.DisableAgent {
+		e.agentSocket = firstNonEmpty(opts.AgentSocket, os.Getenv("SSH_AUTH_SOCK"))
+	}
+	_, probe, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	probeKey, err := ssh.NewPublicKey(probe.Public())
+	if err != nil {
+		return nil, err
+	}
+	e.hostKeys = &hostKeys{
+		insecure: opts.InsecureIgnoreHostKey,
+		tofuFile: opts.TrustOnFirstUse,
+		log:      e.log,
+		probe:    probeKey,
+		dbs:      map[string]ssh.HostKeyCallback{},
+		learned:  map[string][]ssh.PublicKey{},
+	}
+	if opts.MaxHosts > 0 {
+		e.hostSlots = make(chan struct{}, opts.MaxHosts)
+	}
+	e.life, e.cancel = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// InsecureHostKeys reports whether host keys are not verified
+// (Options.InsecureIgnoreHostKey).
+func (e *Executor) InsecureHostKeys() bool { return e.opts.InsecureIgnoreHostKey }
+
+// Close closes every connection. Calls in flight fail with ErrConnLost or
+// ErrClosed; later calls fail with ErrClosed.
+func (e *Executor) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	hosts := make([]*hostConn, 0, len(e.hosts))
+	for _, h := range e.hosts {
+		hosts = append(hosts, h)
+	}
+	e.mu.Unlock()
+	e.cancel()
+	var errs []error
+	// Targets first, then jump hosts, whose connections carry theirs.
+	for _, jumps := range []bool{false, true} {
+		for _, h := range hosts {
+			if h.isJump != jumps {
+				continue
+			}
+			h.mu.Lock()
+			c := h.cur
+			h.cur = nil
+			h.mu.Unlock()
+			if c != nil {
+				if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// hostConn is the connection state of one host.
+type hostConn struct {
+	t      *target
+	isJump bool
+	sem    chan struct{} // session slots on the connection
+	act    chan struct{} // guards active (a mutex that respects contexts)
+	active int           // calls in flight, for MaxHosts
+
+	mu      sync.Mutex
+	cur     *conn     // the live connection, or nil
+	dialing *dialCall // the dial in progress, or nil
+}
+
+type dialCall struct {
+	done chan struct{}
+	c    *conn
+	err  error
+}
+
+// conn is one SSH connection.
+type conn struct {
+	client *ssh.Client
+	dead   chan struct{} // closed when the connection has ended
+	sem    chan struct{}
+
+	sftpMu   sync.Mutex
+	sftp     *sftp.Client
+	noSFTP   bool
+	sftpSlot bool // the SFTP session holds a slot of sem
+}
+
+func (c *conn) isDead() bool {
+	select {
+	case <-c.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitDead reports whether the connection ends within d: after a command
+// fails oddly, this tells a dropped connection from a command-level error.
+func (c *conn) waitDead(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.dead:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (c *conn) close() error {
+	c.sftpMu.Lock()
+	if c.sftp != nil {
+		_ = c.sftp.Close() // closing the connection below ends it anyway
+		c.sftp = nil
+	}
+	if c.sftpSlot {
+		c.sftpSlot = false
+		<-c.sem
+	}
+	c.sftpMu.Unlock()
+	return c.client.Close()
+}
+
+// host returns the state for host, resolving it on first use.
+func (e *Executor) host(host string) (*hostConn, error) {
+	return e.hostEntry(host, false)
+}
+
+func (e *Executor) hostEntry(host string, isJump bool) (*hostConn, error) {
+	key := host
+	if isJump {
+		key = "jump " + host
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, &Error{Host: host, Op: "run", Kind: ErrClosed}
+	}
+	if h, ok := e.hosts[key]; ok {
+		return h, nil
+	}
+	t, err := e.resolve(host, isJump)
+	if err != nil {
+		return nil, &Error{Host: host, Op: "resolve", Kind: ErrConfig, Err: err}
+	}
+	if tofu := e.opts.TrustOnFirstUse; tofu != "" && !contains(t.knownHosts, tofu) {
+		t.knownHosts = append(append([]string(nil), t.knownHosts...), tofu)
+	}
+	h := &hostConn{
+		t:      t,
+		isJump: isJump,
+		sem:    make(chan struct{}, e.opts.MaxSessionsPerHost),
+		act:    make(chan struct{}, 1),
+	}
+	e.hosts[key] = h
+	return h, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// enter counts a call in flight on h, waiting for a MaxHosts slot if h had
+// none in flight. The returned func ends the call.
+func (e *Executor) enter(ctx context.Context, h *hostConn) (func(), error) {
+	if e.hostSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case h.act <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if h.active == 0 {
+		select {
+		case e.hostSlots <- struct{}{}:
+		case <-ctx.Done():
+			<-h.act
+			return nil, ctx.Err()
+		}
+	}
+	h.active++
+	<-h.act
+	return func() {
+		h.act <- struct{}{}
+		h.active--
+		if h.active == 0 {
+			<-e.hostSlots
+		}
+		<-h.act
+	}, nil
+}
+
+// get returns h's live connection, dialling it if needed. Concurrent
+// callers share one dial, which runs on its own (bounded by the dial and
+// handshake timeouts) so that one caller giving up does not fail the others.
+func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
+	h.mu.Lock()
+	if c := h.cur; c != nil {
+		if !c.isDead() {
+			h.mu.Unlock()
+			return c, nil
+		}
+		h.cur = nil
+		go c.close()
+	}
+	call := h.dialing
+	if call == nil {
+		call = &dialCall{done: make(chan struct{})}
+		h.dialing = call
+		go e.dialAsync(h, call)
+	}
+	h.mu.Unlock()
+	select {
+	case <-call.done:
+		return call.c, call.err
+	case <-ctx.Done():
+		return nil, &Error{Host: h.t.key, Op: "dial", Err: ctx.Err()}
+	}
+}
+
+func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
+	client, err := e.dial(e.life, h.t)
+	var c *conn
+	if err == nil {
+		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem}
+		go func() {
+			_ = client.Wait() // the reason a connection ended does not matter here
+			close(c.dead)
+		}()
+	}
+	e.mu.Lock()
+	closed := e.closed
+	e.mu.Unlock()
+	h.mu.Lock()
+	if c != nil && closed {
+		_ = c.close()
+		c, err = nil, &Error{Host: h.t.key, Op: "dial", Kind: ErrClosed}
+	}
+	// Close sets closed before it walks the hosts and takes h.mu, so a
+	// connection stored here is either seen by Close or closed above.
+	if c != nil {
+		h.cur = c
+	}
+	h.dialing = nil
+	h.mu.Unlock()
+	call.c, call.err = c, err
+	close(call.done)
+}
+
+// drop forgets c as h's connection and closes it.
+func (h *hostConn) drop(c *conn) {
+	h.mu.Lock()
+	if h.cur == c {
+		h.cur = nil
+	}
+	h.mu.Unlock()
+	_ = c.close() // already dead or being abandoned
+}
+
+// dial opens and authenticates a connection to t. Its errors are *Error
+// values wrapping calyptos.ErrTransport.
+func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
+	start := time.Now()
+	if e.opts.InsecureIgnoreHostKey {
+		e.insecureOnce.Do(func() {
+			msg := "SSH host keys are NOT being verified (insecure option): connections can be intercepted by a man in the middle"
+			e.log.Warn(msg, "first_host", t.key)
+			if e.opts.OnInsecure != nil {
+				e.opts.OnInsecure(msg)
+			}
+		})
+	}
+	methods, names, agentCloser := e.authFor(t)
+	if agentCloser != nil {
+		defer agentCloser.Close()
+	}
+	if len(methods) == 0 {
+		return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
+			Err: errors.New("no authentication method: give a key file, an ssh-agent or a password")}
+	}
+	e.log.Debug("ssh dial", "host", t.key, "addr", t.addr, "user", t.user, "jump", t.jump, "auth", strings.Join(names, ","))
+
+	dctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
+	var nc net.Conn
+	var err error
+	if t.jump != "" {
+		var jh *hostConn
+		if jh, err = e.hostEntry(t.jump, true); err == nil {
+			var jc *conn
+			if jc, err = e.get(dctx, jh); err == nil {
+				nc, err = jc.client.DialContext(dctx, "tcp", t.addr)
+				if err != nil && jc.isDead() {
+					jh.drop(jc)
+				}
+			}
+		}
+		if err != nil {
+			err = fmt.Errorf("via jump host %s: %w", t.jump, err)
+		}
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(dctx, "tcp", t.addr)
+	}
+	cancel()
+	if err != nil {
+		if errors.Is(err, calyptos.ErrTransport) {
+			return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
+		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("%s: no answer within %s: %w", t.addr, t.dialTimeout, err)
+		}
+		return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
+	}
+	dialed := time.Since(start)
+
+	var keyMu sync.Mutex
+	var keyErr error
+	cfg := &ssh.ClientConfig{
+		User: t.user,
+		Auth: methods,
+		HostKeyCallback: func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+			err := e.hostKeys.check(t, remote, key)
+			keyMu.Lock()
+			keyErr = err
+			keyMu.Unlock()
+			if err == nil {
+				e.log.Debug("ssh host key accepted", "host", t.key, "type", key.Type(), "fingerprint", ssh.FingerprintSHA256(key))
+			}
+			return err
+		},
+		HostKeyAlgorithms: e.hostKeys.algorithms(t),
+	}
+	hctx, hcancel := context.WithTimeout(ctx, e.opts.HandshakeTimeout)
+	defer hcancel()
+	stop := context.AfterFunc(hctx, func() { _ = nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout)) // a jump host's channels do not support deadlines
+	cc, chans, reqs, err := ssh.NewClientConn(nc, t.addr, cfg)
+	interrupted := !stop()
+	keyMu.Lock()
+	kerr := keyErr
+	keyMu.Unlock()
+	if err == nil && interrupted {
+		_ = cc.Close()
+		err = errors.New("interrupted")
+	}
+	if err != nil {
+		_ = nc.Close()
+		switch {
+		case kerr != nil:
+			return nil, kerr
+		case interrupted:
+			cause := hctx.Err()
+			if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() == nil {
+				cause = fmt.Errorf("%s: no SSH handshake within %s: %w", t.addr, e.opts.HandshakeTimeout, cause)
+			}
+			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
+		case authFailed(err):
+			return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
+				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
+		default:
+			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
+		}
+	}
+	_ = nc.SetDeadline(time.Time{})
+	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
+		"dial", dialed, "handshake", time.Since(start)-dialed)
+	return ssh.NewClient(cc, chans, reqs), nil
+}

@@ -1,0 +1,238 @@
+package sshexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+
+	"github.com/org/calyptos"
+)
+
+// errStopped is returned to the transfer by a stopped guardWriter.
+var errStopped = errors.New("transfer aborted")
+
+// Fetch copies remotePath on host into dst, streaming in constant memory.
+// It uses SFTP (one client per connection, opened on first use and
+// reused), or `cat` over an exec session when the server has no sftp
+// subsystem or Options.Sudo is set. When ctx ends the transfer is aborted
+// and Fetch returns an error wrapping ctx.Err(); dst is not written to
+// after Fetch returns. A missing remote file gives an error wrapping
+// fs.ErrNotExist.
+func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
+	h, err := e.host(host)
+	if err != nil {
+		return err
+	}
+	leave, err := e.enter(ctx, h)
+	if err != nil {
+		return &Error{Host: host, Op: "fetch", Err: err}
+	}
+	defer leave()
+	start := time.Now()
+	w := &guardWriter{w: dst}
+	n, err := e.fetch(ctx, h, remotePath, w)
+	w.stop()
+	e.log.Debug("ssh fetch", "host", host, "path", remotePath, "bytes", n, "took", time.Since(start), "error", err)
+	return err
+}
+
+func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w *guardWriter) (int64, error) {
+	fail := func(err error) error {
+		return &Error{Host: h.t.key, Op: "fetch " + remotePath, Err: err}
+	}
+	if !e.opts.Sudo {
+		for attempt := 0; attempt < 2; attempt++ {
+			c, err := e.get(ctx, h)
+			if err != nil {
+				return 0, err
+			}
+			sc, err := e.sftpClient(ctx, h, c)
+			if err != nil {
+				if c.isDead() {
+					h.drop(c)
+					if attempt == 0 {
+						continue
+					}
+					return 0, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+				}
+				return 0, fail(err)
+			}
+			if sc == nil {
+				break // no sftp subsystem
+			}
+			n, err := sftpCopy(ctx, sc, remotePath, w)
+			if err == nil {
+				return n, nil
+			}
+			if ctx.Err() != nil {
+				return n, fail(ctx.Err())
+			}
+			if c.waitDead(time.Second) {
+				h.drop(c)
+				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+			}
+			return n, fail(err)
+		}
+	}
+	cmd := "cat -- " + calyptos.ShellQuote(remotePath)
+	if e.opts.Sudo {
+		cmd = "sudo -n " + cmd
+	}
+	stderr := &capBuffer{max: 4 << 10}
+	code, err := e.exec(ctx, h, cmd, w, stderr)
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			se.Op = "fetch " + remotePath
+		}
+		return w.n, err
+	}
+	if code != 0 {
+		msg := strings.TrimSpace(stderr.String())
+		err := fmt.Errorf("cat exited %d: %s", code, msg)
+		if strings.Contains(msg, "No such file") {
+			err = fmt.Errorf("%w: %s", fs.ErrNotExist, msg)
+		}
+		return w.n, fail(err)
+	}
+	return w.n, nil
+}
+
+// sftpClient returns c's SFTP client, starting it on first use; it is nil
+// (with a nil error) when the server has no sftp subsystem. The client
+// holds one of the connection's session slots while it lives.
+func (e *Executor) sftpClient(ctx context.Context, h *hostConn, c *conn) (*sftp.Client, error) {
+	c.sftpMu.Lock()
+	defer c.sftpMu.Unlock()
+	if c.sftp != nil || c.noSFTP {
+		return c.sftp, nil
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	sc, err := sftp.NewClient(c.client)
+	if err != nil {
+		<-c.sem
+		if c.waitDead(100 * time.Millisecond) {
+			return nil, err
+		}
+		e.log.Debug("ssh: no sftp subsystem; fetching with cat", "host", h.t.key, "error", err)
+		c.noSFTP = true
+		return nil, nil
+	}
+	c.sftp = sc
+	c.sftpSlot = true
+	return sc, nil
+}
+
+// sftpCopy streams remotePath into w. The copy runs in its own goroutine
+// so that ctx can abort it: w is stopped, which fails the copy's next
+// write.
+func sftpCopy(ctx context.Context, sc *sftp.Client, remotePath string, w *guardWriter) (int64, error) {
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := sc.Open(remotePath)
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		n, err := f.WriteTo(w)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-ctx.Done():
+		w.stop()
+		return w.written(), ctx.Err()
+	}
+}
+
+// guardWriter forwards writes to w until stopped; after stop returns, w is
+// never written to again.
+type guardWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	n       int64
+	stopped bool
+}
+
+func (g *guardWriter) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return 0, errStopped
+	}
+	n, err := g.w.Write(p)
+	g.n += int64(n)
+	return n, err
+}
+
+func (g *guardWriter) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	g.mu.Unlock()
+}
+
+func (g *guardWriter) written() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n
+}
+
+// FetchFile fetches remotePath from host into localDir/name, where name
+// defaults to the remote file's base name and must be a plain file name
+// (no "/", not "." or ".."; otherwise an error wrapping
+// calyptos.ErrUnsafePath). It writes to a temporary file in localDir and
+// renames it on success, so a failed or cancelled fetch never leaves a
+// partial file under the final name. localDir must exist.
+func (e *Executor) FetchFile(ctx context.Context, host, remotePath, localDir, name string) (calyptos.Artifact, error) {
+	if name == "" {
+		name = path.Base(strings.TrimRight(remotePath, "/"))
+	}
+	if name == "" || name == "." || name == ".." || name == "/" || strings.ContainsAny(name, "/\\\x00") {
+		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath,
+			Err: fmt.Errorf("%w: %q is not a plain file name", calyptos.ErrUnsafePath, name)}
+	}
+	dst := filepath.Join(localDir, name)
+	tmp, err := os.CreateTemp(localDir, "."+name+".part-*")
+	if err != nil {
+		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath, Err: err}
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	ferr := e.Fetch(ctx, host, remotePath, tmp)
+	cerr := tmp.Close()
+	if ferr != nil {
+		return calyptos.Artifact{}, ferr
+	}
+	if cerr != nil {
+		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath, Err: cerr}
+	}
+	st, err := os.Stat(tmp.Name())
+	if err != nil {
+		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath, Err: err}
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath, Err: err}
+	}
+	return calyptos.Artifact{Host: host, Remote: remotePath, Path: dst, Bytes: st.Size()}, nil
+}

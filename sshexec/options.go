@@ -1,0 +1,120 @@
+package sshexec
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultDialTimeout        = 10 * time.Second
+	DefaultHandshakeTimeout   = 15 * time.Second
+	DefaultMaxSessionsPerHost = 10 // sshd's default MaxSessions
+	DefaultMaxOutput          = 4 << 20
+)
+
+// Options configure an Executor. The zero value connects as the current OS
+// user with the ssh-agent (if SSH_AUTH_SOCK is set) and the default key
+// files, verifies host keys against ~/.ssh/known_hosts, and reads
+// ~/.ssh/config.
+//
+// Precedence for each host, highest first: a port written in the host
+// string ("name:2222"), Hosts[host], the fields of Options, ~/.ssh/config,
+// then the defaults (port 22, the current OS user).
+type Options struct {
+	// User is the login user; default the ssh_config User for the host,
+	// then the current OS user.
+	User string
+	// Port is the SSH port for hosts written without one; default the
+	// ssh_config Port, then 22.
+	Port int
+	// IdentityFiles are private key files (ed25519, ecdsa, rsa, in OpenSSH
+	// or PEM format) tried first. They are loaded by New, so a missing or
+	// undecryptable file is reported at once. When no key file is given
+	// here or in ssh_config, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are
+	// tried if they exist.
+	IdentityFiles []string
+	// Passphrase is asked for the passphrase of an encrypted key file,
+	// once per file. Without it encrypted keys given in IdentityFiles are
+	// an error and encrypted default keys are skipped.
+	Passphrase func(file string) ([]byte, error)
+	// Password enables password and keyboard-interactive authentication
+	// (every prompt that does not echo is answered with it). It is never
+	// logged or put in an error.
+	Password string
+	// AgentSocket is the ssh-agent socket; default $SSH_AUTH_SOCK.
+	AgentSocket string
+	// DisableAgent turns the ssh-agent off.
+	DisableAgent bool
+
+	// KnownHostsFiles are the known_hosts files host keys are checked
+	// against (hashed entries and [host]:port forms are understood).
+	// Default: the ssh_config UserKnownHostsFile for the host, else
+	// ~/.ssh/known_hosts, plus /etc/ssh/ssh_known_hosts when it exists.
+	KnownHostsFiles []string
+	// TrustOnFirstUse, when set, is a known_hosts file to which the key of
+	// a host found in no known_hosts file is appended, accepting it. A key
+	// that differs from a known one is still refused.
+	TrustOnFirstUse string
+	// InsecureIgnoreHostKey accepts any host key: for throw-away labs
+	// only. Its first use is reported once, with slog Warn and OnInsecure.
+	InsecureIgnoreHostKey bool
+	// OnInsecure, if set, is called once with a warning the first time a
+	// connection is made without verifying the host key, so that a CLI can
+	// print it.
+	OnInsecure func(warning string)
+
+	// JumpHost is a bastion, "[user@]host[:port]", that every connection
+	// goes through (like ssh -J with one hop); default the ssh_config
+	// ProxyJump for the host. "none" disables ProxyJump from ssh_config.
+	// The bastion's own connection is reused and verified like any other.
+	JumpHost string
+
+	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.
+	// Host patterns, HostName, User, Port, IdentityFile, ProxyJump,
+	// UserKnownHostsFile and ConnectTimeout are honoured.
+	SSHConfig string
+	// DisableSSHConfig ignores ssh_config files.
+	DisableSSHConfig bool
+
+	// DialTimeout bounds opening the TCP connection; default the
+	// ssh_config ConnectTimeout, then DefaultDialTimeout.
+	DialTimeout time.Duration
+	// HandshakeTimeout bounds the SSH handshake and authentication;
+	// default DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// MaxSessionsPerHost bounds the sessions open at once on one
+	// connection (commands, plus one for SFTP once used); keep it at or
+	// below the servers' MaxSessions. Default DefaultMaxSessionsPerHost.
+	MaxSessionsPerHost int
+	// MaxHosts bounds how many hosts have commands in flight at once;
+	// callers for other hosts wait. Zero means no bound (the runner's
+	// RunOptions.Parallel already bounds fan-outs).
+	MaxHosts int
+	// MaxOutput caps each of stdout and stderr per command (default
+	// DefaultMaxOutput). Beyond it the output is read and discarded, and
+	// Output.Truncated is set.
+	MaxOutput int
+
+	// Sudo runs every command as `sudo -n sh -c '<command>'`, and fetches
+	// with `sudo -n cat` instead of SFTP.
+	Sudo bool
+
+	// Hosts overrides settings per host, keyed by the host as written in
+	// the environment file or by its name without the port.
+	Hosts map[string]HostOptions
+
+	// Logger receives debug records (dials, authentication methods tried,
+	// timings) and warnings; nil discards them. Secrets are never logged.
+	Logger *slog.Logger
+}
+
+// HostOptions override Options for one host.
+type HostOptions struct {
+	// HostName is the address to dial instead of the host's name.
+	HostName string
+	User     string
+	Port     int
+	// JumpHost overrides Options.JumpHost; "none" connects directly.
+	JumpHost string
+}

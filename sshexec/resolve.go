@@ -1,0 +1,193 @@
+package sshexec
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kevinburke/ssh_config"
+
+	"github.com/org/calyptos"
+)
+
+// target is a host resolved to what is needed to connect to it.
+type target struct {
+	key           string // the host as the caller wrote it
+	alias         string // its name part, the ssh_config Host alias
+	hostname      string // what is dialled
+	port          int
+	user          string
+	addr          string // hostname:port
+	jump          string // jump host spec, "" for a direct connection
+	identityFiles []string
+	knownHosts    []string
+	dialTimeout   time.Duration
+}
+
+// sshConfig reads ssh_config values; a nil *sshConfig has none.
+type sshConfig struct {
+	cfg *ssh_config.Config
+}
+
+func loadSSHConfig(opts Options, home string) (*sshConfig, error) {
+	if opts.DisableSSHConfig {
+		return nil, nil
+	}
+	path := opts.SSHConfig
+	explicit := path != ""
+	if !explicit {
+		if home == "" {
+			return nil, nil
+		}
+		path = filepath.Join(home, ".ssh", "config")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: ssh config: %w", ErrConfig, err)
+	}
+	defer f.Close()
+	cfg, err := ssh_config.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: ssh config %s: %w", ErrConfig, path, err)
+	}
+	return &sshConfig{cfg: cfg}, nil
+}
+
+func (c *sshConfig) get(alias, key string) string {
+	if c == nil {
+		return ""
+	}
+	v, err := c.cfg.Get(alias, key)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+func (c *sshConfig) getAll(alias, key string) []string {
+	if c == nil {
+		return nil
+	}
+	vs, err := c.cfg.GetAll(alias, key)
+	if err != nil {
+		return nil
+	}
+	return vs
+}
+
+// resolve works out how to reach host. With isJump, host is a jump host
+// spec "[user@]host[:port]": its user may come from the spec, and it never
+// goes through another jump host.
+func (e *Executor) resolve(host string, isJump bool) (*target, error) {
+	name, port, err := calyptos.SplitHostPort(host)
+	if err != nil {
+		return nil, err
+	}
+	var user string
+	if isJump {
+		if i := strings.LastIndexByte(name, '@'); i >= 0 {
+			user, name = name[:i], name[i+1:]
+		}
+	}
+	ho, ok := e.opts.Hosts[host]
+	if !ok {
+		ho = e.opts.Hosts[name]
+	}
+	cfg := e.sshcfg
+	t := &target{key: host, alias: name, hostname: name}
+	if h := cfg.get(name, "HostName"); h != "" {
+		t.hostname = strings.ReplaceAll(h, "%h", name)
+	}
+	if ho.HostName != "" {
+		t.hostname = ho.HostName
+	}
+
+	t.port = firstNonZero(port, ho.Port, e.opts.Port, atoi(cfg.get(name, "Port")), 22)
+	t.user = firstNonEmpty(user, ho.User, e.opts.User, cfg.get(name, "User"), e.osUser)
+	if t.user == "" {
+		return nil, errors.New("no user to log in as: set Options.User")
+	}
+	t.addr = net.JoinHostPort(t.hostname, strconv.Itoa(t.port))
+
+	if !isJump {
+		t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost, cfg.get(name, "ProxyJump"))
+		if strings.EqualFold(t.jump, "none") {
+			t.jump = ""
+		}
+		if strings.Contains(t.jump, ",") {
+			return nil, fmt.Errorf("jump host %q: only one hop is supported", t.jump)
+		}
+		t.jump = strings.TrimPrefix(t.jump, "ssh://")
+	}
+
+	for _, f := range cfg.getAll(name, "IdentityFile") {
+		t.identityFiles = append(t.identityFiles, e.expand(f, t))
+	}
+
+	switch {
+	case len(e.opts.KnownHostsFiles) > 0:
+		t.knownHosts = e.opts.KnownHostsFiles
+	case cfg.get(name, "UserKnownHostsFile") != "":
+		for _, f := range strings.Fields(cfg.get(name, "UserKnownHostsFile")) {
+			t.knownHosts = append(t.knownHosts, e.expand(f, t))
+		}
+	default:
+		if e.home != "" {
+			t.knownHosts = append(t.knownHosts, filepath.Join(e.home, ".ssh", "known_hosts"))
+		}
+		t.knownHosts = append(t.knownHosts, "/etc/ssh/ssh_known_hosts")
+	}
+
+	t.dialTimeout = e.opts.DialTimeout
+	if t.dialTimeout <= 0 {
+		if s := atoi(cfg.get(name, "ConnectTimeout")); s > 0 {
+			t.dialTimeout = time.Duration(s) * time.Second
+		} else {
+			t.dialTimeout = DefaultDialTimeout
+		}
+	}
+	return t, nil
+}
+
+// expand resolves ~ and the %d %h %r %u tokens of ssh_config file names.
+func (e *Executor) expand(p string, t *target) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		p = e.home + p[1:]
+	}
+	return strings.NewReplacer("%d", e.home, "%h", t.hostname, "%r", t.user, "%u", e.osUser, "%%", "%").Replace(p)
+}
+
+func firstNonZero(vs ...int) int {
+	for _, v := range vs {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,192 @@
+package sshexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/org/calyptos"
+)
+
+// Run runs command on host through the remote user's shell and returns its
+// output. A command that ran and exited non-zero is an Output with its
+// ExitCode and a nil error; one killed by a signal has ExitCode 128+n, as
+// in a shell.
+//
+// Errors: transport failures wrap calyptos.ErrTransport (see the
+// sentinels); when ctx ends, the remote command is sent SIGKILL, its
+// session closed, and Run returns at once with an error wrapping ctx.Err()
+// and the output read so far; a connection lost mid-command gives
+// ErrConnLost; a command that ends without an exit status gives
+// ErrNoExitStatus with ExitCode -1.
+func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	h, err := e.host(host)
+	if err != nil {
+		return calyptos.Output{}, err
+	}
+	leave, err := e.enter(ctx, h)
+	if err != nil {
+		return calyptos.Output{}, &Error{Host: host, Op: "run", Err: err}
+	}
+	defer leave()
+	if e.opts.Sudo {
+		command = "sudo -n sh -c " + calyptos.ShellQuote(command)
+	}
+	stdout := &capBuffer{max: e.opts.MaxOutput}
+	stderr := &capBuffer{max: e.opts.MaxOutput}
+	start := time.Now()
+	code, err := e.exec(ctx, h, command, stdout, stderr)
+	out := calyptos.Output{
+		Stdout:    stdout.String(),
+		Stderr:    stderr.String(),
+		ExitCode:  code,
+		Truncated: stdout.Truncated() || stderr.Truncated(),
+	}
+	e.log.Debug("ssh run", "host", host, "exit", code, "took", time.Since(start), "error", err)
+	return out, err
+}
+
+// exec runs command in a new session on h's connection, copying its
+// streams to stdout and stderr, and returns its exit code.
+func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout, stderr io.Writer) (int, error) {
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		return -1, &Error{Host: h.t.key, Op: "session", Err: ctx.Err()}
+	}
+	defer func() { <-h.sem }()
+	c, sess, err := e.session(ctx, h)
+	if err != nil {
+		return -1, err
+	}
+	defer sess.Close()
+	sess.Stdout = stdout
+	sess.Stderr = stderr
+	if err := sess.Start(command); err != nil {
+		if c.waitDead(100 * time.Millisecond) {
+			h.drop(c)
+			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
+		}
+		return -1, &Error{Host: h.t.key, Op: "run", Err: err}
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Best effort: servers may ignore signals; closing the session
+		// ends it either way.
+		_ = sess.Signal(ssh.SIGKILL)
+		_ = sess.Close()
+		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}
+	}
+	if err == nil {
+		return 0, nil
+	}
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitStatus(), nil
+	}
+	if c.waitDead(time.Second) {
+		h.drop(c)
+		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
+	}
+	var missing *ssh.ExitMissingError
+	if errors.As(err, &missing) {
+		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrNoExitStatus}
+	}
+	return -1, &Error{Host: h.t.key, Op: "run", Err: err}
+}
+
+// session opens a session on h's connection, dialling or redialling it
+// once if it dropped. The caller holds a slot of h.sem.
+func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Session, error) {
+	redialed := false
+	backoff := 5 * time.Millisecond
+	for {
+		c, err := e.get(ctx, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := c.client.NewSession()
+		if err == nil {
+			return c, s, nil
+		}
+		var oce *ssh.OpenChannelError
+		if errors.As(err, &oce) {
+			// The server refused the session on a live connection. sshd
+			// frees a closed session slightly after the client sees it
+			// end, so a refusal at the limit is usually transient.
+			if backoff > time.Second {
+				return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrSessionRefused, Err: err}
+			}
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, nil, &Error{Host: h.t.key, Op: "session", Err: ctx.Err()}
+			}
+			backoff *= 2
+			continue
+		}
+		// Anything else means the connection is gone.
+		h.drop(c)
+		if redialed {
+			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: err}
+		}
+		e.log.Debug("ssh connection dropped; redialling", "host", h.t.key, "error", err)
+		redialed = true
+	}
+}
+
+// capBuffer keeps the first max bytes written to it and counts the rest.
+// Writes never fail, so the remote side is never blocked.
+type capBuffer struct {
+	max   int
+	mu    sync.Mutex
+	buf   []byte
+	total int64
+}
+
+func (b *capBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total += int64(len(p))
+	if room := b.max - len(b.buf); room > 0 {
+		b.buf = append(b.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// Truncated reports whether anything was discarded.
+func (b *capBuffer) Truncated() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total > int64(len(b.buf))
+}
+
+// String returns what was kept, followed by a marker line when output was
+// discarded.
+func (b *capBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := string(b.buf)
+	if b.total > int64(len(b.buf)) {
+		if !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		s += fmt.Sprintf(TruncatedMarker+"\n", len(b.buf), b.total)
+	}
+	return s
+}
+
+// TruncatedMarker is the format of the line appended to a stream cut at
+// Options.MaxOutput (kept bytes, total bytes).
+const TruncatedMarker = "[sshexec: output truncated: kept %d of %d bytes]"
