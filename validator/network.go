@@ -98,9 +98,13 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 
 	nc := &netChecker{c: c, e: e}
 	public := nc.ranges(get(cj, "PublicIps"), "PublicIps")
-	if _, v := lookup(cj, "PublicIps"); isNull(v) || len(hostList(v)) == 0 {
+	pk, pv := lookup(cj, "PublicIps")
+	switch {
+	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
+		c.Failure(at(e, pk, "config-json.PublicIps: expected a list of addresses and ranges, found a mapping"))
+	case isNull(pv) || len(hostList(pv)) == 0:
 		c.Failure(at(e, cjKey, "missing required key "+base+".config-json.PublicIps: instances need public addresses"))
-	} else if nc.noOverlap(public, "PublicIps") {
+	case nc.noOverlap(public, "PublicIps"):
 		var n uint64
 		for _, r := range public {
 			n += r.r.size()

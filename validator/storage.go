@@ -129,7 +129,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 			}
 		}
 		if m := missing(b.warn); len(m) > 0 {
-			c.Warningf("cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", "))
+			c.Warning(atf(e, bv, "cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", ")))
 		}
 		if ok {
 			c.Successf("cluster %s: storage-backend %s is configured", cl.Name, b.name)

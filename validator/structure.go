@@ -309,7 +309,7 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		w.mapping(n, s, path)
+		w.mapping(n, s, path, keyNode)
 	case yaml.SequenceNode:
 		if s.item != nil {
 			for i, it := range items(n) {
@@ -319,7 +319,13 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 	}
 }
 
-func (w *walker) mapping(n *yaml.Node, s *schema, path string) {
+// mapping checks the keys of n; missing keys are reported at keyNode, the
+// key the mapping is the value of (or at n for the top level).
+func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) {
+	where := n
+	if keyNode != nil {
+		where = keyNode
+	}
 	ps := pairs(n)
 	have := make(map[string]bool, len(ps))
 	for _, p := range ps {
@@ -339,7 +345,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string) {
 	}
 	for _, k := range sortedKeys(s.keys) {
 		if s.keys[k].required && !have[k] {
-			w.fail(n, "missing required key "+join(path, k))
+			w.fail(where, "missing required key "+join(path, k))
 		}
 	}
 	for _, group := range s.oneOf {
@@ -348,7 +354,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string) {
 			if len(group) > 1 {
 				msg += " (or " + strings.Join(group[1:], ", ") + ")"
 			}
-			w.fail(n, msg)
+			w.fail(where, msg)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 				}
 			}
 			if len(missing) > 0 {
-				c.Failure(at(e, rk, "topology.riakcs is missing "+strings.Join(missing, ", ")))
+				c.Failure(at(e, rk, "topology.riakcs has no value for "+strings.Join(missing, ", ")))
 			} else {
 				c.Success("topology.riakcs has every key the cookbook reads")
 			}
