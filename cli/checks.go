@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/report"
+)
+
+func validateCmd() *command {
+	return &command{
+		name:    "validate",
+		summary: "check an environment file before deploying it",
+		usage:   "validate -e FILE [--only NAMES | --skip NAMES] [-o text|json|junit] [--out FILE]",
+		about: `Runs the validators over the environment file: its structure, topology,
+hosts, network, storage and VPC settings, then the network checks (repos:
+every repository URL answers; pinghosts: every host accepts a TCP
+connection on its SSH port). Nothing is changed anywhere.`,
+		examples: `  calyptos validate -e environment.yml
+  calyptos validate -e environment.yml --skip pinghosts,repos     # offline
+  calyptos validate -e environment.yml --only structure,topology -o json
+  calyptos validate -e environment.yml -o junit --out validate.xml
+`,
+		setup: func(fs *flagSet, o *options) {
+			envFlag(fs, o)
+			selectFlags(fs, o)
+			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
+			o.parallel = calyptos.DefaultParallel
+			fs.intVar(&o.parallel, "parallel", "N", fmt.Sprintf("probe at most N hosts at once (default %d)", calyptos.DefaultParallel))
+			fs.durationVar(&o.timeout, "timeout", "DURATION", "time limit of each network request of repos and pinghosts\n(default: theirs)")
+		},
+		run: func(ctx context.Context, p *Program, o *options, args []string) int {
+			if len(args) > 0 {
+				return p.usageErr("validate", "unexpected argument %q", args[0])
+			}
+			if o.parallel < 1 {
+				return p.usageErr("validate", "--parallel must be at least 1")
+			}
+			if o.timeout < 0 {
+				return p.usageErr("validate", "--timeout must be positive")
+			}
+			rb, code := p.loadEnv("validate", o)
+			if code != ExitOK {
+				return code
+			}
+			vs := p.Validators(ValidateConfig{Timeout: o.timeout, Parallel: o.parallel})
+			return p.runChecks(ctx, "validate", o, calyptos.KindValidate, pluginNames(vs), nil,
+				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
+					return calyptos.RunValidators(ctx, rb, vs, opts)
+				})
+		},
+	}
+}
+
+func debugCmd() *command {
+	return &command{
+		name:    "debug",
+		summary: "inspect the running deployment over SSH (or --local)",
+		usage:   "debug -e FILE [--local | SSH flags] [--artifacts DIR] [--only NAMES | --skip NAMES] [-o text|json|junit]",
+		about: `Logs into every host of the deployment and runs the debuggers: services,
+ports, disks, memory, clocks, reachability between hosts, logs. Each host
+is reached over SSH with your keys (-i, the ssh-agent, ~/.ssh/id_*), or a
+password (-p); host keys are verified against known_hosts. With --local
+every command runs on this machine instead, whatever host it is for.`,
+		examples: `  calyptos debug --local -e examples/localhost.yml        # no SSH needed
+  calyptos debug -e environment.yml -u root -i ~/.ssh/cloud_ed25519
+  calyptos debug -e environment.yml -J admin@bastion.example.com --parallel 8
+  calyptos debug -e environment.yml --only services,ports --artifacts ./logs
+  calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
+`,
+		setup: func(fs *flagSet, o *options) {
+			envFlag(fs, o)
+			selectFlags(fs, o)
+			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
+			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/")
+			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
+		},
+		run: func(ctx context.Context, p *Program, o *options, args []string) int {
+			if len(args) > 0 {
+				return p.usageErr("debug", "unexpected argument %q", args[0])
+			}
+			if code := p.checkTransportFlags("debug", o); code != ExitOK {
+				return code
+			}
+			rb, code := p.loadEnv("debug", o)
+			if code != ExitOK {
+				return code
+			}
+			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts})
+			// Check --only and --skip before connecting anywhere.
+			if _, err := calyptos.Select(pluginNames(ds), o.only, o.skip); err != nil {
+				return p.usageErr("debug", "%v", err)
+			}
+			if o.artifacts != "" {
+				if err := os.MkdirAll(o.artifacts, 0o750); err != nil {
+					p.errorf("--artifacts: %v", unwrapPathError(err))
+					return ExitUsage
+				}
+			}
+			var prog *progress
+			tr, err := p.openTransport(o, rb, func() *progress { return prog })
+			if err != nil {
+				p.errorf("%v", err)
+				return ExitUsage
+			}
+			defer tr.Close()
+			return p.runChecks(ctx, "debug", o, calyptos.KindDebug, pluginNames(ds), tr,
+				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
+					if lr, ok := opts.Reporter.(*liveReporter); ok {
+						prog = lr.prog
+					}
+					return calyptos.RunDebuggers(ctx, rb, tr, ds, opts)
+				})
+		},
+	}
+}
+
+// sink is where a run's report goes: streamed text on stdout, and the
+// final document on stdout or in --out.
+type sink struct {
+	p      *Program
+	format report.Format
+	// stream receives the text stream (nil when stdout gets a document).
+	stream *report.TextReporter
+	prog   *progress
+	file   *os.File
+	// toStdout is set when the document goes to stdout.
+	toStdout bool
+	// doc is where the final document is written (nil: the stream's
+	// summary is the end of the output).
+	doc io.Writer
+}
+
+// openSink prepares the outputs of a run over total checks or hosts.
+func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit string) (*sink, error) {
+	s := &sink{p: p, format: o.format}
+	if o.outFile != "" {
+		f, err := os.Create(o.outFile)
+		if err != nil {
+			return nil, fmt.Errorf("--out: %w", unwrapPathError(err))
+		}
+		s.file, s.doc = f, f
+	} else if o.format != report.Text {
+		s.doc, s.toStdout = p.Stdout, true
+	}
+	if p.term.isTerminal(p.Stderr) {
+		s.prog = newProgress(p.Stderr, p.term.width(p.Stderr), total, unit)
+	}
+	if !s.toStdout && kind != "" {
+		s.stream = report.NewTextReporter(pausingWriter{w: p.Stdout, prog: s.prog}, kind, report.Options{
+			Color:   report.ColorEnabled(p.Stdout, p.Getenv),
+			Verbose: o.verbose,
+			Width:   p.term.width(p.Stdout),
+			Strict:  o.strict,
+		})
+	}
+	return s, nil
+}
+
+// reporter returns the calyptos.Reporter of the run.
+func (s *sink) reporter() calyptos.Reporter {
+	lr := &liveReporter{prog: s.prog}
+	if s.stream != nil {
+		lr.next = s.stream
+	}
+	return lr
+}
+
+// finish erases the progress line, writes the summary and the document,
+// and closes --out. It returns false when the report could not be
+// written.
+func (s *sink) finish(rep *calyptos.Report, o *options) bool {
+	if s.prog != nil {
+		s.prog.close()
+	}
+	ok := true
+	if s.stream != nil {
+		if err := s.stream.Summary(rep); err != nil {
+			s.p.errorf("writing the report: %v", err)
+			ok = false
+		}
+	}
+	if s.doc != nil {
+		opts := report.Options{Verbose: o.verbose, Strict: o.strict}
+		if err := report.Write(s.doc, rep, s.format, opts); err != nil {
+			s.p.errorf("writing the report: %v", err)
+			ok = false
+		}
+	}
+	return s.close() && ok
+}
+
+func (s *sink) close() bool {
+	if s.file == nil {
+		return true
+	}
+	err := s.file.Close()
+	s.file = nil
+	if err != nil {
+		s.p.errorf("writing the report: %v", err)
+		return false
+	}
+	return true
+}
+
+// runChecks runs validators or debuggers and turns the report into an
+// exit code.
+func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind calyptos.Kind, names []string,
+	tr *tracker, run func(context.Context, calyptos.RunOptions) (*calyptos.Report, error)) int {
+	keep, err := calyptos.Select(names, o.only, o.skip)
+	if err != nil {
+		return p.usageErr(cmd, "%v", err)
+	}
+	s, err := p.openSink(o, kind, len(keep), "checks")
+	if err != nil {
+		p.errorf("%v", err)
+		return ExitUsage
+	}
+	opts := calyptos.RunOptions{
+		Only:           o.only,
+		Skip:           o.skip,
+		Reporter:       s.reporter(),
+		Parallel:       o.parallel,
+		CommandTimeout: o.timeout,
+		ArtifactsDir:   o.artifacts,
+	}
+	if o.password != "" {
+		opts.Secrets = append(opts.Secrets, o.password)
+	}
+	if pw := p.Getenv(passwordEnv); pw != "" {
+		opts.Secrets = append(opts.Secrets, pw)
+	}
+	rep, err := run(ctx, opts)
+	if rep == nil {
+		// Invalid options: nothing ran.
+		s.finishEmpty()
+		p.errorf("%v", err)
+		return ExitUsage
+	}
+	if !s.finish(rep, o) {
+		return ExitUsage
+	}
+	if tr != nil {
+		if down, first := tr.allDown(); down && !rep.Interrupted {
+			p.errorf("no host could be reached (first error: %v)", first)
+			return ExitTransport
+		}
+	}
+	if rep.Failed(o.strict) {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func (s *sink) finishEmpty() {
+	if s.prog != nil {
+		s.prog.close()
+	}
+	s.close()
+}

@@ -1,0 +1,345 @@
+// Package cli is the calyptos command line: validate an environment file,
+// debug the deployment it describes, run a command on the hosts of a role,
+// and show the roles the file defines. examples/calyptos is a thin main
+// around Main; a program with checks of its own can fill a Program and
+// call Run to get the same command line with its plugins.
+//
+// # Commands
+//
+//	calyptos validate -e env.yml [--only a,b] [--skip c] [-o text|json|junit] [--out FILE]
+//	calyptos debug    -e env.yml [--local | SSH flags] [--artifacts DIR] [-o ...]
+//	calyptos execute  -e env.yml [-r ROLE] [--local | SSH flags] [-o text|json|junit] 'command'
+//	calyptos roles    -e env.yml [-o text|json]
+//	calyptos version
+//
+// Every command prints its flags and examples with -h. Flags may come
+// before or after the positional arguments; "--" ends the flags.
+//
+// # Exit codes
+//
+//	0    every check passed (warnings allowed, unless --strict)
+//	1    at least one check failed (execute: a command failed on some host)
+//	2    usage error, or the environment file is missing or invalid
+//	3    transport failure on every host: nothing could be reached
+//	130  interrupted (SIGINT or SIGTERM): the partial report is printed
+//
+// # Output
+//
+// Text output streams findings as they arrive; on a terminal a one-line
+// progress indicator (checks done / total) is drawn on stderr and erased
+// when the run ends. Colour is used only on a terminal and never when
+// NO_COLOR is set. -o json writes the report schema documented in package
+// report (execute writes the schema of ExecResult); -o junit writes JUnit
+// XML. With --out FILE the report goes to FILE in the -o format and the
+// text stream still goes to stdout.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/org/calyptos"
+)
+
+// Exit codes of Main and Program.Run.
+const (
+	ExitOK          = 0   // every check passed
+	ExitFailed      = 1   // some check failed, or a command failed on some host
+	ExitUsage       = 2   // bad command line, or a missing or invalid environment file
+	ExitTransport   = 3   // no host could be reached
+	ExitInterrupted = 130 // the run was interrupted by a signal
+)
+
+// exitCodesHelp is the table shown by -h.
+const exitCodesHelp = `Exit codes:
+  0    every check passed (warnings allowed, unless --strict)
+  1    at least one check failed (execute: the command failed on some host)
+  2    usage error, or the environment file is missing or invalid
+  3    transport failure on every host: nothing could be reached
+  130  interrupted (Ctrl-C / SIGTERM): the partial report is printed
+`
+
+// Transport is an Executor holding connections that Close releases.
+type Transport interface {
+	calyptos.Executor
+	io.Closer
+}
+
+// Program is the command line with its plugins and transports. The zero
+// value of a field selects the built-in default.
+type Program struct {
+	// Name is the command's name in help and messages (default "calyptos").
+	Name string
+	// Validators returns the validators validate runs, configured with cfg
+	// (default: the built-in ones).
+	Validators func(cfg ValidateConfig) []calyptos.Validator
+	// Debuggers returns the debuggers debug runs (default: the built-in
+	// ones).
+	Debuggers func(cfg DebugConfig) []calyptos.Debugger
+	// SSH returns the SSH transport of debug and execute (default:
+	// package sshexec).
+	SSH func(cfg SSHConfig) (Transport, error)
+
+	// Stdin, Stdout and Stderr default to the process's; Getenv to
+	// os.Getenv.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+
+	// term answers terminal questions; tests replace it.
+	term terminal
+	// isAuth tells an SSH error that means "every key refused" (default
+	// isAuthError); tests replace it.
+	isAuth func(error) bool
+}
+
+// ValidateConfig is what the command line tells validators.
+type ValidateConfig struct {
+	// Timeout bounds each network request of the validators that make
+	// some (0: their default).
+	Timeout time.Duration
+	// Parallel bounds how many hosts are probed at once.
+	Parallel int
+}
+
+// DebugConfig is what the command line tells debuggers.
+type DebugConfig struct {
+	// ArtifactsDir is where logs and reports are collected ("" for none).
+	ArtifactsDir string
+}
+
+// Main runs the calyptos command line with the built-in plugins and
+// returns the process exit code. args excludes the program name. ctx
+// should be cancelled on SIGINT and SIGTERM (signal.NotifyContext): the
+// run then stops, connections are closed, the partial report is printed
+// and Main returns ExitInterrupted.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	p := &Program{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: env}
+	return p.Run(ctx, args)
+}
+
+// command is one subcommand.
+type command struct {
+	name     string
+	summary  string
+	usage    string // after the program name
+	about    string // paragraph under the usage line
+	examples string
+	// setup registers the command's flags into o.
+	setup func(fs *flagSet, o *options)
+	run   func(ctx context.Context, p *Program, o *options, args []string) int
+}
+
+func (p *Program) commands() []*command {
+	return []*command{validateCmd(), debugCmd(), executeCmd(), rolesCmd(), versionCmd()}
+}
+
+func (p *Program) defaults() {
+	if p.Name == "" {
+		p.Name = "calyptos"
+	}
+	if p.Stdin == nil {
+		p.Stdin = os.Stdin
+	}
+	if p.Stdout == nil {
+		p.Stdout = os.Stdout
+	}
+	if p.Stderr == nil {
+		p.Stderr = os.Stderr
+	}
+	if p.Getenv == nil {
+		p.Getenv = os.Getenv
+	}
+	if p.Validators == nil {
+		p.Validators = defaultValidators
+	}
+	if p.Debuggers == nil {
+		p.Debuggers = defaultDebuggers
+	}
+	if p.SSH == nil {
+		p.SSH = defaultSSH
+	}
+	if p.term == nil {
+		p.term = realTerminal{}
+	}
+	if p.isAuth == nil {
+		p.isAuth = isAuthError
+	}
+}
+
+// Run runs the command line args (without the program name) and returns
+// the exit code. See Main.
+func (p *Program) Run(ctx context.Context, args []string) int {
+	q := *p
+	q.defaults()
+	return q.run(ctx, args)
+}
+
+func (p *Program) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		p.writeHelp(p.Stderr)
+		return ExitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if len(rest) > 0 {
+			if c := p.lookup(rest[0]); c != nil {
+				p.writeCommandHelp(p.Stdout, c)
+				return ExitOK
+			}
+			return p.usageErr("", "unknown command %q", rest[0])
+		}
+		p.writeHelp(p.Stdout)
+		return ExitOK
+	case "-version", "--version", "-V":
+		name = "version"
+	}
+	c := p.lookup(name)
+	if c == nil {
+		if strings.HasPrefix(name, "-") {
+			return p.usageErr("", "flag %s must come after the command", name)
+		}
+		return p.usageErr("", "unknown command %q", name)
+	}
+	o := &options{}
+	fs := newFlagSet(c.name)
+	c.setup(fs, o)
+	var help bool
+	fs.boolVar(&help, "h,help", "show this help")
+	pos, err := fs.parse(rest)
+	switch {
+	case errors.Is(err, flag.ErrHelp) || help:
+		p.writeCommandHelp(p.Stdout, c)
+		return ExitOK
+	case err != nil:
+		return p.usageErr(c.name, "%v", err)
+	}
+	o.fs = fs
+	code := c.run(ctx, p, o, pos)
+	if ctx.Err() != nil && code != ExitUsage {
+		fmt.Fprintf(p.Stderr, "%s: interrupted\n", p.Name)
+		return ExitInterrupted
+	}
+	return code
+}
+
+func (p *Program) lookup(name string) *command {
+	for _, c := range p.commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// usageErr prints a usage error and returns ExitUsage.
+func (p *Program) usageErr(cmd, format string, args ...any) int {
+	prefix := p.Name
+	help := p.Name + " -h"
+	if cmd != "" {
+		prefix += " " + cmd
+		help = p.Name + " " + cmd + " -h"
+	}
+	fmt.Fprintf(p.Stderr, "%s: %s\nRun '%s' for usage.\n", prefix, fmt.Sprintf(format, args...), help)
+	return ExitUsage
+}
+
+// errorf prints an error that is not a usage error.
+func (p *Program) errorf(format string, args ...any) {
+	fmt.Fprintf(p.Stderr, "%s: %s\n", p.Name, fmt.Sprintf(format, args...))
+}
+
+func (p *Program) writeHelp(w io.Writer) {
+	fmt.Fprintf(w, "%s checks a multi-host cloud deployment described by an environment file.\n\n", p.Name)
+	fmt.Fprintf(w, "Usage:\n  %s COMMAND [flags] [arguments]\n\nCommands:\n", p.Name)
+	for _, c := range p.commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun '%s COMMAND -h' for a command's flags and examples.\n\n", p.Name)
+	fmt.Fprintf(w, "A first run that needs no SSH setup (every role on this machine):\n")
+	fmt.Fprintf(w, "  %s debug --local -e examples/localhost.yml\n\n", p.Name)
+	fmt.Fprint(w, exitCodesHelp)
+}
+
+func (p *Program) writeCommandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage:\n  %s %s\n\n", p.Name, c.usage)
+	if c.about != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(c.about))
+	}
+	o := &options{}
+	fs := newFlagSet(c.name)
+	c.setup(fs, o)
+	var help bool
+	fs.boolVar(&help, "h,help", "show this help")
+	fmt.Fprintln(w, "Flags:")
+	fs.writeHelp(w)
+	if c.examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.ReplaceAll(strings.TrimRight(c.examples, "\n"), "calyptos ", p.Name+" "))
+	}
+	if c.name != "version" {
+		fmt.Fprintf(w, "\n%s", exitCodesHelp)
+	}
+}
+
+func versionCmd() *command {
+	return &command{
+		name:     "version",
+		summary:  "print the version of this program",
+		usage:    "version",
+		examples: "  calyptos version\n",
+		setup:    func(*flagSet, *options) {},
+		run: func(_ context.Context, p *Program, _ *options, args []string) int {
+			if len(args) > 0 {
+				return p.usageErr("version", "unexpected argument %q", args[0])
+			}
+			fmt.Fprintf(p.Stdout, "%s %s (%s, %s/%s)\n", p.Name, version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return ExitOK
+		},
+	}
+}
+
+// version returns the module version and VCS revision the binary was
+// built from, as far as the build recorded them.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += " " + rev[:min(12, len(rev))] + dirty
+	}
+	return v
+}
+
+// pluginNames returns the names of plugins, in order.
+func pluginNames[T interface{ Name() string }](plugins []T) []string {
+	out := make([]string, len(plugins))
+	for i, pl := range plugins {
+		out[i] = pl.Name()
+	}
+	return out
+}

@@ -1,0 +1,468 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/report"
+)
+
+func TestFlagSetParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     string
+		ids     []string
+		only    []string
+		timeout time.Duration
+		pos     []string
+		wantErr string
+	}{
+		{name: "short", args: []string{"-e", "a.yml"}, env: "a.yml"},
+		{name: "long with =", args: []string{"--environment=a.yml"}, env: "a.yml"},
+		{name: "flags after positional", args: []string{"uptime", "-e", "a.yml", "-i", "k1", "--identity", "k2"}, env: "a.yml", ids: []string{"k1", "k2"}, pos: []string{"uptime"}},
+		{name: "double dash ends flags", args: []string{"-e", "a.yml", "--", "ls", "-l"}, env: "a.yml", pos: []string{"ls", "-l"}},
+		{name: "list flag splits and repeats", args: []string{"--only", "a, b", "--only=c"}, only: []string{"a", "b", "c"}},
+		{name: "duration", args: []string{"--timeout", "90s"}, timeout: 90 * time.Second},
+		{name: "seconds", args: []string{"--timeout", "1.5"}, timeout: 1500 * time.Millisecond},
+		{name: "bad duration", args: []string{"--timeout", "soon"}, wantErr: `"soon" is not a duration`},
+		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: "flag provided but not defined: -frobnicate"},
+		{name: "missing value", args: []string{"-e"}, wantErr: "flag needs an argument: -e"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var o options
+			fs := newFlagSet("x")
+			fs.stringVar(&o.envFile, "e,environment", "FILE", "env")
+			fs.listVar(&o.identities, "i,identity", "FILE", false, "key")
+			fs.listVar(&o.only, "only", "NAMES", true, "only")
+			fs.durationVar(&o.timeout, "timeout", "D", "timeout")
+			pos, err := fs.parse(tt.args)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.env, o.envFile)
+			assert.Equal(t, tt.ids, o.identities)
+			assert.Equal(t, tt.only, o.only)
+			assert.Equal(t, tt.timeout, o.timeout)
+			assert.Equal(t, tt.pos, pos)
+			if tt.env != "" {
+				assert.True(t, fs.set("environment"))
+				assert.True(t, fs.set("e"))
+			}
+			assert.False(t, fs.set("identity") && tt.ids == nil)
+		})
+	}
+}
+
+func TestFlagHelpListsAliasesTogether(t *testing.T) {
+	fs := newFlagSet("x")
+	var s string
+	var b bool
+	fs.stringVar(&s, "u,user", "USER", "login user")
+	fs.boolVar(&b, "strict", "count warnings\nas failures")
+	var sb strings.Builder
+	fs.writeHelp(&sb)
+	assert.Equal(t, "  -u, --user USER  login user\n      --strict     count warnings\n                   as failures\n", sb.String())
+}
+
+func TestHelp(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		require.Equal(t, ExitOK, h.run(args...), args)
+		out := h.stdout.String()
+		for _, c := range []string{"validate", "debug", "execute", "roles", "version", "Exit codes:", "130"} {
+			assert.Contains(t, out, c)
+		}
+	}
+	for _, c := range []string{"validate", "debug", "execute", "roles", "version"} {
+		for _, args := range [][]string{{c, "-h"}, {c, "--help"}, {"help", c}} {
+			require.Equal(t, ExitOK, h.run(args...), args)
+			out := h.stdout.String()
+			assert.Contains(t, out, "Usage:\n  calyptos "+c)
+			assert.Contains(t, out, "Examples:\n  calyptos "+c)
+			assert.Empty(t, h.stderr.String())
+		}
+	}
+	require.Equal(t, ExitOK, h.run("debug", "-h"))
+	for _, f := range []string{"-u, --user USER", "-i, --identity FILE", "-p, --password", "--known-hosts FILE",
+		"--insecure-ignore-host-keys", "-J, --jump", "--port PORT", "--parallel N", "--timeout DURATION", "--local",
+		"-o, --output FORMAT", "--out FILE", "--artifacts DIR", "--only NAMES", "--skip NAMES", "--strict", "Exit codes:"} {
+		assert.Contains(t, h.stdout.String(), f)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "Usage:"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"-e", env, "validate"}, "must come after the command"},
+		{[]string{"validate"}, "-e/--environment FILE is required"},
+		{[]string{"validate", "-e", env, "extra"}, `unexpected argument "extra"`},
+		{[]string{"validate", "-e", env, "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"validate", "-e", env, "-o", "yaml"}, `unknown report format "yaml" (valid: text, json, junit)`},
+		{[]string{"roles", "-e", env, "-o", "junit"}, `format "junit" is not available here (valid: text, json)`},
+		{[]string{"debug", "-e", env, "--parallel", "0"}, "--parallel must be at least 1"},
+		{[]string{"debug", "-e", env, "--timeout", "-1s"}, "--timeout must be positive"},
+		{[]string{"debug", "-e", env, "--local", "-u", "root"}, "--user is an SSH flag: it cannot be used with --local"},
+		{[]string{"execute", "-e", env}, "no command given"},
+		{[]string{"execute", "-e", env, "-r", "nope", "true"}, `unknown role "nope" (roles with hosts: all, clc,`},
+		{[]string{"execute", "-e", env, "-r", "console", "true"}, `role "console" has no hosts`},
+		{[]string{"version", "x"}, `unexpected argument "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			h := newHarness(t, []calyptos.Validator{passing("a")}, nil)
+			assert.Equal(t, ExitUsage, h.run(tt.args...))
+			assert.Contains(t, h.stderr.String(), tt.want)
+			assert.Empty(t, h.sshCalls, "nothing is dialled on a usage error")
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		require.Equal(t, ExitOK, h.run(args...))
+		assert.Regexp(t, `^calyptos \S+.* \(go1\.\S+, \w+/\w+\)\n$`, h.stdout.String())
+	}
+}
+
+func TestEnvironmentErrors(t *testing.T) {
+	bad := writeEnv(t, "default_attributes:\n  eucalyptus:\n    topology:\n      user-facing: [192.0.2.1]\n")
+	syntax := writeEnv(t, "default_attributes: [\n")
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"missing", filepath.Join(t.TempDir(), "nope.yml"), []string{"calyptos: environment file ", "nope.yml does not exist"}},
+		{"directory", t.TempDir(), []string{"cannot read environment file"}},
+		{"invalid", bad, []string{bad + ":4:7: ", "no cloud controller", "problem"}},
+		{"syntax", syntax, []string{syntax + ":", "invalid YAML"}},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"validate", "debug", "roles"} {
+			t.Run(tt.name+"/"+cmd, func(t *testing.T) {
+				h := newHarness(t, []calyptos.Validator{passing("a")}, []calyptos.Debugger{passing("a")})
+				args := []string{cmd, "-e", tt.file}
+				if cmd == "debug" {
+					args = append(args, "--local")
+				}
+				assert.Equal(t, ExitUsage, h.run(args...))
+				for _, w := range tt.want {
+					assert.Contains(t, h.stderr.String(), w)
+				}
+				assert.NotContains(t, h.stderr.String(), "goroutine", "no stack trace")
+				assert.Empty(t, h.stdout.String())
+			})
+		}
+	}
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	tests := []struct {
+		name       string
+		validators []calyptos.Validator
+		args       []string
+		want       int
+	}{
+		{"all pass", []calyptos.Validator{passing("a"), passing("b")}, nil, ExitOK},
+		{"warnings pass", []calyptos.Validator{passing("a"), warning("b")}, nil, ExitOK},
+		{"strict warnings fail", []calyptos.Validator{passing("a"), warning("b")}, []string{"--strict"}, ExitFailed},
+		{"failure", []calyptos.Validator{passing("a"), failing("b")}, nil, ExitFailed},
+		{"failure skipped", []calyptos.Validator{passing("a"), failing("b")}, []string{"--skip", "b"}, ExitOK},
+		{"only the passing one", []calyptos.Validator{passing("a"), failing("b")}, []string{"--only", "a"}, ExitOK},
+		{"unknown --only", []calyptos.Validator{passing("a"), failing("b")}, []string{"--only", "a,zz"}, ExitUsage},
+		{"unknown --skip", []calyptos.Validator{passing("a")}, []string{"--skip", "zz"}, ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.validators, nil)
+			assert.Equal(t, tt.want, h.run(append([]string{"validate", "-e", env}, tt.args...)...), h.stderr.String())
+			if tt.want == ExitUsage {
+				assert.Contains(t, h.stderr.String(), `unknown check "zz" (valid: a`)
+				return
+			}
+			assert.Contains(t, h.stdout.String(), "Total passed:")
+		})
+	}
+}
+
+func TestValidateFormats(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	vs := []calyptos.Validator{passing("a"), failing("b"), warning("c")}
+
+	h := newHarness(t, vs, nil)
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env, "-o", "json"))
+	rep, err := report.ReadJSON(strings.NewReader(h.stdout.String()))
+	require.NoError(t, err)
+	assert.Equal(t, calyptos.Counts{Pass: 1, Fail: 1, Warn: 1}, rep.Totals)
+	assert.Equal(t, calyptos.KindValidate, rep.Kind)
+	require.Len(t, rep.Checks, 3)
+
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env, "-o", "junit"))
+	var suites struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(h.stdout.Bytes(), &suites), h.stdout.String())
+	assert.Equal(t, 1, suites.Failures)
+
+	// --out: the document in the file, the text stream on stdout.
+	out := filepath.Join(t.TempDir(), "r.json")
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env, "-o", "json", "--out", out))
+	assert.Contains(t, h.stdout.String(), "broken")
+	assert.Contains(t, h.stdout.String(), "Total failed: 1")
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err = report.ReadJSON(f)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Totals.Fail)
+
+	assert.Equal(t, ExitUsage, h.run("validate", "-e", env, "--out", filepath.Join(t.TempDir(), "no", "such", "dir", "r.txt")))
+	assert.Contains(t, h.stderr.String(), "--out:")
+}
+
+func TestValidateConfigReachesValidators(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	var got ValidateConfig
+	h.p.Validators = func(cfg ValidateConfig) []calyptos.Validator { got = cfg; return []calyptos.Validator{passing("a")} }
+	require.Equal(t, ExitOK, h.run("validate", "-e", env, "--timeout", "2s", "--parallel", "3"))
+	assert.Equal(t, ValidateConfig{Timeout: 2 * time.Second, Parallel: 3}, got)
+}
+
+func TestProgressOnlyOnTerminal(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	vs := []calyptos.Validator{passing("a"), failing("b")}
+
+	h := newHarness(t, vs, nil)
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env))
+	assert.Empty(t, h.stderr.String(), "no progress line when stderr is not a terminal")
+
+	h.term.ttys = []any{h.p.Stderr}
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env))
+	errOut := h.stderr.String()
+	assert.Contains(t, errOut, "[0/2 checks] a")
+	assert.Contains(t, errOut, "[1/2 checks] b")
+	assert.Contains(t, errOut, "[2/2 checks]  2 findings, 1 failed")
+	assert.True(t, strings.HasSuffix(errOut, "\r\x1b[K"), "the line is erased at the end: %q", errOut)
+	assert.NotContains(t, h.stdout.String(), "\x1b", "no colour: stdout is not a terminal")
+}
+
+func TestProgressLineFitsTheTerminal(t *testing.T) {
+	var sb strings.Builder
+	p := newProgress(&sb, 20, 3, "checks")
+	p.update(func(p *progress) { p.label = strings.Repeat("x", 50) })
+	line := strings.TrimPrefix(sb.String(), "\r\x1b[K")
+	assert.Len(t, line, 19)
+	p.pause()
+	p.update(func(p *progress) { p.done++ })
+	assert.True(t, strings.HasSuffix(sb.String(), "\r\x1b[K"), "paused: nothing drawn")
+	p.resume()
+	assert.True(t, strings.HasPrefix(strings.TrimPrefix(sb.String()[strings.LastIndex(sb.String(), "\r"):], "\r\x1b[K"), "[1/3 checks]"))
+	p.close()
+	p.update(func(p *progress) { p.done++ })
+	assert.True(t, strings.HasSuffix(sb.String(), "\r\x1b[K"), "closed: nothing drawn")
+}
+
+func TestDebugExitCodes(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	tests := []struct {
+		name   string
+		script func(SSHConfig, *calyptostest.Executor)
+		want   int
+		stderr string
+	}{
+		{"all up", func(_ SSHConfig, e *calyptostest.Executor) { e.On("", "uptime").Stdout("up") }, ExitOK, ""},
+		{"one down", func(_ SSHConfig, e *calyptostest.Executor) {
+			e.On("", "uptime").Stdout("up")
+			e.HostDown("127.0.0.2")
+		}, ExitFailed, ""},
+		{"all down", func(_ SSHConfig, e *calyptostest.Executor) {
+			e.HostDown("127.0.0.1")
+			e.HostDown("127.0.0.2")
+		}, ExitTransport, "no host could be reached"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+			h.withSSH(tt.script)
+			assert.Equal(t, tt.want, h.run("debug", "-e", env, "-u", "admin", "-i", "k1", "-i", "k2", "-J", "bastion",
+				"--port", "2222", "--known-hosts", "kh", "--parallel", "4", "--timeout", "5s"), h.stderr.String())
+			assert.Contains(t, h.stderr.String(), tt.stderr)
+			require.Len(t, h.sshCalls, 1)
+			assert.Equal(t, SSHConfig{User: "admin", IdentityFiles: []string{"k1", "k2"}, JumpHost: "bastion", Port: 2222,
+				KnownHostsFiles: []string{"kh"}, Parallel: 4, Timeout: 5 * time.Second}, h.sshCalls[0])
+		})
+	}
+}
+
+func TestDebugInsecureWarns(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) { e.On("", "uptime").Stdout("up") })
+	require.Equal(t, ExitOK, h.run("debug", "-e", env, "--insecure-ignore-host-keys"))
+	assert.Contains(t, h.stderr.String(), "warning: --insecure-ignore-host-keys")
+	assert.True(t, h.sshCalls[0].InsecureIgnoreHostKey)
+}
+
+func TestDebugPasswordPrompt(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	script := func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.On("", "uptime").Stdout("up")
+	}
+
+	t.Run("given", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(script)
+		require.Equal(t, ExitOK, h.run("debug", "-e", env, "-p", "hunter22"))
+		require.Len(t, h.sshCalls, 1)
+		assert.Equal(t, "hunter22", h.sshCalls[0].Password)
+		assert.Zero(t, h.term.asked)
+	})
+	t.Run("environment variable", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(script)
+		h.env[passwordEnv] = "hunter22"
+		require.Equal(t, ExitOK, h.run("debug", "-e", env))
+		assert.Equal(t, "hunter22", h.sshCalls[0].Password)
+	})
+	t.Run("asked once on a terminal", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(script)
+		h.term.ttys = []any{h.p.Stdin}
+		h.term.password = "hunter22"
+		require.Equal(t, ExitOK, h.run("debug", "-e", env), h.stderr.String())
+		assert.Equal(t, 1, h.term.asked)
+		require.Len(t, h.sshCalls, 2)
+		assert.Equal(t, "hunter22", h.sshCalls[1].Password)
+		assert.Contains(t, h.stderr.String(), "SSH password")
+		assert.NotContains(t, h.stdout.String()+h.stderr.String(), "hunter22")
+	})
+	t.Run("never without a terminal", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(script)
+		require.Equal(t, ExitTransport, h.run("debug", "-e", env))
+		assert.Zero(t, h.term.asked)
+		assert.Equal(t, 1, strings.Count(h.stderr.String(), "not a terminal"), h.stderr.String())
+		assert.Contains(t, h.stderr.String(), "pass -p PASSWORD")
+	})
+	t.Run("not needed", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) { e.On("", "uptime").Stdout("up") })
+		h.term.ttys = []any{h.p.Stdin}
+		require.Equal(t, ExitOK, h.run("debug", "-e", env))
+		assert.Zero(t, h.term.asked, "keys worked: no prompt")
+	})
+}
+
+func TestDebugInterrupted(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	slow := check{"slow", func(ctx context.Context, c *calyptos.Check) {
+		c.Success("started")
+		cancel() // as SIGINT would
+		<-ctx.Done()
+	}}
+	h := newHarness(t, nil, []calyptos.Debugger{passing("first"), slow, passing("never")})
+	code := h.runCtx(ctx, "debug", "--local", "-e", env, "-o", "json")
+	assert.Equal(t, ExitInterrupted, code)
+	rep, err := report.ReadJSON(strings.NewReader(h.stdout.String()))
+	require.NoError(t, err, h.stdout.String())
+	assert.True(t, rep.Interrupted)
+	assert.NotNil(t, rep.Check("first"))
+	assert.Nil(t, rep.Check("never"))
+	assert.Contains(t, h.stderr.String(), "interrupted")
+}
+
+func TestDebugArtifactsDir(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	dir := filepath.Join(t.TempDir(), "arts")
+	var got DebugConfig
+	fetch := check{"fetch", func(ctx context.Context, c *calyptos.Check) {
+		if _, err := c.FetchToDir(ctx, "127.0.0.1", localhostEnv, ""); err != nil {
+			c.Failure(err.Error())
+		}
+	}}
+	h := newHarness(t, nil, nil)
+	h.p.Debuggers = func(cfg DebugConfig) []calyptos.Debugger { got = cfg; return []calyptos.Debugger{fetch} }
+	require.Equal(t, ExitOK, h.run("debug", "--local", "-e", env, "--artifacts", dir), h.stdout.String())
+	assert.Equal(t, dir, got.ArtifactsDir)
+	assert.FileExists(t, filepath.Join(dir, "127.0.0.1", "localhost.yml"))
+	assert.Contains(t, h.stdout.String(), "Artifacts collected")
+}
+
+func TestDebugLocalNotesRemoteLabels(t *testing.T) {
+	h := newHarness(t, nil, []calyptos.Debugger{passing("a")})
+	require.Equal(t, ExitOK, h.run("debug", "--local", "-e", "../testdata/edge.yml"))
+	assert.Contains(t, h.stderr.String(), "note: --local runs every command on this machine, including those labelled 192.0.2.10")
+	require.Equal(t, ExitOK, h.run("debug", "--local", "-e", localhostEnv))
+	assert.NotContains(t, h.stderr.String(), "note:")
+}
+
+func TestRoles(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	require.Equal(t, ExitOK, h.run("roles", "-e", "../testdata/edge.yml"))
+	out := h.stdout.String()
+	assert.Contains(t, out, "Environment ../testdata/edge.yml: edge-demo (Two-cluster EDGE cloud)")
+	assert.Regexp(t, `(?m)^  node-controller +192\.0\.2\.21 192\.0\.2\.22 192\.0\.2\.32$`, out)
+	assert.Regexp(t, `(?m)^  zone-b\n    cc     192\.0\.2\.30\n    sc     192\.0\.2\.31\n    nodes  192\.0\.2\.32$`, out)
+	assert.Contains(t, out, "(no hosts: cassandra,")
+
+	require.Equal(t, ExitOK, h.run("roles", "-e", "../testdata/edge.yml", "-o", "json"))
+	var res RolesResult
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &res))
+	assert.Equal(t, []string{"192.0.2.21", "192.0.2.22", "192.0.2.32"}, res.Roles[calyptos.RoleNodeController])
+	assert.Equal(t, []string{}, res.Roles[calyptos.RoleCassandra])
+	require.Len(t, res.Clusters, 2)
+	assert.Equal(t, "zone-a", res.Clusters[0].Name)
+	assert.Equal(t, []string{"cluster-controller", "storage-controller"}, res.Hosts["192.0.2.20"])
+	assert.Equal(t, "lists", res.Form)
+
+	out2 := filepath.Join(t.TempDir(), "roles.json")
+	require.Equal(t, ExitOK, h.run("roles", "-e", "../testdata/edge.yml", "-o", "json", "--out", out2))
+	b, err := os.ReadFile(out2)
+	require.NoError(t, err)
+	assert.True(t, json.Valid(b))
+}
+
+func TestNewRedactor(t *testing.T) {
+	r := newRedactor([]string{"", "ab", "hunter22", "s3cret"})
+	assert.Equal(t, "ab [REDACTED] x[REDACTED]y", r("ab hunter22 xs3crety"))
+	assert.Equal(t, "same", newRedactor(nil)("same"))
+}
+
+func TestNonLocalHosts(t *testing.T) {
+	assert.Equal(t, []string{"192.0.2.1", "db.example.com:22"},
+		nonLocalHosts([]string{"127.0.0.1", "127.0.0.2:2222", "localhost", "::1", "192.0.2.1", "db.example.com:22"}))
+}

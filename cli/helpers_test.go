@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+)
+
+// fakeTerm plays the terminal: the streams listed in ttys are terminals.
+type fakeTerm struct {
+	mu       sync.Mutex
+	ttys     []any
+	cols     int
+	password string
+	err      error
+	asked    int
+}
+
+func (f *fakeTerm) isTerminal(v any) bool {
+	for _, t := range f.ttys {
+		if t == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeTerm) width(io.Writer) int { return f.cols }
+
+func (f *fakeTerm) readPassword(io.Reader) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked++
+	return []byte(f.password + "\n"), f.err
+}
+
+// check is a validator and a debugger whose behaviour is a function.
+type check struct {
+	name string
+	f    func(ctx context.Context, c *calyptos.Check)
+}
+
+func (c check) Name() string                                    { return c.name }
+func (c check) Validate(ctx context.Context, k *calyptos.Check) { c.f(ctx, k) }
+func (c check) Debug(ctx context.Context, k *calyptos.Check)    { c.f(ctx, k) }
+
+func passing(name string) check {
+	return check{name, func(_ context.Context, c *calyptos.Check) { c.Success("fine") }}
+}
+
+func warning(name string) check {
+	return check{name, func(_ context.Context, c *calyptos.Check) { c.Warning("odd") }}
+}
+
+func failing(name string) check {
+	return check{name, func(_ context.Context, c *calyptos.Check) { c.Failure("broken") }}
+}
+
+// uptime runs a command on every host.
+func uptime(name string) check {
+	return check{name, func(ctx context.Context, c *calyptos.Check) {
+		for _, r := range c.RunOnHosts(ctx, "uptime", c.Roles().All()) {
+			if c.HostOK(r) {
+				c.OnHost(r.Host).Success("up")
+			}
+		}
+	}}
+}
+
+// fakeTransport adapts a calyptostest executor to Transport.
+type fakeTransport struct {
+	*calyptostest.Executor
+	closed bool
+}
+
+func (f *fakeTransport) Close() error { f.closed = true; return nil }
+
+// harness is a Program with captured output and fake plugins.
+type harness struct {
+	t      *testing.T
+	p      *Program
+	term   *fakeTerm
+	stdout *bytes.Buffer
+	stderr *bytes.Buffer
+	env    map[string]string
+	// sshCalls records the configs the SSH transport was opened with.
+	sshCalls []SSHConfig
+}
+
+func newHarness(t *testing.T, validators []calyptos.Validator, debuggers []calyptos.Debugger) *harness {
+	h := &harness{t: t, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, env: map[string]string{}, term: &fakeTerm{cols: 100}}
+	h.p = &Program{
+		Stdin:      strings.NewReader(""),
+		Stdout:     h.stdout,
+		Stderr:     h.stderr,
+		Getenv:     func(k string) string { return h.env[k] },
+		Validators: func(ValidateConfig) []calyptos.Validator { return validators },
+		Debuggers:  func(DebugConfig) []calyptos.Debugger { return debuggers },
+		SSH: func(cfg SSHConfig) (Transport, error) {
+			h.sshCalls = append(h.sshCalls, cfg)
+			return nil, errors.New("no SSH in this test")
+		},
+		term:   h.term,
+		isAuth: func(err error) bool { return errors.Is(err, errFakeAuth) },
+	}
+	return h
+}
+
+var errFakeAuth = errors.New("fake: authentication failed")
+
+// withSSH makes the SSH transport the fake executor built by script for
+// each config.
+func (h *harness) withSSH(script func(cfg SSHConfig, e *calyptostest.Executor)) {
+	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+		h.sshCalls = append(h.sshCalls, cfg)
+		e := calyptostest.NewExecutor(h.t)
+		script(cfg, e)
+		return &fakeTransport{Executor: e}, nil
+	}
+}
+
+func (h *harness) run(args ...string) int {
+	h.t.Helper()
+	return h.runCtx(h.t.Context(), args...)
+}
+
+func (h *harness) runCtx(ctx context.Context, args ...string) int {
+	h.t.Helper()
+	h.stdout.Reset()
+	h.stderr.Reset()
+	return h.p.Run(ctx, args)
+}
+
+// writeEnv writes an environment file and returns its path.
+func writeEnv(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "env.yml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+const twoHosts = `name: two
+default_attributes:
+  eucalyptus:
+    admin-password: s3cret-value
+    topology:
+      clc: [127.0.0.1]
+      user-facing: [127.0.0.1]
+      clusters:
+        one: {cc: [127.0.0.2], sc: [127.0.0.2], nodes: [127.0.0.2]}
+`
+
+const localhostEnv = "../examples/localhost.yml"

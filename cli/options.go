@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/report"
+)
+
+// options holds every flag of every command; each command registers the
+// ones it takes.
+type options struct {
+	fs *flagSet
+
+	envFile string
+	format  report.Format
+	outFile string
+	only    []string
+	skip    []string
+	strict  bool
+	verbose bool
+
+	role      string
+	artifacts string
+	parallel  int
+	timeout   time.Duration
+	local     bool
+
+	user       string
+	identities []string
+	password   string
+	knownHosts []string
+	insecure   bool
+	jump       string
+	port       int
+}
+
+// formatValue is the -o flag.
+type formatValue struct {
+	f       *report.Format
+	allowed []report.Format
+}
+
+func (v formatValue) Set(s string) error {
+	f, err := report.ParseFormat(s)
+	if err != nil {
+		return err
+	}
+	for _, a := range v.allowed {
+		if a == f {
+			*v.f = f
+			return nil
+		}
+	}
+	names := make([]string, len(v.allowed))
+	for i, a := range v.allowed {
+		names[i] = a.String()
+	}
+	return fmt.Errorf("format %q is not available here (valid: %s)", s, strings.Join(names, ", "))
+}
+
+func (v formatValue) String() string {
+	if v.f == nil || *v.f == 0 {
+		return "text"
+	}
+	return v.f.String()
+}
+
+func envFlag(fs *flagSet, o *options) {
+	fs.stringVar(&o.envFile, "e,environment", "FILE", "environment file describing the deployment (required)")
+}
+
+func outputFlags(fs *flagSet, o *options, formats ...report.Format) {
+	o.format = report.Text
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.String()
+	}
+	fs.add(formatValue{f: &o.format, allowed: formats}, "o,output", "FORMAT",
+		"output format: "+strings.Join(names, ", ")+" (default text)")
+	fs.stringVar(&o.outFile, "out", "FILE", "write the report to FILE in the -o format;\nthe text stream still goes to stdout")
+}
+
+func selectFlags(fs *flagSet, o *options) {
+	fs.listVar(&o.only, "only", "NAMES", true, "run only these checks (comma-separated, repeatable)")
+	fs.listVar(&o.skip, "skip", "NAMES", true, "do not run these checks (comma-separated, repeatable)")
+	fs.boolVar(&o.strict, "strict", "count warnings as failures (exit code 1)")
+	fs.boolVar(&o.verbose, "v,verbose", "print the evidence of each failure")
+}
+
+func transportFlags(fs *flagSet, o *options, defaultTimeout time.Duration) {
+	o.parallel = calyptos.DefaultParallel
+	o.timeout = defaultTimeout
+	fs.boolVar(&o.local, "local", "run commands on this machine instead of over SSH\n(every host of the file is this machine)")
+	fs.stringVar(&o.user, "u,user", "USER", "SSH login user (default: ~/.ssh/config, then the current user)")
+	fs.listVar(&o.identities, "i,identity", "FILE", false, "SSH private key file (repeatable); the ssh-agent is used when\nSSH_AUTH_SOCK is set, and ~/.ssh/id_* keys when no -i is given")
+	fs.stringVar(&o.password, "p,password", "PASSWORD", "SSH password (also $CALYPTOS_SSH_PASSWORD); when absent and\na host refuses the keys, it is asked for on the terminal")
+	fs.listVar(&o.knownHosts, "known-hosts", "FILE", false, "known_hosts file to verify host keys against (repeatable;\ndefault ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts)")
+	fs.boolVar(&o.insecure, "insecure-ignore-host-keys", "accept any host key (throw-away labs only: allows a\nman-in-the-middle)")
+	fs.stringVar(&o.jump, "J,jump", "[USER@]HOST[:PORT]", "connect through this bastion host (like ssh -J)")
+	fs.intVar(&o.port, "port", "PORT", "SSH port for hosts written without one (default 22)")
+	fs.intVar(&o.parallel, "parallel", "N", fmt.Sprintf("reach at most N hosts at once (default %d)", calyptos.DefaultParallel))
+	fs.durationVar(&o.timeout, "timeout", "DURATION", fmt.Sprintf("time limit of each remote command (default %v)", defaultTimeout))
+}
+
+// loadEnv reads the environment file named by -e. On failure it prints
+// why (every problem as file:line:col: message) and returns ExitUsage.
+func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
+	if o.envFile == "" {
+		return nil, p.usageErr(cmd, "-e/--environment FILE is required")
+	}
+	data, err := os.ReadFile(o.envFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		p.errorf("environment file %s does not exist", o.envFile)
+		return nil, ExitUsage
+	case err != nil:
+		p.errorf("cannot read environment file: %v", unwrapPathError(err))
+		return nil, ExitUsage
+	}
+	rb, err := calyptos.ParseEnvironment(o.envFile, data)
+	if err != nil {
+		n := 1
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			n = len(j.Unwrap())
+		}
+		fmt.Fprintln(p.Stderr, err)
+		p.errorf("%s: %d %s; nothing was run", o.envFile, n, plural(n, "problem", "problems"))
+		return nil, ExitUsage
+	}
+	return rb, ExitOK
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// checkCommon validates the flags every run shares.
+func (p *Program) checkTransportFlags(cmd string, o *options) int {
+	switch {
+	case o.parallel < 1:
+		return p.usageErr(cmd, "--parallel must be at least 1")
+	case o.timeout <= 0:
+		return p.usageErr(cmd, "--timeout must be positive")
+	case o.port < 0 || o.port > 65535:
+		return p.usageErr(cmd, "--port must be from 1 to 65535")
+	}
+	if o.local {
+		for _, name := range []string{"user", "identity", "password", "known-hosts", "insecure-ignore-host-keys", "jump", "port"} {
+			if o.fs.set(name) {
+				return p.usageErr(cmd, "--%s is an SSH flag: it cannot be used with --local", name)
+			}
+		}
+	}
+	return ExitOK
+}

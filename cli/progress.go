@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/org/calyptos"
+)
+
+// progress is the one-line indicator drawn on a terminal's stderr while a
+// run goes on: "[3/9] network  12 findings, 1 failed". Every other write to
+// the terminal must go through pause / resume so that the line is erased
+// first and redrawn after.
+type progress struct {
+	mu     sync.Mutex
+	w      io.Writer
+	width  int
+	unit   string // "checks" or "hosts"
+	total  int
+	done   int
+	fail   int
+	found  int
+	label  string
+	shown  bool
+	paused int
+	closed bool
+}
+
+func newProgress(w io.Writer, width, total int, unit string) *progress {
+	if width <= 0 {
+		width = 80
+	}
+	return &progress{w: w, width: width, total: total, unit: unit}
+}
+
+// line returns the text of the indicator.
+func (p *progress) line() string {
+	s := fmt.Sprintf("[%d/%d %s]", p.done, p.total, p.unit)
+	if p.label != "" {
+		s += " " + p.label
+	}
+	if p.found > 0 {
+		s += fmt.Sprintf("  %d %s", p.found, plural(p.found, "finding", "findings"))
+		if p.fail > 0 {
+			s += fmt.Sprintf(", %d failed", p.fail)
+		}
+	}
+	// Never wrap: a wrapped line cannot be erased with \r.
+	if r := []rune(s); len(r) >= p.width {
+		s = string(r[:p.width-1])
+	}
+	return s
+}
+
+func (p *progress) drawLocked() {
+	if p.closed || p.paused > 0 {
+		return
+	}
+	io.WriteString(p.w, "\r\x1b[K"+p.line())
+	p.shown = true
+}
+
+func (p *progress) eraseLocked() {
+	if p.shown {
+		io.WriteString(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}
+
+// pause erases the line until resume.
+func (p *progress) pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused++
+	p.eraseLocked()
+}
+
+func (p *progress) resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused--
+	p.drawLocked()
+}
+
+// update changes the state with f and redraws.
+func (p *progress) update(f func(p *progress)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(p)
+	p.drawLocked()
+}
+
+// close erases the line for good.
+func (p *progress) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.eraseLocked()
+	p.closed = true
+}
+
+// liveReporter forwards a run's events to the text stream (if any) and
+// keeps the progress line (if any) out of its way.
+type liveReporter struct {
+	next calyptos.Reporter
+	prog *progress
+}
+
+var _ calyptos.Reporter = (*liveReporter)(nil)
+
+func (l *liveReporter) around(f func()) {
+	if l.prog != nil && l.next != nil {
+		l.prog.pause()
+		defer l.prog.resume()
+	}
+	if l.next != nil {
+		f()
+	}
+}
+
+func (l *liveReporter) CheckStarted(name string) {
+	l.around(func() { l.next.CheckStarted(name) })
+	if l.prog != nil {
+		l.prog.update(func(p *progress) { p.label = name })
+	}
+}
+
+func (l *liveReporter) Finding(f calyptos.Finding) {
+	l.around(func() { l.next.Finding(f) })
+	if l.prog != nil && f.Status != calyptos.Info {
+		l.prog.update(func(p *progress) {
+			p.found++
+			if f.Status == calyptos.Fail {
+				p.fail++
+			}
+		})
+	}
+}
+
+func (l *liveReporter) CheckFinished(r *calyptos.CheckResult) {
+	l.around(func() { l.next.CheckFinished(r) })
+	if l.prog != nil {
+		l.prog.update(func(p *progress) { p.done++; p.label = "" })
+	}
+}
+
+// pausingWriter erases the progress line around every write, for output
+// that is not a Reporter event (execute's host blocks, the summary).
+type pausingWriter struct {
+	w    io.Writer
+	prog *progress
+}
+
+func (pw pausingWriter) Write(b []byte) (int, error) {
+	if pw.prog != nil {
+		pw.prog.pause()
+		defer pw.prog.resume()
+	}
+	return pw.w.Write(b)
+}

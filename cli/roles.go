@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/report"
+)
+
+// RolesResult is the JSON document of `calyptos roles -o json`.
+type RolesResult struct {
+	File        string `json:"file"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Form is the topology form: legacy, lists or mixed.
+	Form string `json:"form,omitempty"`
+	// Roles maps every role, empty ones included, to its hosts.
+	Roles map[string][]string `json:"roles"`
+	// Clusters are the availability zones, sorted by name.
+	Clusters []ClusterRoles `json:"clusters"`
+	// Hosts maps every host to its roles.
+	Hosts map[string][]string `json:"hosts"`
+}
+
+// ClusterRoles is one cluster of RolesResult.
+type ClusterRoles struct {
+	Name           string   `json:"name"`
+	CC             []string `json:"cc"`
+	SC             []string `json:"sc"`
+	Nodes          []string `json:"nodes"`
+	StorageBackend string   `json:"storage_backend,omitempty"`
+}
+
+func rolesCmd() *command {
+	return &command{
+		name:    "roles",
+		summary: "show the roles and hosts the environment file defines",
+		usage:   "roles -e FILE [-o text|json]",
+		about: `Prints each role with its hosts, the clusters, and the roles of each host:
+what calyptos understood from the file, and what execute -r accepts.`,
+		examples: `  calyptos roles -e environment.yml
+  calyptos roles -e environment.yml -o json | jq '.roles["node-controller"]'
+`,
+		setup: func(fs *flagSet, o *options) {
+			envFlag(fs, o)
+			outputFlags(fs, o, report.Text, report.JSON)
+		},
+		run: func(_ context.Context, p *Program, o *options, args []string) int {
+			if len(args) > 0 {
+				return p.usageErr("roles", "unexpected argument %q", args[0])
+			}
+			rb, code := p.loadEnv("roles", o)
+			if code != ExitOK {
+				return code
+			}
+			res := rolesResult(o.envFile, rb)
+			var w io.Writer = p.Stdout
+			s, err := p.openSink(o, "", 0, "")
+			if err != nil {
+				p.errorf("%v", err)
+				return ExitUsage
+			}
+			if s.prog != nil {
+				s.prog.close() // nothing to show progress of
+			}
+			if s.file != nil {
+				w = s.file
+			}
+			if o.format == report.JSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(res)
+			} else {
+				err = writeRoles(w, res)
+			}
+			if err != nil {
+				p.errorf("writing the roles: %v", err)
+				s.close()
+				return ExitUsage
+			}
+			if !s.close() {
+				return ExitUsage
+			}
+			return ExitOK
+		},
+	}
+}
+
+func rolesResult(file string, rb *calyptos.RoleBuilder) RolesResult {
+	res := RolesResult{File: file, Roles: map[string][]string{}, Hosts: map[string][]string{}, Clusters: []ClusterRoles{}}
+	if env := rb.Environment(); env != nil {
+		res.Name, res.Description, res.Form = env.Name, env.Description, env.Topology.Form
+	}
+	for _, r := range rb.RoleNames() {
+		hs := rb.Hosts(r)
+		if hs == nil {
+			hs = []string{}
+		}
+		res.Roles[r] = hs
+	}
+	for _, h := range rb.All() {
+		res.Hosts[h] = rb.RolesOf(h)
+	}
+	for _, c := range rb.Clusters() {
+		res.Clusters = append(res.Clusters, ClusterRoles{Name: c.Name, CC: c.CC, SC: c.SC, Nodes: c.Nodes, StorageBackend: c.StorageBackend})
+	}
+	return res
+}
+
+func writeRoles(w io.Writer, r RolesResult) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Environment %s", r.File)
+	if r.Name != "" {
+		fmt.Fprintf(&b, ": %s", r.Name)
+	}
+	if r.Description != "" {
+		fmt.Fprintf(&b, " (%s)", r.Description)
+	}
+	b.WriteString("\n")
+	if r.Form != "" {
+		fmt.Fprintf(&b, "Topology form: %s\n", r.Form)
+	}
+	var names, empty []string
+	width := 0
+	for _, role := range sortedKeys(r.Roles) {
+		if role == calyptos.RoleAll {
+			continue
+		}
+		if len(r.Roles[role]) == 0 {
+			empty = append(empty, role)
+			continue
+		}
+		names = append(names, role)
+		width = max(width, len(role))
+	}
+	fmt.Fprintf(&b, "\nRoles:\n")
+	for _, role := range names {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, role, strings.Join(r.Roles[role], " "))
+	}
+	if len(empty) > 0 {
+		fmt.Fprintf(&b, "  (no hosts: %s)\n", strings.Join(empty, ", "))
+	}
+	if len(r.Clusters) > 0 {
+		fmt.Fprintf(&b, "\nClusters:\n")
+		for _, c := range r.Clusters {
+			fmt.Fprintf(&b, "  %s\n", c.Name)
+			fmt.Fprintf(&b, "    cc     %s\n", strings.Join(c.CC, " "))
+			fmt.Fprintf(&b, "    sc     %s\n", strings.Join(c.SC, " "))
+			fmt.Fprintf(&b, "    nodes  %s\n", strings.Join(c.Nodes, " "))
+			if c.StorageBackend != "" {
+				fmt.Fprintf(&b, "    storage-backend  %s\n", c.StorageBackend)
+			}
+		}
+	}
+	all := r.Roles[calyptos.RoleAll]
+	fmt.Fprintf(&b, "\nHosts (%d):\n", len(all))
+	hw := 0
+	for _, h := range all {
+		hw = max(hw, len(h))
+	}
+	for _, h := range all {
+		fmt.Fprintf(&b, "  %-*s  %s\n", hw, h, strings.Join(r.Hosts[h], ", "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func sortedKeys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

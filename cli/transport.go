@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/localexec"
+)
+
+// SSHConfig is what the command line's SSH flags ask of the transport.
+type SSHConfig struct {
+	User            string
+	IdentityFiles   []string
+	Password        string
+	KnownHostsFiles []string
+	// InsecureIgnoreHostKey accepts any host key.
+	InsecureIgnoreHostKey bool
+	JumpHost              string
+	Port                  int
+	// Parallel bounds the hosts reached at once.
+	Parallel int
+	// Timeout bounds each command.
+	Timeout time.Duration
+}
+
+// passwordEnv is the environment variable that may hold the SSH password,
+// so that it need not be on the command line.
+const passwordEnv = "CALYPTOS_SSH_PASSWORD"
+
+// openTransport returns the executor of a debug or execute run: the local
+// one with --local, SSH otherwise. The executor records which hosts
+// answered, for the exit code.
+func (p *Program) openTransport(o *options, rb *calyptos.RoleBuilder, prog func() *progress) (*tracker, error) {
+	if o.local {
+		if hs := nonLocalHosts(rb.All()); len(hs) > 0 {
+			p.errorf("note: --local runs every command on this machine, including those labelled %s", strings.Join(hs[:min(3, len(hs))], ", ")+more(len(hs)-3))
+		}
+		return &tracker{Transport: nopCloser{localexec.New(localexec.Options{})}}, nil
+	}
+	cfg := SSHConfig{
+		User:                  o.user,
+		IdentityFiles:         o.identities,
+		Password:              o.password,
+		KnownHostsFiles:       o.knownHosts,
+		InsecureIgnoreHostKey: o.insecure,
+		JumpHost:              o.jump,
+		Port:                  o.port,
+		Parallel:              o.parallel,
+		Timeout:               o.timeout,
+	}
+	if cfg.Password == "" {
+		cfg.Password = p.Getenv(passwordEnv)
+	}
+	if cfg.InsecureIgnoreHostKey {
+		p.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
+	}
+	t, err := p.SSH(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Password != "" {
+		return &tracker{Transport: t}, nil
+	}
+	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog}
+	return &tracker{Transport: lp}, nil
+}
+
+func more(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
+}
+
+// nonLocalHosts returns the hosts that are not this machine by their name.
+func nonLocalHosts(hosts []string) []string {
+	var out []string
+	for _, h := range hosts {
+		name, _, err := calyptos.SplitHostPort(h)
+		if err == nil {
+			if a, err := netip.ParseAddr(name); err == nil && a.IsLoopback() {
+				continue
+			}
+			if name == "localhost" {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+type nopCloser struct{ calyptos.Executor }
+
+func (nopCloser) Close() error { return nil }
+
+// tracker records which hosts answered and which could not be reached, so
+// that a run where no host could be reached exits with ExitTransport.
+type tracker struct {
+	Transport
+	mu    sync.Mutex
+	ok    map[string]bool
+	down  map[string]error
+	first error
+}
+
+func (t *tracker) record(host string, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ok == nil {
+		t.ok, t.down = map[string]bool{}, map[string]error{}
+	}
+	switch {
+	case err == nil:
+		t.ok[host] = true
+	case errors.Is(err, calyptos.ErrTransport):
+		if _, seen := t.down[host]; !seen {
+			t.down[host] = err
+		}
+		if t.first == nil {
+			t.first = err
+		}
+	}
+}
+
+// Run runs command on host and records whether the host answered.
+func (t *tracker) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	out, err := t.Transport.Run(ctx, host, command)
+	t.record(host, err)
+	return out, err
+}
+
+// Fetch fetches a file from host and records whether the host answered.
+func (t *tracker) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	err := t.Transport.Fetch(ctx, host, path, dst)
+	t.record(host, err)
+	return err
+}
+
+// allDown reports whether some host was tried and none answered, with the
+// first transport error.
+func (t *tracker) allDown() (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.ok) == 0 && len(t.down) > 0, t.first
+}
+
+// lazyPassword asks for the SSH password the first time a host refuses
+// every key, then retries with it: a password is asked for only when one
+// is needed, and only on a terminal.
+type lazyPassword struct {
+	p    *Program
+	cfg  SSHConfig
+	prog func() *progress
+
+	mu        sync.Mutex
+	cur       Transport
+	all       []Transport
+	asked     bool
+	promptErr error
+}
+
+// upgrade returns the transport to retry with after from refused a host's
+// keys, or an error saying why there is none.
+func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != from {
+		return l.cur, nil // another host already asked
+	}
+	if l.asked {
+		return nil, l.promptErr
+	}
+	l.asked = true
+	pw, err := l.p.promptPassword(host, l.prog())
+	if err != nil {
+		l.promptErr = err
+		l.p.errorf("%v", err)
+		return nil, err
+	}
+	cfg := l.cfg
+	cfg.Password = pw
+	t, err := l.p.SSH(cfg)
+	if err != nil {
+		l.promptErr = err
+		return nil, err
+	}
+	l.cur = t
+	l.all = append(l.all, t)
+	return t, nil
+}
+
+func (l *lazyPassword) current() Transport {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cur
+}
+
+// Run runs command on host, asking for a password and retrying when the
+// host refused every key.
+func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	t := l.current()
+	out, err := t.Run(ctx, host, command)
+	if err == nil || !l.p.isAuth(err) {
+		return out, err
+	}
+	t2, uerr := l.upgrade(t, host)
+	if uerr != nil {
+		return out, err
+	}
+	return t2.Run(ctx, host, command)
+}
+
+// Fetch fetches path from host, asking for a password and retrying when
+// the host refused every key.
+func (l *lazyPassword) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	t := l.current()
+	err := t.Fetch(ctx, host, path, dst)
+	if err == nil || !l.p.isAuth(err) {
+		return err
+	}
+	t2, uerr := l.upgrade(t, host)
+	if uerr != nil {
+		return err
+	}
+	return t2.Fetch(ctx, host, path, dst)
+}
+
+// Close closes every transport opened.
+func (l *lazyPassword) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var errs []error
+	for _, t := range l.all {
+		errs = append(errs, t.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// errNoTerminal is returned when a password is needed but cannot be asked.
+var errNoTerminal = errors.New("standard input is not a terminal")
+
+// promptPassword asks for the SSH password on the terminal without echo.
+func (p *Program) promptPassword(host string, prog *progress) (string, error) {
+	if !p.term.isTerminal(p.Stdin) {
+		return "", fmt.Errorf("%s refused every SSH key and no password was given; cannot ask for one: %w "+
+			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
+	}
+	if prog != nil {
+		prog.pause()
+		defer prog.resume()
+	}
+	fmt.Fprintf(p.Stderr, "%s refused the SSH keys. SSH password for the hosts of the deployment: ", host)
+	pw, err := p.term.readPassword(p.Stdin)
+	fmt.Fprintln(p.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	s := strings.TrimRight(string(pw), "\r\n")
+	clear(pw)
+	if s == "" {
+		return "", errors.New("no password entered")
+	}
+	return s, nil
+}
