@@ -1,0 +1,128 @@
+package debugger
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// Port is a transport protocol ("tcp" or "udp") and a port number.
+type Port struct {
+	Proto  string
+	Number int
+}
+
+// String formats the port as "tcp/8773".
+func (p Port) String() string { return p.Proto + "/" + strconv.Itoa(p.Number) }
+
+// DefaultPorts returns the ports the original required to be listening on
+// the hosts of each role.
+func DefaultPorts() map[string][]Port {
+	tcp := func(ns ...int) []Port { return ports("tcp", ns) }
+	udp := func(ns ...int) []Port { return ports("udp", ns) }
+	return map[string][]Port{
+		calyptos.RoleCLC:               slices.Concat(tcp(8773, 8777, 8443, 8779), udp(7500, 8773)),
+		calyptos.RoleUserFacing:        slices.Concat(tcp(53, 8773, 8779), udp(53, 7500, 8773)),
+		calyptos.RoleClusterController: tcp(8774),
+		calyptos.RoleStorageController: slices.Concat(tcp(8773, 8779), udp(7500, 8773)),
+		calyptos.RoleNodeController:    tcp(8775),
+	}
+}
+
+func ports(proto string, ns []int) []Port {
+	ps := make([]Port, len(ns))
+	for i, n := range ns {
+		ps[i] = Port{Proto: proto, Number: n}
+	}
+	return ps
+}
+
+// CheckPorts checks that every host listens on the ports its roles need
+// (check_ports). A host holding several roles is checked once for the
+// union of their ports. Listening sockets are read from `ss` (netstat on
+// hosts without a recent ss) by their local address column only, so :87730
+// is not taken for :8773 and a connection to a remote 8773 is not taken for
+// a listener.
+type CheckPorts struct {
+	// Ports maps a role to the ports its hosts must listen on; nil means
+	// DefaultPorts.
+	Ports map[string][]Port
+}
+
+// Name returns "check_ports".
+func (*CheckPorts) Name() string { return "check_ports" }
+
+// listenersCommand lists listening TCP and UDP sockets: ss with -H (iproute2
+// 4.x and later), netstat (EL6, hosts with net-tools), or ss with its
+// header (EL7's iproute2 3.10).
+const listenersCommand = "ss -Hlntu 2>/dev/null || netstat -lntu 2>/dev/null || ss -lntu"
+
+// Debug implements calyptos.Debugger.
+func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {
+	want := d.Ports
+	if want == nil {
+		want = DefaultPorts()
+	}
+	roles := slices.Sorted(maps.Keys(want))
+	rb := c.Roles()
+	hosts := union(rb, roles...)
+	if len(hosts) == 0 {
+		c.Skipped("no host holds a role with required ports")
+		return
+	}
+	rs := c.RunOnHosts(ctx, listenersCommand, hosts)
+	for _, r := range rs {
+		if !c.HostOK(r) {
+			continue
+		}
+		need := map[Port][]string{}
+		for _, role := range roles {
+			if !rb.Has(role, r.Host) {
+				continue
+			}
+			for _, p := range want[role] {
+				if !slices.Contains(need[p], role) {
+					need[p] = append(need[p], role)
+				}
+			}
+		}
+		d.report(c.OnHost(r.Host), r.Output, need)
+	}
+}
+
+func (d *CheckPorts) report(s calyptos.Scope, out calyptos.Output, need map[Port][]string) {
+	ls := parseListeners(out.Stdout)
+	if len(ls) == 0 && !out.OK() {
+		s.Report(calyptos.Fail, "cannot list listening sockets (exit "+strconv.Itoa(out.ExitCode)+")", evidence(out))
+		return
+	}
+	listening := map[Port]bool{}
+	for _, l := range ls {
+		listening[Port{Proto: l.Proto, Number: l.Port}] = true
+	}
+	order := slices.SortedFunc(maps.Keys(need), func(a, b Port) int {
+		return cmp.Or(cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Number, b.Number))
+	})
+	var open, closed []string
+	for _, p := range order {
+		if listening[p] {
+			open = append(open, p.String())
+			continue
+		}
+		closed = append(closed, p.String())
+		s.Failuref("Closed %s (needed by %s)", p, strings.Join(need[p], ", "))
+	}
+	if len(closed) == 0 {
+		s.Successf("all %d required ports open: %s", len(open), strings.Join(open, " "))
+		return
+	}
+	if len(open) > 0 {
+		s.Successf("Open: %s", strings.Join(open, " "))
+	}
+	s.Warningf("Required ports not open: %s", strings.Join(closed, " "))
+}

@@ -1,0 +1,107 @@
+package debugger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// Defaults of ComponentStorageCheck.
+const (
+	// DefaultMinDisk is the smallest filesystem size for
+	// /var/lib/eucalyptus: 30 GiB, what the original's `df --block-size G`
+	// compared with 30.
+	DefaultMinDisk int64 = 30 << 30
+	// DefaultMinMemory is the least total memory: the original's 4000000
+	// KiB from free, called "4.0 gig" in its message.
+	DefaultMinMemory int64 = 4_000_000 << 10
+	// DefaultEucalyptusDir is the Eucalyptus state directory.
+	DefaultEucalyptusDir = "/var/lib/eucalyptus"
+)
+
+// ComponentStorageCheck checks on every host that the filesystem holding
+// /var/lib/eucalyptus is large enough and that the host has enough memory
+// (component_storage_check). On a host without the directory (ceph, riak,
+// console) the root filesystem is checked and the message says so, where
+// the original crashed.
+type ComponentStorageCheck struct {
+	// MinDisk is the least size, in bytes, of the filesystem of Dir
+	// (default DefaultMinDisk).
+	MinDisk int64
+	// MinMemory is the least MemTotal in bytes (default DefaultMinMemory).
+	MinMemory int64
+	// Dir is the directory whose filesystem is measured (default
+	// DefaultEucalyptusDir).
+	Dir string
+}
+
+// Name returns "component_storage_check".
+func (*ComponentStorageCheck) Name() string { return "component_storage_check" }
+
+// absentMarker is printed by the disk command when the directory is missing.
+const absentMarker = "calyptos: directory absent"
+
+// diskCommand measures the filesystem holding dir, or / when dir is absent.
+func diskCommand(dir string) string {
+	q := calyptos.ShellQuote(dir)
+	return "if [ -d " + q + " ]; then df -P -k " + q + "; else echo '" + absentMarker + "'; df -P -k /; fi"
+}
+
+// memCommand reads the memory totals.
+const memCommand = "cat /proc/meminfo"
+
+// Debug implements calyptos.Debugger.
+func (d *ComponentStorageCheck) Debug(ctx context.Context, c *calyptos.Check) {
+	minDisk := withDefault(d.MinDisk, DefaultMinDisk)
+	minMem := withDefault(d.MinMemory, DefaultMinMemory)
+	dir := withDefault(d.Dir, DefaultEucalyptusDir)
+	hosts := c.Roles().All()
+	if len(hosts) == 0 {
+		c.Skipped("no hosts in the deployment")
+		return
+	}
+	res := gather(ctx, c, hosts, diskCommand(dir), memCommand)
+	disk, mem := res[0], res[1]
+	for i, h := range hosts {
+		s := c.OnHost(h)
+		if c.HostOK(disk[i]) {
+			checkDisk(s, disk[i].Output, dir, minDisk)
+		}
+		if c.HostOK(mem[i]) {
+			checkMemTotal(s, mem[i].Output, minMem)
+		}
+	}
+}
+
+func checkDisk(s calyptos.Scope, out calyptos.Output, dir string, minDisk int64) {
+	df, err := parseDF(out.Stdout)
+	if err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the size of %s: %v", dir, err), evidence(out))
+		return
+	}
+	what := dir
+	if strings.Contains(out.Stdout, absentMarker) {
+		what = fmt.Sprintf("/ (%s absent)", dir)
+	}
+	size := df.SizeKiB << 10
+	if size < minDisk {
+		s.Failuref("%s minimum disk requirement has not been met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
+		return
+	}
+	s.Successf("%s minimum disk requirement met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
+}
+
+func checkMemTotal(s calyptos.Scope, out calyptos.Output, minMem int64) {
+	m, err := parseMeminfo(out.Stdout)
+	if err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read memory size: %v", err), evidence(out))
+		return
+	}
+	if m.TotalKiB<<10 < minMem {
+		s.Failuref("%s minimum memory requirement has not been met: %s total", byteSize(minMem), gib(m.TotalKiB))
+		return
+	}
+	s.Successf("%s minimum memory requirement met: %s total", byteSize(minMem), gib(m.TotalKiB))
+}

@@ -1,0 +1,304 @@
+package debugger
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/org/calyptos"
+)
+
+// Defaults of DebugComputeReq.
+const (
+	// DefaultMinCPUs is the least number of processors of a host.
+	DefaultMinCPUs = 2
+	// DefaultMaxClockSkew is how far a host's clock may be from the
+	// others'.
+	DefaultMaxClockSkew = 20 * time.Second
+	// DefaultArch is the machine architecture Eucalyptus runs on.
+	DefaultArch = "x86_64"
+)
+
+// OSVersion is an operating system accepted by DebugComputeReq: an
+// os-release ID (matched against ID and ID_LIKE, so "rhel" accepts CentOS
+// and Rocky) and a major version.
+type OSVersion struct {
+	ID    string
+	Major int
+}
+
+// String formats the version as "centos 7".
+func (v OSVersion) String() string { return fmt.Sprintf("%s %d", v.ID, v.Major) }
+
+// DefaultAcceptedOS returns the releases Eucalyptus 4 supports: Enterprise
+// Linux 6 and 7 (RHEL, CentOS, Scientific Linux, Oracle Linux).
+func DefaultAcceptedOS() []OSVersion {
+	var vs []OSVersion
+	for _, id := range []string{"rhel", "centos", "scientific", "ol"} {
+		vs = append(vs, OSVersion{ID: id, Major: 6}, OSVersion{ID: id, Major: 7})
+	}
+	return vs
+}
+
+// DebugComputeReq checks the compute requirements of every host
+// (debug_compute_req): operating system release, x86_64, at least two
+// Intel or AMD processors, an NTP daemon installed, running and enabled at
+// boot, clocks in step, and hardware virtualization on node controllers.
+//
+// Clocks are compared as real times: one fan-out reads `date -u +%s.%N`
+// on every host, each reading is offset by the local time the command was
+// sent, and a host fails when it is more than MaxClockSkew from the median
+// of the hosts (the original compared HHMMSS strings as integers). A
+// deployment whose hosts agree but differ from this machine is a warning.
+type DebugComputeReq struct {
+	// AcceptedOS lists the accepted releases (default DefaultAcceptedOS).
+	AcceptedOS []OSVersion
+	// Arch is the required `uname -m` (default DefaultArch).
+	Arch string
+	// MinCPUs is the least number of processors (default DefaultMinCPUs).
+	MinCPUs int
+	// MaxClockSkew is the largest clock difference (default
+	// DefaultMaxClockSkew).
+	MaxClockSkew time.Duration
+	// TimeServices are the services that keep time; one must run and be
+	// enabled at boot (default ntpd, chronyd, ntp, ntpsec).
+	TimeServices []string
+	// Now returns the local time (default time.Now); tests set it.
+	Now func() time.Time
+}
+
+// Name returns "debug_compute_req".
+func (*DebugComputeReq) Name() string { return "debug_compute_req" }
+
+// Commands of DebugComputeReq.
+const (
+	osCommand      = "cat /etc/os-release 2>/dev/null || cat /etc/system-release 2>/dev/null || cat /etc/redhat-release"
+	archCommand    = "uname -m"
+	cpuinfoCommand = "cat /proc/cpuinfo"
+	clockCommand   = "date -u +%s.%N"
+)
+
+// Debug implements calyptos.Debugger.
+func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
+	hosts := c.Roles().All()
+	if len(hosts) == 0 {
+		c.Skipped("no hosts in the deployment")
+		return
+	}
+	timeSvcs := sliceOr(d.TimeServices, []string{"ntpd", "chronyd", "ntp", "ntpsec"})
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+
+	var (
+		clocks calyptos.Results
+		sentMu sync.Mutex
+		sent   = make(map[string]time.Time, len(hosts))
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		clocks = c.RunEach(ctx, hosts, func(h string) string {
+			sentMu.Lock()
+			sent[h] = now()
+			sentMu.Unlock()
+			return clockCommand
+		})
+	})
+	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, packageScript("ntp", "ntpdate", "chrony"), serviceScript(timeSvcs...))
+	wg.Wait()
+
+	rb := c.Roles()
+	for i, h := range hosts {
+		s := c.OnHost(h)
+		if r := res[0][i]; c.HostOK(r) {
+			d.checkOS(s, r.Output)
+		}
+		if r := res[1][i]; c.HostOK(r) {
+			d.checkArch(s, r.Output)
+		}
+		if r := res[2][i]; c.HostOK(r) {
+			d.checkCPU(s, r.Output, rb.Has(calyptos.RoleNodeController, h))
+		}
+		if r := res[3][i]; c.HostOK(r) {
+			checkTimePackages(s, parsePackages(r.Stdout))
+		}
+		if r := res[4][i]; c.HostOK(r) {
+			checkTimeService(s, parseServices(r.Stdout), timeSvcs)
+		}
+	}
+	d.checkClocks(c, clocks, sent)
+}
+
+func (d *DebugComputeReq) checkOS(s calyptos.Scope, out calyptos.Output) {
+	info, err := parseOSRelease(out.Stdout)
+	if err != nil {
+		s.Report(calyptos.Fail, "cannot identify the operating system", evidence(out))
+		return
+	}
+	accepted := sliceOr(d.AcceptedOS, DefaultAcceptedOS())
+	for _, v := range accepted {
+		if v.Major == info.Major && (v.ID == info.ID || slices.Contains(info.IDLike, v.ID)) {
+			s.Successf("Operating system supported: %s", info.Pretty)
+			return
+		}
+	}
+	names := make([]string, len(accepted))
+	for i, v := range accepted {
+		names[i] = v.String()
+	}
+	s.Failuref("Operating system not supported: %s (id %s, version %s; accepted: %s)",
+		info.Pretty, info.ID, info.Version, strings.Join(names, ", "))
+}
+
+func (d *DebugComputeReq) checkArch(s calyptos.Scope, out calyptos.Output) {
+	want := withDefault(d.Arch, DefaultArch)
+	got := strings.TrimSpace(out.Stdout)
+	if got == want {
+		s.Successf("Architecture is %s", got)
+		return
+	}
+	s.Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", firstLine(got), want), evidence(out))
+}
+
+func (d *DebugComputeReq) checkCPU(s calyptos.Scope, out calyptos.Output, nc bool) {
+	ci := parseCPUInfo(out.Stdout)
+	minCPUs := withDefault(d.MinCPUs, DefaultMinCPUs)
+	if ci.Processors < minCPUs {
+		s.Failuref("%d processor(s), at least %d required", ci.Processors, minCPUs)
+	} else {
+		s.Successf("%d processors (at least %d required)", ci.Processors, minCPUs)
+	}
+	model := strings.Join(ci.Models, "; ")
+	if ci.intelOrAMD() {
+		s.Successf("Intel/AMD processor: %s", model)
+	} else {
+		s.Failuref("processor is not Intel or AMD: vendor %s, model %s",
+			orDefault(strings.Join(ci.Vendors, ","), "unknown"), orDefault(model, "unknown"))
+	}
+	if !nc {
+		return
+	}
+	switch ci.Virt {
+	case "vmx":
+		s.Success("Intel hardware virtualization support (vmx)")
+	case "svm":
+		s.Success("AMD hardware virtualization support (svm)")
+	default:
+		s.Failure("no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)")
+	}
+}
+
+func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
+	if len(pkgs) == 0 {
+		s.Failure("cannot tell which packages are installed")
+		return
+	}
+	switch {
+	case pkgs["ntp"] && pkgs["chrony"]:
+		s.Success("Package found - ntp, chrony")
+	case pkgs["ntp"]:
+		s.Success("Package found - ntp")
+		if !pkgs["ntpdate"] {
+			s.Warning("Package not found - ntpdate")
+		}
+	case pkgs["chrony"]:
+		s.Success("Package found - chrony")
+	default:
+		s.Failure("Package not found - ntp (no NTP daemon package: ntp or chrony)")
+	}
+}
+
+func checkTimeService(s calyptos.Scope, states []serviceState, names []string) {
+	var seen []string
+	for _, st := range states {
+		if !slices.Contains(names, st.Name) {
+			continue
+		}
+		if !st.Running {
+			if st.Installed {
+				seen = append(seen, st.Name+": "+st.Detail)
+			}
+			continue
+		}
+		s.Successf("%s running", st.Name)
+		switch st.Enabled {
+		case "no":
+			if st.Init == "sysv" {
+				s.Failuref("runlevel for %s has not been set to default-start (chkconfig %s on)", st.Name, st.Name)
+			} else {
+				s.Failuref("%s is not enabled at boot (systemctl enable %s)", st.Name, st.Name)
+			}
+		case "yes":
+			s.Successf("%s starts at boot", st.Name)
+		}
+		return
+	}
+	if len(seen) == 0 {
+		s.Failuref("no NTP service installed (%s)", strings.Join(names, ", "))
+		return
+	}
+	s.Failuref("no NTP service running (%s)", strings.Join(seen, "; "))
+}
+
+// clockReading is one host's clock offset from the local clock.
+type clockReading struct {
+	host   string
+	offset time.Duration
+}
+
+func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results, sent map[string]time.Time) {
+	var rs []clockReading
+	for _, r := range clocks {
+		if !c.HostOK(r) {
+			continue
+		}
+		t, err := parseClock(r.Stdout)
+		if err != nil {
+			c.OnHost(r.Host).Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
+			continue
+		}
+		rs = append(rs, clockReading{host: r.Host, offset: t.Sub(sent[r.Host])})
+	}
+	if len(rs) == 0 {
+		return
+	}
+	offsets := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		offsets[i] = r.offset
+	}
+	slices.Sort(offsets)
+	median := offsets[len(offsets)/2]
+	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
+	var worst time.Duration
+	failed := false
+	for _, r := range rs {
+		dev := r.offset - median
+		if dev.Abs() > worst {
+			worst = dev.Abs()
+		}
+		if dev.Abs() > skew {
+			failed = true
+			dir := "ahead of"
+			if dev < 0 {
+				dir = "behind"
+			}
+			c.OnHost(r.host).Failuref("clock is %s %s the other hosts (more than %s allowed)", seconds(dev.Abs()), dir, skew)
+		}
+	}
+	if !failed {
+		c.Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
+	}
+	if median.Abs() > skew {
+		c.Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.Abs()))
+	}
+}
+
+// seconds formats a duration in seconds with one decimal.
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.1fs", math.Round(d.Seconds()*10)/10)
+}

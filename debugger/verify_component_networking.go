@@ -1,0 +1,283 @@
+package debugger
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/org/calyptos"
+)
+
+// Defaults of VerifyComponentNetworking.
+const (
+	// DefaultMinNICSpeed is the least NIC speed, in Mb/s, that passes
+	// without a warning.
+	DefaultMinNICSpeed = 1000
+	// DefaultMulticastGroup is the group the Java components use.
+	DefaultMulticastGroup = "228.7.7.3"
+	// DefaultMulticastPort is the port of the multicast test.
+	DefaultMulticastPort = 8773
+)
+
+// VerifyComponentNetworking checks the network interfaces of every host and,
+// when side effects are allowed, that multicast traffic passes between the
+// Java components (CLC, user-facing, SC, walrus), as the cluster membership
+// of Eucalyptus needs (verify_component_networking).
+//
+// NICs are read from /sys/class/net (speed, driver, state; lspci where
+// there is no sysfs). A host with no NIC fails; a NIC slower than
+// MinNICSpeed or of unknown speed (virtio, for one) is a warning, not a
+// failure.
+//
+// The multicast test starts an iperf UDP server on each Java host in turn,
+// runs a client on every other one, then stops that server by the PID its
+// start printed ($!) and reads its log: each client must show up in it.
+// It runs only when AllowSideEffects is set, and every server it starts is
+// stopped, even when the run is cancelled.
+type VerifyComponentNetworking struct {
+	// AllowSideEffects enables the multicast test, which starts iperf
+	// servers.
+	AllowSideEffects bool
+	// InstallPackages lets the multicast test install iperf where it is
+	// missing.
+	InstallPackages bool
+	// MinNICSpeed is the least NIC speed in Mb/s (default
+	// DefaultMinNICSpeed).
+	MinNICSpeed int
+	// MulticastGroup is the multicast address (default
+	// DefaultMulticastGroup).
+	MulticastGroup string
+	// MulticastPort is the UDP port of the test (default
+	// DefaultMulticastPort).
+	MulticastPort int
+}
+
+// Name returns "verify_component_networking".
+func (*VerifyComponentNetworking) Name() string { return "verify_component_networking" }
+
+// nicCommand lists the physical network interfaces (those with a device)
+// from sysfs, or the lspci network devices where sysfs shows none.
+const nicCommand = `found=0; for d in /sys/class/net/*; do [ -e "$d/device" ] || continue; found=1; ` +
+	`drv=$(readlink "$d/device/driver" 2>/dev/null); ` +
+	`printf 'nic name=%s speed=%s driver=%s state=%s\n' "${d##*/}" "$(cat "$d/speed" 2>/dev/null)" "${drv##*/}" "$(cat "$d/operstate" 2>/dev/null)"; done; ` +
+	`if [ "$found" = 0 ] && command -v lspci >/dev/null 2>&1; then lspci | grep -Ei 'network|ethernet' | sed 's/^/lspci /'; fi`
+
+// Debug implements calyptos.Debugger.
+func (d *VerifyComponentNetworking) Debug(ctx context.Context, c *calyptos.Check) {
+	hosts := c.Roles().All()
+	if len(hosts) == 0 {
+		c.Skipped("no hosts in the deployment")
+		return
+	}
+	minSpeed := withDefault(d.MinNICSpeed, DefaultMinNICSpeed)
+	for _, r := range c.RunOnHosts(ctx, nicCommand, hosts) {
+		if c.HostOK(r) {
+			checkNICs(c.OnHost(r.Host), r.Output, minSpeed)
+		}
+	}
+	d.multicast(ctx, c)
+}
+
+func checkNICs(s calyptos.Scope, out calyptos.Output, minSpeed int) {
+	nics := parseNICs(out.Stdout)
+	if len(nics) == 0 {
+		s.Report(calyptos.Fail, "no network interface found", evidence(out))
+		return
+	}
+	var all, slow []string
+	up := 0
+	for _, n := range nics {
+		desc := n.Name
+		switch {
+		case n.Speed > 0:
+			desc += " " + strconv.Itoa(n.Speed) + " Mb/s"
+		default:
+			desc += " speed unknown"
+		}
+		if n.Driver != "" {
+			desc += " (" + n.Driver + ")"
+		}
+		if n.State == "down" {
+			desc += " down"
+		}
+		all = append(all, desc)
+		if n.State == "down" {
+			continue
+		}
+		up++
+		if n.Speed < minSpeed {
+			slow = append(slow, desc)
+		}
+	}
+	s.Successf("%d network interface(s): %s", len(nics), strings.Join(all, ", "))
+	switch {
+	case up == 0:
+		s.Warning("no network interface is up")
+	case len(slow) > 0:
+		s.Warningf("NIC speed below %d Mb/s or unknown: %s", minSpeed, strings.Join(slow, ", "))
+	default:
+		s.Successf("all active NICs are at least %d Mb/s", minSpeed)
+	}
+}
+
+// iperfCheckCommand tells whether iperf is installed.
+const iperfCheckCommand = "if command -v iperf >/dev/null 2>&1; then echo tool=yes; else echo tool=no; fi"
+
+func (d *VerifyComponentNetworking) iperfServer() string {
+	return "command -v iperf >/dev/null 2>&1 || { echo 'iperf not installed'; exit 127; }; " +
+		"log=$(mktemp /tmp/calyptos-iperf.XXXXXX) || exit 1; " +
+		"nohup iperf -s -u -B " + calyptos.ShellQuote(d.group()) + " -p " + strconv.Itoa(d.port()) + " -i 1 >\"$log\" 2>&1 </dev/null & " +
+		"echo \"pid=$! log=$log\"; sleep 1"
+}
+
+func (d *VerifyComponentNetworking) iperfClient() string {
+	return "iperf -c " + calyptos.ShellQuote(d.group()) + " -u -T 32 -p " + strconv.Itoa(d.port()) + " -t 5 -i 1 2>&1"
+}
+
+// iperfStop stops the server with PID pid if it is still iperf, prints
+// whether it is gone, then its log, and removes the log.
+func iperfStop(pid int, log string) string {
+	p := strconv.Itoa(pid)
+	l := calyptos.ShellQuote(log)
+	return "if [ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ]; then kill " + p + "; sleep 1; " +
+		"[ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ] && kill -9 " + p + "; fi; " +
+		"if [ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ]; then echo stopped=no; else echo stopped=yes; fi; " +
+		"echo '--- log'; cat " + l + " 2>/dev/null; rm -f -- " + l
+}
+
+func (d *VerifyComponentNetworking) group() string {
+	return withDefault(d.MulticastGroup, DefaultMulticastGroup)
+}
+
+func (d *VerifyComponentNetworking) port() int {
+	return withDefault(d.MulticastPort, DefaultMulticastPort)
+}
+
+func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.Check) {
+	java := union(c.Roles(), calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleStorageController, calyptos.RoleWalrus)
+	if !d.AllowSideEffects {
+		c.Skipped("multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects to run it")
+		return
+	}
+	if len(java) < 2 {
+		c.Skipped("multicast test needs at least two Java component hosts")
+		return
+	}
+	var ready, missing []string
+	for _, r := range c.RunOnHosts(ctx, iperfCheckCommand, java) {
+		if !c.HostOK(r) {
+			continue
+		}
+		if strings.Contains(r.Stdout, "tool=yes") {
+			ready = append(ready, r.Host)
+		} else {
+			missing = append(missing, r.Host)
+		}
+	}
+	if len(missing) > 0 {
+		if d.InstallPackages {
+			for _, r := range c.RunOnHosts(ctx, installScript("iperf"), missing) {
+				switch {
+				case !c.HostOK(r):
+				case r.OK():
+					c.OnHost(r.Host).Success("Installed iperf")
+					ready = append(ready, r.Host)
+				default:
+					c.OnHost(r.Host).Report(calyptos.Fail, fmt.Sprintf("Installing iperf failed (exit %d)", r.ExitCode), tail(evidence(r.Output), 2048))
+				}
+			}
+		} else {
+			for _, h := range missing {
+				c.OnHost(h).Failure("iperf is not installed: install it, or set InstallPackages")
+			}
+		}
+	}
+	ready = calyptos.SortHosts(ready)
+	if len(ready) < 2 {
+		c.Skipped("multicast test needs iperf on at least two Java component hosts")
+		return
+	}
+	for _, server := range ready {
+		if ctx.Err() != nil {
+			return
+		}
+		clients := slices.DeleteFunc(slices.Clone(ready), func(h string) bool { return h == server })
+		d.multicastRound(ctx, c, server, clients)
+	}
+}
+
+// multicastRound runs one iperf server on server and a client on each of
+// clients, and stops the server whatever happens.
+func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyptos.Check, server string, clients []string) {
+	s := c.OnHost(server)
+	out, err := c.RunOnHost(ctx, d.iperfServer(), server)
+	if !c.HostOK(calyptos.HostResult{Host: server, Output: out, Err: err}) {
+		return
+	}
+	kv := parseKV(firstLineWith(out.Stdout, "pid="))
+	pid, okPID := atoi(kv["pid"])
+	log := kv["log"]
+	if !out.OK() || !okPID || pid < 2 || pid > 1<<22 || !strings.HasPrefix(log, "/tmp/calyptos-iperf.") {
+		s.Report(calyptos.Fail, "iperf (server mode) failed to be established", evidence(out))
+		return
+	}
+	// Stop the server even if the clients' run was cancelled.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		sctx = calyptos.WithCommandTimeout(sctx, 30*time.Second)
+		o, err := c.RunOnHost(sctx, iperfStop(int(pid), log), server)
+		if err != nil || !strings.Contains(o.Stdout, "stopped=yes") {
+			s.Report(calyptos.Warn, fmt.Sprintf("iperf (server mode) pid %d may still be running: %v", pid, err), evidence(o))
+			return
+		}
+		s.Infof("iperf (server mode) pid %d stopped", pid)
+		d.judgeLog(c, server, clients, o.Stdout)
+	}()
+	for _, r := range c.RunOnHosts(ctx, d.iperfClient(), clients) {
+		if c.HostOK(r) && !r.OK() {
+			c.OnHost(r.Host).Report(calyptos.Warn, fmt.Sprintf("iperf client to the server on %s exited %d", server, r.ExitCode), tail(evidence(r.Output), 2048))
+		}
+	}
+}
+
+// judgeLog reads the server's log and reports, for each client, whether
+// its traffic arrived.
+func (d *VerifyComponentNetworking) judgeLog(c *calyptos.Check, server string, clients []string, out string) {
+	_, log, _ := strings.Cut(out, "--- log")
+	if strings.TrimSpace(log) == "" {
+		c.OnHost(server).Failure("iperf (server mode) log is empty: no multicast traffic arrived")
+		return
+	}
+	peers := parseIperfPeers(log)
+	for _, cl := range clients {
+		a := addrOf(cl)
+		var ok bool
+		if _, err := netip.ParseAddr(a); err == nil {
+			ok = slices.Contains(peers, a)
+		} else {
+			// A host given by name: the log shows addresses only, so
+			// count the peers instead.
+			ok = len(peers) >= len(clients)
+		}
+		if ok {
+			c.OnHost(cl).Successf("%s communicated successfully with %s for multicast membership", cl, server)
+		} else {
+			c.OnHost(cl).Failuref("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none"))
+		}
+	}
+}
+
+// firstLineWith returns the first line of s containing sub.
+func firstLineWith(s, sub string) string {
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			return line
+		}
+	}
+	return ""
+}
