@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -296,7 +295,7 @@ type plainReport calyptos.Report
 func ReadJSON(r io.Reader) (*calyptos.Report, error) {
 	rep := &calyptos.Report{}
 	doc := jsonDoc{plainReport: (*plainReport)(rep)}
-	dec := json.NewDecoder(bufio.NewReader(r))
+	dec := json.NewDecoder(r)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("report: read json: %w", err)
 	}

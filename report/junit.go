@@ -21,6 +21,8 @@ const maxNameRunes = 200
 //     "calyptos.<kind>.<check>" and name "<host>: <message>", cut to 200
 //     characters and made unique within its suite by a " (2)", " (3)"...
 //     suffix;
+//   - a Pass is an empty test case, with its evidence, if any, in
+//     <system-out>;
 //   - a Fail has <failure message="<message>" type="fail"> with the
 //     evidence as its text;
 //   - a Skip has <skipped message="<reason>"/>;

@@ -31,7 +31,8 @@ const messageColumn = labelWidth + 3
 // ColorEnabled reports whether text written to w should be coloured: w must
 // be an *os.File open on a character device (a terminal), the NO_COLOR
 // environment variable must be unset or empty (https://no-color.org) and
-// TERM must not be "dumb". env looks variables up; pass os.Getenv.
+// TERM must not be "dumb". env looks variables up: pass os.Getenv, or a
+// stub in tests; nil means os.Getenv.
 //
 // The terminal test is os.File.Stat's ModeCharDevice bit rather than an
 // ioctl, so it needs no dependency; its only false positives are other
@@ -61,7 +62,8 @@ func ColorEnabled(w io.Writer, env func(string) string) bool {
 //
 // Each event is written to w with one Write call, so a line is never split
 // between writers. A write error stops further output and is returned by
-// Err and Summary. A TextReporter is safe for concurrent use.
+// Err and Summary. A TextReporter is safe for concurrent use; make one with
+// NewTextReporter.
 type TextReporter struct {
 	mu    sync.Mutex
 	w     io.Writer
