@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/sshexec"
 	"github.com/org/calyptos/validator"
 )
 
@@ -28,11 +29,22 @@ func defaultDebuggers(DebugConfig) []calyptos.Debugger {
 	return nil
 }
 
-// defaultSSH opens the built-in SSH transport.
-func defaultSSH(SSHConfig) (Transport, error) {
-	return nil, errors.New("SSH transport not wired yet")
+// defaultSSH opens the built-in SSH transport. Nothing is dialled until a
+// command needs a host; key files are read now, so that a missing one is
+// reported before the run.
+func defaultSSH(cfg SSHConfig) (Transport, error) {
+	return sshexec.New(sshexec.Options{
+		User:                  cfg.User,
+		Port:                  cfg.Port,
+		IdentityFiles:         cfg.IdentityFiles,
+		Passphrase:            cfg.Passphrase,
+		Password:              cfg.Password,
+		KnownHostsFiles:       cfg.KnownHostsFiles,
+		InsecureIgnoreHostKey: cfg.InsecureIgnoreHostKey,
+		JumpHost:              cfg.JumpHost,
+	})
 }
 
 // isAuthError reports whether err means a host refused every
 // authentication method offered.
-func isAuthError(err error) bool { return false }
+func isAuthError(err error) bool { return errors.Is(err, sshexec.ErrAuth) }

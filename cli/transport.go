@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ type SSHConfig struct {
 	Parallel int
 	// Timeout bounds each command.
 	Timeout time.Duration
+	// Passphrase, when set, asks for the passphrase of an encrypted key
+	// file (only when stdin is a terminal).
+	Passphrase func(file string) ([]byte, error)
 }
 
 // passwordEnv is the environment variable that may hold the SSH password,
@@ -57,6 +61,11 @@ func (p *Program) openTransport(o *options, rb *calyptos.RoleBuilder, prog func(
 	}
 	if cfg.Password == "" {
 		cfg.Password = p.Getenv(passwordEnv)
+	}
+	if p.term.isTerminal(p.Stdin) {
+		cfg.Passphrase = func(file string) ([]byte, error) {
+			return p.promptSecret(prog(), fmt.Sprintf("Passphrase for key %s: ", file))
+		}
 	}
 	if cfg.InsecureIgnoreHostKey {
 		p.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
@@ -253,20 +262,30 @@ func (p *Program) promptPassword(host string, prog *progress) (string, error) {
 		return "", fmt.Errorf("%s refused every SSH key and no password was given; cannot ask for one: %w "+
 			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
 	}
+	pw, err := p.promptSecret(prog, host+" refused the SSH keys. SSH password for the hosts of the deployment: ")
+	if err != nil {
+		return "", err
+	}
+	s := string(pw)
+	clear(pw)
+	return s, nil
+}
+
+// promptSecret asks for a secret on the terminal without echo.
+func (p *Program) promptSecret(prog *progress, prompt string) ([]byte, error) {
 	if prog != nil {
 		prog.pause()
 		defer prog.resume()
 	}
-	fmt.Fprintf(p.Stderr, "%s refused the SSH keys. SSH password for the hosts of the deployment: ", host)
-	pw, err := p.term.readPassword(p.Stdin)
+	fmt.Fprint(p.Stderr, prompt)
+	b, err := p.term.readPassword(p.Stdin)
 	fmt.Fprintln(p.Stderr)
 	if err != nil {
-		return "", fmt.Errorf("reading the password: %w", err)
+		return nil, fmt.Errorf("reading from the terminal: %w", err)
 	}
-	s := strings.TrimRight(string(pw), "\r\n")
-	clear(pw)
-	if s == "" {
-		return "", errors.New("no password entered")
+	b = bytes.TrimRight(b, "\r\n")
+	if len(b) == 0 {
+		return nil, errors.New("nothing entered")
 	}
-	return s, nil
+	return b, nil
 }
