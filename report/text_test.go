@@ -401,3 +401,25 @@ func TestMatrixWrapsLongSourceLists(t *testing.T) {
 	}
 	assert.Equal(t, 15, strings.Count(out, "nc-"))
 }
+
+func TestMatrixListOrdersResults(t *testing.T) {
+	results := []calyptos.ProbeResult{"filtered\x1b", calyptos.ProbeUnknown, calyptos.ProbeError, calyptos.ProbeTimeout, calyptos.ProbeRefused, calyptos.ProbeOK}
+	var probes []calyptos.Probe
+	for i, r := range results {
+		probes = append(probes, calyptos.Probe{From: fmt.Sprintf("10.0.0.%d", i+1), To: "clc.example.com", Port: 8773, Result: r})
+	}
+	out := summaryOf(t, probeReport(probes...), report.Options{Width: 20})
+	// Only the list of sources wraps; a target wider than the width does not.
+	assert.Equal(t, `Reachability: 1 of 6 probes ok
+  clc.example.com:8773: REFUSED from
+      10.0.0.5
+  clc.example.com:8773: timeout from
+      10.0.0.4
+  clc.example.com:8773: ERROR from
+      10.0.0.3
+  clc.example.com:8773: unknown from
+      10.0.0.2
+  clc.example.com:8773: filtered\x1b from
+      10.0.0.1
+`, out)
+}
