@@ -423,3 +423,33 @@ func TestMatrixListOrdersResults(t *testing.T) {
       10.0.0.1
 `, out)
 }
+
+// TestSummaryAfterRunWithProbes streams a run whose check records probes,
+// then prints the summary with the matrix.
+func TestSummaryAfterRunWithProbes(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{"clc": {"10.0.0.1"}, "nc": {"10.0.0.2", "10.0.0.3"}})
+	var buf bytes.Buffer
+	tr := report.NewTextReporter(&buf, calyptos.KindValidate, report.Options{})
+	rep, err := calyptos.RunValidators(t.Context(), rb, []calyptos.Validator{fakeValidator{
+		name:     "ports",
+		findings: []calyptos.Finding{fnd("10.0.0.3", calyptos.Fail, "cannot reach CLC")},
+		probes: []calyptos.Probe{
+			{From: "10.0.0.2", To: "10.0.0.1", Port: 8773, Proto: "tcp", Result: calyptos.ProbeOK},
+			{From: "10.0.0.3", To: "10.0.0.1", Port: 8773, Proto: "tcp", Result: calyptos.ProbeTimeout},
+		},
+	}}, calyptos.RunOptions{Reporter: tr})
+	require.NoError(t, err)
+	require.NoError(t, tr.Summary(rep))
+	_, summary, ok := strings.Cut(buf.String(), "warnings 0 (")
+	require.True(t, ok, buf.String())
+	assert.Regexp(t, `^\d+\.\ds\)
+Total passed: 0
+Total failed: 1
+Total warnings: 0
+
+Reachability: 1 of 2 probes ok
+from \\ to  10.0.0.1:8773
+10.0.0.2   ok
+10.0.0.3   timeout
+$`, summary)
+}
