@@ -440,7 +440,9 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 	hctx, hcancel := context.WithTimeout(ctx, e.opts.HandshakeTimeout)
 	defer hcancel()
 	stop := context.AfterFunc(hctx, func() { _ = nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout)) // a jump host's channels do not support deadlines
+	// The timer above is what enforces the timeout; the deadline is a
+	// backstop (a jump host's channels do not support deadlines).
+	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout + time.Second))
 	cc, chans, reqs, err := ssh.NewClientConn(nc, t.addr, cfg)
 	interrupted := !stop()
 	keyMu.Lock()

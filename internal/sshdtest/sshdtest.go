@@ -277,7 +277,12 @@ func (s *Server) prepare(opts Options) error {
 		return fmt.Errorf("sshdtest: %w", err)
 	}
 	s.AuthorizedKeysFile = filepath.Join(s.Dir, "authorized_keys")
-	if err := os.WriteFile(s.AuthorizedKeysFile, ssh.MarshalAuthorizedKey(s.ClientSigner.PublicKey()), 0o600); err != nil {
+	// sshd reads authorized keys with the privileges of the user logging
+	// in, who may not be the owner of the directory (see CreateUser).
+	if err := os.Chmod(s.Dir, 0o755); err != nil {
+		return fmt.Errorf("sshdtest: %w", err)
+	}
+	if err := os.WriteFile(s.AuthorizedKeysFile, ssh.MarshalAuthorizedKey(s.ClientSigner.PublicKey()), 0o644); err != nil {
 		return fmt.Errorf("sshdtest: %w", err)
 	}
 	s.ConfigFile = filepath.Join(s.Dir, "sshd_config")
