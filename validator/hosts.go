@@ -104,13 +104,19 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		c.Successf("all %s are IP addresses or DNS names", plural(len(all), "host", "hosts"))
 	}
 
-	euca := rb.EucaHosts()
-	eucaKeys := make(map[string]bool, len(euca))
-	for _, h := range euca {
-		eucaKeys[hostKey(h)] = true
+	// The Eucalyptus hosts (RoleBuilder.EucaHosts, without its sort).
+	eucaKeys := map[string]bool{}
+	one := ""
+	for _, r := range []string{calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleClusterController, calyptos.RoleStorageController, calyptos.RoleNodeController, calyptos.RoleWalrus} {
+		for _, h := range rb.Hosts(r) {
+			if one == "" {
+				one = h
+			}
+			eucaKeys[hostKey(h)] = true
+		}
 	}
 	if len(eucaKeys) == 1 {
-		c.Infof("single-host cloud-in-a-box: every Eucalyptus component is on %s", euca[0])
+		c.Infof("single-host cloud-in-a-box: every Eucalyptus component is on %s", one)
 		return
 	}
 	front := map[string]string{}
@@ -131,7 +137,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 			c.OnHost(h).Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
 		}
 	}
-	if mixed == 0 && len(euca) > 0 {
+	if mixed == 0 && len(eucaKeys) > 0 {
 		c.Success("no node controller is also a cloud controller or user-facing services host")
 	}
 }

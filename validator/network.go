@@ -211,6 +211,11 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		return
 	}
 	seen := map[string]bool{}
+	topoClusters := c.Roles().Clusters()
+	known := make(map[string]bool, len(topoClusters))
+	for _, cl := range topoClusters {
+		known[cl.Name] = true
+	}
 	var private []rangeAt
 	type subnetAt struct {
 		p    netip.Prefix
@@ -228,7 +233,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 			c.Failure(atf(e, nameNode, "config-json.Clusters lists cluster %q twice", name))
 		}
 		seen[name] = true
-		if _, ok := c.Roles().Cluster(name); !ok {
+		if !known[name] {
 			c.Failure(atf(e, nameNode, "config-json cluster %q is not a cluster of the topology", name))
 		}
 		p, ok := nc.subnet(cl, name)
@@ -255,7 +260,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, plural(len(ps), "private range", "private ranges"))
 		}
 	}
-	for _, cl := range c.Roles().Clusters() {
+	for _, cl := range topoClusters {
 		if !seen[cl.Name] && mode == "EDGE" {
 			c.Failure(atf(e, ck, "topology cluster %q has no entry in config-json.Clusters", cl.Name))
 		}
