@@ -112,8 +112,8 @@ func (f *Format) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Write renders rep to w in format f. Text output uses every field of
-// opts, JUnit only Strict, and JSON none.
+// Write renders rep to w in format f. Text uses opts' Color, Verbose and
+// Width, JUnit only Strict, and JSON none.
 func Write(w io.Writer, rep *calyptos.Report, f Format, opts Options) error {
 	switch f {
 	case Text:

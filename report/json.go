@@ -22,8 +22,9 @@ const flushSize = 32 << 10
 // WriteJSON writes rep as one JSON document (see the package documentation
 // for the schema) followed by a newline. The document is what encoding/json
 // makes of the report, with schema_version first, empty lists written as []
-// rather than null, and <, > and & left unescaped; it is written as it is
-// built, so its size does not bound memory use.
+// rather than null, and <, > and & left unescaped. It is written as it is
+// built, in chunks of about 32 KiB, so memory use does not grow with the
+// size of the report.
 func WriteJSON(w io.Writer, rep *calyptos.Report) error {
 	if rep == nil {
 		return ErrNilReport

@@ -102,7 +102,9 @@ func WriteText(w io.Writer, rep *calyptos.Report, opts Options) error {
 	return t.Summary(rep)
 }
 
-// CheckStarted writes "[TEST STARTING       ] name" (or DEBUG STARTING).
+// CheckStarted writes the check's start line:
+//
+//	[TEST STARTING       ] name
 func (t *TextReporter) CheckStarted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -111,8 +113,11 @@ func (t *TextReporter) CheckStarted(name string) {
 	t.flush(b)
 }
 
-// Finding writes one finding: "[VALIDATION PASSED   ] host: message".
-// With Options.Verbose, a failure's evidence follows, indented.
+// Finding writes one finding, and with Options.Verbose a failure's
+// evidence, indented:
+//
+//	[VALIDATION FAILED   ] host: message
+//	                       | evidence
 func (t *TextReporter) Finding(f calyptos.Finding) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -125,7 +130,8 @@ func (t *TextReporter) Finding(f calyptos.Finding) {
 }
 
 // CheckFinished writes the check's results line:
-// "[DEBUG RESULTS       ] name: passed N, failed N, warnings N (1.2s)".
+//
+//	[DEBUG RESULTS       ] name: passed N, failed N, warnings N (1.2s)
 func (t *TextReporter) CheckFinished(r *calyptos.CheckResult) {
 	if r == nil {
 		return
