@@ -76,6 +76,8 @@ every command runs on this machine instead, whatever host it is for.`,
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
 			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/")
+			fs.boolVar(&o.install, "install-packages", "let debuggers install missing tools on the hosts (sos, iperf)")
+			fs.boolVar(&o.sideEffects, "allow-side-effects", "let debuggers start test programs on the hosts (iperf\nmulticast test; stopped afterwards)")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
 		run: func(ctx context.Context, p *Program, o *options, args []string) int {
@@ -89,7 +91,7 @@ every command runs on this machine instead, whatever host it is for.`,
 			if code != ExitOK {
 				return code
 			}
-			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts})
+			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts, InstallPackages: o.install, AllowSideEffects: o.sideEffects})
 			// Check --only and --skip before connecting anywhere.
 			if _, err := calyptos.Select(pluginNames(ds), o.only, o.skip); err != nil {
 				return p.usageErr("debug", "%v", err)

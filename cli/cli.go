@@ -114,6 +114,11 @@ type ValidateConfig struct {
 type DebugConfig struct {
 	// ArtifactsDir is where logs and reports are collected ("" for none).
 	ArtifactsDir string
+	// InstallPackages allows installing missing tools (sos, iperf).
+	InstallPackages bool
+	// AllowSideEffects allows tests that start programs on the hosts
+	// (the iperf multicast test); they are stopped afterwards.
+	AllowSideEffects bool
 }
 
 // Main runs the calyptos command line with the built-in plugins and

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/debugger"
 	"github.com/org/calyptos/sshexec"
 	"github.com/org/calyptos/validator"
 )
@@ -24,9 +25,20 @@ func defaultValidators(cfg ValidateConfig) []calyptos.Validator {
 	return vs
 }
 
-// defaultDebuggers returns the built-in debuggers.
-func defaultDebuggers(DebugConfig) []calyptos.Debugger {
-	return nil
+// defaultDebuggers returns the built-in debuggers with the side effects
+// cfg allows.
+func defaultDebuggers(cfg DebugConfig) []calyptos.Debugger {
+	ds := debugger.Default()
+	for _, d := range ds {
+		switch d := d.(type) {
+		case *debugger.EucalyptusSosreports:
+			d.InstallPackages = cfg.InstallPackages
+		case *debugger.VerifyComponentNetworking:
+			d.AllowSideEffects = cfg.AllowSideEffects
+			d.InstallPackages = cfg.InstallPackages
+		}
+	}
+	return ds
 }
 
 // defaultSSH opens the built-in SSH transport. Nothing is dialled until a

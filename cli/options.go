@@ -25,11 +25,13 @@ type options struct {
 	strict  bool
 	verbose bool
 
-	role      string
-	artifacts string
-	parallel  int
-	timeout   time.Duration
-	local     bool
+	role        string
+	artifacts   string
+	install     bool
+	sideEffects bool
+	parallel    int
+	timeout     time.Duration
+	local       bool
 
 	user       string
 	identities []string

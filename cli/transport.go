@@ -259,10 +259,10 @@ var errNoTerminal = errors.New("standard input is not a terminal")
 // promptPassword asks for the SSH password on the terminal without echo.
 func (p *Program) promptPassword(host string, prog *progress) (string, error) {
 	if !p.term.isTerminal(p.Stdin) {
-		return "", fmt.Errorf("%s refused every SSH key and no password was given; cannot ask for one: %w "+
+		return "", fmt.Errorf("%s needs a password (no SSH key was accepted) and none was given; cannot ask for one: %w "+
 			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
 	}
-	pw, err := p.promptSecret(prog, host+" refused the SSH keys. SSH password for the hosts of the deployment: ")
+	pw, err := p.promptSecret(prog, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
 	if err != nil {
 		return "", err
 	}

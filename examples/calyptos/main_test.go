@@ -3,7 +3,10 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/cli"
@@ -271,6 +275,16 @@ func TestExecuteLocal(t *testing.T) {
 	assert.Equal(t, "to-file\n", res.Hosts[0].Stdout)
 }
 
+// keyFile writes a fresh unencrypted ed25519 private key and returns its
+// path, so that sshexec has a key to offer and goes as far as dialling.
+func keyFile(t *testing.T) string {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	block, err := ssh.MarshalPrivateKey(priv, "test")
+	require.NoError(t, err)
+	return writeFile(t, "id_ed25519", string(pem.EncodeToMemory(block)))
+}
+
 // closedPort returns a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -282,10 +296,11 @@ func closedPort(t *testing.T) int {
 
 func TestTransportFailureEverywhere(t *testing.T) {
 	port := fmt.Sprint(closedPort(t))
-	r := run(t, "execute", "-e", localhostEnv, "--port", port, "uptime")
+	r := run(t, "execute", "-e", localhostEnv, "--port", port, "-i", keyFile(t), "uptime")
 	assert.Equal(t, 3, r.code, r)
 	assert.Contains(t, r.stdout, "0 ok, 0 failed, 1 unreachable")
 	assert.Contains(t, r.stderr, "no host could be reached")
+	assert.Contains(t, r.stdout, "ssh 127.0.0.1: dial")
 }
 
 func TestInterruptPrintsPartialReport(t *testing.T) {
@@ -360,7 +375,7 @@ func TestSSHPasswordNeededWithoutTerminal(t *testing.T) {
 	// command says how to give a password instead of prompting.
 	r := run(t, "execute", "-e", env, "-u", srv.User, "--known-hosts", srv.KnownHostsFile, "--port", fmt.Sprint(srv.Port), "true")
 	assert.Equal(t, 3, r.code, r)
-	assert.Contains(t, r.stderr, "no password was given; cannot ask for one: standard input is not a terminal (pass -p PASSWORD or set CALYPTOS_SSH_PASSWORD")
+	assert.Contains(t, r.stderr, "needs a password (no SSH key was accepted) and none was given; cannot ask for one: standard input is not a terminal (pass -p PASSWORD or set CALYPTOS_SSH_PASSWORD")
 }
 
 func TestSSHPasswordLogin(t *testing.T) {
@@ -373,4 +388,60 @@ func TestSSHPasswordLogin(t *testing.T) {
 	assert.Contains(t, r.stdout, user+"\n")
 	assert.NotContains(t, r.stdout+r.stderr, password, "the password is redacted from the output")
 	assert.Contains(t, r.stdout, "[REDACTED]")
+}
+
+func TestDebugLocal(t *testing.T) {
+	r := run(t, "debug", "--local", "-e", localhostEnv)
+	// No Eucalyptus here: services and ports are reported missing.
+	require.Equal(t, 1, r.code, r)
+	assert.Contains(t, r.stdout, "[DEBUG STARTING      ] check_ports")
+	assert.Contains(t, r.stdout, "Total failed: ")
+	assert.NotContains(t, r.stdout, "cannot run commands", "every command ran")
+
+	r = run(t, "debug", "--local", "-e", localhostEnv, "-o", "json")
+	require.Equal(t, 1, r.code, r)
+	rep, err := report.ReadJSON(strings.NewReader(r.stdout))
+	require.NoError(t, err)
+	assert.Equal(t, calyptos.KindDebug, rep.Kind)
+	assert.Len(t, rep.Checks, 10)
+	assert.Positive(t, rep.Totals.Fail)
+	assert.NotEmpty(t, rep.Probes(), "verify_networking probes the loopback ports")
+
+	junit := filepath.Join(t.TempDir(), "debug.xml")
+	r = run(t, "debug", "--local", "-e", localhostEnv, "-o", "junit", "--out", junit, "--skip", "verify_networking")
+	require.Equal(t, 1, r.code, r)
+	assert.Contains(t, r.stdout, "Total passed:", "text still streams to stdout")
+	b, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var ju junitCounts
+	require.NoError(t, xml.Unmarshal(b, &ju))
+	assert.Len(t, ju.Suites, 9)
+	assert.Positive(t, ju.Failures)
+
+	r = run(t, "debug", "--local", "-e", localhostEnv, "--only", "check_ports,nope")
+	assert.Equal(t, 2, r.code, r)
+	assert.Contains(t, r.stderr, `unknown check "nope" (valid: check_ports, component_storage_check,`)
+}
+
+func TestDebugNoHostReachable(t *testing.T) {
+	port := fmt.Sprint(closedPort(t))
+	r := run(t, "debug", "-e", localhostEnv, "--port", port, "-i", keyFile(t), "--only", "component_storage_check,file_permissions")
+	assert.Equal(t, 3, r.code, r)
+	assert.Contains(t, r.stderr, "no host could be reached (first error: ssh 127.0.0.1: dial")
+}
+
+func TestDebugOverSSH(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.1", "127.0.0.2"}})
+	env := sshEnv(t, "127.0.0.1", "127.0.0.2")
+	r := run(t, "debug", "-e", env, "-u", srv.User, "-i", srv.ClientKeyFile, "--known-hosts", srv.KnownHostsFile,
+		"--port", fmt.Sprint(srv.Port), "--only", "component_storage_check,file_permissions", "-o", "json")
+	require.Contains(t, []int{0, 1}, r.code, r)
+	rep, err := report.ReadJSON(strings.NewReader(r.stdout))
+	require.NoError(t, err)
+	hosts := map[string]bool{}
+	for _, f := range rep.Findings() {
+		assert.NotContains(t, f.Message, "cannot run commands", f)
+		hosts[f.Host] = true
+	}
+	assert.True(t, hosts["127.0.0.1"] && hosts["127.0.0.2"], "both hosts were inspected: %v", hosts)
 }
