@@ -369,8 +369,8 @@ func appendXMLEscaped[S []byte | string](b []byte, s S, attr bool) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c > '>' && c < utf8.RuneSelf {
-			// The common case: letters and most punctuation.
+		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' && c != '"' {
+			// The common case: printable ASCII without markup.
 			i++
 			continue
 		}
