@@ -1,0 +1,359 @@
+// Command harness is calyptos's comparative benchmark: it starts a fleet of
+// loopback sshd "hosts" and times, interleaved in one run, the same
+// trivial command sent to every host by
+//
+//   - floor: bench/floor, the least a Go program needs to do it;
+//   - calyptos-execute: `calyptos execute -r all`;
+//   - pssh: Debian's `parallel-ssh`;
+//   - ansible: `ansible all -m shell`;
+//   - calyptos-debug: a full `calyptos debug` with the default debuggers,
+//     whose SSH logins are counted (one per host is expected).
+//
+// It prints a table of medians and writes every run and the summary as
+// JSON under -out. bench/run.sh installs what it needs, builds the
+// binaries and runs it; see bench/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	hosts       []int
+	parallel    int
+	rounds      int
+	command     string
+	tools       []string
+	addrsPerSSH int
+	timeout     time.Duration
+	maxLoad     float64
+	loadWait    time.Duration
+	outDir      string
+	workDir     string
+	pidFile     string
+	floorBin    string
+	calyptosBin string
+	login       string
+	note        string
+}
+
+// allTools returns every tool, in the order of a round.
+func allTools() []string {
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug"}
+}
+
+func main() {
+	os.Exit(realMain())
+}
+
+func realMain() int {
+	var c config
+	var hosts, tools string
+	flag.StringVar(&hosts, "n", "100,200", "host counts to measure (comma-separated)")
+	flag.IntVar(&c.parallel, "p", 50, "parallelism: hosts reached at once by every tool")
+	flag.IntVar(&c.rounds, "k", 5, "timed rounds per host count (after one warm-up round)")
+	flag.StringVar(&c.command, "cmd", "true", "the command every tool runs on every host")
+	flag.StringVar(&tools, "tools", strings.Join(allTools(), ","), "tools to run, in round order")
+	flag.IntVar(&c.addrsPerSSH, "addrs-per-sshd", 16, "loopback addresses per sshd process (1: one sshd per host)")
+	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "kill a tool's run after this long")
+	flag.Float64Var(&c.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before starting (0: don't)")
+	flag.DurationVar(&c.loadWait, "load-wait", 5*time.Minute, "wait at most this long for -max-load, then start anyway (recorded)")
+	flag.StringVar(&c.outDir, "out", "bench/results", "directory for the JSON results (\"\": don't write)")
+	flag.StringVar(&c.workDir, "work", "", "directory for keys, host lists and tool homes (default: a temporary one)")
+	flag.StringVar(&c.pidFile, "pidfile", "", "append the pid of every sshd started to this file")
+	flag.StringVar(&c.floorBin, "floor", "", "the bench/floor binary")
+	flag.StringVar(&c.calyptosBin, "calyptos", "", "the calyptos CLI binary (\"\": skip the calyptos tools)")
+	flag.StringVar(&c.login, "login", "calyptos-bench", "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included)")
+	flag.StringVar(&c.note, "note", "", "free text recorded in the results")
+	flag.Parse()
+	var err error
+	if c.hosts, err = parseInts(hosts); err != nil {
+		fmt.Fprintln(os.Stderr, "harness: -n:", err)
+		return 2
+	}
+	for _, t := range strings.Split(tools, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if !slices.Contains(allTools(), t) {
+			fmt.Fprintf(os.Stderr, "harness: unknown tool %q (known: %s)\n", t, strings.Join(allTools(), ", "))
+			return 2
+		}
+		c.tools = append(c.tools, t)
+	}
+	if c.parallel < 1 || c.rounds < 1 || len(c.tools) == 0 {
+		fmt.Fprintln(os.Stderr, "harness: -p and -k must be at least 1, and -tools not empty")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		return 1
+	}
+	return 0
+}
+
+func run(ctx context.Context, c config) error {
+	res := &results{
+		Started: time.Now().UTC(),
+		Config: resultConfig{
+			Hosts: c.hosts, Parallel: c.parallel, Rounds: c.rounds, Command: c.command,
+			Tools: c.tools, AddrsPerSSHD: c.addrsPerSSH, Note: c.note,
+		},
+	}
+	res.Machine = machineInfo()
+	res.Machine.LoadBefore = waitForLoad(ctx, c.maxLoad, c.loadWait)
+	if c.maxLoad > 0 && res.Machine.LoadBefore[0] >= c.maxLoad {
+		fmt.Fprintf(os.Stderr, "harness: load average %.2f still above %.2f after %s: measuring anyway (recorded)\n",
+			res.Machine.LoadBefore[0], c.maxLoad, c.loadWait)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	work := c.workDir
+	if work == "" {
+		d, err := os.MkdirTemp("", "calyptos-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	home := filepath.Join(work, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".ansible", "tmp"), 0o700); err != nil {
+		return err
+	}
+
+	var login *benchUser
+	if c.login != "" {
+		u, err := ensureUser(c.login)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := u.remove(); err != nil {
+				fmt.Fprintln(os.Stderr, "harness:", err)
+			}
+		}()
+		login = u
+	}
+	res.Config.Login = c.login
+
+	maxN := slices.Max(c.hosts)
+	fmt.Fprintf(os.Stderr, "harness: starting %d loopback sshd hosts (%d addresses per sshd)\n", maxN, c.addrsPerSSH)
+	t0 := time.Now()
+	fl, err := startFleet(maxN, c.addrsPerSSH, work, c.pidFile, login)
+	if err != nil {
+		return err
+	}
+	defer fl.close()
+	res.Config.SSHDProcesses = len(fl.servers)
+	res.Config.Port = fl.port
+	fmt.Fprintf(os.Stderr, "harness: %d sshd processes on port %d, %s..%s, ready in %.1fs\n",
+		len(fl.servers), fl.port, fl.hosts[0], fl.hosts[maxN-1], time.Since(t0).Seconds())
+
+	files, err := writeHostFiles(fl, work, c.hosts)
+	if err != nil {
+		return err
+	}
+	tools, skipped := c.buildTools(fl, files, work)
+	res.Skipped = skipped
+	for name, why := range skipped {
+		fmt.Fprintf(os.Stderr, "harness: skipping %s: %s\n", name, why)
+	}
+	res.Versions = versions(c)
+
+	r := &runner{fleet: fl, timeout: c.timeout, env: []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+		"TERM=dumb",
+		"NO_COLOR=1",
+	}}
+	fl.settle(5 * time.Second)
+	for _, n := range c.hosts {
+		for round := 0; round <= c.rounds; round++ {
+			for _, t := range tools {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				m := r.measure(ctx, t, n, round)
+				res.Runs = append(res.Runs, m)
+				fmt.Fprintln(os.Stderr, progressLine(m))
+			}
+		}
+	}
+	res.Finished = time.Now().UTC()
+	res.Machine.LoadAfter = loadavg()
+	res.summarize()
+	res.writeTable(os.Stdout)
+	if c.outDir != "" {
+		paths, err := res.write(c.outDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "harness: wrote %s\n", strings.Join(paths, ", "))
+	}
+	return nil
+}
+
+// hostFiles are the per-host-count input files of the tools.
+type hostFiles struct {
+	hostList  map[int]string // one address per line (floor, pssh)
+	env       map[int]string // calyptos environment file
+	inventory map[int]string // ansible inventory
+}
+
+// buildTools returns the runnable tools in round order, and the reasons
+// the others are left out.
+func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map[string]string) {
+	skipped := map[string]string{}
+	p := strconv.Itoa(c.parallel)
+	port := strconv.Itoa(fl.port)
+	exit0 := func(code int) bool { return code == 0 }
+	// OpenSSH client options shared by parallel-ssh and ansible: the same
+	// key and known_hosts as calyptos and floor, strict host key checking,
+	// no agent, no password prompt, no connection sharing.
+	sshOpts := []string{
+		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "UserKnownHostsFile=" + fl.knownHostsFile, "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=yes",
+		"-o", "ControlMaster=no", "-o", "ControlPath=none",
+	}
+	sshTransport := []string{
+		"-u", fl.user, "-i", fl.keyFile, "--known-hosts", fl.knownHostsFile, "--port", port, "--parallel", p,
+	}
+	var out []tool
+	for _, name := range c.tools {
+		var t tool
+		switch name {
+		case "floor":
+			if !executable(c.floorBin) {
+				skipped[name] = "no -floor binary"
+				continue
+			}
+			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+				return []string{c.floorBin, "-hosts", files.hostList[n], "-port", port, "-user", fl.user,
+					"-i", fl.keyFile, "-known-hosts", fl.knownHostsFile, "-p", p, c.command}
+			}}
+		case "calyptos-execute":
+			if !executable(c.calyptosBin) {
+				skipped[name] = "no -calyptos binary (did the CLI build?)"
+				continue
+			}
+			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+				return append(append([]string{c.calyptosBin, "execute", "-e", files.env[n], "-r", "all"},
+					sshTransport...), c.command)
+			}}
+		case "calyptos-debug":
+			if !executable(c.calyptosBin) {
+				skipped[name] = "no -calyptos binary (did the CLI build?)"
+				continue
+			}
+			// The loopback hosts run no Eucalyptus, so checks fail (exit
+			// 1); what matters is that every host was reached once.
+			t = tool{Name: name, OneConnPerHost: true,
+				OKExit: func(code int) bool { return code == 0 || code == 1 },
+				Cmd: func(n int) []string {
+					return append([]string{c.calyptosBin, "debug", "-e", files.env[n]}, sshTransport...)
+				}}
+		case "pssh":
+			bin, err := exec.LookPath("parallel-ssh")
+			if err != nil {
+				skipped[name] = "parallel-ssh not installed (apt-get install pssh)"
+				continue
+			}
+			x := strings.Join(append([]string{"-p", port, "-i", fl.keyFile}, sshOpts...), " ")
+			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+				return []string{bin, "-h", files.hostList[n], "-p", p, "-t", "0", "-l", fl.user, "-x", x, c.command}
+			}}
+		case "ansible":
+			bin, err := exec.LookPath("ansible")
+			if err != nil {
+				skipped[name] = "ansible not installed (apt-get install ansible-core)"
+				continue
+			}
+			cfg := filepath.Join(work, "ansible.cfg")
+			if err := os.WriteFile(cfg, []byte("# empty: every setting comes from ANSIBLE_* variables\n"), 0o600); err != nil {
+				skipped[name] = err.Error()
+				continue
+			}
+			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true,
+				Cmd: func(n int) []string {
+					return []string{bin, "all", "-i", files.inventory[n], "-m", "shell", "-a", c.command,
+						"-f", p, "-u", fl.user, "--private-key", fl.keyFile}
+				},
+				Env: []string{
+					"ANSIBLE_CONFIG=" + cfg,
+					"ANSIBLE_HOST_KEY_CHECKING=True",
+					"ANSIBLE_SSH_ARGS=" + strings.Join(sshOpts, " "),
+					// One SSH connection per host: the module is piped to
+					// python on the same connection instead of being
+					// copied first (see README).
+					"ANSIBLE_PIPELINING=True",
+					"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3",
+					"ANSIBLE_RETRY_FILES_ENABLED=False",
+					"ANSIBLE_GATHERING=explicit",
+					"ANSIBLE_NOCOLOR=1",
+					"ANSIBLE_DEPRECATION_WARNINGS=False",
+					"ANSIBLE_LOCAL_TEMP=" + filepath.Join(work, "home", ".ansible", "tmp"),
+				}}
+		}
+		out = append(out, t)
+	}
+	return out, skipped
+}
+
+func executable(path string) bool {
+	if path == "" {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 3 || n > maxHosts {
+			return nil, fmt.Errorf("%q: want a whole number from 3 to %d", f, maxHosts)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no host count")
+	}
+	return out, nil
+}
+
+func progressLine(m measurement) string {
+	status := "ok"
+	if !m.OK {
+		status = "FAIL: " + m.Problem
+	}
+	round := "warm-up"
+	if m.Round > 0 {
+		round = "round " + strconv.Itoa(m.Round)
+	}
+	return fmt.Sprintf("  N=%-4d %-8s %-17s wall %6.2fs  cpu %6.2fs  rss %4.0f MiB  sshd cpu %5.2fs  logins %4d  conns/host %d..%d  load %.2f  %s",
+		m.Hosts, round, m.Tool, m.Wall, m.CPU, float64(m.MaxRSSKiB)/1024, m.ServerCPU, m.Handshakes,
+		m.MinPerHost, m.MaxPerHost, m.Load1, status)
+}
