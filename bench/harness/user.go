@@ -34,10 +34,10 @@ func ensureUser(name string) (*benchUser, error) {
 	u, err := user.Lookup(name)
 	created := false
 	if errors.As(err, new(user.UnknownUserError)) {
-		out, err := exec.Command("useradd", "--create-home", "--shell", "/bin/sh", "--password", "*",
+		out, uerr := exec.Command("useradd", "--create-home", "--shell", "/bin/sh", "--password", "*",
 			"--comment", "calyptos benchmark (temporary)", name).CombinedOutput()
-		if err != nil {
-			return nil, fmt.Errorf("useradd %s (the benchmark needs root): %v: %s", name, err, out)
+		if uerr != nil {
+			return nil, fmt.Errorf("useradd %s (the benchmark needs root): %w: %s", name, uerr, out)
 		}
 		created = true
 		u, err = user.Lookup(name)
