@@ -21,30 +21,44 @@ const (
 	Skip                   // the check did not apply (a section absent, an option off)
 )
 
-var statusNames = [...]string{Pass: "pass", Warn: "warn", Fail: "fail", Info: "info", Skip: "skip"}
-
 // String returns the lower-case name used in JSON and JUnit: pass, warn,
 // fail, info or skip.
 func (s Status) String() string {
-	if s >= Pass && int(s) < len(statusNames) {
-		return statusNames[s]
+	if n := s.name(); n != "" {
+		return n
 	}
 	return fmt.Sprintf("status(%d)", int(s))
 }
 
+func (s Status) name() string {
+	switch s {
+	case Pass:
+		return "pass"
+	case Warn:
+		return "warn"
+	case Fail:
+		return "fail"
+	case Info:
+		return "info"
+	case Skip:
+		return "skip"
+	}
+	return ""
+}
+
 // MarshalText encodes the status as its name.
 func (s Status) MarshalText() ([]byte, error) {
-	if s < Pass || int(s) >= len(statusNames) {
-		return nil, fmt.Errorf("calyptos: invalid status %d", int(s))
+	if n := s.name(); n != "" {
+		return []byte(n), nil
 	}
-	return []byte(statusNames[s]), nil
+	return nil, fmt.Errorf("calyptos: invalid status %d", int(s))
 }
 
 // UnmarshalText decodes a status name written by MarshalText.
 func (s *Status) UnmarshalText(b []byte) error {
-	for i, n := range statusNames {
-		if n != "" && n == string(b) {
-			*s = Status(i)
+	for st := Pass; st <= Skip; st++ {
+		if st.name() == string(b) {
+			*s = st
 			return nil
 		}
 	}
