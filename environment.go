@@ -3,7 +3,6 @@ package calyptos
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -190,12 +189,18 @@ func (e *Environment) SystemProperties() map[string]string {
 	return out
 }
 
-var secretKey = regexp.MustCompile(`(?i)(pass(word|wd|phrase)?|secret|token|credential|private[-_]?key|access[-_]?key|api[-_]?key)`)
-
 // IsSecretKey reports whether an attribute of that name holds a secret
 // (passwords, secret keys, sanpassword style storage properties) whose
 // value must never be shown.
-func IsSecretKey(key string) bool { return secretKey.MatchString(key) }
+func IsSecretKey(key string) bool {
+	k := strings.ReplaceAll(strings.ToLower(key), "_", "-")
+	for _, word := range [...]string{"pass", "secret", "token", "credential", "private-key", "privatekey", "access-key", "accesskey", "api-key", "apikey"} {
+		if strings.Contains(k, word) {
+			return true
+		}
+	}
+	return false
+}
 
 // Secrets returns the values of every attribute of the file whose key
 // IsSecretKey, so that reports can redact them.

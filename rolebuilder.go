@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,13 +40,15 @@ const (
 	RoleAll                 = "all"
 )
 
-// baseRoles are the roles a parsed environment always has.
-var baseRoles = [...]string{
-	RoleCLC, RoleUserFacing, RoleConsole, RoleWalrus, RoleClusterController,
-	RoleStorageController, RoleNodeController, RoleMidonetCluster, RoleMidolman,
-	RoleMidonetGateway, RoleMonBootstrap, RoleCephMons, RoleCephOSDs, RoleRiakHead,
-	RoleRiakNode, RoleHAProxy, RoleNginx, RoleZookeeper, RoleCassandra,
-	RoleSetupAdminCreds, RoleConfigureEucalyptus, RoleConfigureVPC, RoleAll,
+// baseRoles returns the roles a parsed environment always has.
+func baseRoles() []string {
+	return []string{
+		RoleCLC, RoleUserFacing, RoleConsole, RoleWalrus, RoleClusterController,
+		RoleStorageController, RoleNodeController, RoleMidonetCluster, RoleMidolman,
+		RoleMidonetGateway, RoleMonBootstrap, RoleCephMons, RoleCephOSDs, RoleRiakHead,
+		RoleRiakNode, RoleHAProxy, RoleNginx, RoleZookeeper, RoleCassandra,
+		RoleSetupAdminCreds, RoleConfigureEucalyptus, RoleConfigureVPC, RoleAll,
+	}
 }
 
 // RoleBuilder groups a deployment's hosts by role. It is immutable once
@@ -91,16 +92,16 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	return p.finish(), nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func syntaxError(file string, err error) error {
-	msg := err.Error()
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Position{File: file}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	// yaml.v3 reports syntax errors as "yaml: line N: message".
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, cerr := strconv.Atoi(num); cerr == nil {
+				pos.Line, msg = n, text
+			}
+		}
 	}
 	return &EnvError{Pos: pos, Msg: "invalid YAML: " + msg, Err: err}
 }
@@ -109,8 +110,8 @@ func syntaxError(file string, err error) error {
 // inventories that are not environment files and for tests. Cluster hosts
 // are added to the controller roles, and every host to "all".
 func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder {
-	m := make(map[string][]string, len(roles)+len(baseRoles))
-	for _, r := range baseRoles {
+	m := make(map[string][]string, len(roles)+len(baseRoles()))
+	for _, r := range baseRoles() {
 		m[r] = nil
 	}
 	for r, hs := range roles {
@@ -226,7 +227,7 @@ func (p *parser) add(role string, hosts ...string) {
 
 func (p *parser) finish() *RoleBuilder {
 	rb := &RoleBuilder{env: p.env, roles: map[string][]string{}, clusters: p.env.Topology.Clusters}
-	for _, r := range baseRoles {
+	for _, r := range baseRoles() {
 		rb.roles[r] = nil
 	}
 	for r, hs := range p.roles {
