@@ -119,7 +119,7 @@ func envSchema(installType string) *schema {
 		"bridged-nic":             opt(sScalar),
 		"public-interface":        opt(sScalar),
 		"private-interface":       opt(sScalar),
-		"nc-router":               opt(sScalar),
+		"nc-router":               {kind: sScalar, enum: []string{"Y", "N"}},
 		"dns-server":              opt(sScalar),
 		"public-ips":              opt(sScalar),
 		"private-ips":             opt(sScalar),
