@@ -1,0 +1,249 @@
+package sshexec_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/sshdtest"
+	"github.com/org/calyptos/sshexec"
+)
+
+func TestFetch(t *testing.T) {
+	t.Parallel()
+	withSFTP := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.40"}})
+	noSFTP := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.41"}, NoSFTP: true})
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("line of a log file\n"), 100000) // 1.9 MB
+	file := filepath.Join(dir, "it's a log.txt")
+	require.NoError(t, os.WriteFile(file, content, 0o600))
+
+	for _, srv := range []*sshdtest.Server{withSFTP, noSFTP} {
+		name := map[bool]string{true: "cat fallback", false: "sftp"}[srv == noSFTP]
+		t.Run(name, func(t *testing.T) {
+			e := newExecutor(t, baseOptions(srv))
+			var buf bytes.Buffer
+			require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, file, &buf))
+			assert.True(t, bytes.Equal(content, buf.Bytes()), "fetched content differs")
+
+			// A second fetch and a command reuse the connection.
+			buf.Reset()
+			require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, file, &buf))
+			assert.Equal(t, len(content), buf.Len())
+			_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+			require.NoError(t, err)
+			assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }))
+			assert.Equal(t, 1, srv.Handshakes())
+
+			err = e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, filepath.Join(dir, "missing"), &buf)
+			assert.ErrorIs(t, err, fs.ErrNotExist)
+			assert.NotErrorIs(t, err, calyptos.ErrTransport)
+			assert.Contains(t, err.Error(), "ssh "+srv.Addr+": fetch "+filepath.Join(dir, "missing"))
+
+			art, err := e.FetchFile(ctxTimeout(t, 10*time.Second), srv.Addr, file, t.TempDir(), "")
+			require.NoError(t, err)
+			assert.Equal(t, "it's a log.txt", filepath.Base(art.Path))
+			assert.Equal(t, int64(len(content)), art.Bytes)
+			got, err := os.ReadFile(art.Path)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(content, got))
+		})
+	}
+	assert.NotContains(t, withSFTP.Log(), "cat -- ", "the SFTP server was used through SFTP")
+}
+
+func TestFetchFileUnsafeNames(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.42"}})
+	e := newExecutor(t, baseOptions(srv))
+	dir := t.TempDir()
+	tests := []struct{ remote, name string }{
+		{"/tmp/..", ""},
+		{"/", ""},
+		{"/etc/hostname", ".."},
+		{"/etc/hostname", "../escape"},
+		{"/etc/hostname", "/etc/passwd"},
+		{"/etc/hostname", "a/b"},
+		{"/etc/hostname", "."},
+	}
+	for _, tt := range tests {
+		_, err := e.FetchFile(ctxTimeout(t, 10*time.Second), srv.Addr, tt.remote, dir, tt.name)
+		assert.ErrorIs(t, err, calyptos.ErrUnsafePath, "%q %q", tt.remote, tt.name)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+	assert.Equal(t, 0, srv.Handshakes(), "refused before connecting")
+}
+
+// sparseFile makes a 4 GiB file that takes no disk space: long enough to
+// be sure a transfer is still running when the test acts on it.
+func sparseFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "huge.log")
+	f, err := os.Create(p)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(4<<30))
+	require.NoError(t, f.Close())
+	return p
+}
+
+func TestKilledMidFetch(t *testing.T) {
+	t.Parallel()
+	for _, noSFTP := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sftp", true: "cat"}[noSFTP], func(t *testing.T) {
+			srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.43"}, NoSFTP: noSFTP})
+			e := newExecutor(t, baseOptions(srv))
+			remote := sparseFile(t)
+			out := t.TempDir()
+			go func() {
+				// Kill sshd once the partial file shows data.
+				for range 500 {
+					if partialBytes(out) > 0 {
+						break
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				srv.Kill()
+			}()
+			start := time.Now()
+			_, err := e.FetchFile(ctxTimeout(t, 20*time.Second), srv.Addr, remote, out, "")
+			require.Error(t, err)
+			assert.Less(t, time.Since(start), 10*time.Second)
+			assert.ErrorIs(t, err, sshexec.ErrConnLost)
+			entries, rerr := os.ReadDir(out)
+			require.NoError(t, rerr)
+			assert.Empty(t, entries, "no partial or final file is left")
+		})
+	}
+}
+
+func partialBytes(dir string) int64 {
+	entries, _ := os.ReadDir(dir)
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+func TestFetchCancel(t *testing.T) {
+	t.Parallel()
+	for _, noSFTP := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sftp", true: "cat"}[noSFTP], func(t *testing.T) {
+			srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.44"}, NoSFTP: noSFTP})
+			e := newExecutor(t, baseOptions(srv))
+			remote := sparseFile(t)
+			var n atomic.Int64
+			ctx := ctxTimeout(t, 700*time.Millisecond)
+			start := time.Now()
+			err := e.Fetch(ctx, srv.Addr, remote, writerFunc(func(p []byte) (int, error) {
+				n.Add(int64(len(p)))
+				return len(p), nil
+			}))
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.NotErrorIs(t, err, calyptos.ErrTransport)
+			assert.Less(t, time.Since(start), 3*time.Second)
+			got := n.Load()
+			assert.Greater(t, got, int64(0), "the transfer had started")
+			time.Sleep(200 * time.Millisecond)
+			assert.Equal(t, got, n.Load(), "nothing is written after Fetch returns")
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// hashWriter hashes what it is given and counts it, in constant memory.
+type hashWriter struct {
+	h interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+	n atomic.Int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return w.h.Write(p)
+}
+
+func TestFetch100MiBBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 MiB transfer skipped in -short mode")
+	}
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.45"}})
+	const size = 100 << 20
+	file := filepath.Join(t.TempDir(), "big.bin")
+	f, err := os.Create(file)
+	require.NoError(t, err)
+	want := sha256.New()
+	block := make([]byte, 1<<20)
+	for i := range block {
+		block[i] = byte(i * 7)
+	}
+	for range size / len(block) {
+		block[0]++
+		_, err := io.MultiWriter(f, want).Write(block)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Close())
+
+	e := newExecutor(t, baseOptions(srv))
+	// Open the connection and the SFTP client first, so that the
+	// measurement covers the transfer only.
+	require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, srv.KnownHostsFile, io.Discard))
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	w := &hashWriter{h: sha256.New()}
+	err = e.Fetch(ctxTimeout(t, 50*time.Second), srv.Addr, file, w)
+	close(stop)
+	wg.Wait()
+	require.NoError(t, err)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+
+	assert.Equal(t, int64(size), w.n.Load())
+	assert.Equal(t, want.Sum(nil), w.h.Sum(nil), "content differs")
+	growth := int64(peak.Load()) - int64(before.HeapInuse)
+	t.Logf("100 MiB fetch: peak heap in use +%.1f MiB, allocated %.1f MiB in total",
+		float64(growth)/(1<<20), float64(after.TotalAlloc-before.TotalAlloc)/(1<<20))
+	assert.Less(t, growth, int64(32<<20), "heap grew by more than 32 MiB for a 100 MiB file")
+}
