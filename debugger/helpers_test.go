@@ -1,0 +1,178 @@
+package debugger
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+	"github.com/stretchr/testify/require"
+)
+
+// distros are the recorded samples under testdata/.
+var distros = []string{"centos6", "centos7", "debian12", "rocky9"}
+
+// sample returns a recorded output from testdata/<distro>/<name>.txt.
+func sample(t testing.TB, distro, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", distro, name+".txt"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// words returns the words of the first "for V in WORDS; do" of a script,
+// unquoted.
+func words(cmd, v string) []string {
+	m := regexp.MustCompile(`for ` + v + ` in (.*?); do`).FindStringSubmatch(cmd)
+	if m == nil {
+		return nil
+	}
+	var ws []string
+	for _, w := range strings.Fields(m[1]) {
+		ws = append(ws, strings.Trim(w, "'"))
+	}
+	return ws
+}
+
+// serviceResponder answers serviceScript with the lines of a recorded
+// services sample for the units asked, and "not installed" lines for the
+// others, as the script does on that init system.
+func serviceResponder(recorded string) func(host, cmd string) (calyptos.Output, error) {
+	return func(_, cmd string) (calyptos.Output, error) {
+		sysv := strings.Contains(recorded, "init=sysv")
+		var b strings.Builder
+		for _, u := range words(cmd, "s") {
+			line := ""
+			for l := range strings.Lines(recorded) {
+				if strings.HasPrefix(l, "unit="+u+" ") {
+					line = l
+				}
+			}
+			switch {
+			case line != "":
+				b.WriteString(line)
+			case sysv:
+				fmt.Fprintf(&b, "unit=%s init=sysv status=1 boot= text=%s: unrecognized service\n", u, u)
+			default:
+				fmt.Fprintf(&b, "unit=%s init=systemd active=inactive enabled=\n", u)
+			}
+		}
+		return calyptos.Output{Stdout: b.String()}, nil
+	}
+}
+
+// packageResponder answers packageScript from recorded pkg= lines.
+func packageResponder(recorded, prefix string) func(host, cmd string) (calyptos.Output, error) {
+	return func(_, cmd string) (calyptos.Output, error) {
+		got := parsePackages(recorded)
+		var b strings.Builder
+		b.WriteString(prefix)
+		for _, p := range words(cmd, "p") {
+			st := "missing"
+			if got[p] {
+				st = "installed"
+			}
+			fmt.Fprintf(&b, "pkg=%s status=%s\n", p, st)
+		}
+		return calyptos.Output{Stdout: b.String()}, nil
+	}
+}
+
+var probeArgs = regexp.MustCompile(`p (\S+) (\d+) &`)
+
+// probeResponder answers probeScript: result(addr, port) gives the exit
+// code and message of each probe.
+func probeResponder(result func(from, addr, port string) (int, string)) func(host, cmd string) (calyptos.Output, error) {
+	return func(host, cmd string) (calyptos.Output, error) {
+		var b strings.Builder
+		for _, m := range probeArgs.FindAllStringSubmatch(cmd, -1) {
+			addr := strings.Trim(m[1], "'")
+			code, msg := result(host, addr, m[2])
+			fmt.Fprintf(&b, "probe %s %s %d %s\n", addr, m[2], code, msg)
+		}
+		return calyptos.Output{Stdout: b.String()}, nil
+	}
+}
+
+func allOK(_, _, _ string) (int, string) { return 0, "" }
+
+// clockResponder answers the clock command with the local time plus the
+// host's offset.
+func clockResponder(offset map[string]time.Duration) func(host, cmd string) (calyptos.Output, error) {
+	return func(host, _ string) (calyptos.Output, error) {
+		t := time.Now().Add(offset[host])
+		return calyptos.Output{Stdout: fmt.Sprintf("%d.%09d\n", t.Unix(), t.Nanosecond())}, nil
+	}
+}
+
+// scriptDistro makes host ("" for every host) answer every command the
+// built-in debuggers run with the recorded outputs of distro: a healthy
+// host of that distribution.
+func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
+	t.Helper()
+	s := func(name string) string { return sample(t, distro, name) }
+	e.On(host, listenersCommand).Stdout(s("listeners"))
+	e.OnMatch(host, `^if \[ -d /run/systemd/system \]`).Respond(serviceResponder(s("services")))
+	e.On(host, memCommand).Stdout(s("meminfo"))
+	var clcMem strings.Builder
+	for l := range strings.Lines(s("meminfo")) {
+		if regexp.MustCompile(`^(MemTotal|MemFree|MemAvailable|Buffers|Cached):`).MatchString(l) {
+			clcMem.WriteString(l)
+		}
+	}
+	e.On(host, clcMemCommand).Stdout(clcMem.String())
+	e.OnMatch(host, `df -P -k`).Stdout(s("df"))
+	e.OnMatch(host, `^du -sk `).Stdout(s("du"))
+	e.On(host, osCommand).Stdout(s("os-release"))
+	e.On(host, archCommand).Stdout(s("uname"))
+	e.On(host, cpuinfoCommand).Stdout(s("cpuinfo"))
+	e.OnMatch(host, `^for p in `).Respond(packageResponder(s("packages"), ""))
+	e.On(host, statCommand([]string{"/var/lib/eucalyptus", "/var/log/eucalyptus"})).Stdout(s("stat"))
+	ds := e.On(host, describeServicesCommand).Stdout(s("describe-services"))
+	if strings.Contains(s("describe-services"), "not found") {
+		ds.Exit(127)
+	}
+	e.OnMatch(host, `^psql `).Stdout(s("psql"))
+	e.On(host, nicCommand).Stdout(s("nics"))
+	e.On(host, clockCommand).Respond(clockResponder(nil))
+	e.On(host, sosCheckCommand()).Respond(packageResponder(s("packages"), "tool=yes\n"))
+	e.OnMatch(host, `^d=\$\(mktemp -d `).Stdout(s("sosreport"))
+	e.OnFetch(host, "~/.*/sosreport-.*").Content("sosreport archive of " + orDefault(host, "a host"))
+	e.OnMatch(host, `^rm -`)
+	e.OnMatch(host, `^p\(\) \{`).Respond(probeResponder(allOK))
+}
+
+// edge returns the two-cluster EDGE environment of the repository's
+// testdata.
+func edge(t testing.TB) *calyptos.RoleBuilder {
+	t.Helper()
+	rb, err := calyptos.LoadEnvironment(filepath.Join("..", "testdata", "edge.yml"))
+	require.NoError(t, err)
+	return rb
+}
+
+// roles builds a RoleBuilder from a plain role map.
+func roles(m map[string][]string, clusters ...calyptos.Cluster) *calyptos.RoleBuilder {
+	return calyptos.NewRoleBuilder(m, clusters...)
+}
+
+// run runs one debugger with options suitable for unit tests.
+func run(t testing.TB, rb *calyptos.RoleBuilder, e calyptos.Executor, d calyptos.Debugger) *calyptos.Report {
+	t.Helper()
+	return calyptostest.RunDebugger(t, rb, e, d, calyptos.RunOptions{})
+}
+
+// statuses returns "status host message" for every finding, for exact
+// comparisons.
+func statuses(rep *calyptos.Report) []string {
+	var out []string
+	for _, f := range rep.Findings() {
+		out = append(out, fmt.Sprintf("%s %s %s", f.Status, orDefault(f.Host, "-"), f.Message))
+	}
+	return out
+}
