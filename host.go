@@ -79,37 +79,69 @@ func needsQuote(r rune) bool {
 // CompareHosts orders hosts the way reports show them: IP addresses first,
 // in numeric order (so 10.0.0.9 sorts before 10.0.0.10), then names
 // alphabetically; ties are broken by port.
-func CompareHosts(a, b string) int {
-	ah, ap, aerr := SplitHostPort(a)
-	bh, bp, berr := SplitHostPort(b)
-	if aerr != nil || berr != nil {
-		return strings.Compare(a, b)
+func CompareHosts(a, b string) int { return parseSortKey(a).compare(parseSortKey(b)) }
+
+// sortKey is a host parsed once for sorting.
+type sortKey struct {
+	raw  string
+	name string
+	addr netip.Addr // valid for IP addresses
+	port int
+	bad  bool
+}
+
+func parseSortKey(h string) sortKey {
+	k := sortKey{raw: h}
+	name, port, err := SplitHostPort(h)
+	if err != nil {
+		k.bad = true
+		return k
 	}
-	aip, aok := netip.ParseAddr(ah)
-	bip, bok := netip.ParseAddr(bh)
+	k.name, k.port = name, port
+	if ip, err := netip.ParseAddr(name); err == nil {
+		k.addr = ip
+	}
+	return k
+}
+
+func (a sortKey) compare(b sortKey) int {
+	if a.bad || b.bad {
+		return strings.Compare(a.raw, b.raw)
+	}
 	switch {
-	case aok == nil && bok == nil:
-		if c := aip.Compare(bip); c != 0 {
+	case a.addr.IsValid() && b.addr.IsValid():
+		if c := a.addr.Compare(b.addr); c != 0 {
 			return c
 		}
-	case aok == nil:
+	case a.addr.IsValid():
 		return -1
-	case bok == nil:
+	case b.addr.IsValid():
 		return 1
 	default:
-		if c := strings.Compare(ah, bh); c != 0 {
+		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
 	}
-	if ap != bp {
-		return ap - bp
+	if a.port != b.port {
+		return a.port - b.port
 	}
-	return strings.Compare(a, b)
+	return strings.Compare(a.raw, b.raw)
 }
 
 // SortHosts sorts hosts in place with CompareHosts and removes duplicates,
 // returning the shortened slice.
 func SortHosts(hosts []string) []string {
-	slices.SortFunc(hosts, CompareHosts)
-	return slices.Compact(hosts)
+	keys := make([]sortKey, len(hosts))
+	for i, h := range hosts {
+		keys[i] = parseSortKey(h)
+	}
+	slices.SortFunc(keys, sortKey.compare)
+	out := hosts[:0]
+	for i, k := range keys {
+		if i == 0 || k.raw != keys[i-1].raw {
+			out = append(out, k.raw)
+		}
+	}
+	clear(hosts[len(out):])
+	return out
 }

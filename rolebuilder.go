@@ -202,12 +202,13 @@ func (rb *RoleBuilder) Clusters() []Cluster {
 
 // Cluster returns the named cluster.
 func (rb *RoleBuilder) Cluster(name string) (Cluster, bool) {
-	for _, c := range rb.Clusters() {
-		if c.Name == name {
-			return c, true
-		}
+	i, ok := slices.BinarySearchFunc(rb.clusters, name, func(c Cluster, n string) int { return strings.Compare(c.Name, n) })
+	if !ok {
+		return Cluster{}, false
 	}
-	return Cluster{}, false
+	c := rb.clusters[i]
+	c.CC, c.SC, c.Nodes = slices.Clone(c.CC), slices.Clone(c.SC), slices.Clone(c.Nodes)
+	return c, true
 }
 
 // parser derives roles from the YAML tree, collecting every problem.
