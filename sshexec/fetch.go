@@ -24,7 +24,7 @@ var errStopped = errors.New("transfer aborted")
 // Fetch copies remotePath on host into dst, streaming in constant memory.
 // It uses SFTP (one client per connection, opened on first use and
 // reused), or `cat` over an exec session when the server has no sftp
-// subsystem or Options.Sudo is set. When ctx ends the transfer is aborted
+// subsystem, Options.Sudo is set or MaxSessionsPerHost is 1. When ctx ends the transfer is aborted
 // and Fetch returns an error wrapping ctx.Err(); dst is not written to
 // after Fetch returns. A missing remote file gives an error wrapping
 // fs.ErrNotExist.
@@ -50,7 +50,9 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 	fail := func(err error) error {
 		return &Error{Host: h.t.key, Op: "fetch " + remotePath, Err: err}
 	}
-	if !e.opts.Sudo {
+	// The SFTP session holds a session slot for the connection's life,
+	// which a limit of one slot cannot spare.
+	if !e.opts.Sudo && e.opts.MaxSessionsPerHost > 1 {
 		for attempt := 0; attempt < 2; attempt++ {
 			c, err := e.get(ctx, h)
 			if err != nil {

@@ -1,0 +1,129 @@
+package sshexec_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/sshdtest"
+	"github.com/org/calyptos/sshexec"
+)
+
+func TestJumpHost(t *testing.T) {
+	t.Parallel()
+	bastion := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.50"}})
+	targets := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.51", "127.0.1.52"}})
+	require.NoError(t, bastion.AuthorizeKey(targets.ClientSigner.PublicKey()))
+
+	opts := baseOptions(targets)
+	opts.KnownHostsFiles = []string{bastion.KnownHostsFile, targets.KnownHostsFile}
+	opts.JumpHost = bastion.User + "@" + bastion.Addr
+	e := newExecutor(t, opts)
+	for range 3 {
+		for _, addr := range targets.Addrs {
+			out, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "echo $SSH_CONNECTION")
+			require.NoError(t, err)
+			// sshd sees the connection coming from the bastion's side of
+			// loopback and arriving at the target address.
+			host, port, _ := strings.Cut(addr, ":")
+			assert.True(t, strings.HasSuffix(strings.TrimSpace(out.Stdout), host+" "+port), out.Stdout)
+		}
+	}
+	assert.True(t, eventually(func() bool { return bastion.Handshakes() == 1 && targets.Handshakes() == 2 }))
+	assert.Equal(t, 1, bastion.Handshakes(), "one connection to the bastion, shared by both targets")
+	assert.Equal(t, 2, targets.Handshakes(), "one connection per target")
+
+	// A host that opts out connects directly; an unreachable bastion is a
+	// transport error for the target that names the bastion.
+	direct := opts
+	direct.Hosts = map[string]sshexec.HostOptions{targets.Addrs[0]: {JumpHost: "none"}}
+	_, err := newExecutor(t, direct).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	require.NoError(t, err)
+	assert.Equal(t, 1, bastion.Handshakes())
+
+	down := opts
+	down.JumpHost = closedPort(t, "127.0.1.50")
+	_, err = newExecutor(t, down).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	assert.ErrorIs(t, err, sshexec.ErrDial)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	assert.Contains(t, err.Error(), "via jump host "+down.JumpHost)
+}
+
+func TestSSHConfig(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.53"}})
+	bastion := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.54"}})
+	require.NoError(t, bastion.AuthorizeKey(srv.ClientSigner.PublicKey()))
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known_hosts")
+	require.NoError(t, os.WriteFile(known, []byte(srv.KnownHostsLines()+bastion.KnownHostsLines()), 0o600))
+	cfg := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, `
+# Generated for TestSSHConfig
+Host clc-*
+    HostName %[1]s
+    Port %[2]d
+
+Host clc-via-bastion
+    ProxyJump %[3]s
+
+Host bastion
+    HostName %[4]s
+    Port %[5]d
+
+Host *
+    User %[6]s
+    IdentityFile %[7]s
+    UserKnownHostsFile %[8]s
+    ConnectTimeout 2
+`, srv.Host, srv.Port, "bastion", bastion.Host, bastion.Port, srv.User, srv.ClientKeyFile, known), 0o600))
+
+	base := sshexec.Options{SSHConfig: cfg, DisableAgent: true}
+	e := newExecutor(t, base)
+	out, err := e.Run(ctxTimeout(t, 10*time.Second), "clc-1", "echo via config")
+	require.NoError(t, err)
+	assert.Equal(t, "via config\n", out.Stdout)
+	assert.Equal(t, 0, bastion.Handshakes())
+
+	out, err = e.Run(ctxTimeout(t, 10*time.Second), "clc-via-bastion", "echo jumped")
+	require.NoError(t, err)
+	assert.Equal(t, "jumped\n", out.Stdout)
+	assert.True(t, eventually(func() bool { return bastion.Handshakes() == 1 }), "ProxyJump went through the bastion")
+
+	// Explicit options win over the file: a wrong user is refused.
+	explicit := base
+	explicit.User = "calyptos-nobody"
+	_, err = newExecutor(t, explicit).Run(ctxTimeout(t, 10*time.Second), "clc-1", "true")
+	assert.ErrorIs(t, err, sshexec.ErrAuth)
+
+	// An explicit port in the host string wins too.
+	_, err = e.Run(ctxTimeout(t, 10*time.Second), "clc-2:"+fmt.Sprint(closedPortNum(t, srv.Host)), "true")
+	assert.ErrorIs(t, err, sshexec.ErrDial)
+
+	// Turned off, the file is not read: its known_hosts is not used.
+	off := base
+	off.DisableSSHConfig = true
+	off.User = srv.User
+	off.IdentityFiles = []string{srv.ClientKeyFile}
+	off.KnownHostsFiles = []string{filepath.Join(dir, "none")}
+	_, err = newExecutor(t, off).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	assert.ErrorIs(t, err, sshexec.ErrHostKeyUnknown)
+
+	// A named file that does not exist is an error from New.
+	_, err = sshexec.New(sshexec.Options{SSHConfig: filepath.Join(dir, "missing")})
+	assert.ErrorIs(t, err, sshexec.ErrConfig)
+}
+
+func closedPortNum(t *testing.T, ip string) int {
+	addr := closedPort(t, ip)
+	_, port, err := calyptos.SplitHostPort(addr)
+	require.NoError(t, err)
+	return port
+}

@@ -1,0 +1,118 @@
+package sshexec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestResolve(t *testing.T) {
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config")
+	require.NoError(t, os.WriteFile(cfg, []byte(`
+Host web*
+    HostName %h.example.test
+    User deploy
+    Port 2200
+    IdentityFile ~/.ssh/web_key
+    ProxyJump admin@gw.example.test:2222
+    ConnectTimeout 7
+
+Host *
+    User fallback
+`), 0o600))
+	e, err := New(Options{SSHConfig: cfg, DisableAgent: true, Hosts: map[string]HostOptions{
+		"db": {User: "postgres", Port: 5022, JumpHost: "none"},
+	}})
+	require.NoError(t, err)
+	e.home, e.osUser = home, "me"
+	tests := []struct {
+		host     string
+		addr     string
+		user     string
+		jump     string
+		identity []string
+		timeout  time.Duration
+	}{
+		{"10.0.0.1", "10.0.0.1:22", "fallback", "", nil, DefaultDialTimeout},
+		{"10.0.0.1:2022", "10.0.0.1:2022", "fallback", "", nil, DefaultDialTimeout},
+		{"2001:db8::1", "[2001:db8::1]:22", "fallback", "", nil, DefaultDialTimeout},
+		{"[2001:db8::1]:2022", "[2001:db8::1]:2022", "fallback", "", nil, DefaultDialTimeout},
+		{"web1", "web1.example.test:2200", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
+		{"web1:22", "web1.example.test:22", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
+		{"db", "db:5022", "postgres", "", nil, DefaultDialTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			got, err := e.resolve(tt.host, false)
+			require.NoError(t, err)
+			assert.Equal(t, tt.addr, got.addr)
+			assert.Equal(t, tt.user, got.user)
+			assert.Equal(t, tt.jump, got.jump)
+			assert.Equal(t, tt.identity, got.identityFiles)
+			assert.Equal(t, tt.timeout, got.dialTimeout)
+			assert.Equal(t, []string{home + "/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}, got.knownHosts)
+		})
+	}
+
+	j, err := e.resolve("ops@gw.example.test:2222", true)
+	require.NoError(t, err)
+	assert.Equal(t, "ops", j.user)
+	assert.Equal(t, "gw.example.test:2222", j.addr)
+	assert.Empty(t, j.jump, "a jump host never jumps")
+
+	e.opts.User = "explicit"
+	got, err := e.resolve("web1", false)
+	require.NoError(t, err)
+	assert.Equal(t, "explicit", got.user, "Options win over ssh_config")
+
+	for _, bad := range []string{"", "[::1", "a:b:c", "host:0", "host:x"} {
+		_, err := e.resolve(bad, false)
+		assert.Error(t, err, bad)
+	}
+	e.opts.JumpHost = "a,b"
+	_, err = e.resolve("10.0.0.1", false)
+	assert.ErrorContains(t, err, "only one hop")
+}
+
+func TestPasswordChallenge(t *testing.T) {
+	answers, err := passwordChallenge("pw")("", "", []string{"Password: ", "Token (echoed): ", "Again: "}, []bool{false, true, false})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"pw", "", "pw"}, answers)
+}
+
+func TestCapBuffer(t *testing.T) {
+	tests := []struct {
+		max    int
+		writes []string
+		want   string
+		trunc  bool
+	}{
+		{10, []string{"abc", "def"}, "abcdef", false},
+		{6, []string{"abc", "def"}, "abcdef", false},
+		{4, []string{"abc", "def"}, "abcd\n" + fmt.Sprintf(TruncatedMarker, 4, 6) + "\n", true},
+		{3, []string{"ab\n", "def", "g"}, "ab\n" + fmt.Sprintf(TruncatedMarker, 3, 7) + "\n", true},
+	}
+	for _, tt := range tests {
+		b := &capBuffer{max: tt.max}
+		for _, w := range tt.writes {
+			n, err := b.Write([]byte(w))
+			require.NoError(t, err)
+			require.Equal(t, len(w), n)
+		}
+		assert.Equal(t, tt.want, b.String())
+		assert.Equal(t, tt.trunc, b.Truncated())
+	}
+}
+
+func TestErrorUnwrap(t *testing.T) {
+	e := &Error{Host: "h1", Op: "dial", Kind: ErrDial, Err: os.ErrDeadlineExceeded}
+	assert.Equal(t, "ssh h1: dial: "+os.ErrDeadlineExceeded.Error(), e.Error())
+	assert.True(t, strings.HasPrefix((&Error{Host: "h", Op: "run", Kind: ErrClosed}).Error(), "ssh h: run: executor closed"))
+}
