@@ -52,7 +52,10 @@ func parseKV(line string) map[string]string {
 			kv["text"] = strings.TrimSpace(t)
 			break
 		}
-		word, tail, _ := strings.Cut(rest, " ")
+		word, tail := rest, ""
+		if i := strings.IndexAny(rest, " \t"); i >= 0 {
+			word, tail = rest[:i], rest[i+1:]
+		}
 		rest = strings.TrimLeft(tail, " \t")
 		if k, v, ok := strings.Cut(word, "="); ok && k != "" {
 			kv[k] = v
@@ -152,6 +155,9 @@ func splitLocal(s string) (addr string, port int, ok bool) {
 	}
 	if addr == "" {
 		addr = "*"
+	}
+	if strings.ContainsAny(addr, "[]") {
+		return "", 0, false
 	}
 	return addr, int(n), true
 }
@@ -506,7 +512,9 @@ func parseOSRelease(out string) (osInfo, error) {
 	}
 	if id := kv["ID"]; id != "" {
 		info.ID = strings.ToLower(id)
-		info.IDLike = strings.Fields(strings.ToLower(kv["ID_LIKE"]))
+		if like := strings.Fields(strings.ToLower(kv["ID_LIKE"])); len(like) > 0 {
+			info.IDLike = like
+		}
 		info.Version = kv["VERSION_ID"]
 		info.Pretty = orDefault(kv["PRETTY_NAME"], strings.TrimSpace(kv["NAME"]+" "+info.Version))
 	} else {

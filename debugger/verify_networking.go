@@ -145,7 +145,9 @@ func classifyProbe(code int, detail string) calyptos.ProbeResult {
 	switch {
 	case code == 0:
 		return calyptos.ProbeOK
-	case code == 124 || code == 137 || strings.Contains(low, "timed out") || strings.Contains(low, "timeout"):
+	case code == 127:
+		return calyptos.ProbeError
+	case code == 124 || code == 137 || strings.Contains(low, "timed out"):
 		return calyptos.ProbeTimeout
 	case strings.Contains(low, "refused"):
 		return calyptos.ProbeRefused
