@@ -46,6 +46,7 @@ type config struct {
 	floorBin    string
 	calyptosBin string
 	login       string
+	opensshKex  string
 	note        string
 }
 
@@ -76,6 +77,7 @@ func realMain() int {
 	flag.StringVar(&c.floorBin, "floor", "", "the bench/floor binary")
 	flag.StringVar(&c.calyptosBin, "calyptos", "", "the calyptos CLI binary (\"\": skip the calyptos tools)")
 	flag.StringVar(&c.login, "login", "calyptos-bench", "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included)")
+	flag.StringVar(&c.opensshKex, "openssh-kex", "curve25519-sha256", "KexAlgorithms for the OpenSSH client of parallel-ssh and ansible: the\nkey exchange Go's x/crypto/ssh negotiates with this sshd (\"\": OpenSSH's\ndefault, sntrup761x25519-sha512 on OpenSSH 9.2, ~10x the client CPU)")
 	flag.StringVar(&c.note, "note", "", "free text recorded in the results")
 	flag.Parse()
 	var err error
@@ -152,6 +154,7 @@ func run(ctx context.Context, c config) error {
 		login = u
 	}
 	res.Config.Login = c.login
+	res.Config.OpenSSHKex = c.opensshKex
 
 	maxN := slices.Max(c.hosts)
 	fmt.Fprintf(os.Stderr, "harness: starting %d loopback sshd hosts (%d addresses per sshd)\n", maxN, c.addrsPerSSH)
@@ -233,6 +236,9 @@ func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map
 		"-o", "UserKnownHostsFile=" + fl.knownHostsFile, "-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "StrictHostKeyChecking=yes",
 		"-o", "ControlMaster=no", "-o", "ControlPath=none",
+	}
+	if c.opensshKex != "" {
+		sshOpts = append(sshOpts, "-o", "KexAlgorithms="+c.opensshKex)
 	}
 	sshTransport := []string{
 		"-u", fl.user, "-i", fl.keyFile, "--known-hosts", fl.knownHostsFile, "--port", port, "--parallel", p,

@@ -120,7 +120,7 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	}
 	if ctx.Err() != nil {
 		res.OK = false
-		res.Problem = fmt.Sprintf("killed after %s", r.timeout)
+		res.Problem = fmt.Sprintf("killed after %s: %s", r.timeout, lastLines(stderr.String()+stdout.String(), 6))
 	}
 
 	settled := r.fleet.settle(5 * time.Second)

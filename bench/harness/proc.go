@@ -20,6 +20,11 @@ func procCPU(pid int, withChildren bool) time.Duration {
 	if err != nil {
 		return 0
 	}
+	return statCPU(b, withChildren)
+}
+
+// statCPU parses the content of /proc/PID/stat for procCPU.
+func statCPU(b []byte, withChildren bool) time.Duration {
 	// pid (comm) state ppid ... utime(14) stime(15) cutime(16) cstime(17);
 	// comm may contain spaces and ')'.
 	i := bytes.LastIndexByte(b, ')')

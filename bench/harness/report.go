@@ -34,6 +34,7 @@ type resultConfig struct {
 	SSHDProcesses int      `json:"sshd_processes"`
 	Port          int      `json:"port"`
 	Login         string   `json:"login_user"`
+	OpenSSHKex    string   `json:"openssh_kex"`
 	Note          string   `json:"note,omitempty"`
 }
 
