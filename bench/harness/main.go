@@ -52,6 +52,11 @@ type config struct {
 
 // allTools returns every tool, in the order of a round.
 func allTools() []string {
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "ansible-raw", "calyptos-debug"}
+}
+
+// defaultTools are the tools a run measures unless -tools says otherwise.
+func defaultTools() []string {
 	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug"}
 }
 
@@ -66,7 +71,7 @@ func realMain() int {
 	flag.IntVar(&c.parallel, "p", 50, "parallelism: hosts reached at once by every tool")
 	flag.IntVar(&c.rounds, "k", 5, "timed rounds per host count (after one warm-up round)")
 	flag.StringVar(&c.command, "cmd", "true", "the command every tool runs on every host")
-	flag.StringVar(&tools, "tools", strings.Join(allTools(), ","), "tools to run, in round order")
+	flag.StringVar(&tools, "tools", strings.Join(defaultTools(), ","), "tools to run, in round order; known: "+strings.Join(allTools(), ", "))
 	flag.IntVar(&c.addrsPerSSH, "addrs-per-sshd", 16, "loopback addresses per sshd process (1: one sshd per host)")
 	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "kill a tool's run after this long")
 	flag.Float64Var(&c.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before starting (0: don't)")
@@ -287,7 +292,7 @@ func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map
 			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
 				return []string{bin, "-h", files.hostList[n], "-p", p, "-t", "0", "-l", fl.user, "-x", x, c.command}
 			}}
-		case "ansible":
+		case "ansible", "ansible-raw":
 			bin, err := exec.LookPath("ansible")
 			if err != nil {
 				skipped[name] = "ansible not installed (apt-get install ansible-core)"
@@ -298,9 +303,13 @@ func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map
 				skipped[name] = err.Error()
 				continue
 			}
+			module := "shell"
+			if name == "ansible-raw" {
+				module = "raw" // no Python on the host: the command goes straight to ssh
+			}
 			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true,
 				Cmd: func(n int) []string {
-					return []string{bin, "all", "-i", files.inventory[n], "-m", "shell", "-a", c.command,
+					return []string{bin, "all", "-i", files.inventory[n], "-m", module, "-a", c.command,
 						"-f", p, "-u", fl.user, "--private-key", fl.keyFile}
 				},
 				Env: []string{
