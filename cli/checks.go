@@ -103,7 +103,7 @@ every command runs on this machine instead, whatever host it is for.`,
 				}
 			}
 			var prog *progress
-			tr, err := p.openTransport(o, rb, func() *progress { return prog })
+			tr, err := p.openTransport(ctx, o, rb, func() *progress { return prog })
 			if err != nil {
 				p.errorf("%v", err)
 				return ExitUsage
@@ -152,7 +152,7 @@ func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit strin
 		s.prog = newProgress(p.Stderr, p.term.width(p.Stderr), total, unit)
 	}
 	if !s.toStdout && kind != "" {
-		s.stream = report.NewTextReporter(pausingWriter{w: p.Stdout, prog: s.prog}, kind, report.Options{
+		s.stream = report.NewTextReporter(p.Stdout, kind, report.Options{
 			Color:   report.ColorEnabled(p.Stdout, p.Getenv),
 			Verbose: o.verbose,
 			Width:   p.term.width(p.Stdout),

@@ -466,3 +466,54 @@ func TestNonLocalHosts(t *testing.T) {
 	assert.Equal(t, []string{"192.0.2.1", "db.example.com:22"},
 		nonLocalHosts([]string{"127.0.0.1", "127.0.0.2:2222", "localhost", "::1", "192.0.2.1", "db.example.com:22"}))
 }
+
+func TestExecuteProgressAndBlocks(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.term.ttys = []any{h.p.Stderr}
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+		e.On("127.0.0.1", "id").Stdout("root\n")
+		e.On("127.0.0.2", "id").Stdout("s3cret-value").Stderr("oops").Exit(1)
+	})
+	require.Equal(t, ExitFailed, h.run("execute", "-e", env, "--", "id"))
+	out := h.stdout.String()
+	assert.Contains(t, out, "=== 127.0.0.1 (exit 0, ")
+	assert.Contains(t, out, "root\n")
+	assert.Contains(t, out, "=== 127.0.0.2 (exit 1, ")
+	assert.Contains(t, out, "[REDACTED]\n--- stderr\noops\n", "secrets of the file are redacted")
+	assert.NotContains(t, out, "s3cret-value")
+	assert.Contains(t, out, "2 hosts: 1 ok, 1 failed, 0 unreachable")
+	assert.Contains(t, h.stderr.String(), "/2 hosts]")
+	assert.True(t, strings.HasSuffix(h.stderr.String(), "\r\x1b[K"))
+}
+
+func TestExecuteUnreachable(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+		e.On("127.0.0.1", "true")
+		e.HostDown("127.0.0.2")
+	})
+	require.Equal(t, ExitFailed, h.run("execute", "-e", env, "-o", "json", "true"))
+	var res ExecResult
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &res))
+	assert.Equal(t, ExecTotals{OK: 1, Unreachable: 1}, res.Totals)
+	assert.True(t, res.Hosts[1].Unreachable)
+	assert.NotEmpty(t, res.Hosts[1].Error)
+
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+		e.HostDown("127.0.0.1")
+		e.HostDown("127.0.0.2")
+	})
+	require.Equal(t, ExitTransport, h.run("execute", "-e", env, "true"))
+	assert.Contains(t, h.stdout.String(), "0 ok, 0 failed, 2 unreachable")
+}
+
+func TestExecuteTimeout(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	start := time.Now()
+	require.Equal(t, ExitFailed, h.run("execute", "--local", "-e", localhostEnv, "--timeout", "100ms", "sleep 20"))
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Contains(t, h.stdout.String(), "deadline exceeded")
+	assert.Contains(t, h.stdout.String(), "0 ok, 1 failed, 0 unreachable")
+}

@@ -104,7 +104,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		p.errorf("%v", err)
 		return ExitUsage
 	}
-	tr, err := p.openTransport(o, rb, func() *progress { return s.prog })
+	tr, err := p.openTransport(ctx, o, rb, func() *progress { return s.prog })
 	if err != nil {
 		s.finishEmpty()
 		p.errorf("%v", err)
@@ -120,7 +120,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	if !s.toStdout {
 		stream = pausingWriter{w: p.Stdout, prog: s.prog}
 	}
-	color := stream != nil && p.term.isTerminal(p.Stdout) && p.Getenv("NO_COLOR") == "" && p.Getenv("TERM") != "dumb"
+	color := stream != nil && report.ColorEnabled(p.Stdout, p.Getenv)
 	d := &execDebugger{
 		command:  command,
 		hosts:    hosts,

@@ -38,7 +38,7 @@ func (f *fakeTerm) isTerminal(v any) bool {
 
 func (f *fakeTerm) width(io.Writer) int { return f.cols }
 
-func (f *fakeTerm) readPassword(io.Reader) ([]byte, error) {
+func (f *fakeTerm) readPassword(context.Context, io.Reader) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked++

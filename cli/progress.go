@@ -100,7 +100,8 @@ func (p *progress) close() {
 }
 
 // liveReporter forwards a run's events to the text stream (if any) and
-// keeps the progress line (if any) out of its way.
+// keeps the progress line (if any) out of its way: each event erases the
+// line, writes, updates the counts and draws the line again.
 type liveReporter struct {
 	next calyptos.Reporter
 	prog *progress
@@ -108,40 +109,41 @@ type liveReporter struct {
 
 var _ calyptos.Reporter = (*liveReporter)(nil)
 
-func (l *liveReporter) around(f func()) {
-	if l.prog != nil && l.next != nil {
-		l.prog.pause()
-		defer l.prog.resume()
+func (l *liveReporter) event(write func(calyptos.Reporter), update func(*progress)) {
+	if l.prog == nil {
+		if l.next != nil {
+			write(l.next)
+		}
+		return
 	}
+	l.prog.mu.Lock()
+	defer l.prog.mu.Unlock()
 	if l.next != nil {
-		f()
+		l.prog.eraseLocked()
+		write(l.next)
 	}
+	update(l.prog)
+	l.prog.drawLocked()
 }
 
 func (l *liveReporter) CheckStarted(name string) {
-	l.around(func() { l.next.CheckStarted(name) })
-	if l.prog != nil {
-		l.prog.update(func(p *progress) { p.label = name })
-	}
+	l.event(func(r calyptos.Reporter) { r.CheckStarted(name) }, func(p *progress) { p.label = name })
 }
 
 func (l *liveReporter) Finding(f calyptos.Finding) {
-	l.around(func() { l.next.Finding(f) })
-	if l.prog != nil && f.Status != calyptos.Info {
-		l.prog.update(func(p *progress) {
-			p.found++
-			if f.Status == calyptos.Fail {
-				p.fail++
-			}
-		})
-	}
+	l.event(func(r calyptos.Reporter) { r.Finding(f) }, func(p *progress) {
+		if f.Status == calyptos.Info {
+			return
+		}
+		p.found++
+		if f.Status == calyptos.Fail {
+			p.fail++
+		}
+	})
 }
 
 func (l *liveReporter) CheckFinished(r *calyptos.CheckResult) {
-	l.around(func() { l.next.CheckFinished(r) })
-	if l.prog != nil {
-		l.prog.update(func(p *progress) { p.done++; p.label = "" })
-	}
+	l.event(func(next calyptos.Reporter) { next.CheckFinished(r) }, func(p *progress) { p.done++; p.label = "" })
 }
 
 // pausingWriter erases the progress line around every write, for output

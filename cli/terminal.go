@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -15,8 +16,9 @@ type terminal interface {
 	isTerminal(v any) bool
 	// width returns the number of columns of the terminal w, or 0.
 	width(w io.Writer) int
-	// readPassword reads a line from the terminal r without echo.
-	readPassword(r io.Reader) ([]byte, error)
+	// readPassword reads a line from the terminal r without echo. When
+	// ctx ends first it restores the terminal and returns ctx's error.
+	readPassword(ctx context.Context, r io.Reader) ([]byte, error)
 }
 
 type realTerminal struct{}
@@ -46,10 +48,31 @@ func (realTerminal) width(w io.Writer) int {
 	return cols
 }
 
-func (realTerminal) readPassword(r io.Reader) ([]byte, error) {
+func (realTerminal) readPassword(ctx context.Context, r io.Reader) ([]byte, error) {
 	fd, ok := fdOf(r)
 	if !ok {
 		return nil, errors.New("not a terminal")
 	}
-	return term.ReadPassword(fd)
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		ch <- answer{b, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.b, a.err
+	case <-ctx.Done():
+		// Ctrl-C while typing: put echo back before the process exits.
+		// The read goroutine ends with the process.
+		_ = term.Restore(fd, state)
+		return nil, ctx.Err()
+	}
 }

@@ -41,7 +41,7 @@ const passwordEnv = "CALYPTOS_SSH_PASSWORD"
 // openTransport returns the executor of a debug or execute run: the local
 // one with --local, SSH otherwise. The executor records which hosts
 // answered, for the exit code.
-func (p *Program) openTransport(o *options, rb *calyptos.RoleBuilder, prog func() *progress) (*tracker, error) {
+func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.RoleBuilder, prog func() *progress) (*tracker, error) {
 	if o.local {
 		if hs := nonLocalHosts(rb.All()); len(hs) > 0 {
 			p.errorf("note: --local runs every command on this machine, including those labelled %s", strings.Join(hs[:min(3, len(hs))], ", ")+more(len(hs)-3))
@@ -64,7 +64,7 @@ func (p *Program) openTransport(o *options, rb *calyptos.RoleBuilder, prog func(
 	}
 	if p.term.isTerminal(p.Stdin) {
 		cfg.Passphrase = func(file string) ([]byte, error) {
-			return p.promptSecret(prog(), fmt.Sprintf("Passphrase for key %s: ", file))
+			return p.promptSecret(ctx, prog(), fmt.Sprintf("Passphrase for key %s: ", file))
 		}
 	}
 	if cfg.InsecureIgnoreHostKey {
@@ -178,7 +178,7 @@ type lazyPassword struct {
 
 // upgrade returns the transport to retry with after from refused a host's
 // keys, or an error saying why there is none.
-func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
+func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string) (Transport, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur != from {
@@ -188,7 +188,7 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 		return nil, l.promptErr
 	}
 	l.asked = true
-	pw, err := l.p.promptPassword(host, l.prog())
+	pw, err := l.p.promptPassword(ctx, host, l.prog())
 	if err != nil {
 		l.promptErr = err
 		l.p.errorf("%v", err)
@@ -220,7 +220,7 @@ func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.
 	if err == nil || !l.p.isAuth(err) {
 		return out, err
 	}
-	t2, uerr := l.upgrade(t, host)
+	t2, uerr := l.upgrade(ctx, t, host)
 	if uerr != nil {
 		return out, err
 	}
@@ -235,7 +235,7 @@ func (l *lazyPassword) Fetch(ctx context.Context, host, path string, dst io.Writ
 	if err == nil || !l.p.isAuth(err) {
 		return err
 	}
-	t2, uerr := l.upgrade(t, host)
+	t2, uerr := l.upgrade(ctx, t, host)
 	if uerr != nil {
 		return err
 	}
@@ -257,12 +257,12 @@ func (l *lazyPassword) Close() error {
 var errNoTerminal = errors.New("standard input is not a terminal")
 
 // promptPassword asks for the SSH password on the terminal without echo.
-func (p *Program) promptPassword(host string, prog *progress) (string, error) {
+func (p *Program) promptPassword(ctx context.Context, host string, prog *progress) (string, error) {
 	if !p.term.isTerminal(p.Stdin) {
 		return "", fmt.Errorf("%s needs a password (no SSH key was accepted) and none was given; cannot ask for one: %w "+
 			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
 	}
-	pw, err := p.promptSecret(prog, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
+	pw, err := p.promptSecret(ctx, prog, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
 	if err != nil {
 		return "", err
 	}
@@ -272,13 +272,13 @@ func (p *Program) promptPassword(host string, prog *progress) (string, error) {
 }
 
 // promptSecret asks for a secret on the terminal without echo.
-func (p *Program) promptSecret(prog *progress, prompt string) ([]byte, error) {
+func (p *Program) promptSecret(ctx context.Context, prog *progress, prompt string) ([]byte, error) {
 	if prog != nil {
 		prog.pause()
 		defer prog.resume()
 	}
 	fmt.Fprint(p.Stderr, prompt)
-	b, err := p.term.readPassword(p.Stdin)
+	b, err := p.term.readPassword(ctx, p.Stdin)
 	fmt.Fprintln(p.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("reading from the terminal: %w", err)
