@@ -18,6 +18,9 @@
 // sshd installed they are skipped with a message, except under CI=true,
 // where a missing sshd is a failure so that CI cannot pass by skipping.
 //
+// Commands run through the user's login shell with SHLVL=1 set, so that
+// bash does not source ~/.bashrc: test commands see a plain shell.
+//
 // Only addresses in 127.0.0.0/8 are accepted: these servers never listen on
 // a real network. On Linux every 127.x.y.z address is routed to the loopback
 // interface, so several "hosts" can be simulated without any setup.
@@ -352,6 +355,11 @@ func (s *Server) config(opts Options, port int) string {
 	w("X11Forwarding no")
 	w("AllowTcpForwarding yes")
 	w("LogLevel VERBOSE")
+	// bash sources ~/.bashrc for ssh commands only at shell level 1; this
+	// keeps the login user's rc file (slow or noisy on developer machines,
+	// and holding locks that a killed session can leave behind) out of
+	// test commands.
+	w("SetEnv SHLVL=1")
 	if penalties(DefaultPath) {
 		// OpenSSH 9.8+ penalises sources whose logins fail, which would
 		// make one test's refused key slow down the next test.
@@ -373,13 +381,11 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-var versionRE = regexp.MustCompile(`OpenSSH_(\d+)\.(\d+)`)
-
 // penalties reports whether the sshd at path knows PerSourcePenalties
 // (OpenSSH 9.8 and later).
 func penalties(path string) bool {
 	out, _ := exec.Command(path, "-V").CombinedOutput() // sshd -V prints its version and exits 1 on old releases
-	m := versionRE.FindSubmatch(out)
+	m := regexp.MustCompile(`OpenSSH_(\d+)\.(\d+)`).FindSubmatch(out)
 	if m == nil {
 		return false
 	}
@@ -540,6 +546,21 @@ func descendants(root int) []int {
 		}
 	}
 	return out
+}
+
+// PID returns the process id of the listening sshd, or 0 once stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	select {
+	case <-s.done:
+		return 0
+	default:
+		return s.cmd.Process.Pid
+	}
 }
 
 // Log returns sshd's log so far.

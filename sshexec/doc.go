@@ -1,0 +1,62 @@
+// Package sshexec is a calyptos.Executor that reaches hosts over SSH
+// (golang.org/x/crypto/ssh) and fetches files over SFTP (github.com/pkg/sftp).
+//
+// # Connections
+//
+// An Executor keeps one SSH connection per host. It is opened by the first
+// command or fetch for that host (concurrent first callers share one dial),
+// and every later command and fetch opens a session on it, at most
+// Options.MaxSessionsPerHost at a time (sshd's MaxSessions is 10 by default).
+// When a connection is found dropped, the next call redials once. Close
+// closes them all.
+//
+// Hosts are written as in environment files: "10.0.0.1", "name",
+// "name:2222", "[2001:db8::1]:22" or a bare IPv6 address. User, port, key
+// files, jump host, known_hosts files and connect timeout come from, in
+// order: the host string's port, Options.Hosts, the Options fields,
+// ~/.ssh/config (Host patterns, HostName, User, Port, IdentityFile,
+// ProxyJump, UserKnownHostsFile, ConnectTimeout), then the defaults (port
+// 22, the current OS user). Other ssh_config keywords (ProxyCommand, Match,
+// CertificateFile...) are not supported.
+//
+// # Authentication
+//
+// Public keys are offered first: Options.IdentityFiles (ed25519, ecdsa,
+// rsa; encrypted ones are unlocked through Options.Passphrase), else the
+// IdentityFile entries of ssh_config, else ~/.ssh/id_ed25519, id_ecdsa and
+// id_rsa, then the keys of the ssh-agent at SSH_AUTH_SOCK. Then, when
+// Options.Password is set, password and keyboard-interactive. Nothing secret
+// is ever logged or put in an error.
+//
+// # Host keys
+//
+// Host keys are verified against known_hosts files (hashed entries and
+// [host]:port forms are understood). An unknown key fails with
+// ErrHostKeyUnknown and a changed one with ErrHostKeyChanged; both say which
+// file to fix. Options.TrustOnFirstUse appends unknown keys to a file
+// instead; Options.InsecureIgnoreHostKey turns verification off for labs,
+// and reports it once through the logger and Options.OnInsecure.
+//
+// # Errors and deadlines
+//
+// A command that exits non-zero is a calyptos.Output with its exit code,
+// not an error. Failures to reach a host at all (ErrConfig, ErrDial,
+// ErrHandshake, the host-key errors, ErrAuth) wrap calyptos.ErrTransport,
+// which makes the calyptos runner stop sending that host commands. Dialling
+// is bounded by the dial and handshake timeouts and by the caller's context;
+// a command is bounded by its context: when it ends, the remote command is
+// sent SIGKILL (OpenSSH honours this for non-root logins only), its session
+// is closed, and Run returns at once with an error wrapping ctx.Err().
+//
+// Output is capped per stream at Options.MaxOutput (4 MiB by default):
+// beyond it output is read and discarded, Output.Truncated is set and a
+// marker line (TruncatedMarker) ends the stream.
+//
+// # Fetching files
+//
+// Fetch streams a remote file into an io.Writer in constant memory over
+// SFTP, one SFTP client per connection, and falls back to `cat` when the
+// server has no sftp subsystem. FetchFile writes into a directory through a
+// temporary file and a rename, so that a failed transfer never leaves a
+// partial file behind.
+package sshexec
