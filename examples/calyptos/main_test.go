@@ -34,17 +34,20 @@ func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
 
-var binary string // set once by TestMain, read-only afterwards
+// binaryPath is where TestMain builds the command: a directory of this
+// test process's own.
+func binaryPath() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("calyptos-cli-test-%d", os.Getpid()), "calyptos")
+}
 
 func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "calyptos-cli-")
-	if err != nil {
+	dir := filepath.Dir(binaryPath())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "calyptos")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-o", binaryPath(), ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building calyptos:", err)
@@ -67,7 +70,7 @@ type result struct {
 // ~/.ssh keys or config), no agent, no password variable.
 func command(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, binaryPath(), args...)
 	home := t.TempDir()
 	cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "USER=" + os.Getenv("USER"), "LANG=C"}
 	return cmd
