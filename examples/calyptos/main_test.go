@@ -310,11 +310,19 @@ func TestInterruptPrintsPartialReport(t *testing.T) {
 	started := filepath.Join(t.TempDir(), "started")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	cmd := command(t, ctx, "execute", "--local", "-e", localhostEnv, "touch "+calyptos.ShellQuote(started)+"; sleep 30")
+	cmd := command(t, ctx, "execute", "--local", "-e", localhostEnv, "sleep 30 & echo $! > "+calyptos.ShellQuote(started)+"; wait")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Start())
-	require.Eventually(t, func() bool { _, err := os.Stat(started); return err == nil }, 20*time.Second, 10*time.Millisecond)
+	var sleepPID int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(started)
+		if err != nil || !bytes.HasSuffix(b, []byte("\n")) {
+			return false
+		}
+		_, err = fmt.Sscan(string(b), &sleepPID)
+		return err == nil
+	}, 20*time.Second, 10*time.Millisecond)
 
 	sent := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
@@ -326,6 +334,21 @@ func TestInterruptPrintsPartialReport(t *testing.T) {
 	assert.Contains(t, stdout.String(), "=== 127.0.0.1 (run on 127.0.0.1: context canceled")
 	assert.Contains(t, stdout.String(), "Run interrupted")
 	assert.Contains(t, stderr.String(), "calyptos: interrupted")
+	assert.Eventually(t, func() bool { return !running(sleepPID) }, 10*time.Second, 10*time.Millisecond,
+		"the command's child %d survived the interrupt", sleepPID)
+}
+
+// running reports whether pid is a live (not zombie) process.
+func running(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
 
 // sshEnv writes an environment file whose hosts are the server's addresses.
