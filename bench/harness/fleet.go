@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -183,12 +184,20 @@ func (f *fleet) stats() serverStats {
 	return st
 }
 
-// connectionsPerAddr counts the TCP connections sshd logged per listen
-// address ("Connection from A port P on 127.0.0.5 port 2222") since the
-// log offsets in from (nil: from the start). It returns the counts and the
-// new offsets.
-func (f *fleet) connectionsPerAddr(from []int64) (map[string]int, []int64) {
-	counts := map[string]int{}
+// logCounts is what sshd logged over a span of its log.
+type logCounts struct {
+	// PerAddr is the number of TCP connections per listen address ("Connection
+	// from A port P on 127.0.0.5 port 2222").
+	PerAddr map[string]int
+	// Sessions is the number of sessions started (commands, shells,
+	// subsystems such as SFTP) over all connections.
+	Sessions int
+}
+
+// readLogs counts what the fleet's sshd logged since the log offsets in
+// from (nil: from the start), and returns the counts and the new offsets.
+func (f *fleet) readLogs(from []int64) (logCounts, []int64) {
+	lc := logCounts{PerAddr: map[string]int{}}
 	offs := make([]int64, len(f.servers))
 	for i, s := range f.servers {
 		b, _ := os.ReadFile(s.LogFile) // a missing log counts as empty
@@ -197,11 +206,16 @@ func (f *fleet) connectionsPerAddr(from []int64) (map[string]int, []int64) {
 			start = min(from[i], int64(len(b)))
 		}
 		offs[i] = int64(len(b))
-		for _, m := range connRE.FindAllSubmatch(b[start:], -1) {
-			counts[string(m[1])]++
-		}
+		lc.add(b[start:])
 	}
-	return counts, offs
+	return lc, offs
+}
+
+func (lc *logCounts) add(log []byte) {
+	for _, m := range connRE.FindAllSubmatch(log, -1) {
+		lc.PerAddr[string(m[1])]++
+	}
+	lc.Sessions += bytes.Count(log, []byte("Starting session: "))
 }
 
 // connRE matches sshd's VERBOSE "Connection from" line; group 1 is the

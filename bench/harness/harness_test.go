@@ -93,15 +93,17 @@ func TestStatCPU(t *testing.T) {
 	assert.Zero(t, statCPU([]byte("1 (x) S 1 2"), true))
 }
 
-func TestConnRE(t *testing.T) {
+func TestLogCounts(t *testing.T) {
 	log := "Connection from 127.0.0.1 port 50000 on 127.0.0.7 port 2222 rdomain \"\"\n" +
 		"Accepted publickey for calyptos-bench from 127.0.0.1 port 50000 ssh2: ED25519 SHA256:x\n" +
-		"Connection from 127.0.0.1 port 50001 on 127.0.0.7 port 2222 rdomain \"\"\n"
-	var got []string
-	for _, m := range connRE.FindAllStringSubmatch(log, -1) {
-		got = append(got, m[1])
-	}
-	assert.Equal(t, []string{"127.0.0.7", "127.0.0.7"}, got)
+		"Starting session: command for calyptos-bench from 127.0.0.1 port 50000 id 0\n" +
+		"Starting session: subsystem 'sftp' for calyptos-bench from 127.0.0.1 port 50000 id 1\n" +
+		"Connection from 127.0.0.1 port 50001 on 127.0.0.7 port 2222 rdomain \"\"\n" +
+		"Connection from 127.0.0.1 port 50002 on 127.0.0.8 port 2222 rdomain \"\"\n"
+	lc := logCounts{PerAddr: map[string]int{}}
+	lc.add([]byte(log))
+	assert.Equal(t, map[string]int{"127.0.0.7": 2, "127.0.0.8": 1}, lc.PerAddr)
+	assert.Equal(t, 2, lc.Sessions)
 }
 
 func TestTailBufferKeepsTheEnd(t *testing.T) {
@@ -192,6 +194,7 @@ func TestFleetCountsLogins(t *testing.T) {
 	assert.Equal(t, 1, m.MinPerHost)
 	assert.Equal(t, 1, m.MaxPerHost)
 	assert.Equal(t, u.name, fl.user)
+	assert.Equal(t, 3, m.Sessions)
 	assert.Positive(t, m.CPU)
 	assert.InDelta(t, m.CPU, m.WaitCPU, 0.01, "wait4 and RUSAGE_CHILDREN agree")
 	assert.Positive(t, m.MaxRSSKiB)

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/org/calyptos"
 )
 
 // config is the command line.
@@ -47,6 +49,7 @@ type config struct {
 	calyptosBin string
 	login       string
 	opensshKex  string
+	serve       bool
 	note        string
 }
 
@@ -83,6 +86,7 @@ func realMain() int {
 	flag.StringVar(&c.calyptosBin, "calyptos", "", "the calyptos CLI binary (\"\": skip the calyptos tools)")
 	flag.StringVar(&c.login, "login", "calyptos-bench", "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included)")
 	flag.StringVar(&c.opensshKex, "openssh-kex", "curve25519-sha256", "KexAlgorithms for the OpenSSH client of parallel-ssh and ansible: the\nkey exchange Go's x/crypto/ssh negotiates with this sshd (\"\": OpenSSH's\ndefault, sntrup761x25519-sha512 on OpenSSH 9.2, ~10x the client CPU)")
+	flag.BoolVar(&c.serve, "serve", false, "start the fleet for the largest -n, print each tool's command line, and\nwait for Ctrl-C instead of measuring (for profiling and debugging)")
 	flag.StringVar(&c.note, "note", "", "free text recorded in the results")
 	flag.Parse()
 	var err error
@@ -122,6 +126,9 @@ func run(ctx context.Context, c config) error {
 		},
 	}
 	res.Machine = machineInfo()
+	if c.serve {
+		c.maxLoad = 0
+	}
 	res.Machine.LoadBefore = waitForLoad(ctx, c.maxLoad, c.loadWait)
 	if c.maxLoad > 0 && res.Machine.LoadBefore[0] >= c.maxLoad {
 		fmt.Fprintf(os.Stderr, "harness: load average %.2f still above %.2f after %s: measuring anyway (recorded)\n",
@@ -182,6 +189,9 @@ func run(ctx context.Context, c config) error {
 	res.Skipped = skipped
 	for name, why := range skipped {
 		fmt.Fprintf(os.Stderr, "harness: skipping %s: %s\n", name, why)
+	}
+	if c.serve {
+		return serve(ctx, tools, fl, files, maxN, c.parallel)
 	}
 	res.Versions = versions(c)
 
@@ -368,7 +378,27 @@ func progressLine(m measurement) string {
 	if m.Round > 0 {
 		round = "round " + strconv.Itoa(m.Round)
 	}
-	return fmt.Sprintf("  N=%-4d %-8s %-17s wall %6.2fs  cpu %6.2fs  rss %4.0f MiB  sshd cpu %5.2fs  logins %4d  conns/host %d..%d  load %.2f  %s",
+	return fmt.Sprintf("  N=%-4d %-8s %-17s wall %6.2fs  cpu %6.2fs  rss %4.0f MiB  sshd cpu %5.2fs  logins %4d  conns/host %d..%d  sessions %5d  load %.2f  %s",
 		m.Hosts, round, m.Tool, m.Wall, m.CPU, float64(m.MaxRSSKiB)/1024, m.ServerCPU, m.Handshakes,
-		m.MinPerHost, m.MaxPerHost, m.Load1, status)
+		m.MinPerHost, m.MaxPerHost, m.Sessions, m.Load1, status)
+}
+
+// serve prints how to reach the fleet and waits for ctx to end.
+func serve(ctx context.Context, tools []tool, fl *fleet, files hostFiles, n, parallel int) error {
+	fmt.Printf("fleet: %d hosts %s..%s port %d, user %s\n", n, fl.hosts[0], fl.hosts[n-1], fl.port, fl.user)
+	fmt.Printf("calyptos flags: -e %s -u %s -i %s --known-hosts %s --port %d --parallel %d\n",
+		files.env[n], fl.user, fl.keyFile, fl.knownHostsFile, fl.port, parallel)
+	for _, t := range tools {
+		fmt.Printf("\n%s:\n  ", t.Name)
+		for _, e := range t.Env {
+			fmt.Print(calyptos.ShellQuote(e), " ")
+		}
+		for _, a := range t.Cmd(n) {
+			fmt.Print(calyptos.ShellQuote(a), " ")
+		}
+		fmt.Println()
+	}
+	fmt.Println("\nserving until interrupted (Ctrl-C)")
+	<-ctx.Done()
+	return nil
 }

@@ -53,8 +53,10 @@ type measurement struct {
 	// and MaxPerHost their spread over the hosts.
 	Connections int `json:"connections"`
 	MinPerHost  int `json:"min_conns_per_host"`
-	MaxPerHost  int `json:"max_conns_per_host"`
-	ExitCode    int `json:"exit_code"`
+	// Sessions is the number of SSH sessions (commands, SFTP) started.
+	Sessions   int `json:"sessions"`
+	MaxPerHost int `json:"max_conns_per_host"`
+	ExitCode   int `json:"exit_code"`
 	// OK is set when the exit code is one the tool gives on success and,
 	// for OneConnPerHost tools, each host saw exactly one connection.
 	OK bool `json:"ok"`
@@ -77,7 +79,7 @@ type runner struct {
 // sshd listeners are children too, but they are reaped only at the end).
 func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement {
 	res := measurement{Tool: t.Name, Hosts: n, Round: round, Load1: load1()}
-	_, r.logOffs = r.fleet.connectionsPerAddr(r.logOffs) // skip what came before
+	_, r.logOffs = r.fleet.readLogs(r.logOffs) // skip what came before
 	before := r.fleet.stats()
 
 	argv := t.Cmd(n)
@@ -127,8 +129,10 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	after := r.fleet.stats()
 	res.Handshakes = after.Handshakes - before.Handshakes
 	res.ServerCPU = (after.CPU - before.CPU).Seconds()
-	var conns map[string]int
-	conns, r.logOffs = r.fleet.connectionsPerAddr(r.logOffs)
+	var lc logCounts
+	lc, r.logOffs = r.fleet.readLogs(r.logOffs)
+	conns := lc.PerAddr
+	res.Sessions = lc.Sessions
 	res.MinPerHost, res.MaxPerHost = -1, 0
 	for _, h := range r.fleet.hosts[:n] {
 		c := conns[h]

@@ -56,6 +56,8 @@ type summary struct {
 	MaxRSSMiB float64 `json:"max_rss_mib"`
 	// LoginsPerHost is the median number of SSH logins per host.
 	LoginsPerHost float64 `json:"logins_per_host"`
+	// SessionsPerHost is the median number of SSH sessions per host.
+	SessionsPerHost float64 `json:"sessions_per_host"`
 	// VsCalyptos is this tool's median wall time divided by that of
 	// calyptos-execute (0 when calyptos was not measured).
 	VsCalyptos float64 `json:"wall_vs_calyptos_execute"`
@@ -87,7 +89,7 @@ func (r *results) summarize() {
 	r.Summary = nil
 	for _, n := range r.Config.Hosts {
 		for _, t := range r.Config.Tools {
-			var walls, cpus, srv, logins []float64
+			var walls, cpus, srv, logins, sessions []float64
 			s := summary{Tool: t, Hosts: n}
 			for _, m := range r.Runs {
 				if m.Tool != t || m.Hosts != n || m.Round == 0 {
@@ -101,6 +103,7 @@ func (r *results) summarize() {
 				cpus = append(cpus, m.CPU)
 				srv = append(srv, m.ServerCPU)
 				logins = append(logins, float64(m.Handshakes)/float64(n))
+				sessions = append(sessions, float64(m.Sessions)/float64(n))
 				s.MaxRSSMiB = max(s.MaxRSSMiB, float64(m.MaxRSSKiB)/1024)
 			}
 			if s.Runs == 0 {
@@ -110,6 +113,7 @@ func (r *results) summarize() {
 			s.CPUPerHostMs = median(cpus) / float64(n) * 1000
 			s.ServerCPUPerHostMs = median(srv) / float64(n) * 1000
 			s.LoginsPerHost = median(logins)
+			s.SessionsPerHost = median(sessions)
 			r.Summary = append(r.Summary, s)
 		}
 	}
@@ -185,16 +189,16 @@ func (r *results) targets() []target {
 func (r *results) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "\nP=%d, K=%d timed rounds (medians), command %q; load average before %.2f, after %.2f\n\n",
 		r.Config.Parallel, r.Config.Rounds, r.Config.Command, r.Machine.LoadBefore[0], r.Machine.LoadAfter[0])
-	fmt.Fprintln(w, "| N | tool | wall s (median) | min..max | × calyptos | client CPU ms/host | peak RSS MiB | sshd CPU ms/host | logins/host | ok |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| N | tool | wall s (median) | min..max | × calyptos | client CPU ms/host | peak RSS MiB | sshd CPU ms/host | logins/host | sessions/host | ok |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range r.Summary {
 		vs := "–"
 		if s.VsCalyptos > 0 {
 			vs = fmt.Sprintf("%.2f", s.VsCalyptos)
 		}
-		fmt.Fprintf(w, "| %d | %s | %.3f | %.3f..%.3f | %s | %.2f | %.1f | %.2f | %.2f | %d/%d |\n",
+		fmt.Fprintf(w, "| %d | %s | %.3f | %.3f..%.3f | %s | %.2f | %.1f | %.1f | %.2f | %.1f | %d/%d |\n",
 			s.Hosts, s.Tool, s.Wall, s.WallMin, s.WallMax, vs, s.CPUPerHostMs, s.MaxRSSMiB,
-			s.ServerCPUPerHostMs, s.LoginsPerHost, s.OK, s.Runs)
+			s.ServerCPUPerHostMs, s.LoginsPerHost, s.SessionsPerHost, s.OK, s.Runs)
 	}
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w, "\n| target | measured | limit | met | detail |")
