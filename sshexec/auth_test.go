@@ -3,9 +3,11 @@ package sshexec_test
 import (
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,67 +19,100 @@ import (
 	"github.com/org/calyptos/sshexec"
 )
 
+// encryptedKey is a passphrase-protected ed25519 key in testdata, made with
+// ssh-keygen -a 1 so that tests do not spend seconds in bcrypt.
+const (
+	encryptedKey           = "testdata/id_ed25519_encrypted"
+	encryptedKeyPassphrase = "test-only-passphrase"
+)
+
+func encryptedKeyPublic(t *testing.T) ssh.PublicKey {
+	t.Helper()
+	b, err := os.ReadFile(encryptedKey)
+	require.NoError(t, err)
+	s, err := ssh.ParsePrivateKeyWithPassphrase(b, []byte(encryptedKeyPassphrase))
+	require.NoError(t, err)
+	return s.PublicKey()
+}
+
 func TestKeyAuth(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.1"}})
 	dir := t.TempDir()
 	tests := []struct {
-		kind, passphrase string
+		name string
+		file func(t *testing.T) (string, ssh.PublicKey)
+		pass string
 	}{
-		{"ed25519", ""},
-		{"ecdsa", ""},
-		{"rsa", ""},
-		{"ed25519", "s3cret-ed"},
+		{"ed25519", genFile(dir, "ed25519"), ""},
+		{"ecdsa", genFile(dir, "ecdsa"), ""},
+		{"rsa", genFile(dir, "rsa"), ""},
+		{"ed25519 encrypted", func(t *testing.T) (string, ssh.PublicKey) {
+			return encryptedKey, encryptedKeyPublic(t)
+		}, encryptedKeyPassphrase},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind+map[bool]string{true: "-encrypted", false: ""}[tt.passphrase != ""], func(t *testing.T) {
-			priv, pub := genKey(t, tt.kind)
+		t.Run(tt.name, func(t *testing.T) {
+			file, pub := tt.file(t)
 			require.NoError(t, srv.AuthorizeKey(pub))
-			file := writeKey(t, dir, "id_"+tt.kind+tt.passphrase, priv, tt.passphrase)
 			asked := 0
 			opts := baseOptions(srv)
 			opts.IdentityFiles = []string{file}
 			opts.Passphrase = func(f string) ([]byte, error) {
 				asked++
 				assert.Equal(t, file, f)
-				return []byte(tt.passphrase), nil
+				return []byte(tt.pass), nil
 			}
 			rec := &recordHandler{}
 			opts.Logger = slogger(rec)
 			e := newExecutor(t, opts)
 			before := srv.Handshakes()
-			out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "echo ok")
+			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo ok")
 			require.NoError(t, err)
 			assert.Equal(t, "ok\n", out.Stdout)
-			assert.Equal(t, map[bool]int{true: 1, false: 0}[tt.passphrase != ""], asked)
+			assert.Equal(t, map[bool]int{true: 1, false: 0}[tt.pass != ""], asked)
 			// The sshd log names the key that was accepted.
 			fp := ssh.FingerprintSHA256(pub)
 			assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), fp) }), "sshd did not log %s", fp)
 			assert.True(t, eventually(func() bool { return srv.Handshakes() == before+1 }))
-			if tt.passphrase != "" {
-				assert.NotContains(t, rec.all(), tt.passphrase)
+			if tt.pass != "" {
+				assert.NotContains(t, rec.all(), tt.pass)
 			}
 		})
 	}
 }
 
+func genFile(dir, kind string) func(t *testing.T) (string, ssh.PublicKey) {
+	return func(t *testing.T) (string, ssh.PublicKey) {
+		priv, pub := genKey(t, kind)
+		return writeKey(t, dir, "id_"+kind, priv, ""), pub
+	}
+}
+
 func TestEncryptedKeyErrors(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	priv, _ := genKey(t, "ed25519")
-	file := writeKey(t, dir, "id_enc", priv, "right-passphrase")
-
-	_, err := sshexec.New(sshexec.Options{IdentityFiles: []string{file}, DisableSSHConfig: true})
+	_, err := sshexec.New(sshexec.Options{IdentityFiles: []string{encryptedKey}, DisableSSHConfig: true})
 	require.ErrorIs(t, err, sshexec.ErrConfig)
 	assert.Contains(t, err.Error(), "no Passphrase callback")
 
-	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{file}, DisableSSHConfig: true,
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{encryptedKey}, DisableSSHConfig: true,
 		Passphrase: func(string) ([]byte, error) { return []byte("wrong-passphrase"), nil }})
 	require.ErrorIs(t, err, sshexec.ErrConfig)
-	assert.Contains(t, err.Error(), file)
+	assert.Contains(t, err.Error(), encryptedKey)
+	assert.Contains(t, err.Error(), "cannot decrypt")
 	assert.NotContains(t, err.Error(), "wrong-passphrase")
 
-	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{filepath.Join(dir, "missing")}, DisableSSHConfig: true})
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{encryptedKey}, DisableSSHConfig: true,
+		Passphrase: func(string) ([]byte, error) { return nil, errors.New("prompt cancelled") }})
+	require.ErrorIs(t, err, sshexec.ErrConfig)
+	assert.Contains(t, err.Error(), "prompt cancelled")
+
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{filepath.Join(t.TempDir(), "missing")}, DisableSSHConfig: true})
+	require.ErrorIs(t, err, sshexec.ErrConfig)
+
+	notKey := filepath.Join(t.TempDir(), "not-a-key")
+	require.NoError(t, os.WriteFile(notKey, []byte("hello"), 0o600))
+	_, err = sshexec.New(sshexec.Options{IdentityFiles: []string{notKey}, DisableSSHConfig: true})
 	require.ErrorIs(t, err, sshexec.ErrConfig)
 }
 
@@ -110,7 +145,7 @@ func TestAgentAuth(t *testing.T) {
 	opts.DisableAgent = false
 	opts.AgentSocket = sock
 	e := newExecutor(t, opts)
-	out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "echo agent")
+	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo agent")
 	require.NoError(t, err)
 	assert.Equal(t, "agent\n", out.Stdout)
 	fp := ssh.FingerprintSHA256(pub)
@@ -131,7 +166,7 @@ func TestPasswordAuth(t *testing.T) {
 	rec := &recordHandler{}
 	opts.Logger = slogger(rec)
 	e := newExecutor(t, opts)
-	out, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "id -un")
+	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
 	require.NoError(t, err)
 	assert.Equal(t, name+"\n", out.Stdout)
 	assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), "Accepted password for "+name) }))
@@ -139,7 +174,7 @@ func TestPasswordAuth(t *testing.T) {
 	wrong := opts
 	wrong.Password = password + "-wrong"
 	e2 := newExecutor(t, wrong)
-	_, err = e2.Run(ctxTimeout(t, 10e9), srv.Addr, "id -un")
+	_, err = e2.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
@@ -155,7 +190,7 @@ func TestWrongKeyRefused(t *testing.T) {
 	opts := baseOptions(srv)
 	opts.IdentityFiles = []string{writeKey(t, t.TempDir(), "id_other", priv, "")}
 	e := newExecutor(t, opts)
-	_, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
@@ -173,7 +208,7 @@ func TestNoAuthMethod(t *testing.T) {
 	opts.IdentityFiles = nil
 	t.Setenv("HOME", t.TempDir()) // no default keys
 	e := newExecutor(t, opts)
-	_, err := e.Run(ctxTimeout(t, 10e9), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 }

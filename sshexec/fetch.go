@@ -97,7 +97,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 		if errors.As(err, &se) {
 			se.Op = "fetch " + remotePath
 		}
-		return w.n, err
+		return w.written(), err
 	}
 	if code != 0 {
 		msg := strings.TrimSpace(stderr.String())
@@ -105,9 +105,9 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 		if strings.Contains(msg, "No such file") {
 			err = fmt.Errorf("%w: %s", fs.ErrNotExist, msg)
 		}
-		return w.n, fail(err)
+		return w.written(), fail(err)
 	}
-	return w.n, nil
+	return w.written(), nil
 }
 
 // sftpClient returns c's SFTP client, starting it on first use; it is nil
