@@ -29,8 +29,8 @@
 // progress indicator (checks done / total) is drawn on stderr and erased
 // when the run ends. Colour is used only on a terminal and never when
 // NO_COLOR is set. -o json writes the report schema documented in package
-// report (execute writes the schema of ExecResult); -o junit writes JUnit
-// XML. With --out FILE the report goes to FILE in the -o format and the
+// report (execute writes an ExecResult, roles a RolesResult); -o junit
+// writes JUnit XML (for execute, one test case per host). With --out FILE the report goes to FILE in the -o format and the
 // text stream still goes to stdout.
 package cli
 
@@ -85,7 +85,9 @@ type Program struct {
 	// ones).
 	Debuggers func(cfg DebugConfig) []calyptos.Debugger
 	// SSH returns the SSH transport of debug and execute (default:
-	// package sshexec).
+	// package sshexec). When no password was given and a host refuses
+	// every key with an error matching sshexec.ErrAuth, the password is
+	// asked for on the terminal and SSH is called again with it.
 	SSH func(cfg SSHConfig) (Transport, error)
 
 	// Stdin, Stdout and Stderr default to the process's; Getenv to
