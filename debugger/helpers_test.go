@@ -14,9 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// distros are the recorded samples under testdata/.
-var distros = []string{"centos6", "centos7", "debian12", "rocky9"}
-
 // sample returns a recorded output from testdata/<distro>/<name>.txt.
 func sample(t testing.TB, distro, name string) string {
 	t.Helper()

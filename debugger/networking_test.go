@@ -56,7 +56,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 	rep := run(t, rb, e, &VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}})
 	assert.Equal(t, []string{
 		"fail 192.0.2.10 Cloud Controller → CC was not able to connect to 192.0.2.20 on TCP port 8774: refused",
-		"fail 192.0.2.20 Cluster Controller → NC was not able to connect to 192.0.2.21:2222 on TCP port 8775: timeout",
+		"fail 192.0.2.20 Cluster Controller → NC was not able to connect to 192.0.2.21 on TCP port 8775: timeout",
 	}, statuses(rep))
 	assert.Equal(t, []calyptos.Probe{
 		{From: "192.0.2.10", To: "192.0.2.20", Port: 8774, Proto: "tcp", Label: "Cloud Controller → CC", Result: calyptos.ProbeRefused,

@@ -189,9 +189,9 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	for _, l := range local {
 		c.RecordProbe(calyptos.Probe{From: "local", To: l.host, Port: l.port, Proto: "tcp", Label: "end-user access", Result: l.result, Detail: l.detail})
 		if l.result == calyptos.ProbeOK {
-			c.Successf("End-user access available on %s port %d", l.host, l.port)
+			c.Successf("End-user access available on %s port %d", addrOf(l.host), l.port)
 		} else {
-			c.Failuref("End-user access to %s port %d from this machine failed: %s (%s)", l.host, l.port, l.result, l.detail)
+			c.Failuref("End-user access to %s port %d from this machine failed: %s (%s)", addrOf(l.host), l.port, l.result, l.detail)
 		}
 	}
 }
@@ -223,7 +223,7 @@ func (d *VerifyNetworking) reportSource(c *calyptos.Check, r calyptos.HostResult
 			continue
 		}
 		failed++
-		msg := fmt.Sprintf("%s was not able to connect to %s on TCP port %d: %s", t.label, t.host, t.port, res)
+		msg := fmt.Sprintf("%s was not able to connect to %s on TCP port %d: %s", t.label, t.addr, t.port, res)
 		s.Report(calyptos.Fail, msg, cmp.Or(detail, evidence(r.Output)))
 	}
 	switch {
