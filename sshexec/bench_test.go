@@ -1,0 +1,158 @@
+package sshexec_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos/internal/sshdtest"
+	"github.com/org/calyptos/sshexec"
+)
+
+// BenchmarkRunReused measures commands per second over one reused
+// connection, one at a time and MaxSessionsPerHost at a time.
+func BenchmarkRunReused(b *testing.B) {
+	srv := sshdtest.Start(b, sshdtest.Options{Addrs: []string{"127.0.2.100"}})
+	e := newExecutor(b, baseOptions(srv))
+	ctx := context.Background()
+	if _, err := e.Run(ctx, srv.Addr, "true"); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Run(ctx, srv.Addr, "true"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
+	})
+	b.Run("parallel10", func(b *testing.B) {
+		b.SetParallelism(10) // goroutines per GOMAXPROCS; the executor bounds sessions at 10
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := e.Run(ctx, srv.Addr, "true"); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
+	})
+	b.StopTimer()
+	if n := srv.Handshakes(); n != 1 {
+		b.Errorf("%d handshakes, want 1", n)
+	}
+}
+
+// fleet starts n loopback endpoints, 127.0.2.1 to 127.0.2.n, on as few sshd
+// processes as possible, all sharing the first server's client key.
+func fleet(b *testing.B, n int) (addrs []string, servers []*sshdtest.Server, opts sshexec.Options) {
+	b.Helper()
+	var ips []string
+	for i := 1; i <= n; i++ {
+		ips = append(ips, fmt.Sprintf("127.0.2.%d", i))
+	}
+	var known []string
+	for lo := 0; lo < n; lo += sshdtest.MaxAddrs {
+		srv := sshdtest.Start(b, sshdtest.Options{Addrs: ips[lo:min(lo+sshdtest.MaxAddrs, n)], MaxSessions: 10})
+		servers = append(servers, srv)
+		addrs = append(addrs, srv.Addrs...)
+		known = append(known, srv.KnownHostsFile)
+		if lo > 0 {
+			if err := srv.AuthorizeKey(servers[0].ClientSigner.PublicKey()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	opts = baseOptions(servers[0])
+	opts.KnownHostsFiles = known
+	return addrs, servers, opts
+}
+
+func handshakes(servers []*sshdtest.Server) int {
+	n := 0
+	for _, s := range servers {
+		n += s.Handshakes()
+	}
+	return n
+}
+
+// fanOut runs command on every address at once.
+func fanOut(b *testing.B, e *sshexec.Executor, addrs []string, command string) {
+	var wg sync.WaitGroup
+	for _, a := range addrs {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := e.Run(ctx, a, command); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkFanOut50 runs `true` on 50 loopback endpoints at once, with a
+// new Executor (fresh connections: 50 handshakes) per fan-out and with one
+// Executor whose connections are reused.
+func BenchmarkFanOut50(b *testing.B) {
+	addrs, servers, opts := fleet(b, 50)
+	b.Run("fresh", func(b *testing.B) {
+		before := handshakes(servers)
+		for b.Loop() {
+			e, err := sshexec.New(opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fanOut(b, e, addrs, "true")
+			_ = e.Close()
+		}
+		b.StopTimer()
+		waitHandshakes(servers, before+b.N*len(addrs))
+		b.ReportMetric(float64(handshakes(servers)-before)/float64(b.N), "handshakes/op")
+		b.ReportMetric(float64(b.N*len(addrs))/b.Elapsed().Seconds(), "cmds/s")
+	})
+	b.Run("reused", func(b *testing.B) {
+		e := newExecutor(b, opts)
+		fanOut(b, e, addrs, "true") // connect
+		before := handshakes(servers)
+		b.ResetTimer()
+		for b.Loop() {
+			fanOut(b, e, addrs, "true")
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(handshakes(servers)-before)/float64(b.N), "handshakes/op")
+		b.ReportMetric(float64(b.N*len(addrs))/b.Elapsed().Seconds(), "cmds/s")
+	})
+}
+
+// BenchmarkDebugLikeRun mimics a debug run on 16 hosts: ten checks, each a
+// fan-out of one command, through one Executor. Reports handshakes per
+// host (1 when connections are reused).
+func BenchmarkDebugLikeRun(b *testing.B) {
+	addrs, servers, opts := fleet(b, 16)
+	checks := []string{"uname -r", "cat /proc/meminfo", "df -P /", "cat /etc/os-release", "date +%s",
+		"nproc", "cat /proc/loadavg", "hostname", "id -un", "true"}
+	before := handshakes(servers)
+	for b.Loop() {
+		e, err := sshexec.New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range checks {
+			fanOut(b, e, addrs, c)
+		}
+		_ = e.Close()
+	}
+	b.StopTimer()
+	waitHandshakes(servers, before+b.N*len(addrs))
+	b.ReportMetric(float64(handshakes(servers)-before)/float64(b.N*len(addrs)), "handshakes/host")
+	b.ReportMetric(float64(b.N*len(addrs)*len(checks))/b.Elapsed().Seconds(), "cmds/s")
+}
+
+// waitHandshakes gives sshd a moment to write its log.
+func waitHandshakes(servers []*sshdtest.Server, want int) {
+	eventually(func() bool { return handshakes(servers) >= want })
+}
