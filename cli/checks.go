@@ -24,6 +24,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
   calyptos validate -e environment.yml --only structure,topology -o json
   calyptos validate -e environment.yml -o junit --out validate.xml
 `,
+		checks: func(p *Program) []string { return pluginNames(p.Validators(ValidateConfig{})) },
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)
@@ -68,9 +69,11 @@ every command runs on this machine instead, whatever host it is for.`,
 		examples: `  calyptos debug --local -e examples/localhost.yml        # no SSH needed
   calyptos debug -e environment.yml -u root -i ~/.ssh/cloud_ed25519
   calyptos debug -e environment.yml -J admin@bastion.example.com --parallel 8
-  calyptos debug -e environment.yml --only services,ports --artifacts ./logs
+  calyptos debug -e environment.yml --only check_ports,verify_networking -o json
+  calyptos debug -e environment.yml --artifacts ./logs   # collect sosreports
   calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
 `,
+		checks: func(p *Program) []string { return pluginNames(p.Debuggers(DebugConfig{})) },
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)

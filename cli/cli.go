@@ -142,6 +142,8 @@ type command struct {
 	examples string
 	// setup registers the command's flags into o.
 	setup func(fs *flagSet, o *options)
+	// checks lists the checks the command can run, for its help.
+	checks func(p *Program) []string
 	run   func(ctx context.Context, p *Program, o *options, args []string) int
 }
 
@@ -287,6 +289,9 @@ func (p *Program) writeCommandHelp(w io.Writer, c *command) {
 	c.setup(fs, o)
 	var help bool
 	fs.boolVar(&help, "h,help", "show this help")
+	if c.checks != nil {
+		fmt.Fprintf(w, "Checks, in run order (for --only and --skip):\n%s\n\n", wrapList(c.checks(p), "  ", 76))
+	}
 	fmt.Fprintln(w, "Flags:")
 	fs.writeHelp(w)
 	if c.examples != "" {
@@ -340,6 +345,29 @@ func version() string {
 		v += " " + rev[:min(12, len(rev))] + dirty
 	}
 	return v
+}
+
+// wrapList joins names with ", " into lines of at most width columns,
+// each starting with indent.
+func wrapList(names []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, n := range names {
+		item := n
+		if i < len(names)-1 {
+			item += ","
+		}
+		if line != indent && len(line)+1+len(item) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += item
+	}
+	b.WriteString(line)
+	return b.String()
 }
 
 // pluginNames returns the names of plugins, in order.

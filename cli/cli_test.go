@@ -517,3 +517,16 @@ func TestExecuteTimeout(t *testing.T) {
 	assert.Contains(t, h.stdout.String(), "deadline exceeded")
 	assert.Contains(t, h.stdout.String(), "0 ok, 1 failed, 0 unreachable")
 }
+
+func TestHelpListsChecks(t *testing.T) {
+	h := newHarness(t, []calyptos.Validator{passing("alpha"), passing("beta")}, []calyptos.Debugger{passing("gamma")})
+	require.Equal(t, ExitOK, h.run("validate", "-h"))
+	assert.Contains(t, h.stdout.String(), "Checks, in run order (for --only and --skip):\n  alpha, beta\n")
+	require.Equal(t, ExitOK, h.run("debug", "-h"))
+	assert.Contains(t, h.stdout.String(), "\n  gamma\n")
+}
+
+func TestWrapList(t *testing.T) {
+	assert.Equal(t, "  aaa, bbb,\n  ccc", wrapList([]string{"aaa", "bbb", "ccc"}, "  ", 12))
+	assert.Equal(t, "  a", wrapList([]string{"a"}, "  ", 12))
+}
