@@ -144,7 +144,7 @@ type command struct {
 	setup func(fs *flagSet, o *options)
 	// checks lists the checks the command can run, for its help.
 	checks func(p *Program) []string
-	run   func(ctx context.Context, p *Program, o *options, args []string) int
+	run    func(ctx context.Context, p *Program, o *options, args []string) int
 }
 
 func (p *Program) commands() []*command {
