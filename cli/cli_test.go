@@ -530,3 +530,21 @@ func TestWrapList(t *testing.T) {
 	assert.Equal(t, "  aaa, bbb,\n  ccc", wrapList([]string{"aaa", "bbb", "ccc"}, "  ", 12))
 	assert.Equal(t, "  a", wrapList([]string{"a"}, "  ", 12))
 }
+
+func TestExecutePromptedPasswordIsRedacted(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnMatch("", ".").Stdout("typed " + cfg.Password + "\n")
+	})
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.password = "hunter22"
+	require.Equal(t, ExitOK, h.run("execute", "-e", env, "echo"), h.stderr.String())
+	assert.Equal(t, 1, h.term.asked)
+	assert.Equal(t, 2, strings.Count(h.stdout.String(), "typed [REDACTED]\n"), h.stdout.String())
+	assert.NotContains(t, h.stdout.String(), "hunter22")
+}

@@ -125,9 +125,12 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		command:  command,
 		hosts:    hosts,
 		parallel: o.parallel,
-		redact:   newRedactor(secrets),
-		results:  make([]HostOutput, len(hosts)),
-		ran:      make([]bool, len(hosts)),
+		// The password typed at a prompt during the run is redacted too.
+		redact: func(s string) string {
+			return newRedactor(append(slices.Clone(secrets), secretsOf(tr.Transport)...))(s)
+		},
+		results: make([]HostOutput, len(hosts)),
+		ran:     make([]bool, len(hosts)),
 	}
 	d.onDone = func(i int) {
 		if stream != nil {

@@ -174,6 +174,22 @@ type lazyPassword struct {
 	all       []Transport
 	asked     bool
 	promptErr error
+	password  string // the password typed, once asked
+}
+
+// secretsOf returns the password typed at the prompt, if any, for
+// redaction.
+func secretsOf(t Transport) []string {
+	l, ok := t.(*lazyPassword)
+	if !ok {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.password == "" {
+		return nil
+	}
+	return []string{l.password}
 }
 
 // upgrade returns the transport to retry with after from refused a host's
@@ -196,6 +212,7 @@ func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string)
 	}
 	cfg := l.cfg
 	cfg.Password = pw
+	l.password = pw
 	t, err := l.p.SSH(cfg)
 	if err != nil {
 		l.promptErr = err
