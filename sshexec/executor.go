@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -47,7 +48,10 @@ type Executor struct {
 	hosts  map[string]*hostConn
 }
 
-var _ calyptos.Executor = (*Executor)(nil)
+var (
+	_ calyptos.Executor = (*Executor)(nil)
+	_ io.Closer         = (*Executor)(nil)
+)
 
 // New returns an Executor. It loads Options.IdentityFiles and the
 // ssh_config file, so their errors (wrapping ErrConfig) come now rather than

@@ -124,7 +124,30 @@ func (e *Executor) sftpClient(ctx context.Context, h *hostConn, c *conn) (*sftp.
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	sc, err := sftp.NewClient(c.client)
+	type result struct {
+		sc  *sftp.Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		sc, err := sftp.NewClient(c.client)
+		ch <- result{sc, err}
+	}()
+	var sc *sftp.Client
+	var err error
+	select {
+	case r := <-ch:
+		sc, err = r.sc, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.sc != nil {
+				_ = r.sc.Close()
+			}
+			<-c.sem
+		}()
+		e.checkAlive(h, c)
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		<-c.sem
 		if c.waitDead(100 * time.Millisecond) {

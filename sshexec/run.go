@@ -68,15 +68,18 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	defer sess.Close()
 	sess.Stdout = stdout
 	sess.Stderr = stderr
-	if err := sess.Start(command); err != nil {
-		if c.waitDead(100 * time.Millisecond) {
-			h.drop(c)
-			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
-		}
-		return -1, &Error{Host: h.t.key, Op: "run", Err: err}
-	}
+	// Start waits for the server's reply and Wait for the command: both
+	// run here so that ctx bounds them even on a connection that stopped
+	// answering.
+	type startError struct{ error }
 	done := make(chan error, 1)
-	go func() { done <- sess.Wait() }()
+	go func() {
+		if err := sess.Start(command); err != nil {
+			done <- startError{err}
+			return
+		}
+		done <- sess.Wait()
+	}()
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -84,7 +87,15 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 		// ends it either way.
 		_ = sess.Signal(ssh.SIGKILL)
 		_ = sess.Close()
+		e.checkAlive(h, c)
 		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}
+	}
+	if se, ok := err.(startError); ok {
+		if c.waitDead(100 * time.Millisecond) {
+			h.drop(c)
+			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: se.error}
+		}
+		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
 	if err == nil {
 		return 0, nil
@@ -114,9 +125,12 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 		if err != nil {
 			return nil, nil, err
 		}
-		s, err := c.client.NewSession()
+		s, err := e.newSession(ctx, h, c)
 		if err == nil {
 			return c, s, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, &Error{Host: h.t.key, Op: "session", Err: ctx.Err()}
 		}
 		var oce *ssh.OpenChannelError
 		if errors.As(err, &oce) {
@@ -190,3 +204,58 @@ func (b *capBuffer) String() string {
 // TruncatedMarker is the format of the line appended to a stream cut at
 // Options.MaxOutput (kept bytes, total bytes).
 const TruncatedMarker = "[sshexec: output truncated: kept %d of %d bytes]"
+
+// newSession opens a session on c, giving up when ctx ends (the
+// connection may have stopped answering; checkAlive finds out).
+func (e *Executor) newSession(ctx context.Context, h *hostConn, c *conn) (*ssh.Session, error) {
+	type result struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		s, err := c.client.NewSession()
+		ch <- result{s, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.s != nil {
+				_ = r.s.Close()
+			}
+		}()
+		e.checkAlive(h, c)
+		return nil, ctx.Err()
+	}
+}
+
+// keepaliveTimeout bounds the liveness probe of a connection that did not
+// answer in time.
+const keepaliveTimeout = 5 * time.Second
+
+// checkAlive probes c in the background after a call on it timed out, and
+// drops it if the server does not answer a keepalive request, so that the
+// next call redials instead of waiting on a dead connection.
+func (e *Executor) checkAlive(h *hostConn, c *conn) {
+	go func() {
+		reply := make(chan error, 1)
+		go func() {
+			_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+			reply <- err
+		}()
+		t := time.NewTimer(keepaliveTimeout)
+		defer t.Stop()
+		select {
+		case err := <-reply:
+			if err == nil {
+				return
+			}
+		case <-t.C:
+		case <-c.dead:
+		}
+		e.log.Debug("ssh connection not answering; dropping it", "host", h.t.key)
+		h.drop(c)
+	}()
+}

@@ -361,3 +361,28 @@ func TestMaxHosts(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond)
 	assert.Equal(t, 3, srv.Handshakes())
 }
+
+// A host that stops answering on an open connection (hung, or cut off
+// from the network) costs each call no more than its context.
+func TestFrozenHost(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.37"}})
+	e := newExecutor(t, baseOptions(srv))
+	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, srv.KnownHostsFile, &buf))
+	srv.Freeze()
+	defer srv.Thaw()
+	for _, call := range []func(ctx context.Context) error{
+		func(ctx context.Context) error { _, err := e.Run(ctx, srv.Addr, "true"); return err },
+		func(ctx context.Context) error { return e.Fetch(ctx, srv.Addr, srv.KnownHostsFile, &buf) },
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		start := time.Now()
+		err := call(ctx)
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Less(t, time.Since(start), 2500*time.Millisecond)
+	}
+}

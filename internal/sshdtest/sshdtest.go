@@ -496,6 +496,26 @@ func (s *Server) stop() {
 	<-s.done
 }
 
+// Freeze stops sshd and every process it started with SIGSTOP: open
+// connections and the port stay up but nothing answers, like a host that
+// hung or dropped off the network. Thaw resumes them; Close does too.
+func (s *Server) Freeze() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil && !s.closed {
+		s.killTree(syscall.SIGSTOP)
+	}
+}
+
+// Thaw resumes a frozen server.
+func (s *Server) Thaw() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		s.killTree(syscall.SIGCONT)
+	}
+}
+
 // killTree signals sshd and all its descendants. Connection handlers call
 // setsid, so a process-group kill would miss them; walk /proc instead.
 func (s *Server) killTree(sig syscall.Signal) {

@@ -107,3 +107,31 @@ func TestSameHostKeyRestart(t *testing.T) {
 	b := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.8"}, HostKey: a.HostPrivateKey})
 	assert.Equal(t, a.HostKey.Marshal(), b.HostKey.Marshal())
 }
+
+func TestFreezeThaw(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.10"}})
+	c, err := dial(t, srv, srv.Addr, srv.User, ssh.PublicKeys(srv.ClientSigner))
+	require.NoError(t, err)
+	defer c.Close()
+	srv.Freeze()
+	opened := make(chan error, 1)
+	go func() {
+		s, err := c.NewSession()
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("session opened on a frozen server: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	srv.Thaw()
+	select {
+	case err := <-opened:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no session 5s after Thaw")
+	}
+}
