@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/sshexec"
+	"github.com/org/calyptos/validator"
+)
+
+func TestDefaultValidatorsGetTheFlags(t *testing.T) {
+	vs := defaultValidators(ValidateConfig{Timeout: 3 * time.Second, Parallel: 5})
+	assert.Equal(t, []string{"structure", "topology", "hosts", "network", "storage", "nc", "vpc", "repos", "pinghosts"}, pluginNames(vs))
+	var ping *validator.PingHosts
+	var repos *validator.Repos
+	for _, v := range vs {
+		switch v := v.(type) {
+		case *validator.PingHosts:
+			ping = v
+		case *validator.Repos:
+			repos = v
+		}
+	}
+	require.NotNil(t, ping)
+	require.NotNil(t, repos)
+	assert.Equal(t, 3*time.Second, ping.Timeout)
+	assert.Equal(t, 5, ping.Parallel)
+	assert.Equal(t, 3*time.Second, repos.Timeout)
+}
+
+func TestDefaultDebuggersGetTheFlags(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		ds := defaultDebuggers(DebugConfig{InstallPackages: allow, AllowSideEffects: allow})
+		require.Len(t, ds, 10)
+		found := 0
+		for _, d := range ds {
+			switch d := d.(type) {
+			case *debugger.EucalyptusSosreports:
+				assert.Equal(t, allow, d.InstallPackages)
+				found++
+			case *debugger.VerifyComponentNetworking:
+				assert.Equal(t, allow, d.InstallPackages)
+				assert.Equal(t, allow, d.AllowSideEffects)
+				found++
+			}
+		}
+		assert.Equal(t, 2, found)
+	}
+}
+
+func TestIsAuthError(t *testing.T) {
+	assert.True(t, isAuthError(&sshexec.Error{Host: "h", Op: "auth", Kind: sshexec.ErrAuth}))
+	assert.False(t, isAuthError(&sshexec.Error{Host: "h", Op: "dial", Kind: sshexec.ErrDial}))
+	assert.False(t, isAuthError(fmt.Errorf("%w", calyptos.ErrTransport)))
+}
+
+func TestLazyPasswordFetch(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnFetch("", "/etc/motd").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnFetch("", "/etc/motd").Content("hello")
+	})
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.password = "pw1"
+	h.p.defaults()
+	first, err := h.p.SSH(SSHConfig{})
+	require.NoError(t, err)
+	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }}
+	var buf bytes.Buffer
+	require.NoError(t, lp.Fetch(t.Context(), "127.0.0.1", "/etc/motd", &buf))
+	assert.Equal(t, "hello", buf.String())
+	assert.Equal(t, []string{"pw1"}, secretsOf(lp))
+	assert.Nil(t, secretsOf(first))
+	require.NoError(t, lp.Close())
+	assert.True(t, first.(*fakeTransport).closed)
+	assert.True(t, lp.all[1].(*fakeTransport).closed)
+}
