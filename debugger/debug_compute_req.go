@@ -54,6 +54,8 @@ func DefaultAcceptedOS() []OSVersion {
 // sent, and a host fails when it is more than MaxClockSkew from the median
 // of the hosts (the original compared HHMMSS strings as integers). A
 // deployment whose hosts agree but differ from this machine is a warning.
+// Where chronyc or ntpq answers, the daemon's own offset is reported too
+// (a daemon not synchronised to any source is a warning).
 type DebugComputeReq struct {
 	// AcceptedOS lists the accepted releases (default DefaultAcceptedOS).
 	AcceptedOS []OSVersion
@@ -80,6 +82,9 @@ const (
 	archCommand    = "uname -m"
 	cpuinfoCommand = "cat /proc/cpuinfo"
 	clockCommand   = "date -u +%s.%N"
+	// timeSyncCommand asks chronyd, then ntpd, how far the clock is from
+	// NTP time.
+	timeSyncCommand = "chronyc -n tracking 2>/dev/null || ntpq -pn 2>/dev/null"
 )
 
 // Debug implements calyptos.Debugger.
@@ -109,7 +114,7 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 			return clockCommand
 		})
 	})
-	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, packageScript("ntp", "ntpdate", "chrony"), serviceScript(timeSvcs...))
+	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, packageScript("ntp", "ntpdate", "chrony"), serviceScript(timeSvcs...), timeSyncCommand)
 	wg.Wait()
 
 	rb := c.Roles()
@@ -129,6 +134,9 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 		}
 		if r := res[4][i]; c.HostOK(r) {
 			checkTimeService(s, parseServices(r.Stdout), timeSvcs)
+		}
+		if r := res[5][i]; c.HostOK(r) {
+			d.checkTimeSync(s, r.Output)
 		}
 	}
 	d.checkClocks(c, clocks, sent)
@@ -243,6 +251,24 @@ func checkTimeService(s calyptos.Scope, states []serviceState, names []string) {
 		return
 	}
 	s.Failuref("no NTP service running (%s)", strings.Join(seen, "; "))
+}
+
+// checkTimeSync reports the NTP daemon's own view of the clock, when
+// chronyc or ntpq answered.
+func (d *DebugComputeReq) checkTimeSync(s calyptos.Scope, out calyptos.Output) {
+	ts, err := parseTimeSync(out.Stdout)
+	if err != nil {
+		return // neither tool answered: checkTimeService has said why
+	}
+	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
+	switch {
+	case !ts.Synced:
+		s.Report(calyptos.Warn, fmt.Sprintf("%s is not synchronised to a time source", ts.Source), evidence(out))
+	case ts.Offset.Abs() > skew:
+		s.Failuref("%s offset %s is more than %s", ts.Source, ts.Offset, skew)
+	default:
+		s.Successf("clock synchronised by %s (offset %s)", ts.Source, ts.Offset)
+	}
 }
 
 // clockReading is one host's clock offset from the local clock.

@@ -41,6 +41,7 @@ func TestDebugComputeReqHealthy(t *testing.T) {
 		"pass clc Package found - ntp",
 		"pass clc ntpd running",
 		"pass clc ntpd starts at boot",
+		"pass clc clock synchronised by ntpd (offset -1.502ms)",
 		"pass nc Operating system supported: CentOS Linux 7 (Core)",
 		"pass nc Architecture is x86_64",
 		"pass nc 4 processors (at least 2 required)",
@@ -49,6 +50,7 @@ func TestDebugComputeReqHealthy(t *testing.T) {
 		"pass nc Package found - ntp",
 		"pass nc ntpd running",
 		"pass nc ntpd starts at boot",
+		"pass nc clock synchronised by ntpd (offset 134µs)",
 		"pass - Clocks are synced within allowed threshold: 2 hosts within 0.0s of each other (limit 20s)",
 	}, statuses(rep))
 }
@@ -62,6 +64,7 @@ func TestDebugComputeReqBroken(t *testing.T) {
 	e.On("nc", packageScript("ntp", "ntpdate", "chrony")).Stdout("pkg=ntp status=missing\npkg=ntpdate status=missing\npkg=chrony status=missing\n")
 	e.On("nc", serviceScript("ntpd", "chronyd", "ntp", "ntpsec")).Stdout(
 		"unit=ntpd init=systemd active=inactive enabled=\nunit=chronyd init=systemd active=inactive enabled=\nunit=ntp init=systemd active=inactive enabled=\nunit=ntpsec init=systemd active=inactive enabled=\n")
+	e.On("nc", timeSyncCommand).Exit(127) // neither chronyc nor ntpq: no finding of its own
 	now := fixedClock(e, []string{"nc"}, testNow(), nil)
 	rep := run(t, rb, e, &DebugComputeReq{Now: now})
 	assert.Equal(t, []string{
@@ -113,7 +116,7 @@ func TestDebugComputeReqTimeService(t *testing.T) {
 			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{TimeServices: []string{"ntpd", "chronyd"}})
 			var got []string
 			for _, s := range statuses(rep) {
-				if strings.Contains(s, "ntp") || strings.Contains(s, "chrony") || strings.Contains(s, "NTP") {
+				if (strings.Contains(s, "ntp") || strings.Contains(s, "chrony") || strings.Contains(s, "NTP")) && !strings.Contains(s, "synchronised") {
 					got = append(got, s)
 				}
 			}
@@ -161,7 +164,7 @@ func TestDebugComputeReqClocks(t *testing.T) {
 			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{Now: now})
 			var got []string
 			for _, f := range rep.Findings() {
-				if strings.Contains(f.Message, "lock") {
+				if strings.Contains(f.Message, "lock") && !strings.Contains(f.Message, "synchronised") {
 					got = append(got, fmt.Sprintf("%s %s %s", f.Status, orDefault(f.Host, "-"), f.Message))
 				}
 			}
@@ -186,4 +189,38 @@ func TestDebugComputeReqAcceptedOS(t *testing.T) {
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Operating system supported: Rocky Linux 9.4 (Blue Onyx)"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Fail, Message: "2 processor(s), at least 4 required"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "chronyd running"})
+}
+
+func TestDebugComputeReqTimeSync(t *testing.T) {
+	tests := []struct {
+		name, out string
+		want      []string
+	}{
+		{"chrony synchronised", sample(t, "rocky9", "timesync"), []string{"pass h clock synchronised by chrony (offset -12.733µs)"}},
+		{"chrony not synchronised", sample(t, "debian12", "timesync"), []string{"warn h chrony is not synchronised to a time source"}},
+		{"ntpd far off", "     remote           refid      st t when poll reach   delay   offset  jitter\n" +
+			"==============================================================================\n" +
+			"*192.0.2.1       .GPS.            1 u   33   64  377    0.512  31250.000   0.051\n",
+			[]string{"fail h ntpd offset 31.25s is more than 20s"}},
+		{"ntpd without a selected peer", "     remote           refid      st t when poll reach   delay   offset  jitter\n" +
+			"==============================================================================\n" +
+			" 192.0.2.1       .INIT.          16 u    -   64    0    0.000    0.000   0.000\n",
+			[]string{"warn h ntpd is not synchronised to a time source"}},
+		{"no tool", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := calyptostest.NewExecutor(t)
+			scriptDistro(t, e, "h", "centos7")
+			e.On("h", timeSyncCommand).Stdout(tt.out)
+			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{})
+			var got []string
+			for _, s := range statuses(rep) {
+				if strings.Contains(s, "synchronised") || strings.Contains(s, "offset") {
+					got = append(got, s)
+				}
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }

@@ -201,3 +201,16 @@ func FuzzParseKV(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseTimeSync(f *testing.F) {
+	seed(f, "timesync")
+	f.Fuzz(func(t *testing.T, out string) {
+		ts, err := parseTimeSync(out)
+		if err == nil && ts.Source != "chrony" && ts.Source != "ntpd" {
+			t.Fatalf("bad source %+v", ts)
+		}
+		if err == nil && !ts.Synced && ts.Offset != 0 && ts.Source == "ntpd" {
+			t.Fatalf("offset without sync %+v", ts)
+		}
+	})
+}

@@ -137,6 +137,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.OnMatch(host, `^psql `).Stdout(s("psql"))
 	e.On(host, nicCommand).Stdout(s("nics"))
 	e.On(host, clockCommand).Respond(clockResponder(nil))
+	e.On(host, timeSyncCommand).Stdout(s("timesync"))
 	e.On(host, sosCheckCommand()).Respond(packageResponder(s("packages"), "tool=yes\n"))
 	e.OnMatch(host, `^d=\$\(mktemp -d `).Stdout(s("sosreport"))
 	e.OnFetch(host, "~/.*/sosreport-.*").Content("sosreport archive of " + orDefault(host, "a host"))

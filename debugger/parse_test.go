@@ -336,3 +336,24 @@ func TestParseKV(t *testing.T) {
 	assert.Equal(t, map[string]string{"unit": "a", "init": "sysv", "text": "a b  c"}, parseKV("unit=a  init=sysv text=a b  c\n"))
 	assert.Equal(t, map[string]string{"x": ""}, parseKV("x= =y novalue"))
 }
+
+func TestParseTimeSync(t *testing.T) {
+	tests := []struct {
+		distro string
+		want   timeSync
+	}{
+		{"centos6", timeSync{"ntpd", true, -1502 * time.Microsecond}},
+		{"centos7", timeSync{"ntpd", true, 134 * time.Microsecond}},
+		{"rocky9", timeSync{"chrony", true, -12733 * time.Nanosecond}},
+		{"debian12", timeSync{"chrony", false, 0}},
+	}
+	for _, tt := range tests {
+		got, err := parseTimeSync(sample(t, tt.distro, "timesync"))
+		require.NoError(t, err, tt.distro)
+		assert.Equal(t, tt.want, got, tt.distro)
+	}
+	for _, bad := range []string{"", "506 Cannot talk to daemon\n", "ntpq: read: Connection refused\n"} {
+		_, err := parseTimeSync(bad)
+		assert.ErrorIs(t, err, errNoData, bad)
+	}
+}
