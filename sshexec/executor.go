@@ -343,8 +343,10 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 	closed := e.closed
 	e.mu.Unlock()
 	h.mu.Lock()
-	if c != nil && closed {
-		_ = c.close()
+	if closed {
+		if c != nil {
+			_ = c.close()
+		}
 		c, err = nil, &Error{Host: h.t.key, Op: "dial", Kind: ErrClosed}
 	}
 	// Close sets closed before it walks the hosts and takes h.mu, so a

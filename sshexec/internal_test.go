@@ -66,6 +66,10 @@ Host *
 	assert.Equal(t, "ops", j.user)
 	assert.Equal(t, "gw.example.test:2222", j.addr)
 	assert.Empty(t, j.jump, "a jump host never jumps")
+	j, err = e.resolve("ops@[2001:db8::9]:2222", true)
+	require.NoError(t, err)
+	assert.Equal(t, "ops", j.user)
+	assert.Equal(t, "[2001:db8::9]:2222", j.addr)
 
 	e.opts.User = "explicit"
 	got, err := e.resolve("web1", false)

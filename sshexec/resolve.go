@@ -88,15 +88,16 @@ func (c *sshConfig) getAll(alias, key string) []string {
 // spec "[user@]host[:port]": its user may come from the spec, and it never
 // goes through another jump host.
 func (e *Executor) resolve(host string, isJump bool) (*target, error) {
-	name, port, err := calyptos.SplitHostPort(host)
+	var user string
+	spec := host
+	if isJump {
+		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
+			user, spec = spec[:i], spec[i+1:]
+		}
+	}
+	name, port, err := calyptos.SplitHostPort(spec)
 	if err != nil {
 		return nil, err
-	}
-	var user string
-	if isJump {
-		if i := strings.LastIndexByte(name, '@'); i >= 0 {
-			user, name = name[:i], name[i+1:]
-		}
 	}
 	ho, ok := e.opts.Hosts[host]
 	if !ok {

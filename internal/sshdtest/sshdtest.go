@@ -125,6 +125,7 @@ type Server struct {
 	ConfigFile string
 	LogFile    string
 
+	sshd    string
 	cmd     *exec.Cmd
 	ownsDir bool
 	done    chan struct{}
@@ -132,14 +133,23 @@ type Server struct {
 	closed  bool
 }
 
+// PathEnv names an environment variable that, when set, gives the sshd to
+// run instead of DefaultPath (for other layouts, or to check that tests
+// skip without sshd: CALYPTOS_SSHD=/nonexistent go test ./...).
+const PathEnv = "CALYPTOS_SSHD"
+
 // Available reports the path of sshd and whether it is installed and
 // executable.
 func Available() (path string, ok bool) {
-	st, err := os.Stat(DefaultPath)
-	if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-		return DefaultPath, false
+	path = DefaultPath
+	if p := os.Getenv(PathEnv); p != "" {
+		path = p
 	}
-	return DefaultPath, true
+	st, err := os.Stat(path)
+	if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return path, false
+	}
+	return path, true
 }
 
 // SkipIfUnavailable skips the test when sshd is not installed, or fails it
@@ -150,7 +160,7 @@ func SkipIfUnavailable(t testing.TB) {
 	if ok {
 		return
 	}
-	msg := fmt.Sprintf("sshdtest: %s not found: install openssh-server to run the SSH tests", path)
+	msg := fmt.Sprintf("sshdtest: %s not found: install openssh-server (or set %s) to run the SSH tests", path, PathEnv)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg + " (CI=true: SSH tests must run in CI)")
 	}
@@ -206,7 +216,7 @@ func StartProcess(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sshdtest: %w", err)
 	}
-	s := &Server{Dir: dir, ownsDir: true}
+	s := &Server{Dir: dir, ownsDir: true, sshd: path}
 	if err := s.prepare(opts); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -360,7 +370,7 @@ func (s *Server) config(opts Options, port int) string {
 	// and holding locks that a killed session can leave behind) out of
 	// test commands.
 	w("SetEnv SHLVL=1")
-	if penalties(DefaultPath) {
+	if penalties(s.sshd) {
 		// OpenSSH 9.8+ penalises sources whose logins fail, which would
 		// make one test's refused key slow down the next test.
 		w("PerSourcePenalties no")
