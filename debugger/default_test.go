@@ -131,10 +131,13 @@ func TestDefaultOneFanOutPerFact(t *testing.T) {
 
 	perHost := map[string]int{}
 	seen := map[[2]string]int{}
+	runs, fetches := 0, 0
 	for _, c := range e.Calls() {
 		if c.Fetch {
+			fetches++
 			continue
 		}
+		runs++
 		perHost[c.Host]++
 		seen[[2]string{c.Host, c.Command}]++
 	}
@@ -146,7 +149,7 @@ func TestDefaultOneFanOutPerFact(t *testing.T) {
 	for _, h := range hosts {
 		summary = append(summary, fmt.Sprintf("%s=%d", h, perHost[h]))
 	}
-	t.Logf("Run calls per host for a Default() run on edge.yml (%d hosts, %d calls): %s", len(hosts), len(e.Calls()), strings.Join(summary, " "))
+	t.Logf("Run calls per host for a Default() run on edge.yml (%d hosts, %d Run calls, %d fetches): %s", len(hosts), runs, fetches, strings.Join(summary, " "))
 	// The CLC runs the most commands; no host runs more than the distinct
 	// facts of all debuggers together.
 	for _, h := range hosts {

@@ -25,12 +25,13 @@ func sample(t testing.TB, distro, name string) string {
 // words returns the words of the first "for V in WORDS; do" of a script,
 // unquoted.
 func words(cmd, v string) []string {
-	m := regexp.MustCompile(`for ` + v + ` in (.*?); do`).FindStringSubmatch(cmd)
-	if m == nil {
+	_, rest, ok := strings.Cut(cmd, "for "+v+" in ")
+	if !ok {
 		return nil
 	}
+	list, _, _ := strings.Cut(rest, "; do")
 	var ws []string
-	for _, w := range strings.Fields(m[1]) {
+	for _, w := range strings.Fields(list) {
 		ws = append(ws, strings.Trim(w, "'"))
 	}
 	return ws
@@ -65,8 +66,8 @@ func serviceResponder(recorded string) func(host, cmd string) (calyptos.Output, 
 
 // packageResponder answers packageScript from recorded pkg= lines.
 func packageResponder(recorded, prefix string) func(host, cmd string) (calyptos.Output, error) {
+	got := parsePackages(recorded)
 	return func(_, cmd string) (calyptos.Output, error) {
-		got := parsePackages(recorded)
 		var b strings.Builder
 		b.WriteString(prefix)
 		for _, p := range words(cmd, "p") {
