@@ -156,31 +156,43 @@ func TestAgentAuth(t *testing.T) {
 
 func TestPasswordAuth(t *testing.T) {
 	t.Parallel()
-	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.3"}, Password: true})
 	name, password := sshdtest.CreateUser(t)
+	tests := []struct {
+		name     string
+		server   sshdtest.Options
+		accepted string
+	}{
+		{"password", sshdtest.Options{Addrs: []string{"127.0.1.3"}, Password: true}, "Accepted password for " + name},
+		{"keyboard-interactive", sshdtest.Options{Addrs: []string{"127.0.1.3"}, KeyboardInteractive: true},
+			"Accepted keyboard-interactive/pam for " + name},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := sshdtest.Start(t, tt.server)
+			opts := baseOptions(srv)
+			opts.IdentityFiles = nil
+			opts.User = name
+			opts.Password = password
+			rec := &recordHandler{}
+			opts.Logger = slogger(rec)
+			e := newExecutor(t, opts)
+			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+			require.NoError(t, err)
+			assert.Equal(t, name+"\n", out.Stdout)
+			assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), tt.accepted) }), "sshd log lacks %q", tt.accepted)
 
-	opts := baseOptions(srv)
-	opts.IdentityFiles = nil
-	opts.User = name
-	opts.Password = password
-	rec := &recordHandler{}
-	opts.Logger = slogger(rec)
-	e := newExecutor(t, opts)
-	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
-	require.NoError(t, err)
-	assert.Equal(t, name+"\n", out.Stdout)
-	assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), "Accepted password for "+name) }))
-
-	wrong := opts
-	wrong.Password = password + "-wrong"
-	e2 := newExecutor(t, wrong)
-	_, err = e2.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
-	require.Error(t, err)
-	assert.ErrorIs(t, err, sshexec.ErrAuth)
-	assert.ErrorIs(t, err, calyptos.ErrTransport)
-	assert.Contains(t, err.Error(), srv.Addr)
-	assert.NotContains(t, err.Error(), password)
-	assert.NotContains(t, rec.all(), password)
+			wrong := opts
+			wrong.Password = password + "-wrong"
+			e2 := newExecutor(t, wrong)
+			_, err = e2.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+			require.Error(t, err)
+			assert.ErrorIs(t, err, sshexec.ErrAuth)
+			assert.ErrorIs(t, err, calyptos.ErrTransport)
+			assert.Contains(t, err.Error(), srv.Addr)
+			assert.NotContains(t, err.Error(), password)
+			assert.NotContains(t, rec.all(), password)
+		})
+	}
 }
 
 func TestWrongKeyRefused(t *testing.T) {

@@ -83,6 +83,10 @@ type Options struct {
 	Port int
 	// Password enables PasswordAuthentication (see CreateUser).
 	Password bool
+	// KeyboardInteractive enables keyboard-interactive authentication
+	// through PAM (UsePAM yes), where the password is asked as a prompt.
+	// It needs the openssh-server PAM configuration (/etc/pam.d/sshd).
+	KeyboardInteractive bool
 	// NoSFTP leaves out the sftp subsystem, as on hardened servers.
 	NoSFTP bool
 	// MaxSessions is sshd's MaxSessions (sessions per connection); default
@@ -347,11 +351,11 @@ func (s *Server) config(opts Options, port int) string {
 	w("PidFile %s", filepath.Join(s.Dir, "sshd.pid"))
 	w("AuthorizedKeysFile %s", s.AuthorizedKeysFile)
 	w("StrictModes no")
-	w("UsePAM no")
+	w("UsePAM %s", yesNo(opts.KeyboardInteractive))
 	w("PermitRootLogin yes")
 	w("PubkeyAuthentication yes")
 	w("PasswordAuthentication %s", yesNo(opts.Password))
-	w("KbdInteractiveAuthentication no")
+	w("KbdInteractiveAuthentication %s", yesNo(opts.KeyboardInteractive))
 	w("PermitEmptyPasswords no")
 	w("MaxSessions %d", opts.MaxSessions)
 	// Benchmarks open many connections at once; sshd's default 10:30:100

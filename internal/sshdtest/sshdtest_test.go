@@ -135,3 +135,26 @@ func TestFreezeThaw(t *testing.T) {
 		t.Fatal("no session 5s after Thaw")
 	}
 }
+
+func TestKeyboardInteractive(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.11"}, KeyboardInteractive: true})
+	name, pw := sshdtest.CreateUser(t)
+	var prompts []string
+	c, err := dial(t, srv, srv.Addr, name, ssh.KeyboardInteractive(func(_, _ string, qs []string, echos []bool) ([]string, error) {
+		prompts = append(prompts, qs...)
+		ans := make([]string, len(qs))
+		for i := range qs {
+			ans[i] = pw
+		}
+		return ans, nil
+	}))
+	require.NoError(t, err)
+	defer c.Close()
+	assert.NotEmpty(t, prompts)
+	s, err := c.NewSession()
+	require.NoError(t, err)
+	out, err := s.Output("id -un")
+	require.NoError(t, err)
+	assert.Equal(t, name+"\n", string(out))
+	require.Eventually(t, func() bool { return srv.Handshakes() == 1 }, 5*time.Second, 20*time.Millisecond)
+}
