@@ -53,6 +53,11 @@ func TestFetch(t *testing.T) {
 			assert.NotErrorIs(t, err, calyptos.ErrTransport)
 			assert.Contains(t, err.Error(), "ssh "+srv.Addr+": fetch "+filepath.Join(dir, "missing"))
 
+			// /proc files report size 0 and are read to EOF.
+			buf.Reset()
+			require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, "/proc/meminfo", &buf))
+			assert.Contains(t, buf.String(), "MemTotal:")
+
 			art, err := e.FetchFile(ctxTimeout(t, 10*time.Second), srv.Addr, file, t.TempDir(), "")
 			require.NoError(t, err)
 			assert.Equal(t, "it's a log.txt", filepath.Base(art.Path))
