@@ -153,7 +153,7 @@ func (d *EucalyptusSosreports) ensureSos(ctx context.Context, c *calyptos.Check,
 	}
 	if !d.InstallPackages {
 		for _, h := range missing {
-			c.OnHost(h).Failure("sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages")
+			c.OnHost(h).Failure("sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)")
 		}
 		for _, h := range noPlugins {
 			c.OnHost(h).Warning("Package not installed - eucalyptus-sos-plugins: the sosreport will lack Eucalyptus data")

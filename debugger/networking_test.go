@@ -195,7 +195,7 @@ func TestVerifyComponentNetworkingNICs(t *testing.T) {
 			e := calyptostest.NewExecutor(t)
 			e.On("h", nicCommand).Stdout(out)
 			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &VerifyComponentNetworking{})
-			assert.Equal(t, append(tt.want, "skip - multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects to run it"), statuses(rep))
+			assert.Equal(t, append(tt.want, "skip - multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects (--allow-side-effects) to run it"), statuses(rep))
 		})
 	}
 }
@@ -260,7 +260,7 @@ func TestVerifyComponentNetworkingMulticastFailures(t *testing.T) {
 	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
 	e.On("192.0.2.11", iperfCheckCommand).Stdout("tool=no\n")
 	rep = run(t, javaRoles(), e, d)
-	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.11", Status: calyptos.Fail, Message: "iperf is not installed: install it, or set InstallPackages"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.11", Status: calyptos.Fail, Message: "iperf is not installed: install it, or set InstallPackages (--install-packages)"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Skip, Message: "needs iperf on at least two"})
 }
 

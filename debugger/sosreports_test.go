@@ -129,7 +129,7 @@ func TestSosreportsMissingSos(t *testing.T) {
 	e.On("", sosCheckCommand()).Stdout("tool=no\npkg=sos status=missing\npkg=eucalyptus-sos-plugins status=missing\n")
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{}, calyptos.RunOptions{ArtifactsDir: dir})
 	assert.Equal(t, []string{
-		"fail 192.0.2.10 sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages",
+		"fail 192.0.2.10 sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)",
 	}, statuses(rep))
 	assert.Len(t, e.Calls(), 1, "nothing installed, nothing run")
 

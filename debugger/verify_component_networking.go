@@ -160,7 +160,7 @@ func (d *VerifyComponentNetworking) port() int {
 func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.Check) {
 	java := union(c.Roles(), calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleStorageController, calyptos.RoleWalrus)
 	if !d.AllowSideEffects {
-		c.Skipped("multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects to run it")
+		c.Skipped("multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects (--allow-side-effects) to run it")
 		return
 	}
 	if len(java) < 2 {
@@ -192,7 +192,7 @@ func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.C
 			}
 		} else {
 			for _, h := range missing {
-				c.OnHost(h).Failure("iperf is not installed: install it, or set InstallPackages")
+				c.OnHost(h).Failure("iperf is not installed: install it, or set InstallPackages (--install-packages)")
 			}
 		}
 	}
