@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -248,7 +249,7 @@ func (e *Executor) hostEntry(host string, isJump bool) (*hostConn, error) {
 	if err != nil {
 		return nil, &Error{Host: host, Op: "resolve", Kind: ErrConfig, Err: err}
 	}
-	if tofu := e.opts.TrustOnFirstUse; tofu != "" && !contains(t.knownHosts, tofu) {
+	if tofu := e.opts.TrustOnFirstUse; tofu != "" && !slices.Contains(t.knownHosts, tofu) {
 		t.knownHosts = append(append([]string(nil), t.knownHosts...), tofu)
 	}
 	h := &hostConn{
@@ -259,15 +260,6 @@ func (e *Executor) hostEntry(host string, isJump bool) (*hostConn, error) {
 	}
 	e.hosts[key] = h
 	return h, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // enter counts a call in flight on h, waiting for a MaxHosts slot if h had

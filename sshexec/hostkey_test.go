@@ -133,3 +133,25 @@ func TestTrustOnFirstUse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, strings.Count(string(b), "\n"))
 }
+
+// A server with several host keys must be asked for the one known_hosts
+// has, or the check would fail as "changed".
+func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ecPriv, ecPub := genKey(t, "ecdsa")
+	ecFile := writeKey(t, dir, "ssh_host_ecdsa_key", ecPriv, "")
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.17"}, ExtraConfig: []string{"HostKey " + ecFile}})
+	norm := knownhosts.Normalize(srv.Addr)
+	for _, key := range []ssh.PublicKey{srv.HostKey, ecPub} {
+		t.Run(key.Type(), func(t *testing.T) {
+			known := filepath.Join(t.TempDir(), "known_hosts")
+			require.NoError(t, os.WriteFile(known, []byte(knownhosts.Line([]string{norm}, key)+"\n"), 0o600))
+			opts := baseOptions(srv)
+			opts.KnownHostsFiles = []string{known}
+			out, err := newExecutor(t, opts).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo ok")
+			require.NoError(t, err)
+			assert.Equal(t, "ok\n", out.Stdout)
+		})
+	}
+}
