@@ -148,9 +148,9 @@ func TestDebugCloudControllerWithoutEuca2ools(t *testing.T) {
 func TestDebugCloudControllerOptions(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, clc, "centos7")
-	d := &DebugCloudController{MaxDBSize: 100 << 20, MaxDiskUse: 10, MinAvailableMemory: 4 << 30, DBDir: "/srv/db dir/data", DBPort: 5432, Services: []string{"eucalyptus-cloud", "eucalyptus-cloud-alt"}}
+	d := &DebugCloudController{MaxDBSize: 100 << 20, MaxDiskUse: 10, MinAvailableMemory: 4 << 30, DBDir: "/srv/db dir/data", DBPort: 5432, DBUser: "euca admin", Services: []string{"eucalyptus-cloud", "eucalyptus-cloud-alt"}}
 	rep := run(t, clcRoles(), e, d)
-	assert.Equal(t, 1, e.CallCount(`psql -X -P pager=off -h '/srv/db dir/data' -p 5432 -d eucalyptus_shared -c '\dt *.*' 2>&1`))
+	assert.Equal(t, 1, e.CallCount(`psql -X -P pager=off -h '/srv/db dir/data' -p 5432 -U 'euca admin' -d eucalyptus_shared -c '\dt *.*' 2>&1`))
 	assert.Equal(t, 1, e.CallCount(`du -sk '/srv/db dir'`))
 	for _, m := range []string{"Database is larger than 100.0 MiB", "/var/lib/eucalyptus is more than 10% full", "Less than 4.0 GiB of memory available"} {
 		calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Fail, Message: m})

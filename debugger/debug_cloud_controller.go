@@ -49,6 +49,10 @@ type DebugCloudController struct {
 	DBDir string
 	// DBPort is the PostgreSQL port (default DefaultDBPort).
 	DBPort int
+	// DBUser is the PostgreSQL role to connect as (default root, the
+	// superuser Eucalyptus creates), so that the check does not depend on
+	// the SSH login user.
+	DBUser string
 }
 
 // Name returns "debug_cloud_controller".
@@ -62,8 +66,8 @@ const describeServicesCommand = "if command -v euca-describe-services >/dev/null
 // clcMemCommand reads the fields of /proc/meminfo that give available memory.
 const clcMemCommand = "grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached):' /proc/meminfo"
 
-func psqlCommand(dir string, port int) string {
-	return "psql -X -P pager=off -h " + calyptos.ShellQuote(dir) + " -p " + strconv.Itoa(port) +
+func psqlCommand(dir string, port int, user string) string {
+	return "psql -X -P pager=off -h " + calyptos.ShellQuote(dir) + " -p " + strconv.Itoa(port) + " -U " + calyptos.ShellQuote(user) +
 		" -d eucalyptus_shared -c " + calyptos.ShellQuote(`\dt *.*`) + " 2>&1"
 }
 
@@ -80,7 +84,7 @@ func (d *DebugCloudController) Debug(ctx context.Context, c *calyptos.Check) {
 	res := gather(ctx, c, clcs,
 		serviceScript(services...),
 		describeServicesCommand,
-		psqlCommand(dbDir, withDefault(d.DBPort, DefaultDBPort)),
+		psqlCommand(dbDir, withDefault(d.DBPort, DefaultDBPort), withDefault(d.DBUser, "root")),
 		"du -sk "+calyptos.ShellQuote(strings.TrimSuffix(dbDir, "/data")),
 		"df -P -k "+calyptos.ShellQuote(varLib),
 		clcMemCommand,

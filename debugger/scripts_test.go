@@ -26,7 +26,7 @@ func TestScriptsArePOSIX(t *testing.T) {
 		"packages":    packageScript("ntp", "chrony"),
 		"install":     installScript("sos"),
 		"describe":    describeServicesCommand,
-		"psql":        psqlCommand(DefaultDBDir, DefaultDBPort),
+		"psql":        psqlCommand(DefaultDBDir, DefaultDBPort, "root"),
 		"clcmem":      clcMemCommand,
 		"os":          osCommand,
 		"clock":       clockCommand,
