@@ -298,7 +298,13 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 		offsets[i] = r.offset
 	}
 	slices.Sort(offsets)
+	// The reference is the median; of two middle readings, the one closer
+	// to this machine's clock, so that with two hosts the odd one out is
+	// the one that also disagrees with here.
 	median := offsets[len(offsets)/2]
+	if n := len(offsets); n%2 == 0 && offsets[n/2-1].Abs() < median.Abs() {
+		median = offsets[n/2-1]
+	}
 	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
 	var worst time.Duration
 	failed := false

@@ -224,3 +224,19 @@ func TestDebugComputeReqTimeSync(t *testing.T) {
 		})
 	}
 }
+
+func TestDebugComputeReqTwoClocks(t *testing.T) {
+	// With two hosts 40 s apart, the one that also disagrees with this
+	// machine is the one reported, whichever order they sort in.
+	for _, off := range []time.Duration{40 * time.Second, -40 * time.Second} {
+		e := calyptostest.NewExecutor(t)
+		scriptDistro(t, e, "", "centos7")
+		now := fixedClock(e, []string{"a", "b"}, testNow(), map[string]time.Duration{"a": off})
+		rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{Now: now})
+		fails := calyptostest.Find(rep, calyptostest.Match{Status: calyptos.Fail})
+		if assert.Len(t, fails, 1, off) {
+			assert.Equal(t, "a", fails[0].Host)
+			assert.Contains(t, fails[0].Message, "clock is 40.0s")
+		}
+	}
+}
