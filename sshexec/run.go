@@ -119,7 +119,8 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 // once if it dropped. The caller holds a slot of h.sem.
 func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Session, error) {
 	redialed := false
-	backoff := 5 * time.Millisecond
+	backoff := time.Millisecond
+	var refusedSince time.Time
 	for {
 		c, err := e.get(ctx, h)
 		if err != nil {
@@ -135,9 +136,14 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 		var oce *ssh.OpenChannelError
 		if errors.As(err, &oce) {
 			// The server refused the session on a live connection. sshd
-			// frees a closed session slightly after the client sees it
-			// end, so a refusal at the limit is usually transient.
-			if backoff > time.Second {
+			// frees a closed session a little after the client sees it
+			// end, so at the MaxSessions limit a refusal is usually
+			// transient: retry briefly.
+			e.log.Debug("ssh session refused; retrying", "host", h.t.key, "error", err, "backoff", backoff)
+			if refusedSince.IsZero() {
+				refusedSince = time.Now()
+			}
+			if time.Since(refusedSince) > sessionRetryFor {
 				return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrSessionRefused, Err: err}
 			}
 			t := time.NewTimer(backoff)
@@ -147,7 +153,7 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 				t.Stop()
 				return nil, nil, &Error{Host: h.t.key, Op: "session", Err: ctx.Err()}
 			}
-			backoff *= 2
+			backoff = min(2*backoff, 50*time.Millisecond)
 			continue
 		}
 		// Anything else means the connection is gone.
@@ -230,6 +236,10 @@ func (e *Executor) newSession(ctx context.Context, h *hostConn, c *conn) (*ssh.S
 		return nil, ctx.Err()
 	}
 }
+
+// sessionRetryFor is how long a refused session is retried before
+// ErrSessionRefused.
+const sessionRetryFor = 2 * time.Second
 
 // keepaliveTimeout bounds the liveness probe of a connection that did not
 // answer in time.
