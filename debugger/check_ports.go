@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"maps"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +48,8 @@ func ports(proto string, ns []int) []Port {
 // union of their ports. Listening sockets are read from `ss` (netstat on
 // hosts without a recent ss) by their local address column only, so :87730
 // is not taken for :8773 and a connection to a remote 8773 is not taken for
-// a listener.
+// a listener. A port that listens on a loopback address only is open, with
+// a warning: other hosts cannot reach it.
 type CheckPorts struct {
 	// Ports maps a role to the ports its hosts must listen on; nil means
 	// DefaultPorts.
@@ -102,8 +104,18 @@ func (d *CheckPorts) report(s calyptos.Scope, out calyptos.Output, need map[Port
 		return
 	}
 	listening := map[Port]bool{}
+	reachable := map[Port]bool{} // listening on an address other hosts can reach
+	local := map[Port][]string{}
 	for _, l := range ls {
-		listening[Port{Proto: l.Proto, Number: l.Port}] = true
+		p := Port{Proto: l.Proto, Number: l.Port}
+		listening[p] = true
+		if isLoopback(l.Addr) {
+			if !slices.Contains(local[p], l.Addr) {
+				local[p] = append(local[p], l.Addr)
+			}
+		} else {
+			reachable[p] = true
+		}
 	}
 	order := slices.SortedFunc(maps.Keys(need), func(a, b Port) int {
 		return cmp.Or(cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Number, b.Number))
@@ -112,6 +124,9 @@ func (d *CheckPorts) report(s calyptos.Scope, out calyptos.Output, need map[Port
 	for _, p := range order {
 		if listening[p] {
 			open = append(open, p.String())
+			if !reachable[p] {
+				s.Warningf("%s listens on loopback only (%s): other hosts cannot reach it", p, strings.Join(local[p], " "))
+			}
 			continue
 		}
 		closed = append(closed, p.String())
@@ -125,4 +140,11 @@ func (d *CheckPorts) report(s calyptos.Scope, out calyptos.Output, need map[Port
 		s.Successf("Open: %s", strings.Join(open, " "))
 	}
 	s.Warningf("Required ports not open: %s", strings.Join(closed, " "))
+}
+
+// isLoopback reports whether a listening address is a loopback one
+// (127.0.0.0/8, ::1, ::ffff:127.x).
+func isLoopback(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Unmap().IsLoopback()
 }

@@ -73,3 +73,15 @@ func TestCheckPortsNoRoles(t *testing.T) {
 	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), calyptostest.NewExecutor(t), &CheckPorts{})
 	assert.Equal(t, []string{"skip - no host holds a role with required ports"}, statuses(rep))
 }
+
+func TestCheckPortsLoopbackOnly(t *testing.T) {
+	e := calyptostest.NewExecutor(t)
+	e.On("nc", listenersCommand).Stdout("tcp LISTEN 0 128 127.0.0.1:8775 0.0.0.0:*\ntcp LISTEN 0 128 [::1]:8775 [::]:*\n")
+	e.On("nc2", listenersCommand).Stdout("tcp LISTEN 0 128 127.0.0.1:8775 0.0.0.0:*\ntcp LISTEN 0 128 0.0.0.0:8775 0.0.0.0:*\n")
+	rep := run(t, roles(map[string][]string{calyptos.RoleNodeController: {"nc", "nc2"}}), e, &CheckPorts{})
+	assert.Equal(t, []string{
+		"warn nc tcp/8775 listens on loopback only (127.0.0.1 ::1): other hosts cannot reach it",
+		"pass nc all 1 required ports open: tcp/8775",
+		"pass nc2 all 1 required ports open: tcp/8775",
+	}, statuses(rep))
+}
