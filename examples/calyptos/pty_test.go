@@ -79,7 +79,18 @@ func runOnTerminal(t *testing.T, prompt, answer string, env []string, args ...st
 			tm.mu.Unlock()
 			if !typed && seen {
 				typed = true
-				io.WriteString(master, answer+"\n")
+				// Type like a person: after the prompt has turned echo off
+				// (the master reads the pair's shared settings).
+				go func() {
+					for range 500 {
+						tio, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
+						if err == nil && tio.Lflag&unix.ECHO == 0 {
+							break
+						}
+						time.Sleep(10 * time.Millisecond)
+					}
+					io.WriteString(master, answer+"\n")
+				}()
 			}
 			if err != nil {
 				return
