@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,54 +133,65 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 // ensureSos checks for sos on hosts, installs it where allowed, and returns
 // the hosts where it can run.
 func (d *EucalyptusSosreports) ensureSos(ctx context.Context, c *calyptos.Check, hosts []string) []string {
-	var ready, missing, noPlugins []string
+	var ready, missing []string
+	noPlugins := map[string]bool{}
 	for _, r := range c.RunOnHosts(ctx, sosCheckCommand(), hosts) {
 		if !c.HostOK(r) {
 			continue
 		}
-		tool := strings.Contains(r.Stdout, "tool=yes")
-		pkgs := parsePackages(r.Stdout)
-		switch {
-		case !tool:
+		if !parsePackages(r.Stdout)["eucalyptus-sos-plugins"] {
+			noPlugins[r.Host] = true
+		}
+		if strings.Contains(r.Stdout, "tool=yes") {
+			ready = append(ready, r.Host)
+		} else {
 			missing = append(missing, r.Host)
-		case !pkgs["eucalyptus-sos-plugins"]:
-			noPlugins = append(noPlugins, r.Host)
-			ready = append(ready, r.Host)
-		default:
-			ready = append(ready, r.Host)
 		}
 	}
-	if !d.InstallPackages {
+	if d.InstallPackages {
+		// sos first on its own: the plugins come from the Eucalyptus
+		// repository, which a host may lack, and must not stop sos.
+		ready = calyptos.SortHosts(append(ready, d.install(ctx, c, missing, "sos", calyptos.Fail)...))
+		var want []string
+		for _, h := range ready {
+			if noPlugins[h] {
+				want = append(want, h)
+			}
+		}
+		for _, h := range d.install(ctx, c, want, "eucalyptus-sos-plugins", calyptos.Warn) {
+			delete(noPlugins, h)
+		}
+	} else {
 		for _, h := range missing {
 			c.OnHost(h).Failure("sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)")
 		}
-		for _, h := range noPlugins {
+	}
+	for _, h := range ready {
+		if noPlugins[h] {
 			c.OnHost(h).Warning("Package not installed - eucalyptus-sos-plugins: the sosreport will lack Eucalyptus data")
 		}
-		return ready
 	}
-	install := func(hs []string, pkgs ...string) []string {
-		var ok []string
-		for _, r := range c.RunOnHosts(ctx, installScript(pkgs...), hs) {
-			if !c.HostOK(r) {
-				continue
-			}
-			if r.OK() {
-				c.OnHost(r.Host).Successf("Installed %s", strings.Join(pkgs, ", "))
-				ok = append(ok, r.Host)
-			} else {
-				c.OnHost(r.Host).Report(calyptos.Fail, fmt.Sprintf("Installing %s failed (exit %d)", strings.Join(pkgs, ", "), r.ExitCode), tail(evidence(r.Output), 2048))
-			}
-		}
-		return ok
+	return ready
+}
+
+// install installs pkg on hosts with one fan-out, reports each outcome
+// (a failure with status failed), and returns the hosts where it worked.
+func (d *EucalyptusSosreports) install(ctx context.Context, c *calyptos.Check, hosts []string, pkg string, failed calyptos.Status) []string {
+	if len(hosts) == 0 {
+		return nil
 	}
-	ready = append(ready, install(missing, "sos", "eucalyptus-sos-plugins")...)
-	for _, h := range noPlugins {
-		if !slices.Contains(install([]string{h}, "eucalyptus-sos-plugins"), h) {
-			c.OnHost(h).Warning("the sosreport will lack Eucalyptus data")
+	var ok []string
+	for _, r := range c.RunOnHosts(ctx, installScript(pkg), hosts) {
+		switch {
+		case !c.HostOK(r):
+		case r.OK():
+			c.OnHost(r.Host).Successf("Installed %s", pkg)
+			ok = append(ok, r.Host)
+		default:
+			c.OnHost(r.Host).Report(failed, fmt.Sprintf("Installing %s failed (exit %d)", pkg, r.ExitCode), tail(evidence(r.Output), 2048))
 		}
 	}
-	return calyptos.SortHosts(ready)
+	return ok
 }
 
 // ownTempDir reports whether dir is a directory sosScript made under tmp,

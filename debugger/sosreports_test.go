@@ -137,12 +137,17 @@ func TestSosreportsMissingSos(t *testing.T) {
 	e = calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "", "centos7")
 	e.On("", sosCheckCommand()).Stdout("tool=no\npkg=sos status=missing\npkg=eucalyptus-sos-plugins status=missing\n")
-	install := installScript("sos", "eucalyptus-sos-plugins")
-	e.On("", install)
+	e.On("", installScript("sos"))
+	e.On("", installScript("eucalyptus-sos-plugins")).Stdout("No package eucalyptus-sos-plugins available.\nError: Nothing to do\n").Exit(1)
 	rep = calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{InstallPackages: true}, calyptos.RunOptions{ArtifactsDir: dir})
-	assert.Equal(t, 1, e.CallCount(install))
-	assert.NotContains(t, install, "nogpgcheck")
-	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Installed sos, eucalyptus-sos-plugins"})
+	assert.Equal(t, 1, e.CallCount(installScript("sos")))
+	assert.Equal(t, 1, e.CallCount(installScript("eucalyptus-sos-plugins")))
+	assert.NotContains(t, installScript("sos"), "nogpgcheck")
+	assert.Equal(t, []string{
+		"pass 192.0.2.10 Installed sos",
+		"warn 192.0.2.10 Installing eucalyptus-sos-plugins failed (exit 1)",
+		"warn 192.0.2.10 Package not installed - eucalyptus-sos-plugins: the sosreport will lack Eucalyptus data",
+	}, statuses(rep)[:3])
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "sosreport downloaded"})
 	calyptostest.NoFailures(t, rep)
 }
