@@ -194,6 +194,10 @@ func run(ctx context.Context, c config) error {
 		return serve(ctx, tools, fl, files, maxN, c.parallel)
 	}
 	res.Versions = versions(c)
+	res.Commands = map[string][]string{}
+	for _, t := range tools {
+		res.Commands[t.Name] = append(slices.Clone(t.Env), t.Cmd(maxN)...)
+	}
 
 	r := &runner{fleet: fl, timeout: c.timeout, env: []string{
 		"PATH=" + os.Getenv("PATH"),

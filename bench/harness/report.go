@@ -19,9 +19,12 @@ type results struct {
 	Versions map[string]string `json:"versions"`
 	Config   resultConfig      `json:"config"`
 	Skipped  map[string]string `json:"skipped,omitempty"`
-	Summary  []summary         `json:"summary"`
-	Targets  []target          `json:"targets"`
-	Runs     []measurement     `json:"runs"`
+	// Commands are the environment settings and argv of each tool for the
+	// largest host count (temporary paths included).
+	Commands map[string][]string `json:"commands"`
+	Summary  []summary           `json:"summary"`
+	Targets  []target            `json:"targets"`
+	Runs     []measurement       `json:"runs"`
 }
 
 type resultConfig struct {
