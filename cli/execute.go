@@ -37,9 +37,12 @@ type HostOutput struct {
 	// Error is set when the command's result is unknown: the host could
 	// not be reached, the command's time limit passed, or the run was
 	// interrupted before or while it ran.
-	Error       string  `json:"error,omitempty"`
-	Unreachable bool    `json:"unreachable,omitempty"`
-	Seconds     float64 `json:"duration_seconds"`
+	Error string `json:"error,omitempty"`
+	// Unreachable is set when Error is a transport failure (connection,
+	// host key or authentication): the command never started.
+	Unreachable bool `json:"unreachable,omitempty"`
+	// Seconds is how long the host took to answer.
+	Seconds float64 `json:"duration_seconds"`
 }
 
 // OK reports whether the command ran and exited 0.
