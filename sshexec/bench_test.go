@@ -136,6 +136,7 @@ func BenchmarkDebugLikeRun(b *testing.B) {
 	checks := []string{"uname -r", "cat /proc/meminfo", "df -P /", "cat /etc/os-release", "date +%s",
 		"nproc", "cat /proc/loadavg", "hostname", "id -un", "true"}
 	before := handshakes(servers)
+	var dials int64
 	for b.Loop() {
 		e, err := sshexec.New(opts)
 		if err != nil {
@@ -144,11 +145,15 @@ func BenchmarkDebugLikeRun(b *testing.B) {
 		for _, c := range checks {
 			fanOut(b, e, addrs, c)
 		}
+		dials += e.Stats().Dials
 		_ = e.Close()
 	}
 	b.StopTimer()
 	waitHandshakes(servers, before+b.N*len(addrs))
 	b.ReportMetric(float64(handshakes(servers)-before)/float64(b.N*len(addrs)), "handshakes/host")
+	if dials != int64(b.N*len(addrs)) {
+		b.Errorf("%d dials for %d host runs", dials, b.N*len(addrs))
+	}
 	b.ReportMetric(float64(b.N*len(addrs)*len(checks))/b.Elapsed().Seconds(), "cmds/s")
 }
 

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -43,6 +44,8 @@ type Executor struct {
 	cancel context.CancelFunc
 
 	insecureOnce sync.Once
+
+	dials, dialErrors, sessions, drops atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -118,6 +121,23 @@ func New(opts Options) (*Executor, error) {
 	}
 	e.life, e.cancel = context.WithCancel(context.Background())
 	return e, nil
+}
+
+// Stats counts what an Executor has done since New.
+type Stats struct {
+	// Dials is the number of SSH connections established (handshakes),
+	// jump host connections included; DialErrors the failed attempts.
+	Dials, DialErrors int64
+	// Sessions is the number of sessions opened (commands, cat fetches
+	// and SFTP clients).
+	Sessions int64
+	// Drops is the number of connections found dead and discarded.
+	Drops int64
+}
+
+// Stats returns the executor's counters, for logs and benchmarks.
+func (e *Executor) Stats() Stats {
+	return Stats{Dials: e.dials.Load(), DialErrors: e.dialErrors.Load(), Sessions: e.sessions.Load(), Drops: e.drops.Load()}
 }
 
 // InsecureHostKeys reports whether host keys are not verified
@@ -304,6 +324,7 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 			return c, nil
 		}
 		h.cur = nil
+		e.drops.Add(1)
 		go c.close()
 	}
 	call := h.dialing
@@ -324,7 +345,10 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 	client, err := e.dial(e.life, h.t)
 	var c *conn
-	if err == nil {
+	if err != nil {
+		e.dialErrors.Add(1)
+	} else {
+		e.dials.Add(1)
 		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem}
 		go func() {
 			_ = client.Wait() // the reason a connection ended does not matter here
@@ -353,12 +377,16 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 }
 
 // drop forgets c as h's connection and closes it.
-func (h *hostConn) drop(c *conn) {
+func (e *Executor) drop(h *hostConn, c *conn) {
 	h.mu.Lock()
-	if h.cur == c {
+	dropped := h.cur == c
+	if dropped {
 		h.cur = nil
 	}
 	h.mu.Unlock()
+	if dropped {
+		e.drops.Add(1)
+	}
 	_ = c.close() // already dead or being abandoned
 }
 
@@ -395,7 +423,7 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 			if jc, err = e.get(dctx, jh); err == nil {
 				nc, err = jc.client.DialContext(dctx, "tcp", t.addr)
 				if err != nil && jc.isDead() {
-					jh.drop(jc)
+					e.drop(jh, jc)
 				}
 			}
 		}

@@ -61,7 +61,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 			sc, err := e.sftpClient(ctx, h, c)
 			if err != nil {
 				if c.isDead() {
-					h.drop(c)
+					e.drop(h, c)
 					if attempt == 0 {
 						continue
 					}
@@ -80,7 +80,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 				return n, fail(ctx.Err())
 			}
 			if c.waitDead(time.Second) {
-				h.drop(c)
+				e.drop(h, c)
 				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
 			}
 			return n, fail(err)
@@ -131,6 +131,9 @@ func (e *Executor) sftpClient(ctx context.Context, h *hostConn, c *conn) (*sftp.
 	ch := make(chan result, 1)
 	go func() {
 		sc, err := sftp.NewClient(c.client)
+		if err == nil {
+			e.sessions.Add(1)
+		}
 		ch <- result{sc, err}
 	}()
 	var sc *sftp.Client

@@ -92,7 +92,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	}
 	if se, ok := err.(startError); ok {
 		if c.waitDead(100 * time.Millisecond) {
-			h.drop(c)
+			e.drop(h, c)
 			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: se.error}
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
@@ -105,7 +105,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 		return ee.ExitStatus(), nil
 	}
 	if c.waitDead(time.Second) {
-		h.drop(c)
+		e.drop(h, c)
 		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
 	}
 	var missing *ssh.ExitMissingError
@@ -157,7 +157,7 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 			continue
 		}
 		// Anything else means the connection is gone.
-		h.drop(c)
+		e.drop(h, c)
 		if redialed {
 			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: err}
 		}
@@ -221,6 +221,9 @@ func (e *Executor) newSession(ctx context.Context, h *hostConn, c *conn) (*ssh.S
 	ch := make(chan result, 1)
 	go func() {
 		s, err := c.client.NewSession()
+		if err == nil {
+			e.sessions.Add(1)
+		}
 		ch <- result{s, err}
 	}()
 	select {
@@ -266,6 +269,6 @@ func (e *Executor) checkAlive(h *hostConn, c *conn) {
 		case <-c.dead:
 		}
 		e.log.Debug("ssh connection not answering; dropping it", "host", h.t.key)
-		h.drop(c)
+		e.drop(h, c)
 	}()
 }

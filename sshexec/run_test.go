@@ -200,6 +200,7 @@ func TestKilledMidCommand(t *testing.T) {
 	_, err = e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	assert.Equal(t, sshexec.Stats{Dials: 1, DialErrors: 1, Sessions: 2, Drops: 1}, e.Stats())
 }
 
 func TestRedialAfterRestart(t *testing.T) {
@@ -216,6 +217,7 @@ func TestRedialAfterRestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "back\n", out.Stdout)
 	assert.Equal(t, 1, again.Handshakes())
+	assert.Equal(t, int64(2), e.Stats().Dials)
 }
 
 func TestConcurrentCommandsOneConnection(t *testing.T) {
@@ -238,6 +240,7 @@ func TestConcurrentCommandsOneConnection(t *testing.T) {
 	}
 	assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }))
 	assert.Equal(t, 1, srv.Handshakes(), "30 concurrent commands must share one connection")
+	assert.Equal(t, sshexec.Stats{Dials: 1, Sessions: n}, e.Stats())
 }
 
 func TestConnectionReuse(t *testing.T) {
@@ -254,6 +257,7 @@ func TestConnectionReuse(t *testing.T) {
 	assert.Equal(t, srv.KnownHostsLines(), buf.String())
 	assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }))
 	assert.Equal(t, 1, srv.Handshakes())
+	assert.Equal(t, sshexec.Stats{Dials: 1, Sessions: 21}, e.Stats(), "20 commands and one SFTP client")
 }
 
 func TestHostForms(t *testing.T) {
