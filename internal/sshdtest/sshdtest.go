@@ -503,11 +503,21 @@ func (s *Server) Kill() {
 }
 
 func (s *Server) stop() {
-	if s.cmd == nil {
+	if s.cmd == nil || s.exited() {
+		// Once reaped, the pid may belong to another process.
 		return
 	}
 	s.killTree(syscall.SIGKILL)
 	<-s.done
+}
+
+func (s *Server) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Freeze stops sshd and every process it started with SIGSTOP: open
@@ -516,7 +526,7 @@ func (s *Server) stop() {
 func (s *Server) Freeze() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil && !s.closed {
+	if s.cmd != nil && !s.closed && !s.exited() {
 		s.killTree(syscall.SIGSTOP)
 	}
 }
@@ -525,7 +535,7 @@ func (s *Server) Freeze() {
 func (s *Server) Thaw() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.cmd != nil && !s.exited() {
 		s.killTree(syscall.SIGCONT)
 	}
 }
@@ -589,12 +599,10 @@ func (s *Server) PID() int {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return 0
 	}
-	select {
-	case <-s.done:
+	if s.exited() {
 		return 0
-	default:
-		return s.cmd.Process.Pid
 	}
+	return s.cmd.Process.Pid
 }
 
 // Log returns sshd's log so far.
