@@ -219,7 +219,9 @@ func (c *Check) RunOnHosts(ctx context.Context, command string, hosts []string) 
 }
 
 // RunEach is RunOnHosts with a command built per host (quote any text taken
-// from the environment with ShellQuote).
+// from the environment with ShellQuote). command(h) is called just before
+// that host's command is sent, on the worker that sends it, so it may
+// time-stamp the request (the clock-skew check relies on this).
 func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host string) string) Results {
 	out := make(Results, len(hosts))
 	timeout := c.commandTimeout(ctx)
