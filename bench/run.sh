@@ -22,8 +22,9 @@ missing=()
 command -v ssh >/dev/null || missing+=(openssh-client)
 command -v parallel-ssh >/dev/null || missing+=(pssh)
 command -v ansible >/dev/null || missing+=(ansible-core)
+[[ -x /usr/bin/time ]] || missing+=(time) # GNU time reports each tool's peak RSS
 if ((${#missing[@]})); then
-	echo "bench/run.sh: installing ${missing[*]}" >&2
+	echo "bench/run.sh: apt-get update, then install ${missing[*]}" >&2
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -106,6 +106,24 @@ func TestLogCounts(t *testing.T) {
 	assert.Equal(t, 2, lc.Sessions)
 }
 
+func TestReadMaxRSS(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		content string
+		want    int64
+	}{
+		{"5120\n", 5120},
+		{"Command exited with non-zero status 1\n7168\n", 7168},
+		{"", 0},
+	}
+	for _, tt := range tests {
+		f := filepath.Join(dir, "rss")
+		require.NoError(t, os.WriteFile(f, []byte(tt.content), 0o600))
+		assert.Equal(t, tt.want, readMaxRSS(f), "%q", tt.content)
+	}
+	assert.Zero(t, readMaxRSS(filepath.Join(dir, "missing")))
+}
+
 func TestTailBufferKeepsTheEnd(t *testing.T) {
 	var b tailBuffer
 	_, _ = b.Write([]byte(strings.Repeat("x", tailMax)))
@@ -181,7 +199,10 @@ func TestFleetCountsLogins(t *testing.T) {
 			"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + fl.knownHostsFile,
 			"-o", "StrictHostKeyChecking=yes", "-l", fl.user, h, "true"}, " ") + " || exit 1\n")
 	}
-	r := &runner{fleet: fl, timeout: time.Minute, env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}}
+	r := &runner{fleet: fl, timeout: time.Minute, env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, dir: dir}
+	if _, err := os.Stat("/usr/bin/time"); err == nil {
+		r.timeBin = "/usr/bin/time"
+	}
 	m := r.measure(t.Context(), tool{
 		Name:           "ssh-loop",
 		Cmd:            func(int) []string { return []string{"/bin/sh", "-c", script.String()} },
@@ -198,6 +219,7 @@ func TestFleetCountsLogins(t *testing.T) {
 	assert.Positive(t, m.CPU)
 	assert.InDelta(t, m.CPU, m.WaitCPU, 0.01, "wait4 and RUSAGE_CHILDREN agree")
 	assert.Positive(t, m.MaxRSSKiB)
+	assert.Positive(t, m.Wait4MaxRSSKiB)
 
 	// A tool that fails is reported with its exit code.
 	m = r.measure(t.Context(), tool{

@@ -199,7 +199,16 @@ func run(ctx context.Context, c config) error {
 		res.Commands[t.Name] = append(slices.Clone(t.Env), t.Cmd(maxN)...)
 	}
 
-	r := &runner{fleet: fl, timeout: c.timeout, env: []string{
+	timeBin, err := exec.LookPath("/usr/bin/time")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness: GNU time (/usr/bin/time, Debian package time) not found: peak RSS will include the harness's own")
+		timeBin = ""
+	}
+	res.Config.RSSFrom = "GNU time"
+	if timeBin == "" {
+		res.Config.RSSFrom = "harness wait4 (includes the harness's RSS)"
+	}
+	r := &runner{fleet: fl, timeout: c.timeout, timeBin: timeBin, dir: work, env: []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"LANG=C.UTF-8", "LC_ALL=C.UTF-8",

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,9 +45,15 @@ type measurement struct {
 	SysCPU  float64 `json:"sys_cpu_s"`
 	// WaitCPU is the same from the child's wait4 rusage, as a cross-check.
 	WaitCPU float64 `json:"wait4_cpu_s"`
-	// MaxRSSKiB is ru_maxrss of the child's wait4 rusage: the peak
-	// resident set of the largest single process of the tree.
+	// MaxRSSKiB is the peak resident set of the largest single process of
+	// the tool's tree, as GNU time reports it for the tool (its wait4
+	// ru_maxrss). See runner.timeBin.
 	MaxRSSKiB int64 `json:"max_rss_kib"`
+	// Wait4MaxRSSKiB is ru_maxrss of the harness's own wait4 for its
+	// child. Linux records the pre-exec image's peak in it, and a child
+	// exec'd by the harness starts as a copy of the harness, so it is at
+	// least the harness's RSS: recorded only to show why GNU time is used.
+	Wait4MaxRSSKiB int64 `json:"wait4_max_rss_kib"`
 	// ServerCPU is the CPU the sshd fleet used during the run.
 	ServerCPU float64 `json:"server_cpu_s"`
 	// Handshakes is the number of SSH logins sshd logged during the run.
@@ -72,6 +81,28 @@ type runner struct {
 	env     []string // common environment of every tool
 	timeout time.Duration
 	logOffs []int64 // sshd log offsets after the last run
+	// timeBin is GNU time, which starts each tool and reports its peak
+	// RSS: a small C parent, so that the tool's ru_maxrss does not start
+	// at the harness's own RSS (see measurement.Wait4MaxRSSKiB). "" uses
+	// the harness's wait4 figure.
+	timeBin string
+	dir     string // for GNU time's output file
+}
+
+// readMaxRSS returns the number GNU time wrote last in file (-f %M: KiB;
+// a first line "Command exited with non-zero status N" may precede it),
+// or 0.
+func readMaxRSS(file string) int64 {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	lines := strings.Fields(strings.TrimSpace(string(b)))
+	if len(lines) == 0 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	return n
 }
 
 // measure runs t once on n hosts and measures it. Nothing else runs in
@@ -83,6 +114,12 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	before := r.fleet.stats()
 
 	argv := t.Cmd(n)
+	rssFile := ""
+	if r.timeBin != "" {
+		rssFile = filepath.Join(r.dir, "maxrss.txt")
+		_ = os.Remove(rssFile) // left from the previous run, or absent
+		argv = append([]string{r.timeBin, "-f", "%M", "-o", rssFile, "--"}, argv...)
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -106,9 +143,13 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	if ps := cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			res.WaitCPU = tv(ru.Utime) + tv(ru.Stime)
-			res.MaxRSSKiB = ru.Maxrss
+			res.Wait4MaxRSSKiB = ru.Maxrss
 		}
 		res.ExitCode = ps.ExitCode()
+	}
+	res.MaxRSSKiB = res.Wait4MaxRSSKiB
+	if rssFile != "" {
+		res.MaxRSSKiB = readMaxRSS(rssFile)
 	}
 	var ee *exec.ExitError
 	switch {

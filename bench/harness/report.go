@@ -38,6 +38,7 @@ type resultConfig struct {
 	Port          int      `json:"port"`
 	Login         string   `json:"login_user"`
 	OpenSSHKex    string   `json:"openssh_kex"`
+	RSSFrom       string   `json:"peak_rss_from"`
 	Note          string   `json:"note,omitempty"`
 }
 
