@@ -1,11 +1,14 @@
 package sshexec
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -112,8 +115,28 @@ func TestCapBuffer(t *testing.T) {
 		}
 		assert.Equal(t, tt.want, b.String())
 		assert.Equal(t, tt.trunc, b.Truncated())
+
+		// io.Copy uses ReadFrom: same result, whatever the read sizes.
+		rf := &capBuffer{max: tt.max}
+		n, err := io.Copy(rf, iotest.OneByteReader(strings.NewReader(strings.Join(tt.writes, ""))))
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(strings.Join(tt.writes, ""))), n)
+		assert.Equal(t, tt.want, rf.String())
+		assert.Equal(t, tt.trunc, rf.Truncated())
 	}
+	big := &capBuffer{max: 1 << 20}
+	n, err := io.Copy(big, io.LimitReader(zeroReader{}, 3<<20))
+	require.NoError(t, err)
+	assert.Equal(t, int64(3<<20), n)
+	assert.Len(t, big.buf, 1<<20)
+	assert.True(t, big.Truncated())
+	_, err = io.Copy(&capBuffer{max: 8}, iotest.ErrReader(errors.New("conn reset")))
+	assert.EqualError(t, err, "conn reset")
 }
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 func TestErrorUnwrap(t *testing.T) {
 	e := &Error{Host: "h1", Op: "dial", Kind: ErrDial, Err: os.ErrDeadlineExceeded}

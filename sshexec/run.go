@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -183,6 +184,48 @@ func (b *capBuffer) Write(p []byte) (int, error) {
 		b.buf = append(b.buf, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// ReadFrom lets io.Copy (which x/crypto/ssh uses for each session's
+// stdout and stderr) read straight into the kept bytes, instead of
+// allocating a 32 KiB copy buffer per stream per command: that buffer was
+// over half of what an execute run allocated. Only one goroutine writes to
+// a capBuffer; the lock guards the readers of what is kept so far.
+func (b *capBuffer) ReadFrom(r io.Reader) (int64, error) {
+	var read int64
+	var discard []byte
+	for {
+		b.mu.Lock()
+		keep := len(b.buf) < b.max
+		var dst []byte
+		if keep {
+			if len(b.buf) == cap(b.buf) {
+				b.buf = slices.Grow(b.buf, min(max(len(b.buf), 512), b.max-len(b.buf)))
+			}
+			dst = b.buf[len(b.buf):min(cap(b.buf), b.max)]
+		}
+		b.mu.Unlock()
+		if !keep {
+			if discard == nil {
+				discard = make([]byte, 32<<10)
+			}
+			dst = discard
+		}
+		n, err := r.Read(dst)
+		read += int64(n)
+		b.mu.Lock()
+		b.total += int64(n)
+		if keep {
+			b.buf = b.buf[:len(b.buf)+n]
+		}
+		b.mu.Unlock()
+		if err == io.EOF {
+			return read, nil
+		}
+		if err != nil {
+			return read, err
+		}
+	}
 }
 
 // Truncated reports whether anything was discarded.
