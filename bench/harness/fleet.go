@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -66,7 +65,7 @@ func startFleet(n, perSSHD int, dir, pidFile string, u *benchUser) (f *fleet, er
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePortOn(f.hosts)
+		port, err := sshdtest.FreePort(f.hosts)
 		if err != nil {
 			lastErr = err
 			continue
@@ -243,29 +242,6 @@ func (f *fleet) settle(d time.Duration) bool {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// freePortOn returns a TCP port free on every address.
-func freePortOn(addrs []string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(addrs[0], "0"))
-	if err != nil {
-		return 0, fmt.Errorf("fleet: find a free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	ls := []net.Listener{l}
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for _, a := range addrs[1:] {
-		l, err := net.Listen("tcp", net.JoinHostPort(a, strconv.Itoa(port)))
-		if err != nil {
-			return 0, fmt.Errorf("fleet: port %d not free on %s: %w", port, a, err)
-		}
-		ls = append(ls, l)
-	}
-	return port, nil
 }
 
 func appendLine(path, line string) error {

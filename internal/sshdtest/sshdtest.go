@@ -231,7 +231,7 @@ func StartProcess(opts Options) (*Server, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		port := opts.Port
 		if port == 0 {
-			if port, err = freePort(opts.Addrs); err != nil {
+			if port, err = FreePort(opts.Addrs); err != nil {
 				lastErr = err
 				continue
 			}
@@ -319,7 +319,9 @@ func writePrivateKey(path string, key ed25519.PrivateKey, comment string) error 
 	return nil
 }
 
-func freePort(addrs []string) (int, error) {
+// FreePort returns a TCP port that is free on every one of addrs, for
+// servers that must listen on the same port at several addresses.
+func FreePort(addrs []string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(addrs[0], "0"))
 	if err != nil {
 		return 0, fmt.Errorf("sshdtest: find a free port: %w", err)
