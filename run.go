@@ -48,6 +48,10 @@ type RunOptions struct {
 	// Secrets are extra values never to show in a finding, on top of the
 	// secret attributes of the environment file.
 	Secrets []string
+	// Redactor, if set, is used for every finding and receives the
+	// environment's secrets and Secrets; the caller may add more during
+	// the run (see Redactor). Nil means a Redactor private to the run.
+	Redactor *Redactor
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -136,7 +140,7 @@ func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins
 		roles:    rb,
 		executor: exec,
 		opts:     opts,
-		redactor: newRedactor(rb, opts.Secrets),
+		redactor: runRedactor(rb, opts),
 		down:     map[string]error{},
 	}
 	rep := &Report{Kind: kind, Started: time.Now()}
@@ -165,7 +169,7 @@ type runState struct {
 	roles    *RoleBuilder
 	executor Executor
 	opts     RunOptions
-	redactor *strings.Replacer
+	redactor *Redactor
 
 	emitMu sync.Mutex // serialises Reporter calls
 
@@ -182,12 +186,7 @@ func (st *runState) emit(f Finding) {
 	st.opts.Reporter.Finding(f)
 }
 
-func (st *runState) redact(s string) string {
-	if st.redactor == nil || s == "" {
-		return s
-	}
-	return st.redactor.Replace(s)
-}
+func (st *runState) redact(s string) string { return st.redactor.Redact(s) }
 
 func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 	c := &Check{name: p.name, run: st, result: &CheckResult{Name: p.name, Findings: []Finding{}}}
@@ -328,20 +327,14 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 // file in Fetch, say) leave the host usable.
 var ErrTransport = errors.New("transport failure")
 
-func newRedactor(rb *RoleBuilder, extra []string) *strings.Replacer {
-	var secrets []string
+func runRedactor(rb *RoleBuilder, opts RunOptions) *Redactor {
+	r := opts.Redactor
+	if r == nil {
+		r = &Redactor{}
+	}
 	if env := rb.Environment(); env != nil {
-		secrets = append(secrets, env.Secrets()...)
+		r.Add(env.Secrets()...)
 	}
-	secrets = append(secrets, extra...)
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 3 {
-			pairs = append(pairs, s, "[REDACTED]")
-		}
-	}
-	if len(pairs) == 0 {
-		return nil
-	}
-	return strings.NewReplacer(pairs...)
+	r.Add(opts.Secrets...)
+	return r
 }

@@ -232,12 +232,8 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 		CommandTimeout: o.timeout,
 		ArtifactsDir:   o.artifacts,
 	}
-	if o.password != "" {
-		opts.Secrets = append(opts.Secrets, o.password)
-	}
-	if pw := p.Getenv(passwordEnv); pw != "" {
-		opts.Secrets = append(opts.Secrets, pw)
-	}
+	o.redactor.Add(o.password, p.Getenv(passwordEnv))
+	opts.Redactor = o.redactor
 	rep, err := run(ctx, opts)
 	if rep == nil {
 		// Invalid options: nothing ran.

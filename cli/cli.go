@@ -219,7 +219,7 @@ func (p *Program) run(ctx context.Context, args []string) int {
 		}
 		return p.usageErr("", "unknown command %q", name)
 	}
-	o := &options{}
+	o := &options{redactor: calyptos.NewRedactor()}
 	fs := newFlagSet(c.name)
 	c.setup(fs, o)
 	var help bool

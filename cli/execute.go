@@ -115,9 +115,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	}
 	defer tr.Close()
 
-	secrets := []string{o.password, p.Getenv(passwordEnv)}
+	o.redactor.Add(o.password, p.Getenv(passwordEnv))
 	if env := rb.Environment(); env != nil {
-		secrets = append(secrets, env.Secrets()...)
+		o.redactor.Add(env.Secrets()...)
 	}
 	var stream io.Writer
 	if !s.toStdout {
@@ -128,10 +128,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		command:  command,
 		hosts:    hosts,
 		parallel: o.parallel,
-		// The password typed at a prompt during the run is redacted too.
-		redact: func(s string) string {
-			return newRedactor(append(slices.Clone(secrets), secretsOf(tr.Transport)...))(s)
-		},
+		// The password typed at a prompt during the run is redacted too:
+		// the prompt adds it to o.redactor.
+		redact:  o.redactor.Redact,
 		results: make([]HostOutput, len(hosts)),
 		ran:     make([]bool, len(hosts)),
 	}
@@ -153,7 +152,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		Parallel:       o.parallel,
 		CommandTimeout: o.timeout,
 		CheckTimeout:   time.Duration(rounds)*o.timeout + time.Minute,
-		Secrets:        secrets,
+		Redactor:       o.redactor,
 	}
 	rep, err := calyptos.RunDebuggers(ctx, rb, tr, []calyptos.Debugger{d}, opts)
 	if rep == nil {
@@ -212,22 +211,6 @@ func nonEmptyRoles(rb *calyptos.RoleBuilder) []string {
 		}
 	}
 	return out
-}
-
-// newRedactor returns a function replacing every secret of 3 characters
-// or more with [REDACTED], as the runner does for findings.
-func newRedactor(secrets []string) func(string) string {
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 3 {
-			pairs = append(pairs, s, "[REDACTED]")
-		}
-	}
-	if len(pairs) == 0 {
-		return func(s string) string { return s }
-	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace
 }
 
 // execDebugger runs one command on a role's hosts through the runner, so

@@ -40,6 +40,10 @@ type options struct {
 	insecure   bool
 	jump       string
 	port       int
+
+	// redactor hides the password (given or typed at a prompt) and the
+	// environment's secrets in everything the command prints.
+	redactor *calyptos.Redactor
 }
 
 // formatValue is the -o flag.

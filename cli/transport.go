@@ -77,7 +77,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.Password != "" {
 		return &tracker{Transport: t}, nil
 	}
-	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog}
+	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog, redactor: o.redactor}
 	return &tracker{Transport: lp}, nil
 }
 
@@ -165,9 +165,10 @@ func (t *tracker) allDown() (bool, error) {
 // every key, then retries with it: a password is asked for only when one
 // is needed, and only on a terminal.
 type lazyPassword struct {
-	p    *Program
-	cfg  SSHConfig
-	prog func() *progress
+	p        *Program
+	cfg      SSHConfig
+	prog     func() *progress
+	redactor *calyptos.Redactor // learns the password once typed
 
 	mu        sync.Mutex
 	cur       Transport
@@ -175,21 +176,6 @@ type lazyPassword struct {
 	asked     bool
 	promptErr error
 	password  string // the password typed, once asked
-}
-
-// secretsOf returns the password typed at the prompt, if any, for
-// redaction.
-func secretsOf(t Transport) []string {
-	l, ok := t.(*lazyPassword)
-	if !ok {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.password == "" {
-		return nil
-	}
-	return []string{l.password}
 }
 
 // upgrade returns the transport to retry with after from refused a host's
@@ -213,6 +199,7 @@ func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string)
 	cfg := l.cfg
 	cfg.Password = pw
 	l.password = pw
+	l.redactor.Add(pw)
 	t, err := l.p.SSH(cfg)
 	if err != nil {
 		l.promptErr = err
