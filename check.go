@@ -198,7 +198,10 @@ func WithCommandTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, commandTimeoutKey{}, d)
 }
 
-func (c *Check) commandTimeout(ctx context.Context) time.Duration {
+// CommandTimeout returns the deadline the executor helpers give each
+// command under ctx: the one set with WithCommandTimeout, or the run's
+// RunOptions.CommandTimeout.
+func (c *Check) CommandTimeout(ctx context.Context) time.Duration {
 	if d, ok := ctx.Value(commandTimeoutKey{}).(time.Duration); ok && d > 0 {
 		return d
 	}
@@ -224,7 +227,7 @@ func (c *Check) RunOnHosts(ctx context.Context, command string, hosts []string) 
 // time-stamp the request (the clock-skew check relies on this).
 func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host string) string) Results {
 	out := make(Results, len(hosts))
-	timeout := c.commandTimeout(ctx)
+	timeout := c.CommandTimeout(ctx)
 	c.run.fanOut(ctx, len(hosts), func(i int) {
 		h := hosts[i]
 		out[i].Host = h
@@ -237,7 +240,7 @@ func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host s
 
 // Fetch copies a remote file into dst with the run's command deadline.
 func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
-	_, err := c.run.exec(ctx, c.commandTimeout(ctx), host, func(ctx context.Context, e Executor) (Output, error) {
+	_, err := c.run.exec(ctx, c.CommandTimeout(ctx), host, func(ctx context.Context, e Executor) (Output, error) {
 		return Output{}, e.Fetch(ctx, host, remotePath, dst)
 	})
 	return err

@@ -203,30 +203,32 @@ func IsSecretKey(key string) bool {
 }
 
 // Secrets returns the values of every attribute of the file whose key
-// IsSecretKey, so that reports can redact them.
+// IsSecretKey, so that reports can redact them: every scalar under such a
+// key, aliases followed (admin-password: *pw counts).
 func (e *Environment) Secrets() []string {
 	var out []string
-	var walk func(n *yaml.Node, depth int)
-	walk = func(n *yaml.Node, depth int) {
+	var walk func(n *yaml.Node, secret bool, depth int)
+	walk = func(n *yaml.Node, secret bool, depth int) {
+		n = deref(n)
 		if n == nil || depth > 64 {
 			return
 		}
 		switch n.Kind {
+		case yaml.ScalarNode:
+			if secret && !isNull(n) {
+				out = append(out, n.Value)
+			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				v := n.Content[i+1]
-				if IsSecretKey(n.Content[i].Value) && v.Kind == yaml.ScalarNode && !isNull(v) {
-					out = append(out, v.Value)
-				}
-				walk(v, depth+1)
+				walk(n.Content[i+1], secret || IsSecretKey(n.Content[i].Value), depth+1)
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
-				walk(c, depth+1)
+				walk(c, secret, depth+1)
 			}
 		}
 	}
-	walk(e.root, 0)
+	walk(e.root, false, 0)
 	return out
 }
 

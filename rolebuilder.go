@@ -284,7 +284,11 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		return strings.FieldsFunc(n.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+		var out []string
+		for _, h := range strings.FieldsFunc(n.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+			out = append(out, p.checkHost(n, path, h)...)
+		}
+		return out
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
@@ -294,13 +298,23 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 				continue
 			}
 			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
-				out = append(out, h)
+				out = append(out, p.checkHost(c, path, h)...)
 			}
 		}
 		return out
 	}
 	p.errorf(n, path, "%s: expected a host or a list of hosts, found %s", path[len(path)-1], kindName(n))
 	return nil
+}
+
+// checkHost rejects a host that a command-line tool would take for an
+// option: quoting cannot stop "nc -z -oProxyCommand=..." reading it as one.
+func (p *parser) checkHost(n *yaml.Node, path []string, h string) []string {
+	if strings.HasPrefix(h, "-") {
+		p.errorf(n, path, "%s: host %q must not start with '-'", path[len(path)-1], h)
+		return nil
+	}
+	return []string{h}
 }
 
 // requiredHosts returns the hosts under key of mapping m, or records an

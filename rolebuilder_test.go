@@ -177,7 +177,10 @@ func TestEnvironmentAccessors(t *testing.T) {
 
 func TestSecretsAreFound(t *testing.T) {
 	rb, err := calyptos.ParseEnvironment("e.yml", []byte(`
+shared: {value: &pw alias-secret}
 default_attributes:
+  admin-password: *pw
+  credentials: {access: key-id-1, nested: [list-secret]}
   eucalyptus:
     topology: {clc: [h1], user-facing: [h1], clusters: {one: {cc: [h2], sc: [h2], nodes: [h3]}}}
     system-properties: {one.storage.sanpassword: s3cr3t-san, one.storage.sanuser: admin}
@@ -185,7 +188,7 @@ default_attributes:
   riakcs: {secret-key: "AbCdEf", access-key: KEYID}
 `))
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"s3cr3t-san", "hunter22", "AbCdEf", "KEYID"}, rb.Environment().Secrets())
+	assert.ElementsMatch(t, []string{"alias-secret", "key-id-1", "list-secret", "s3cr3t-san", "hunter22", "AbCdEf", "KEYID"}, rb.Environment().Secrets())
 }
 
 func TestParseErrorsNamePosition(t *testing.T) {
@@ -218,6 +221,8 @@ func TestParseErrorsNamePosition(t *testing.T) {
 			[]string{"e.yml:3:15: no head node found for the RiakCS cluster"}},
 		{"riak balancer without haproxy", "default_attributes:\n  riakcs_cluster:\n    topology: {head: {ipaddr: a}, load_balancer: b}\n",
 			[]string{"e.yml:3:50: load_balancer is set but there is no haproxy"}},
+		{"host that looks like an option", head + "      clc: [-oProxyCommand=x]\n      user-facing: \"a -b\"\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
+			[]string{`e.yml:4:13: clc: host "-oProxyCommand=x" must not start with '-'`, `e.yml:5:20: user-facing: host "-b" must not start with '-'`}},
 		{"vpc without midonet", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n    network: {mode: VPCMIDO}\n",
 			[]string{"e.yml:7:21: network mode VPCMIDO needs an eucalyptus.midonet mapping"}},
 	}

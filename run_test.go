@@ -229,14 +229,19 @@ func TestCommandTimeout(t *testing.T) {
 	exec.On("", "quick").Stdout("ok")
 	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h"}})
 	var errHang, errQuick error
+	var gotDefault, gotCustom time.Duration
 	_, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
 		plugin{name: "d", body: func(ctx context.Context, c *calyptos.Check) {
+			gotDefault = c.CommandTimeout(ctx)
+			gotCustom = c.CommandTimeout(calyptos.WithCommandTimeout(ctx, 20*time.Millisecond))
 			_, errHang = c.RunOnHost(calyptos.WithCommandTimeout(ctx, 20*time.Millisecond), "hang", "h")
 			_, errQuick = c.RunOnHost(ctx, "quick", "h")
 		}},
 	}, calyptos.RunOptions{})
 	require.NoError(t, err)
 	assert.ErrorIs(t, errHang, context.DeadlineExceeded)
+	assert.Equal(t, calyptos.DefaultCommandTimeout, gotDefault)
+	assert.Equal(t, 20*time.Millisecond, gotCustom)
 	assert.NoError(t, errQuick, "a command timeout does not mark the host down")
 }
 

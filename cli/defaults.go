@@ -53,7 +53,10 @@ func defaultSSH(cfg SSHConfig) (Transport, error) {
 		Password:              cfg.Password,
 		KnownHostsFiles:       cfg.KnownHostsFiles,
 		InsecureIgnoreHostKey: cfg.InsecureIgnoreHostKey,
-		JumpHost:              cfg.JumpHost,
+		// Debuggers run several fan-outs at once; this keeps --parallel a
+		// bound on the hosts reached at the same time, not per fan-out.
+		MaxHosts: cfg.Parallel,
+		JumpHost: cfg.JumpHost,
 	})
 }
 

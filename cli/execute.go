@@ -289,7 +289,7 @@ func (d *execDebugger) result(role string, rep *calyptos.Report) ExecResult {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	res := ExecResult{
-		Command:     d.command,
+		Command:     d.redact(d.command),
 		Role:        role,
 		Started:     rep.Started,
 		Seconds:     rep.Duration.Seconds(),

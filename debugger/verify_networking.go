@@ -177,7 +177,7 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	} else {
 		pctx := ctx
 		batches := (maxTargets + probeBatch - 1) / probeBatch
-		if need := time.Duration(batches)*(timeout+2*time.Second) + 10*time.Second; need > calyptos.DefaultCommandTimeout {
+		if need := time.Duration(batches)*(timeout+2*time.Second) + 10*time.Second; need > c.CommandTimeout(ctx) {
 			pctx = calyptos.WithCommandTimeout(ctx, need)
 		}
 		rs := c.RunEach(pctx, sources, func(h string) string { return probeScript(pairs[h], timeout) })

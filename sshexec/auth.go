@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -97,6 +98,9 @@ func (e *Executor) authFor(t *target) (methods []ssh.AuthMethod, names []string,
 		if err != nil {
 			e.log.Debug("ssh: agent unavailable", "socket", sock, "error", err)
 		} else {
+			// A stuck agent must not stall the dial: listing keys and
+			// signing during the handshake share the handshake's limit.
+			_ = c.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout))
 			as, err := agent.NewClient(c).Signers()
 			if err != nil {
 				e.log.Debug("ssh: agent keys", "error", err)
