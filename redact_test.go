@@ -42,7 +42,7 @@ func TestRedactorGrowsDuringRun(t *testing.T) {
 	require.NoError(t, err)
 	f := rep.Findings()
 	require.Len(t, f, 2)
-	assert.Equal(t, "typed: s3cr3t-pw", f[0].Message)
+	assert.Equal(t, "typed: [REDACTED]", f[0].Message, "the report is redacted again at the end of the run")
 	assert.Equal(t, "typed: [REDACTED]", f[1].Message)
 	assert.Equal(t, "[REDACTED]", r.Redact("extra-secret"), "the run's secrets are added to the caller's Redactor")
 }

@@ -144,7 +144,10 @@ func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins
 		down:     map[string]error{},
 	}
 	rep := &Report{Kind: kind, Started: time.Now()}
-	defer func() { rep.Duration = time.Since(rep.Started) }()
+	defer func() {
+		rep.Duration = time.Since(rep.Started)
+		st.redactReport(rep)
+	}()
 	for _, p := range plugins {
 		if !slices.Contains(keep, p.name) {
 			continue
@@ -187,6 +190,18 @@ func (st *runState) emit(f Finding) {
 }
 
 func (st *runState) redact(s string) string { return st.redactor.Redact(s) }
+
+// redactReport redacts the finished report again, for secrets learned
+// during the run (a password typed at a prompt) after some findings were
+// already recorded; only the streamed copies can still hold them.
+func (st *runState) redactReport(rep *Report) {
+	for _, c := range rep.Checks {
+		for i := range c.Findings {
+			c.Findings[i].Message = st.redact(c.Findings[i].Message)
+			c.Findings[i].Evidence = st.redact(c.Findings[i].Evidence)
+		}
+	}
+}
 
 func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 	c := &Check{name: p.name, run: st, result: &CheckResult{Name: p.name, Findings: []Finding{}}}
