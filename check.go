@@ -154,6 +154,10 @@ type HostResult struct {
 	// context errors when the command's deadline passed or the run was
 	// cancelled, and ErrHostDown for hosts found unreachable earlier.
 	Err error
+	// Elapsed is how long the call took, from building the host's command
+	// to its answer (waiting for a connection included): a bound on when
+	// the remote command ran, for checks that compare remote clocks.
+	Elapsed time.Duration
 }
 
 // Results are the answers of a fan-out, in the order of the hosts asked.
@@ -230,10 +234,12 @@ func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host s
 	timeout := c.CommandTimeout(ctx)
 	c.run.fanOut(ctx, len(hosts), func(i int) {
 		h := hosts[i]
+		start := time.Now()
 		out[i].Host = h
 		out[i].Output, out[i].Err = c.run.exec(ctx, timeout, h, func(ctx context.Context, e Executor) (Output, error) {
 			return e.Run(ctx, h, command(h))
 		})
+		out[i].Elapsed = time.Since(start)
 	})
 	return out
 }

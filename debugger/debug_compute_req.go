@@ -275,6 +275,9 @@ func (d *DebugComputeReq) checkTimeSync(s calyptos.Scope, out calyptos.Output) {
 type clockReading struct {
 	host   string
 	offset time.Duration
+	// slack is half the round trip: the remote clock was read somewhere
+	// between sending and receiving, so offset is known to within slack.
+	slack time.Duration
 }
 
 func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results, sent map[string]time.Time) {
@@ -288,7 +291,9 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 			c.OnHost(r.Host).Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
 			continue
 		}
-		rs = append(rs, clockReading{host: r.Host, offset: t.Sub(sent[r.Host])})
+		// Compare with the middle of the round trip, so that a host slow to
+		// connect is not taken for a host whose clock is ahead.
+		rs = append(rs, clockReading{host: r.Host, offset: t.Sub(sent[r.Host].Add(r.Elapsed / 2)), slack: r.Elapsed / 2})
 	}
 	if len(rs) == 0 {
 		return
@@ -313,13 +318,17 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 		if dev.Abs() > worst {
 			worst = dev.Abs()
 		}
-		if dev.Abs() > skew {
+		if dev.Abs()-r.slack > skew {
 			failed = true
 			dir := "ahead of"
 			if dev < 0 {
 				dir = "behind"
 			}
-			c.OnHost(r.host).Failuref("clock is %s %s the other hosts (more than %s allowed)", seconds(dev.Abs()), dir, skew)
+			accuracy := ""
+			if r.slack >= 50*time.Millisecond {
+				accuracy = fmt.Sprintf("; reading accurate to ±%s", seconds(r.slack))
+			}
+			c.OnHost(r.host).Failuref("clock is %s %s the other hosts (more than %s allowed%s)", seconds(dev.Abs()), dir, skew, accuracy)
 		}
 	}
 	if !failed {

@@ -125,6 +125,23 @@ func TestDebugComputeReqTimeService(t *testing.T) {
 	}
 }
 
+// A host slow to answer (a first dial, a busy sshd) is not taken for a
+// host whose clock is ahead: its reading is compared with the middle of the
+// round trip, and the round trip bounds how exact it can be.
+func TestDebugComputeReqSlowHostIsNotSkewed(t *testing.T) {
+	hosts := []string{"a", "b"}
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	realClock := func(string, string) (calyptos.Output, error) {
+		return calyptos.Output{Stdout: fmt.Sprintf("%d.%09d\n", time.Now().Unix(), time.Now().Nanosecond())}, nil
+	}
+	e.On("", clockCommand).Respond(realClock)
+	e.On("b", clockCommand).Delay(600 * time.Millisecond).Respond(realClock)
+	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: 200 * time.Millisecond})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced"})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Host: "b", Message: "clock is"})
+}
+
 func TestDebugComputeReqClocks(t *testing.T) {
 	hosts := []string{"a", "b", "c"}
 	tests := []struct {
