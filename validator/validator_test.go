@@ -225,7 +225,7 @@ func TestHosts(t *testing.T) {
 		{file: td("hosts-bad.yml"), want: []finding{
 			failOn("0.0.0.0", `invalid host "0.0.0.0": not an IP address or DNS name: 0.0.0.0 is not a unicast address`),
 			failOn("192.0.2.20:99999", `invalid host "192.0.2.20:99999": invalid host: "192.0.2.20:99999": port "99999" is not a number from 1 to 65535`),
-			failOn("-nc2.example.net", `invalid host "-nc2.example.net": not an IP address or DNS name: "-nc2.example.net": a label cannot start or end with '-'`),
+			failOn("nc2-.example.net", `invalid host "nc2-.example.net": not an IP address or DNS name: "nc2-.example.net": a label cannot start or end with '-'`),
 			failOn("192.0.2.300", `invalid host "192.0.2.300": not an IP address or DNS name: "192.0.2.300": looks like an IP address but is not a valid one`),
 			failOn("cc_1.example.net", `invalid host "cc_1.example.net": not an IP address or DNS name: "cc_1.example.net": '_' is not allowed in a DNS name`),
 		}},
