@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"time"
 )
 
@@ -134,6 +135,13 @@ func (o Output) OK() bool { return o.ExitCode == 0 }
 type Executor interface {
 	Run(ctx context.Context, host, command string) (Output, error)
 	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
+}
+
+// ContextDialer opens network connections; *net.Dialer implements it.
+// Checks that dial from this machine (pinghosts, the end-user access
+// probe) take one, so tests and proxies can supply their own.
+type ContextDialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Validator checks the deployment description before anything is deployed.

@@ -180,10 +180,9 @@ func (e *Environment) SystemProperties() map[string]string {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return out
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := deref(n.Content[i+1])
-		if v.Kind == yaml.ScalarNode {
-			out[n.Content[i].Value] = v.Value
+	for _, e := range Entries(n) {
+		if e.Value != nil && e.Value.Kind == yaml.ScalarNode {
+			out[e.Key.Value] = e.Value.Value
 		}
 	}
 	return out
@@ -209,7 +208,7 @@ func (e *Environment) Secrets() []string {
 	var out []string
 	var walk func(n *yaml.Node, secret bool, depth int)
 	walk = func(n *yaml.Node, secret bool, depth int) {
-		n = deref(n)
+		n = Resolve(n)
 		if n == nil || depth > 64 {
 			return
 		}
@@ -232,58 +231,99 @@ func (e *Environment) Secrets() []string {
 	return out
 }
 
-// deref follows YAML aliases.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return deref(n.Content[0])
+// Resolve follows YAML aliases and unwraps a document node, returning the
+// node that n stands for (nil for nil or an empty document).
+func Resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && i < 16; i++ {
+		switch n.Kind {
+		case yaml.AliasNode:
+			n = n.Alias
+		case yaml.DocumentNode:
+			if len(n.Content) == 0 {
+				return nil
+			}
+			n = n.Content[0]
+		default:
+			return n
+		}
 	}
 	return n
 }
 
-// mapPair returns the key and value nodes for key in mapping m, honouring
-// merge keys (<<), or nils.
-func mapPair(m *yaml.Node, key string) (k, v *yaml.Node) {
-	m = deref(m)
+// Entry is one key of a YAML mapping with its resolved value.
+type Entry struct {
+	Key, Value *yaml.Node
+}
+
+// Entries returns the keys of mapping m in file order with their resolved
+// values, followed by the keys brought in by merge keys (<<: *a, or
+// <<: [*a, *b]) that m does not set itself. It returns nil when m is not a
+// mapping.
+func Entries(m *yaml.Node) []Entry { return entries(Resolve(m), 0) }
+
+func entries(m *yaml.Node, depth int) []Entry {
+	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
+		return nil
+	}
+	out := make([]Entry, 0, len(m.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag == "!!merge" {
+			merges = append(merges, m.Content[i+1])
+			continue
+		}
+		out = append(out, Entry{m.Content[i], Resolve(m.Content[i+1])})
+	}
+	for _, mg := range merges {
+		mg = Resolve(mg)
+		srcs := []*yaml.Node{mg}
+		if mg != nil && mg.Kind == yaml.SequenceNode {
+			srcs = mg.Content
+		}
+		for _, src := range srcs {
+			for _, e := range entries(Resolve(src), depth+1) {
+				if !hasOwnKey(out, e.Key.Value) {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasOwnKey(es []Entry, key string) bool {
+	for _, e := range es {
+		if e.Key.Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup returns the key and resolved value nodes of key in mapping m,
+// honouring aliases and merge keys (the mapping's own keys win), or nils
+// when m is not a mapping or has no such key.
+func Lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
+	m = Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil, nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i].Tag != "!!merge" {
-			return m.Content[i], deref(m.Content[i+1])
+		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
+			return m.Content[i], Resolve(m.Content[i+1])
 		}
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag == "!!merge" {
-			if k, v := mapPair(m.Content[i+1], key); k != nil {
-				return k, v
-			}
+	for _, e := range Entries(m) {
+		if e.Key.Value == key {
+			return e.Key, e.Value
 		}
 	}
 	return nil, nil
 }
 
 func mapValue(m *yaml.Node, key string) *yaml.Node {
-	_, v := mapPair(m, key)
+	_, v := Lookup(m, key)
 	return v
-}
-
-// mapKeys returns the keys of mapping m in file order, with value nodes.
-func mapEntries(m *yaml.Node) (keys []*yaml.Node, vals []*yaml.Node) {
-	m = deref(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag == "!!merge" {
-			continue
-		}
-		keys = append(keys, m.Content[i])
-		vals = append(vals, deref(m.Content[i+1]))
-	}
-	return keys, vals
 }
 
 func isNull(n *yaml.Node) bool {
@@ -294,7 +334,7 @@ func isNull(n *yaml.Node) bool {
 // whether a section is present: null, false, 0, "" and empty collections
 // are absent.
 func truthy(n *yaml.Node) bool {
-	n = deref(n)
+	n = Resolve(n)
 	if n == nil {
 		return false
 	}

@@ -80,7 +80,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, syntaxError(file, err)
 	}
-	root := deref(&doc)
+	root := Resolve(&doc)
 	if root == nil || root.Kind == 0 || isNull(root) {
 		return nil, &EnvError{Pos: Position{File: file}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
@@ -278,7 +278,7 @@ func (p *parser) parse() {
 // hosts normalises a host list: a scalar is one host (or several when it
 // is whitespace or comma separated), a list holds scalars.
 func (p *parser) hosts(n *yaml.Node, path []string) []string {
-	n = deref(n)
+	n = Resolve(n)
 	if n == nil || isNull(n) {
 		return nil
 	}
@@ -292,7 +292,7 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
-			c = deref(c)
+			c = Resolve(c)
 			if c.Kind != yaml.ScalarNode {
 				p.errorf(c, append(path, strconv.Itoa(i)), "%s[%d]: expected a host address, found %s", path[len(path)-1], i, kindName(c))
 				continue
@@ -324,7 +324,7 @@ func (p *parser) requiredHosts(m *yaml.Node, path []string, key, what string) []
 		p.errorf(m, path, "%s: expected a mapping, found %s", path[len(path)-1], kindName(m))
 		return nil
 	}
-	k, v := mapPair(m, key)
+	k, v := Lookup(m, key)
 	if k == nil {
 		p.errorf(m, path, "%s has no %s (%s)", path[len(path)-1], what, key)
 		return nil
@@ -407,7 +407,7 @@ func (p *parser) ceph() {
 			p.add(RoleMonBootstrap, bootstrap)
 		}
 	}
-	k, osds := mapPair(topo, "osds")
+	k, osds := Lookup(topo, "osds")
 	switch {
 	case k == nil:
 		p.errorf(topo, path, "ceph topology has no osds")
@@ -423,14 +423,14 @@ func (p *parser) ceph() {
 // entries returns the elements of a list node, recording an error if n is
 // not a list.
 func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
-	n = deref(n)
+	n = Resolve(n)
 	if n.Kind != yaml.SequenceNode {
 		p.errorf(n, path, "%s: expected a list, found %s", path[len(path)-1], kindName(n))
 		return nil
 	}
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out[i] = deref(c)
+		out[i] = Resolve(c)
 	}
 	return out
 }
@@ -438,14 +438,14 @@ func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
 // pick returns the hosts under the list-form key or the legacy key of m,
 // noting which forms were seen.
 func (p *parser) pick(m *yaml.Node, path []string, key, legacy string, forms map[string]bool) (hosts []string, found bool) {
-	if k, v := mapPair(m, key); k != nil {
+	if k, v := Lookup(m, key); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, key))...)
 		found = true
 		if legacy != "" { // nodes is spelt the same in both forms
 			forms["lists"] = true
 		}
 	}
-	if k, v := mapPair(m, legacy); k != nil {
+	if k, v := Lookup(m, legacy); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, legacy))...)
 		forms["legacy"], found = true, true
 	}
@@ -492,7 +492,7 @@ func (p *parser) eucalyptus() {
 		t.Console = p.hosts(v, append(path, "console"))
 		p.add(RoleConsole, t.Console...)
 	}
-	if k, v := mapPair(topo, "walrus"); k != nil {
+	if k, v := Lookup(topo, "walrus"); k != nil {
 		forms["legacy"] = true
 		t.Walrus = append(t.Walrus, p.hosts(v, append(path, "walrus"))...)
 		t.ObjectStorageProvider = "walrus"
@@ -500,7 +500,7 @@ func (p *parser) eucalyptus() {
 	if store := mapValue(topo, "objectstorage"); store != nil {
 		forms["lists"] = true
 		opath := append(path, "objectstorage")
-		prov, _ := mapPair(store, "providerclient")
+		prov, _ := Lookup(store, "providerclient")
 		if prov == nil {
 			p.errorf(store, opath, "objectstorage has no providerclient (walrus, riakcs, ceph-rgw, ...)")
 		} else {
@@ -512,16 +512,15 @@ func (p *parser) eucalyptus() {
 	}
 	p.add(RoleWalrus, t.Walrus...)
 
-	ck, clusters := mapPair(topo, "clusters")
+	ck, clusters := Lookup(topo, "clusters")
 	switch {
 	case ck == nil:
 		p.errorf(topo, path, "topology has no clusters")
 	case clusters.Kind != yaml.MappingNode:
 		p.errorf(clusters, append(path, "clusters"), "clusters: expected a mapping of cluster name to its hosts, found %s", kindName(clusters))
 	default:
-		keys, vals := mapEntries(clusters)
-		for i, k := range keys {
-			t.Clusters = append(t.Clusters, p.cluster(k, vals[i], append(path, "clusters", k.Value), forms))
+		for _, e := range Entries(clusters) {
+			t.Clusters = append(t.Clusters, p.cluster(e.Key, e.Value, append(path, "clusters", e.Key.Value), forms))
 		}
 		slices.SortFunc(t.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
 	}
@@ -584,21 +583,20 @@ func (p *parser) vpc() {
 		p.errorf(p.env.Attr("eucalyptus", "network", "mode"), path, "network mode VPCMIDO needs an eucalyptus.midonet mapping (Gateways, midolman-host-mapping)")
 		return
 	}
-	if k, gws := mapPair(mido, "Gateways"); k == nil {
+	if k, gws := Lookup(mido, "Gateways"); k == nil {
 		p.errorf(mido, path, "midonet has no Gateways list")
 	} else {
 		for i, gw := range p.entries(gws, append(path, "Gateways")) {
 			p.add(RoleMidonetGateway, p.requiredHosts(gw, append(path, "Gateways", strconv.Itoa(i)), "Ip", "gateway address")...)
 		}
 	}
-	k, mapping := mapPair(mido, "midolman-host-mapping")
+	k, mapping := Lookup(mido, "midolman-host-mapping")
 	if k == nil || mapping.Kind != yaml.MappingNode {
 		p.errorf(mido, path, "midonet has no midolman-host-mapping (hostname: ip)")
 		return
 	}
-	_, ips := mapEntries(mapping)
-	for _, ip := range ips {
+	for _, e := range Entries(mapping) {
 		// Unlike the original, midolman hosts are part of "all".
-		p.add(RoleMidolman, p.hosts(ip, append(path, "midolman-host-mapping"))...)
+		p.add(RoleMidolman, p.hosts(e.Value, append(path, "midolman-host-mapping"))...)
 	}
 }

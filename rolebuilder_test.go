@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/org/calyptos"
 )
@@ -285,4 +286,29 @@ func TestNewRoleBuilder(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, []string{"cc", "n1", "n2", "sc"}, c.Hosts())
 	assert.Nil(t, rb.Environment())
+}
+
+func TestLookupAndEntriesFollowMerges(t *testing.T) {
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(`
+a: &a {cc: 10.0.0.2, sc: 10.0.0.9}
+b: &b {sc: 10.0.0.3, nodes: 10.0.0.4}
+m:
+  <<: [*a, *b]
+  sc: 10.0.0.5
+`), &doc))
+	m := calyptos.Resolve(calyptos.Entries(&doc)[2].Value)
+	var got []string
+	for _, e := range calyptos.Entries(m) {
+		got = append(got, e.Key.Value+"="+e.Value.Value)
+	}
+	assert.Equal(t, []string{"sc=10.0.0.5", "cc=10.0.0.2", "nodes=10.0.0.4"}, got, "own keys first and winning, then merged keys in merge order")
+	_, v := calyptos.Lookup(m, "nodes")
+	require.NotNil(t, v)
+	assert.Equal(t, "10.0.0.4", v.Value)
+	k, v := calyptos.Lookup(m, "absent")
+	assert.Nil(t, k)
+	assert.Nil(t, v)
+	k, _ = calyptos.Lookup(v, "x")
+	assert.Nil(t, k, "a nil node is not a mapping")
 }

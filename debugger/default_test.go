@@ -62,7 +62,7 @@ func closedPort(t testing.TB) string {
 }
 
 // testDefault returns Default() with the end-user dial redirected to d.
-func testDefault(d ContextDialer) []calyptos.Debugger {
+func testDefault(d calyptos.ContextDialer) []calyptos.Debugger {
 	ds := Default()
 	for _, x := range ds {
 		if vn, ok := x.(*VerifyNetworking); ok {

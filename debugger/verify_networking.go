@@ -26,11 +26,6 @@ const (
 	probeBatch = 32
 )
 
-// ContextDialer dials network connections; *net.Dialer is one.
-type ContextDialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
-
 // VerifyNetworking tests that every component can open a TCP connection to
 // the components it talks to, from the hosts themselves
 // (verify_networking), and that users can reach the user-facing services
@@ -56,7 +51,7 @@ type ContextDialer interface {
 type VerifyNetworking struct {
 	// Dialer dials the end-user access check from this machine (default a
 	// net.Dialer with ProbeTimeout).
-	Dialer ContextDialer
+	Dialer calyptos.ContextDialer
 	// ProbeTimeout bounds each connection attempt (default
 	// DefaultProbeTimeout).
 	ProbeTimeout time.Duration
@@ -245,7 +240,7 @@ type localResult struct {
 // endUser dials each user-facing host's end-user port from this process.
 func (d *VerifyNetworking) endUser(ctx context.Context, ufs []string, timeout time.Duration) []localResult {
 	port := withDefault(d.EndUserPort, DefaultEndUserPort)
-	var dialer ContextDialer = &net.Dialer{Timeout: timeout}
+	var dialer calyptos.ContextDialer = &net.Dialer{Timeout: timeout}
 	if d.Dialer != nil {
 		dialer = d.Dialer
 	}

@@ -26,7 +26,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	if e == nil {
 		return
 	}
-	nk, nc := lookup(e.Attr("eucalyptus"), "nc")
+	nk, nc := calyptos.Lookup(e.Attr("eucalyptus"), "nc")
 	if nk == nil || isNull(nc) {
 		c.Skipped("no eucalyptus.nc section: Eucalyptus sizes node controllers itself")
 		return
@@ -38,7 +38,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	vals := map[string]int64{}
 	bad := 0
 	for _, k := range []string{"max-cores", "cache-size", "work-size"} {
-		kn, v := lookup(nc, k)
+		kn, v := calyptos.Lookup(nc, k)
 		if kn == nil || isNull(v) {
 			continue
 		}
@@ -77,7 +77,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 // shownValue describes a scalar by its quoted value, or a collection by
 // its kind.
 func shownValue(n *yaml.Node) string {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
 		return strconv.Quote(n.Value)
 	}

@@ -76,7 +76,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	c.Successf("network mode %s", mode)
 
-	cjKey, cj := lookup(nw, "config-json")
+	cjKey, cj := calyptos.Lookup(nw, "config-json")
 	if cjKey == nil || isNull(cj) {
 		if mode == "EDGE" || mode == "VPCMIDO" {
 			c.Warning(atf(e, nw, "network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode))
@@ -98,7 +98,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 
 	nc := &netChecker{c: c, e: e}
 	public := nc.ranges(get(cj, "PublicIps"), "PublicIps")
-	pk, pv := lookup(cj, "PublicIps")
+	pk, pv := calyptos.Lookup(cj, "PublicIps")
 	switch {
 	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
 		c.Failure(at(e, pk, "config-json.PublicIps: expected a list of addresses and ranges, found a mapping"))
@@ -137,7 +137,7 @@ type scalarAt struct {
 // scalarsAt returns the scalars of a scalar-or-list node, each with its
 // node; a space-separated scalar gives one entry per word.
 func scalarsAt(n *yaml.Node) []scalarAt {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	if n == nil || isNull(n) {
 		return nil
 	}
@@ -199,7 +199,7 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 // clusters checks config-json.Clusters against the topology.
 func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []rangeAt) {
 	c, e := nc.c, nc.e
-	ck, list := lookup(cj, "Clusters")
+	ck, list := calyptos.Lookup(cj, "Clusters")
 	if ck == nil || isNull(list) {
 		if mode == "EDGE" {
 			c.Failure(at(e, cjKey, "missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet"))
@@ -289,7 +289,7 @@ func mustScalar(n *yaml.Node) string {
 // subnet checks a config-json cluster's Subnet and returns its prefix.
 func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	c, e := nc.c, nc.e
-	sk, sn := lookup(cl, "Subnet")
+	sk, sn := calyptos.Lookup(cl, "Subnet")
 	if sk == nil || isNull(sn) {
 		c.Failure(atf(e, cl, "config-json cluster %s has no Subnet", name))
 		return netip.Prefix{}, false
@@ -297,7 +297,7 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	addrs := map[string]netip.Addr{}
 	ok := true
 	for _, k := range []string{"Subnet", "Netmask", "Gateway"} {
-		kn, v := lookup(sn, k)
+		kn, v := calyptos.Lookup(sn, k)
 		s, has := scalar(v)
 		if kn == nil || !has {
 			c.Failure(atf(e, sn, "config-json cluster %s: Subnet has no %s", name, k))

@@ -20,12 +20,6 @@ const (
 	DefaultPingParallel = 32
 )
 
-// ContextDialer opens network connections; *net.Dialer implements it, and
-// tests or proxies can supply their own.
-type ContextDialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
-
 // PingHosts checks from this machine that every host of the deployment
 // (role "all") accepts a TCP connection on its SSH port: the port written
 // with the host ("nc-1:2222"), else Port. It replaces the original's ICMP
@@ -46,7 +40,7 @@ type PingHosts struct {
 	// Parallel bounds the attempts in flight (default DefaultPingParallel).
 	Parallel int
 	// Dialer opens the connections (default a net.Dialer with Timeout).
-	Dialer ContextDialer
+	Dialer calyptos.ContextDialer
 }
 
 // Name returns "pinghosts".

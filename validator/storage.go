@@ -86,7 +86,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, cl := range clusters {
 		names[cl.Name] = true
 		node := e.Attr("eucalyptus", "topology", "clusters", cl.Name)
-		bk, bv := lookup(node, "storage-backend")
+		bk, bv := calyptos.Lookup(node, "storage-backend")
 		if bk == nil {
 			c.Warningf("%s: cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Pos, cl.Name, cl.Name)
 			continue

@@ -259,7 +259,7 @@ func join(path, key string) string {
 // walk checks n (already dereferenced) against s; keyNode is the node of
 // n's key, for positions of null values.
 func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	where := n
 	if where == nil || (isNull(where) && keyNode != nil) {
 		where = keyNode
@@ -328,21 +328,21 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 	if keyNode != nil {
 		where = keyNode
 	}
-	ps := pairs(n)
+	ps := calyptos.Entries(n)
 	have := make(map[string]bool, len(ps))
 	for _, p := range ps {
-		k := p.key.Value
+		k := p.Key.Value
 		have[k] = true
 		switch {
 		case s.keys != nil:
 			sub, ok := s.keys[k]
 			if !ok {
-				w.warn(p.key, "unknown key "+join(path, k))
+				w.warn(p.Key, "unknown key "+join(path, k))
 				continue
 			}
-			w.walk(p.val, sub, join(path, k), p.key)
+			w.walk(p.Value, sub, join(path, k), p.Key)
 		case s.values != nil:
-			w.walk(p.val, s.values, join(path, k), p.key)
+			w.walk(p.Value, s.values, join(path, k), p.Key)
 		}
 	}
 	for _, k := range sortedKeys(s.keys) {

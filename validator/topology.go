@@ -47,8 +47,8 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 
-	wk, _ := lookup(topo, "walrus")
-	rk, riak := lookup(topo, "riakcs")
+	wk, _ := calyptos.Lookup(topo, "walrus")
+	rk, riak := calyptos.Lookup(topo, "riakcs")
 	provider := e.Topology.ObjectStorageProvider
 	switch {
 	case wk != nil && rk != nil:
@@ -65,7 +65,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		c.Successf("object storage provider: %s", provider)
 	}
 	if rk != nil {
-		if riak == nil || len(pairs(riak)) == 0 {
+		if riak == nil || len(calyptos.Entries(riak)) == 0 {
 			c.Failure(at(e, rk, "topology.riakcs must be a mapping with "+strings.Join(riakcsKeys, ", ")))
 		} else {
 			var missing []string

@@ -69,121 +69,34 @@ func atf(e *calyptos.Environment, n *yaml.Node, format string, args ...any) stri
 	return at(e, n, fmt.Sprintf(format, args...))
 }
 
-// deref follows aliases and document nodes.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 16; i++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-// pair is one key of a mapping with its (dereferenced) value.
-type pair struct {
-	key, val *yaml.Node
-}
-
-// pairs returns the entries of mapping m in file order, merge keys (<<)
-// expanded after the mapping's own keys; nil if m is not a mapping.
-func pairs(m *yaml.Node) []pair {
-	return pairsDepth(deref(m), 0)
-}
-
-func pairsDepth(m *yaml.Node, depth int) []pair {
-	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
-		return nil
-	}
-	out := make([]pair, 0, len(m.Content)/2)
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag == "!!merge" {
-			merges = append(merges, m.Content[i+1])
-			continue
-		}
-		out = append(out, pair{m.Content[i], deref(m.Content[i+1])})
-	}
-	for _, mg := range merges {
-		mg = deref(mg)
-		srcs := []*yaml.Node{mg}
-		if mg != nil && mg.Kind == yaml.SequenceNode {
-			srcs = mg.Content
-		}
-		for _, s := range srcs {
-			for _, p := range pairsDepth(deref(s), depth+1) {
-				if !hasOwn(m, p.key.Value) {
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	return out
-}
-
-func hasOwn(m *yaml.Node, key string) bool {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
-
-// lookup returns the key and value nodes for key in mapping m, or nils.
-func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
-	m = deref(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
-			return m.Content[i], deref(m.Content[i+1])
-		}
-	}
-	for _, p := range pairs(m) {
-		if p.key.Value == key {
-			return p.key, p.val
-		}
-	}
-	return nil, nil
-}
-
 // get returns the value of key in mapping m, or nil.
 func get(m *yaml.Node, key string) *yaml.Node {
-	_, v := lookup(m, key)
+	_, v := calyptos.Lookup(m, key)
 	return v
 }
 
 // items returns the elements of a sequence, dereferenced; nil otherwise.
 func items(n *yaml.Node) []*yaml.Node {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out[i] = deref(c)
+		out[i] = calyptos.Resolve(c)
 	}
 	return out
 }
 
 // isNull reports whether n is absent or a YAML null.
 func isNull(n *yaml.Node) bool {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	return n == nil || (n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null"))))
 }
 
 // scalar returns the trimmed text of a non-null scalar node.
 func scalar(n *yaml.Node) (string, bool) {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
 		return "", false
 	}
@@ -193,7 +106,7 @@ func scalar(n *yaml.Node) (string, bool) {
 // kind describes a node's type without showing its value, so that a
 // message about a secret attribute never echoes the secret.
 func kind(n *yaml.Node) string {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	switch {
 	case n == nil || isNull(n):
 		return "nothing (null)"
@@ -222,7 +135,7 @@ func hostKey(h string) string {
 // hostList reads a host value (a scalar, possibly space or comma separated,
 // or a list of scalars) the way the core parser does.
 func hostList(n *yaml.Node) []string {
-	n = deref(n)
+	n = calyptos.Resolve(n)
 	if n == nil || isNull(n) {
 		return nil
 	}

@@ -66,7 +66,7 @@ type vpcCheck struct {
 
 func (v *vpcCheck) currentGateways() {
 	c, e := v.c, v.e
-	k, gws := lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
+	k, gws := calyptos.Lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
 	if k == nil || isNull(gws) {
 		return
 	}
@@ -118,12 +118,12 @@ func (v *vpcCheck) currentGateways() {
 
 func (v *vpcCheck) olderGateways() {
 	c, e := v.c, v.e
-	mk, mido := lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
+	mk, mido := calyptos.Lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
 	if mk == nil || isNull(mido) {
 		return
 	}
-	hk, host := lookup(mido, "GatewayHost")
-	gk, gws := lookup(mido, "Gateways")
+	hk, host := calyptos.Lookup(mido, "GatewayHost")
+	gk, gws := calyptos.Lookup(mido, "Gateways")
 	if hk != nil {
 		if h, ok := scalar(host); ok && h != "" {
 			v.gwHosts[h] = true
@@ -182,7 +182,7 @@ func (v *vpcCheck) mappings() {
 		{"eucalyptus.midonet.midolman-host-mapping", []string{"eucalyptus", "midonet"}},
 		{"midokura.midolman-host-mapping", []string{"midokura"}},
 	} {
-		if k, val := lookup(e.Attr(m.path...), "midolman-host-mapping"); k != nil {
+		if k, val := calyptos.Lookup(e.Attr(m.path...), "midolman-host-mapping"); k != nil {
 			ms = append(ms, mapping{m.name, k, val})
 		}
 	}
@@ -200,13 +200,13 @@ func (v *vpcCheck) mappings() {
 		}
 		values := map[string]bool{}
 		entries := map[string]string{}
-		for _, p := range pairs(m.val) {
-			ip, _ := scalar(p.val)
-			entries[p.key.Value] = ip
+		for _, p := range calyptos.Entries(m.val) {
+			ip, _ := scalar(p.Value)
+			entries[p.Key.Value] = ip
 			k := hostKey(ip)
 			values[k] = true
-			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.key.Value] {
-				c.Warning(atf(e, p.key, "%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.key.Value, ip))
+			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.Key.Value] {
+				c.Warning(atf(e, p.Key, "%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip))
 			}
 		}
 		flat = append(flat, entries)
@@ -257,7 +257,7 @@ func (v *vpcCheck) nsdb() {
 	rb := c.Roles()
 	mk := e.Attr("midokura")
 	// zookeepers
-	if k, zks := lookup(mk, "zookeepers"); k != nil {
+	if k, zks := calyptos.Lookup(mk, "zookeepers"); k != nil {
 		if zks == nil || zks.Kind != yaml.SequenceNode {
 			c.Failure(atf(e, k, "midokura.zookeepers: expected a list of host:port, found %s", kind(zks)))
 		} else {
@@ -280,7 +280,7 @@ func (v *vpcCheck) nsdb() {
 		c.Warning("no zookeeper hosts (midokura.zookeepers or zookeeper.topology): MidoNet needs its NSDB, unless it is run elsewhere")
 	}
 	// cassandras
-	if k, cs := lookup(mk, "cassandras"); k != nil {
+	if k, cs := calyptos.Lookup(mk, "cassandras"); k != nil {
 		if cs == nil || cs.Kind != yaml.SequenceNode {
 			c.Failure(atf(e, k, "midokura.cassandras: expected a list of hosts, found %s", kind(cs)))
 		} else {
