@@ -78,7 +78,8 @@ func needsQuote(r rune) bool {
 
 // CompareHosts orders hosts the way reports show them: IP addresses first,
 // in numeric order (so 10.0.0.9 sorts before 10.0.0.10), then names
-// alphabetically; ties are broken by port.
+// alphabetically, then strings SplitHostPort rejects; ties are broken by
+// port. It is a total order, so sorted hosts can be binary-searched.
 func CompareHosts(a, b string) int { return parseSortKey(a).compare(parseSortKey(b)) }
 
 // sortKey is a host parsed once for sorting.
@@ -104,19 +105,32 @@ func parseSortKey(h string) sortKey {
 	return k
 }
 
-func (a sortKey) compare(b sortKey) int {
-	if a.bad || b.bad {
-		return strings.Compare(a.raw, b.raw)
-	}
+// class puts IP addresses first, then names, then strings that are not
+// hosts at all; keeping the classes apart is what makes compare a total
+// order (mixing raw and parsed comparisons across classes is not transitive,
+// and binary search over a sorted role then misses hosts).
+func (k sortKey) class() int {
 	switch {
-	case a.addr.IsValid() && b.addr.IsValid():
+	case k.bad:
+		return 2
+	case k.addr.IsValid():
+		return 0
+	default:
+		return 1
+	}
+}
+
+func (a sortKey) compare(b sortKey) int {
+	if c := a.class() - b.class(); c != 0 {
+		return c
+	}
+	switch a.class() {
+	case 2:
+		return strings.Compare(a.raw, b.raw)
+	case 0:
 		if c := a.addr.Compare(b.addr); c != 0 {
 			return c
 		}
-	case a.addr.IsValid():
-		return -1
-	case b.addr.IsValid():
-		return 1
 	default:
 		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c

@@ -2,6 +2,7 @@ package calyptos_test
 
 import (
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,4 +83,39 @@ func FuzzSplitHostPort(f *testing.F) {
 		}
 		_ = calyptos.CompareHosts(s, h)
 	})
+}
+
+// FuzzCompareHosts checks that CompareHosts is a total order on any three
+// strings: Has and RolesOf binary-search sorted roles, so an ordering that
+// is not transitive makes hosts vanish from their own roles.
+func FuzzCompareHosts(f *testing.F) {
+	f.Add("2.0.0.0", "10.0.0.1", "1B:") // a cycle under the first ordering
+	f.Add("[::1]:22", "::1", "h:x")
+	f.Add("10.0.0.9", "10.0.0.10:22", "b:0")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		sign := func(n int) int { return max(-1, min(1, n)) }
+		ab, ba := calyptos.CompareHosts(a, b), calyptos.CompareHosts(b, a)
+		if sign(ab) != -sign(ba) {
+			t.Fatalf("not antisymmetric: cmp(%q,%q)=%d cmp(%q,%q)=%d", a, b, ab, b, a, ba)
+		}
+		if (ab == 0) != (a == b) {
+			t.Fatalf("cmp(%q,%q)=%d but equality is %v", a, b, ab, a == b)
+		}
+		bc, ac := calyptos.CompareHosts(b, c), calyptos.CompareHosts(a, c)
+		if ab <= 0 && bc <= 0 && ac > 0 {
+			t.Fatalf("not transitive: %q <= %q <= %q but cmp(%q,%q)=%d", a, b, c, a, c, ac)
+		}
+	})
+}
+
+// TestSortHostsWithMalformedHosts is the fuzzer's find: "1B:" (an empty
+// port) sorted among addresses and names made Has miss it.
+func TestSortHostsWithMalformedHosts(t *testing.T) {
+	hosts := []string{"b", "1B:", "1.2.3.4", "a:x", "10.0.0.1", "a", "[::1"}
+	got := calyptos.SortHosts(slices.Clone(hosts))
+	assert.Equal(t, []string{"1.2.3.4", "10.0.0.1", "a", "b", "1B:", "[::1", "a:x"}, got)
+	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleAll: hosts})
+	for _, h := range hosts {
+		assert.True(t, rb.Has(calyptos.RoleAll, h), h)
+	}
 }
