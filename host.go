@@ -29,6 +29,9 @@ func SplitHostPort(h string) (host string, port int, err error) {
 			return "", 0, fmt.Errorf("%w: %q: missing ']'", ErrBadHost, h)
 		}
 		host = h[1:end]
+		if host == "" {
+			return "", 0, fmt.Errorf("%w: %q: empty address in brackets", ErrBadHost, h)
+		}
 		rest := h[end+1:]
 		if rest == "" {
 			return host, 0, nil
@@ -45,6 +48,9 @@ func SplitHostPort(h string) (host string, port int, err error) {
 	}
 	if strings.Count(h, ":") > 1 {
 		return "", 0, fmt.Errorf("%w: %q: an IPv6 address with a port must be written [addr]:port", ErrBadHost, h)
+	}
+	if i == 0 {
+		return "", 0, fmt.Errorf("%w: %q: no host before the port", ErrBadHost, h)
 	}
 	port, err = parsePort(h, h[i+1:])
 	return h[:i], port, err
