@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -85,4 +86,51 @@ func TestLazyPasswordFetch(t *testing.T) {
 	require.NoError(t, lp.Close())
 	assert.True(t, first.(*fakeTransport).closed)
 	assert.True(t, lp.all[1].(*fakeTransport).closed)
+}
+
+// TestLazyPasswordWaitersWatchTheirContext: while one host's command is at
+// the password prompt, another host whose deadline passes gives up at once
+// instead of queueing behind the prompt; once typed, later hosts reuse the
+// password without a second prompt.
+func TestLazyPasswordWaitersWatchTheirContext(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.On("", "uptime").Stdout("up\n")
+	})
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.password = "pw1"
+	h.term.typing = make(chan struct{})
+	h.p.defaults()
+	first, err := h.p.SSH(SSHConfig{})
+	require.NoError(t, err)
+	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }, redactor: calyptos.NewRedactor()}
+	t.Cleanup(func() { _ = lp.Close() })
+
+	prompted := make(chan error, 1)
+	go func() {
+		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		prompted <- err
+	}()
+	require.Eventually(t, func() bool {
+		lp.mu.Lock()
+		defer lp.mu.Unlock()
+		return lp.asking != nil
+	}, 5*time.Second, time.Millisecond, "the first host reaches the prompt")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err = lp.Run(ctx, "192.0.2.2", "uptime")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, errFakeAuth, "a host whose deadline passed while another was at the prompt keeps its own auth error")
+
+	close(h.term.typing)
+	require.NoError(t, <-prompted)
+	out, err := lp.Run(t.Context(), "192.0.2.3", "uptime")
+	require.NoError(t, err)
+	assert.Equal(t, "up\n", out.Stdout)
+	assert.Equal(t, 1, h.term.asked)
 }

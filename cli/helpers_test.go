@@ -25,6 +25,9 @@ type fakeTerm struct {
 	password string
 	err      error
 	asked    int
+	// typing, when set, is received from before readPassword answers: the
+	// user is still typing until the test sends or closes it.
+	typing chan struct{}
 }
 
 func (f *fakeTerm) isTerminal(v any) bool {
@@ -39,6 +42,9 @@ func (f *fakeTerm) isTerminal(v any) bool {
 func (f *fakeTerm) width(io.Writer) int { return f.cols }
 
 func (f *fakeTerm) readPassword(context.Context, io.Reader) ([]byte, error) {
+	if f.typing != nil {
+		<-f.typing
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked++

@@ -173,34 +173,42 @@ type lazyPassword struct {
 	mu        sync.Mutex
 	cur       Transport
 	all       []Transport
-	asked     bool
+	asking    chan struct{} // made when the prompt starts, closed when it ends
 	promptErr error
-	password  string // the password typed, once asked
 }
 
 // upgrade returns the transport to retry with after from refused a host's
-// keys, or an error saying why there is none.
+// keys, or an error saying why there is none. One caller asks; the others
+// wait for its answer, or for their own context to end, whichever is first.
 func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string) (Transport, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.cur != from {
-		return l.cur, nil // another host already asked
+		t := l.cur // another host already asked
+		l.mu.Unlock()
+		return t, nil
 	}
-	if l.asked {
-		return nil, l.promptErr
+	if done := l.asking; done != nil {
+		l.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the SSH password: %w", context.Cause(ctx))
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.promptErr != nil {
+			return nil, l.promptErr
+		}
+		return l.cur, nil
 	}
-	l.asked = true
-	pw, err := l.p.promptPassword(ctx, host, l.prog())
-	if err != nil {
-		l.promptErr = err
-		l.p.errorf("%v", err)
-		return nil, err
-	}
-	cfg := l.cfg
-	cfg.Password = pw
-	l.password = pw
-	l.redactor.Add(pw)
-	t, err := l.p.SSH(cfg)
+	done := make(chan struct{})
+	l.asking = done
+	l.mu.Unlock()
+	defer close(done)
+
+	t, err := l.ask(ctx, host)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err != nil {
 		l.promptErr = err
 		return nil, err
@@ -208,6 +216,19 @@ func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string)
 	l.cur = t
 	l.all = append(l.all, t)
 	return t, nil
+}
+
+// ask prompts for the password and opens a transport that uses it.
+func (l *lazyPassword) ask(ctx context.Context, host string) (Transport, error) {
+	pw, err := l.p.promptPassword(ctx, host, l.prog())
+	if err != nil {
+		l.p.errorf("%v", err)
+		return nil, err
+	}
+	l.redactor.Add(pw)
+	cfg := l.cfg
+	cfg.Password = pw
+	return l.p.SSH(cfg)
 }
 
 func (l *lazyPassword) current() Transport {
