@@ -1,8 +1,10 @@
 package calyptos
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,8 +72,22 @@ type Environment struct {
 	// Topology is the eucalyptus topology normalised from either form.
 	Topology Topology
 
-	root  *yaml.Node // the top-level mapping
-	attrs *yaml.Node // default_attributes
+	root    *yaml.Node // the top-level mapping
+	attrs   *yaml.Node // default_attributes
+	hostPos map[string][]Position
+}
+
+// HostPositions returns where host is written in the file, in file order
+// (a host listed under several roles has several positions). Validators use it to point at the line to fix. It returns
+// nil for a host the file does not list, and for an Environment that was
+// not parsed from a file.
+func (e *Environment) HostPositions(host string) []Position {
+	if e == nil {
+		return nil
+	}
+	ps := slices.Clone(e.hostPos[host])
+	slices.SortFunc(ps, func(a, b Position) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) })
+	return ps
 }
 
 // Topology is default_attributes.eucalyptus.topology, normalised: scalars

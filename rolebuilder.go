@@ -84,7 +84,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	if root == nil || root.Kind == 0 || isNull(root) {
 		return nil, &EnvError{Pos: Position{File: file}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
-	p := &parser{env: &Environment{File: file, root: root}, roles: map[string][]string{}}
+	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}}
 	p.parse()
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -285,10 +285,20 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		var out []string
-		for _, h := range strings.FieldsFunc(n.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
-			out = append(out, p.checkHost(n, path, h)...)
+		rest, offset := n.Value, 0
+		for {
+			start := strings.IndexFunc(rest, notHostSeparator)
+			if start < 0 {
+				return out
+			}
+			end := strings.IndexFunc(rest[start:], isHostSeparator)
+			if end < 0 {
+				end = len(rest) - start
+			}
+			h := rest[start : start+end]
+			out = append(out, p.checkHost(n, path, h, offset+start)...)
+			rest, offset = rest[start+end:], offset+start+end
 		}
-		return out
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
@@ -298,7 +308,7 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 				continue
 			}
 			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
-				out = append(out, p.checkHost(c, path, h)...)
+				out = append(out, p.checkHost(c, path, h, strings.Index(c.Value, h))...)
 			}
 		}
 		return out
@@ -307,12 +317,35 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	return nil
 }
 
+func isHostSeparator(r rune) bool  { return r == ',' || r == ' ' || r == '\t' || r == '\n' }
+func notHostSeparator(r rune) bool { return !isHostSeparator(r) }
+
 // checkHost rejects a host that a command-line tool would take for an
-// option: quoting cannot stop "nc -z -oProxyCommand=..." reading it as one.
-func (p *parser) checkHost(n *yaml.Node, path []string, h string) []string {
+// option (quoting cannot stop "nc -z -oProxyCommand=..." reading it as
+// one), and records where the host is written: it starts offset bytes into
+// the value of n.
+func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []string {
+	pos := p.env.Pos(n)
+	// Only a one-line plain or quoted scalar maps byte offsets to columns;
+	// elsewhere the value's own position is the best answer.
+	if offset > 0 && !strings.Contains(n.Value, "\n") {
+		switch n.Style {
+		case 0:
+			pos.Column += offset
+		case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
+			if !strings.ContainsAny(n.Value, "'\"\\") {
+				pos.Column += offset + 1
+			}
+		}
+	} else if offset == 0 && (n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle) {
+		pos.Column++
+	}
 	if strings.HasPrefix(h, "-") {
-		p.errorf(n, path, "%s: host %q must not start with '-'", path[len(path)-1], h)
+		p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf("%s: host %q must not start with '-'", path[len(path)-1], h)})
 		return nil
+	}
+	if ps := p.env.hostPos[h]; !slices.Contains(ps, pos) {
+		p.env.hostPos[h] = append(ps, pos)
 	}
 	return []string{h}
 }

@@ -223,7 +223,7 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"riak balancer without haproxy", "default_attributes:\n  riakcs_cluster:\n    topology: {head: {ipaddr: a}, load_balancer: b}\n",
 			[]string{"e.yml:3:50: load_balancer is set but there is no haproxy"}},
 		{"host that looks like an option", head + "      clc: [-oProxyCommand=x]\n      user-facing: \"a -b\"\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
-			[]string{`e.yml:4:13: clc: host "-oProxyCommand=x" must not start with '-'`, `e.yml:5:20: user-facing: host "-b" must not start with '-'`}},
+			[]string{`e.yml:4:13: clc: host "-oProxyCommand=x" must not start with '-'`, `e.yml:5:23: user-facing: host "-b" must not start with '-'`}},
 		{"vpc without midonet", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n    network: {mode: VPCMIDO}\n",
 			[]string{"e.yml:7:21: network mode VPCMIDO needs an eucalyptus.midonet mapping"}},
 	}
@@ -311,4 +311,51 @@ m:
 	assert.Nil(t, v)
 	k, _ = calyptos.Lookup(v, "x")
 	assert.Nil(t, k, "a nil node is not a mapping")
+}
+
+func TestHostPositions(t *testing.T) {
+	const file = `default_attributes:
+  eucalyptus:
+    topology:
+      clc: 10.0.0.1
+      user-facing: "10.0.0.1 10.0.0.2"
+      clusters:
+        one:
+          cc-1: 10.0.0.3
+          sc-1: 10.0.0.3
+          nodes: 10.0.0.4  10.0.0.5,10.0.0.6
+        two:
+          cc: [10.0.0.7]
+          sc: [10.0.0.7]
+          nodes:
+            - 10.0.0.8
+            - '10.0.0.9'
+`
+	rb, err := calyptos.ParseEnvironment("e.yml", []byte(file))
+	require.NoError(t, err)
+	env := rb.Environment()
+	tests := []struct {
+		host string
+		want []string
+	}{
+		{"10.0.0.1", []string{"e.yml:4:12", "e.yml:5:21"}},
+		{"10.0.0.2", []string{"e.yml:5:30"}},
+		{"10.0.0.3", []string{"e.yml:8:17", "e.yml:9:17"}},
+		{"10.0.0.5", []string{"e.yml:10:28"}},
+		{"10.0.0.6", []string{"e.yml:10:37"}},
+		{"10.0.0.7", []string{"e.yml:12:16", "e.yml:13:16"}},
+		{"10.0.0.9", []string{"e.yml:16:16"}},
+		{"192.0.2.1", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			var got []string
+			for _, p := range env.HostPositions(tt.host) {
+				got = append(got, p.String())
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	var none *calyptos.Environment
+	assert.Nil(t, none.HostPositions("10.0.0.1"))
 }

@@ -75,7 +75,8 @@ func checkDNSName(name string) error {
 
 // Validate checks every host.
 func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
-	if env(c) == nil {
+	e := env(c)
+	if e == nil {
 		return
 	}
 	rb := c.Roles()
@@ -92,12 +93,12 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range all {
 		if err := CheckHost(h); err != nil {
 			bad++
-			c.OnHost(h).Failuref("invalid host %q: %v", h, err)
+			c.OnHost(h).Failure(atHost(e, h, fmt.Sprintf("invalid host %q: %v", h, err)))
 			continue
 		}
 		addr, _, _ := calyptos.SplitHostPort(h)
 		if ip, err := netip.ParseAddr(addr); err == nil && ip.IsLoopback() && len(distinct) > 1 {
-			c.OnHost(h).Warningf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)
+			c.OnHost(h).Warning(atHost(e, h, fmt.Sprintf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)))
 		}
 	}
 	if bad == 0 {
@@ -134,7 +135,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range rb.Hosts(calyptos.RoleNodeController) {
 		if r := front[hostKey(h)]; r != "" {
 			mixed++
-			c.OnHost(h).Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
+			c.OnHost(h).Warning(atHost(e, h, fmt.Sprintf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)))
 		}
 	}
 	if mixed == 0 && len(eucaKeys) > 0 {

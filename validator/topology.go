@@ -2,6 +2,7 @@ package validator
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -127,7 +128,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 	slices.SortFunc(dups, calyptos.CompareHosts)
 	for _, k := range dups {
 		names := owner[k]
-		c.OnHost(first[k]).Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
+		c.OnHost(first[k]).Failure(atHost(e, first[k], fmt.Sprintf("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))))
 	}
 	if len(dups) == 0 && len(clusters) > 1 {
 		c.Successf("no host is in more than one of the %d clusters", len(clusters))

@@ -64,6 +64,15 @@ func at(e *calyptos.Environment, n *yaml.Node, msg string) string {
 	return msg
 }
 
+// atHost prefixes msg with where host is first written in the file, so a
+// finding about a host points at the line to fix.
+func atHost(e *calyptos.Environment, host, msg string) string {
+	if ps := e.HostPositions(host); len(ps) > 0 && ps[0].Line > 0 {
+		return ps[0].String() + ": " + msg
+	}
+	return msg
+}
+
 // atf is at with a format.
 func atf(e *calyptos.Environment, n *yaml.Node, format string, args ...any) string {
 	return at(e, n, fmt.Sprintf(format, args...))

@@ -206,8 +206,8 @@ func TestTopology(t *testing.T) {
 			pass("no host is in more than one of the 2 clusters"),
 		}},
 		{file: td("topology-dup.yml"), want: []finding{
-			failOn("192.0.2.21", "host 192.0.2.21 is in 2 clusters: one, two"),
-			failOn("192.0.2.22", "host 192.0.2.22 is in 2 clusters: one, two"),
+			failOn("192.0.2.21", "testdata/topology-dup.yml:9:59: host 192.0.2.21 is in 2 clusters: one, two"),
+			failOn("192.0.2.22", "testdata/topology-dup.yml:9:71: host 192.0.2.22 is in 2 clusters: one, two"),
 		}},
 		{file: td("topology-storage.yml"), want: []finding{
 			fail("testdata/topology-storage.yml:9:7: the topology has both walrus and riakcs: object storage is one or the other"),
@@ -223,16 +223,16 @@ func TestHosts(t *testing.T) {
 	runCases(t, validator.Hosts{}, []fileCase{
 		{file: goodFile("storage-clusters.yml"), also: []finding{pass("all 14 hosts are IP addresses or DNS names")}},
 		{file: td("hosts-bad.yml"), want: []finding{
-			failOn("0.0.0.0", `invalid host "0.0.0.0": not an IP address or DNS name: 0.0.0.0 is not a unicast address`),
-			failOn("192.0.2.20:99999", `invalid host "192.0.2.20:99999": invalid host: "192.0.2.20:99999": port "99999" is not a number from 1 to 65535`),
-			failOn("nc2-.example.net", `invalid host "nc2-.example.net": not an IP address or DNS name: "nc2-.example.net": a label cannot start or end with '-'`),
-			failOn("192.0.2.300", `invalid host "192.0.2.300": not an IP address or DNS name: "192.0.2.300": looks like an IP address but is not a valid one`),
-			failOn("cc_1.example.net", `invalid host "cc_1.example.net": not an IP address or DNS name: "cc_1.example.net": '_' is not allowed in a DNS name`),
+			failOn("0.0.0.0", `testdata/hosts-bad.yml:12:32: invalid host "0.0.0.0": not an IP address or DNS name: 0.0.0.0 is not a unicast address`),
+			failOn("192.0.2.20:99999", `testdata/hosts-bad.yml:11:17: invalid host "192.0.2.20:99999": invalid host: "192.0.2.20:99999": port "99999" is not a number from 1 to 65535`),
+			failOn("nc2-.example.net", `testdata/hosts-bad.yml:12:60: invalid host "nc2-.example.net": not an IP address or DNS name: "nc2-.example.net": a label cannot start or end with '-'`),
+			failOn("192.0.2.300", `testdata/hosts-bad.yml:12:19: invalid host "192.0.2.300": not an IP address or DNS name: "192.0.2.300": looks like an IP address but is not a valid one`),
+			failOn("cc_1.example.net", `testdata/hosts-bad.yml:10:16: invalid host "cc_1.example.net": not an IP address or DNS name: "cc_1.example.net": '_' is not allowed in a DNS name`),
 		}},
 		{file: td("hosts-nc-front.yml"), want: []finding{
-			warnOn("127.0.0.1", "host 127.0.0.1 is a loopback address: the other 4 hosts cannot reach it"),
-			warnOn("192.0.2.10", "node controller 192.0.2.10 is also the cloud controller and user-facing services host: only a single-host cloud-in-a-box should run instances beside the front end"),
-			warnOn("192.0.2.11", "node controller 192.0.2.11 is also the user-facing services host: only a single-host cloud-in-a-box should run instances beside the front end"),
+			warnOn("127.0.0.1", "testdata/hosts-nc-front.yml:9:20: host 127.0.0.1 is a loopback address: the other 4 hosts cannot reach it"),
+			warnOn("192.0.2.10", "testdata/hosts-nc-front.yml:6:13: node controller 192.0.2.10 is also the cloud controller and user-facing services host: only a single-host cloud-in-a-box should run instances beside the front end"),
+			warnOn("192.0.2.11", "testdata/hosts-nc-front.yml:7:33: node controller 192.0.2.11 is also the user-facing services host: only a single-host cloud-in-a-box should run instances beside the front end"),
 		}},
 		{file: td("hosts-ciab.yml"), also: []finding{info("single-host cloud-in-a-box: every Eucalyptus component is on 192.0.2.10")}},
 	})
