@@ -40,6 +40,9 @@ func FuzzParseEnvironment(f *testing.F) {
 				if !rb.Has(calyptos.RoleAll, h) {
 					t.Fatalf("host %q of role %s is not in all", h, role)
 				}
+				if ps := rb.Environment().HostPositions(h); len(ps) == 0 || ps[0].Line < 1 || ps[0].Column < 1 {
+					t.Fatalf("host %q of role %s has no position in the file: %v", h, role, ps)
+				}
 			}
 		}
 		_ = rb.Environment().Secrets()
