@@ -56,6 +56,44 @@ func TestJumpHost(t *testing.T) {
 	assert.Contains(t, err.Error(), "via jump host "+down.JumpHost)
 }
 
+// TestJumpHostChain crosses two bastions, as ssh -J outer,inner does: the
+// inner bastion is reached through the outer one, the targets through
+// both, and each hop is one connection however many targets use it.
+func TestJumpHostChain(t *testing.T) {
+	t.Parallel()
+	outer := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.56"}})
+	inner := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.57"}})
+	targets := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.58", "127.0.1.59"}})
+	require.NoError(t, outer.AuthorizeKey(targets.ClientSigner.PublicKey()))
+	require.NoError(t, inner.AuthorizeKey(targets.ClientSigner.PublicKey()))
+
+	opts := baseOptions(targets)
+	opts.KnownHostsFiles = []string{outer.KnownHostsFile, inner.KnownHostsFile, targets.KnownHostsFile}
+	opts.JumpHost = outer.User + "@" + outer.Addr + ",ssh://" + inner.Addr
+	e := newExecutor(t, opts)
+	for range 2 {
+		for _, addr := range targets.Addrs {
+			out, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "echo $SSH_CONNECTION")
+			require.NoError(t, err)
+			host, port, _ := strings.Cut(addr, ":")
+			assert.True(t, strings.HasSuffix(strings.TrimSpace(out.Stdout), host+" "+port), out.Stdout)
+		}
+	}
+	assert.True(t, eventually(func() bool {
+		return outer.Handshakes() == 1 && inner.Handshakes() == 1 && targets.Handshakes() == 2
+	}), "one connection per hop and per target: outer %d, inner %d, targets %d",
+		outer.Handshakes(), inner.Handshakes(), targets.Handshakes())
+	require.NoError(t, e.Close())
+
+	// An inner hop that does not answer is named in the target's error.
+	down := opts
+	down.JumpHost = outer.User + "@" + outer.Addr + "," + closedPort(t, "127.0.1.57")
+	_, err := newExecutor(t, down).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	assert.ErrorIs(t, err, sshexec.ErrDial)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	assert.Contains(t, err.Error(), "via jump host "+down.JumpHost)
+}
+
 func TestSSHConfig(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.53"}})

@@ -19,6 +19,11 @@
 // 22, the current OS user). Other ssh_config keywords (ProxyCommand, Match,
 // CertificateFile...) are not supported.
 //
+// A jump host (Options.JumpHost, HostOptions.JumpHost or ProxyJump) may be
+// one bastion or a chain "a,b" crossed in order, as with ssh -J. Each hop
+// is one connection, opened once and shared by every target behind it;
+// its host key is verified and its user and port resolved like a target's.
+//
 // # Authentication
 //
 // Public keys are offered first: Options.IdentityFiles (ed25519, ecdsa,

@@ -160,20 +160,17 @@ func (e *Executor) Close() error {
 	e.mu.Unlock()
 	e.cancel()
 	var errs []error
-	// Targets first, then jump hosts, whose connections carry theirs.
-	for _, jumps := range []bool{false, true} {
-		for _, h := range hosts {
-			if h.isJump != jumps {
-				continue
-			}
-			h.mu.Lock()
-			c := h.cur
-			h.cur = nil
-			h.mu.Unlock()
-			if c != nil {
-				if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) {
-					errs = append(errs, err)
-				}
+	// Targets first, then jump hosts from the end of their chains inwards:
+	// each connection is carried by the hops before it.
+	slices.SortStableFunc(hosts, func(a, b *hostConn) int { return b.depth() - a.depth() })
+	for _, h := range hosts {
+		h.mu.Lock()
+		c := h.cur
+		h.cur = nil
+		h.mu.Unlock()
+		if c != nil {
+			if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, err)
 			}
 		}
 	}
@@ -191,6 +188,19 @@ type hostConn struct {
 	mu      sync.Mutex
 	cur     *conn     // the live connection, or nil
 	dialing *dialCall // the dial in progress, or nil
+}
+
+// depth orders connections for closing: every target is deeper than any
+// jump host, and a hop deeper than the hops it is reached through.
+func (h *hostConn) depth() int {
+	hops := 0
+	if h.t.jump != "" {
+		hops = strings.Count(h.t.jump, ",") + 1
+	}
+	if !h.isJump {
+		return 1 << 20
+	}
+	return hops
 }
 
 type dialCall struct {

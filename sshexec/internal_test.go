@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos"
 )
 
 func TestResolve(t *testing.T) {
@@ -83,9 +85,29 @@ Host *
 		_, err := e.resolve(bad, false)
 		assert.Error(t, err, bad)
 	}
-	e.opts.JumpHost = "a,b"
-	_, err = e.resolve("10.0.0.1", false)
-	assert.ErrorContains(t, err, "only one hop")
+
+	e.opts.JumpHost = "ops@a:2200,ssh://b"
+	got, err = e.resolve("10.0.0.1", false)
+	require.NoError(t, err)
+	assert.Equal(t, "ops@a:2200,ssh://b", got.jump, "a target keeps the whole chain")
+	j, err = e.resolve(got.jump, true)
+	require.NoError(t, err)
+	assert.Equal(t, "b", j.key, "the last hop is the one dialled")
+	assert.Equal(t, "b:22", j.addr)
+	assert.Equal(t, "ops@a:2200", j.jump, "through the rest of the chain")
+	j, err = e.resolve(j.jump, true)
+	require.NoError(t, err)
+	assert.Equal(t, "ops@a:2200", j.key)
+	assert.Equal(t, "ops", j.user)
+	assert.Equal(t, "a:2200", j.addr)
+	assert.Empty(t, j.jump, "the first hop is dialled directly")
+
+	for _, bad := range []string{"a,,b", "a,", "a:0,b", "ops@,b"} {
+		e.opts.JumpHost = bad
+		_, err = e.resolve("10.0.0.1", false)
+		assert.ErrorContains(t, err, "jump host chain", bad)
+		assert.ErrorIs(t, err, calyptos.ErrBadHost, bad)
+	}
 }
 
 func TestPasswordChallenge(t *testing.T) {

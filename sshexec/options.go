@@ -65,9 +65,11 @@ type Options struct {
 	OnInsecure func(warning string)
 
 	// JumpHost is a bastion, "[user@]host[:port]", that every connection
-	// goes through (like ssh -J with one hop); default the ssh_config
-	// ProxyJump for the host. "none" disables ProxyJump from ssh_config.
-	// The bastion's own connection is reused and verified like any other.
+	// goes through, or a comma-separated chain of them crossed in order
+	// (ProxyJump syntax, like ssh -J a,b); default the ssh_config ProxyJump
+	// for the host. "none" disables ProxyJump from ssh_config. Each hop's
+	// connection is reused by every target behind it and its host key is
+	// verified like any other.
 	JumpHost string
 
 	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.

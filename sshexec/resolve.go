@@ -84,13 +84,18 @@ func (c *sshConfig) getAll(alias, key string) []string {
 	return vs
 }
 
-// resolve works out how to reach host. With isJump, host is a jump host
-// spec "[user@]host[:port]": its user may come from the spec, and it never
-// goes through another jump host.
+// resolve works out how to reach host. With isJump, host is a jump chain
+// "[user@]a[:port],...,[user@]z[:port]" (ProxyJump syntax): the target is
+// its last hop z, reached through the rest of the chain; its user may come
+// from the spec, and ssh_config never adds jumps to it.
 func (e *Executor) resolve(host string, isJump bool) (*target, error) {
-	var user string
+	var user, via string
 	spec := host
 	if isJump {
+		if i := strings.LastIndexByte(spec, ','); i >= 0 {
+			via, spec = spec[:i], spec[i+1:]
+		}
+		spec = strings.TrimPrefix(spec, "ssh://")
 		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
 			user, spec = spec[:i], spec[i+1:]
 		}
@@ -104,7 +109,14 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		ho = e.opts.Hosts[name]
 	}
 	cfg := e.sshcfg
-	t := &target{key: host, alias: name, hostname: name}
+	key := host
+	if isJump {
+		key = spec
+		if user != "" {
+			key = user + "@" + spec
+		}
+	}
+	t := &target{key: key, alias: name, hostname: name, jump: via}
 	if h := cfg.get(name, "HostName"); h != "" {
 		t.hostname = strings.ReplaceAll(h, "%h", name)
 	}
@@ -124,10 +136,9 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		if strings.EqualFold(t.jump, "none") {
 			t.jump = ""
 		}
-		if strings.Contains(t.jump, ",") {
-			return nil, fmt.Errorf("jump host %q: only one hop is supported", t.jump)
+		if err := checkJumpChain(t.jump); err != nil {
+			return nil, err
 		}
-		t.jump = strings.TrimPrefix(t.jump, "ssh://")
 	}
 
 	for _, f := range cfg.getAll(name, "IdentityFile") {
@@ -157,6 +168,24 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		}
 	}
 	return t, nil
+}
+
+// checkJumpChain rejects a ProxyJump value with an empty hop or a hop
+// that is not [user@]host[:port], before anything is dialled.
+func checkJumpChain(chain string) error {
+	if chain == "" {
+		return nil
+	}
+	for hop := range strings.SplitSeq(chain, ",") {
+		spec := strings.TrimPrefix(hop, "ssh://")
+		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
+			spec = spec[i+1:]
+		}
+		if _, _, err := calyptos.SplitHostPort(spec); err != nil {
+			return fmt.Errorf("jump host chain %q: hop %q: %w", chain, hop, err)
+		}
+	}
+	return nil
 }
 
 // expand resolves ~ and the %d %h %r %u tokens of ssh_config file names.
