@@ -151,7 +151,14 @@ func (hk *hostKeys) check(t *target, remote net.Addr, key ssh.PublicKey) error {
 		return &Error{Host: t.key, Op: "host key", Kind: ErrHostKeyChanged, Err: fmt.Errorf(
 			"REMOTE HOST KEY HAS CHANGED for %s since it was trusted on first use in %s", norm, hk.tofuFile)}
 	}
-	if err := appendKnownHost(hk.tofuFile, norm, key); err != nil {
+	if err := appendKnownHost(hk.tofuFile, t.addr, remote, key); err != nil {
+		var ke *knownhosts.KeyError
+		if errors.As(err, &ke) && len(ke.Want) > 0 {
+			w := ke.Want[0]
+			return &Error{Host: t.key, Op: "host key", Kind: ErrHostKeyChanged, Err: fmt.Errorf(
+				"REMOTE HOST KEY HAS CHANGED for %s: the server offers %s %s but another run trusted %s %s on first use in %s:%d",
+				norm, key.Type(), fp, w.Key.Type(), ssh.FingerprintSHA256(w.Key), w.Filename, w.Line)}
+		}
 		return &Error{Host: t.key, Op: "host key", Kind: ErrHostKeyUnknown, Err: err}
 	}
 	hk.learned[norm] = append(hk.learned[norm], key)
@@ -159,16 +166,38 @@ func (hk *hostKeys) check(t *target, remote net.Addr, key ssh.PublicKey) error {
 	return nil
 }
 
-func appendKnownHost(file, norm string, key ssh.PublicKey) error {
+// appendKnownHost adds key for addr to file, under an exclusive lock on the
+// file so that runs in other processes trusting the same hosts at the same
+// time neither interleave lines nor trust two different keys: under the
+// lock the file is read again, and a key another run added meanwhile is
+// accepted if it matches, or returned as a *knownhosts.KeyError if not.
+func appendKnownHost(file, addr string, remote net.Addr, key ssh.PublicKey) error {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return fmt.Errorf("trust on first use: %w", err)
 	}
-	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("trust on first use: %w", err)
 	}
-	_, werr := f.WriteString(knownhosts.Line([]string{norm}, key) + "\n")
-	if err := errors.Join(werr, f.Close()); err != nil {
+	defer f.Close()
+	unlock, err := lockFile(f)
+	if err != nil {
+		return fmt.Errorf("trust on first use: locking %s: %w", file, err)
+	}
+	defer unlock()
+	cb, err := knownhosts.New(file)
+	if err != nil {
+		return fmt.Errorf("trust on first use: %w", err)
+	}
+	err = cb(addr, remote, key)
+	var ke *knownhosts.KeyError
+	switch {
+	case err == nil:
+		return nil // another run trusted this very key
+	case errors.As(err, &ke) && len(ke.Want) > 0:
+		return err // another run trusted a different key
+	}
+	if _, err := f.WriteString(knownhosts.Line([]string{knownhosts.Normalize(addr)}, key) + "\n"); err != nil {
 		return fmt.Errorf("trust on first use: %s: %w", file, err)
 	}
 	return nil

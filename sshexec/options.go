@@ -54,7 +54,9 @@ type Options struct {
 	KnownHostsFiles []string
 	// TrustOnFirstUse, when set, is a known_hosts file to which the key of
 	// a host found in no known_hosts file is appended, accepting it. A key
-	// that differs from a known one is still refused.
+	// that differs from a known one is still refused. The file is locked
+	// (flock) while it is read again and appended to, so runs in several
+	// processes sharing it agree on one key per host.
 	TrustOnFirstUse string
 	// InsecureIgnoreHostKey accepts any host key: for throw-away labs
 	// only. Its first use is reported once, with slog Warn and OnInsecure.
