@@ -12,7 +12,9 @@ import (
 const (
 	// DefaultMinDisk is the smallest filesystem size for
 	// /var/lib/eucalyptus: 30 GiB, what the original's `df --block-size G`
-	// compared with 30.
+	// compared with 30. Like df, the check rounds the size up to whole GiB
+	// first, so a filesystem made on a 30 GiB volume (a little smaller than
+	// 30 GiB) passes, as it did in the original.
 	DefaultMinDisk int64 = 30 << 30
 	// DefaultMinMemory is the least total memory: the original's 4000000
 	// KiB from free, called "4.0 gig" in its message.
@@ -27,8 +29,9 @@ const (
 // console) the root filesystem is checked and the message says so, where
 // the original crashed.
 type ComponentStorageCheck struct {
-	// MinDisk is the least size, in bytes, of the filesystem of Dir
-	// (default DefaultMinDisk).
+	// MinDisk is the least size, in bytes, of the filesystem of Dir, whose
+	// size is rounded up to whole GiB before the comparison (default
+	// DefaultMinDisk).
 	MinDisk int64
 	// MinMemory is the least MemTotal in bytes (default DefaultMinMemory).
 	MinMemory int64
@@ -85,8 +88,16 @@ func checkDisk(s calyptos.Scope, out calyptos.Output, dir string, minDisk int64)
 	if strings.Contains(out.Stdout, absentMarker) {
 		what = fmt.Sprintf("/ (%s absent)", dir)
 	}
-	size := df.SizeKiB << 10
-	if size < minDisk {
+	// The original read the size from `df --block-size G`, which rounds
+	// up: compare whole GiB, the size rounded up the same way (a
+	// filesystem on a 30 GiB volume passes). Counting in GiB also keeps
+	// any size clear of overflow.
+	sizeGiB := (df.SizeKiB + 1<<20 - 1) >> 20
+	needGiB := minDisk >> 30
+	if minDisk&(1<<30-1) != 0 {
+		needGiB++
+	}
+	if sizeGiB < needGiB {
 		s.Failuref("%s minimum disk requirement has not been met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
 		return
 	}

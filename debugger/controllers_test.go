@@ -35,6 +35,23 @@ func TestComponentStorageCheck(t *testing.T) {
 			"fail h 30.0 GiB minimum disk requirement has not been met: /var/lib/eucalyptus is 19.6 GiB",
 			"fail h 3.8 GiB minimum memory requirement has not been met: 3.7 GiB total",
 		}},
+		// A filesystem made on a 30 GiB volume is a little smaller than 30
+		// GiB; the original's `df --block-size G` rounded its size up to
+		// 30G, so it passed. Only a size of 29 GiB or less failed there.
+		{"30 GiB volume", func(e *calyptostest.Executor) {
+			e.On("", diskCommand(DefaultEucalyptusDir)).Stdout("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/mapper/vg-euca 30832548 45080 29198272 1% /var/lib/eucalyptus\n")
+			e.On("", memCommand).Stdout("MemTotal: 4000000 kB\nMemFree: 1 kB\n")
+		}, []string{
+			"pass h 30.0 GiB minimum disk requirement met: /var/lib/eucalyptus is 29.4 GiB",
+			"pass h 3.8 GiB minimum memory requirement met: 3.8 GiB total",
+		}},
+		{"29 GiB", func(e *calyptostest.Executor) {
+			e.On("", diskCommand(DefaultEucalyptusDir)).Stdout("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda2 30408704 45080 29198272 1% /var/lib/eucalyptus\n")
+			e.On("", memCommand).Stdout("MemTotal: 3999999 kB\nMemFree: 1 kB\n")
+		}, []string{
+			"fail h 30.0 GiB minimum disk requirement has not been met: /var/lib/eucalyptus is 29.0 GiB",
+			"fail h 3.8 GiB minimum memory requirement has not been met: 3.8 GiB total",
+		}},
 		{"no eucalyptus directory", func(e *calyptostest.Executor) {
 			e.On("", diskCommand(DefaultEucalyptusDir)).Stdout(absentMarker + "\n" + sample(t, "rocky9", "df"))
 			e.On("", memCommand).Stdout(sample(t, "rocky9", "meminfo"))
