@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
@@ -96,8 +97,8 @@ every command runs on this machine instead, whatever host it is for.`,
 			}
 			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts, InstallPackages: o.install, AllowSideEffects: o.sideEffects})
 			// Check --only and --skip before connecting anywhere.
-			if _, err := calyptos.Select(pluginNames(ds), o.only, o.skip); err != nil {
-				return p.usageErr("debug", "%v", err)
+			if _, code := p.selectChecks("debug", pluginNames(ds), o); code != ExitOK {
+				return code
 			}
 			if o.artifacts != "" {
 				if err := os.MkdirAll(o.artifacts, 0o750); err != nil {
@@ -211,13 +212,27 @@ func (s *sink) close() bool {
 	return true
 }
 
+// selectChecks returns the checks --only and --skip keep, or prints a
+// usage error when they name an unknown check or keep none: a run of no
+// check would pass without having looked at anything.
+func (p *Program) selectChecks(cmd string, names []string, o *options) ([]string, int) {
+	keep, err := calyptos.Select(names, o.only, o.skip)
+	if err != nil {
+		return nil, p.usageErr(cmd, "%v", err)
+	}
+	if len(keep) == 0 && len(names) > 0 {
+		return nil, p.usageErr(cmd, "--only and --skip leave no check to run (checks: %s)", strings.Join(names, ", "))
+	}
+	return keep, ExitOK
+}
+
 // runChecks runs validators or debuggers and turns the report into an
 // exit code.
 func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind calyptos.Kind, names []string,
 	tr *tracker, run func(context.Context, calyptos.RunOptions) (*calyptos.Report, error)) int {
-	keep, err := calyptos.Select(names, o.only, o.skip)
-	if err != nil {
-		return p.usageErr(cmd, "%v", err)
+	keep, code := p.selectChecks(cmd, names, o)
+	if code != ExitOK {
+		return code
 	}
 	s, err := p.openSink(o, kind, len(keep), "checks")
 	if err != nil {

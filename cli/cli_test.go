@@ -542,3 +542,29 @@ func TestExecutePromptedPasswordIsRedacted(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(h.stdout.String(), "typed [REDACTED]\n"), h.stdout.String())
 	assert.NotContains(t, h.stdout.String(), "hunter22")
 }
+
+func TestSelectionMustLeaveACheck(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"only and skip cancel out", []string{"--only", "a", "--skip", "a"}, "--only and --skip leave no check to run"},
+		{"everything skipped", []string{"--skip", "a,b"}, "--only and --skip leave no check to run"},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"validate", "debug"} {
+			t.Run(cmd+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t, []calyptos.Validator{passing("a"), failing("b")}, []calyptos.Debugger{passing("a"), failing("b")})
+				args := append([]string{cmd, "-e", env, "--local"}, tt.args...)
+				if cmd == "validate" {
+					args = append([]string{cmd, "-e", env}, tt.args...)
+				}
+				assert.Equal(t, ExitUsage, h.run(args...), h.stdout.String())
+				assert.Contains(t, h.stderr.String(), tt.want)
+				assert.NotContains(t, h.stdout.String(), "Total passed", "nothing ran")
+			})
+		}
+	}
+}
