@@ -337,7 +337,9 @@ type dfEntry struct {
 // parseDF reads the first filesystem of `df -P -k PATH` or of
 // `df --output=source,size,used,avail,pcent,target PATH` (1K blocks).
 // Columns are found by their header, so both layouts work; any text before
-// the header is ignored.
+// the header is ignored. A header df translated (the host's LANG is not
+// English) is not recognised; the line is then read in the fixed column
+// order of -P: filesystem, size, used, available, capacity, mount point.
 func parseDF(out string) (dfEntry, error) {
 	var cols []string
 	for line := range strings.Lines(out) {
@@ -357,7 +359,45 @@ func parseDF(out string) (dfEntry, error) {
 		}
 		return dfLine(cols, f)
 	}
+	if cols == nil {
+		for line := range strings.Lines(out) {
+			if e, ok := dfPosix(strings.Fields(line)); ok {
+				return e, nil
+			}
+		}
+	}
 	return dfEntry{}, fmt.Errorf("df: %w", errNoData)
+}
+
+// dfPosix reads one line of `df -P` by position: a filesystem name (which
+// may hold blanks), three numbers, a capacity ("39%" or "-") and a mount
+// point (which may hold blanks).
+func dfPosix(f []string) (dfEntry, bool) {
+	for i := 1; i+4 < len(f); i++ {
+		size, ok1 := atoi(f[i])
+		used, ok2 := atoi(f[i+1])
+		avail, ok3 := atoi(f[i+2])
+		if !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		pct := -1
+		if c := f[i+3]; c != "-" {
+			n, ok := atoi(strings.TrimSuffix(c, "%"))
+			if !ok || !strings.HasSuffix(c, "%") || n > 100 {
+				continue
+			}
+			pct = int(n)
+		}
+		return dfEntry{
+			Filesystem: strings.Join(f[:i], " "),
+			SizeKiB:    size,
+			UsedKiB:    used,
+			AvailKiB:   avail,
+			UsePercent: pct,
+			Mount:      strings.Join(f[i+4:], " "),
+		}, true
+	}
+	return dfEntry{}, false
 }
 
 func dfLine(cols, f []string) (dfEntry, error) {

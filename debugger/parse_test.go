@@ -139,6 +139,15 @@ func TestParseDF(t *testing.T) {
 			dfEntry{"/dev/vda1", 102626232, 12077960, 85288940, 13, "/var/lib/eucalyptus"}},
 		{"--output reordered", "1K-blocks Use% Mounted on\n2048 91% /srv/euca data\n", dfEntry{SizeKiB: 2048, UsePercent: 91, Mount: "/srv/euca data"}},
 		{"no capacity", "Filesystem 1024-blocks Used Available Capacity Mounted on\nnone 0 0 0 - /proc\n", dfEntry{"none", 0, 0, 0, -1, "/proc"}},
+		// df translates its header under the host's LANG (EL's /etc/bashrc
+		// loads /etc/locale.conf for non-interactive shells too); the -P
+		// columns keep their order.
+		{"de_DE -P", "Dateisystem              1024-Blöcke  Benutzt Verfügbar Kapazität Eingehängt auf\n/dev/mapper/centos-root     52403200  9443468  42959732       19% /\n",
+			dfEntry{"/dev/mapper/centos-root", 52403200, 9443468, 42959732, 19, "/"}},
+		{"fr_FR -P", "Sys. de fichiers blocs de 1024 Utilisé Disponible Capacité Monté sur\n/dev/vda1 102626232 12077960 85288940 13% /var/lib/eucalyptus\n",
+			dfEntry{"/dev/vda1", 102626232, 12077960, 85288940, 13, "/var/lib/eucalyptus"}},
+		{"ja_JP -P, absent marker", absentMarker + "\nファイルシス   1024-ブロック    使用   使用可 容量  マウント位置\n/dev/sda1 1000 10 990 1% /srv/euca data\n",
+			dfEntry{"/dev/sda1", 1000, 10, 990, 1, "/srv/euca data"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
