@@ -38,6 +38,10 @@ func TestFlagSetParse(t *testing.T) {
 		{name: "duration", args: []string{"--timeout", "90s"}, timeout: 90 * time.Second},
 		{name: "seconds", args: []string{"--timeout", "1.5"}, timeout: 1500 * time.Millisecond},
 		{name: "bad duration", args: []string{"--timeout", "soon"}, wantErr: `"soon" is not a duration`},
+		{name: "infinite seconds", args: []string{"--timeout", "inf"}, wantErr: `"inf" is not a duration`},
+		{name: "NaN seconds", args: []string{"--timeout", "NaN"}, wantErr: `"NaN" is not a duration`},
+		{name: "too many seconds", args: []string{"--timeout", "1e10"}, wantErr: `"1e10" is too long`},
+		{name: "too many negative seconds", args: []string{"--timeout", "-1e10"}, wantErr: `"-1e10" is too long`},
 		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: "flag provided but not defined: -frobnicate"},
 		{name: "missing value", args: []string{"-e"}, wantErr: "flag needs an argument: -e"},
 	}

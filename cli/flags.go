@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -173,8 +174,12 @@ func (d *durationValue) Set(v string) error {
 	if err != nil {
 		// A bare number is a number of seconds.
 		n, nerr := strconv.ParseFloat(v, 64)
-		if nerr != nil {
+		if nerr != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return fmt.Errorf("%q is not a duration (examples: 30s, 2m, 1h30m)", v)
+		}
+		// Converting a float beyond int64 to a Duration gives garbage.
+		if ns := n * float64(time.Second); ns >= math.MaxInt64 || ns <= math.MinInt64 {
+			return fmt.Errorf("%q is too long (at most %v)", v, time.Duration(math.MaxInt64))
 		}
 		x = time.Duration(n * float64(time.Second))
 	}
