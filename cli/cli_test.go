@@ -572,3 +572,20 @@ func TestSelectionMustLeaveACheck(t *testing.T) {
 		}
 	}
 }
+
+func TestPromptErrorDoesNotJoinTheProgressLine(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+	})
+	h.term.ttys = []any{h.p.Stdin, h.p.Stderr}
+	h.term.password = "" // the user pressed Enter
+	require.Equal(t, ExitTransport, h.run("execute", "-e", env, "--parallel", "1", "true"))
+	errOut := h.stderr.String()
+	i := strings.Index(errOut, "calyptos: nothing entered\n")
+	require.Positive(t, i, errOut)
+	before := errOut[:i]
+	assert.True(t, strings.HasSuffix(before, "\n") || strings.HasSuffix(before, "\r\x1b[K"),
+		"the message starts a line of its own, not after the progress line: %q", errOut)
+}

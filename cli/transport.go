@@ -220,8 +220,14 @@ func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string)
 
 // ask prompts for the password and opens a transport that uses it.
 func (l *lazyPassword) ask(ctx context.Context, host string) (Transport, error) {
-	pw, err := l.p.promptPassword(ctx, host, l.prog())
+	prog := l.prog()
+	pw, err := l.p.promptPassword(ctx, host, prog)
 	if err != nil {
+		// On a line of its own, not after the progress line.
+		if prog != nil {
+			prog.pause()
+			defer prog.resume()
+		}
 		l.p.errorf("%v", err)
 		return nil, err
 	}
