@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -588,4 +589,27 @@ func TestPromptErrorDoesNotJoinTheProgressLine(t *testing.T) {
 	before := errOut[:i]
 	assert.True(t, strings.HasSuffix(before, "\n") || strings.HasSuffix(before, "\r\x1b[K"),
 		"the message starts a line of its own, not after the progress line: %q", errOut)
+}
+
+// brokenWriter fails every write, like stdout on a full disk.
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+func TestStdoutWriteErrorsAreReported(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	for _, args := range [][]string{
+		{"validate", "-e", env},
+		{"debug", "--local", "-e", env},
+		{"execute", "--local", "-e", env, "true"},
+		{"execute", "--local", "-e", env, "-o", "json", "true"},
+		{"roles", "-e", env},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			h := newHarness(t, []calyptos.Validator{passing("a")}, []calyptos.Debugger{passing("a")})
+			h.p.Stdout = brokenWriter{}
+			assert.Equal(t, ExitUsage, h.run(args...), "a report that could not be written is not a success")
+			assert.Contains(t, h.stderr.String(), "no space left on device")
+		})
+	}
 }

@@ -120,8 +120,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		o.redactor.Add(env.Secrets()...)
 	}
 	var stream io.Writer
+	streamErr := &stickyWriter{w: p.Stdout}
 	if !s.toStdout {
-		stream = pausingWriter{w: p.Stdout, prog: s.prog}
+		stream = pausingWriter{w: streamErr, prog: s.prog}
 	}
 	color := stream != nil && report.ColorEnabled(p.Stdout, p.Getenv)
 	d := &execDebugger{
@@ -164,10 +165,14 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	if s.prog != nil {
 		s.prog.close()
 	}
+	ok := true
 	if stream != nil {
 		writeExecSummary(stream, res)
+		if err := streamErr.failed(); err != nil {
+			p.errorf("writing the output: %v", err)
+			ok = false
+		}
 	}
-	ok := true
 	if s.doc != nil {
 		var werr error
 		switch s.format {
@@ -359,6 +364,32 @@ func writeText(b *strings.Builder, s string) {
 	if !strings.HasSuffix(s, "\n") {
 		b.WriteString("\n")
 	}
+}
+
+// stickyWriter remembers the first write error, after which it writes
+// nothing more: the host blocks are written as hosts finish, and whether
+// they all reached stdout is known at the end.
+type stickyWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (s *stickyWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(b)
+	s.err = err
+	return n, err
+}
+
+func (s *stickyWriter) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 func writeExecSummary(w io.Writer, r ExecResult) {
