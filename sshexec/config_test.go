@@ -3,6 +3,7 @@ package sshexec_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/sshdtest"
@@ -164,4 +166,60 @@ func closedPortNum(t *testing.T, ip string) int {
 	_, port, err := calyptos.SplitHostPort(addr)
 	require.NoError(t, err)
 	return port
+}
+
+// TestProxyCommand reaches an sshd through ssh_config ProxyCommand, as
+// people behind SSM or corporate proxies do: the host name does not even
+// resolve, only the command knows the way.
+func TestProxyCommand(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is needed for the /dev/tcp proxy command")
+	}
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.62"}})
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known_hosts")
+	line := knownhosts.Line([]string{knownhosts.Normalize(fmt.Sprintf("target.invalid:%d", srv.Port))}, srv.HostKey)
+	require.NoError(t, os.WriteFile(known, []byte(line+"\n"), 0o600))
+	cfg := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, `
+Host behind-proxy
+    HostName target.invalid
+    Port %[1]d
+    ProxyCommand bash -c 'exec 3<>/dev/tcp/$0/$1 && { cat <&3 & cat >&3; }' %[2]s %%p
+
+Host broken-proxy
+    ProxyCommand sh -c 'echo "proxy: no route to $0" >&2; exit 7' %%h
+
+Host hung-proxy
+    ProxyCommand sleep 60
+
+Host *
+    User %[3]s
+    IdentityFile %[4]s
+    UserKnownHostsFile %[5]s
+`, srv.Port, srv.Host, srv.User, srv.ClientKeyFile, known), 0o600))
+
+	e := newExecutor(t, sshexec.Options{SSHConfig: cfg, DisableAgent: true, HandshakeTimeout: time.Second})
+	for range 3 {
+		out, err := e.Run(ctxTimeout(t, 10*time.Second), "behind-proxy", "echo through the proxy")
+		require.NoError(t, err)
+		assert.Equal(t, "through the proxy\n", out.Stdout)
+	}
+	assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }), "one proxied connection, reused")
+
+	_, err := e.Run(ctxTimeout(t, 10*time.Second), "broken-proxy", "true")
+	assert.ErrorIs(t, err, sshexec.ErrDial)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	assert.ErrorContains(t, err, "exit status 7: proxy: no route to broken-proxy", "the proxy's own words explain the failure")
+
+	start := time.Now()
+	_, err = e.Run(ctxTimeout(t, 10*time.Second), "hung-proxy", "true")
+	assert.ErrorIs(t, err, sshexec.ErrHandshake)
+	assert.Less(t, time.Since(start), 30*time.Second, "a proxy that never answers is cut at the handshake timeout, not after sleep 60")
+
+	// An explicit jump host wins over the file's proxy command.
+	jumped := sshexec.Options{SSHConfig: cfg, DisableAgent: true, JumpHost: "none", ProxyCommand: "none"}
+	_, err = newExecutor(t, jumped).Run(ctxTimeout(t, 10*time.Second), "behind-proxy", "true")
+	assert.ErrorIs(t, err, sshexec.ErrDial, "without the proxy, target.invalid does not resolve")
 }

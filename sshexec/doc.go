@@ -12,17 +12,20 @@
 //
 // Hosts are written as in environment files: "10.0.0.1", "name",
 // "name:2222", "[2001:db8::1]:22" or a bare IPv6 address. User, port, key
-// files, jump host, known_hosts files and connect timeout come from, in
-// order: the host string's port, Options.Hosts, the Options fields,
-// ~/.ssh/config (Host patterns, HostName, User, Port, IdentityFile,
-// ProxyJump, UserKnownHostsFile, ConnectTimeout), then the defaults (port
-// 22, the current OS user). Other ssh_config keywords (ProxyCommand, Match,
-// CertificateFile...) are not supported.
+// files, jump host, proxy command, known_hosts files and connect timeout
+// come from, in order: the host string's port, Options.Hosts, the Options
+// fields, ~/.ssh/config (Host patterns, HostName, User, Port, IdentityFile,
+// ProxyJump, ProxyCommand, UserKnownHostsFile, ConnectTimeout), then the
+// defaults (port 22, the current OS user). Other ssh_config keywords
+// (Match, CertificateFile...) are not supported.
 //
 // A jump host (Options.JumpHost, HostOptions.JumpHost or ProxyJump) may be
 // one bastion or a chain "a,b" crossed in order, as with ssh -J. Each hop
 // is one connection, opened once and shared by every target behind it;
 // its host key is verified and its user and port resolved like a target's.
+// A proxy command (Options.ProxyCommand or ProxyCommand) carries one
+// connection over its standard input and output, as with OpenSSH; when it
+// exits before the handshake, the error ends with its last stderr line.
 //
 // # Authentication
 //

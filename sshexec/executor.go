@@ -440,6 +440,9 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		if err != nil {
 			err = fmt.Errorf("via jump host %s: %w", t.jump, err)
 		}
+	} else if t.proxyCommand != "" {
+		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
+		nc, err = startProxy(t.proxyCommand, t)
 	} else {
 		var d net.Dialer
 		nc, err = d.DialContext(dctx, "tcp", t.addr)
@@ -489,10 +492,16 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		err = errors.New("interrupted")
 	}
 	if err != nil {
+		var perr error
+		if pc, ok := nc.(*proxyConn); ok && !interrupted {
+			perr = pc.exitError() // not when it is the timeout that killed it
+		}
 		_ = nc.Close()
 		switch {
 		case kerr != nil:
 			return nil, kerr
+		case perr != nil:
+			return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
 		case interrupted:
 			cause := hctx.Err()
 			if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() == nil {

@@ -33,8 +33,10 @@ func baseOptions(srv *sshdtest.Server) sshexec.Options {
 		KnownHostsFiles:  []string{srv.KnownHostsFile},
 		DisableSSHConfig: true,
 		DisableAgent:     true,
-		DialTimeout:      3 * time.Second,
-		HandshakeTimeout: 5 * time.Second,
+		// Generous: a loaded CI machine must not fail healthy tests; the
+		// tests of these timeouts set their own.
+		DialTimeout:      10 * time.Second,
+		HandshakeTimeout: 20 * time.Second,
 	}
 }
 

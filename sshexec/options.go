@@ -74,9 +74,17 @@ type Options struct {
 	// verified like any other.
 	JumpHost string
 
+	// ProxyCommand is a command whose standard input and output carry
+	// every connection, as ssh_config's ProxyCommand: it runs with
+	// /bin/sh, after %h, %p, %r and %n are replaced by the shell-quoted
+	// host name, port, user and host as written. Default: ssh_config's
+	// ProxyCommand for the host, unless a jump host applies. "none"
+	// disables it.
+	ProxyCommand string
+
 	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.
 	// Host patterns, HostName, User, Port, IdentityFile, ProxyJump,
-	// UserKnownHostsFile and ConnectTimeout are honoured.
+	// ProxyCommand, UserKnownHostsFile and ConnectTimeout are honoured.
 	SSHConfig string
 	// DisableSSHConfig ignores ssh_config files.
 	DisableSSHConfig bool

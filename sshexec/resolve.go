@@ -25,6 +25,7 @@ type target struct {
 	user          string
 	addr          string // hostname:port
 	jump          string // jump host spec, "" for a direct connection
+	proxyCommand  string // ProxyCommand, expanded; "" for none
 	identityFiles []string
 	knownHosts    []string
 	dialTimeout   time.Duration
@@ -132,12 +133,29 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 	t.addr = net.JoinHostPort(t.hostname, strconv.Itoa(t.port))
 
 	if !isJump {
-		t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost, cfg.get(name, "ProxyJump"))
+		// Explicit options beat ssh_config; in ssh_config, ProxyJump beats
+		// ProxyCommand (OpenSSH takes whichever comes first in the file,
+		// which the parser does not tell).
+		proxy := ""
+		switch {
+		case firstNonEmpty(ho.JumpHost, e.opts.JumpHost) != "":
+			t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost)
+		case e.opts.ProxyCommand != "":
+			proxy = e.opts.ProxyCommand
+		default:
+			t.jump = cfg.get(name, "ProxyJump")
+			if t.jump == "" || strings.EqualFold(t.jump, "none") {
+				proxy = cfg.get(name, "ProxyCommand")
+			}
+		}
 		if strings.EqualFold(t.jump, "none") {
 			t.jump = ""
 		}
 		if err := checkJumpChain(t.jump); err != nil {
 			return nil, err
+		}
+		if proxy != "" && !strings.EqualFold(proxy, "none") {
+			t.proxyCommand = expandProxyCommand(proxy, t)
 		}
 	}
 

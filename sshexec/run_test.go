@@ -93,7 +93,7 @@ func TestRunDeadline(t *testing.T) {
 	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
 	out, err := e.Run(ctx, srv.Addr, "echo started; sleep 60")
@@ -101,7 +101,7 @@ func TestRunDeadline(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, calyptos.ErrTransport)
-	assert.Less(t, took, 3*time.Second)
+	assert.Less(t, took, 15*time.Second, "cut at the deadline, not after sleep 60")
 	assert.Equal(t, -1, out.ExitCode)
 	assert.Equal(t, "started\n", out.Stdout, "output read before the deadline is kept")
 
@@ -157,7 +157,7 @@ func TestRunUnreachable(t *testing.T) {
 			start := time.Now()
 			_, err := e.Run(ctxTimeout(t, 10*time.Second), tt.addr, "true")
 			require.Error(t, err)
-			assert.Less(t, time.Since(start), 3*time.Second)
+			assert.Less(t, time.Since(start), 8*time.Second)
 			assert.ErrorIs(t, err, tt.kind)
 			assert.ErrorIs(t, err, calyptos.ErrTransport)
 			assert.Contains(t, err.Error(), "ssh "+tt.addr+": ")
@@ -171,7 +171,7 @@ func TestRunUnreachable(t *testing.T) {
 		start := time.Now()
 		_, err := e.Run(ctx, blackHole(t, "127.0.1.24"), "true")
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.Less(t, time.Since(start), 8*time.Second, "the context, not the 20s handshake timeout, ends the dial")
 	})
 }
 
@@ -190,7 +190,7 @@ func TestKilledMidCommand(t *testing.T) {
 	start := time.Now()
 	_, err = e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, "sleep 30")
 	require.Error(t, err)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Less(t, time.Since(start), 15*time.Second, "the dropped connection ends the command before sleep 30 would")
 	assert.ErrorIs(t, err, sshexec.ErrConnLost)
 	assert.Contains(t, err.Error(), "ssh "+srv.Addr+": run: ")
 
@@ -387,6 +387,6 @@ func TestFrozenHost(t *testing.T) {
 		err := call(ctx)
 		cancel()
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 2500*time.Millisecond)
+		assert.Less(t, time.Since(start), 8*time.Second)
 	}
 }
