@@ -156,6 +156,7 @@ func TestVersion(t *testing.T) {
 func TestEnvironmentErrors(t *testing.T) {
 	bad := writeEnv(t, "default_attributes:\n  eucalyptus:\n    topology:\n      user-facing: [192.0.2.1]\n")
 	syntax := writeEnv(t, "default_attributes: [\n")
+	huge := writeEnv(t, "# "+strings.Repeat("x", maxEnvFileSize)+"\n")
 	tests := []struct {
 		name string
 		file string
@@ -165,6 +166,8 @@ func TestEnvironmentErrors(t *testing.T) {
 		{"directory", t.TempDir(), []string{"cannot read environment file"}},
 		{"invalid", bad, []string{bad + ":4:7: ", "no cloud controller", "problem"}},
 		{"syntax", syntax, []string{syntax + ":", "invalid YAML"}},
+		{"huge", huge, []string{"environment file " + huge + " is larger than 16 MiB: is it the right file?"}},
+		{"endless", "/dev/zero", []string{"environment file /dev/zero is larger than 16 MiB"}},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"validate", "debug", "roles"} {
