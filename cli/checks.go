@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
@@ -245,6 +247,7 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 		Reporter:       s.reporter(),
 		Parallel:       o.parallel,
 		CommandTimeout: o.timeout,
+		CheckTimeout:   checkTimeout(o.timeout),
 		ArtifactsDir:   o.artifacts,
 	}
 	o.redactor.Add(o.password, p.Getenv(passwordEnv))
@@ -269,6 +272,21 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// checkTimeout is the bound of each check when commands may take up to
+// cmd: the default bound for the default command time limit, and as many
+// times cmd for a longer one, so that --timeout 30m is not cut short by a
+// 10-minute check bound. 0 selects the default.
+func checkTimeout(cmd time.Duration) time.Duration {
+	if cmd <= calyptos.DefaultCommandTimeout {
+		return 0
+	}
+	ratio := int64(calyptos.DefaultCheckTimeout / calyptos.DefaultCommandTimeout)
+	if int64(cmd) > math.MaxInt64/ratio {
+		return math.MaxInt64
+	}
+	return cmd * time.Duration(ratio)
 }
 
 func (s *sink) finishEmpty() {

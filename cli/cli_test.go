@@ -616,3 +616,28 @@ func TestStdoutWriteErrorsAreReported(t *testing.T) {
 		})
 	}
 }
+
+func TestDebugTimeoutLongerThanTheCheckBound(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	for _, tt := range []struct {
+		timeout string
+		atLeast time.Duration
+	}{
+		{"5s", calyptos.DefaultCheckTimeout - time.Minute},
+		{"20m", 20 * time.Minute},
+		{"3h", 3 * time.Hour},
+	} {
+		t.Run(tt.timeout, func(t *testing.T) {
+			var left time.Duration
+			probe := check{"probe", func(ctx context.Context, c *calyptos.Check) {
+				d, ok := ctx.Deadline()
+				require.True(t, ok)
+				left = time.Until(d)
+				c.Success("ok")
+			}}
+			h := newHarness(t, nil, []calyptos.Debugger{probe})
+			require.Equal(t, ExitOK, h.run("debug", "--local", "-e", env, "--timeout", tt.timeout), h.stderr.String())
+			assert.Greater(t, left, tt.atLeast, "a check has time for at least one command of --timeout %s", tt.timeout)
+		})
+	}
+}
