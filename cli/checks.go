@@ -154,7 +154,8 @@ func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit strin
 	} else if o.format != report.Text {
 		s.doc, s.toStdout = p.Stdout, true
 	}
-	if p.term.isTerminal(p.Stderr) {
+	// A dumb terminal cannot erase the line, so it gets none.
+	if p.term.isTerminal(p.Stderr) && p.Getenv("TERM") != "dumb" {
 		s.prog = newProgress(p.Stderr, p.term.width(p.Stderr), total, unit)
 	}
 	if !s.toStdout && kind != "" {

@@ -280,6 +280,11 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	assert.Contains(t, errOut, "[2/2 checks]  2 findings, 1 failed")
 	assert.True(t, strings.HasSuffix(errOut, "\r\x1b[K"), "the line is erased at the end: %q", errOut)
 	assert.NotContains(t, h.stdout.String(), "\x1b", "no colour: stdout is not a terminal")
+
+	// A dumb terminal (Emacs shell, some CI consoles) cannot erase a line.
+	h.env["TERM"] = "dumb"
+	require.Equal(t, ExitFailed, h.run("validate", "-e", env))
+	assert.Empty(t, h.stderr.String(), "no progress line on a dumb terminal")
 }
 
 func TestProgressLineFitsTheTerminal(t *testing.T) {
