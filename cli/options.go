@@ -195,6 +195,9 @@ func (p *Program) checkTransportFlags(cmd string, o *options) int {
 	case o.port < 0 || o.port > 65535:
 		return p.usageErr(cmd, "--port must be from 1 to 65535")
 	}
+	if err := checkJump(o.jump); err != nil {
+		return p.usageErr(cmd, "-J/--jump %q: %v", o.jump, err)
+	}
 	if o.local {
 		for _, name := range []string{"user", "identity", "password", "known-hosts", "insecure-ignore-host-keys", "jump", "port"} {
 			if o.fs.set(name) {
@@ -203,4 +206,28 @@ func (p *Program) checkTransportFlags(cmd string, o *options) int {
 		}
 	}
 	return ExitOK
+}
+
+// checkJump rejects a -J value that is not a chain of [user@]host[:port]
+// hops (ssh -J syntax; "none" is no jump host), before anything is
+// dialled: otherwise every host would fail with the same error and the run
+// would end as if no host could be reached.
+func checkJump(chain string) error {
+	if chain == "" || strings.EqualFold(chain, "none") {
+		return nil
+	}
+	for hop := range strings.SplitSeq(chain, ",") {
+		spec := strings.TrimPrefix(hop, "ssh://")
+		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
+			spec = spec[i+1:]
+		}
+		name, _, err := calyptos.SplitHostPort(spec)
+		if err != nil {
+			return fmt.Errorf("hop %q: %w", hop, err)
+		}
+		if strings.HasPrefix(name, "-") || strings.IndexFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			return fmt.Errorf("hop %q: not a host name", hop)
+		}
+	}
+	return nil
 }
