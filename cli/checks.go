@@ -146,6 +146,9 @@ type sink struct {
 func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit string) (*sink, error) {
 	s := &sink{p: p, format: o.format}
 	if o.outFile != "" {
+		if sameFile(o.outFile, o.envFile) {
+			return nil, fmt.Errorf("--out: %s is the environment file: writing the report there would destroy it", o.outFile)
+		}
 		f, err := os.Create(o.outFile)
 		if err != nil {
 			return nil, fmt.Errorf("--out: %w", unwrapPathError(err))
@@ -167,6 +170,19 @@ func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit strin
 		})
 	}
 	return s, nil
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // reporter returns the calyptos.Reporter of the run.

@@ -651,3 +651,22 @@ func TestDebugTimeoutLongerThanTheCheckBound(t *testing.T) {
 		})
 	}
 }
+
+func TestOutNeverOverwritesTheEnvironmentFile(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	for _, args := range [][]string{
+		{"validate", "-e", env, "-o", "json", "--out", env},
+		{"debug", "--local", "-e", env, "--out", env},
+		{"execute", "--local", "-e", env, "--out", filepath.Join(filepath.Dir(env), ".", "env.yml"), "true"},
+		{"roles", "-e", env, "--out", env},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			h := newHarness(t, []calyptos.Validator{passing("a")}, []calyptos.Debugger{passing("a")})
+			assert.Equal(t, ExitUsage, h.run(args...))
+			assert.Contains(t, h.stderr.String(), "--out: "+env+" is the environment file")
+			b, err := os.ReadFile(env)
+			require.NoError(t, err)
+			assert.Equal(t, twoHosts, string(b))
+		})
+	}
+}
