@@ -127,6 +127,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "-e", env, "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"validate", "-e", env, "-o", "yaml"}, `unknown report format "yaml" (valid: text, json, junit)`},
 		{[]string{"roles", "-e", env, "-o", "junit"}, `format "junit" is not available here (valid: text, json)`},
+		{[]string{"roles", "-e", env, "-o", "xml"}, `unknown report format "xml" (valid: text, json)` + "\n"},
 		{[]string{"debug", "-e", env, "--parallel", "0"}, "--parallel must be at least 1"},
 		{[]string{"debug", "-e", env, "--timeout", "-1s"}, "--timeout must be positive"},
 		{[]string{"debug", "-e", env, "--local", "-u", "root"}, "--user is an SSH flag: it cannot be used with --local"},

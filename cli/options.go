@@ -54,19 +54,20 @@ type formatValue struct {
 }
 
 func (v formatValue) Set(s string) error {
+	names := make([]string, len(v.allowed))
+	for i, a := range v.allowed {
+		names[i] = a.String()
+	}
 	f, err := report.ParseFormat(s)
 	if err != nil {
-		return err
+		// List this command's formats, not every format there is.
+		return fmt.Errorf("unknown report format %q (valid: %s)", s, strings.Join(names, ", "))
 	}
 	for _, a := range v.allowed {
 		if a == f {
 			*v.f = f
 			return nil
 		}
-	}
-	names := make([]string, len(v.allowed))
-	for i, a := range v.allowed {
-		names[i] = a.String()
 	}
 	return fmt.Errorf("format %q is not available here (valid: %s)", s, strings.Join(names, ", "))
 }
