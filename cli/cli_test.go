@@ -671,3 +671,35 @@ func TestOutNeverOverwritesTheEnvironmentFile(t *testing.T) {
 		})
 	}
 }
+
+func TestExecuteInterruptedCountsHostsNotRun(t *testing.T) {
+	env := writeEnv(t, `default_attributes:
+  eucalyptus:
+    topology:
+      clc: [127.0.0.1]
+      user-facing: [127.0.0.1]
+      clusters:
+        one: {cc: [127.0.0.2], sc: [127.0.0.2], nodes: [127.0.0.3, 127.0.0.4]}
+`)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			h := newHarness(t, nil, nil)
+			h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+				e.OnMatch("", ".").Respond(func(host, _ string) (calyptos.Output, error) {
+					cancel() // Ctrl-C while the first host runs
+					return calyptos.Output{ExitCode: -1}, fmt.Errorf("run on %s: %w", host, context.Canceled)
+				})
+			})
+			require.Equal(t, ExitInterrupted, h.runCtx(ctx, "execute", "-e", env, "--parallel", "1", "-o", format, "true"))
+			if format == "text" {
+				assert.Contains(t, h.stdout.String(), "4 hosts: 0 ok, 1 failed, 0 unreachable, 3 not run")
+				return
+			}
+			var res ExecResult
+			require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &res))
+			assert.Equal(t, ExecTotals{Failed: 1, NotRun: 3}, res.Totals)
+		})
+	}
+}

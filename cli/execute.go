@@ -53,6 +53,9 @@ type ExecTotals struct {
 	OK          int `json:"ok"`
 	Failed      int `json:"failed"`
 	Unreachable int `json:"unreachable"`
+	// NotRun counts the hosts the command was never started on because
+	// the run was interrupted first.
+	NotRun int `json:"not_run,omitempty"`
 }
 
 func executeCmd() *command {
@@ -247,6 +250,9 @@ func (d *execDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 	}
 feed:
 	for i := range d.hosts {
+		if ctx.Err() != nil {
+			break // interrupted: start nothing more
+		}
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -307,6 +313,8 @@ func (d *execDebugger) result(role string, rep *calyptos.Report) ExecResult {
 		}
 		res.Hosts[i] = h
 		switch {
+		case !d.ran[i]:
+			res.Totals.NotRun++
 		case h.OK():
 			res.Totals.OK++
 		case h.Unreachable:
@@ -393,8 +401,12 @@ func (s *stickyWriter) failed() error {
 }
 
 func writeExecSummary(w io.Writer, r ExecResult) {
-	msg := fmt.Sprintf("%d %s: %d ok, %d failed, %d unreachable (%.2fs)\n", len(r.Hosts), plural(len(r.Hosts), "host", "hosts"),
-		r.Totals.OK, r.Totals.Failed, r.Totals.Unreachable, r.Seconds)
+	notRun := ""
+	if r.Totals.NotRun > 0 {
+		notRun = fmt.Sprintf(", %d not run", r.Totals.NotRun)
+	}
+	msg := fmt.Sprintf("%d %s: %d ok, %d failed, %d unreachable%s (%.2fs)\n", len(r.Hosts), plural(len(r.Hosts), "host", "hosts"),
+		r.Totals.OK, r.Totals.Failed, r.Totals.Unreachable, notRun, r.Seconds)
 	if r.Interrupted {
 		msg += "Run interrupted: not every host finished.\n"
 	}
