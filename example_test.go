@@ -109,6 +109,31 @@ default_attributes:
 	// environment.yml:8:9: cluster "one" has no node controllers (nodes)
 }
 
+// A check that finds something wrong with a host points at the place in
+// the file where the host is written.
+func ExampleEnvironment_HostPositions() {
+	rb, err := calyptos.ParseEnvironment("environment.yml", []byte(`
+default_attributes:
+  eucalyptus:
+    topology:
+      clc: 192.0.2.10
+      user-facing: 192.0.2.10
+      clusters:
+        one: {cc: 192.0.2.20, sc: 192.0.2.20, nodes: "192.0.2.21 192.0.2.300"}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range rb.Environment().HostPositions("192.0.2.300") {
+		fmt.Printf("%s: 192.0.2.300 is not an IP address\n", p)
+	}
+	fmt.Println(rb.Environment().HostPositions("192.0.2.10"))
+	// Output:
+	// environment.yml:8:66: 192.0.2.300 is not an IP address
+	// [environment.yml:5:12 environment.yml:6:20]
+}
+
 func ExampleNewRoleBuilder() {
 	rb := calyptos.NewRoleBuilder(map[string][]string{
 		calyptos.RoleCLC:        {"10.0.0.1"},
