@@ -139,7 +139,7 @@ func listenerFields(f []string) (proto, local string, ok bool) {
 
 // splitLocal splits a local socket address as ss or netstat print it:
 // "0.0.0.0:22", "*:8773", "[::]:8773", ":::8773", "127.0.0.53%lo:53",
-// "[fe80::1%eth0]:123". The port must be a number from 1 to 65535.
+// "[fe80::1]%eth0:123", "[fe80::1%eth0]:123". The port must be a number from 1 to 65535.
 func splitLocal(s string) (addr string, port int, ok bool) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
@@ -149,14 +149,21 @@ func splitLocal(s string) (addr string, port int, ok bool) {
 	if !ok || n < 1 || n > 65535 {
 		return "", 0, false
 	}
-	addr = strings.TrimSuffix(strings.TrimPrefix(s[:i], "["), "]")
+	addr = s[:i]
+	// Drop an interface scope, inside the brackets ("[fe80::1%eth0]") or
+	// after them, as ss prints it ("[fe80::1]%eth0", "0.0.0.0%eth0").
 	if j := strings.IndexByte(addr, '%'); j >= 0 {
+		rest := addr[j:]
 		addr = addr[:j]
+		if k := strings.IndexByte(rest, ']'); k >= 0 {
+			addr += rest[k:]
+		}
 	}
+	addr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
 	if addr == "" {
 		addr = "*"
 	}
-	if strings.ContainsAny(addr, "[]") {
+	if strings.ContainsAny(addr, "[]%") {
 		return "", 0, false
 	}
 	return addr, int(n), true

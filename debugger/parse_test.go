@@ -44,6 +44,12 @@ func TestParseListeners(t *testing.T) {
 		{"ss star", "tcp LISTEN 0 4096 *:8773 *:*\n", []listener{{"tcp", "*", 8773}}},
 		{"ss scoped", "udp UNCONN 0 0 127.0.0.53%lo:53 0.0.0.0:*\n", []listener{{"udp", "127.0.0.53", 53}}},
 		{"ss ipv6 scoped", "udp UNCONN 0 0 [fe80::1%eth0]:123 [::]:*\n", []listener{{"udp", "fe80::1", 123}}},
+		// What iproute2's ss really prints for a socket bound to a device:
+		// the scope after the closing bracket (recorded on Debian 12).
+		{"ss ipv6 scope after bracket", "tcp LISTEN 0 128 [fe80::fc:ff:fe00:1]%eth0:8773 [::]:*\n", []listener{{"tcp", "fe80::fc:ff:fe00:1", 8773}}},
+		{"ss any scoped", "udp UNCONN 0 0 [::]%eth0:547 [::]:*\n", []listener{{"udp", "::", 547}}},
+		{"ss ipv4 any scoped", "udp UNCONN 0 0 0.0.0.0%eth0:68 0.0.0.0:*\n", []listener{{"udp", "0.0.0.0", 68}}},
+		{"netstat truncated ipv6", "tcp6 0 0 fe80::fc:ff:fe00::18773 :::* LISTEN\n", []listener{{"tcp", "fe80::fc:ff:fe00:", 18773}}},
 		{"ss with process", `tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=812,fd=3))` + "\n", []listener{{"tcp", "0.0.0.0", 22}}},
 		{"ss without netid", "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nLISTEN 0 128 *:8773 *:*\n", []listener{{"tcp", "*", 8773}}},
 		{"ss udp without netid", "UNCONN 0 0 *:7500 *:*\n", []listener{{"udp", "*", 7500}}},
