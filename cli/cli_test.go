@@ -703,3 +703,16 @@ func TestExecuteInterruptedCountsHostsNotRun(t *testing.T) {
 		})
 	}
 }
+
+func TestExecuteProgressShowsBeforeTheFirstHostAnswers(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.p.Stdout = h.stderr // one terminal for both, as in a shell
+	h.term.ttys = []any{h.p.Stderr}
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) { e.OnMatch("", ".").Stdout("up\n") })
+	require.Equal(t, ExitOK, h.run("execute", "-e", env, "uptime"))
+	out := h.stderr.String()
+	first := strings.Index(out, "=== ")
+	require.Positive(t, first, out)
+	assert.Contains(t, out[:first], "[0/2 hosts]", "the progress line is drawn while the first host runs: %q", out)
+}

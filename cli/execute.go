@@ -151,6 +151,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 			})
 		}
 	}
+	if s.prog != nil {
+		s.prog.update(func(*progress) {}) // "[0/N hosts]" while the first host runs
+	}
 	rounds := (len(hosts) + o.parallel - 1) / o.parallel
 	opts := calyptos.RunOptions{
 		Parallel:       o.parallel,
