@@ -162,6 +162,35 @@ func TestDebugCloudControllerWithoutEuca2ools(t *testing.T) {
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "No services in"})
 }
 
+// du run by a login that cannot read the PostgreSQL data directory prints
+// the size of what it could read and exits 1: that partial size must not
+// pass as the size of the database.
+func TestDebugCloudControllerDBSizePartial(t *testing.T) {
+	tests := []struct {
+		name, stdout string
+		want         string
+	}{
+		{"unreadable data directory", "8\t/var/lib/eucalyptus/db\n",
+			"fail 192.0.2.10 cannot read the whole database directory (du exit 1): its size is at least 8.0 KiB"},
+		{"partial size already too large", "3460120\t/var/lib/eucalyptus/db\n",
+			"fail 192.0.2.10 Database is larger than 2.9 GiB (3.3 GiB). Consider removing reporting data with eureport-delete-data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := calyptostest.NewExecutor(t)
+			scriptDistro(t, e, clc, "centos7")
+			e.OnMatch(clc, `^du -sk `).Stdout(tt.stdout).Stderr("du: cannot read directory '/var/lib/eucalyptus/db/data': Permission denied\n").Exit(1)
+			rep := run(t, clcRoles(), e, &DebugCloudController{})
+			calyptostest.NoFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Database size"})
+			assert.Contains(t, statuses(rep), tt.want)
+			f := calyptostest.Find(rep, calyptostest.Match{Message: "atabase"})
+			if assert.Len(t, f, 1) && tt.name == "unreadable data directory" {
+				assert.Contains(t, f[0].Evidence, "Permission denied")
+			}
+		})
+	}
+}
+
 func TestDebugCloudControllerOptions(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, clc, "centos7")

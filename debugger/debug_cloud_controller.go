@@ -162,6 +162,13 @@ func (d *DebugCloudController) dbSize(s calyptos.Scope, out calyptos.Output) {
 		s.Failuref("Database is larger than %s (%s). Consider removing reporting data with eureport-delete-data", byteSize(limit), byteSize(kib<<10))
 		return
 	}
+	if !out.OK() {
+		// du prints the size of what it could read and exits non-zero
+		// when part of the directory is unreadable (a login other than
+		// root, say): that is only a lower bound.
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the whole database directory (du exit %d): its size is at least %s", out.ExitCode, byteSize(kib<<10)), evidence(out))
+		return
+	}
 	s.Successf("Database size %s is under %s", byteSize(kib<<10), byteSize(limit))
 }
 
