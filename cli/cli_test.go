@@ -335,8 +335,11 @@ func TestDebugExitCodes(t *testing.T) {
 				"--port", "2222", "--known-hosts", "kh", "--parallel", "4", "--timeout", "5s"), h.stderr.String())
 			assert.Contains(t, h.stderr.String(), tt.stderr)
 			require.Len(t, h.sshCalls, 1)
+			got := h.sshCalls[0]
+			assert.NotNil(t, got.Passphrase, "an encrypted key's passphrase is asked for, or why not is said")
+			got.Passphrase = nil
 			assert.Equal(t, SSHConfig{User: "admin", IdentityFiles: []string{"k1", "k2"}, JumpHost: "bastion", Port: 2222,
-				KnownHostsFiles: []string{"kh"}, Parallel: 4, Timeout: 5 * time.Second}, h.sshCalls[0])
+				KnownHostsFiles: []string{"kh"}, Parallel: 4, Timeout: 5 * time.Second}, got)
 		})
 	}
 }
@@ -715,4 +718,21 @@ func TestExecuteProgressShowsBeforeTheFirstHostAnswers(t *testing.T) {
 	first := strings.Index(out, "=== ")
 	require.Positive(t, first, out)
 	assert.Contains(t, out[:first], "[0/2 hosts]", "the progress line is drawn while the first host runs: %q", out)
+}
+
+func TestEncryptedKeyWithoutTerminalSaysWhatToDo(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	var pass func(string) ([]byte, error)
+	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+		pass = cfg.Passphrase
+		return nil, errors.New("stop here")
+	}
+	assert.Equal(t, ExitUsage, h.run("execute", "-e", env, "-i", "enc_key", "true"))
+	require.NotNil(t, pass, "an encrypted key gets an explanation, not 'no Passphrase callback'")
+	_, err := pass("enc_key")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, errNoTerminal)
+	assert.Contains(t, err.Error(), "ssh-add")
+	assert.Zero(t, h.term.asked)
 }

@@ -29,8 +29,9 @@ type SSHConfig struct {
 	Parallel int
 	// Timeout bounds each command.
 	Timeout time.Duration
-	// Passphrase, when set, asks for the passphrase of an encrypted key
-	// file (only when stdin is a terminal).
+	// Passphrase asks for the passphrase of an encrypted key file on the
+	// terminal; when stdin is not a terminal it returns an error wrapping
+	// the reason and what to do instead.
 	Passphrase func(file string) ([]byte, error)
 }
 
@@ -62,10 +63,11 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.Password == "" {
 		cfg.Password = p.Getenv(passwordEnv)
 	}
-	if p.term.isTerminal(p.Stdin) {
-		cfg.Passphrase = func(file string) ([]byte, error) {
-			return p.promptSecret(ctx, prog(), fmt.Sprintf("Passphrase for key %s: ", file))
+	cfg.Passphrase = func(file string) ([]byte, error) {
+		if !p.term.isTerminal(p.Stdin) {
+			return nil, fmt.Errorf("cannot ask for it: %w (load the key into an ssh-agent with ssh-add, or give an unencrypted key)", errNoTerminal)
 		}
+		return p.promptSecret(ctx, prog(), fmt.Sprintf("Passphrase for key %s: ", file))
 	}
 	if cfg.InsecureIgnoreHostKey {
 		p.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
