@@ -364,6 +364,9 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 			_ = client.Wait() // the reason a connection ended does not matter here
 			close(c.dead)
 		}()
+		if h.t.keepAlive > 0 {
+			go e.keepAlive(h, c)
+		}
 	}
 	e.mu.Lock()
 	closed := e.closed
@@ -398,6 +401,38 @@ func (e *Executor) drop(h *hostConn, c *conn) {
 		e.drops.Add(1)
 	}
 	_ = c.close() // already dead or being abandoned
+}
+
+// keepAlive asks the server of c, every keepAlive interval, whether it is
+// still there, and drops c when more than keepAliveMax requests in a row
+// are unanswered, as OpenSSH's ServerAliveInterval does: a host that hangs
+// or vanishes from the network (no RST ever comes) then fails the commands
+// in flight at once instead of holding them to their deadlines.
+func (e *Executor) keepAlive(h *hostConn, c *conn) {
+	tick := time.NewTicker(h.t.keepAlive)
+	defer tick.Stop()
+	var unanswered atomic.Int32
+	for {
+		select {
+		case <-c.dead:
+			return
+		case <-e.life.Done():
+			return
+		case <-tick.C:
+		}
+		if int(unanswered.Add(1)) > h.t.keepAliveMax {
+			e.log.Debug("ssh server not answering keepalives; dropping the connection", "host", h.t.key,
+				"interval", h.t.keepAlive, "count", h.t.keepAliveMax)
+			e.drop(h, c)
+			return
+		}
+		go func() {
+			// Any reply, even a refusal, shows the server is alive.
+			if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+				unanswered.Store(0)
+			}
+		}()
+	}
 }
 
 // dial opens and authenticates a connection to t. Its errors are *Error

@@ -165,3 +165,31 @@ func TestErrorUnwrap(t *testing.T) {
 	assert.Equal(t, "ssh h1: dial: "+os.ErrDeadlineExceeded.Error(), e.Error())
 	assert.True(t, strings.HasPrefix((&Error{Host: "h", Op: "run", Kind: ErrClosed}).Error(), "ssh h: run: executor closed"))
 }
+
+func TestResolveKeepAlive(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config")
+	require.NoError(t, os.WriteFile(cfg, []byte("Host chatty\n    ServerAliveInterval 5\n    ServerAliveCountMax 7\n"), 0o600))
+	tests := []struct {
+		name     string
+		opts     Options
+		host     string
+		interval time.Duration
+		count    int
+	}{
+		{"defaults", Options{}, "other", DefaultKeepAliveInterval, DefaultKeepAliveCountMax},
+		{"ssh_config", Options{}, "chatty", 5 * time.Second, 7},
+		{"options win", Options{KeepAliveInterval: time.Second, KeepAliveCountMax: 2}, "chatty", time.Second, 2},
+		{"disabled", Options{KeepAliveInterval: -1}, "chatty", 0, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.SSHConfig, tt.opts.DisableAgent, tt.opts.User = cfg, true, "u"
+			e, err := New(tt.opts)
+			require.NoError(t, err)
+			got, err := e.resolve(tt.host, false)
+			require.NoError(t, err)
+			assert.Equal(t, tt.interval, got.keepAlive)
+			assert.Equal(t, tt.count, got.keepAliveMax)
+		})
+	}
+}

@@ -11,6 +11,8 @@ const (
 	DefaultHandshakeTimeout   = 15 * time.Second
 	DefaultMaxSessionsPerHost = 10 // sshd's default MaxSessions
 	DefaultMaxOutput          = 4 << 20
+	DefaultKeepAliveInterval  = 15 * time.Second
+	DefaultKeepAliveCountMax  = 3
 )
 
 // Options configure an Executor. The zero value connects as the current OS
@@ -95,6 +97,17 @@ type Options struct {
 	// HandshakeTimeout bounds the SSH handshake and authentication;
 	// default DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
+	// KeepAliveInterval is how often an open connection is asked whether
+	// the server is still there (OpenSSH's ServerAliveInterval). When
+	// KeepAliveCountMax requests in a row go unanswered the connection is
+	// dropped: commands in flight on it fail with ErrConnLost at once
+	// instead of waiting for their deadline, and the next call redials.
+	// Default the ssh_config ServerAliveInterval, then
+	// DefaultKeepAliveInterval; negative disables it.
+	KeepAliveInterval time.Duration
+	// KeepAliveCountMax is how many keepalives may go unanswered; default
+	// the ssh_config ServerAliveCountMax, then DefaultKeepAliveCountMax.
+	KeepAliveCountMax int
 	// MaxSessionsPerHost bounds the sessions open at once on one
 	// connection (commands, plus one for SFTP once used); keep it at or
 	// below the servers' MaxSessions. Default DefaultMaxSessionsPerHost.

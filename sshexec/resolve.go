@@ -29,6 +29,8 @@ type target struct {
 	identityFiles []string
 	knownHosts    []string
 	dialTimeout   time.Duration
+	keepAlive     time.Duration // 0: off
+	keepAliveMax  int
 }
 
 // sshConfig reads ssh_config values; a nil *sshConfig has none.
@@ -185,6 +187,15 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 			t.dialTimeout = DefaultDialTimeout
 		}
 	}
+	t.keepAlive = e.opts.KeepAliveInterval
+	if t.keepAlive == 0 {
+		t.keepAlive = DefaultKeepAliveInterval
+		if s := atoi(cfg.get(name, "ServerAliveInterval")); s > 0 {
+			t.keepAlive = time.Duration(s) * time.Second
+		}
+	}
+	t.keepAlive = max(t.keepAlive, 0)
+	t.keepAliveMax = firstNonZero(max(e.opts.KeepAliveCountMax, 0), atoi(cfg.get(name, "ServerAliveCountMax")), DefaultKeepAliveCountMax)
 	return t, nil
 }
 

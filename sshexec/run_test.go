@@ -390,3 +390,38 @@ func TestFrozenHost(t *testing.T) {
 		assert.Less(t, time.Since(start), 8*time.Second)
 	}
 }
+
+// TestKeepAlive: a connection whose server stops answering is dropped
+// after KeepAliveCountMax unanswered keepalives, so a long command on a
+// host that hung fails with ErrConnLost long before its own deadline; a
+// quiet but healthy command is left alone.
+func TestKeepAlive(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.38"}})
+	opts := baseOptions(srv)
+	opts.KeepAliveInterval = 500 * time.Millisecond
+	opts.KeepAliveCountMax = 3
+	e := newExecutor(t, opts)
+
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "sleep 3; echo quiet but alive")
+	require.NoError(t, err)
+	assert.Equal(t, "quiet but alive\n", out.Stdout)
+
+	frozen := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		srv.Freeze()
+		frozen <- time.Now()
+	}()
+	_, err = e.Run(ctxTimeout(t, 60*time.Second), srv.Addr, "sleep 60")
+	at := <-frozen
+	srv.Thaw()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, sshexec.ErrConnLost)
+	assert.Less(t, time.Since(at), 20*time.Second, "dropped after about 2s of silence, not at the 60s deadline")
+
+	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo again")
+	require.NoError(t, err, "the next call redials")
+	assert.Equal(t, "again\n", out.Stdout)
+	assert.True(t, eventually(func() bool { return srv.Handshakes() == 2 }), "handshakes: %d", srv.Handshakes())
+}
