@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -233,7 +235,8 @@ func TestVerifyComponentNetworkingMulticast(t *testing.T) {
 	assert.Equal(t, "iperf -c 228.7.7.3 -u -T 32 -p 8773 -t 5 -i 1 2>&1", d.iperfClient())
 	assert.Equal(t, []string{"192.0.2.11", "192.0.2.10"}, e.HostsRun(d.iperfClient()))
 	assert.Contains(t, d.iperfServer(), `nohup iperf -s -u -B 228.7.7.3 -p 8773 -i 1 >"$log" 2>&1 </dev/null & echo "pid=$! log=$log"`)
-	assert.Contains(t, iperfStop(4242, "/tmp/calyptos-iperf.AbC123"), `if [ "$(cat /proc/4242/comm 2>/dev/null)" = iperf ]; then kill 4242;`)
+	assert.Contains(t, iperfStop(4242, "/tmp/calyptos-iperf.AbC123"), `[ "$(cat /proc/4242/comm 2>/dev/null)" = iperf ]`)
+	assert.Contains(t, iperfStop(4242, "/tmp/calyptos-iperf.AbC123"), `if alive; then kill 4242;`)
 }
 
 func TestVerifyComponentNetworkingMulticastFailures(t *testing.T) {
@@ -284,4 +287,56 @@ func TestVerifyComponentNetworkingStopsServerWhenCancelled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, rep)
 	assert.Equal(t, 1, e.CallCount(stop), "the server started is stopped even though the run was cancelled")
+}
+
+// TestIperfStopRuns runs iperfStop on this machine against a stand-in for
+// an iperf server that, like iperf 2, takes a moment to exit on SIGTERM,
+// and is not reaped at once by its parent (a zombie still has /proc/PID
+// and comm "iperf"). The script must report it stopped.
+func TestIperfStopRuns(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "iperf")
+	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\ntrap 'sleep 1; exit 0' TERM\nwhile :; do sleep 0.1; done\n"), 0o755))
+	log := filepath.Join(dir, "server.log")
+	require.NoError(t, os.WriteFile(log, []byte("[  3] local 228.7.7.3 port 8773 connected with 192.0.2.11 port 41234\n"), 0o600))
+	srv := exec.Command(fake)
+	require.NoError(t, srv.Start())
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }() // reaped only at the end: a zombie until then
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", srv.Process.Pid))
+		return strings.TrimSpace(string(b)) == "iperf"
+	}, 5*time.Second, 10*time.Millisecond, "stand-in has comm iperf")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, sh, "-c", iperfStop(srv.Process.Pid, log)).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "stopped=yes")
+	assert.Contains(t, string(out), "connected with 192.0.2.11")
+	assert.NoFileExists(t, log)
+}
+
+// A server that could not be confirmed stopped still has its log judged:
+// the clients' multicast result is known whatever became of the server.
+func TestVerifyComponentNetworkingJudgesLogOfUnstoppedServer(t *testing.T) {
+	d := &VerifyComponentNetworking{AllowSideEffects: true}
+	e := calyptostest.NewExecutor(t)
+	e.On("", nicCommand).Stdout(sample(t, "centos7", "nics"))
+	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
+	e.On("192.0.2.10", d.iperfServer()).Stdout("pid=4242 log=/tmp/calyptos-iperf.AbC123\n")
+	e.On("192.0.2.11", d.iperfServer()).Stdout("pid=777 log=/tmp/calyptos-iperf.XyZ789\n")
+	e.On("", d.iperfClient()).Stdout("Client connecting to 228.7.7.3, UDP port 8773\n")
+	e.On("192.0.2.10", iperfStop(4242, "/tmp/calyptos-iperf.AbC123")).Stdout("stopped=no\n--- log\n" +
+		"[  3] local 228.7.7.3 port 8773 connected with 192.0.2.11 port 41234\n")
+	e.On("192.0.2.11", iperfStop(777, "/tmp/calyptos-iperf.XyZ789")).Stdout("stopped=yes\n--- log\n" +
+		"[  3] local 228.7.7.3 port 8773 connected with 192.0.2.10 port 41234\n")
+	rep := run(t, javaRoles(), e, d)
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.10", Status: calyptos.Warn, Message: "pid 4242 may still be running"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.11", Status: calyptos.Pass, Message: "communicated successfully with 192.0.2.10"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.10", Status: calyptos.Pass, Message: "communicated successfully with 192.0.2.11"})
+	calyptostest.NoFailures(t, rep)
 }

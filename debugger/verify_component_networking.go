@@ -139,13 +139,17 @@ func (d *VerifyComponentNetworking) iperfClient() string {
 }
 
 // iperfStop stops the server with PID pid if it is still iperf, prints
-// whether it is gone, then its log, and removes the log.
+// whether it is gone, then its log, and removes the log. iperf 2 takes a
+// moment to exit on SIGTERM, so the script waits up to five seconds before
+// SIGKILL, and up to five more after it; a process that has exited but is
+// not yet reaped (a zombie, which still shows comm "iperf") is gone.
 func iperfStop(pid int, log string) string {
 	p := strconv.Itoa(pid)
 	l := calyptos.ShellQuote(log)
-	return "if [ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ]; then kill " + p + "; sleep 1; " +
-		"[ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ] && kill -9 " + p + "; fi; " +
-		"if [ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ]; then echo stopped=no; else echo stopped=yes; fi; " +
+	wait := "i=0; while alive && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; "
+	return "alive() { [ \"$(cat /proc/" + p + "/comm 2>/dev/null)\" = iperf ] && ! grep -q '^State:[[:space:]]*Z' /proc/" + p + "/status 2>/dev/null; }; " +
+		"if alive; then kill " + p + "; " + wait + "if alive; then kill -9 " + p + "; " + wait + "fi; fi; " +
+		"if alive; then echo stopped=no; else echo stopped=yes; fi; " +
 		"echo '--- log'; cat " + l + " 2>/dev/null; rm -f -- " + l
 }
 
@@ -231,12 +235,20 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 		defer cancel()
 		sctx = calyptos.WithCommandTimeout(sctx, 30*time.Second)
 		o, err := c.RunOnHost(sctx, iperfStop(int(pid), log), server)
-		if err != nil || !strings.Contains(o.Stdout, "stopped=yes") {
-			s.Report(calyptos.Warn, fmt.Sprintf("iperf (server mode) pid %d may still be running: %v", pid, err), evidence(o))
+		switch {
+		case err != nil:
+			s.Warningf("iperf (server mode) pid %d may still be running: %v", pid, err)
 			return
+		case !strings.Contains(o.Stdout, "stopped=yes"):
+			s.Report(calyptos.Warn, fmt.Sprintf("iperf (server mode) pid %d may still be running (exit %d)", pid, o.ExitCode), evidence(o))
+		default:
+			s.Infof("iperf (server mode) pid %d stopped", pid)
 		}
-		s.Infof("iperf (server mode) pid %d stopped", pid)
-		d.judgeLog(c, server, clients, o.Stdout)
+		// The log tells whether multicast traffic arrived, whatever
+		// became of the server.
+		if strings.Contains(o.Stdout, "--- log") {
+			d.judgeLog(c, server, clients, o.Stdout)
+		}
 	}()
 	for _, r := range c.RunOnHosts(ctx, d.iperfClient(), clients) {
 		if c.HostOK(r) && !r.OK() {
