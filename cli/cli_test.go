@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -389,6 +390,17 @@ func TestDebugPasswordPrompt(t *testing.T) {
 		assert.Equal(t, "hunter22", h.sshCalls[1].Password)
 		assert.Contains(t, h.stderr.String(), "SSH password")
 		assert.NotContains(t, h.stdout.String()+h.stderr.String(), "hunter22")
+	})
+	t.Run("on the terminal when stderr is redirected", func(t *testing.T) {
+		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})
+		h.withSSH(script)
+		h.term.ttys = []any{h.p.Stdin}
+		h.term.password = "hunter22"
+		var tty bytes.Buffer
+		h.term.tty = &tty
+		require.Equal(t, ExitOK, h.run("debug", "-e", env), h.stderr.String())
+		assert.Contains(t, tty.String(), "SSH password", "2>file does not hide the question")
+		assert.NotContains(t, h.stderr.String(), "SSH password")
 	})
 	t.Run("never without a terminal", func(t *testing.T) {
 		h := newHarness(t, nil, []calyptos.Debugger{uptime("uptime")})

@@ -28,6 +28,9 @@ type fakeTerm struct {
 	// typing, when set, is received from before readPassword answers: the
 	// user is still typing until the test sends or closes it.
 	typing chan struct{}
+	// tty, when set, is the controlling terminal prompts go to when stderr
+	// is not a terminal (nil: there is none).
+	tty io.Writer
 }
 
 func (f *fakeTerm) isTerminal(v any) bool {
@@ -40,6 +43,13 @@ func (f *fakeTerm) isTerminal(v any) bool {
 }
 
 func (f *fakeTerm) width(io.Writer) int { return f.cols }
+
+func (f *fakeTerm) promptOutput(stderr io.Writer) (io.Writer, func()) {
+	if f.tty != nil && !f.isTerminal(stderr) {
+		return f.tty, func() {}
+	}
+	return stderr, func() {}
+}
 
 func (f *fakeTerm) readPassword(context.Context, io.Reader) ([]byte, error) {
 	if f.typing != nil {

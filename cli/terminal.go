@@ -16,6 +16,11 @@ type terminal interface {
 	isTerminal(v any) bool
 	// width returns the number of columns of the terminal w, or 0.
 	width(w io.Writer) int
+	// promptOutput returns where to write a question whose answer is
+	// read from the terminal: stderr when it is a terminal, else the
+	// controlling terminal, so that 2>file does not hide the question
+	// while the program waits for its answer. done releases it.
+	promptOutput(stderr io.Writer) (w io.Writer, done func())
 	// readPassword reads a line from the terminal r without echo. When
 	// ctx ends first it restores the terminal and returns ctx's error.
 	readPassword(ctx context.Context, r io.Reader) ([]byte, error)
@@ -46,6 +51,17 @@ func (realTerminal) width(w io.Writer) int {
 		return 0
 	}
 	return cols
+}
+
+func (t realTerminal) promptOutput(stderr io.Writer) (io.Writer, func()) {
+	if t.isTerminal(stderr) {
+		return stderr, func() {}
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		return stderr, func() {} // no controlling terminal
+	}
+	return tty, func() { tty.Close() }
 }
 
 func (realTerminal) readPassword(ctx context.Context, r io.Reader) ([]byte, error) {

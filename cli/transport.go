@@ -310,9 +310,11 @@ func (p *Program) promptSecret(ctx context.Context, prog *progress, prompt strin
 		prog.pause()
 		defer prog.resume()
 	}
-	fmt.Fprint(p.Stderr, prompt)
+	w, done := p.term.promptOutput(p.Stderr)
+	defer done()
+	fmt.Fprint(w, prompt)
 	b, err := p.term.readPassword(ctx, p.Stdin)
-	fmt.Fprintln(p.Stderr)
+	fmt.Fprintln(w)
 	if err != nil {
 		return nil, fmt.Errorf("reading from the terminal: %w", err)
 	}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,12 +58,22 @@ func (tm *terminal) text() string {
 
 func runOnTerminal(t *testing.T, prompt, answer string, env []string, args ...string) (int, string) {
 	t.Helper()
+	return runOnTerminalWith(t, nil, prompt, answer, env, args...)
+}
+
+// runOnTerminalWith is runOnTerminal with setup changing the command
+// before it starts.
+func runOnTerminalWith(t *testing.T, setup func(*exec.Cmd), prompt, answer string, env []string, args ...string) (int, string) {
+	t.Helper()
 	master, slave := openPTY(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	cmd := command(t, ctx, args...)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	if setup != nil {
+		setup(cmd)
+	}
 	require.NoError(t, cmd.Start())
 	slave.Close() // the child holds it now; EOF on master when it exits
 
@@ -139,4 +151,26 @@ func TestTerminalPasswordPrompt(t *testing.T) {
 	assert.Contains(t, screen, user+"\r\n", "the command ran with the typed password")
 	assert.NotContains(t, screen, password, "the password is not echoed")
 	assert.Equal(t, 1, strings.Count(screen, "SSH password"), "asked once")
+}
+
+func TestTerminalPasswordPromptWithStderrRedirected(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Password: true})
+	user, password := sshdtest.CreateUser(t)
+	env := sshEnv(t, "127.0.0.1")
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	require.NoError(t, err)
+	defer errFile.Close()
+	// calyptos ... 2>stderr in a terminal: the question still reaches the
+	// terminal (the process's controlling one) instead of the file.
+	code, screen := runOnTerminalWith(t, func(cmd *exec.Cmd) {
+		cmd.Stderr = errFile
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	}, "SSH password", password, nil,
+		"execute", "-e", env, "-u", user, "--known-hosts", srv.KnownHostsFile, "--port", fmt.Sprint(srv.Port), "id -un")
+	require.Equal(t, 0, code, screen)
+	assert.Contains(t, screen, "SSH password for the hosts of the deployment: ")
+	assert.Contains(t, screen, user+"\r\n", "the command ran with the typed password")
+	b, err := os.ReadFile(errFile.Name())
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "SSH password")
 }
