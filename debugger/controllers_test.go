@@ -1,11 +1,17 @@
 package debugger
 
 import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const clc = "192.0.2.10"
@@ -261,4 +267,39 @@ func TestControllersSkipWithoutRole(t *testing.T) {
 func TestServiceScriptQuotes(t *testing.T) {
 	s := serviceScript("ntpd", "evil; rm -rf /")
 	assert.Contains(t, s, "for s in ntpd 'evil; rm -rf /'; do")
+}
+
+// TestServiceScriptLocalizedChkconfig runs serviceScript's SysV branch on
+// this machine with stand-ins for service and chkconfig. chkconfig
+// translates "on" and "off" (German: "Ein", "Aus"), and the host's LANG
+// reaches it through /etc/bashrc even over a non-interactive SSH session:
+// a service enabled in runlevels 2-5 must still read as enabled.
+func TestServiceScriptLocalizedChkconfig(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o755))
+	}
+	write("chkconfig", `case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
+de*) printf 'ntpd           \t0:Aus\t1:Aus\t2:Ein\t3:Ein\t4:Ein\t5:Ein\t6:Aus\n' ;;
+*) printf 'ntpd           \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\n' ;;
+esac
+`)
+	write("service", "echo \"$1 (pid  1466) wird ausgeführt...\"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("ntpd"))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	states := parseServices(string(out))
+	require.Len(t, states, 1, "%s", out)
+	assert.True(t, states[0].Running, "%+v", states[0])
+	assert.Equal(t, "yes", states[0].Enabled, "%+v", states[0])
 }

@@ -111,15 +111,16 @@ func addrOf(host string) string {
 // serviceScript returns one command that reports the state of each named
 // service, through systemd where the host booted with it (systemctl
 // is-active / is-enabled) and through SysV init otherwise (service NAME
-// status, chkconfig --list); parseServices reads its output.
+// status, chkconfig --list); parseServices reads its output. The SysV
+// tools run with LC_ALL=C: chkconfig translates "on" and "off".
 func serviceScript(names ...string) string {
 	q := quoteAll(names)
 	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then " +
 		"for s in " + q + "; do printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" " +
 		"\"$(systemctl is-active \"$s\" 2>/dev/null | head -n 1)\" \"$(systemctl is-enabled \"$s\" 2>/dev/null | head -n 1)\"; done; " +
-		"else for s in " + q + "; do o=$(service \"$s\" status 2>&1); r=$?; " +
+		"else for s in " + q + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
 		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
-		"\"$(chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | head -n 1)\"; done; fi"
+		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | head -n 1)\"; done; fi"
 }
 
 // packageScript returns one command that says, for each package, whether
