@@ -748,3 +748,27 @@ func TestEncryptedKeyWithoutTerminalSaysWhatToDo(t *testing.T) {
 	assert.Contains(t, err.Error(), "ssh-add")
 	assert.Zero(t, h.term.asked)
 }
+
+func TestPasswordPromptIsNotBoundByTheCommandTimeout(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnMatch("", ".").Stdout("up\n")
+	})
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.password = "hunter22"
+	h.term.typing = make(chan struct{})
+	go func() {
+		// A person takes longer to type a password than --timeout gives
+		// a command.
+		time.Sleep(300 * time.Millisecond)
+		close(h.term.typing)
+	}()
+	require.Equal(t, ExitOK, h.run("execute", "-e", env, "--parallel", "1", "--timeout", "100ms", "uptime"), h.stdout.String()+h.stderr.String())
+	assert.Equal(t, 1, h.term.asked)
+	assert.Contains(t, h.stdout.String(), "2 hosts: 2 ok")
+}

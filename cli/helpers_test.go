@@ -51,9 +51,13 @@ func (f *fakeTerm) promptOutput(stderr io.Writer) (io.Writer, func()) {
 	return stderr, func() {}
 }
 
-func (f *fakeTerm) readPassword(context.Context, io.Reader) ([]byte, error) {
+func (f *fakeTerm) readPassword(ctx context.Context, _ io.Reader) ([]byte, error) {
 	if f.typing != nil {
-		<-f.typing
+		select {
+		case <-f.typing:
+		case <-ctx.Done(): // as the real one: the prompt ends with ctx
+			return nil, ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

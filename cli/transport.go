@@ -79,7 +79,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.Password != "" {
 		return &tracker{Transport: t}, nil
 	}
-	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog, redactor: o.redactor}
+	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog, redactor: o.redactor, runCtx: ctx}
 	return &tracker{Transport: lp}, nil
 }
 
@@ -171,6 +171,10 @@ type lazyPassword struct {
 	cfg      SSHConfig
 	prog     func() *progress
 	redactor *calyptos.Redactor // learns the password once typed
+	// runCtx is the whole run's context (nil: never cancelled): the
+	// prompt lasts until it ends, not until the deadline of the command
+	// that needed the password.
+	runCtx context.Context
 
 	mu        sync.Mutex
 	cur       Transport
@@ -180,44 +184,69 @@ type lazyPassword struct {
 }
 
 // upgrade returns the transport to retry with after from refused a host's
-// keys, or an error saying why there is none. One caller asks; the others
-// wait for its answer, or for their own context to end, whichever is first.
-func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string) (Transport, error) {
+// keys, or an error saying why there is none. One caller asks (asked is
+// then true), bounded by the run's context only: a person takes longer to
+// type than --timeout gives a command. The others wait for its answer, or
+// for their own context to end, whichever is first.
+func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string) (t Transport, asked bool, err error) {
 	l.mu.Lock()
 	if l.cur != from {
 		t := l.cur // another host already asked
 		l.mu.Unlock()
-		return t, nil
+		return t, false, nil
 	}
 	if done := l.asking; done != nil {
 		l.mu.Unlock()
 		select {
 		case <-done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the SSH password: %w", context.Cause(ctx))
+			return nil, false, fmt.Errorf("waiting for the SSH password: %w", context.Cause(ctx))
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if l.promptErr != nil {
-			return nil, l.promptErr
+			return nil, false, l.promptErr
 		}
-		return l.cur, nil
+		return l.cur, false, nil
 	}
 	done := make(chan struct{})
 	l.asking = done
 	l.mu.Unlock()
 	defer close(done)
 
-	t, err := l.ask(ctx, host)
+	t, err = l.ask(l.run(), host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
 		l.promptErr = err
-		return nil, err
+		return nil, true, err
 	}
 	l.cur = t
 	l.all = append(l.all, t)
-	return t, nil
+	return t, true, nil
+}
+
+func (l *lazyPassword) run() context.Context {
+	if l.runCtx == nil {
+		return context.Background()
+	}
+	return l.runCtx
+}
+
+// retryContext returns the context of the retry after a prompt that began
+// at start: ctx's values, ctx's time limit counted from the answer rather
+// than from start, and the run's cancellation.
+func (l *lazyPassword) retryContext(ctx context.Context, start time.Time) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(ctx)
+	var rctx context.Context
+	var cancel context.CancelFunc
+	if dl, ok := ctx.Deadline(); ok {
+		rctx, cancel = context.WithTimeout(base, dl.Sub(start))
+	} else {
+		rctx, cancel = context.WithCancel(base)
+	}
+	stop := context.AfterFunc(l.run(), cancel)
+	return rctx, func() { stop(); cancel() }
 }
 
 // ask prompts for the password and opens a transport that uses it.
@@ -248,14 +277,20 @@ func (l *lazyPassword) current() Transport {
 // Run runs command on host, asking for a password and retrying when the
 // host refused every key.
 func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	start := time.Now()
 	t := l.current()
 	out, err := t.Run(ctx, host, command)
 	if err == nil || !l.p.isAuth(err) {
 		return out, err
 	}
-	t2, uerr := l.upgrade(ctx, t, host)
+	t2, asked, uerr := l.upgrade(ctx, t, host)
 	if uerr != nil {
 		return out, err
+	}
+	if asked {
+		rctx, cancel := l.retryContext(ctx, start)
+		defer cancel()
+		return t2.Run(rctx, host, command)
 	}
 	return t2.Run(ctx, host, command)
 }
@@ -263,14 +298,20 @@ func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.
 // Fetch fetches path from host, asking for a password and retrying when
 // the host refused every key.
 func (l *lazyPassword) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	start := time.Now()
 	t := l.current()
 	err := t.Fetch(ctx, host, path, dst)
 	if err == nil || !l.p.isAuth(err) {
 		return err
 	}
-	t2, uerr := l.upgrade(ctx, t, host)
+	t2, asked, uerr := l.upgrade(ctx, t, host)
 	if uerr != nil {
 		return err
+	}
+	if asked {
+		rctx, cancel := l.retryContext(ctx, start)
+		defer cancel()
+		return t2.Fetch(rctx, host, path, dst)
 	}
 	return t2.Fetch(ctx, host, path, dst)
 }
