@@ -340,3 +340,37 @@ func TestVerifyComponentNetworkingJudgesLogOfUnstoppedServer(t *testing.T) {
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.10", Status: calyptos.Pass, Message: "communicated successfully with 192.0.2.11"})
 	calyptostest.NoFailures(t, rep)
 }
+
+// TestProbeScriptLocaleAndBusyboxTimeout runs the probe command with a
+// stand-in for timeout: bash's connect errors come from strerror, in the
+// host's language, and busybox's timeout ends a probe with SIGTERM (exit
+// 143) where coreutils' exits 124. A refused connection must read as
+// refused, and a probe cut by busybox as timed out.
+func TestProbeScriptLocaleAndBusyboxTimeout(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "timeout"), []byte(`#!/bin/sh
+port=$7
+if [ "$port" = 2 ]; then exit 143; fi
+case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
+de*) echo "bash: connect: Verbindungsaufbau abgelehnt" >&2 ;;
+*) echo "bash: connect: Connection refused" >&2 ;;
+esac
+exit 1
+`), 0o755))
+	targets := []probeTarget{{addr: "192.0.2.1", port: 1}, {addr: "192.0.2.1", port: 2}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", probeScript(targets, time.Second))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	res := map[int]calyptos.ProbeResult{}
+	for _, p := range parseProbes(string(out)) {
+		res[p.Port] = classifyProbe(p.Code, p.Detail)
+	}
+	assert.Equal(t, map[int]calyptos.ProbeResult{1: calyptos.ProbeRefused, 2: calyptos.ProbeTimeout}, res, string(out))
+}

@@ -115,13 +115,14 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]probeTarget {
 
 // probeScript returns one command that tries a TCP connection to every
 // target, probeBatch at a time, printing one "probe ADDR PORT EXIT DETAIL"
-// line each.
+// line each. The probes run with LC_ALL=C so that their error messages
+// ("Connection refused") are classified whatever the host's language.
 func probeScript(targets []probeTarget, timeout time.Duration) string {
 	t := strconv.Itoa(max(1, int((timeout+time.Second-1)/time.Second)))
 	var b strings.Builder
 	b.WriteString(`p() { if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then ` +
-		`e=$(timeout ` + t + ` bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>&1); r=$?; ` +
-		`elif command -v nc >/dev/null 2>&1; then e=$(nc -z -w ` + t + ` "$1" "$2" 2>&1); r=$?; ` +
+		`e=$(LC_ALL=C timeout ` + t + ` bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>&1); r=$?; ` +
+		`elif command -v nc >/dev/null 2>&1; then e=$(LC_ALL=C nc -z -w ` + t + ` "$1" "$2" 2>&1); r=$?; ` +
 		`else e='no probe tool: need bash and timeout, or nc'; r=127; fi; ` +
 		`printf 'probe %s %s %s %s\n' "$1" "$2" "$r" "$(printf '%s' "$e" | tr '\n' ' ')"; }; `)
 	for i, tg := range targets {
@@ -142,7 +143,9 @@ func classifyProbe(code int, detail string) calyptos.ProbeResult {
 		return calyptos.ProbeOK
 	case code == 127:
 		return calyptos.ProbeError
-	case code == 124 || code == 137 || strings.Contains(low, "timed out"):
+	// 124: coreutils' timeout; 143 and 137: the probe killed by SIGTERM
+	// (busybox's timeout) or SIGKILL.
+	case code == 124 || code == 137 || code == 143 || strings.Contains(low, "timed out"):
 		return calyptos.ProbeTimeout
 	case strings.Contains(low, "refused"):
 		return calyptos.ProbeRefused
