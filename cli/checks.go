@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -185,9 +186,10 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
-// reporter returns the calyptos.Reporter of the run.
-func (s *sink) reporter() calyptos.Reporter {
-	lr := &liveReporter{prog: s.prog}
+// reporter returns the calyptos.Reporter of the run; its events wait
+// while prompting is held (a question on the terminal).
+func (s *sink) reporter(prompting *sync.RWMutex) calyptos.Reporter {
+	lr := &liveReporter{prog: s.prog, prompting: prompting}
 	if s.stream != nil {
 		lr.next = s.stream
 	}
@@ -261,7 +263,7 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 	opts := calyptos.RunOptions{
 		Only:           o.only,
 		Skip:           o.skip,
-		Reporter:       s.reporter(),
+		Reporter:       s.reporter(&o.prompting),
 		Parallel:       o.parallel,
 		CommandTimeout: o.timeout,
 		CheckTimeout:   checkTimeout(o.timeout),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -771,4 +772,50 @@ func TestPasswordPromptIsNotBoundByTheCommandTimeout(t *testing.T) {
 	require.Equal(t, ExitOK, h.run("execute", "-e", env, "--parallel", "1", "--timeout", "100ms", "uptime"), h.stdout.String()+h.stderr.String())
 	assert.Equal(t, 1, h.term.asked)
 	assert.Contains(t, h.stdout.String(), "2 hosts: 2 ok")
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestOutputWaitsWhileThePasswordIsTyped(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	screen := &syncBuffer{}
+	h.p.Stdout, h.p.Stderr = screen, screen // one terminal
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnMatch("", ".").Stdout("up\n")
+	})
+	h.term.ttys = []any{h.p.Stdin, screen}
+	h.term.password = "hunter22"
+	h.term.typing = make(chan struct{})
+	go func() {
+		// The other host gives up waiting (--timeout) while this is typed.
+		time.Sleep(300 * time.Millisecond)
+		close(h.term.typing)
+	}()
+	h.run("execute", "-e", env, "--timeout", "100ms", "uptime")
+	out := screen.String()
+	const prompt = "SSH password for the hosts of the deployment: "
+	i := strings.Index(out, prompt)
+	require.Positive(t, i, out)
+	assert.True(t, strings.HasPrefix(out[i+len(prompt):], "\n"), "nothing is written after the prompt until it is answered: %q", out)
 }

@@ -125,7 +125,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	var stream io.Writer
 	streamErr := &stickyWriter{w: p.Stdout}
 	if !s.toStdout {
-		stream = pausingWriter{w: streamErr, prog: s.prog}
+		stream = pausingWriter{w: streamErr, prog: s.prog, prompting: &o.prompting}
 	}
 	color := stream != nil && report.ColorEnabled(p.Stdout, p.Getenv)
 	d := &execDebugger{

@@ -105,11 +105,18 @@ func (p *progress) close() {
 type liveReporter struct {
 	next calyptos.Reporter
 	prog *progress
+	// prompting, if set, is read-held around each event: see
+	// options.prompting.
+	prompting *sync.RWMutex
 }
 
 var _ calyptos.Reporter = (*liveReporter)(nil)
 
 func (l *liveReporter) event(write func(calyptos.Reporter), update func(*progress)) {
+	if l.prompting != nil {
+		l.prompting.RLock()
+		defer l.prompting.RUnlock()
+	}
 	if l.prog == nil {
 		if l.next != nil {
 			write(l.next)
@@ -151,9 +158,16 @@ func (l *liveReporter) CheckFinished(r *calyptos.CheckResult) {
 type pausingWriter struct {
 	w    io.Writer
 	prog *progress
+	// prompting, if set, is read-held around each write: see
+	// options.prompting.
+	prompting *sync.RWMutex
 }
 
 func (pw pausingWriter) Write(b []byte) (int, error) {
+	if pw.prompting != nil {
+		pw.prompting.RLock()
+		defer pw.prompting.RUnlock()
+	}
 	if pw.prog != nil {
 		pw.prog.pause()
 		defer pw.prog.resume()

@@ -67,7 +67,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 		if !p.term.isTerminal(p.Stdin) {
 			return nil, fmt.Errorf("cannot ask for it: %w (load the key into an ssh-agent with ssh-add, or give an unencrypted key)", errNoTerminal)
 		}
-		return p.promptSecret(ctx, prog(), fmt.Sprintf("Passphrase for key %s: ", file))
+		return p.promptSecret(ctx, prog(), &o.prompting, fmt.Sprintf("Passphrase for key %s: ", file))
 	}
 	if cfg.InsecureIgnoreHostKey {
 		p.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
@@ -79,7 +79,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.Password != "" {
 		return &tracker{Transport: t}, nil
 	}
-	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog, redactor: o.redactor, runCtx: ctx}
+	lp := &lazyPassword{p: p, cfg: cfg, cur: t, all: []Transport{t}, prog: prog, redactor: o.redactor, runCtx: ctx, prompting: &o.prompting}
 	return &tracker{Transport: lp}, nil
 }
 
@@ -175,6 +175,8 @@ type lazyPassword struct {
 	// prompt lasts until it ends, not until the deadline of the command
 	// that needed the password.
 	runCtx context.Context
+	// prompting is held while the password is asked (nil: not shared).
+	prompting *sync.RWMutex
 
 	mu        sync.Mutex
 	cur       Transport
@@ -252,7 +254,7 @@ func (l *lazyPassword) retryContext(ctx context.Context, start time.Time) (conte
 // ask prompts for the password and opens a transport that uses it.
 func (l *lazyPassword) ask(ctx context.Context, host string) (Transport, error) {
 	prog := l.prog()
-	pw, err := l.p.promptPassword(ctx, host, prog)
+	pw, err := l.p.promptPassword(ctx, host, prog, l.prompting)
 	if err != nil {
 		// On a line of its own, not after the progress line.
 		if prog != nil {
@@ -331,12 +333,12 @@ func (l *lazyPassword) Close() error {
 var errNoTerminal = errors.New("standard input is not a terminal")
 
 // promptPassword asks for the SSH password on the terminal without echo.
-func (p *Program) promptPassword(ctx context.Context, host string, prog *progress) (string, error) {
+func (p *Program) promptPassword(ctx context.Context, host string, prog *progress, prompting *sync.RWMutex) (string, error) {
 	if !p.term.isTerminal(p.Stdin) {
 		return "", fmt.Errorf("%s needs a password (no SSH key was accepted) and none was given; cannot ask for one: %w "+
 			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
 	}
-	pw, err := p.promptSecret(ctx, prog, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
+	pw, err := p.promptSecret(ctx, prog, prompting, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
 	if err != nil {
 		return "", err
 	}
@@ -345,8 +347,13 @@ func (p *Program) promptPassword(ctx context.Context, host string, prog *progres
 	return s, nil
 }
 
-// promptSecret asks for a secret on the terminal without echo.
-func (p *Program) promptSecret(ctx context.Context, prog *progress, prompt string) ([]byte, error) {
+// promptSecret asks for a secret on the terminal without echo. The output
+// stream waits meanwhile: prompting (if set) is held until the answer.
+func (p *Program) promptSecret(ctx context.Context, prog *progress, prompting *sync.RWMutex, prompt string) ([]byte, error) {
+	if prompting != nil {
+		prompting.Lock()
+		defer prompting.Unlock()
+	}
 	if prog != nil {
 		prog.pause()
 		defer prog.resume()
