@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,9 @@ type EucalyptusSosreports struct {
 	// eucalyptus-sos-plugins with yum (or apt-get) where they are missing.
 	InstallPackages bool
 	// CommandTimeout bounds each sosreport run and each archive fetch
-	// (default DefaultSosTimeout).
+	// (default DefaultSosTimeout). sosreport itself is ended on the host a
+	// little before it (with timeout, where the host has it), and the
+	// directory of a run cut short is removed.
 	CommandTimeout time.Duration
 	// RemoteTempDir is the remote directory the temporary directory is
 	// made in (default DefaultRemoteTempDir).
@@ -60,10 +63,21 @@ func sosCheckCommand() string {
 }
 
 // sosScript makes a temporary directory under tmp, prints it, and runs
-// sosreport (sos report on sos 4) into it without questions.
-func sosScript(tmp string) string {
+// sosreport (sos report on sos 4) into it without questions. Where the
+// host has timeout, sosreport is ended after limit (whole seconds, at
+// least one), so that a run cut short does not leave it running.
+func sosScript(tmp string, limit time.Duration) string {
+	secs := strconv.Itoa(max(1, int(limit/time.Second)))
 	return "d=$(mktemp -d " + calyptos.ShellQuote(tmp+"/calyptos-sos.XXXXXX") + ") || exit 1; echo \"" + sosMarker + "$d\"; " +
-		"if command -v sos >/dev/null 2>&1; then sos report --batch --tmp-dir \"$d\"; else sosreport --batch --tmp-dir \"$d\"; fi 2>&1"
+		"t=; if command -v timeout >/dev/null 2>&1; then t='timeout " + secs + "'; fi; " +
+		"if command -v sos >/dev/null 2>&1; then $t sos report --batch --tmp-dir \"$d\"; else $t sosreport --batch --tmp-dir \"$d\"; fi 2>&1"
+}
+
+// remoteLimit is how long sosreport may run on the host: a little less
+// than the command's deadline, so that the host ends it and answers
+// before this side gives up.
+func remoteLimit(deadline time.Duration) time.Duration {
+	return deadline - min(deadline/10, time.Minute)
 }
 
 // sosHost is what happened on one host.
@@ -95,10 +109,17 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 	if tmp == "" {
 		tmp = "/"
 	}
-	sctx := calyptos.WithCommandTimeout(ctx, withDefault(d.CommandTimeout, DefaultSosTimeout))
+	limit := withDefault(d.CommandTimeout, DefaultSosTimeout)
+	sctx := calyptos.WithCommandTimeout(ctx, limit)
 	var runs []*sosHost
-	for _, r := range c.RunOnHosts(sctx, sosScript(tmp), ready) {
+	for _, r := range c.RunOnHosts(sctx, sosScript(tmp, remoteLimit(limit)), ready) {
 		if !c.HostOK(r) {
+			// A run cut short (its deadline passed) may have made its
+			// directory already: the output read so far names it, and
+			// cleanup removes it.
+			if dir, _ := parseSosreport(r.Stdout); ownTempDir(dir, tmp) {
+				runs = append(runs, &sosHost{host: r.Host, tmpdir: dir})
+			}
 			continue
 		}
 		h := &sosHost{host: r.Host}

@@ -32,7 +32,7 @@ func TestScriptsArePOSIX(t *testing.T) {
 		"clock":       clockCommand,
 		"stat":        statCommand([]string{"/var/lib/eucalyptus"}),
 		"soscheck":    sosCheckCommand(),
-		"sos":         sosScript("/var/tmp"),
+		"sos":         sosScript("/var/tmp", time.Hour),
 		"probe":       probeScript([]probeTarget{{addr: "127.0.0.1", port: 1}}, time.Second),
 		"nics":        nicCommand,
 		"iperfcheck":  iperfCheckCommand,

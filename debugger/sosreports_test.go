@@ -1,7 +1,10 @@
 package debugger
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,6 +192,48 @@ func TestSosreportsTimeouts(t *testing.T) {
 }
 
 func TestSosScriptQuotesTempDir(t *testing.T) {
-	s := sosScript("/var/tmp/my dir")
+	s := sosScript("/var/tmp/my dir", time.Hour)
 	assert.True(t, strings.HasPrefix(s, "d=$(mktemp -d '/var/tmp/my dir/calyptos-sos.XXXXXX') || exit 1;"), s)
+}
+
+// A sosreport cut short by its deadline still has its temporary
+// directory removed: the partial output names it.
+func TestSosreportsCleansUpAfterTimeout(t *testing.T) {
+	dir := t.TempDir()
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	e.OnMatch(clc, `^d=\$\(mktemp -d `).Stdout("calyptos-tmpdir=/var/tmp/calyptos-sos.T1m3\n\nsosreport (version 3.5)\n").
+		Err(fmt.Errorf("ssh: run: %w", context.DeadlineExceeded))
+	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail, Message: "deadline exceeded"})
+	assert.Equal(t, 1, e.CallCount("rm -rf -- /var/tmp/calyptos-sos.T1m3"))
+	assert.Len(t, calyptostest.Find(rep, calyptostest.Match{Host: clc, Status: calyptos.Fail}), 1, calyptostest.Dump(rep))
+}
+
+// TestSosScriptBoundsSosreport runs sosScript on this machine with a
+// stand-in sosreport that never finishes: the remote side ends it at the
+// limit, so nothing started by the run is left running after it.
+func TestSosScriptBoundsSosreport(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout")
+	}
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "sosreport"), []byte("#!/bin/sh\nexec sleep 60\n"), 0o755))
+	tmp := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", sosScript(tmp, time.Second))
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	start := time.Now()
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "%s", out)
+	assert.Equal(t, 124, ee.ExitCode())
+	assert.Less(t, time.Since(start), 20*time.Second)
+	d, _ := parseSosreport(string(out))
+	assert.True(t, ownTempDir(d, tmp), "%s", out)
 }
