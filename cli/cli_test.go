@@ -819,3 +819,26 @@ func TestOutputWaitsWhileThePasswordIsTyped(t *testing.T) {
 	require.Positive(t, i, out)
 	assert.True(t, strings.HasPrefix(out[i+len(prompt):], "\n"), "nothing is written after the prompt until it is answered: %q", out)
 }
+
+func TestExecuteJUnitNamesTheCommand(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	require.Equal(t, ExitOK, h.run("execute", "--local", "-e", localhostEnv, "-o", "junit", "true"))
+	var suites struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Name    string   `xml:"name,attr"`
+		Tests   int      `xml:"tests,attr"`
+		Suites  []struct {
+			Cases []struct {
+				Class string `xml:"classname,attr"`
+				Name  string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(h.stdout.Bytes(), &suites), h.stdout.String())
+	assert.Equal(t, "calyptos execute", suites.Name, "an execute run is not a debug run")
+	assert.Equal(t, 1, suites.Tests)
+	require.Len(t, suites.Suites, 1)
+	require.Len(t, suites.Suites[0].Cases, 1)
+	assert.Equal(t, "calyptos.execute.execute", suites.Suites[0].Cases[0].Class)
+	assert.True(t, strings.HasPrefix(suites.Suites[0].Cases[0].Name, "127.0.0.1"))
+}

@@ -187,6 +187,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 			enc.SetIndent("", "  ")
 			werr = enc.Encode(res)
 		case report.JUnit:
+			// The runner's report says "debug": the suites are named
+			// after the command that ran them.
+			rep.Kind = calyptos.Kind("execute")
 			werr = report.Write(s.doc, rep, report.JUnit, report.Options{})
 		default:
 			for _, h := range res.Hosts {
