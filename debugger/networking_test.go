@@ -374,3 +374,24 @@ exit 1
 	}
 	assert.Equal(t, map[int]calyptos.ProbeResult{1: calyptos.ProbeRefused, 2: calyptos.ProbeTimeout}, res, string(out))
 }
+
+// A client that did not reach the group carries the server's log as
+// evidence: when the server could not join the group, that is where the
+// reason is.
+func TestVerifyComponentNetworkingFailureHasServerLog(t *testing.T) {
+	d := &VerifyComponentNetworking{AllowSideEffects: true}
+	e := calyptostest.NewExecutor(t)
+	e.On("", nicCommand).Stdout(sample(t, "centos7", "nics"))
+	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
+	e.On("192.0.2.10", d.iperfServer()).Stdout("pid=4242 log=/tmp/calyptos-iperf.AbC123\n")
+	e.On("192.0.2.11", d.iperfServer()).Stdout("pid=777 log=/tmp/calyptos-iperf.XyZ789\n")
+	e.On("", d.iperfClient()).Stdout("Client connecting to 228.7.7.3, UDP port 8773\n")
+	e.On("192.0.2.10", iperfStop(4242, "/tmp/calyptos-iperf.AbC123")).Stdout("stopped=yes\n--- log\n" +
+		"Server listening on UDP port 8773\nmulticast join failed: No such device\n")
+	e.On("192.0.2.11", iperfStop(777, "/tmp/calyptos-iperf.XyZ789")).Stdout("stopped=yes\n--- log\n" +
+		"[  3] local 228.7.7.3 port 8773 connected with 192.0.2.10 port 41234\n")
+	rep := run(t, javaRoles(), e, d)
+	f := calyptostest.Find(rep, calyptostest.Match{Host: "192.0.2.11", Status: calyptos.Fail, Message: "did not reach the multicast group"})
+	require.Len(t, f, 1, calyptostest.Dump(rep))
+	assert.Contains(t, f[0].Evidence, "multicast join failed: No such device")
+}

@@ -279,7 +279,8 @@ func (d *VerifyComponentNetworking) judgeLog(c *calyptos.Check, server string, c
 		if ok {
 			c.OnHost(cl).Successf("%s communicated successfully with %s for multicast membership", cl, server)
 		} else {
-			c.OnHost(cl).Failuref("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none"))
+			c.OnHost(cl).Report(calyptos.Fail, fmt.Sprintf("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none")),
+				"iperf server log on "+server+":\n"+tail(strings.TrimSpace(log), 2048))
 		}
 	}
 }
