@@ -112,6 +112,9 @@ every command runs on this machine instead, whatever host it is for.`,
 			var prog *progress
 			tr, err := p.openTransport(ctx, o, rb, func() *progress { return prog })
 			if err != nil {
+				if ctx.Err() != nil {
+					return ExitInterrupted // Ctrl-C at a passphrase prompt
+				}
 				p.errorf("%v", err)
 				return ExitUsage
 			}

@@ -842,3 +842,27 @@ func TestExecuteJUnitNamesTheCommand(t *testing.T) {
 	assert.Equal(t, "calyptos.execute.execute", suites.Suites[0].Cases[0].Class)
 	assert.True(t, strings.HasPrefix(suites.Suites[0].Cases[0].Name, "127.0.0.1"))
 }
+
+func TestInterruptAtThePassphrasePrompt(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	for _, args := range [][]string{
+		{"debug", "-e", env, "-i", "enc_key"},
+		{"execute", "-e", env, "-i", "enc_key", "true"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			h := newHarness(t, nil, []calyptos.Debugger{passing("a")})
+			h.term.ttys = []any{h.p.Stdin}
+			h.term.typing = make(chan struct{}) // never answered
+			h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+				cancel() // Ctrl-C while the passphrase is asked
+				_, err := cfg.Passphrase("enc_key")
+				return nil, fmt.Errorf("configuration error: key file enc_key: passphrase: %w", err)
+			}
+			assert.Equal(t, ExitInterrupted, h.runCtx(ctx, args...))
+			assert.Contains(t, h.stderr.String(), "calyptos: interrupted")
+			assert.NotContains(t, h.stderr.String(), "configuration error")
+		})
+	}
+}

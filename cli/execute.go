@@ -113,6 +113,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	tr, err := p.openTransport(ctx, o, rb, func() *progress { return s.prog })
 	if err != nil {
 		s.finishEmpty()
+		if ctx.Err() != nil {
+			return ExitInterrupted // Ctrl-C at a passphrase prompt
+		}
 		p.errorf("%v", err)
 		return ExitUsage
 	}
