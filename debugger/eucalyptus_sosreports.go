@@ -64,12 +64,14 @@ func sosCheckCommand() string {
 
 // sosScript makes a temporary directory under tmp, prints it, and runs
 // sosreport (sos report on sos 4) into it without questions. Where the
-// host has timeout, sosreport is ended after limit (whole seconds, at
-// least one), so that a run cut short does not leave it running.
+// host has a timeout that takes "timeout SECS PROG" (coreutils, busybox
+// 1.30 and later; older busybox wants -t), sosreport is ended after limit
+// (whole seconds, at least one), so that a run cut short does not leave
+// it running.
 func sosScript(tmp string, limit time.Duration) string {
 	secs := strconv.Itoa(max(1, int(limit/time.Second)))
 	return "d=$(mktemp -d " + calyptos.ShellQuote(tmp+"/calyptos-sos.XXXXXX") + ") || exit 1; echo \"" + sosMarker + "$d\"; " +
-		"t=; if command -v timeout >/dev/null 2>&1; then t='timeout " + secs + "'; fi; " +
+		"t=; if timeout 1 true >/dev/null 2>&1; then t='timeout " + secs + "'; fi; " +
 		"if command -v sos >/dev/null 2>&1; then $t sos report --batch --tmp-dir \"$d\"; else $t sosreport --batch --tmp-dir \"$d\"; fi 2>&1"
 }
 
