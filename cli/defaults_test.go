@@ -88,11 +88,12 @@ func TestLazyPasswordFetch(t *testing.T) {
 	assert.True(t, lp.all[1].(*fakeTransport).closed)
 }
 
-// TestLazyPasswordWaitersWatchTheirContext: while one host's command is at
-// the password prompt, another host whose deadline passes gives up at once
-// instead of queueing behind the prompt; once typed, later hosts reuse the
-// password without a second prompt.
-func TestLazyPasswordWaitersWatchTheirContext(t *testing.T) {
+// TestLazyPasswordWaiters: while one host's command is at the password
+// prompt, other hosts wait for the answer however short their --timeout
+// (a person types slower than a command runs), then retry with their full
+// time limit; once typed, later hosts reuse the password without a second
+// prompt. Only the end of the run (Ctrl-C) stops a waiter.
+func TestLazyPasswordWaiters(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
 		if cfg.Password == "" {
@@ -107,7 +108,10 @@ func TestLazyPasswordWaitersWatchTheirContext(t *testing.T) {
 	h.p.defaults()
 	first, err := h.p.SSH(SSHConfig{})
 	require.NoError(t, err)
-	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }, redactor: calyptos.NewRedactor()}
+	runCtx, stopRun := context.WithCancel(t.Context())
+	defer stopRun()
+	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil },
+		redactor: calyptos.NewRedactor(), runCtx: runCtx}
 	t.Cleanup(func() { _ = lp.Close() })
 
 	prompted := make(chan error, 1)
@@ -121,16 +125,58 @@ func TestLazyPasswordWaitersWatchTheirContext(t *testing.T) {
 		return lp.asking != nil
 	}, 5*time.Second, time.Millisecond, "the first host reaches the prompt")
 
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	_, err = lp.Run(ctx, "192.0.2.2", "uptime")
-	require.Error(t, err)
-	assert.ErrorIs(t, err, errFakeAuth, "a host whose deadline passed while another was at the prompt keeps its own auth error")
-
+	waiter := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		_, err := lp.Run(ctx, "192.0.2.2", "uptime")
+		waiter <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the waiter's 50ms --timeout passes while the password is typed
 	close(h.term.typing)
 	require.NoError(t, <-prompted)
+	require.NoError(t, <-waiter, "the waiter retried with the password, with a fresh time limit")
 	out, err := lp.Run(t.Context(), "192.0.2.3", "uptime")
 	require.NoError(t, err)
 	assert.Equal(t, "up\n", out.Stdout)
 	assert.Equal(t, 1, h.term.asked)
+}
+
+// TestLazyPasswordWaiterStopsWithTheRun: a host waiting for another's
+// password prompt gives up when the run ends, keeping its auth error.
+func TestLazyPasswordWaiterStopsWithTheRun(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+	})
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.typing = make(chan struct{})
+	defer close(h.term.typing)
+	h.p.defaults()
+	first, err := h.p.SSH(SSHConfig{})
+	require.NoError(t, err)
+	runCtx, stopRun := context.WithCancel(t.Context())
+	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil },
+		redactor: calyptos.NewRedactor(), runCtx: runCtx}
+	t.Cleanup(func() { _ = lp.Close() })
+
+	go func() { _, _ = lp.Run(t.Context(), "192.0.2.1", "uptime") }()
+	require.Eventually(t, func() bool {
+		lp.mu.Lock()
+		defer lp.mu.Unlock()
+		return lp.asking != nil
+	}, 5*time.Second, time.Millisecond, "the first host reaches the prompt")
+	waiter := make(chan error, 1)
+	go func() {
+		_, err := lp.Run(t.Context(), "192.0.2.2", "uptime")
+		waiter <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	stopRun()
+	select {
+	case err := <-waiter:
+		assert.ErrorIs(t, err, errFakeAuth)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiter did not stop with the run")
+	}
 }

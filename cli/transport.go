@@ -186,46 +186,46 @@ type lazyPassword struct {
 }
 
 // upgrade returns the transport to retry with after from refused a host's
-// keys, or an error saying why there is none. One caller asks (asked is
-// then true), bounded by the run's context only: a person takes longer to
-// type than --timeout gives a command. The others wait for its answer, or
-// for their own context to end, whichever is first.
-func (l *lazyPassword) upgrade(ctx context.Context, from Transport, host string) (t Transport, asked bool, err error) {
+// keys, or an error saying why there is none. One caller asks; the others
+// wait for its answer. Both are bounded by the run's context only: a
+// person takes longer to type than --timeout gives a command, so the retry
+// gets its time limit afresh (retryContext).
+func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	l.mu.Lock()
 	if l.cur != from {
 		t := l.cur // another host already asked
 		l.mu.Unlock()
-		return t, false, nil
+		return t, nil
 	}
 	if done := l.asking; done != nil {
 		l.mu.Unlock()
 		select {
 		case <-done:
-		case <-ctx.Done():
-			return nil, false, fmt.Errorf("waiting for the SSH password: %w", context.Cause(ctx))
+		case <-l.run().Done():
+			return nil, fmt.Errorf("waiting for the SSH password: %w", context.Cause(l.run()))
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if l.promptErr != nil {
-			return nil, false, l.promptErr
+			return nil, l.promptErr
 		}
-		return l.cur, false, nil
+		return l.cur, nil
 	}
 	done := make(chan struct{})
 	l.asking = done
 	l.mu.Unlock()
 	defer close(done)
 
-	t, err = l.ask(l.run(), host)
+	t, err := l.ask(l.run(), host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
 		l.promptErr = err
-		return nil, true, err
+		return nil, err
 	}
 	l.cur = t
 	l.all = append(l.all, t)
-	return t, true, nil
+	return t, nil
 }
 
 func (l *lazyPassword) run() context.Context {
@@ -285,16 +285,13 @@ func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.
 	if err == nil || !l.p.isAuth(err) {
 		return out, err
 	}
-	t2, asked, uerr := l.upgrade(ctx, t, host)
+	t2, uerr := l.upgrade(t, host)
 	if uerr != nil {
 		return out, err
 	}
-	if asked {
-		rctx, cancel := l.retryContext(ctx, start)
-		defer cancel()
-		return t2.Run(rctx, host, command)
-	}
-	return t2.Run(ctx, host, command)
+	rctx, cancel := l.retryContext(ctx, start)
+	defer cancel()
+	return t2.Run(rctx, host, command)
 }
 
 // Fetch fetches path from host, asking for a password and retrying when
@@ -306,16 +303,13 @@ func (l *lazyPassword) Fetch(ctx context.Context, host, path string, dst io.Writ
 	if err == nil || !l.p.isAuth(err) {
 		return err
 	}
-	t2, asked, uerr := l.upgrade(ctx, t, host)
+	t2, uerr := l.upgrade(t, host)
 	if uerr != nil {
 		return err
 	}
-	if asked {
-		rctx, cancel := l.retryContext(ctx, start)
-		defer cancel()
-		return t2.Fetch(rctx, host, path, dst)
-	}
-	return t2.Fetch(ctx, host, path, dst)
+	rctx, cancel := l.retryContext(ctx, start)
+	defer cancel()
+	return t2.Fetch(rctx, host, path, dst)
 }
 
 // Close closes every transport opened.
