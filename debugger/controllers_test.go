@@ -303,3 +303,38 @@ esac
 	assert.True(t, states[0].Running, "%+v", states[0])
 	assert.Equal(t, "yes", states[0].Enabled, "%+v", states[0])
 }
+
+// TestServiceScriptStatusLineIsLast runs serviceScript's SysV branch with
+// a stand-in for service that, like the Eucalyptus init scripts, prints a
+// warning before its status line ("You should have at least 32 loop
+// devices"), and says "stopped" while exiting 0: the status line decides.
+func TestServiceScriptStatusLineIsLast(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte(`#!/bin/sh
+echo "You should have at least 32 loop devices"
+case "$1" in
+eucalyptus-nc) echo "eucalyptus-nc is stopped" ;;
+*) echo "$1 (pid  1991) is running..." ;;
+esac
+echo
+`), 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("eucalyptus-nc", "libvirtd"))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	states := parseServices(string(out))
+	require.Len(t, states, 2, "%s", out)
+	assert.False(t, states[0].Running, "%+v", states[0])
+	assert.Equal(t, "exit 0: eucalyptus-nc is stopped", states[0].Detail)
+	assert.True(t, states[1].Running, "%+v", states[1])
+	assert.Equal(t, "exit 0: libvirtd (pid  1991) is running...", states[1].Detail)
+}

@@ -112,7 +112,9 @@ func addrOf(host string) string {
 // service, through systemd where the host booted with it (systemctl
 // is-active / is-enabled) and through SysV init otherwise (service NAME
 // status, chkconfig --list); parseServices reads its output. The SysV
-// tools run with LC_ALL=C: chkconfig translates "on" and "off".
+// tools run with LC_ALL=C: chkconfig translates "on" and "off". Of the
+// status output, the last non-blank line is kept: init scripts print
+// their warnings first and their status line last.
 func serviceScript(names ...string) string {
 	q := quoteAll(names)
 	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then " +
@@ -120,7 +122,7 @@ func serviceScript(names ...string) string {
 		"\"$(systemctl is-active \"$s\" 2>/dev/null | head -n 1)\" \"$(systemctl is-enabled \"$s\" 2>/dev/null | head -n 1)\"; done; " +
 		"else for s in " + q + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
 		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
-		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | head -n 1)\"; done; fi"
+		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1)\"; done; fi"
 }
 
 // packageScript returns one command that says, for each package, whether

@@ -189,7 +189,7 @@ type serviceState struct {
 // parseServices reads serviceScript's output: one line per service,
 //
 //	unit=NAME init=systemd active=STATE enabled=STATE
-//	unit=NAME init=sysv status=EXIT boot=NAME,0:off,1:off,2:on,... text=FIRST LINE
+//	unit=NAME init=sysv status=EXIT boot=NAME,0:off,1:off,2:on,... text=LAST LINE
 func parseServices(out string) []serviceState {
 	var ss []serviceState
 	for line := range strings.Lines(out) {
