@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -78,11 +80,11 @@ func LoadEnvironment(path string) (*RoleBuilder, error) {
 func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	root := Resolve(&doc)
 	if root == nil || root.Kind == 0 || isNull(root) {
-		return nil, &EnvError{Pos: Position{File: file}, Msg: "empty environment file: expected a mapping with default_attributes"}
+		return nil, &EnvError{Pos: Position{File: file, Line: 1, Column: 1}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
 	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}}
 	p.parse()
@@ -92,7 +94,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	return p.finish(), nil
 }
 
-func syntaxError(file string, err error) error {
+func syntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Position{File: file}
 	// yaml.v3 reports syntax errors as "yaml: line N: message".
@@ -103,7 +105,39 @@ func syntaxError(file string, err error) error {
 			}
 		}
 	}
+	// It reports bytes that are not text without a place: find it, so
+	// that a binary or mis-encoded file still points somewhere.
+	if pos.Line == 0 {
+		if line, col, what, ok := firstNonText(data); ok {
+			pos.Line, pos.Column = line, col
+			msg += " (" + what + ")"
+		}
+	}
 	return &EnvError{Pos: pos, Msg: "invalid YAML: " + msg, Err: err}
+}
+
+// firstNonText finds the first byte sequence of data that cannot be in a
+// UTF-8 YAML file (invalid UTF-8, or a control character other than tab,
+// newline and carriage return) and says where it is and what it is.
+func firstNonText(data []byte) (line, col int, what string, ok bool) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, fmt.Sprintf("byte 0x%02x is not UTF-8", data[i]), true
+		case r == '\n':
+			line, col = line+1, 1
+		case r == '\t' || r == '\r' || r == '\uFEFF' && i == 0:
+			col++
+		case unicode.IsControl(r):
+			return line, col, fmt.Sprintf("control character %U", r), true
+		default:
+			col++
+		}
+		i += size
+	}
+	return 0, 0, "", false
 }
 
 // NewRoleBuilder builds a RoleBuilder from a plain role map, for
@@ -339,6 +373,11 @@ func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []
 		}
 	} else if offset == 0 && (n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle) {
 		pos.Column++
+	}
+	if strings.IndexFunc(h, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+		// A terminal would act on it when roles or findings print it.
+		p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf("%s: host %q contains a space or a control character", path[len(path)-1], h)})
+		return nil
 	}
 	if strings.HasPrefix(h, "-") {
 		p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf("%s: host %q must not start with '-'", path[len(path)-1], h)})

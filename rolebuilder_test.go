@@ -199,7 +199,7 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		yaml string
 		want []string
 	}{
-		{"empty file", "", []string{"e.yml: empty environment file"}},
+		{"empty file", "", []string{"e.yml:1:1: empty environment file"}},
 		{"not a mapping", "- a\n- b\n", []string{"e.yml:1:1: expected a mapping with default_attributes"}},
 		{"syntax error", "a: [b\n", []string{"e.yml:1: invalid YAML"}},
 		{"no default_attributes", "name: x\n", []string{"e.yml:1:1: missing default_attributes"}},
@@ -224,6 +224,10 @@ func TestParseErrorsNamePosition(t *testing.T) {
 			[]string{"e.yml:3:50: load_balancer is set but there is no haproxy"}},
 		{"host that looks like an option", head + "      clc: [-oProxyCommand=x]\n      user-facing: \"a -b\"\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
 			[]string{`e.yml:4:13: clc: host "-oProxyCommand=x" must not start with '-'`, `e.yml:5:23: user-facing: host "-b" must not start with '-'`}},
+		{"host with a control character or a space", head + "      clc: [\"127.0.0.1\\e[2J\"]\n      user-facing: [\"a b\"]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
+			[]string{`e.yml:4:14: clc: host "127.0.0.1\x1b[2J" contains a space or a control character`, `e.yml:5:22: user-facing: host "a b" contains a space or a control character`}},
+		{"binary data", "\x00\x01\x02", []string{"e.yml:1:1: invalid YAML: control characters are not allowed (control character U+0000)"}},
+		{"not UTF-8 on line 3", "a: 1\nb: 2\nc: x\xff\n", []string{"e.yml:3:5: invalid YAML: invalid leading UTF-8 octet (byte 0xff is not UTF-8)"}},
 		{"vpc without midonet", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n    network: {mode: VPCMIDO}\n",
 			[]string{"e.yml:7:21: network mode VPCMIDO needs an eucalyptus.midonet mapping"}},
 	}
