@@ -114,7 +114,8 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 	limit := withDefault(d.CommandTimeout, DefaultSosTimeout)
 	sctx := calyptos.WithCommandTimeout(ctx, limit)
 	var runs []*sosHost
-	for _, r := range c.RunOnHosts(sctx, sosScript(tmp, remoteLimit(limit)), ready) {
+	remote := remoteLimit(limit)
+	for _, r := range c.RunOnHosts(sctx, sosScript(tmp, remote), ready) {
 		if !c.HostOK(r) {
 			// A run cut short (its deadline passed) may have made its
 			// directory already: the output read so far names it, and
@@ -132,7 +133,11 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		runs = append(runs, h)
 		s := c.OnHost(r.Host)
 		if len(h.archives) == 0 {
-			s.Report(calyptos.Fail, fmt.Sprintf("sosreport produced no archive (exit %d)", r.ExitCode), tail(evidence(r.Output), 2048))
+			msg := fmt.Sprintf("sosreport produced no archive (exit %d)", r.ExitCode)
+			if r.ExitCode == 124 { // timeout's status: the limit sosScript set
+				msg = fmt.Sprintf("sosreport produced no archive: stopped by its time limit after %s (EucalyptusSosreports.CommandTimeout)", remote.Round(time.Second))
+			}
+			s.Report(calyptos.Fail, msg, tail(evidence(r.Output), 2048))
 			continue
 		}
 		for _, a := range h.archives {

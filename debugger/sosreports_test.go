@@ -237,3 +237,16 @@ func TestSosScriptBoundsSosreport(t *testing.T) {
 	d, _ := parseSosreport(string(out))
 	assert.True(t, ownTempDir(d, tmp), "%s", out)
 }
+
+// sosreport ended by the host's timeout (exit 124) says so, with the limit
+// and the option that raises it.
+func TestSosreportsRemoteTimeoutMessage(t *testing.T) {
+	dir := t.TempDir()
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	e.OnMatch(clc, `^d=\$\(mktemp -d `).Stdout("calyptos-tmpdir=/var/tmp/calyptos-sos.T1m3\n\nsosreport (version 3.5)\n Running plugins. Please wait ...\n").Exit(124)
+	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{CommandTimeout: 10 * time.Minute}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail,
+		Message: "sosreport produced no archive: stopped by its time limit after 9m0s (EucalyptusSosreports.CommandTimeout)"})
+	assert.Equal(t, 1, e.CallCount("rm -rf -- /var/tmp/calyptos-sos.T1m3"))
+}
