@@ -319,12 +319,15 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 		return out, nil
 	}
 	if cerr := cctx.Err(); cerr != nil {
-		// The command's own deadline or the run's cancellation: the host
-		// answered before, so it is not marked down.
-		if !errors.Is(err, cerr) {
-			err = fmt.Errorf("%w (%w)", err, cerr)
+		// The command's own deadline or the run's cancellation ended the
+		// call: the host is not marked down, and the error says so. A
+		// transport error that merely arrived late is what it says it is.
+		if errors.Is(err, cerr) {
+			return out, err
 		}
-		return out, err
+		if !errors.Is(err, ErrTransport) {
+			return out, fmt.Errorf("%w (%w)", err, cerr)
+		}
 	}
 	if errors.Is(err, ErrTransport) {
 		st.downMu.Lock()

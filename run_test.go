@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -332,4 +333,37 @@ func TestStatusText(t *testing.T) {
 	var s calyptos.Status
 	assert.Error(t, s.UnmarshalText([]byte("great")))
 	assert.True(t, strings.HasPrefix(calyptos.Status(42).String(), "status("))
+}
+
+// lateRefusal is an executor whose every call fails with a transport error
+// just after the command's deadline, like a dial that gave up on its own
+// at the same moment.
+type lateRefusal struct{ calls atomic.Int32 }
+
+func (l *lateRefusal) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	l.calls.Add(1)
+	<-ctx.Done()
+	return calyptos.Output{}, fmt.Errorf("%w: dial %s: connection refused", calyptos.ErrTransport, host)
+}
+
+func (l *lateRefusal) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	_, err := l.Run(ctx, host, "cat "+path)
+	return err
+}
+
+func TestTransportErrorAtTheDeadline(t *testing.T) {
+	exec := &lateRefusal{}
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h"}})
+	var first, second error
+	_, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
+		plugin{name: "d", body: func(ctx context.Context, c *calyptos.Check) {
+			ctx = calyptos.WithCommandTimeout(ctx, 10*time.Millisecond)
+			_, first = c.RunOnHost(ctx, "true", "h")
+			_, second = c.RunOnHost(ctx, "true", "h")
+		}},
+	}, calyptos.RunOptions{})
+	require.NoError(t, err)
+	assert.EqualError(t, first, "transport failure: dial h: connection refused", "not blamed on the deadline")
+	assert.ErrorIs(t, second, calyptos.ErrHostDown, "the host is down for the rest of the run")
+	assert.EqualValues(t, 1, exec.calls.Load())
 }
