@@ -60,9 +60,10 @@ type CheckPorts struct {
 func (*CheckPorts) Name() string { return "check_ports" }
 
 // listenersCommand lists listening TCP and UDP sockets: ss with -H (iproute2
-// 4.x and later), netstat (EL6, hosts with net-tools), or ss with its
-// header (EL7's iproute2 3.10).
-const listenersCommand = "ss -Hlntu 2>/dev/null || netstat -lntu 2>/dev/null || ss -lntu"
+// 4.x and later), netstat (EL6, hosts with net-tools; in the C locale, as
+// it translates its state column), or ss with its header (EL7's iproute2
+// 3.10).
+const listenersCommand = "ss -Hlntu 2>/dev/null || LC_ALL=C netstat -lntu 2>/dev/null || ss -lntu"
 
 // Debug implements calyptos.Debugger.
 func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {

@@ -109,7 +109,9 @@ func listenerFields(f []string) (proto, local string, ok bool) {
 			if len(f) < 5 {
 				return "", "", false
 			}
-			if proto == "tcp" && (len(f) < 6 || f[5] != "LISTEN") {
+			// The state may be translated (netstat prints it through
+			// gettext): a TCP socket with a wildcard peer port listens.
+			if proto == "tcp" && (len(f) < 6 || (f[5] != "LISTEN" && !strings.HasSuffix(f[4], ":*"))) {
 				return "", "", false
 			}
 			return proto, f[3], true

@@ -57,6 +57,12 @@ func TestParseListeners(t *testing.T) {
 		{"netstat -p", "tcp 0 0 0.0.0.0:8777 0.0.0.0:* LISTEN 2044/postgres\nudp 0 0 0.0.0.0:7500 0.0.0.0:* 2044/java\n",
 			[]listener{{"tcp", "0.0.0.0", 8777}, {"udp", "0.0.0.0", 7500}}},
 		{"netstat tcp6", "tcp6 0 0 :::8443 :::* LISTEN 2044/java\n", []listener{{"tcp", "::", 8443}}},
+		// net-tools' netstat prints the state through gettext: under a
+		// non-English LANG it may be translated. A TCP socket whose peer is
+		// the wildcard is a listener whatever the word.
+		{"netstat translated state", "tcp 0 0 0.0.0.0:8773 0.0.0.0:* ÉCOUTE\ntcp6 0 0 :::8443 :::* ESCUCHAR 2044/java\n",
+			[]listener{{"tcp", "0.0.0.0", 8773}, {"tcp", "::", 8443}}},
+		{"netstat translated established ignored", "tcp 0 0 192.0.2.5:41234 192.0.2.10:8773 ÉTABLIE\n", nil},
 		// The original's regex matched all of these for 8773.
 		{"longer port is not 8773", "tcp LISTEN 0 128 0.0.0.0:87730 0.0.0.0:*\n", []listener{{"tcp", "0.0.0.0", 87730 % 65536}}[:0]},
 		{"other port containing 8773", "tcp LISTEN 0 128 0.0.0.0:18773 0.0.0.0:*\n", []listener{{"tcp", "0.0.0.0", 18773}}},
