@@ -180,3 +180,60 @@ func TestLazyPasswordWaiterStopsWithTheRun(t *testing.T) {
 		t.Fatal("the waiter did not stop with the run")
 	}
 }
+
+// TestPasswordAskedAgain: a mistyped password is asked again (as ssh does,
+// three times at most) instead of failing every host of the run; a host
+// that refuses the password other hosts accepted does not bring the
+// prompt back.
+func TestPasswordAskedAgain(t *testing.T) {
+	setup := func(t *testing.T, answers ...string) (*harness, *lazyPassword) {
+		h := newHarness(t, nil, nil)
+		h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+			refuse := fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth)
+			e.On("192.0.2.9", "uptime").Err(refuse) // never accepts a password
+			if cfg.Password != "right" {
+				e.On("", "uptime").Err(refuse)
+				return
+			}
+			e.On("", "uptime").Stdout("up\n")
+		})
+		h.term.ttys = []any{h.p.Stdin}
+		h.term.answers = answers
+		h.p.defaults()
+		first, err := h.p.SSH(SSHConfig{})
+		require.NoError(t, err)
+		lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }, redactor: calyptos.NewRedactor()}
+		t.Cleanup(func() { _ = lp.Close() })
+		return h, lp
+	}
+
+	t.Run("typo then right", func(t *testing.T) {
+		h, lp := setup(t, "wrnog", "right")
+		out, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		require.NoError(t, err)
+		assert.Equal(t, "up\n", out.Stdout)
+		assert.Equal(t, 2, h.term.asked)
+		assert.Contains(t, h.stderr.String(), "192.0.2.1 refused that password. Try again: ")
+		_, err = lp.Run(t.Context(), "192.0.2.2", "uptime")
+		require.NoError(t, err)
+		assert.Equal(t, 2, h.term.asked, "the right password is reused")
+	})
+	t.Run("three wrong", func(t *testing.T) {
+		h, lp := setup(t, "a", "b", "c", "right")
+		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		require.ErrorIs(t, err, errFakeAuth)
+		assert.Equal(t, 3, h.term.asked)
+		assert.Contains(t, h.stderr.String(), "no host accepted the password in 3 attempts")
+		_, err = lp.Run(t.Context(), "192.0.2.2", "uptime")
+		require.ErrorIs(t, err, errFakeAuth)
+		assert.Equal(t, 3, h.term.asked, "not asked a fourth time")
+	})
+	t.Run("accepted elsewhere", func(t *testing.T) {
+		h, lp := setup(t, "right")
+		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		require.NoError(t, err)
+		_, err = lp.Run(t.Context(), "192.0.2.9", "uptime")
+		require.ErrorIs(t, err, errFakeAuth)
+		assert.Equal(t, 1, h.term.asked, "a host refusing the accepted password has a problem of its own")
+	})
+}

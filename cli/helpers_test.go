@@ -23,8 +23,10 @@ type fakeTerm struct {
 	ttys     []any
 	cols     int
 	password string
-	err      error
-	asked    int
+	// answers, when set, are typed in turn before password is.
+	answers []string
+	err     error
+	asked   int
 	// typing, when set, is received from before readPassword answers: the
 	// user is still typing until the test sends or closes it.
 	typing chan struct{}
@@ -62,6 +64,11 @@ func (f *fakeTerm) readPassword(ctx context.Context, _ io.Reader) ([]byte, error
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked++
+	if len(f.answers) > 0 {
+		a := f.answers[0]
+		f.answers = f.answers[1:]
+		return []byte(a + "\n"), f.err
+	}
 	return []byte(f.password + "\n"), f.err
 }
 

@@ -181,23 +181,27 @@ type lazyPassword struct {
 	mu        sync.Mutex
 	cur       Transport
 	all       []Transport
-	asking    chan struct{} // made when the prompt starts, closed when it ends
-	promptErr error
+	asking    chan struct{} // made when a prompt starts, closed (and nil) when it ends
+	prompts   int           // prompts shown so far
+	accepted  Transport     // the password transport some host accepted
+	promptErr error         // why no more prompts can be shown
 }
 
-// upgrade returns the transport to retry with after from refused a host's
-// keys, or an error saying why there is none. One caller asks; the others
-// wait for its answer. Both are bounded by the run's context only: a
-// person takes longer to type than --timeout gives a command, so the retry
-// gets its time limit afresh (retryContext).
+// maxPasswordPrompts is how often the password is asked when no host
+// accepts it, as ssh asks three times.
+const maxPasswordPrompts = 3
+
+// upgrade returns the transport to retry with after from refused a host,
+// or an error saying why there is none. One caller asks; the others wait
+// for its answer. Both are bounded by the run's context only: a person
+// takes longer to type than --timeout gives a command, so the retry gets
+// its time limit afresh (retryContext). The password is asked again when
+// the one typed is refused, unless some host accepted it: then the host
+// that refuses it has a problem of its own.
 func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	l.mu.Lock()
-	if l.cur != from {
-		t := l.cur // another host already asked
-		l.mu.Unlock()
-		return t, nil
-	}
-	if done := l.asking; done != nil {
+	for l.asking != nil {
+		done := l.asking
 		l.mu.Unlock()
 		select {
 		case <-done:
@@ -205,20 +209,29 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 			return nil, fmt.Errorf("waiting for the SSH password: %w", context.Cause(l.run()))
 		}
 		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.promptErr != nil {
-			return nil, l.promptErr
-		}
-		return l.cur, nil
 	}
+	defer l.mu.Unlock()
+	switch {
+	case l.promptErr != nil:
+		return nil, l.promptErr
+	case l.cur != from:
+		return l.cur, nil // another host asked meanwhile
+	case l.accepted == from && from != nil:
+		return nil, fmt.Errorf("%s refused the password other hosts accepted", host)
+	case l.prompts >= maxPasswordPrompts:
+		l.promptErr = fmt.Errorf("no host accepted the password in %d attempts", l.prompts)
+		l.p.errorf("%v", l.promptErr)
+		return nil, l.promptErr
+	}
+	l.prompts++
+	again := l.prompts > 1
 	done := make(chan struct{})
 	l.asking = done
 	l.mu.Unlock()
-	defer close(done)
-
-	t, err := l.ask(l.run(), host)
+	t, err := l.ask(l.run(), host, again)
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.asking = nil
+	close(done)
 	if err != nil {
 		l.promptErr = err
 		return nil, err
@@ -226,6 +239,15 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	l.cur = t
 	l.all = append(l.all, t)
 	return t, nil
+}
+
+// succeeded records that a host accepted t's credentials.
+func (l *lazyPassword) succeeded(t Transport) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t == l.cur && len(l.all) > 1 {
+		l.accepted = t
+	}
 }
 
 func (l *lazyPassword) run() context.Context {
@@ -251,10 +273,11 @@ func (l *lazyPassword) retryContext(ctx context.Context, start time.Time) (conte
 	return rctx, func() { stop(); cancel() }
 }
 
-// ask prompts for the password and opens a transport that uses it.
-func (l *lazyPassword) ask(ctx context.Context, host string) (Transport, error) {
+// ask prompts for the password (again: the last one was refused) and
+// opens a transport that uses it.
+func (l *lazyPassword) ask(ctx context.Context, host string, again bool) (Transport, error) {
 	prog := l.prog()
-	pw, err := l.p.promptPassword(ctx, host, prog, l.prompting)
+	pw, err := l.p.promptPassword(ctx, host, again, prog, l.prompting)
 	if err != nil {
 		// On a line of its own, not after the progress line.
 		if prog != nil {
@@ -277,39 +300,47 @@ func (l *lazyPassword) current() Transport {
 }
 
 // Run runs command on host, asking for a password and retrying when the
-// host refused every key.
+// host refused every key (or the password typed).
 func (l *lazyPassword) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	start := time.Now()
-	t := l.current()
-	out, err := t.Run(ctx, host, command)
-	if err == nil || !l.p.isAuth(err) {
-		return out, err
-	}
-	t2, uerr := l.upgrade(t, host)
-	if uerr != nil {
-		return out, err
-	}
-	rctx, cancel := l.retryContext(ctx, start)
-	defer cancel()
-	return t2.Run(rctx, host, command)
+	var out calyptos.Output
+	err := l.retry(ctx, host, func(ctx context.Context, t Transport) error {
+		var err error
+		out, err = t.Run(ctx, host, command)
+		return err
+	})
+	return out, err
 }
 
 // Fetch fetches path from host, asking for a password and retrying when
-// the host refused every key.
+// the host refused every key (or the password typed).
 func (l *lazyPassword) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	return l.retry(ctx, host, func(ctx context.Context, t Transport) error {
+		return t.Fetch(ctx, host, path, dst)
+	})
+}
+
+// retry makes call with the current transport, and again with a password
+// transport for as long as the host refuses the credentials and a password
+// can be asked for. An authentication failure never gets past the SSH
+// handshake, so a retried call has not run anything on the host.
+func (l *lazyPassword) retry(ctx context.Context, host string, call func(context.Context, Transport) error) error {
 	start := time.Now()
 	t := l.current()
-	err := t.Fetch(ctx, host, path, dst)
-	if err == nil || !l.p.isAuth(err) {
-		return err
+	err := call(ctx, t)
+	for err != nil && l.p.isAuth(err) {
+		next, uerr := l.upgrade(t, host)
+		if uerr != nil {
+			return err
+		}
+		rctx, cancel := l.retryContext(ctx, start)
+		err = call(rctx, next)
+		cancel()
+		t = next
 	}
-	t2, uerr := l.upgrade(t, host)
-	if uerr != nil {
-		return err
+	if err == nil {
+		l.succeeded(t)
 	}
-	rctx, cancel := l.retryContext(ctx, start)
-	defer cancel()
-	return t2.Fetch(rctx, host, path, dst)
+	return err
 }
 
 // Close closes every transport opened.
@@ -327,12 +358,19 @@ func (l *lazyPassword) Close() error {
 var errNoTerminal = errors.New("standard input is not a terminal")
 
 // promptPassword asks for the SSH password on the terminal without echo.
-func (p *Program) promptPassword(ctx context.Context, host string, prog *progress, prompting *sync.RWMutex) (string, error) {
+func (p *Program) promptPassword(ctx context.Context, host string, again bool, prog *progress, prompting *sync.RWMutex) (string, error) {
 	if !p.term.isTerminal(p.Stdin) {
+		if again {
+			return "", fmt.Errorf("%s refused the SSH password given; cannot ask for another: %w", host, errNoTerminal)
+		}
 		return "", fmt.Errorf("%s needs a password (no SSH key was accepted) and none was given; cannot ask for one: %w "+
 			"(pass -p PASSWORD or set %s, or use -i KEY / an ssh-agent)", host, errNoTerminal, passwordEnv)
 	}
-	pw, err := p.promptSecret(ctx, prog, prompting, host+" accepted no SSH key. SSH password for the hosts of the deployment: ")
+	prompt := host + " accepted no SSH key. SSH password for the hosts of the deployment: "
+	if again {
+		prompt = host + " refused that password. Try again: "
+	}
+	pw, err := p.promptSecret(ctx, prog, prompting, prompt)
 	if err != nil {
 		return "", err
 	}
