@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/localexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -249,4 +250,33 @@ func TestSosreportsRemoteTimeoutMessage(t *testing.T) {
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail,
 		Message: "sosreport produced no archive: stopped by its time limit after 9m0s (EucalyptusSosreports.CommandTimeout)"})
 	assert.Equal(t, 1, e.CallCount("rm -rf -- /var/tmp/calyptos-sos.T1m3"))
+}
+
+// TestSosreportsRunsHere runs the debugger through localexec with a
+// stand-in sosreport that behaves like sos 3.x (archive in --tmp-dir, a
+// checksum file next to it): the archive is fetched into <dir>/<host>/ and
+// the remote temporary directory is gone afterwards.
+func TestSosreportsRunsHere(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "sosreport"), []byte(`#!/bin/sh
+while [ $# -gt 0 ]; do case "$1" in --tmp-dir) d=$2; shift ;; esac; shift; done
+[ -n "$d" ] || exit 2
+printf 'archive of this host\n' > "$d/sosreport-here-20261125043512.tar.xz"
+echo 0a1c5e1c4cbd1d2f2c9c5b1b0a4bd3e6 > "$d/sosreport-here-20261125043512.tar.xz.md5"
+printf '\nsosreport (version 3.5)\n\nYour sosreport has been generated and saved in:\n  %s\n\nThe checksum is: 0a1c\n' "$d/sosreport-here-20261125043512.tar.xz"
+`), 0o755))
+	remoteTmp, artifacts := t.TempDir(), t.TempDir()
+	lx := localexec.New(localexec.Options{Env: append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))})
+	rep := calyptostest.RunDebugger(t, clcRoles(), lx, &EucalyptusSosreports{RemoteTempDir: remoteTmp},
+		calyptos.RunOptions{ArtifactsDir: artifacts, CommandTimeout: 30 * time.Second})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Pass, Message: "sosreport downloaded"})
+	got, err := os.ReadFile(filepath.Join(artifacts, clc, "sosreport-here-20261125043512.tar.xz"))
+	require.NoError(t, err, calyptostest.Dump(rep))
+	assert.Equal(t, "archive of this host\n", string(got))
+	left, err := os.ReadDir(remoteTmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "the remote temporary directory is removed")
 }
