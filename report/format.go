@@ -17,7 +17,8 @@ var (
 	// ErrNilReport is returned when a renderer is given a nil report.
 	ErrNilReport = errors.New("nil report")
 	// ErrInvalidStatus is returned by WriteJSON for a finding whose status
-	// is not one of the calyptos statuses.
+	// is not one of the calyptos statuses, and by ReadJSON for a finding
+	// without one.
 	ErrInvalidStatus = errors.New("invalid finding status")
 	// ErrSchemaVersion is returned by ReadJSON for a document written by a
 	// newer, incompatible version of this package.

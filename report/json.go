@@ -291,8 +291,9 @@ type plainReport calyptos.Report
 
 // ReadJSON decodes a report written by WriteJSON (or by encoding/json from
 // a *calyptos.Report, which has no schema_version). It returns an error
-// wrapping ErrSchemaVersion for a document of a newer schema version.
-// Nil entries in checks are dropped.
+// wrapping ErrSchemaVersion for a document of a newer schema version, and
+// one wrapping ErrInvalidStatus for a finding without a status. Nil
+// entries in checks are dropped.
 func ReadJSON(r io.Reader) (*calyptos.Report, error) {
 	rep := &calyptos.Report{}
 	doc := jsonDoc{plainReport: (*plainReport)(rep)}
@@ -305,9 +306,17 @@ func ReadJSON(r io.Reader) (*calyptos.Report, error) {
 	}
 	checks := rep.Checks[:0]
 	for _, c := range rep.Checks {
-		if c != nil {
-			checks = append(checks, c)
+		if c == nil {
+			continue
 		}
+		for i, f := range c.Findings {
+			// A finding without a status (absent, or null) would be
+			// counted nowhere and refused by WriteJSON.
+			if f.Status < calyptos.Pass || f.Status > calyptos.Skip {
+				return nil, fmt.Errorf("report: read json: check %q finding %d: %w (none given)", c.Name, i, ErrInvalidStatus)
+			}
+		}
+		checks = append(checks, c)
 	}
 	rep.Checks = checks
 	return rep, nil

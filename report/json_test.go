@@ -186,3 +186,14 @@ func TestReadJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestReadJSONRefusesFindingsWithoutStatus(t *testing.T) {
+	for _, doc := range []string{
+		`{"schema_version":1,"checks":[{"name":"a","findings":[null]}]}`,
+		`{"schema_version":1,"checks":[{"name":"a","findings":[{"message":"no status"}]}]}`,
+	} {
+		_, err := report.ReadJSON(strings.NewReader(doc))
+		assert.ErrorIs(t, err, report.ErrInvalidStatus, doc)
+		assert.ErrorContains(t, err, `check "a" finding 0`, doc)
+	}
+}
