@@ -753,13 +753,7 @@ func TestEncryptedKeyWithoutTerminalSaysWhatToDo(t *testing.T) {
 func TestPasswordPromptIsNotBoundByTheCommandTimeout(t *testing.T) {
 	env := writeEnv(t, twoHosts)
 	h := newHarness(t, nil, nil)
-	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
-		if cfg.Password == "" {
-			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
-			return
-		}
-		e.OnMatch("", ".").Stdout("up\n")
-	})
+	refuseWithoutPassword(h, ".", "up\n")
 	h.term.ttys = []any{h.p.Stdin}
 	h.term.password = "hunter22"
 	h.term.typing = make(chan struct{})
@@ -797,13 +791,7 @@ func TestOutputWaitsWhileThePasswordIsTyped(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	screen := &syncBuffer{}
 	h.p.Stdout, h.p.Stderr = screen, screen // one terminal
-	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
-		if cfg.Password == "" {
-			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
-			return
-		}
-		e.OnMatch("", ".").Stdout("up\n")
-	})
+	refuseWithoutPassword(h, ".", "up\n")
 	h.term.ttys = []any{h.p.Stdin, screen}
 	h.term.password = "hunter22"
 	h.term.typing = make(chan struct{})

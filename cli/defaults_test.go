@@ -72,20 +72,52 @@ func TestLazyPasswordFetch(t *testing.T) {
 		}
 		e.OnFetch("", "/etc/motd").Content("hello")
 	})
-	h.term.ttys = []any{h.p.Stdin}
 	h.term.password = "pw1"
-	h.p.defaults()
-	first, err := h.p.SSH(SSHConfig{})
-	require.NoError(t, err)
-	red := calyptos.NewRedactor()
-	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }, redactor: red}
+	lp, first := newLazyPassword(t, h, nil)
 	var buf bytes.Buffer
 	require.NoError(t, lp.Fetch(t.Context(), "127.0.0.1", "/etc/motd", &buf))
 	assert.Equal(t, "hello", buf.String())
-	assert.Equal(t, "login [REDACTED]", red.Redact("login pw1"), "the typed password is redacted from then on")
+	assert.Equal(t, "login [REDACTED]", lp.redactor.Redact("login pw1"), "the typed password is redacted from then on")
 	require.NoError(t, lp.Close())
 	assert.True(t, first.(*fakeTransport).closed)
 	assert.True(t, lp.all[1].(*fakeTransport).closed)
+}
+
+// newLazyPassword returns the lazy-password transport of a run whose
+// context is runCtx, over h's fake SSH (set up before with withSSH), and
+// its first, key-only transport. The terminal is stdin.
+func newLazyPassword(t *testing.T, h *harness, runCtx context.Context) (*lazyPassword, Transport) {
+	t.Helper()
+	h.term.ttys = []any{h.p.Stdin}
+	h.p.defaults()
+	first, err := h.p.SSH(SSHConfig{})
+	require.NoError(t, err)
+	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil },
+		redactor: calyptos.NewRedactor(), runCtx: runCtx}
+	t.Cleanup(func() { _ = lp.Close() })
+	return lp, first
+}
+
+// refuseWithoutPassword scripts h's fake SSH: command (a regexp) fails
+// authentication without a password and answers stdout with one.
+func refuseWithoutPassword(h *harness, command, stdout string) {
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnMatch("", command).Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnMatch("", command).Stdout(stdout)
+	})
+}
+
+// waitForPrompt waits until some host of lp is at the password prompt.
+func waitForPrompt(t *testing.T, lp *lazyPassword) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		lp.mu.Lock()
+		defer lp.mu.Unlock()
+		return lp.asking != nil
+	}, 5*time.Second, time.Millisecond, "a host reaches the prompt")
 }
 
 // TestLazyPasswordWaiters: while one host's command is at the password
@@ -95,35 +127,19 @@ func TestLazyPasswordFetch(t *testing.T) {
 // prompt. Only the end of the run (Ctrl-C) stops a waiter.
 func TestLazyPasswordWaiters(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
-		if cfg.Password == "" {
-			e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
-			return
-		}
-		e.On("", "uptime").Stdout("up\n")
-	})
-	h.term.ttys = []any{h.p.Stdin}
+	refuseWithoutPassword(h, "^uptime$", "up\n")
 	h.term.password = "pw1"
 	h.term.typing = make(chan struct{})
-	h.p.defaults()
-	first, err := h.p.SSH(SSHConfig{})
-	require.NoError(t, err)
 	runCtx, stopRun := context.WithCancel(t.Context())
 	defer stopRun()
-	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil },
-		redactor: calyptos.NewRedactor(), runCtx: runCtx}
-	t.Cleanup(func() { _ = lp.Close() })
+	lp, _ := newLazyPassword(t, h, runCtx)
 
 	prompted := make(chan error, 1)
 	go func() {
 		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
 		prompted <- err
 	}()
-	require.Eventually(t, func() bool {
-		lp.mu.Lock()
-		defer lp.mu.Unlock()
-		return lp.asking != nil
-	}, 5*time.Second, time.Millisecond, "the first host reaches the prompt")
+	waitForPrompt(t, lp)
 
 	waiter := make(chan error, 1)
 	go func() {
@@ -149,23 +165,13 @@ func TestLazyPasswordWaiterStopsWithTheRun(t *testing.T) {
 	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
 		e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
 	})
-	h.term.ttys = []any{h.p.Stdin}
 	h.term.typing = make(chan struct{})
 	defer close(h.term.typing)
-	h.p.defaults()
-	first, err := h.p.SSH(SSHConfig{})
-	require.NoError(t, err)
 	runCtx, stopRun := context.WithCancel(t.Context())
-	lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil },
-		redactor: calyptos.NewRedactor(), runCtx: runCtx}
-	t.Cleanup(func() { _ = lp.Close() })
+	lp, _ := newLazyPassword(t, h, runCtx)
 
 	go func() { _, _ = lp.Run(t.Context(), "192.0.2.1", "uptime") }()
-	require.Eventually(t, func() bool {
-		lp.mu.Lock()
-		defer lp.mu.Unlock()
-		return lp.asking != nil
-	}, 5*time.Second, time.Millisecond, "the first host reaches the prompt")
+	waitForPrompt(t, lp)
 	waiter := make(chan error, 1)
 	go func() {
 		_, err := lp.Run(t.Context(), "192.0.2.2", "uptime")
@@ -197,13 +203,8 @@ func TestPasswordAskedAgain(t *testing.T) {
 			}
 			e.On("", "uptime").Stdout("up\n")
 		})
-		h.term.ttys = []any{h.p.Stdin}
 		h.term.answers = answers
-		h.p.defaults()
-		first, err := h.p.SSH(SSHConfig{})
-		require.NoError(t, err)
-		lp := &lazyPassword{p: h.p, cur: first, all: []Transport{first}, prog: func() *progress { return nil }, redactor: calyptos.NewRedactor()}
-		t.Cleanup(func() { _ = lp.Close() })
+		lp, _ := newLazyPassword(t, h, nil)
 		return h, lp
 	}
 
