@@ -209,6 +209,15 @@ func TestDebugCloudControllerOptions(t *testing.T) {
 	}
 }
 
+// A DBDir written with a trailing slash still has the size of the whole
+// database directory measured (its parent), not only the data directory.
+func TestDebugCloudControllerDBDirTrailingSlash(t *testing.T) {
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, clc, "centos7")
+	run(t, clcRoles(), e, &DebugCloudController{DBDir: "/srv/db/data/"})
+	assert.Equal(t, 1, e.CallCount(`du -sk /srv/db`))
+}
+
 func TestDebugClusterController(t *testing.T) {
 	tests := []struct {
 		name, out string

@@ -3,6 +3,7 @@ package debugger
 import (
 	"context"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -85,7 +86,7 @@ func (d *DebugCloudController) Debug(ctx context.Context, c *calyptos.Check) {
 		serviceScript(services...),
 		describeServicesCommand,
 		psqlCommand(dbDir, withDefault(d.DBPort, DefaultDBPort), withDefault(d.DBUser, "root")),
-		"du -sk "+calyptos.ShellQuote(strings.TrimSuffix(dbDir, "/data")),
+		"du -sk "+calyptos.ShellQuote(strings.TrimSuffix(path.Clean(dbDir), "/data")),
 		"df -P -k "+calyptos.ShellQuote(varLib),
 		clcMemCommand,
 	)
