@@ -114,7 +114,7 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 			return clockCommand
 		})
 	})
-	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, packageScript("ntp", "ntpdate", "chrony"), serviceScript(timeSvcs...), timeSyncCommand)
+	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, timePackageScript(), serviceScript(timeSvcs...), timeSyncCommand)
 	wg.Wait()
 
 	rb := c.Roles()
@@ -201,23 +201,34 @@ func (d *DebugComputeReq) checkCPU(s calyptos.Scope, out calyptos.Output, nc boo
 	}
 }
 
+// timePackageScript lists the time packages debug_compute_req looks for:
+// ntp (or Debian 12's ntpsec, which replaced it), ntpdate and chrony.
+func timePackageScript() string { return packageScript("ntp", "ntpsec", "ntpdate", "chrony") }
+
 func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
 	if len(pkgs) == 0 {
 		s.Failure("cannot tell which packages are installed")
 		return
 	}
+	ntp := ""
 	switch {
-	case pkgs["ntp"] && pkgs["chrony"]:
-		s.Success("Package found - ntp, chrony")
 	case pkgs["ntp"]:
-		s.Success("Package found - ntp")
-		if !pkgs["ntpdate"] {
+		ntp = "ntp"
+	case pkgs["ntpsec"]:
+		ntp = "ntpsec"
+	}
+	switch {
+	case ntp != "" && pkgs["chrony"]:
+		s.Success("Package found - " + ntp + ", chrony")
+	case ntp != "":
+		s.Success("Package found - " + ntp)
+		if ntp == "ntp" && !pkgs["ntpdate"] {
 			s.Warning("Package not found - ntpdate")
 		}
 	case pkgs["chrony"]:
 		s.Success("Package found - chrony")
 	default:
-		s.Failure("Package not found - ntp (no NTP daemon package: ntp or chrony)")
+		s.Failure("Package not found - ntp (no NTP daemon package: ntp, ntpsec or chrony)")
 	}
 }
 

@@ -61,7 +61,7 @@ func TestDebugComputeReqBroken(t *testing.T) {
 	e.On("nc", osCommand).Stdout(sample(t, "debian12", "os-release"))
 	e.On("nc", archCommand).Stdout("aarch64\n")
 	e.On("nc", cpuinfoCommand).Stdout("processor : 0\nvendor_id : CentaurHauls\nmodel name : VIA Nano processor U2250\nflags : fpu vme\n")
-	e.On("nc", packageScript("ntp", "ntpdate", "chrony")).Stdout("pkg=ntp status=missing\npkg=ntpdate status=missing\npkg=chrony status=missing\n")
+	e.On("nc", timePackageScript()).Stdout("pkg=ntp status=missing\npkg=ntpdate status=missing\npkg=chrony status=missing\n")
 	e.On("nc", serviceScript("ntpd", "chronyd", "ntp", "ntpsec")).Stdout(
 		"unit=ntpd init=systemd active=inactive enabled=\nunit=chronyd init=systemd active=inactive enabled=\nunit=ntp init=systemd active=inactive enabled=\nunit=ntpsec init=systemd active=inactive enabled=\n")
 	e.On("nc", timeSyncCommand).Exit(127) // neither chronyc nor ntpq: no finding of its own
@@ -73,7 +73,7 @@ func TestDebugComputeReqBroken(t *testing.T) {
 		"fail nc 1 processor(s), at least 2 required",
 		"fail nc processor is not Intel or AMD: vendor CentaurHauls, model VIA Nano processor U2250",
 		"fail nc no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)",
-		"fail nc Package not found - ntp (no NTP daemon package: ntp or chrony)",
+		"fail nc Package not found - ntp (no NTP daemon package: ntp, ntpsec or chrony)",
 		"fail nc no NTP service installed (ntpd, chronyd, ntp, ntpsec)",
 		"pass - Clocks are synced within allowed threshold: 1 hosts within 0.0s of each other (limit 20s)",
 	}, statuses(rep))
@@ -100,6 +100,12 @@ func TestDebugComputeReqTimeService(t *testing.T) {
 				"pass h chronyd running",
 				"fail h chronyd is not enabled at boot (systemctl enable chronyd)",
 			}},
+		{"debian 12 ntpsec", "pkg=ntp status=missing\npkg=ntpsec status=installed\npkg=ntpdate status=missing\npkg=chrony status=missing\n",
+			"unit=ntpd init=systemd active=inactive enabled=\nunit=chronyd init=systemd active=inactive enabled=\n",
+			[]string{
+				"pass h Package found - ntpsec",
+				"fail h no NTP service installed (ntpd, chronyd)",
+			}},
 		{"installed but stopped", "pkg=ntp status=installed\npkg=ntpdate status=installed\npkg=chrony status=missing\n",
 			"unit=ntpd init=sysv status=3 boot=ntpd,2:on,3:on,4:on,5:on text=ntpd is stopped\nunit=chronyd init=sysv status=1 boot= text=chronyd: unrecognized service\n",
 			[]string{
@@ -111,7 +117,7 @@ func TestDebugComputeReqTimeService(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := calyptostest.NewExecutor(t)
 			scriptDistro(t, e, "h", "centos7")
-			e.On("h", packageScript("ntp", "ntpdate", "chrony")).Stdout(tt.pkgs)
+			e.On("h", timePackageScript()).Stdout(tt.pkgs)
 			e.On("h", serviceScript("ntpd", "chronyd")).Stdout(tt.svcs)
 			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{TimeServices: []string{"ntpd", "chronyd"}})
 			var got []string

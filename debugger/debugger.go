@@ -32,6 +32,7 @@
 package debugger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -135,12 +136,25 @@ func packageScript(names ...string) string {
 }
 
 // installScript returns one command that installs packages with yum, or
-// apt-get where there is no yum. It never turns off signature checks.
+// apt-get where there is no yum, under the name each distribution gives
+// them (aptNames). It never turns off signature checks.
 func installScript(names ...string) string {
-	q := quoteAll(names)
-	return "if command -v yum >/dev/null 2>&1; then yum install --assumeyes --quiet " + q +
-		"; elif command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q " + q +
+	apt := make([]string, len(names))
+	for i, n := range names {
+		apt[i] = cmp.Or(aptNames(n), n)
+	}
+	return "if command -v yum >/dev/null 2>&1; then yum install --assumeyes --quiet " + quoteAll(names) +
+		"; elif command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q " + quoteAll(apt) +
 		"; else echo 'no yum or apt-get on this host' >&2; exit 127; fi 2>&1"
+}
+
+// aptNames gives the Debian name of an EL package where they differ.
+func aptNames(elName string) string {
+	switch elName {
+	case "sos":
+		return "sosreport"
+	}
+	return ""
 }
 
 // evidence joins a command's stdout and stderr for a finding's evidence.

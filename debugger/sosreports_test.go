@@ -147,6 +147,8 @@ func TestSosreportsMissingSos(t *testing.T) {
 	assert.Equal(t, 1, e.CallCount(installScript("sos")))
 	assert.Equal(t, 1, e.CallCount(installScript("eucalyptus-sos-plugins")))
 	assert.NotContains(t, installScript("sos"), "nogpgcheck")
+	assert.Contains(t, installScript("sos"), "yum install --assumeyes --quiet sos;")
+	assert.Contains(t, installScript("sos"), "apt-get install -y -q sosreport;", "Debian calls the package sosreport")
 	assert.Equal(t, []string{
 		"pass 192.0.2.10 Installed sos",
 		"warn 192.0.2.10 Installing eucalyptus-sos-plugins failed (exit 1)",
