@@ -223,3 +223,22 @@ Host *
 	_, err = newExecutor(t, jumped).Run(ctxTimeout(t, 10*time.Second), "behind-proxy", "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial, "without the proxy, target.invalid does not resolve")
 }
+
+// TestProxyCommandAuthRefused: a server reached through a proxy command that
+// refuses the login is an authentication failure (ErrAuth, which a CLI
+// answers by asking for the password again), not a dial failure blaming the
+// proxy that was only killed because the connection was being closed.
+func TestProxyCommandAuthRefused(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.63"}})
+	opts := baseOptions(srv)
+	opts.User = "calyptos-nobody"
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is needed for the /dev/tcp proxy command")
+	}
+	opts.ProxyCommand = "bash -c 'exec 3<>/dev/tcp/$0/$1 && { cat <&3 & cat >&3; }' %h %p"
+	_, err := newExecutor(t, opts).Run(ctxTimeout(t, 20*time.Second), srv.Addr, "true")
+	assert.ErrorIs(t, err, sshexec.ErrAuth)
+	assert.NotErrorIs(t, err, sshexec.ErrDial)
+	assert.NotContains(t, fmt.Sprint(err), "proxy command")
+}

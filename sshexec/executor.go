@@ -535,6 +535,9 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		switch {
 		case kerr != nil:
 			return nil, kerr
+		case authFailed(err):
+			return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
+				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
 		case perr != nil:
 			return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
 		case interrupted:
@@ -543,9 +546,6 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 				cause = fmt.Errorf("%s: no SSH handshake within %s: %w", t.addr, e.opts.HandshakeTimeout, cause)
 			}
 			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
-		case authFailed(err):
-			return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
-				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
 		default:
 			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/org/calyptos"
@@ -44,7 +45,11 @@ type proxyConn struct {
 	done    chan struct{} // closed once the command has exited
 	waitErr error
 
-	closeOnce sync.Once
+	// closing is set when Close starts; ended when, before that, the
+	// command closed its stdout or stopped reading its stdin: only then
+	// is its exit the reason the connection failed.
+	closing, ended atomic.Bool
+	closeOnce      sync.Once
 }
 
 // startProxy runs command (already expanded) with /bin/sh and returns the
@@ -87,11 +92,25 @@ func startProxy(command string, t *target) (*proxyConn, error) {
 	return c, nil
 }
 
-func (c *proxyConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
-func (c *proxyConn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *proxyConn) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && !c.closing.Load() {
+		c.ended.Store(true)
+	}
+	return n, err
+}
+
+func (c *proxyConn) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && !c.closing.Load() {
+		c.ended.Store(true)
+	}
+	return n, err
+}
 
 // Close ends the command (and its process group) and waits for it.
 func (c *proxyConn) Close() error {
+	c.closing.Store(true)
 	c.closeOnce.Do(func() {
 		c.w.Close()
 		killProcessGroup(c.cmd)
@@ -105,8 +124,13 @@ func (c *proxyConn) Close() error {
 }
 
 // exitError explains why the proxy stopped carrying the connection: its
-// exit status and the end of its stderr, or nil while it still runs.
+// exit status and the end of its stderr. It is nil while the command runs,
+// and when it was Close that ended it (the handshake failed for another
+// reason, and closing the connection stopped the proxy).
 func (c *proxyConn) exitError() error {
+	if !c.ended.Load() {
+		return nil
+	}
 	select {
 	case <-c.done:
 	case <-time.After(100 * time.Millisecond):
