@@ -243,10 +243,14 @@ func (c *conn) waitDead(d time.Duration) bool {
 	}
 }
 
+// close closes the connection first, and only then takes sftpMu: a fetch
+// starting SFTP holds it while it waits for a session slot, which the
+// commands running on this connection give back only once it is closed.
 func (c *conn) close() error {
+	err := c.client.Close()
 	c.sftpMu.Lock()
 	if c.sftp != nil {
-		_ = c.sftp.Close() // closing the connection below ends it anyway
+		_ = c.sftp.Close() // the connection is closed, which ended it anyway
 		c.sftp = nil
 	}
 	if c.sftpSlot {
@@ -254,7 +258,7 @@ func (c *conn) close() error {
 		<-c.sem
 	}
 	c.sftpMu.Unlock()
-	return c.client.Close()
+	return err
 }
 
 // host returns the state for host, resolving it on first use.

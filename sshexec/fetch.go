@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path"
 	"path/filepath"
@@ -121,6 +122,8 @@ func (e *Executor) sftpClient(ctx context.Context, h *hostConn, c *conn) (*sftp.
 	}
 	select {
 	case c.sem <- struct{}{}:
+	case <-c.dead:
+		return nil, net.ErrClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

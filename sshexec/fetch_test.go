@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -254,4 +255,59 @@ func TestFetch100MiBBoundedMemory(t *testing.T) {
 	t.Logf("100 MiB fetch: peak heap in use +%.1f MiB, allocated %.1f MiB in total",
 		float64(growth)/(1<<20), float64(after.TotalAlloc-before.TotalAlloc)/(1<<20))
 	assert.Less(t, growth, int64(32<<20), "heap grew by more than 32 MiB for a 100 MiB file")
+}
+
+// TestCloseWithFetchWaitingForSlot: Close (and a keepalive drop, which
+// closes the same way) must not wait for a fetch that is queued for a
+// session slot held by long commands: it closes the connection, which ends
+// them all.
+func TestCloseWithFetchWaitingForSlot(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.64"}})
+	opts := baseOptions(srv)
+	opts.MaxSessionsPerHost = 2
+	e, err := sshexec.New(opts)
+	require.NoError(t, err)
+	defer e.Close()
+	dir := t.TempDir()
+
+	runs := make(chan error, 2)
+	for i := range 2 {
+		marker := filepath.Join(dir, fmt.Sprint("running", i))
+		go func() {
+			_, err := e.Run(ctxTimeout(t, 60*time.Second), srv.Addr, "touch "+calyptos.ShellQuote(marker)+"; sleep 60")
+			runs <- err
+		}()
+	}
+	require.True(t, eventually(func() bool {
+		_, err0 := os.Stat(filepath.Join(dir, "running0"))
+		_, err1 := os.Stat(filepath.Join(dir, "running1"))
+		return err0 == nil && err1 == nil
+	}), "both commands hold a session slot")
+	fetched := make(chan error, 1)
+	go func() { fetched <- e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, srv.KnownHostsFile, io.Discard) }()
+	time.Sleep(300 * time.Millisecond) // let the fetch queue for a slot; passing does not depend on it
+
+	closed := make(chan error, 1)
+	go func() { closed <- e.Close() }()
+	select {
+	case err := <-closed:
+		assert.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close waited for the queued fetch")
+	}
+	for range 2 {
+		select {
+		case err := <-runs:
+			assert.Error(t, err)
+		case <-time.After(15 * time.Second):
+			t.Fatal("a command outlived Close")
+		}
+	}
+	select {
+	case err := <-fetched:
+		assert.Error(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the queued fetch outlived Close")
+	}
 }
