@@ -197,7 +197,16 @@ func appendKnownHost(file, addr string, remote net.Addr, key ssh.PublicKey) erro
 	case errors.As(err, &ke) && len(ke.Want) > 0:
 		return err // another run trusted a different key
 	}
-	if _, err := f.WriteString(knownhosts.Line([]string{knownhosts.Normalize(addr)}, key) + "\n"); err != nil {
+	line := knownhosts.Line([]string{knownhosts.Normalize(addr)}, key) + "\n"
+	// As OpenSSH does: a last line without its newline (a file written by
+	// hand) must not get the new entry glued to it.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			line = "\n" + line
+		}
+	}
+	if _, err := f.WriteString(line); err != nil {
 		return fmt.Errorf("trust on first use: %s: %w", file, err)
 	}
 	return nil

@@ -89,3 +89,19 @@ func TestAppendKnownHostAcrossRuns(t *testing.T) {
 		assert.NoError(t, cb(addr, remote, k), addr)
 	}
 }
+
+// TestAppendKnownHostNoFinalNewline: a known_hosts file whose last line
+// has no newline (written by hand or by a script) keeps that entry when a
+// key is trusted on first use, instead of having the new one glued to it.
+func TestAppendKnownHostNoFinalNewline(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "known_hosts")
+	remote := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 22}
+	old, fresh := newHostKey(t), newHostKey(t)
+	require.NoError(t, os.WriteFile(file, []byte(knownhosts.Line([]string{"127.0.0.3"}, old)), 0o600))
+
+	require.NoError(t, appendKnownHost(file, "127.0.0.4:22", remote, fresh))
+	cb, err := knownhosts.New(file)
+	require.NoError(t, err)
+	assert.NoError(t, cb("127.0.0.3:22", remote, old), "the entry that had no newline")
+	assert.NoError(t, cb("127.0.0.4:22", remote, fresh), "the entry trusted on first use")
+}
