@@ -45,6 +45,8 @@ type Executor struct {
 
 	insecureOnce sync.Once
 
+	testHookDialed func() // tests: called when a dial has ended
+
 	dials, dialErrors, sessions, drops atomic.Int64
 
 	mu     sync.Mutex
@@ -364,13 +366,17 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 	} else {
 		e.dials.Add(1)
 		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem}
-		go func() {
+		// Not c itself: it is set to nil below when Close came first.
+		go func(dead chan struct{}) {
 			_ = client.Wait() // the reason a connection ended does not matter here
-			close(c.dead)
-		}()
+			close(dead)
+		}(c.dead)
 		if h.t.keepAlive > 0 {
 			go e.keepAlive(h, c)
 		}
+	}
+	if e.testHookDialed != nil {
+		e.testHookDialed()
 	}
 	e.mu.Lock()
 	closed := e.closed
