@@ -378,18 +378,16 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 	if e.testHookDialed != nil {
 		e.testHookDialed()
 	}
-	e.mu.Lock()
-	closed := e.closed
-	e.mu.Unlock()
 	h.mu.Lock()
-	if closed {
+	// Close ends e.life before it walks the hosts and takes h.mu, so, with
+	// the check made under h.mu, a connection stored here is either seen
+	// by Close or closed here.
+	if e.life.Err() != nil {
 		if c != nil {
 			_ = c.close()
 		}
 		c, err = nil, &Error{Host: h.t.key, Op: "dial", Kind: ErrClosed}
 	}
-	// Close sets closed before it walks the hosts and takes h.mu, so a
-	// connection stored here is either seen by Close or closed above.
 	if c != nil {
 		h.cur = c
 	}
