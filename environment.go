@@ -219,18 +219,36 @@ func IsSecretKey(key string) bool {
 
 // Secrets returns the values of every attribute of the file whose key
 // IsSecretKey, so that reports can redact them: every scalar under such a
-// key, aliases followed (admin-password: *pw counts).
+// key, aliases followed (admin-password: *pw counts). Each value is listed
+// once.
 func (e *Environment) Secrets() []string {
 	var out []string
+	seen := map[string]bool{}
+	// An anchored node can be reached through many aliases (a few lines of
+	// nested aliases stand for billions of nodes): walk each collection
+	// once in each of the two modes (again only if it is reached at a
+	// smaller depth, where the depth limit cuts less of it).
+	type visit struct {
+		n      *yaml.Node
+		secret bool
+	}
+	visited := map[visit]int{}
 	var walk func(n *yaml.Node, secret bool, depth int)
 	walk = func(n *yaml.Node, secret bool, depth int) {
 		n = Resolve(n)
 		if n == nil || depth > 64 {
 			return
 		}
+		if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+			if d, ok := visited[visit{n, secret}]; ok && d <= depth {
+				return
+			}
+			visited[visit{n, secret}] = depth
+		}
 		switch n.Kind {
 		case yaml.ScalarNode:
-			if secret && !isNull(n) {
+			if secret && !isNull(n) && !seen[n.Value] {
+				seen[n.Value] = true
 				out = append(out, n.Value)
 			}
 		case yaml.MappingNode:

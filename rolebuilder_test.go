@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -362,4 +363,47 @@ func TestHostPositions(t *testing.T) {
 	}
 	var none *calyptos.Environment
 	assert.Nil(t, none.HostPositions("10.0.0.1"))
+}
+
+// aliasBomb returns YAML in which name holds width^levels references to one
+// scalar, through levels anchors each listing width aliases of the last.
+func aliasBomb(name, value string, levels, width int) string {
+	var b strings.Builder
+	b.WriteString("  l0: &l0 " + value + "\n")
+	for i := 1; i <= levels; i++ {
+		b.WriteString("  l" + strconv.Itoa(i) + ": &l" + strconv.Itoa(i) + " [")
+		for j := range width {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*l" + strconv.Itoa(i-1))
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("  " + name + ": *l" + strconv.Itoa(levels) + "\n")
+	return b.String()
+}
+
+// TestSecretsOfAnAliasBomb: a few hundred bytes of aliases under a secret
+// key stand for billions of scalars. Secrets walked every one of them,
+// so that loading such a file and running any check took minutes and
+// tens of GB before the OOM killer ended it. Each aliased node is walked
+// once, and each secret value is listed once.
+func TestSecretsOfAnAliasBomb(t *testing.T) {
+	const topo = "  eucalyptus:\n    topology: {clc: [h1], user-facing: [h1], clusters: {one: {cc: [h2], sc: [h2], nodes: [h3]}}}\n"
+	tests := []struct {
+		name          string
+		levels, width int
+	}{
+		{"a million references", 6, 10},
+		{"387 million references", 9, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := "default_attributes:\n" + topo + aliasBomb("admin-password", "s3cr3t", tt.levels, tt.width)
+			rb, err := calyptos.ParseEnvironment("e.yml", []byte(file))
+			require.NoError(t, err)
+			assert.Equal(t, []string{"s3cr3t"}, rb.Environment().Secrets())
+		})
+	}
 }
