@@ -293,9 +293,17 @@ type Entry struct {
 // values, followed by the keys brought in by merge keys (<<: *a, or
 // <<: [*a, *b]) that m does not set itself. It returns nil when m is not a
 // mapping.
-func Entries(m *yaml.Node) []Entry { return entries(Resolve(m), 0) }
+func Entries(m *yaml.Node) []Entry {
+	m = Resolve(m)
+	return entries(m, 0, map[*yaml.Node]int{m: 0})
+}
 
-func entries(m *yaml.Node, depth int) []Entry {
+// entries lists m's keys and those it merges. merged holds the mappings
+// already listed, with their depth: one merged again (<<: [*a, *a], or
+// nested merges that reach it twice) adds no key unless the depth limit
+// cut it shorter the first time, and skipping it keeps the work linear in
+// the size of the file however the merges nest.
+func entries(m *yaml.Node, depth int, merged map[*yaml.Node]int) []Entry {
 	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
 		return nil
 	}
@@ -315,7 +323,12 @@ func entries(m *yaml.Node, depth int) []Entry {
 			srcs = mg.Content
 		}
 		for _, src := range srcs {
-			for _, e := range entries(Resolve(src), depth+1) {
+			src = Resolve(src)
+			if d, ok := merged[src]; ok && d <= depth+1 {
+				continue
+			}
+			merged[src] = depth + 1
+			for _, e := range entries(src, depth+1, merged) {
 				if !hasOwnKey(out, e.Key.Value) {
 					out = append(out, e)
 				}

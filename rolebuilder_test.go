@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -405,5 +406,39 @@ func TestSecretsOfAnAliasBomb(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, []string{"s3cr3t"}, rb.Environment().Secrets())
 		})
+	}
+}
+
+// TestMergeKeyBomb: merge keys that merge the same mapping many times over,
+// nested, made Entries (and so Lookup, the parser and every validator)
+// take time exponential in the nesting: a 1 KB file kept the parser busy
+// for minutes. A mapping merged a second time adds nothing, and is skipped.
+func TestMergeKeyBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("default_attributes:\n  m0: &m0 {clc: [h1], user-facing: [h1], clusters: {one: {cc: [h2], sc: [h2], nodes: [h3]}}}\n")
+	for i := 1; i <= 8; i++ {
+		b.WriteString("  m" + strconv.Itoa(i) + ": &m" + strconv.Itoa(i) + " {<<: [")
+		for j := range 16 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*m" + strconv.Itoa(i-1))
+		}
+		b.WriteString("]}\n")
+	}
+	b.WriteString("  eucalyptus:\n    topology: *m8\n")
+	done := make(chan *calyptos.RoleBuilder, 1)
+	go func() {
+		rb, err := calyptos.ParseEnvironment("e.yml", []byte(b.String()))
+		assert.NoError(t, err)
+		done <- rb
+	}()
+	select {
+	case rb := <-done:
+		require.NotNil(t, rb)
+		assert.Equal(t, []string{"h1"}, rb.Hosts(calyptos.RoleCLC))
+		assert.Equal(t, []string{"h3"}, rb.Hosts(calyptos.RoleNodeController))
+	case <-time.After(10 * time.Second):
+		t.Fatal("ParseEnvironment of 16^8 merges of one mapping did not finish within 10s")
 	}
 }
