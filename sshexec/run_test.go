@@ -181,14 +181,17 @@ func TestKilledMidCommand(t *testing.T) {
 	e := newExecutor(t, baseOptions(srv))
 	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
+	// Kill sshd once the command runs (not at a guessed time: on a loaded
+	// machine the session may not be open yet, and then the call redials).
+	marker := filepath.Join(t.TempDir(), "running")
 	killed := make(chan struct{})
 	go func() {
 		defer close(killed)
-		time.Sleep(300 * time.Millisecond)
+		eventually(func() bool { _, err := os.Stat(marker); return err == nil })
 		srv.Kill()
 	}()
 	start := time.Now()
-	_, err = e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, "sleep 30")
+	_, err = e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, "touch "+calyptos.ShellQuote(marker)+"; sleep 30")
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 15*time.Second, "the dropped connection ends the command before sleep 30 would")
 	assert.ErrorIs(t, err, sshexec.ErrConnLost)
@@ -407,13 +410,16 @@ func TestKeepAlive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "quiet but alive\n", out.Stdout)
 
+	// Freeze the host once the command runs: frozen before the session is
+	// open, the call would redial into the frozen sshd instead.
+	marker := filepath.Join(t.TempDir(), "running")
 	frozen := make(chan time.Time, 1)
 	go func() {
-		time.Sleep(500 * time.Millisecond)
+		eventually(func() bool { _, err := os.Stat(marker); return err == nil })
 		srv.Freeze()
 		frozen <- time.Now()
 	}()
-	_, err = e.Run(ctxTimeout(t, 60*time.Second), srv.Addr, "sleep 60")
+	_, err = e.Run(ctxTimeout(t, 60*time.Second), srv.Addr, "touch "+calyptos.ShellQuote(marker)+"; sleep 60")
 	at := <-frozen
 	srv.Thaw()
 	require.Error(t, err)
