@@ -392,17 +392,43 @@ func truthy(n *yaml.Node) bool {
 		if isNull(n) {
 			return false
 		}
+		if b, ok := yaml11Bool(n); ok {
+			return b
+		}
 		switch n.Tag {
-		case "!!bool":
-			b, _ := strconv.ParseBool(strings.ToLower(n.Value))
-			return b || strings.EqualFold(n.Value, "yes") || strings.EqualFold(n.Value, "on")
-		case "!!int", "!!float":
+		case "!!int":
+			// YAML 1.1 integers: 0x1f, 0b101, 017 (octal), 1_000. A 0o17
+			// is YAML 1.2 only: a (non-empty) string to the original.
+			v := strings.TrimLeft(n.Value, "+-")
+			if len(v) > 1 && (v[1] == 'o' || v[1] == 'O') {
+				return true
+			}
+			i, err := strconv.ParseInt(v, 0, 64)
+			return err != nil || i != 0
+		case "!!float":
 			f, err := strconv.ParseFloat(n.Value, 64)
 			return err != nil || f != 0
 		}
 		return n.Value != ""
 	}
 	return true
+}
+
+// yaml11Bool reads a scalar as the YAML 1.1 loader of the original
+// (PyYAML) does: true/false and, unquoted, yes/no and on/off in lower,
+// title or upper case are booleans. yaml.v3 tags only true/false as
+// !!bool, leaving "init: no" a non-empty string.
+func yaml11Bool(n *yaml.Node) (value, ok bool) {
+	if n.Tag != "!!bool" && (n.Tag != "!!str" || n.Style != 0) {
+		return false, false
+	}
+	switch n.Value {
+	case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON":
+		return true, true
+	case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
 }
 
 func attrPath(path []string) string {

@@ -442,3 +442,35 @@ func TestMergeKeyBomb(t *testing.T) {
 		t.Fatal("ParseEnvironment of 16^8 merges of one mapping did not finish within 10s")
 	}
 }
+
+// TestYAML11ScalarsDecideTruthiness: the original loads the file with
+// PyYAML, a YAML 1.1 loader, for which yes/no/on/off are booleans and 0x0,
+// 0b0 and 00 are the integer zero. yaml.v3 tags them as strings (or
+// integers that strconv.ParseFloat refuses), and all of them counted as
+// true: "init: no" made a monitor the bootstrap one, and "ceph: off" was
+// read as a section.
+func TestYAML11ScalarsDecideTruthiness(t *testing.T) {
+	const euca = "  eucalyptus:\n    topology: {clc: [h1], user-facing: [h1], clusters: {one: {cc: [h2], sc: [h2], nodes: [h3]}}}\n"
+	tests := []struct {
+		name      string
+		yaml      string
+		bootstrap []string
+		mons      []string
+	}{
+		{"init: no, then init: yes", "  ceph:\n    topology:\n      mons: [{ipaddr: m1, init: no}, {ipaddr: m2, init: yes}]\n      osds: [{ipaddr: o1}]\n", []string{"m2"}, []string{"m1", "m2"}},
+		{"init: Off, then init: ON", "  ceph:\n    topology:\n      mons: [{ipaddr: m1, init: Off}, {ipaddr: m2, init: ON}]\n      osds: [{ipaddr: o1}]\n", []string{"m2"}, []string{"m1", "m2"}},
+		{"init: 0x0, then init: 1", "  ceph:\n    topology:\n      mons: [{ipaddr: m1, init: 0x0}, {ipaddr: m2, init: 1}]\n      osds: [{ipaddr: o1}]\n", []string{"m2"}, []string{"m1", "m2"}},
+		{"init: 0b0, then init: 0b1", "  ceph:\n    topology:\n      mons: [{ipaddr: m1, init: 0b0}, {ipaddr: m2, init: 0b1}]\n      osds: [{ipaddr: o1}]\n", []string{"m2"}, []string{"m1", "m2"}},
+		{"quoted 'no' is a non-empty string", "  ceph:\n    topology:\n      mons: [{ipaddr: m1, init: 'no'}, {ipaddr: m2, init: yes}]\n      osds: [{ipaddr: o1}]\n", []string{"m1"}, []string{"m1", "m2"}},
+		{"ceph: off is no section", "  ceph: off\n", nil, nil},
+		{"riakcs_cluster: no is no section", "  riakcs_cluster: no\n", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rb, err := calyptos.ParseEnvironment("e.yml", []byte("default_attributes:\n"+euca+tt.yaml))
+			require.NoError(t, err)
+			assert.Equal(t, tt.bootstrap, rb.Hosts(calyptos.RoleMonBootstrap))
+			assert.Equal(t, tt.mons, rb.Hosts(calyptos.RoleCephMons))
+		})
+	}
+}
