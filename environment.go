@@ -291,8 +291,10 @@ type Entry struct {
 
 // Entries returns the keys of mapping m in file order with their resolved
 // values, followed by the keys brought in by merge keys (<<: *a, or
-// <<: [*a, *b]) that m does not set itself. It returns nil when m is not a
-// mapping.
+// <<: [*a, *b]) that m does not set itself. A key m sets more than once
+// (not valid YAML, but loaded all the same by the original's PyYAML and
+// by Chef) is listed once, with its last value, where it is last written,
+// as those loaders read it. It returns nil when m is not a mapping.
 func Entries(m *yaml.Node) []Entry {
 	m = Resolve(m)
 	return entries(m, 0, map[*yaml.Node]int{m: 0})
@@ -308,14 +310,29 @@ func entries(m *yaml.Node, depth int, merged map[*yaml.Node]int) []Entry {
 		return nil
 	}
 	out := make([]Entry, 0, len(m.Content)/2)
+	// Where each own key is last set; for a small mapping a scan is cheaper
+	// than the map.
+	var last map[string]int
+	if len(m.Content) > 32 {
+		last = make(map[string]int, len(m.Content)/2)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Tag != "!!merge" {
+				last[m.Content[i].Value] = i
+			}
+		}
+	}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Tag == "!!merge" {
 			merges = append(merges, m.Content[i+1])
 			continue
 		}
+		if setAgain(m, i, last) {
+			continue
+		}
 		out = append(out, Entry{m.Content[i], Resolve(m.Content[i+1])})
 	}
+	var have map[string]bool // the keys of out, once out is large
 	for _, mg := range merges {
 		mg = Resolve(mg)
 		srcs := []*yaml.Node{mg}
@@ -329,13 +346,45 @@ func entries(m *yaml.Node, depth int, merged map[*yaml.Node]int) []Entry {
 			}
 			merged[src] = depth + 1
 			for _, e := range entries(src, depth+1, merged) {
-				if !hasOwnKey(out, e.Key.Value) {
-					out = append(out, e)
+				if have == nil && len(out) > 16 {
+					have = make(map[string]bool, len(out))
+					for _, o := range out {
+						have[o.Key.Value] = true
+					}
+				}
+				var dup bool
+				if have != nil {
+					dup = have[e.Key.Value]
+				} else {
+					dup = hasOwnKey(out, e.Key.Value)
+				}
+				if dup {
+					continue
+				}
+				out = append(out, e)
+				if have != nil {
+					have[e.Key.Value] = true
 				}
 			}
 		}
 	}
 	return out
+}
+
+// setAgain reports whether the key at m.Content[i] is set again later in
+// mapping m, whose last value wins. last, if not nil, maps each key of m
+// to the index of its last setting.
+func setAgain(m *yaml.Node, i int, last map[string]int) bool {
+	key := m.Content[i].Value
+	if last != nil {
+		return last[key] != i
+	}
+	for j := i + 2; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == key && m.Content[j].Tag != "!!merge" {
+			return true
+		}
+	}
+	return false
 }
 
 func hasOwnKey(es []Entry, key string) bool {
@@ -348,14 +397,15 @@ func hasOwnKey(es []Entry, key string) bool {
 }
 
 // Lookup returns the key and resolved value nodes of key in mapping m,
-// honouring aliases and merge keys (the mapping's own keys win), or nils
-// when m is not a mapping or has no such key.
+// honouring aliases and merge keys (the mapping's own keys win, and of a
+// key set twice the last, see Entries), or nils when m is not a mapping or
+// has no such key.
 func Lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
 	m = Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil, nil
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
+	for i := len(m.Content)&^1 - 2; i >= 0; i -= 2 {
 		if m.Content[i].Tag != "!!merge" && m.Content[i].Value == key {
 			return m.Content[i], Resolve(m.Content[i+1])
 		}

@@ -474,3 +474,81 @@ func TestYAML11ScalarsDecideTruthiness(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateKeysLastWins: a key written twice in one mapping is not
+// valid YAML, but the original's loader (PyYAML) takes the last value, as
+// Chef's does, and the original's roles follow. Lookup took the first
+// value and Entries listed both, so the file below had clc h1 instead of
+// h9 and two clusters named "one", with h2 and h3 in roles they do not
+// hold for the original.
+func TestDuplicateKeysLastWins(t *testing.T) {
+	rb, err := calyptos.ParseEnvironment("e.yml", []byte(`default_attributes:
+  eucalyptus:
+    topology:
+      clc: [h1]
+      user-facing: [h1]
+      clusters:
+        one: {cc: [h2], sc: [h2], nodes: [h3]}
+        two: {cc: [h4], sc: [h4], nodes: [h5]}
+        one: {cc: [h6], sc: [h6], nodes: [h7], nodes: [h8]}
+      clc: [h9]
+`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"h9"}, rb.Hosts(calyptos.RoleCLC))
+	assert.Equal(t, []string{"h9"}, rb.Hosts(calyptos.RoleConfigureEucalyptus))
+	assert.Equal(t, []string{"h4", "h6"}, rb.Hosts(calyptos.RoleClusterController))
+	assert.Equal(t, []string{"h5", "h8"}, rb.Hosts(calyptos.RoleNodeController))
+	assert.Equal(t, []string{"h1", "h4", "h5", "h6", "h8", "h9"}, rb.All())
+	var names []string
+	for _, c := range rb.Clusters() {
+		names = append(names, c.Name)
+	}
+	assert.Equal(t, []string{"one", "two"}, names)
+	one, ok := rb.Cluster("one")
+	require.True(t, ok)
+	assert.Equal(t, []string{"h6", "h8"}, one.Hosts())
+	assert.Equal(t, 9, one.Pos.Line, "the cluster is declared where its last key is")
+
+	topo := rb.Environment().Attr("eucalyptus", "topology")
+	k, v := calyptos.Lookup(topo, "clc")
+	require.NotNil(t, k)
+	assert.Equal(t, 10, k.Line)
+	assert.Equal(t, "h9", v.Content[0].Value)
+	var keys []string
+	for _, e := range calyptos.Entries(rb.Environment().Attr("eucalyptus", "topology", "clusters")) {
+		keys = append(keys, e.Key.Value)
+	}
+	assert.Equal(t, []string{"two", "one"}, keys, "each key once, where it is last written")
+}
+
+// TestEntriesOfLargeMappings covers the map-based paths Entries takes for
+// mappings of more than 16 keys: a key set twice keeps its last value, and
+// a merged mapping adds only the keys not set.
+func TestEntriesOfLargeMappings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("base: &base {")
+	for i := range 40 {
+		b.WriteString("b" + strconv.Itoa(i) + ": base, ")
+	}
+	b.WriteString("k3: base}\nm:\n  <<: *base\n")
+	for i := range 40 {
+		b.WriteString("  k" + strconv.Itoa(i) + ": first\n")
+	}
+	b.WriteString("  k7: last\n  b5: own\n")
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(b.String()), &doc))
+	m := calyptos.Resolve(calyptos.Entries(&doc)[1].Value)
+	got := map[string]string{}
+	for _, e := range calyptos.Entries(m) {
+		_, dup := got[e.Key.Value]
+		require.False(t, dup, "key %s listed twice", e.Key.Value)
+		got[e.Key.Value] = e.Value.Value
+	}
+	assert.Len(t, got, 80)
+	assert.Equal(t, "last", got["k7"])
+	assert.Equal(t, "first", got["k3"])
+	assert.Equal(t, "own", got["b5"])
+	assert.Equal(t, "base", got["b6"])
+	_, v := calyptos.Lookup(m, "k7")
+	assert.Equal(t, "last", v.Value)
+}
