@@ -25,6 +25,8 @@ import (
 //   - a value of the wrong type is a failure;
 //   - an unknown key is a warning, not a failure (the cookbook has more
 //     attributes than any schema lists);
+//   - a key set twice in one mapping, anywhere in the file, is a warning:
+//     the last value is used, as by the original and by Chef;
 //   - ceph, riakcs_cluster, haproxy, nginx, zookeeper, cassandra,
 //     midokura, riak, riak_cs, sysctl, thrift and exclude-recipes sections
 //     are accepted.
@@ -220,6 +222,7 @@ func (Structure) Validate(ctx context.Context, c *calyptos.Check) {
 	installType, _ := e.String("eucalyptus", "install-type")
 	w := &walker{c: c, e: e}
 	w.walk(e.Root(), envSchema(installType), "", nil)
+	w.duplicates(e.Root(), "", map[*yaml.Node]bool{})
 	if e.Attr("eucalyptus", "network") != nil && e.Attr("eucalyptus", "network", "bridge-interface") == nil {
 		w.warn(e.Attr("eucalyptus", "network"), "default_attributes.eucalyptus.network has no bridge-interface: the cookbook default (br0) applies")
 	}
@@ -357,6 +360,41 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 				msg += " (or " + strings.Join(group[1:], ", ") + ")"
 			}
 			w.fail(where, msg)
+		}
+	}
+}
+
+// duplicates warns about every key set twice in one mapping, anywhere in
+// the file: not valid YAML, but the original's loader (PyYAML) and Chef
+// take the last value, and so does calyptos. Each anchored node is looked
+// at once, however many aliases point to it.
+func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool) {
+	n = calyptos.Resolve(n)
+	if n == nil || seen[n] || (n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode) {
+		return
+	}
+	seen[n] = true
+	if n.Kind == yaml.SequenceNode {
+		for i, c := range n.Content {
+			w.duplicates(c, elem(path, i), seen)
+		}
+		return
+	}
+	last := map[string]*yaml.Node{}
+	for i := len(n.Content)&^1 - 2; i >= 0; i -= 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if l, ok := last[k.Value]; ok {
+			w.warn(k, join(path, k.Value)+" is set again at "+w.e.Pos(l).String()+": the last value is used")
+		} else {
+			last[k.Value] = k
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Tag != "!!merge" {
+			w.duplicates(n.Content[i+1], join(path, n.Content[i].Value), seen)
 		}
 	}
 }

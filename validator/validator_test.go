@@ -178,6 +178,13 @@ func TestStructure(t *testing.T) {
 			fail("testdata/structure-types.yml:32:20: default_attributes.eucalyptus.network.config-json.PublicIps: expected a scalar or a list of them, found a mapping"),
 			fail("testdata/structure-types.yml:33:22: override_attributes: expected a mapping, found a list"),
 		}},
+		{file: td("structure-duplicates.yml"), want: []finding{
+			warn("testdata/structure-duplicates.yml:2:1: name is set again at testdata/structure-duplicates.yml:19:1: the last value is used"),
+			warn("testdata/structure-duplicates.yml:12:9: default_attributes.eucalyptus.topology.clusters.one is set again at testdata/structure-duplicates.yml:13:9: the last value is used"),
+			warn("testdata/structure-duplicates.yml:9:7: default_attributes.eucalyptus.topology.clc is set again at testdata/structure-duplicates.yml:14:7: the last value is used"),
+			warn("testdata/structure-duplicates.yml:15:15: default_attributes.eucalyptus.network.mode is set again at testdata/structure-duplicates.yml:15:53: the last value is used"),
+			warn("testdata/structure-duplicates.yml:17:7: default_attributes.eucalyptus.system-properties.admin-password is set again at testdata/structure-duplicates.yml:18:7: the last value is used"),
+		}, also: []finding{pass("testdata/structure-duplicates.yml matches the environment schema (lists topology form)")}},
 		{file: td("structure-mixed.yml"), want: []finding{
 			warn("testdata/structure-mixed.yml:13:7: default_attributes.eucalyptus.network has no bridge-interface: the cookbook default (br0) applies"),
 			warn("testdata/structure-mixed.yml:8:7: default_attributes.eucalyptus.topology mixes the legacy form (clc-1, cc-1, sc-1, walrus) with the list form (clc, cc, sc, objectstorage)"),
@@ -189,7 +196,7 @@ func TestStructure(t *testing.T) {
 // secret attributes (some of the wrong type). The core would redact an
 // echoed secret to [REDACTED]; no finding may need that.
 func TestNeverShowsSecrets(t *testing.T) {
-	for _, f := range []string{"structure-types.yml", "storage-bad.yml", "storage-good.yml"} {
+	for _, f := range []string{"structure-types.yml", "storage-bad.yml", "storage-good.yml", "structure-duplicates.yml"} {
 		rep, err := calyptos.RunValidators(context.Background(), load(t, td(f)), validator.Offline(), calyptos.RunOptions{})
 		require.NoError(t, err)
 		for _, fd := range rep.Findings() {
