@@ -245,3 +245,25 @@ func TestProxyCommandAuthRefused(t *testing.T) {
 	assert.NotErrorIs(t, err, sshexec.ErrDial)
 	assert.NotContains(t, fmt.Sprint(err), "proxy command")
 }
+
+// TestCloseAfterHostsWentDown: connections that already died (their hosts
+// went down, directly or behind a jump host) are not Close's failure.
+func TestCloseAfterHostsWentDown(t *testing.T) {
+	t.Parallel()
+	bastion := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.70"}})
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.71", "127.0.1.72"}})
+	require.NoError(t, bastion.AuthorizeKey(srv.ClientSigner.PublicKey()))
+	opts := baseOptions(srv)
+	opts.KnownHostsFiles = []string{bastion.KnownHostsFile, srv.KnownHostsFile}
+	opts.Hosts = map[string]sshexec.HostOptions{srv.Addrs[1]: {JumpHost: bastion.Addr}}
+	e, err := sshexec.New(opts)
+	require.NoError(t, err)
+	for _, addr := range srv.Addrs {
+		_, err = e.Run(ctxTimeout(t, 10*time.Second), addr, "true")
+		require.NoError(t, err)
+	}
+	bastion.Kill()
+	srv.Kill()
+	time.Sleep(500 * time.Millisecond) // the connections notice; passing does not depend on it
+	assert.NoError(t, e.Close())
+}

@@ -171,7 +171,9 @@ func (e *Executor) Close() error {
 		h.cur = nil
 		h.mu.Unlock()
 		if c != nil {
-			if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			// A connection that had already ended (its host, or the jump
+			// host it went through, went down) is not a failure to close.
+			if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) && !c.isDead() {
 				errs = append(errs, err)
 			}
 		}
