@@ -109,8 +109,10 @@ func (c *Check) OnHost(host string) Scope { return Scope{c: c, host: host} }
 // the run was given none.
 func (c *Check) ArtifactsDir() string { return c.run.opts.ArtifactsDir }
 
-// RecordProbe adds one cell to the run's reachability matrix.
+// RecordProbe adds one cell to the run's reachability matrix. Its label
+// and detail are redacted.
 func (c *Check) RecordProbe(p Probe) {
+	p.Label, p.Detail = c.run.redact(p.Label), c.run.redact(p.Detail)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {
@@ -120,11 +122,13 @@ func (c *Check) RecordProbe(p Probe) {
 
 func (c *Check) report(host string, st Status, msg, evidence string) {
 	f := Finding{
-		Check:    c.name,
-		Host:     host,
-		Status:   st,
-		Message:  c.run.redact(msg),
-		Evidence: c.run.redact(capText(evidence, maxEvidence)),
+		Check:   c.name,
+		Host:    host,
+		Status:  st,
+		Message: c.run.redact(msg),
+		// Redacted before it is cut, so that a secret straddling the cut
+		// leaves nothing of itself.
+		Evidence: capText(c.run.redact(evidence), maxEvidence),
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -256,7 +260,8 @@ func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Write
 // directory as <dir>/<host>/<name>, where name defaults to the remote
 // file's base name. It writes to a temporary file and renames it on
 // success, so a failed fetch never leaves a partial file under the final
-// name. The artifact is recorded in the check's result.
+// name. The artifact is recorded in the check's result, with its paths
+// redacted; the one returned is not.
 func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (Artifact, error) {
 	dir := c.ArtifactsDir()
 	if dir == "" {
@@ -294,9 +299,11 @@ func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (
 		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
 	}
 	a := Artifact{Host: host, Remote: remotePath, Path: dst, Bytes: st.Size()}
+	shown := a
+	shown.Remote, shown.Path = c.run.redact(a.Remote), c.run.redact(a.Path)
 	c.mu.Lock()
 	if !c.closed {
-		c.result.Artifacts = append(c.result.Artifacts, a)
+		c.result.Artifacts = append(c.result.Artifacts, shown)
 	}
 	c.mu.Unlock()
 	return a, nil

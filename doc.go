@@ -29,7 +29,8 @@
 //
 // Hosts and any other text taken from the environment file must reach a
 // shell only through ShellQuote. Values of secret attributes (passwords,
-// secret keys) are replaced by [REDACTED] in every finding.
+// secret keys) are replaced by [REDACTED] in every finding, probe label
+// and detail, and artifact path of a report.
 //
 // The core package depends only on the standard library and yaml.v3.
 package calyptos

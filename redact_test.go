@@ -2,6 +2,7 @@ package calyptos_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,4 +60,40 @@ func TestRedactorConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestSecretsRedactedInEveryField: findings were redacted, but a probe's
+// detail and label and an artifact's paths went into the report (and so
+// into text, JSON and JUnit output) as the check gave them, and evidence
+// was cut to its 4 KiB cap before it was redacted, so that a secret
+// straddling the cut kept its first bytes.
+func TestSecretsRedactedInEveryField(t *testing.T) {
+	const secret = "s3cr3t-pw-0123456789"
+	r := calyptos.NewRedactor(secret)
+	dir := t.TempDir()
+	exec := calyptostest.NewExecutor(t)
+	exec.OnFetch("h", "/tmp/"+secret+"/log").Content("log\n")
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h"}})
+	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
+		plugin{name: "d", body: func(ctx context.Context, c *calyptos.Check) {
+			c.Report(calyptos.Fail, "cut", strings.Repeat("x", 4096-10)+" "+secret)
+			c.RecordProbe(calyptos.Probe{From: "h", To: "g", Port: 22, Proto: "tcp", Label: "as " + secret, Result: calyptos.ProbeError, Detail: "sshpass -p " + secret + ": refused"})
+			_, err := c.FetchToDir(ctx, "h", "/tmp/"+secret+"/log", "log-"+secret)
+			assert.NoError(t, err)
+			c.RecordProbe(calyptos.Probe{From: "h", To: "g", Port: 80, Result: calyptos.ProbeError, Detail: "late-secret-typed"})
+			r.Add("late-secret-typed")
+		}},
+	}, calyptos.RunOptions{Redactor: r, ArtifactsDir: dir})
+	require.NoError(t, err)
+	res := rep.Check("d")
+	require.Len(t, res.Findings, 1)
+	ev := res.Findings[0].Evidence
+	assert.NotContains(t, ev, secret[:5], "no part of the secret is left at the cut")
+	require.Len(t, res.Probes, 2)
+	assert.Equal(t, "as [REDACTED]", res.Probes[0].Label)
+	assert.Equal(t, "sshpass -p [REDACTED]: refused", res.Probes[0].Detail)
+	assert.Equal(t, "[REDACTED]", res.Probes[1].Detail, "secrets learned later are redacted at the end of the run")
+	require.Len(t, res.Artifacts, 1)
+	assert.Equal(t, "/tmp/[REDACTED]/log", res.Artifacts[0].Remote)
+	assert.NotContains(t, res.Artifacts[0].Path, secret)
 }

@@ -192,13 +192,22 @@ func (st *runState) emit(f Finding) {
 func (st *runState) redact(s string) string { return st.redactor.Redact(s) }
 
 // redactReport redacts the finished report again, for secrets learned
-// during the run (a password typed at a prompt) after some findings were
-// already recorded; only the streamed copies can still hold them.
+// during the run (a password typed at a prompt) after some findings,
+// probes and artifacts were already recorded; only the streamed copies
+// can still hold them.
 func (st *runState) redactReport(rep *Report) {
 	for _, c := range rep.Checks {
 		for i := range c.Findings {
 			c.Findings[i].Message = st.redact(c.Findings[i].Message)
 			c.Findings[i].Evidence = st.redact(c.Findings[i].Evidence)
+		}
+		for i := range c.Probes {
+			c.Probes[i].Label = st.redact(c.Probes[i].Label)
+			c.Probes[i].Detail = st.redact(c.Probes[i].Detail)
+		}
+		for i := range c.Artifacts {
+			c.Artifacts[i].Remote = st.redact(c.Artifacts[i].Remote)
+			c.Artifacts[i].Path = st.redact(c.Artifacts[i].Path)
 		}
 	}
 }
