@@ -2,6 +2,7 @@ package calyptos_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -96,4 +97,30 @@ func TestSecretsRedactedInEveryField(t *testing.T) {
 	require.Len(t, res.Artifacts, 1)
 	assert.Equal(t, "/tmp/[REDACTED]/log", res.Artifacts[0].Remote)
 	assert.NotContains(t, res.Artifacts[0].Path, secret)
+}
+
+// TestRedactorEncodedForms: a secret shown as a URL carries it
+// percent-encoded (http://user:p%40ss@host/), a command line built with
+// ShellQuote carries its quotes escaped, JSON output its quotes and
+// backslashes escaped, and a multi-line secret (a private key) is shown a
+// line at a time. None of these matched the secret as written.
+func TestRedactorEncodedForms(t *testing.T) {
+	const key = "-----BEGIN KEY-----\nMIIEowIBAAKCAQEAx0123456789abcdef\nQWERTYUIOPasdfghjklzxcvbnm98765\n-----END KEY-----\n"
+	const secret = `p@ss w/rd'"\`
+	r := calyptos.NewRedactor(secret, key)
+	tests := []struct{ in, want string }{
+		{`plain p@ss w/rd'"\ end`, "plain [REDACTED] end"},
+		{(&url.URL{Scheme: "http", User: url.UserPassword("admin", secret), Host: "repo"}).String(), "http://admin:[REDACTED]@repo"},
+		{"http://repo/?pw=" + url.QueryEscape(secret), "http://repo/?pw=[REDACTED]"},
+		{"http://repo/" + url.PathEscape(secret), "http://repo/[REDACTED]"},
+		{"http://repo/p%40ss%20w%2Frd%27%22%5C", "http://repo/[REDACTED]"},
+		{`sshpass -p 'p@ss w/rd'\''"\' ssh h`, "sshpass -p '[REDACTED]' ssh h"},
+		{`{"password":"p@ss w/rd'\"\\"}`, `{"password":"[REDACTED]"}`},
+		{"key line: MIIEowIBAAKCAQEAx0123456789abcdef", "key line: [REDACTED]"},
+		{"  QWERTYUIOPasdfghjklzxcvbnm98765\r\n", "  [REDACTED]\r\n"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, r.Redact(tt.in), "%q", tt.in)
+	}
+	assert.Equal(t, "-----END KEY----- is not secret", r.Redact("-----END KEY----- is not secret"), "lines shorter than 20 bytes are not redacted on their own")
 }
