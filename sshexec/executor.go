@@ -219,7 +219,9 @@ type conn struct {
 	dead   chan struct{} // closed when the connection has ended
 	sem    chan struct{}
 
-	sftpMu   sync.Mutex
+	// sftpMu guards the fields below; it is a channel so that a fetch
+	// waiting for another one to start SFTP gives up at its deadline.
+	sftpMu   chan struct{}
 	sftp     *sftp.Client
 	noSFTP   bool
 	sftpSlot bool // the SFTP session holds a slot of sem
@@ -252,7 +254,7 @@ func (c *conn) waitDead(d time.Duration) bool {
 // commands running on this connection give back only once it is closed.
 func (c *conn) close() error {
 	err := c.client.Close()
-	c.sftpMu.Lock()
+	c.sftpMu <- struct{}{}
 	if c.sftp != nil {
 		_ = c.sftp.Close() // the connection is closed, which ended it anyway
 		c.sftp = nil
@@ -261,7 +263,7 @@ func (c *conn) close() error {
 		c.sftpSlot = false
 		<-c.sem
 	}
-	c.sftpMu.Unlock()
+	<-c.sftpMu
 	return err
 }
 
@@ -367,7 +369,7 @@ func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
 		e.dialErrors.Add(1)
 	} else {
 		e.dials.Add(1)
-		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem}
+		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
 		// Not c itself: it is set to nil below when Close came first.
 		go func(dead chan struct{}) {
 			_ = client.Wait() // the reason a connection ended does not matter here

@@ -115,8 +115,14 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 // (with a nil error) when the server has no sftp subsystem. The client
 // holds one of the connection's session slots while it lives.
 func (e *Executor) sftpClient(ctx context.Context, h *hostConn, c *conn) (*sftp.Client, error) {
-	c.sftpMu.Lock()
-	defer c.sftpMu.Unlock()
+	select {
+	case c.sftpMu <- struct{}{}:
+	case <-c.dead:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.sftpMu }()
 	if c.sftp != nil || c.noSFTP {
 		return c.sftp, nil
 	}

@@ -311,3 +311,29 @@ func TestCloseWithFetchWaitingForSlot(t *testing.T) {
 		t.Fatal("the queued fetch outlived Close")
 	}
 }
+
+// TestFetchDeadlineWhileAnotherStartsSFTP: on a host that froze before its
+// SFTP client was started, a fetch with a short deadline returns at that
+// deadline, not when the fetch ahead of it (starting SFTP, with a long
+// deadline) gives up.
+func TestFetchDeadlineWhileAnotherStartsSFTP(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.69"}})
+	e := newExecutor(t, baseOptions(srv))
+	_, err := e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, "true")
+	require.NoError(t, err)
+	srv.Freeze()
+	defer srv.Thaw()
+
+	first := make(chan error, 1)
+	go func() { first <- e.Fetch(ctxTimeout(t, 40*time.Second), srv.Addr, srv.KnownHostsFile, io.Discard) }()
+	time.Sleep(300 * time.Millisecond) // the first fetch starts SFTP; passing does not depend on it
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = e.Fetch(ctx, srv.Addr, srv.KnownHostsFile, io.Discard)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 15*time.Second, "held until the first fetch's 40s deadline")
+	srv.Thaw()
+	assert.NoError(t, <-first, "the first fetch goes on once the host answers again")
+}
