@@ -453,3 +453,24 @@ from \\ to  10.0.0.1:8773
 10.0.0.3   timeout
 $`, summary)
 }
+
+// TestMatrixWideCharacters: the grid padded its cells by counting runes,
+// so a host name with CJK characters (two columns each on a terminal) or
+// a combining accent (none) pushed every cell after it out of its column.
+func TestMatrixWideCharacters(t *testing.T) {
+	p := func(from, to string) calyptos.Probe {
+		return calyptos.Probe{From: from, To: to, Port: 22, Proto: "tcp", Result: calyptos.ProbeOK}
+	}
+	rep := probeReport(
+		p("10.0.0.9", "10.0.0.2"),
+		p("cafe\u0301.example", "10.0.0.2"),
+		p("节点.example", "10.0.0.2"),
+		p("10.0.0.9", "节点.example"),
+	)
+	assert.Equal(t, "Reachability: 4 of 4 probes ok\n"+
+		"from \\ to     10.0.0.2:22  节点.example:22\n"+
+		"10.0.0.9      ok           ok\n"+
+		"cafe\u0301.example  ok           -\n"+
+		"节点.example  ok           -\n",
+		summaryOf(t, rep, report.Options{}))
+}
