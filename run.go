@@ -232,6 +232,10 @@ func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
+				if wp, ok := v.(*workerPanic); ok {
+					done <- panicValue{v: wp.v, stack: wp.stack}
+					return
+				}
 				done <- panicValue{v: v, stack: debug.Stack()}
 				return
 			}
@@ -281,7 +285,18 @@ type panicValue struct {
 	stack []byte
 }
 
-// fanOut calls f(i) for i in [0,n) on at most opts.Parallel goroutines.
+// workerPanic carries a panic of a fan-out worker, with the worker's
+// stack, to the plugin goroutine that started the fan-out.
+type workerPanic struct {
+	v     any
+	stack []byte
+}
+
+// fanOut calls f(i) for i in [0,n) on at most opts.Parallel goroutines. f
+// runs plugin code (RunEach's command builder) and the executor: a panic
+// in a worker is re-raised in the caller once every worker is done, where
+// the runner's recover turns it into a failure of the check instead of a
+// crash of the program.
 func (st *runState) fanOut(ctx context.Context, n int, f func(i int)) {
 	workers := min(st.opts.Parallel, n)
 	if workers <= 1 {
@@ -290,12 +305,32 @@ func (st *runState) fanOut(ctx context.Context, n int, f func(i int)) {
 		}
 		return
 	}
+	var (
+		panicMu  sync.Mutex
+		panicked *workerPanic
+	)
+	call := func(i int) {
+		defer func() {
+			if v := recover(); v != nil {
+				wp, ok := v.(*workerPanic)
+				if !ok {
+					wp = &workerPanic{v: v, stack: debug.Stack()}
+				}
+				panicMu.Lock()
+				if panicked == nil {
+					panicked = wp
+				}
+				panicMu.Unlock()
+			}
+		}()
+		f(i)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				f(i)
+				call(i)
 			}
 		})
 	}
@@ -304,6 +339,9 @@ func (st *runState) fanOut(ctx context.Context, n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // exec runs one executor call with its deadline and the run's record of

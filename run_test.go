@@ -102,6 +102,36 @@ func TestPanicAndTimeoutBecomeFailures(t *testing.T) {
 	assert.Equal(t, 2, rep.Totals.Fail)
 }
 
+// TestPanicInAFanOutBecomesAFailure: RunEach calls the plugin's command
+// builder, and the executor, on worker goroutines. A panic there was not
+// the plugin goroutine's, so nothing recovered it and the whole program
+// crashed instead of the check failing and the run going on.
+func TestPanicInAFanOutBecomesAFailure(t *testing.T) {
+	exec := calyptostest.NewExecutor(t)
+	exec.On("", "true").Stdout("")
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h1", "h2", "h3", "h4"}})
+	var ran atomic.Bool
+	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
+		plugin{name: "panics", body: func(ctx context.Context, c *calyptos.Check) {
+			c.RunEach(ctx, c.Roles().Hosts("x"), func(h string) string {
+				if h == "h3" {
+					panic("kaboom on " + h)
+				}
+				return "true"
+			})
+			c.Success("not reached")
+		}},
+		plugin{name: "after", body: func(_ context.Context, c *calyptos.Check) { ran.Store(true) }},
+	}, calyptos.RunOptions{Parallel: 2})
+	require.NoError(t, err)
+	assert.True(t, ran.Load(), "the run goes on")
+	p := rep.Check("panics").Findings
+	require.Len(t, p, 1)
+	assert.Equal(t, calyptos.Fail, p[0].Status)
+	assert.Equal(t, "check panicked: kaboom on h3", p[0].Message)
+	assert.Contains(t, p[0].Evidence, "run_test.go", "the stack is the one that panicked")
+}
+
 func TestCancelStopsTheRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var second atomic.Bool
