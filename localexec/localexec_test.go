@@ -147,7 +147,10 @@ func TestRunCancelledBeforeStart(t *testing.T) {
 }
 
 func TestRunBackgroundDaemonDoesNotHang(t *testing.T) {
-	e := localexec.New(localexec.Options{WaitDelay: 100 * time.Millisecond})
+	// Not much shorter: what the shell printed before it exited is only
+	// kept if the copying goroutine read it within WaitDelay, which a
+	// loaded machine may not give it in 100ms.
+	e := localexec.New(localexec.Options{WaitDelay: time.Second})
 	start := time.Now()
 	// The background sleep keeps stdout open after the shell exits.
 	out, err := e.Run(t.Context(), "h", "echo up; sleep 60 & exit 0")
