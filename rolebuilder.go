@@ -1,8 +1,10 @@
 package calyptos
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -79,8 +81,19 @@ func LoadEnvironment(path string) (*RoleBuilder, error) {
 // matches ErrInvalidEnvironment.
 func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, syntaxError(file, data, err)
+	}
+	// A stream of several documents is refused, as the original's loader
+	// refuses it, rather than read up to its first "---".
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, syntaxError(file, data, err)
+	default:
+		return nil, &EnvError{Pos: Position{File: file, Line: next.Line, Column: next.Column}, Msg: "a second YAML document starts here: an environment file is one document (remove this '---' line, or split the file)"}
 	}
 	root := Resolve(&doc)
 	if root == nil || root.Kind == 0 || isNull(root) {

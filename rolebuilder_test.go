@@ -230,6 +230,13 @@ func TestParseErrorsNamePosition(t *testing.T) {
 			[]string{`e.yml:4:14: clc: host "127.0.0.1\x1b[2J" contains a space or a control character`, `e.yml:5:22: user-facing: host "a b" contains a space or a control character`}},
 		{"binary data", "\x00\x01\x02", []string{"e.yml:1:1: invalid YAML: control characters are not allowed (control character U+0000)"}},
 		{"not UTF-8 on line 3", "a: 1\nb: 2\nc: x\xff\n", []string{"e.yml:3:5: invalid YAML: invalid leading UTF-8 octet (byte 0xff is not UTF-8)"}},
+		// The original's loader refuses a stream of several documents;
+		// only the first was read, and the rest silently ignored.
+		{"second document", "name: x\n---\n" + head + "      clc: a\n",
+			[]string{"e.yml:2:1: a second YAML document starts here: an environment file is one document"}},
+		{"empty second document", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n--- \n# end\n",
+			[]string{"e.yml:7:1: a second YAML document starts here"}},
+		{"syntax error in a second document", "name: x\n---\na: b: c\n", []string{"e.yml:3: invalid YAML: mapping values are not allowed"}},
 		{"vpc without midonet", head + "      clc: a\n      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n    network: {mode: VPCMIDO}\n",
 			[]string{"e.yml:7:21: network mode VPCMIDO needs an eucalyptus.midonet mapping"}},
 	}
