@@ -2,10 +2,13 @@ package sshexec_test
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,4 +269,56 @@ func TestCloseAfterHostsWentDown(t *testing.T) {
 	srv.Kill()
 	time.Sleep(500 * time.Millisecond) // the connections notice; passing does not depend on it
 	assert.NoError(t, e.Close())
+}
+
+// slowForward forwards TCP connections on ip to target, each after delay:
+// a host whose sshd takes that long to greet (reverse DNS lookups, load).
+func slowForward(t *testing.T, ip, target string, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				time.Sleep(delay)
+				s, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go func() { _, _ = io.Copy(s, c); s.Close() }()
+				_, _ = io.Copy(c, s)
+			})
+		}
+	})
+	return l.Addr().String()
+}
+
+// TestJumpHostSlowHandshake: a bastion that takes longer than DialTimeout
+// to complete its SSH handshake (but less than HandshakeTimeout) is
+// reached, as a target would be: the target's dial timeout bounds opening
+// the connection through the bastion, not the bastion's own handshake.
+func TestJumpHostSlowHandshake(t *testing.T) {
+	t.Parallel()
+	bastion := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.73"}})
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.74"}})
+	require.NoError(t, bastion.AuthorizeKey(srv.ClientSigner.PublicKey()))
+	slow := slowForward(t, "127.0.1.73", bastion.Addr, 3*time.Second)
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(known, []byte(knownhosts.Line([]string{knownhosts.Normalize(slow)}, bastion.HostKey)+"\n"), 0o600))
+
+	opts := baseOptions(srv)
+	opts.KnownHostsFiles = []string{known, srv.KnownHostsFile}
+	opts.JumpHost = bastion.User + "@" + slow
+	opts.DialTimeout = time.Second
+	out, err := newExecutor(t, opts).Run(ctxTimeout(t, 40*time.Second), srv.Addr, "echo through a slow bastion")
+	require.NoError(t, err)
+	assert.Equal(t, "through a slow bastion\n", out.Stdout)
 }

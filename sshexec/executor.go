@@ -470,14 +470,18 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 	}
 	e.log.Debug("ssh dial", "host", t.key, "addr", t.addr, "user", t.user, "jump", t.jump, "auth", strings.Join(names, ","))
 
-	dctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
 	var nc net.Conn
 	var err error
+	var dctx context.Context
+	cancel := func() {}
 	if t.jump != "" {
 		var jh *hostConn
 		if jh, err = e.hostEntry(t.jump, true); err == nil {
+			// The hop's own dial is bounded by its dial and handshake
+			// timeouts; t's dial timeout starts once the hop is there.
 			var jc *conn
-			if jc, err = e.get(dctx, jh); err == nil {
+			if jc, err = e.get(ctx, jh); err == nil {
+				dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
 				nc, err = jc.client.DialContext(dctx, "tcp", t.addr)
 				if err != nil && jc.isDead() {
 					e.drop(jh, jc)
@@ -491,6 +495,7 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
 		nc, err = startProxy(t.proxyCommand, t)
 	} else {
+		dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
 		var d net.Dialer
 		nc, err = d.DialContext(dctx, "tcp", t.addr)
 	}
