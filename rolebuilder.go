@@ -118,6 +118,21 @@ func syntaxError(file string, data []byte, err error) error {
 			}
 		}
 	}
+	// Parser errors (as opposed to scanner errors) carry the 0-based line
+	// of the construct being parsed, or of the token that did not fit
+	// when that construct starts on the first line, and none when both
+	// are on the first line.
+	if parserProblem(msg) {
+		pos.Line++
+		// A construct left open until the end points past the last line.
+		if last := lastTextLine(data); pos.Line > last {
+			pos.Line = last
+		}
+	}
+	// An unknown alias is reported without a place: find it.
+	if name, ok := unknownAnchor(msg); ok && pos.Line == 0 {
+		pos.Line, pos.Column = findAlias(data, name)
+	}
 	// It reports bytes that are not text without a place: find it, so
 	// that a binary or mis-encoded file still points somewhere.
 	if pos.Line == 0 {
@@ -126,7 +141,71 @@ func syntaxError(file string, data []byte, err error) error {
 			msg += " (" + what + ")"
 		}
 	}
+	// Scanner errors on the first line come without a line too.
+	if pos.Line == 0 {
+		pos.Line = 1
+	}
 	return &EnvError{Pos: pos, Msg: "invalid YAML: " + msg, Err: err}
+}
+
+// parserProblem reports whether msg is one of the problems yaml.v3's
+// parser (not its scanner) reports, with a 0-based line.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected <stream-start>", "did not find expected <document start>",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found duplicate %TAG directive", "found undefined tag handle",
+		"did not find expected node content", "did not find expected '-' indicator",
+		"did not find expected key", "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+		return true
+	}
+	return false
+}
+
+// lastTextLine returns the number of the last line of data that holds
+// something other than white space (1 for an empty file).
+func lastTextLine(data []byte) int {
+	last, line := 1, 1
+	for _, c := range data {
+		switch c {
+		case '\n':
+			line++
+		case ' ', '\t', '\r':
+		default:
+			last = line
+		}
+	}
+	return last
+}
+
+// unknownAnchor returns the name in yaml.v3's "unknown anchor 'x'
+// referenced".
+func unknownAnchor(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "unknown anchor '")
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest, "' referenced")
+	return name, ok
+}
+
+// findAlias returns the line and column of the first *name in data that
+// is not part of a longer name, or 0, 0.
+func findAlias(data []byte, name string) (line, col int) {
+	s := string(data)
+	for from := 0; ; {
+		i := strings.Index(s[from:], "*"+name)
+		if i < 0 {
+			return 0, 0
+		}
+		i += from
+		end := i + 1 + len(name)
+		if end == len(s) || strings.IndexByte(" \t\r\n,]}", s[end]) >= 0 {
+			line = 1 + strings.Count(s[:i], "\n")
+			return line, 1 + utf8.RuneCountInString(s[strings.LastIndexByte(s[:i], '\n')+1:i])
+		}
+		from = end
+	}
 }
 
 // firstNonText finds the first byte sequence of data that cannot be in a

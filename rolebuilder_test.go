@@ -204,6 +204,14 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"empty file", "", []string{"e.yml:1:1: empty environment file"}},
 		{"not a mapping", "- a\n- b\n", []string{"e.yml:1:1: expected a mapping with default_attributes"}},
 		{"syntax error", "a: [b\n", []string{"e.yml:1: invalid YAML"}},
+		// yaml.v3 gives parser errors 0-based lines, and no line at all
+		// for an unknown alias or an error on the first line.
+		{"unclosed list on line 2", "name: x\na: [b\n", []string{"e.yml:2: invalid YAML: did not find expected ',' or ']'"}},
+		{"unclosed list on line 3 of 4", "name: x\n\na: {b: c\nd: e\n", []string{"e.yml:3: invalid YAML: did not find expected ',' or '}'"}},
+		{"stray list item", "a: b\n- c\n", []string{"e.yml:2: invalid YAML: did not find expected key"}},
+		{"list item among keys", "name: x\na:\n  - b\n  c: d\n", []string{"e.yml:3: invalid YAML: did not find expected '-' indicator"}},
+		{"unknown alias", "name: x\na: &nope2 1\nb: [*nope]\n", []string{"e.yml:3:5: invalid YAML: unknown anchor 'nope' referenced"}},
+		{"error on the only line", "a: b: c", []string{"e.yml:1: invalid YAML: mapping values are not allowed"}},
 		{"no default_attributes", "name: x\n", []string{"e.yml:1:1: missing default_attributes"}},
 		{"no topology", "default_attributes:\n  eucalyptus:\n    network: {mode: EDGE}\n", []string{"e.yml:3:5: eucalyptus has no topology"}},
 		{"no clc", head + "      user-facing: [a]\n      clusters: {one: {cc: [b], sc: [b], nodes: [c]}}\n",
