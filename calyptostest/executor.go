@@ -35,6 +35,7 @@ type Rule struct {
 	exact   string
 	pattern *regexp.Regexp
 	fetch   bool
+	down    bool // a HostDown rule, which beats every other
 
 	mu      sync.Mutex
 	out     calyptos.Output
@@ -96,9 +97,12 @@ func (r *Rule) matches(host, command string, fetch bool) bool {
 	return r.exact == command
 }
 
-// specificity orders rules: an exact host beats any host, an exact command
-// beats a pattern.
+// specificity orders rules: HostDown beats everything, an exact host
+// beats any host, an exact command beats a pattern.
 func (r *Rule) specificity() int {
+	if r.down {
+		return 4
+	}
 	s := 0
 	if r.host != "" {
 		s += 2
@@ -120,9 +124,10 @@ func (r *Rule) exhausted() bool {
 // Executor is a scripted calyptos.Executor. Script it with On, OnMatch and
 // OnFetch before the run; it is safe for concurrent use by the run.
 //
-// When several rules match a call, the most specific wins (a rule for the
-// host beats a rule for any host; an exact command beats a pattern); among
-// equals the one added last wins, so a test can override a shared script.
+// When several rules match a call, the most specific wins (HostDown beats
+// every rule for its host; a rule for the host beats a rule for any host;
+// an exact command beats a pattern); among equals the one added last wins,
+// so a test can override a shared script.
 type Executor struct {
 	t testing.TB
 
@@ -165,10 +170,11 @@ func (e *Executor) OnFetch(host, remotePath string) *Rule {
 	return e.add(r)
 }
 
-// HostDown makes every call to host fail as an unreachable host does.
+// HostDown makes every call to host fail as an unreachable host does,
+// whatever rules were scripted for it.
 func (e *Executor) HostDown(host string) {
-	e.add(&Rule{host: host, pattern: regexp.MustCompile("")}).Unreachable()
-	e.add(&Rule{host: host, fetch: true, pattern: regexp.MustCompile("")}).Unreachable()
+	e.add(&Rule{host: host, pattern: regexp.MustCompile(""), down: true}).Unreachable()
+	e.add(&Rule{host: host, fetch: true, pattern: regexp.MustCompile(""), down: true}).Unreachable()
 }
 
 func (e *Executor) find(host, command string, fetch bool) *Rule {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +115,21 @@ func TestHostDown(t *testing.T) {
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 	_, err = e.Run(context.Background(), "10.0.0.8", "true")
 	assert.NoError(t, err)
+}
+
+// TestHostDownBeatsHostRules: HostDown makes every call to the host fail,
+// but a rule scripted earlier for that very host and command was more
+// specific than HostDown's catch-all pattern and went on answering, so a
+// test that took a host down after a shared script still reached it.
+func TestHostDownBeatsHostRules(t *testing.T) {
+	e := calyptostest.NewExecutor(nil)
+	e.On("10.0.0.9", "uptime").Stdout("up 3 days")
+	e.OnFetch("10.0.0.9", "/etc/os-release").Content("ID=centos\n")
+	e.HostDown("10.0.0.9")
+	_, err := e.Run(context.Background(), "10.0.0.9", "uptime")
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
+	err = e.Fetch(context.Background(), "10.0.0.9", "/etc/os-release", io.Discard)
+	assert.ErrorIs(t, err, calyptos.ErrTransport)
 }
 
 func TestAssertHelpersReportMismatches(t *testing.T) {
