@@ -378,6 +378,14 @@ func TestVPC(t *testing.T) {
 			fail(`testdata/vpc-bad.yml:27:18: midokura.zookeepers[0] "192.0.2.40" is not of the form host:port`),
 			fail("testdata/vpc-bad.yml:28:5: midokura.cassandras: expected a list of hosts, found a string"),
 		}},
+		// Each bad entry is reported, with its own index and line: the
+		// index and line were those of the list's n-th entry once empty
+		// and non-scalar entries were dropped, which were not reported.
+		{file: td("vpc-cassandras.yml"), want: []finding{
+			fail("testdata/vpc-cassandras.yml:21:9: midokura.cassandras[0]: expected a host, found nothing (null)"),
+			fail("testdata/vpc-cassandras.yml:22:9: midokura.cassandras[1]: expected a host, found a mapping"),
+			fail(`testdata/vpc-cassandras.yml:23:9: midokura.cassandras[2] "bad host!" is not a host`),
+		}},
 		{file: td("vpc-no-nsdb.yml"), want: []finding{
 			warn("testdata/vpc-no-nsdb.yml:18:5: midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter"),
 			warn("no zookeeper hosts (midokura.zookeepers or zookeeper.topology): MidoNet needs its NSDB, unless it is run elsewhere"),

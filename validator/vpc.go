@@ -3,7 +3,6 @@ package validator
 import (
 	"context"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/org/calyptos"
@@ -284,12 +283,20 @@ func (v *vpcCheck) nsdb() {
 		if cs == nil || cs.Kind != yaml.SequenceNode {
 			c.Failure(atf(e, k, "midokura.cassandras: expected a list of hosts, found %s", kind(cs)))
 		} else {
-			hs := hostList(cs)
-			bad := slices.IndexFunc(hs, func(h string) bool { return CheckHost(h) != nil })
-			if bad >= 0 {
-				c.Failure(atf(e, items(cs)[bad], "midokura.cassandras[%d] %q is not a host", bad, hs[bad]))
-			} else {
-				c.Successf("midokura.cassandras: %s", plural(len(hs), "server", "servers"))
+			bad := 0
+			for i, it := range items(cs) {
+				h, ok := scalar(it)
+				switch {
+				case !ok:
+					bad++
+					c.Failure(atf(e, it, "midokura.cassandras[%d]: expected a host, found %s", i, kind(it)))
+				case CheckHost(h) != nil:
+					bad++
+					c.Failure(atf(e, it, "midokura.cassandras[%d] %q is not a host", i, h))
+				}
+			}
+			if bad == 0 {
+				c.Successf("midokura.cassandras: %s", plural(len(cs.Content), "server", "servers"))
 			}
 		}
 	} else if hs := rb.Hosts(calyptos.RoleCassandra); len(hs) > 0 {
