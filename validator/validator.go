@@ -25,6 +25,7 @@ package validator
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/org/calyptos"
@@ -132,11 +133,16 @@ func kind(n *yaml.Node) string {
 }
 
 // hostKey is the address part of a host as written (no port), lower-cased,
-// so that "nc-1.example.net:22" and "NC-1.example.net" compare equal.
+// so that "nc-1.example.net:22" and "NC-1.example.net" compare equal, and
+// an IP address in its canonical form, so that "2001:0DB8::1" and
+// "[2001:db8::1]:22" do too.
 func hostKey(h string) string {
 	a, _, err := calyptos.SplitHostPort(h)
 	if err != nil {
 		return strings.ToLower(h)
+	}
+	if ip, err := netip.ParseAddr(a); err == nil {
+		return ip.String()
 	}
 	return strings.ToLower(a)
 }

@@ -216,6 +216,11 @@ func TestTopology(t *testing.T) {
 			failOn("192.0.2.21", "testdata/topology-dup.yml:9:59: host 192.0.2.21 is in 2 clusters: one, two"),
 			failOn("192.0.2.22", "testdata/topology-dup.yml:9:71: host 192.0.2.22 is in 2 clusters: one, two"),
 		}},
+		// Addresses compare as addresses: hosts compared by their text
+		// took one IPv6 address written in two ways for two hosts.
+		{file: td("topology-ipv6.yml"), want: []finding{
+			failOn("2001:db8::20", "testdata/topology-ipv6.yml:9:21: host 2001:db8::20 is in 2 clusters: one, two"),
+		}},
 		{file: td("topology-storage.yml"), want: []finding{
 			fail("testdata/topology-storage.yml:9:7: the topology has both walrus and riakcs: object storage is one or the other"),
 			fail("testdata/topology-storage.yml:9:7: topology.riakcs has no value for secret-key"),
