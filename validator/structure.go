@@ -295,9 +295,12 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 	case sHosts, sScalars:
 		switch n.Kind {
 		case yaml.ScalarNode:
+			if s.kind == sHosts && isBool(n) {
+				want = "a host or a list of them"
+			}
 		case yaml.SequenceNode:
 			for i, it := range items(n) {
-				if it.Kind != yaml.ScalarNode || isNull(it) {
+				if it.Kind != yaml.ScalarNode || isNull(it) || (s.kind == sHosts && isBool(it)) {
 					w.fail(it, elem(path, i)+": expected "+itemWord(s.kind)+", found "+kind(it))
 				}
 			}
@@ -397,6 +400,25 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 			w.duplicates(n.Content[i+1], join(path, n.Content[i].Value), seen)
 		}
 	}
+}
+
+// isBool reports whether n is a boolean to the original's YAML 1.1 loader:
+// true or false, or unquoted yes, no, on or off. Where a host is expected
+// the parser would take it for the host "true" or "yes", a valid DNS name.
+func isBool(n *yaml.Node) bool {
+	if n.Tag == "!!bool" {
+		return true
+	}
+	if n.Kind != yaml.ScalarNode || n.Style != 0 {
+		return false
+	}
+	switch strings.ToLower(n.Value) {
+	case "yes", "no", "on", "off":
+		// PyYAML's spellings: yes, Yes, YES and the like, not yEs.
+		return n.Value == strings.ToLower(n.Value) || n.Value == strings.ToUpper(n.Value) ||
+			n.Value == strings.ToUpper(n.Value[:1])+n.Value[1:]
+	}
+	return false
 }
 
 func sortedKeys(m map[string]*schema) []string {

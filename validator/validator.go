@@ -126,7 +126,7 @@ func kind(n *yaml.Node) string {
 		return "a list"
 	case n.Tag == "!!int" || n.Tag == "!!float":
 		return "a number"
-	case n.Tag == "!!bool":
+	case n.Tag == "!!bool" || isBool(n):
 		return "a boolean"
 	}
 	return "a string"

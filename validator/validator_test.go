@@ -178,6 +178,10 @@ func TestStructure(t *testing.T) {
 			fail("testdata/structure-types.yml:32:20: default_attributes.eucalyptus.network.config-json.PublicIps: expected a scalar or a list of them, found a mapping"),
 			fail("testdata/structure-types.yml:33:22: override_attributes: expected a mapping, found a list"),
 		}},
+		{file: td("structure-booleans.yml"), want: []finding{
+			fail("testdata/structure-booleans.yml:11:16: default_attributes.eucalyptus.topology.console: expected a host or a list of them, found a boolean"),
+			fail("testdata/structure-booleans.yml:13:71: default_attributes.eucalyptus.topology.clusters.one.nodes[1]: expected host, found a boolean"),
+		}},
 		{file: td("structure-duplicates.yml"), want: []finding{
 			warn("testdata/structure-duplicates.yml:2:1: name is set again at testdata/structure-duplicates.yml:19:1: the last value is used"),
 			warn("testdata/structure-duplicates.yml:12:9: default_attributes.eucalyptus.topology.clusters.one is set again at testdata/structure-duplicates.yml:13:9: the last value is used"),
