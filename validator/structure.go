@@ -369,8 +369,9 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 
 // duplicates warns about every key set twice in one mapping, anywhere in
 // the file: not valid YAML, but the original's loader (PyYAML) and Chef
-// take the last value, and so does calyptos. Each anchored node is looked
-// at once, however many aliases point to it.
+// take the last value, and so does calyptos. It fails merge keys that
+// merge anything but mappings. Each anchored node is looked at once,
+// however many aliases point to it.
 func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool) {
 	n = calyptos.Resolve(n)
 	if n == nil || seen[n] || (n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode) {
@@ -386,7 +387,11 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 	last := map[string]*yaml.Node{}
 	for i := len(n.Content)&^1 - 2; i >= 0; i -= 2 {
 		k := n.Content[i]
-		if k.Tag == "!!merge" || k.Kind != yaml.ScalarNode {
+		if k.Tag == "!!merge" {
+			w.merge(n.Content[i+1], join(path, "<<"))
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
 			continue
 		}
 		if l, ok := last[k.Value]; ok {
@@ -399,6 +404,25 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 		if n.Content[i].Tag != "!!merge" {
 			w.duplicates(n.Content[i+1], join(path, n.Content[i].Value), seen)
 		}
+	}
+}
+
+// merge fails a merge key whose value is not a mapping or a list of
+// mappings: the original's loader refuses such a file, and calyptos
+// merges nothing from it.
+func (w *walker) merge(v *yaml.Node, path string) {
+	const msg = ": a merge key merges a mapping or a list of mappings, found "
+	v = calyptos.Resolve(v)
+	switch {
+	case v == nil:
+	case v.Kind == yaml.SequenceNode:
+		for i, it := range items(v) {
+			if it.Kind != yaml.MappingNode {
+				w.fail(it, elem(path, i)+msg+kind(it))
+			}
+		}
+	case v.Kind != yaml.MappingNode:
+		w.fail(v, path+msg+kind(v))
 	}
 }
 

@@ -182,6 +182,11 @@ func TestStructure(t *testing.T) {
 			fail("testdata/structure-booleans.yml:11:16: default_attributes.eucalyptus.topology.console: expected a host or a list of them, found a boolean"),
 			fail("testdata/structure-booleans.yml:13:71: default_attributes.eucalyptus.topology.clusters.one.nodes[1]: expected host, found a boolean"),
 		}},
+		{file: td("structure-merges.yml"), want: []finding{
+			warn("testdata/structure-merges.yml:9:5: unknown key default_attributes.eucalyptus.base"),
+			fail("testdata/structure-merges.yml:11:11: default_attributes.eucalyptus.topology.<<: a merge key merges a mapping or a list of mappings, found a number"),
+			fail("testdata/structure-merges.yml:15:27: default_attributes.eucalyptus.topology.clusters.one.<<[1]: a merge key merges a mapping or a list of mappings, found a list"),
+		}},
 		{file: td("structure-duplicates.yml"), want: []finding{
 			warn("testdata/structure-duplicates.yml:2:1: name is set again at testdata/structure-duplicates.yml:19:1: the last value is used"),
 			warn("testdata/structure-duplicates.yml:12:9: default_attributes.eucalyptus.topology.clusters.one is set again at testdata/structure-duplicates.yml:13:9: the last value is used"),
