@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -396,4 +397,19 @@ func TestTransportErrorAtTheDeadline(t *testing.T) {
 	assert.EqualError(t, first, "transport failure: dial h: connection refused", "not blamed on the deadline")
 	assert.ErrorIs(t, second, calyptos.ErrHostDown, "the host is down for the rest of the run")
 	assert.EqualValues(t, 1, exec.calls.Load())
+}
+
+// TestEvidenceCutKeepsUTF8: evidence is cut to 4 KiB, and the cut fell
+// inside a multi-byte character when one straddled it, leaving invalid
+// UTF-8 (a raw byte in text output, U+FFFD in JSON).
+func TestEvidenceCutKeepsUTF8(t *testing.T) {
+	rep, err := calyptos.RunValidators(context.Background(), edge(t), []calyptos.Validator{
+		plugin{name: "v", body: func(_ context.Context, c *calyptos.Check) {
+			c.Report(calyptos.Fail, "long", strings.Repeat("x", 4095)+strings.Repeat("é", 10))
+		}},
+	}, calyptos.RunOptions{})
+	require.NoError(t, err)
+	ev := rep.Findings()[0].Evidence
+	assert.True(t, utf8.ValidString(ev), "evidence ends %q", ev[max(0, len(ev)-30):])
+	assert.True(t, strings.HasPrefix(ev, strings.Repeat("x", 4095)+"\n[... truncated]"))
 }
