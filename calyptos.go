@@ -237,15 +237,20 @@ func (r *Report) Failed(strict bool) bool {
 	return r.Totals.Fail > 0 || (strict && r.Totals.Warn > 0)
 }
 
-// Findings returns every finding of the report in run order.
+// Findings returns every finding of the report in run order. Nil entries
+// of Checks (which the report writers skip too) are skipped.
 func (r *Report) Findings() []Finding {
 	var n int
 	for _, c := range r.Checks {
-		n += len(c.Findings)
+		if c != nil {
+			n += len(c.Findings)
+		}
 	}
 	out := make([]Finding, 0, n)
 	for _, c := range r.Checks {
-		out = append(out, c.Findings...)
+		if c != nil {
+			out = append(out, c.Findings...)
+		}
 	}
 	return out
 }
@@ -254,7 +259,9 @@ func (r *Report) Findings() []Finding {
 func (r *Report) Probes() []Probe {
 	var out []Probe
 	for _, c := range r.Checks {
-		out = append(out, c.Probes...)
+		if c != nil {
+			out = append(out, c.Probes...)
+		}
 	}
 	return out
 }
@@ -262,7 +269,7 @@ func (r *Report) Probes() []Probe {
 // Check returns the result of the named check, or nil.
 func (r *Report) Check(name string) *CheckResult {
 	for _, c := range r.Checks {
-		if c.Name == name {
+		if c != nil && c.Name == name {
 			return c
 		}
 	}

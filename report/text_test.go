@@ -165,6 +165,23 @@ Run interrupted: not every check ran.
 	assert.ErrorIs(t, report.WriteText(&bytes.Buffer{}, nil, report.Options{}), report.ErrNilReport)
 }
 
+// TestWriteTextSkipsNilChecks: WriteJSON and WriteJUnit skip nil entries
+// of Checks, and WriteText skipped them in its loop, but its summary
+// (Report.Probes) dereferenced them and panicked.
+func TestWriteTextSkipsNilChecks(t *testing.T) {
+	c := newCheck("c", time.Second, fnd("", calyptos.Pass, "fine"))
+	c.Probes = []calyptos.Probe{{From: "a", To: "b", Port: 22, Proto: "tcp", Result: calyptos.ProbeOK}}
+	var want, got bytes.Buffer
+	require.NoError(t, report.WriteText(&want, newReport(calyptos.KindDebug, c), report.Options{}))
+	rep := newReport(calyptos.KindDebug, c)
+	rep.Checks = []*calyptos.CheckResult{nil, c, nil}
+	require.NotPanics(t, func() { require.NoError(t, report.WriteText(&got, rep, report.Options{})) })
+	assert.Equal(t, want.String(), got.String())
+	assert.Len(t, rep.Findings(), 1)
+	assert.Len(t, rep.Probes(), 1)
+	assert.Nil(t, rep.Check("absent"))
+}
+
 func TestWriteTextArtifacts(t *testing.T) {
 	c := newCheck("sosreports", time.Second, fnd("10.0.0.1", calyptos.Pass, "sosreport downloaded"))
 	c.Artifacts = []calyptos.Artifact{
