@@ -56,10 +56,11 @@
 // sent SIGKILL (OpenSSH honours this for non-root logins only), its session
 // is closed, and Run returns at once with an error wrapping ctx.Err().
 // Every open connection sends a keepalive each Options.KeepAliveInterval
-// (15s by default, or ssh_config's ServerAliveInterval); after
-// KeepAliveCountMax unanswered ones the connection is dropped, so a host
-// that hangs or drops off the network mid-command fails that command with
-// ErrConnLost within a minute instead of holding it to its deadline.
+// (15s by default, or ssh_config's ServerAliveInterval) in which nothing
+// came from the server; after KeepAliveCountMax unanswered ones the
+// connection is dropped, so a host that hangs or drops off the network
+// mid-command fails that command with ErrConnLost within a minute instead
+// of holding it to its deadline.
 //
 // Output is capped per stream at Options.MaxOutput (4 MiB by default):
 // beyond it output is read and discarded, Output.Truncated is set and a

@@ -216,7 +216,8 @@ type dialCall struct {
 // conn is one SSH connection.
 type conn struct {
 	client *ssh.Client
-	dead   chan struct{} // closed when the connection has ended
+	reads  *atomic.Uint64 // counts reads from the server that returned data
+	dead   chan struct{}  // closed when the connection has ended
 	sem    chan struct{}
 
 	// sftpMu guards the fields below; it is a channel so that a fetch
@@ -363,13 +364,13 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 }
 
 func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
-	client, err := e.dial(e.life, h.t)
+	client, reads, err := e.dial(e.life, h.t)
 	var c *conn
 	if err != nil {
 		e.dialErrors.Add(1)
 	} else {
 		e.dials.Add(1)
-		c = &conn{client: client, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
+		c = &conn{client: client, reads: reads, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
 		// Not c itself: it is set to nil below when Close came first.
 		go func(dead chan struct{}) {
 			_ = client.Wait() // the reason a connection ended does not matter here
@@ -415,15 +416,19 @@ func (e *Executor) drop(h *hostConn, c *conn) {
 	_ = c.close() // already dead or being abandoned
 }
 
-// keepAlive asks the server of c, every keepAlive interval, whether it is
-// still there, and drops c when more than keepAliveMax requests in a row
-// are unanswered, as OpenSSH's ServerAliveInterval does: a host that hangs
-// or vanishes from the network (no RST ever comes) then fails the commands
-// in flight at once instead of holding them to their deadlines.
+// keepAlive asks the server of c, every keepAlive interval in which
+// nothing came from it, whether it is still there, and drops c when more
+// than keepAliveMax requests in a row are unanswered, as OpenSSH's
+// ServerAliveInterval does: a host that hangs or vanishes from the network
+// (no RST ever comes) then fails the commands in flight at once instead of
+// holding them to their deadlines. A server that is sending data is alive,
+// however late the replies queued behind that data come (a large output or
+// fetch over a slow link).
 func (e *Executor) keepAlive(h *hostConn, c *conn) {
 	tick := time.NewTicker(h.t.keepAlive)
 	defer tick.Stop()
 	var unanswered atomic.Int32
+	reads := c.reads.Load()
 	for {
 		select {
 		case <-c.dead:
@@ -431,6 +436,11 @@ func (e *Executor) keepAlive(h *hostConn, c *conn) {
 		case <-e.life.Done():
 			return
 		case <-tick.C:
+		}
+		if r := c.reads.Load(); r != reads {
+			reads = r
+			unanswered.Store(0)
+			continue
 		}
 		if int(unanswered.Add(1)) > h.t.keepAliveMax {
 			e.log.Debug("ssh server not answering keepalives; dropping the connection", "host", h.t.key,
@@ -447,9 +457,10 @@ func (e *Executor) keepAlive(h *hostConn, c *conn) {
 	}
 }
 
-// dial opens and authenticates a connection to t. Its errors are *Error
+// dial opens and authenticates a connection to t, and returns it with the
+// count of reads that brought data from the server. Its errors are *Error
 // values wrapping calyptos.ErrTransport.
-func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
+func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Uint64, error) {
 	start := time.Now()
 	if e.opts.InsecureIgnoreHostKey {
 		e.insecureOnce.Do(func() {
@@ -465,7 +476,7 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		defer agentCloser.Close()
 	}
 	if len(methods) == 0 {
-		return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
+		return nil, nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
 			Err: errors.New("no authentication method: give a key file, an ssh-agent or a password")}
 	}
 	e.log.Debug("ssh dial", "host", t.key, "addr", t.addr, "user", t.user, "jump", t.jump, "auth", strings.Join(names, ","))
@@ -502,12 +513,12 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 	cancel()
 	if err != nil {
 		if errors.Is(err, calyptos.ErrTransport) {
-			return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
+			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
 		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("%s: no answer within %s: %w", t.addr, t.dialTimeout, err)
 		}
-		return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
+		return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
 	}
 	dialed := time.Since(start)
 
@@ -534,7 +545,8 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 	// The timer above is what enforces the timeout; the deadline is a
 	// backstop (a jump host's channels do not support deadlines).
 	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout + time.Second))
-	cc, chans, reqs, err := ssh.NewClientConn(nc, t.addr, cfg)
+	ac := &activityConn{Conn: nc}
+	cc, chans, reqs, err := ssh.NewClientConn(ac, t.addr, cfg)
 	interrupted := !stop()
 	keyMu.Lock()
 	kerr := keyErr
@@ -551,24 +563,38 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, error) {
 		_ = nc.Close()
 		switch {
 		case kerr != nil:
-			return nil, kerr
+			return nil, nil, kerr
 		case authFailed(err):
-			return nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
+			return nil, nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
 				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
 		case perr != nil:
-			return nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
+			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
 		case interrupted:
 			cause := hctx.Err()
 			if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() == nil {
 				cause = fmt.Errorf("%s: no SSH handshake within %s: %w", t.addr, e.opts.HandshakeTimeout, cause)
 			}
-			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
 		default:
-			return nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
 		}
 	}
 	_ = nc.SetDeadline(time.Time{})
 	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
 		"dial", dialed, "handshake", time.Since(start)-dialed)
-	return ssh.NewClient(cc, chans, reqs), nil
+	return ssh.NewClient(cc, chans, reqs), &ac.reads, nil
+}
+
+// activityConn counts the reads that bring data, for keepAlive.
+type activityConn struct {
+	net.Conn
+	reads atomic.Uint64
+}
+
+func (c *activityConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
 }

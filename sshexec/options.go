@@ -98,7 +98,8 @@ type Options struct {
 	// default DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 	// KeepAliveInterval is how often an open connection is asked whether
-	// the server is still there (OpenSSH's ServerAliveInterval). When
+	// the server is still there, when nothing came from it in that time
+	// (OpenSSH's ServerAliveInterval). When
 	// KeepAliveCountMax requests in a row go unanswered the connection is
 	// dropped: commands in flight on it fail with ErrConnLost at once
 	// instead of waiting for their deadline, and the next call redials.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/sshdtest"
@@ -430,4 +433,69 @@ func TestKeepAlive(t *testing.T) {
 	require.NoError(t, err, "the next call redials")
 	assert.Equal(t, "again\n", out.Stdout)
 	assert.True(t, eventually(func() bool { return srv.Handshakes() == 2 }), "handshakes: %d", srv.Handshakes())
+}
+
+// slowLink forwards TCP connections on ip to target, passing the server's
+// bytes on at about rate bytes per second: a slow WAN link, on which what
+// the server sends queues up behind what it sent before.
+func slowLink(t *testing.T, ip, target string, rate int) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			wg.Go(func() { _, _ = io.Copy(s, c); s.Close() })
+			wg.Go(func() {
+				defer c.Close()
+				buf := make([]byte, rate/20)
+				for {
+					n, err := s.Read(buf)
+					if n > 0 {
+						if _, err := c.Write(buf[:n]); err != nil {
+							return
+						}
+						time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	return l.Addr().String()
+}
+
+// TestKeepAliveBusySlowLink: a server that is sending data is alive, as
+// for OpenSSH's ServerAliveInterval, even when the replies to keepalives
+// queue behind that data for longer than KeepAliveCountMax intervals (a
+// large output or fetch over a slow link).
+func TestKeepAliveBusySlowLink(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.76"}})
+	link := slowLink(t, "127.0.1.76", srv.Addr, 256<<10)
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	require.NoError(t, os.WriteFile(known, []byte(knownhosts.Line([]string{knownhosts.Normalize(link)}, srv.HostKey)+"\n"), 0o600))
+	opts := baseOptions(srv)
+	opts.KnownHostsFiles = []string{known}
+	opts.KeepAliveInterval = 500 * time.Millisecond
+	opts.KeepAliveCountMax = 2
+	e := newExecutor(t, opts)
+	// About 1.5 MB: some 6s on this link, with the keepalive replies
+	// queued seconds behind the output.
+	out, err := e.Run(ctxTimeout(t, 60*time.Second), link, "head -c 1500000 /dev/zero | tr '\\0' x; echo; echo done >&2")
+	require.NoError(t, err)
+	assert.Equal(t, "done\n", out.Stderr)
+	assert.Len(t, out.Stdout, 1500001)
 }
