@@ -489,7 +489,7 @@ func TestKeepAliveBusySlowLink(t *testing.T) {
 	require.NoError(t, os.WriteFile(known, []byte(knownhosts.Line([]string{knownhosts.Normalize(link)}, srv.HostKey)+"\n"), 0o600))
 	opts := baseOptions(srv)
 	opts.KnownHostsFiles = []string{known}
-	opts.KeepAliveInterval = 500 * time.Millisecond
+	opts.KeepAliveInterval = time.Second
 	opts.KeepAliveCountMax = 2
 	e := newExecutor(t, opts)
 	// About 1.5 MB: some 6s on this link, with the keepalive replies
