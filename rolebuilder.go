@@ -722,7 +722,8 @@ func (p *parser) cluster(key, n *yaml.Node, path []string, forms map[string]bool
 		case len(hs) == 0:
 			p.errorf(key, path, "cluster %q lists no %s (%s)", c.Name, part.what, part.key)
 		}
-		*part.dst = SortHosts(hs)
+		// SortHosts works in place: sort a copy, since hs goes to the role.
+		*part.dst = SortHosts(slices.Clone(hs))
 		p.add(part.role, hs...)
 	}
 	if v := mapValue(n, "storage-backend"); v != nil && v.Kind == yaml.ScalarNode {

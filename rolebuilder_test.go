@@ -567,3 +567,25 @@ func TestEntriesOfLargeMappings(t *testing.T) {
 	_, v := calyptos.Lookup(m, "k7")
 	assert.Equal(t, "last", v.Value)
 }
+
+// TestHostListedTwiceInACluster (found by FuzzParseEnvironment): SortHosts
+// sorted a cluster's host list in place and cleared the slots its
+// duplicates had left, and the same list then went into the role, so a
+// node listed twice put an empty host into node-controller and all.
+func TestHostListedTwiceInACluster(t *testing.T) {
+	rb, err := calyptos.ParseEnvironment("e.yml", []byte(`default_attributes:
+  eucalyptus:
+    topology:
+      clc: [h1]
+      user-facing: [h1]
+      clusters:
+        one: {cc: [h2, h2], sc: [h2], nodes: "n2 n1 n2"}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"n1", "n2"}, rb.Hosts(calyptos.RoleNodeController))
+	assert.Equal(t, []string{"h2"}, rb.Hosts(calyptos.RoleClusterController))
+	assert.Equal(t, []string{"h1", "h2", "n1", "n2"}, rb.All())
+	one, ok := rb.Cluster("one")
+	require.True(t, ok)
+	assert.Equal(t, []string{"n1", "n2"}, one.Nodes)
+}
