@@ -45,6 +45,23 @@ func FuzzParseEnvironment(f *testing.F) {
 				}
 			}
 		}
+		for _, role := range rb.RoleNames() {
+			hs := rb.Hosts(role)
+			for i := 1; i < len(hs); i++ {
+				if calyptos.CompareHosts(hs[i-1], hs[i]) >= 0 {
+					t.Fatalf("role %s is not sorted without duplicates: %q", role, hs)
+				}
+			}
+		}
+		for _, c := range rb.Clusters() {
+			for role, hs := range map[string][]string{calyptos.RoleClusterController: c.CC, calyptos.RoleStorageController: c.SC, calyptos.RoleNodeController: c.Nodes} {
+				for _, h := range hs {
+					if h == "" || !rb.Has(role, h) {
+						t.Fatalf("host %q of cluster %s is not in role %s", h, c.Name, role)
+					}
+				}
+			}
+		}
 		_ = rb.Environment().Secrets()
 	})
 }
