@@ -67,7 +67,7 @@ func TestKeyAuth(t *testing.T) {
 			opts.Logger = slogger(rec)
 			e := newExecutor(t, opts)
 			before := srv.Handshakes()
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo ok")
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo ok")
 			require.NoError(t, err)
 			assert.Equal(t, "ok\n", out.Stdout)
 			assert.Equal(t, map[bool]int{true: 1, false: 0}[tt.pass != ""], asked)
@@ -145,7 +145,7 @@ func TestAgentAuth(t *testing.T) {
 	opts.DisableAgent = false
 	opts.AgentSocket = sock
 	e := newExecutor(t, opts)
-	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo agent")
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo agent")
 	require.NoError(t, err)
 	assert.Equal(t, "agent\n", out.Stdout)
 	fp := ssh.FingerprintSHA256(pub)
@@ -176,7 +176,7 @@ func TestPasswordAuth(t *testing.T) {
 			rec := &recordHandler{}
 			opts.Logger = slogger(rec)
 			e := newExecutor(t, opts)
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "id -un")
 			require.NoError(t, err)
 			assert.Equal(t, name+"\n", out.Stdout)
 			assert.True(t, eventually(func() bool { return strings.Contains(srv.Log(), tt.accepted) }), "sshd log lacks %q", tt.accepted)
@@ -184,7 +184,7 @@ func TestPasswordAuth(t *testing.T) {
 			wrong := opts
 			wrong.Password = password + "-wrong"
 			e2 := newExecutor(t, wrong)
-			_, err = e2.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+			_, err = e2.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "id -un")
 			require.Error(t, err)
 			assert.ErrorIs(t, err, sshexec.ErrAuth)
 			assert.ErrorIs(t, err, calyptos.ErrTransport)
@@ -202,7 +202,7 @@ func TestWrongKeyRefused(t *testing.T) {
 	opts := baseOptions(srv)
 	opts.IdentityFiles = []string{writeKey(t, t.TempDir(), "id_other", priv, "")}
 	e := newExecutor(t, opts)
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
@@ -220,7 +220,7 @@ func TestNoAuthMethod(t *testing.T) {
 	opts.IdentityFiles = nil
 	t.Setenv("HOME", t.TempDir()) // no default keys
 	e := newExecutor(t, opts)
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 }

@@ -33,7 +33,7 @@ func TestJumpHost(t *testing.T) {
 	e := newExecutor(t, opts)
 	for range 3 {
 		for _, addr := range targets.Addrs {
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "echo $SSH_CONNECTION")
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "echo $SSH_CONNECTION")
 			require.NoError(t, err)
 			// sshd sees the connection coming from the bastion's side of
 			// loopback and arriving at the target address.
@@ -49,13 +49,13 @@ func TestJumpHost(t *testing.T) {
 	// transport error for the target that names the bastion.
 	direct := opts
 	direct.Hosts = map[string]sshexec.HostOptions{targets.Addrs[0]: {JumpHost: "none"}}
-	_, err := newExecutor(t, direct).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	_, err := newExecutor(t, direct).Run(ctxTimeout(t, 30*time.Second), targets.Addrs[0], "true")
 	require.NoError(t, err)
 	assert.Equal(t, 1, bastion.Handshakes())
 
 	down := opts
 	down.JumpHost = closedPort(t, "127.0.1.50")
-	_, err = newExecutor(t, down).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	_, err = newExecutor(t, down).Run(ctxTimeout(t, 30*time.Second), targets.Addrs[0], "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 	assert.Contains(t, err.Error(), "via jump host "+down.JumpHost)
@@ -78,7 +78,7 @@ func TestJumpHostChain(t *testing.T) {
 	e := newExecutor(t, opts)
 	for range 2 {
 		for _, addr := range targets.Addrs {
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "echo $SSH_CONNECTION")
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "echo $SSH_CONNECTION")
 			require.NoError(t, err)
 			host, port, _ := strings.Cut(addr, ":")
 			assert.True(t, strings.HasSuffix(strings.TrimSpace(out.Stdout), host+" "+port), out.Stdout)
@@ -93,7 +93,7 @@ func TestJumpHostChain(t *testing.T) {
 	// An inner hop that does not answer is named in the target's error.
 	down := opts
 	down.JumpHost = outer.User + "@" + outer.Addr + "," + closedPort(t, "127.0.1.57")
-	_, err := newExecutor(t, down).Run(ctxTimeout(t, 10*time.Second), targets.Addrs[0], "true")
+	_, err := newExecutor(t, down).Run(ctxTimeout(t, 30*time.Second), targets.Addrs[0], "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 	assert.Contains(t, err.Error(), "via jump host "+down.JumpHost)
@@ -130,12 +130,12 @@ Host *
 
 	base := sshexec.Options{SSHConfig: cfg, DisableAgent: true}
 	e := newExecutor(t, base)
-	out, err := e.Run(ctxTimeout(t, 10*time.Second), "clc-1", "echo via config")
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), "clc-1", "echo via config")
 	require.NoError(t, err)
 	assert.Equal(t, "via config\n", out.Stdout)
 	assert.Equal(t, 0, bastion.Handshakes())
 
-	out, err = e.Run(ctxTimeout(t, 10*time.Second), "clc-via-bastion", "echo jumped")
+	out, err = e.Run(ctxTimeout(t, 30*time.Second), "clc-via-bastion", "echo jumped")
 	require.NoError(t, err)
 	assert.Equal(t, "jumped\n", out.Stdout)
 	assert.True(t, eventually(func() bool { return bastion.Handshakes() == 1 }), "ProxyJump went through the bastion")
@@ -143,11 +143,11 @@ Host *
 	// Explicit options win over the file: a wrong user is refused.
 	explicit := base
 	explicit.User = "calyptos-nobody"
-	_, err = newExecutor(t, explicit).Run(ctxTimeout(t, 10*time.Second), "clc-1", "true")
+	_, err = newExecutor(t, explicit).Run(ctxTimeout(t, 30*time.Second), "clc-1", "true")
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 
 	// An explicit port in the host string wins too.
-	_, err = e.Run(ctxTimeout(t, 10*time.Second), "clc-2:"+fmt.Sprint(closedPortNum(t, srv.Host)), "true")
+	_, err = e.Run(ctxTimeout(t, 30*time.Second), "clc-2:"+fmt.Sprint(closedPortNum(t, srv.Host)), "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 
 	// Turned off, the file is not read: its known_hosts is not used.
@@ -156,7 +156,7 @@ Host *
 	off.User = srv.User
 	off.IdentityFiles = []string{srv.ClientKeyFile}
 	off.KnownHostsFiles = []string{filepath.Join(dir, "none")}
-	_, err = newExecutor(t, off).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err = newExecutor(t, off).Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrHostKeyUnknown)
 
 	// A named file that does not exist is an error from New.
@@ -207,26 +207,26 @@ Host *
 	// race detector on 2 cores) can take over a second to log in.
 	e := newExecutor(t, sshexec.Options{SSHConfig: cfg, DisableAgent: true})
 	for range 3 {
-		out, err := e.Run(ctxTimeout(t, 10*time.Second), "behind-proxy", "echo through the proxy")
+		out, err := e.Run(ctxTimeout(t, 30*time.Second), "behind-proxy", "echo through the proxy")
 		require.NoError(t, err)
 		assert.Equal(t, "through the proxy\n", out.Stdout)
 	}
 	assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }), "one proxied connection, reused")
 
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), "broken-proxy", "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), "broken-proxy", "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 	assert.ErrorContains(t, err, "exit status 7: proxy: no route to broken-proxy", "the proxy's own words explain the failure")
 
 	hung := newExecutor(t, sshexec.Options{SSHConfig: cfg, DisableAgent: true, HandshakeTimeout: time.Second})
 	start := time.Now()
-	_, err = hung.Run(ctxTimeout(t, 10*time.Second), "hung-proxy", "true")
+	_, err = hung.Run(ctxTimeout(t, 30*time.Second), "hung-proxy", "true")
 	assert.ErrorIs(t, err, sshexec.ErrHandshake)
 	assert.Less(t, time.Since(start), 30*time.Second, "a proxy that never answers is cut at the handshake timeout, not after sleep 60")
 
 	// An explicit jump host wins over the file's proxy command.
 	jumped := sshexec.Options{SSHConfig: cfg, DisableAgent: true, JumpHost: "none", ProxyCommand: "none"}
-	_, err = newExecutor(t, jumped).Run(ctxTimeout(t, 10*time.Second), "behind-proxy", "true")
+	_, err = newExecutor(t, jumped).Run(ctxTimeout(t, 30*time.Second), "behind-proxy", "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial, "without the proxy, target.invalid does not resolve")
 }
 
@@ -262,7 +262,7 @@ func TestCloseAfterHostsWentDown(t *testing.T) {
 	e, err := sshexec.New(opts)
 	require.NoError(t, err)
 	for _, addr := range srv.Addrs {
-		_, err = e.Run(ctxTimeout(t, 10*time.Second), addr, "true")
+		_, err = e.Run(ctxTimeout(t, 30*time.Second), addr, "true")
 		require.NoError(t, err)
 	}
 	bastion.Kill()

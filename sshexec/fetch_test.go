@@ -37,29 +37,29 @@ func TestFetch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newExecutor(t, baseOptions(srv))
 			var buf bytes.Buffer
-			require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, file, &buf))
+			require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, file, &buf))
 			assert.True(t, bytes.Equal(content, buf.Bytes()), "fetched content differs")
 
 			// A second fetch and a command reuse the connection.
 			buf.Reset()
-			require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, file, &buf))
+			require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, file, &buf))
 			assert.Equal(t, len(content), buf.Len())
-			_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+			_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 			require.NoError(t, err)
 			assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }))
 			assert.Equal(t, 1, srv.Handshakes())
 
-			err = e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, filepath.Join(dir, "missing"), &buf)
+			err = e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, filepath.Join(dir, "missing"), &buf)
 			assert.ErrorIs(t, err, fs.ErrNotExist)
 			assert.NotErrorIs(t, err, calyptos.ErrTransport)
 			assert.Contains(t, err.Error(), "ssh "+srv.Addr+": fetch "+filepath.Join(dir, "missing"))
 
 			// /proc files report size 0 and are read to EOF.
 			buf.Reset()
-			require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, "/proc/meminfo", &buf))
+			require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, "/proc/meminfo", &buf))
 			assert.Contains(t, buf.String(), "MemTotal:")
 
-			art, err := e.FetchFile(ctxTimeout(t, 10*time.Second), srv.Addr, file, t.TempDir(), "")
+			art, err := e.FetchFile(ctxTimeout(t, 30*time.Second), srv.Addr, file, t.TempDir(), "")
 			require.NoError(t, err)
 			assert.Equal(t, "it's a log.txt", filepath.Base(art.Path))
 			assert.Equal(t, int64(len(content)), art.Bytes)
@@ -86,7 +86,7 @@ func TestFetchFileUnsafeNames(t *testing.T) {
 		{"/etc/hostname", "."},
 	}
 	for _, tt := range tests {
-		_, err := e.FetchFile(ctxTimeout(t, 10*time.Second), srv.Addr, tt.remote, dir, tt.name)
+		_, err := e.FetchFile(ctxTimeout(t, 30*time.Second), srv.Addr, tt.remote, dir, tt.name)
 		assert.ErrorIs(t, err, calyptos.ErrUnsafePath, "%q %q", tt.remote, tt.name)
 	}
 	entries, err := os.ReadDir(dir)
@@ -219,7 +219,7 @@ func TestFetch100MiBBoundedMemory(t *testing.T) {
 	e := newExecutor(t, baseOptions(srv))
 	// Open the connection and the SFTP client first, so that the
 	// measurement covers the transfer only.
-	require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, srv.KnownHostsFile, io.Discard))
+	require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, srv.KnownHostsFile, io.Discard))
 
 	runtime.GC()
 	var before runtime.MemStats
@@ -320,7 +320,7 @@ func TestFetchDeadlineWhileAnotherStartsSFTP(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.69"}})
 	e := newExecutor(t, baseOptions(srv))
-	_, err := e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 	srv.Freeze()
 	defer srv.Thaw()

@@ -51,7 +51,7 @@ func TestHostKeyVerification(t *testing.T) {
 			opts := baseOptions(srv)
 			opts.KnownHostsFiles = []string{tt.file}
 			e := newExecutor(t, opts)
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo hi")
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo hi")
 			if tt.wantErr == nil {
 				require.NoError(t, err)
 				assert.Equal(t, "hi\n", out.Stdout)
@@ -82,7 +82,7 @@ func TestInsecureWarnsOnce(t *testing.T) {
 	e := newExecutor(t, opts)
 	assert.True(t, e.InsecureHostKeys())
 	for _, addr := range append(srv.Addrs, srv.Addrs...) {
-		out, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "echo hi")
+		out, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "echo hi")
 		require.NoError(t, err)
 		assert.Equal(t, "hi\n", out.Stdout)
 	}
@@ -103,7 +103,7 @@ func TestTrustOnFirstUse(t *testing.T) {
 	e := newExecutor(t, opts)
 	for range 3 {
 		for _, addr := range srv.Addrs {
-			_, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "true")
+			_, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "true")
 			require.NoError(t, err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestTrustOnFirstUse(t *testing.T) {
 	// The recorded file now verifies the hosts strictly.
 	strict := baseOptions(srv)
 	strict.KnownHostsFiles = []string{tofu}
-	_, err = newExecutor(t, strict).Run(ctxTimeout(t, 10*time.Second), srv.Addrs[1], "true")
+	_, err = newExecutor(t, strict).Run(ctxTimeout(t, 30*time.Second), srv.Addrs[1], "true")
 	require.NoError(t, err)
 
 	// A host whose key differs from the recorded one is refused even in
@@ -127,7 +127,7 @@ func TestTrustOnFirstUse(t *testing.T) {
 	opts2 := baseOptions(other)
 	opts2.KnownHostsFiles = []string{changed}
 	opts2.TrustOnFirstUse = changed
-	_, err = newExecutor(t, opts2).Run(ctxTimeout(t, 10*time.Second), other.Addr, "true")
+	_, err = newExecutor(t, opts2).Run(ctxTimeout(t, 30*time.Second), other.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrHostKeyChanged)
 	b, err = os.ReadFile(changed)
 	require.NoError(t, err)
@@ -149,7 +149,7 @@ func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
 			require.NoError(t, os.WriteFile(known, []byte(knownhosts.Line([]string{norm}, key)+"\n"), 0o600))
 			opts := baseOptions(srv)
 			opts.KnownHostsFiles = []string{known}
-			out, err := newExecutor(t, opts).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo ok")
+			out, err := newExecutor(t, opts).Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo ok")
 			require.NoError(t, err)
 			assert.Equal(t, "ok\n", out.Stdout)
 		})

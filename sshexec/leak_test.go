@@ -54,11 +54,11 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	e, err := sshexec.New(opts)
 	require.NoError(t, err)
 	for _, addr := range srv.Addrs {
-		out, err := e.Run(ctxTimeout(t, 20*time.Second), addr, "echo ok")
+		out, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "echo ok")
 		require.NoError(t, err)
 		assert.Equal(t, "ok\n", out.Stdout)
 		var buf bytes.Buffer
-		require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), addr, srv.KnownHostsFile, &buf))
+		require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), addr, srv.KnownHostsFile, &buf))
 
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		_, err = e.Run(ctx, addr, "sleep 30")
@@ -88,7 +88,7 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	proxied.ProxyCommand = "bash -c 'exec 3<>/dev/tcp/$0/$1 && { cat <&3 & cat >&3; }' %h %p"
 	pe, err := sshexec.New(proxied)
 	require.NoError(t, err)
-	out, err := pe.Run(ctxTimeout(t, 20*time.Second), srv.Addrs[0], "echo proxied")
+	out, err := pe.Run(ctxTimeout(t, 30*time.Second), srv.Addrs[0], "echo proxied")
 	require.NoError(t, err)
 	assert.Equal(t, "proxied\n", out.Stdout)
 	require.NoError(t, pe.Close())

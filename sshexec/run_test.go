@@ -43,7 +43,7 @@ func TestRunOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, tt.command)
+			out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, tt.command)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, out)
 		})
@@ -93,7 +93,7 @@ func TestRunDeadline(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.23"}})
 	e := newExecutor(t, baseOptions(srv))
 	// Connect first so that the deadline measures the command alone.
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -113,7 +113,7 @@ func TestRunDeadline(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel2)
 	_, err = e.Run(ctx2, srv.Addr, "sleep 30")
 	assert.ErrorIs(t, err, context.Canceled)
-	out, err = e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo still")
+	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo still")
 	require.NoError(t, err)
 	assert.Equal(t, "still\n", out.Stdout)
 	assert.Equal(t, 1, srv.Handshakes())
@@ -158,7 +158,7 @@ func TestRunUnreachable(t *testing.T) {
 			opts.HandshakeTimeout = 500 * time.Millisecond
 			e := newExecutor(t, opts)
 			start := time.Now()
-			_, err := e.Run(ctxTimeout(t, 10*time.Second), tt.addr, "true")
+			_, err := e.Run(ctxTimeout(t, 30*time.Second), tt.addr, "true")
 			require.Error(t, err)
 			assert.Less(t, time.Since(start), 8*time.Second)
 			assert.ErrorIs(t, err, tt.kind)
@@ -182,7 +182,7 @@ func TestKilledMidCommand(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.25"}})
 	e := newExecutor(t, baseOptions(srv))
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 	// Kill sshd once the command runs (not at a guessed time: on a loaded
 	// machine the session may not be open yet, and then the call redials).
@@ -203,7 +203,7 @@ func TestKilledMidCommand(t *testing.T) {
 	// The next command redials, finds the host down, and says so as a
 	// transport error.
 	<-killed
-	_, err = e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
 	assert.Equal(t, sshexec.Stats{Dials: 1, DialErrors: 1, Sessions: 2, Drops: 1}, e.Stats())
@@ -213,13 +213,13 @@ func TestRedialAfterRestart(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.26"}})
 	e := newExecutor(t, baseOptions(srv))
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 	srv.Kill()
 	// The same host comes back (same address, port and host key).
 	again := sshdtest.Start(t, sshdtest.Options{Addrs: []string{srv.Host}, Port: srv.Port, HostKey: srv.HostPrivateKey})
 	require.NoError(t, again.AuthorizeKey(srv.ClientSigner.PublicKey()))
-	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo back")
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo back")
 	require.NoError(t, err)
 	assert.Equal(t, "back\n", out.Stdout)
 	assert.Equal(t, 1, again.Handshakes())
@@ -236,7 +236,7 @@ func TestConcurrentCommandsOneConnection(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			outs[i], errs[i] = e.Run(ctxTimeout(t, 20*time.Second), srv.Addr, fmt.Sprintf("sleep 0.2; echo %d", i))
+			outs[i], errs[i] = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, fmt.Sprintf("sleep 0.2; echo %d", i))
 		})
 	}
 	wg.Wait()
@@ -254,12 +254,12 @@ func TestConnectionReuse(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.28"}})
 	e := newExecutor(t, baseOptions(srv))
 	for i := range 20 {
-		out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, fmt.Sprintf("echo %d", i))
+		out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, fmt.Sprintf("echo %d", i))
 		require.NoError(t, err)
 		require.Equal(t, fmt.Sprintf("%d\n", i), out.Stdout)
 	}
 	var buf bytes.Buffer
-	require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, srv.KnownHostsFile, &buf))
+	require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, srv.KnownHostsFile, &buf))
 	assert.Equal(t, srv.KnownHostsLines(), buf.String())
 	assert.True(t, eventually(func() bool { return srv.Handshakes() == 1 }))
 	assert.Equal(t, 1, srv.Handshakes())
@@ -292,7 +292,7 @@ func TestHostForms(t *testing.T) {
 			if tt.opts != nil {
 				tt.opts(&opts)
 			}
-			out, err := newExecutor(t, opts).Run(ctxTimeout(t, 10*time.Second), tt.host, "echo ok")
+			out, err := newExecutor(t, opts).Run(ctxTimeout(t, 30*time.Second), tt.host, "echo ok")
 			require.NoError(t, err)
 			assert.Equal(t, "ok\n", out.Stdout)
 		})
@@ -308,12 +308,12 @@ func TestPerHostUser(t *testing.T) {
 	opts := baseOptions(srv)
 	opts.User = "calyptos-nobody"
 	opts.Hosts = map[string]sshexec.HostOptions{srv.Addr: {User: srv.User}}
-	out, err := newExecutor(t, opts).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+	out, err := newExecutor(t, opts).Run(ctxTimeout(t, 30*time.Second), srv.Addr, "id -un")
 	require.NoError(t, err)
 	assert.Equal(t, srv.User+"\n", out.Stdout)
 
 	opts.Hosts = nil
-	_, err = newExecutor(t, opts).Run(ctxTimeout(t, 10*time.Second), srv.Addr, "id -un")
+	_, err = newExecutor(t, opts).Run(ctxTimeout(t, 30*time.Second), srv.Addr, "id -un")
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.Contains(t, err.Error(), `"calyptos-nobody"`)
 }
@@ -324,7 +324,7 @@ func TestSudo(t *testing.T) {
 	opts := baseOptions(srv)
 	opts.Sudo = true
 	e := newExecutor(t, opts)
-	out, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "echo \"$0\" 'it''s'")
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo \"$0\" 'it''s'")
 	require.NoError(t, err)
 	if _, lerr := exec.LookPath("sudo"); lerr != nil {
 		// No sudo on this machine: the command was still wrapped.
@@ -340,11 +340,11 @@ func TestClosed(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.32"}})
 	e, err := sshexec.New(baseOptions(srv))
 	require.NoError(t, err)
-	_, err = e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 	require.NoError(t, e.Close())
 	require.NoError(t, e.Close())
-	_, err = e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrClosed)
 	assert.True(t, errors.Is(e.Fetch(ctxTimeout(t, time.Second), srv.Addr, "/etc/hostname", &bytes.Buffer{}), sshexec.ErrClosed))
 }
@@ -360,7 +360,7 @@ func TestMaxHosts(t *testing.T) {
 	for _, addr := range srv.Addrs {
 		for range 2 {
 			wg.Go(func() {
-				_, err := e.Run(ctxTimeout(t, 10*time.Second), addr, "sleep 0.3")
+				_, err := e.Run(ctxTimeout(t, 30*time.Second), addr, "sleep 0.3")
 				assert.NoError(t, err)
 			})
 		}
@@ -378,10 +378,10 @@ func TestFrozenHost(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.37"}})
 	e := newExecutor(t, baseOptions(srv))
-	_, err := e.Run(ctxTimeout(t, 10*time.Second), srv.Addr, "true")
+	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, e.Fetch(ctxTimeout(t, 10*time.Second), srv.Addr, srv.KnownHostsFile, &buf))
+	require.NoError(t, e.Fetch(ctxTimeout(t, 30*time.Second), srv.Addr, srv.KnownHostsFile, &buf))
 	srv.Freeze()
 	defer srv.Thaw()
 	for _, call := range []func(ctx context.Context) error{
