@@ -177,8 +177,9 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateFailureAndStrict(t *testing.T) {
-	// Node controllers on the CLC: a failure of the hosts validator, nothing
-	// else (and no network: the network validators are not run).
+	// A node controller in two clusters: a failure of the topology
+	// validator, warnings only from the hosts validator (loopback hosts),
+	// and no network: the network validators are not run.
 	env := writeFile(t, "bad.yml", `name: bad
 default_attributes:
   eucalyptus:
@@ -186,13 +187,16 @@ default_attributes:
       clc: [127.0.0.1]
       user-facing: [127.0.0.1]
       clusters:
-        one: {cc: [127.0.0.2], sc: [127.0.0.2], nodes: [127.0.0.1, 127.0.0.1]}
+        one: {cc: [127.0.0.2], sc: [127.0.0.2], nodes: [127.0.0.3]}
+        two: {cc: [127.0.0.4], sc: [127.0.0.4], nodes: [127.0.0.3]}
 `)
 	r := run(t, "validate", "-e", env, "--only", "topology,hosts", "-o", "json")
 	require.Equal(t, 1, r.code, r)
 	rep, err := report.ReadJSON(strings.NewReader(r.stdout))
 	require.NoError(t, err)
-	assert.Positive(t, rep.Totals.Fail)
+	assert.Equal(t, 1, rep.Totals.Fail)
+	assert.Equal(t, 1, rep.Check("topology").Counts.Fail, "host 127.0.0.3 is in 2 clusters")
+	assert.Zero(t, rep.Check("hosts").Counts.Fail)
 
 	r = run(t, "validate", "-e", env, "--only", "topology,hosts", "-o", "junit")
 	require.Equal(t, 1, r.code, r)
