@@ -206,13 +206,22 @@ func javaRoles() *calyptos.RoleBuilder {
 	return roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.11"}, calyptos.RoleNodeController: {"192.0.2.21"}})
 }
 
-func TestVerifyComponentNetworkingMulticast(t *testing.T) {
-	d := &VerifyComponentNetworking{AllowSideEffects: true}
+// multicastExecutor scripts the NIC and iperf checks of every host and the
+// start of an iperf server on each Java host of javaRoles (pids 4242 and
+// 777); each test scripts the clients and the stops.
+func multicastExecutor(t *testing.T, d *VerifyComponentNetworking) *calyptostest.Executor {
+	t.Helper()
 	e := calyptostest.NewExecutor(t)
 	e.On("", nicCommand).Stdout(sample(t, "centos7", "nics"))
 	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
 	e.On("192.0.2.10", d.iperfServer()).Stdout("pid=4242 log=/tmp/calyptos-iperf.AbC123\n")
 	e.On("192.0.2.11", d.iperfServer()).Stdout("pid=777 log=/tmp/calyptos-iperf.XyZ789\n")
+	return e
+}
+
+func TestVerifyComponentNetworkingMulticast(t *testing.T) {
+	d := &VerifyComponentNetworking{AllowSideEffects: true}
+	e := multicastExecutor(t, d)
 	e.On("", d.iperfClient()).Stdout("Client connecting to 228.7.7.3, UDP port 8773\nSending 1470 byte datagrams\n")
 	e.On("192.0.2.10", iperfStop(4242, "/tmp/calyptos-iperf.AbC123")).Stdout("stopped=yes\n--- log\n" +
 		"Server listening on UDP port 8773\nJoining multicast group  228.7.7.3\n[  3] local 228.7.7.3 port 8773 connected with 192.0.2.11 port 41234\n")
@@ -324,11 +333,7 @@ func TestIperfStopRuns(t *testing.T) {
 // the clients' multicast result is known whatever became of the server.
 func TestVerifyComponentNetworkingJudgesLogOfUnstoppedServer(t *testing.T) {
 	d := &VerifyComponentNetworking{AllowSideEffects: true}
-	e := calyptostest.NewExecutor(t)
-	e.On("", nicCommand).Stdout(sample(t, "centos7", "nics"))
-	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
-	e.On("192.0.2.10", d.iperfServer()).Stdout("pid=4242 log=/tmp/calyptos-iperf.AbC123\n")
-	e.On("192.0.2.11", d.iperfServer()).Stdout("pid=777 log=/tmp/calyptos-iperf.XyZ789\n")
+	e := multicastExecutor(t, d)
 	e.On("", d.iperfClient()).Stdout("Client connecting to 228.7.7.3, UDP port 8773\n")
 	e.On("192.0.2.10", iperfStop(4242, "/tmp/calyptos-iperf.AbC123")).Stdout("stopped=no\n--- log\n" +
 		"[  3] local 228.7.7.3 port 8773 connected with 192.0.2.11 port 41234\n")
@@ -380,11 +385,7 @@ exit 1
 // reason is.
 func TestVerifyComponentNetworkingFailureHasServerLog(t *testing.T) {
 	d := &VerifyComponentNetworking{AllowSideEffects: true}
-	e := calyptostest.NewExecutor(t)
-	e.On("", nicCommand).Stdout(sample(t, "centos7", "nics"))
-	e.On("", iperfCheckCommand).Stdout("tool=yes\n")
-	e.On("192.0.2.10", d.iperfServer()).Stdout("pid=4242 log=/tmp/calyptos-iperf.AbC123\n")
-	e.On("192.0.2.11", d.iperfServer()).Stdout("pid=777 log=/tmp/calyptos-iperf.XyZ789\n")
+	e := multicastExecutor(t, d)
 	e.On("", d.iperfClient()).Stdout("Client connecting to 228.7.7.3, UDP port 8773\n")
 	e.On("192.0.2.10", iperfStop(4242, "/tmp/calyptos-iperf.AbC123")).Stdout("stopped=yes\n--- log\n" +
 		"Server listening on UDP port 8773\nmulticast join failed: No such device\n")

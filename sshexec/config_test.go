@@ -275,6 +275,14 @@ func TestCloseAfterHostsWentDown(t *testing.T) {
 // a host whose sshd takes that long to greet (reverse DNS lookups, load).
 func slowForward(t *testing.T, ip, target string, delay time.Duration) string {
 	t.Helper()
+	return forward(t, ip, target, delay, func(c, s net.Conn) { _, _ = io.Copy(c, s) })
+}
+
+// forward listens on ip and, delay after accepting each connection, dials
+// target and copies the client's bytes to it; serverToClient copies the
+// other way, as the link it plays would.
+func forward(t *testing.T, ip, target string, delay time.Duration, serverToClient func(c, s net.Conn)) string {
+	t.Helper()
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	require.NoError(t, err)
 	var wg sync.WaitGroup
@@ -294,7 +302,7 @@ func slowForward(t *testing.T, ip, target string, delay time.Duration) string {
 				}
 				defer s.Close()
 				go func() { _, _ = io.Copy(s, c); s.Close() }()
-				_, _ = io.Copy(c, s)
+				serverToClient(c, s)
 			})
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -440,41 +439,21 @@ func TestKeepAlive(t *testing.T) {
 // the server sends queues up behind what it sent before.
 func slowLink(t *testing.T, ip, target string, rate int) string {
 	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
+	return forward(t, ip, target, 0, func(c, s net.Conn) {
+		buf := make([]byte, rate/20)
 		for {
-			c, err := l.Accept()
+			n, err := s.Read(buf)
+			if n > 0 {
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+				time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
+			}
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			wg.Go(func() { _, _ = io.Copy(s, c); s.Close() })
-			wg.Go(func() {
-				defer c.Close()
-				buf := make([]byte, rate/20)
-				for {
-					n, err := s.Read(buf)
-					if n > 0 {
-						if _, err := c.Write(buf[:n]); err != nil {
-							return
-						}
-						time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
-					}
-					if err != nil {
-						return
-					}
-				}
-			})
 		}
 	})
-	return l.Addr().String()
 }
 
 // TestKeepAliveBusySlowLink: a server that is sending data is alive, as
