@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,4 +240,83 @@ func TestPasswordAskedAgain(t *testing.T) {
 		require.ErrorIs(t, err, errFakeAuth)
 		assert.Equal(t, 1, h.term.asked, "a host refusing the accepted password has a problem of its own")
 	})
+}
+
+// scriptedTransport is a Transport whose every call is answered by run,
+// given the password the transport was opened with.
+type scriptedTransport struct {
+	password string
+	run      func(ctx context.Context, password, host string) error
+	closed   atomic.Bool
+}
+
+func (s *scriptedTransport) Run(ctx context.Context, host, _ string) (calyptos.Output, error) {
+	if err := s.run(ctx, s.password, host); err != nil {
+		return calyptos.Output{}, err
+	}
+	return calyptos.Output{Stdout: "up\n"}, nil
+}
+
+func (s *scriptedTransport) Fetch(ctx context.Context, host, _ string, _ io.Writer) error {
+	return s.run(ctx, s.password, host)
+}
+
+func (s *scriptedTransport) Close() error { s.closed.Store(true); return nil }
+
+// withScriptedSSH makes h's SSH transports scriptedTransports answered by
+// run, and returns them as they are opened.
+func withScriptedSSH(h *harness, run func(ctx context.Context, password, host string) error) func() []*scriptedTransport {
+	var mu sync.Mutex
+	var opened []*scriptedTransport
+	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+		st := &scriptedTransport{password: cfg.Password, run: run}
+		mu.Lock()
+		defer mu.Unlock()
+		opened = append(opened, st)
+		return st, nil
+	}
+	return func() []*scriptedTransport {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*scriptedTransport(nil), opened...)
+	}
+}
+
+// TestPasswordAskedAgainWhileKeysLetOtherHostsIn: a host that takes the
+// keys succeeds with whatever password was typed (the password transport
+// offers the keys first), so its success says nothing about the password:
+// a mistyped password is still asked again when such a host answered with
+// it before the host that needs the password retried.
+func TestPasswordAskedAgainWhileKeysLetOtherHostsIn(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	gate := make(chan struct{})
+	withScriptedSSH(h, func(ctx context.Context, password, host string) error {
+		refuse := fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth)
+		switch {
+		case host == "192.0.2.5":
+			return nil // takes the keys
+		case password == "":
+			return refuse
+		case password == "wrnog":
+			<-gate // still in its handshake when 192.0.2.5 answers
+			return refuse
+		case password == "right":
+			return nil
+		}
+		return refuse
+	})
+	h.term.answers = []string{"wrnog", "right"}
+	lp, first := newLazyPassword(t, h, nil)
+
+	needsPassword := make(chan error, 1)
+	go func() {
+		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		needsPassword <- err
+	}()
+	require.Eventually(t, func() bool { return lp.current() != first }, 5*time.Second, time.Millisecond, "the password is typed")
+	_, err := lp.Run(t.Context(), "192.0.2.5", "uptime")
+	require.NoError(t, err)
+	close(gate)
+	require.NoError(t, <-needsPassword, "the mistyped password is asked again")
+	assert.Equal(t, 2, h.term.asked)
 }

@@ -327,7 +327,9 @@ func (l *lazyPassword) retry(ctx context.Context, host string, call func(context
 	start := time.Now()
 	t := l.current()
 	err := call(ctx, t)
+	refused := false
 	for err != nil && l.p.isAuth(err) {
+		refused = true
 		next, uerr := l.upgrade(t, host)
 		if uerr != nil {
 			return err
@@ -337,7 +339,9 @@ func (l *lazyPassword) retry(ctx context.Context, host string, call func(context
 		cancel()
 		t = next
 	}
-	if err == nil {
+	// A password transport offers the keys first: only a host that
+	// refused them shows that the password is right.
+	if err == nil && refused {
 		l.succeeded(t)
 	}
 	return err
