@@ -320,3 +320,55 @@ func TestPasswordAskedAgainWhileKeysLetOtherHostsIn(t *testing.T) {
 	require.NoError(t, <-needsPassword, "the mistyped password is asked again")
 	assert.Equal(t, 2, h.term.asked)
 }
+
+// TestPasswordRefusedWhileAnotherHostLogsIn is the known race: a host that
+// refuses passwords fails with the password just typed before any host
+// has logged in with it, so the prompt comes back once. Whatever is typed
+// at that extra prompt must not bring it back a third time, nor end with
+// "no host accepted the password" when one did, nor lock out the hosts
+// that need the password accepted.
+func TestPasswordRefusedWhileAnotherHostLogsIn(t *testing.T) {
+	for _, extra := range []string{"right", "wrnog"} {
+		t.Run("answered "+extra, func(t *testing.T) {
+			h := newHarness(t, nil, nil)
+			gate := make(chan struct{})
+			withScriptedSSH(h, func(ctx context.Context, password, host string) error {
+				refuse := fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth)
+				if host == "192.0.2.9" || password != "right" {
+					return refuse // 192.0.2.9 has password logins disabled
+				}
+				if host == "192.0.2.1" {
+					<-gate // still in its handshake when 192.0.2.9 refuses
+				}
+				return nil
+			})
+			h.term.answers = []string{"right", extra}
+			h.term.typing = make(chan struct{})
+			lp, first := newLazyPassword(t, h, nil)
+
+			loggedIn := make(chan error, 1)
+			go func() {
+				_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+				loggedIn <- err
+			}()
+			waitForPrompt(t, lp)
+			h.term.typing <- struct{}{}
+			require.Eventually(t, func() bool { return lp.current() != first }, 5*time.Second, time.Millisecond, "the password is typed")
+
+			refused := make(chan error, 1)
+			go func() {
+				_, err := lp.Run(t.Context(), "192.0.2.9", "uptime")
+				refused <- err
+			}()
+			waitForPrompt(t, lp) // the extra prompt of the race
+			close(gate)
+			require.NoError(t, <-loggedIn)
+			close(h.term.typing)
+			assert.ErrorIs(t, <-refused, errFakeAuth)
+			_, err := lp.Run(t.Context(), "192.0.2.2", "uptime")
+			require.NoError(t, err, "a later host gets the password that was accepted")
+			assert.Equal(t, 2, h.term.asked, "one extra prompt at most")
+			assert.NotContains(t, h.stderr.String(), "no host accepted")
+		})
+	}
+}

@@ -212,12 +212,16 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	}
 	defer l.mu.Unlock()
 	switch {
+	case l.accepted != nil && l.accepted == from:
+		return nil, fmt.Errorf("%s refused the password other hosts accepted", host)
+	case l.accepted != nil:
+		// The host refused the keys, or a password typed at a prompt
+		// that a refusal opened before the accepted one was known.
+		return l.accepted, nil
 	case l.promptErr != nil:
 		return nil, l.promptErr
 	case l.cur != from:
 		return l.cur, nil // another host asked meanwhile
-	case l.accepted == from && from != nil:
-		return nil, fmt.Errorf("%s refused the password other hosts accepted", host)
 	case l.prompts >= maxPasswordPrompts:
 		l.promptErr = fmt.Errorf("no host accepted the password in %d attempts", l.prompts)
 		l.p.errorf("%v", l.promptErr)
@@ -241,11 +245,13 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	return t, nil
 }
 
-// succeeded records that a host accepted t's credentials.
+// succeeded records that a host that refused the keys accepted t's
+// password, even when another password was typed since. The first one
+// accepted stays: a host retries with it once at most.
 func (l *lazyPassword) succeeded(t Transport) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if t == l.cur && len(l.all) > 1 {
+	if l.accepted == nil && t != l.all[0] {
 		l.accepted = t
 	}
 }
