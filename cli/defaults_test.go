@@ -372,3 +372,45 @@ func TestPasswordRefusedWhileAnotherHostLogsIn(t *testing.T) {
 		})
 	}
 }
+
+// TestLazyPasswordPromptPanics: a panic while the password is asked (here
+// in the SSH constructor) reaches the caller, where the runner turns it
+// into a failed check, instead of crashing the program on an unlock of an
+// unlocked mutex; hosts waiting for that prompt stop waiting.
+func TestLazyPasswordPromptPanics(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+		if cfg.Password != "" {
+			panic("ssh constructor bug")
+		}
+		e := calyptostest.NewExecutor(t)
+		e.On("", "uptime").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+		return &fakeTransport{Executor: e}, nil
+	}
+	h.term.password = "pw1"
+	h.term.typing = make(chan struct{})
+	lp, _ := newLazyPassword(t, h, nil)
+
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_, _ = lp.Run(t.Context(), "192.0.2.1", "uptime")
+	}()
+	waitForPrompt(t, lp)
+	waiter := make(chan error, 1)
+	go func() {
+		_, err := lp.Run(t.Context(), "192.0.2.2", "uptime")
+		waiter <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the second host waits for the prompt
+	close(h.term.typing)
+	assert.Equal(t, "ssh constructor bug", <-panicked)
+	select {
+	case err := <-waiter:
+		assert.ErrorIs(t, err, errFakeAuth)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiter still waits for the prompt that panicked")
+	}
+	_, err := lp.Run(t.Context(), "192.0.2.3", "uptime")
+	assert.ErrorIs(t, err, errFakeAuth, "no prompt after the one that panicked")
+}

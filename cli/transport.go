@@ -232,7 +232,19 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	done := make(chan struct{})
 	l.asking = done
 	l.mu.Unlock()
+	answered := false
+	defer func() {
+		if !answered {
+			// ask panicked: end the prompt for the hosts waiting on it,
+			// and hold l.mu again for the deferred Unlock.
+			l.mu.Lock()
+			l.asking = nil
+			l.promptErr = errors.New("the SSH password prompt failed")
+			close(done)
+		}
+	}()
 	t, err := l.ask(l.run(), host, again)
+	answered = true
 	l.mu.Lock()
 	l.asking = nil
 	close(done)
