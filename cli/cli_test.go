@@ -854,3 +854,34 @@ func TestInterruptAtThePassphrasePrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestPassphraseNotAskedAgainForThePassword: the transport opened with
+// the password typed loads the -i key again (sshexec.New does, and clears
+// the passphrase after use); the passphrase typed at the start is not
+// asked a second time.
+func TestPassphraseNotAskedAgainForThePassword(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.term.ttys = []any{h.p.Stdin}
+	h.term.answers = []string{"keypass", "hunter22", "keypass"}
+	var passphrases []string
+	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
+		pw, err := cfg.Passphrase("enc_key")
+		if err != nil {
+			return nil, err
+		}
+		passphrases = append(passphrases, string(pw))
+		clear(pw)
+		e := calyptostest.NewExecutor(t)
+		if cfg.Password == "" {
+			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+		} else {
+			e.OnMatch("", ".").Stdout("up\n")
+		}
+		return &fakeTransport{Executor: e}, nil
+	}
+	require.Equal(t, ExitOK, h.run("execute", "-e", env, "-i", "enc_key", "uptime"), h.stdout.String()+h.stderr.String())
+	assert.Equal(t, 1, strings.Count(h.stderr.String(), "Passphrase for key enc_key"), h.stderr.String())
+	assert.Equal(t, 2, h.term.asked, "the passphrase and the password, once each")
+	assert.Equal(t, []string{"keypass", "keypass"}, passphrases)
+}

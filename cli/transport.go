@@ -63,11 +63,26 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.Password == "" {
 		cfg.Password = p.Getenv(passwordEnv)
 	}
+	// Every transport opened (one more for each password typed) loads the
+	// keys again: a passphrase is asked once per key file. The caller
+	// clears what it gets, so it gets a copy.
+	var passMu sync.Mutex
+	passphrases := map[string][]byte{}
 	cfg.Passphrase = func(file string) ([]byte, error) {
+		passMu.Lock()
+		defer passMu.Unlock()
+		if pw, ok := passphrases[file]; ok {
+			return bytes.Clone(pw), nil
+		}
 		if !p.term.isTerminal(p.Stdin) {
 			return nil, fmt.Errorf("cannot ask for it: %w (load the key into an ssh-agent with ssh-add, or give an unencrypted key)", errNoTerminal)
 		}
-		return p.promptSecret(ctx, prog(), &o.prompting, fmt.Sprintf("Passphrase for key %s: ", file))
+		pw, err := p.promptSecret(ctx, prog(), &o.prompting, fmt.Sprintf("Passphrase for key %s: ", file))
+		if err != nil {
+			return nil, err
+		}
+		passphrases[file] = bytes.Clone(pw)
+		return pw, nil
 	}
 	if cfg.InsecureIgnoreHostKey {
 		p.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
