@@ -414,3 +414,46 @@ func TestLazyPasswordPromptPanics(t *testing.T) {
 	_, err := lp.Run(t.Context(), "192.0.2.3", "uptime")
 	assert.ErrorIs(t, err, errFakeAuth, "no prompt after the one that panicked")
 }
+
+// TestLazyPasswordCloseEndsThePrompt: a run can end while the password is
+// asked (execute -o json whose check time limit passed): Close ends the
+// prompt, so that the terminal gets its echo back before the program
+// exits, and the command that asked gives up with its auth error; no
+// transport is left open and no prompt follows.
+func TestLazyPasswordCloseEndsThePrompt(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	opened := withScriptedSSH(h, func(ctx context.Context, password, host string) error {
+		if password == "" {
+			return fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth)
+		}
+		return nil
+	})
+	h.term.password = "pw1"
+	h.term.typing = make(chan struct{})
+	lp, _ := newLazyPassword(t, h, nil)
+
+	asked := make(chan error, 1)
+	go func() {
+		_, err := lp.Run(t.Context(), "192.0.2.1", "uptime")
+		asked <- err
+	}()
+	waitForPrompt(t, lp)
+	closed := make(chan error, 1)
+	go func() { closed <- lp.Close() }()
+	select {
+	case err := <-asked:
+		assert.ErrorIs(t, err, errFakeAuth)
+	case <-time.After(10 * time.Second):
+		close(h.term.typing) // let the prompt end, to see what follows
+		<-asked
+		t.Error("the prompt outlived Close")
+	}
+	require.NoError(t, <-closed)
+	_, err := lp.Run(t.Context(), "192.0.2.2", "uptime")
+	assert.ErrorIs(t, err, errFakeAuth)
+	for i, st := range opened() {
+		assert.True(t, st.closed.Load(), "transport %d is closed", i)
+	}
+	assert.Zero(t, h.term.asked, "no password was read")
+	assert.NotContains(t, h.stderr.String(), "canceled", "the prompt ended because the run did: nothing to report")
+}

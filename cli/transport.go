@@ -200,6 +200,9 @@ type lazyPassword struct {
 	prompts   int           // prompts shown so far
 	accepted  Transport     // the password transport some host accepted
 	promptErr error         // why no more prompts can be shown
+	closed    bool          // Close was called: no more prompts
+	// stopPrompt ends the prompt being shown (set with asking).
+	stopPrompt context.CancelFunc
 }
 
 // maxPasswordPrompts is how often the password is asked when no host
@@ -227,6 +230,8 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	}
 	defer l.mu.Unlock()
 	switch {
+	case l.closed:
+		return nil, errors.New("the SSH transport is closed")
 	case l.accepted != nil && l.accepted == from:
 		return nil, fmt.Errorf("%s refused the password other hosts accepted", host)
 	case l.accepted != nil:
@@ -245,24 +250,30 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 	l.prompts++
 	again := l.prompts > 1
 	done := make(chan struct{})
-	l.asking = done
+	pctx, stop := context.WithCancel(l.run())
+	l.asking, l.stopPrompt = done, stop
 	l.mu.Unlock()
 	answered := false
 	defer func() {
+		stop()
 		if !answered {
 			// ask panicked: end the prompt for the hosts waiting on it,
 			// and hold l.mu again for the deferred Unlock.
 			l.mu.Lock()
-			l.asking = nil
+			l.asking, l.stopPrompt = nil, nil
 			l.promptErr = errors.New("the SSH password prompt failed")
 			close(done)
 		}
 	}()
-	t, err := l.ask(l.run(), host, again)
+	t, err := l.ask(pctx, host, again)
 	answered = true
 	l.mu.Lock()
-	l.asking = nil
+	l.asking, l.stopPrompt = nil, nil
 	close(done)
+	if err == nil && l.closed {
+		_ = t.Close()
+		err = errors.New("the SSH transport was closed while the password was asked")
+	}
 	if err != nil {
 		l.promptErr = err
 		return nil, err
@@ -312,6 +323,9 @@ func (l *lazyPassword) ask(ctx context.Context, host string, again bool) (Transp
 	prog := l.prog()
 	pw, err := l.p.promptPassword(ctx, host, again, prog, l.prompting)
 	if err != nil {
+		if ctx.Err() != nil && l.run().Err() == nil {
+			return nil, err // ended by Close: the run is over
+		}
 		// On a line of its own, not after the progress line.
 		if prog != nil {
 			prog.pause()
@@ -380,9 +394,21 @@ func (l *lazyPassword) retry(ctx context.Context, host string, call func(context
 	return err
 }
 
-// Close closes every transport opened.
+// Close ends the password prompt being shown, if any, and waits for it
+// to end (it gives the terminal its echo back), then closes every
+// transport opened.
 func (l *lazyPassword) Close() error {
 	l.mu.Lock()
+	l.closed = true
+	if l.stopPrompt != nil {
+		l.stopPrompt()
+	}
+	for l.asking != nil {
+		done := l.asking
+		l.mu.Unlock()
+		<-done
+		l.mu.Lock()
+	}
 	defer l.mu.Unlock()
 	var errs []error
 	for _, t := range l.all {
