@@ -885,3 +885,21 @@ func TestPassphraseNotAskedAgainForThePassword(t *testing.T) {
 	assert.Equal(t, 2, h.term.asked, "the passphrase and the password, once each")
 	assert.Equal(t, []string{"keypass", "keypass"}, passphrases)
 }
+
+func TestTooManyPasswordsMessageDoesNotJoinTheProgressLine(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+	})
+	h.term.ttys = []any{h.p.Stdin, h.p.Stderr}
+	h.term.password = "wrong"
+	require.Equal(t, ExitTransport, h.run("execute", "-e", env, "--parallel", "1", "true"))
+	assert.Equal(t, 3, h.term.asked)
+	errOut := h.stderr.String()
+	i := strings.Index(errOut, "calyptos: no host accepted the password in 3 attempts\n")
+	require.Positive(t, i, errOut)
+	before := errOut[:i]
+	assert.True(t, strings.HasSuffix(before, "\n") || strings.HasSuffix(before, "\r\x1b[K"),
+		"the message starts a line of its own, not after the progress line: %q", errOut)
+}

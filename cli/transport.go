@@ -244,6 +244,11 @@ func (l *lazyPassword) upgrade(from Transport, host string) (Transport, error) {
 		return l.cur, nil // another host asked meanwhile
 	case l.prompts >= maxPasswordPrompts:
 		l.promptErr = fmt.Errorf("no host accepted the password in %d attempts", l.prompts)
+		// On a line of its own, not after the progress line.
+		if prog := l.prog(); prog != nil {
+			prog.pause()
+			defer prog.resume()
+		}
 		l.p.errorf("%v", l.promptErr)
 		return nil, l.promptErr
 	}
