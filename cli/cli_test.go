@@ -903,3 +903,31 @@ func TestTooManyPasswordsMessageDoesNotJoinTheProgressLine(t *testing.T) {
 	assert.True(t, strings.HasSuffix(before, "\n") || strings.HasSuffix(before, "\r\x1b[K"),
 		"the message starts a line of its own, not after the progress line: %q", errOut)
 }
+
+func TestInterruptAtThePasswordPrompt(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	for _, args := range [][]string{
+		{"debug", "-e", env},
+		{"execute", "-e", env, "true"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			h := newHarness(t, nil, []calyptos.Debugger{uptime("a")})
+			stderr := &syncBuffer{}
+			h.p.Stderr = stderr
+			h.term.ttys = []any{h.p.Stdin}
+			h.term.typing = make(chan struct{}) // never answered
+			h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+				e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			})
+			go func() {
+				assert.Eventually(t, func() bool { return strings.Contains(stderr.String(), "SSH password") }, 5*time.Second, time.Millisecond)
+				cancel() // Ctrl-C while the password is asked
+			}()
+			assert.Equal(t, ExitInterrupted, h.runCtx(ctx, args...))
+			assert.Contains(t, stderr.String(), "calyptos: interrupted")
+			assert.NotContains(t, stderr.String(), "context canceled", "Ctrl-C at the prompt is no error of the terminal")
+		})
+	}
+}

@@ -328,8 +328,8 @@ func (l *lazyPassword) ask(ctx context.Context, host string, again bool) (Transp
 	prog := l.prog()
 	pw, err := l.p.promptPassword(ctx, host, again, prog, l.prompting)
 	if err != nil {
-		if ctx.Err() != nil && l.run().Err() == nil {
-			return nil, err // ended by Close: the run is over
+		if ctx.Err() != nil {
+			return nil, err // Ctrl-C or Close: the run says why it ends
 		}
 		// On a line of its own, not after the progress line.
 		if prog != nil {
