@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,7 +182,9 @@ func TestFleetCountsLogins(t *testing.T) {
 	}
 	// Root's own login runs its shell start-up files, which on some
 	// machines take seconds; the benchmark logs in as a plain user.
-	u, err := ensureUser("calyptos-bench-test")
+	// One account per test process: two suites running at once on one
+	// machine must not authorize keys into, or delete, each other's.
+	u, err := ensureUser(fmt.Sprintf("calyptos-bt-%d", os.Getpid()))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, u.remove()) })
 	dir := t.TempDir()
