@@ -252,56 +252,45 @@ func mapsEqual(a, b map[string]string) bool {
 
 // nsdb checks the zookeeper and cassandra hosts MidoNet stores its state in.
 func (v *vpcCheck) nsdb() {
+	v.nsdbServers("zookeepers", calyptos.RoleZookeeper, "host:port", "host:port", "is not of the form host:port", func(s string) bool {
+		h, port, err := calyptos.SplitHostPort(s)
+		return err == nil && port != 0 && CheckHost(h) == nil
+	})
+	v.nsdbServers("cassandras", calyptos.RoleCassandra, "host", "hosts", "is not a host", func(s string) bool {
+		return CheckHost(s) == nil
+	})
+}
+
+// nsdbServers checks midokura.<key>, a list of servers of the given shape
+// (what valid accepts), or, without it, that role has hosts.
+func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid func(string) bool) {
 	c, e := v.c, v.e
-	rb := c.Roles()
-	mk := e.Attr("midokura")
-	// zookeepers
-	if k, zks := calyptos.Lookup(mk, "zookeepers"); k != nil {
-		if zks == nil || zks.Kind != yaml.SequenceNode {
-			c.Failure(atf(e, k, "midokura.zookeepers: expected a list of host:port, found %s", kind(zks)))
+	k, list := calyptos.Lookup(e.Attr("midokura"), key)
+	switch {
+	case k == nil:
+		if hs := c.Roles().Hosts(role); len(hs) > 0 {
+			c.Successf("%s: %s", role, strings.Join(hs, ", "))
 		} else {
-			bad := 0
-			for i, z := range items(zks) {
-				s, _ := scalar(z)
-				h, port, err := calyptos.SplitHostPort(s)
-				if err != nil || port == 0 || CheckHost(h) != nil {
-					bad++
-					c.Failure(atf(e, z, "midokura.zookeepers[%d] %q is not of the form host:port", i, s))
-				}
-			}
-			if bad == 0 {
-				c.Successf("midokura.zookeepers: %s", plural(len(zks.Content), "server", "servers"))
-			}
+			c.Warningf("no %s hosts (midokura.%s or %s.topology): MidoNet needs its NSDB, unless it is run elsewhere", role, key, role)
 		}
-	} else if hs := rb.Hosts(calyptos.RoleZookeeper); len(hs) > 0 {
-		c.Successf("zookeeper: %s", strings.Join(hs, ", "))
-	} else {
-		c.Warning("no zookeeper hosts (midokura.zookeepers or zookeeper.topology): MidoNet needs its NSDB, unless it is run elsewhere")
+		return
+	case list == nil || list.Kind != yaml.SequenceNode:
+		c.Failure(atf(e, k, "midokura.%s: expected a list of %s, found %s", key, listOf, kind(list)))
+		return
 	}
-	// cassandras
-	if k, cs := calyptos.Lookup(mk, "cassandras"); k != nil {
-		if cs == nil || cs.Kind != yaml.SequenceNode {
-			c.Failure(atf(e, k, "midokura.cassandras: expected a list of hosts, found %s", kind(cs)))
-		} else {
-			bad := 0
-			for i, it := range items(cs) {
-				h, ok := scalar(it)
-				switch {
-				case !ok:
-					bad++
-					c.Failure(atf(e, it, "midokura.cassandras[%d]: expected a host, found %s", i, kind(it)))
-				case CheckHost(h) != nil:
-					bad++
-					c.Failure(atf(e, it, "midokura.cassandras[%d] %q is not a host", i, h))
-				}
-			}
-			if bad == 0 {
-				c.Successf("midokura.cassandras: %s", plural(len(cs.Content), "server", "servers"))
-			}
+	bad := 0
+	for i, it := range items(list) {
+		s, ok := scalar(it)
+		switch {
+		case !ok:
+			bad++
+			c.Failure(atf(e, it, "midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it)))
+		case !valid(s):
+			bad++
+			c.Failure(atf(e, it, "midokura.%s[%d] %q %s", key, i, s, invalid))
 		}
-	} else if hs := rb.Hosts(calyptos.RoleCassandra); len(hs) > 0 {
-		c.Successf("cassandra: %s", strings.Join(hs, ", "))
-	} else {
-		c.Warning("no cassandra hosts (midokura.cassandras or cassandra.topology): MidoNet needs its NSDB, unless it is run elsewhere")
+	}
+	if bad == 0 {
+		c.Successf("midokura.%s: %s", key, plural(len(list.Content), "server", "servers"))
 	}
 }
