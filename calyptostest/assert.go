@@ -58,6 +58,7 @@ func (m Match) matches(f calyptos.Finding) bool {
 		strings.Contains(f.Message, m.Message)
 }
 
+// String describes the match for failure messages ("check=hosts status=fail").
 func (m Match) String() string {
 	var parts []string
 	if m.Check != "" {
