@@ -345,7 +345,11 @@ type parser struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, path []string, format string, args ...any) {
-	p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(n), Path: attrPath(path), Msg: fmt.Sprintf(format, args...)})
+	p.errorAt(p.env.Pos(n), path, format, args...)
+}
+
+func (p *parser) errorAt(pos Position, path []string, format string, args ...any) {
+	p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf(format, args...)})
 }
 
 func (p *parser) add(role string, hosts ...string) {
@@ -452,27 +456,24 @@ func notHostSeparator(r rune) bool { return !isHostSeparator(r) }
 // the value of n.
 func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []string {
 	pos := p.env.Pos(n)
-	// Only a one-line plain or quoted scalar maps byte offsets to columns;
-	// elsewhere the value's own position is the best answer.
-	if offset > 0 && !strings.Contains(n.Value, "\n") {
-		switch n.Style {
-		case 0:
-			pos.Column += offset
-		case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
-			if !strings.ContainsAny(n.Value, "'\"\\") {
-				pos.Column += offset + 1
-			}
+	// The host's own column, where the text before it on the value's
+	// first line maps to columns one for one: a plain or quoted scalar,
+	// with no escape before the host.
+	quoted := n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle
+	if before := n.Value[:offset]; (n.Style == 0 || quoted) && !strings.Contains(before, "\n") &&
+		!(quoted && strings.ContainsAny(before, `'"\`)) {
+		pos.Column += utf8.RuneCountInString(before)
+		if quoted {
+			pos.Column++
 		}
-	} else if offset == 0 && (n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle) {
-		pos.Column++
 	}
 	if strings.IndexFunc(h, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		// A terminal would act on it when roles or findings print it.
-		p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf("%s: host %q contains a space or a control character", path[len(path)-1], h)})
+		p.errorAt(pos, path, "%s: host %q contains a space or a control character", path[len(path)-1], h)
 		return nil
 	}
 	if strings.HasPrefix(h, "-") {
-		p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf("%s: host %q must not start with '-'", path[len(path)-1], h)})
+		p.errorAt(pos, path, "%s: host %q must not start with '-'", path[len(path)-1], h)
 		return nil
 	}
 	if ps := p.env.hostPos[h]; !slices.Contains(ps, pos) {

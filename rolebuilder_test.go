@@ -351,6 +351,7 @@ func TestHostPositions(t *testing.T) {
           nodes:
             - 10.0.0.8
             - '10.0.0.9'
+        three: {cc: [10.0.0.30], sc: [10.0.0.30], nodes: "ñø 10.0.0.20"}
 `
 	rb, err := calyptos.ParseEnvironment("e.yml", []byte(file))
 	require.NoError(t, err)
@@ -366,6 +367,7 @@ func TestHostPositions(t *testing.T) {
 		{"10.0.0.6", []string{"e.yml:10:37"}},
 		{"10.0.0.7", []string{"e.yml:12:16", "e.yml:13:16"}},
 		{"10.0.0.9", []string{"e.yml:16:16"}},
+		{"10.0.0.20", []string{"e.yml:17:62"}}, // columns count characters, not bytes
 		{"192.0.2.1", nil},
 	}
 	for _, tt := range tests {
