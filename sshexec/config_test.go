@@ -192,7 +192,7 @@ Host behind-proxy
     ProxyCommand bash -c 'exec 3<>/dev/tcp/$0/$1 && { cat <&3 & cat >&3; }' %[2]s %%p
 
 Host broken-proxy
-    ProxyCommand sh -c 'echo "proxy: no route to $0" >&2; exit 7' %%h
+    ProxyCommand sh -c 'yes chatter | head -c 10000 >&2; echo "proxy: no route to $0" >&2; exit 7' %%h
 
 Host hung-proxy
     ProxyCommand sleep 60
@@ -216,7 +216,7 @@ Host *
 	_, err := e.Run(ctxTimeout(t, 30*time.Second), "broken-proxy", "true")
 	assert.ErrorIs(t, err, sshexec.ErrDial)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
-	assert.ErrorContains(t, err, "exit status 7: proxy: no route to broken-proxy", "the proxy's own words explain the failure")
+	assert.ErrorContains(t, err, "exit status 7: proxy: no route to broken-proxy", "the last line of the proxy's stderr explains the failure, however much came before it")
 
 	hung := newExecutor(t, sshexec.Options{SSHConfig: cfg, DisableAgent: true, HandshakeTimeout: time.Second})
 	start := time.Now()

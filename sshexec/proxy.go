@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/tailbuf"
 )
 
-// proxyStderrMax bounds how much of a proxy command's stderr is kept for
-// error messages.
+// proxyStderrMax bounds how much of the end of a proxy command's stderr is
+// kept for error messages.
 const proxyStderrMax = 4 << 10
 
 // expandProxyCommand substitutes the ssh_config tokens of a ProxyCommand:
@@ -41,7 +42,7 @@ type proxyConn struct {
 	r       *os.File // the command's stdout
 	w       *os.File // its stdin
 	remote  net.Addr
-	stderr  *capBuffer
+	stderr  *tailbuf.Buffer
 	done    chan struct{} // closed once the command has exited
 	waitErr error
 
@@ -66,7 +67,7 @@ func startProxy(command string, t *target) (*proxyConn, error) {
 		stdinW.Close()
 		return nil, err
 	}
-	c := &proxyConn{r: stdoutR, w: stdinW, stderr: &capBuffer{max: proxyStderrMax}, done: make(chan struct{})}
+	c := &proxyConn{r: stdoutR, w: stdinW, stderr: &tailbuf.Buffer{Max: proxyStderrMax}, done: make(chan struct{})}
 	c.cmd = exec.Command("/bin/sh", "-c", "exec "+command)
 	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = stdinR, stdoutW, c.stderr
 	setProcessGroup(c.cmd)

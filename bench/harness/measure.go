@@ -10,9 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/org/calyptos/internal/tailbuf"
 )
 
 // tool is one contender: how to build its command line for n hosts.
@@ -126,8 +127,8 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	cmd.Env = append(slices.Clone(r.env), t.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var stdout, stderr tailBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := &tailbuf.Buffer{Max: tailMax}, &tailbuf.Buffer{Max: tailMax}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 5 * time.Second // in case an orphan keeps a pipe open
 
 	var ru0, ru1 syscall.Rusage
@@ -196,29 +197,8 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 
-// tailBuffer keeps the last 8 KiB written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
+// tailMax is how much of a tool's output is kept for error messages.
 const tailMax = 8 << 10
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > tailMax {
-		b.buf = append(b.buf[:0], b.buf[len(b.buf)-tailMax:]...)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
-}
 
 // lastLines returns the last n non-empty lines of s, joined by " | ".
 func lastLines(s string, n int) string {
