@@ -29,6 +29,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
   calyptos validate -e environment.yml -o junit --out validate.xml
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Validators(ValidateConfig{})) },
+		exits:  checkExits(false),
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)
@@ -39,7 +40,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 		},
 		run: func(ctx context.Context, p *Program, o *options, args []string) int {
 			if len(args) > 0 {
-				return p.usageErr("validate", "unexpected argument %q", args[0])
+				return p.unexpectedArg("validate", o, args[0])
 			}
 			if o.parallel < 1 {
 				return p.usageErr("validate", "--parallel must be at least 1")
@@ -78,6 +79,7 @@ every command runs on this machine instead, whatever host it is for.`,
   calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Debuggers(DebugConfig{})) },
+		exits:  checkExits(true),
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)
@@ -89,7 +91,7 @@ every command runs on this machine instead, whatever host it is for.`,
 		},
 		run: func(ctx context.Context, p *Program, o *options, args []string) int {
 			if len(args) > 0 {
-				return p.usageErr("debug", "unexpected argument %q", args[0])
+				return p.unexpectedArg("debug", o, args[0])
 			}
 			if code := p.checkTransportFlags("debug", o); code != ExitOK {
 				return code

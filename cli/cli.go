@@ -17,11 +17,8 @@
 //
 // # Exit codes
 //
-//	0    every check passed (warnings allowed, unless --strict)
-//	1    at least one check failed (execute: a command failed on some host)
-//	2    usage error, or the environment file is missing or invalid
-//	3    transport failure on every host: nothing could be reached
-//	130  interrupted (SIGINT or SIGTERM): the partial report is printed
+// See ExitOK and the constants after it; each command's -h lists the codes
+// it can return.
 //
 // # Output
 //
@@ -58,14 +55,50 @@ const (
 	ExitInterrupted = 130 // the run was interrupted by a signal
 )
 
-// exitCodesHelp is the table shown by -h.
-const exitCodesHelp = `Exit codes:
-  0    every check passed (warnings allowed, unless --strict)
-  1    at least one check failed (execute: the command failed on some host)
-  2    usage error, or the environment file is missing or invalid
-  3    transport failure on every host: nothing could be reached
-  130  interrupted (Ctrl-C / SIGTERM): the partial report is printed
-`
+// exitCode is one line of an exit-code table in -h.
+type exitCode struct {
+	code    int
+	meaning string
+}
+
+// The meanings of the exit codes, as -h shows them.
+const (
+	exitUsageMeaning       = "usage error, or the environment file is missing or invalid"
+	exitTransportMeaning   = "transport failure on every host: nothing could be reached"
+	exitInterruptedMeaning = "interrupted (Ctrl-C / SIGTERM): the partial report is printed"
+	exitOKChecks           = "every check passed (warnings allowed, unless --strict)"
+	exitFailedChecks       = "at least one check failed"
+)
+
+// programExits is the table of the program's own -h: every code.
+func programExits() []exitCode {
+	return []exitCode{
+		{ExitOK, exitOKChecks},
+		{ExitFailed, exitFailedChecks + " (execute: the command failed on some host)"},
+		{ExitUsage, exitUsageMeaning},
+		{ExitTransport, exitTransportMeaning},
+		{ExitInterrupted, exitInterruptedMeaning},
+	}
+}
+
+// checkExits are the exit codes of validate (no transport) and debug.
+func checkExits(transport bool) []exitCode {
+	codes := []exitCode{{ExitOK, exitOKChecks}, {ExitFailed, exitFailedChecks}, {ExitUsage, exitUsageMeaning}}
+	if transport {
+		codes = append(codes, exitCode{ExitTransport, exitTransportMeaning})
+	}
+	return append(codes, exitCode{ExitInterrupted, exitInterruptedMeaning})
+}
+
+// exitHelp renders an exit-code table.
+func exitHelp(codes []exitCode) string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, c := range codes {
+		fmt.Fprintf(&b, "  %-3d  %s\n", c.code, c.meaning)
+	}
+	return b.String()
+}
 
 // Transport is an Executor holding connections that Close releases.
 type Transport interface {
@@ -96,6 +129,9 @@ type Program struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 
+	// firstRun is the arguments of a first run shown by -h (Main's
+	// example file exists in this repository only; "" shows none).
+	firstRun string
 	// term answers terminal questions; tests replace it.
 	term terminal
 	// isAuth tells an SSH error that means "every key refused" (default
@@ -129,7 +165,8 @@ type DebugConfig struct {
 // run then stops, connections are closed, the partial report is printed
 // and Main returns ExitInterrupted.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
-	p := &Program{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: env}
+	p := &Program{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: env,
+		firstRun: "debug --local -e examples/localhost.yml"}
 	return p.Run(ctx, args)
 }
 
@@ -144,7 +181,9 @@ type command struct {
 	setup func(fs *flagSet, o *options)
 	// checks lists the checks the command can run, for its help.
 	checks func(p *Program) []string
-	run    func(ctx context.Context, p *Program, o *options, args []string) int
+	// exits are the exit codes the command can return, for its help.
+	exits []exitCode
+	run   func(ctx context.Context, p *Program, o *options, args []string) int
 }
 
 func (p *Program) commands() []*command {
@@ -274,9 +313,10 @@ func (p *Program) writeHelp(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s COMMAND -h' for a command's flags and examples.\n\n", p.Name)
-	fmt.Fprintf(w, "A first run that needs no SSH setup (every role on this machine):\n")
-	fmt.Fprintf(w, "  %s debug --local -e examples/localhost.yml\n\n", p.Name)
-	fmt.Fprint(w, exitCodesHelp)
+	if p.firstRun != "" {
+		fmt.Fprintf(w, "A first run that needs no SSH setup (every role on this machine):\n  %s %s\n\n", p.Name, p.firstRun)
+	}
+	fmt.Fprint(w, exitHelp(programExits()))
 }
 
 func (p *Program) writeCommandHelp(w io.Writer, c *command) {
@@ -297,9 +337,7 @@ func (p *Program) writeCommandHelp(w io.Writer, c *command) {
 	if c.examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.ReplaceAll(strings.TrimRight(c.examples, "\n"), "calyptos ", p.Name+" "))
 	}
-	if c.name != "version" {
-		fmt.Fprintf(w, "\n%s", exitCodesHelp)
-	}
+	fmt.Fprintf(w, "\n%s", exitHelp(c.exits))
 }
 
 func versionCmd() *command {
@@ -309,6 +347,7 @@ func versionCmd() *command {
 		usage:    "version",
 		examples: "  calyptos version\n",
 		setup:    func(*flagSet, *options) {},
+		exits:    []exitCode{{ExitOK, "the version was printed"}, {ExitUsage, "usage error"}},
 		run: func(_ context.Context, p *Program, _ *options, args []string) int {
 			if len(args) > 0 {
 				return p.usageErr("version", "unexpected argument %q", args[0])
@@ -377,4 +416,23 @@ func pluginNames[T interface{ Name() string }](plugins []T) []string {
 		out[i] = pl.Name()
 	}
 	return out
+}
+
+// unexpectedArg is the usage error of a positional argument where none is
+// taken; a file given without -e gets a hint.
+func (p *Program) unexpectedArg(cmd string, o *options, arg string) int {
+	if o.envFile == "" && looksLikeEnvFile(arg) {
+		return p.usageErr(cmd, "unexpected argument %q (did you mean -e %s?)", arg, arg)
+	}
+	return p.usageErr(cmd, "unexpected argument %q", arg)
+}
+
+// looksLikeEnvFile reports whether a positional argument is probably the
+// environment file given without -e.
+func looksLikeEnvFile(arg string) bool {
+	if strings.HasSuffix(arg, ".yml") || strings.HasSuffix(arg, ".yaml") {
+		return true
+	}
+	st, err := os.Stat(arg)
+	return err == nil && st.Mode().IsRegular()
 }

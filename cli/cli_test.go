@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,6 +115,57 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpExitCodes: each command's help lists the exit codes it can
+// return, and only those; the program's help lists them all.
+func TestHelpExitCodes(t *testing.T) {
+	tests := []struct {
+		args       []string
+		codes      []int
+		mentionsOf string // text only the check commands' table has
+	}{
+		{[]string{"-h"}, []int{0, 1, 2, 3, 130}, "--strict"},
+		{[]string{"validate", "-h"}, []int{0, 1, 2, 130}, "--strict"},
+		{[]string{"debug", "-h"}, []int{0, 1, 2, 3, 130}, "--strict"},
+		{[]string{"execute", "-h"}, []int{0, 1, 2, 3, 130}, ""},
+		{[]string{"roles", "-h"}, []int{0, 2}, ""},
+		{[]string{"version", "-h"}, []int{0, 2}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			h := newHarness(t, nil, nil)
+			require.Equal(t, ExitOK, h.run(tt.args...))
+			_, table, ok := strings.Cut(h.stdout.String(), "Exit codes:\n")
+			require.True(t, ok, h.stdout.String())
+			var got []int
+			for line := range strings.Lines(table) {
+				var code int
+				if _, err := fmt.Sscanf(line, "  %d", &code); err == nil {
+					got = append(got, code)
+				}
+			}
+			assert.Equal(t, tt.codes, got)
+			if tt.mentionsOf == "" {
+				assert.NotContains(t, table, "--strict")
+				assert.NotContains(t, table, "check passed")
+			} else {
+				assert.Contains(t, table, tt.mentionsOf)
+			}
+		})
+	}
+}
+
+// TestProgramHelpNamesNoFileOfThisRepository: the first-run example
+// (examples/localhost.yml) is Main's; another program's help does not
+// point at a file it does not have.
+func TestProgramHelpNamesNoFileOfThisRepository(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	require.Equal(t, ExitOK, h.run("-h"))
+	assert.NotContains(t, h.stdout.String(), "examples/localhost.yml")
+	var out bytes.Buffer
+	require.Equal(t, ExitOK, Main(t.Context(), []string{"-h"}, strings.NewReader(""), &out, io.Discard, func(string) string { return "" }))
+	assert.Contains(t, out.String(), "calyptos debug --local -e examples/localhost.yml")
+}
+
 func TestUsageErrors(t *testing.T) {
 	env := writeEnv(t, twoHosts)
 	tests := []struct {
@@ -142,6 +194,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"execute", "-e", env, "-r", "nope", "true"}, `unknown role "nope" (roles with hosts: all, clc,`},
 		{[]string{"execute", "-e", env, "-r", "console", "true"}, `role "console" has no hosts`},
 		{[]string{"version", "x"}, `unexpected argument "x"`},
+		{[]string{"validate", env}, `unexpected argument "` + env + `" (did you mean -e ` + env + `?)`},
+		{[]string{"roles", "environment.yml"}, `unexpected argument "environment.yml" (did you mean -e environment.yml?)`},
+		{[]string{"execute", env, "uptime"}, `-e/--environment FILE is required (did you mean -e ` + env + `?)`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -471,7 +526,9 @@ func TestRoles(t *testing.T) {
 	out := h.stdout.String()
 	assert.Contains(t, out, "Environment ../testdata/edge.yml: edge-demo (Two-cluster EDGE cloud)")
 	assert.Regexp(t, `(?m)^  node-controller +192\.0\.2\.21 192\.0\.2\.22 192\.0\.2\.32$`, out)
-	assert.Regexp(t, `(?m)^  zone-b\n    cc     192\.0\.2\.30\n    sc     192\.0\.2\.31\n    nodes  192\.0\.2\.32$`, out)
+	// One label column across clusters, storage-backend included.
+	assert.Regexp(t, `(?m)^  zone-b\n    cc               192\.0\.2\.30\n    sc               192\.0\.2\.31\n    nodes            192\.0\.2\.32\n    storage-backend  ceph-rbd$`, out)
+	assert.Regexp(t, `(?m)^  all +192\.0\.2\.10 192\.0\.2\.11 `, out, "execute -r all is listed too")
 	assert.Contains(t, out, "(no hosts: cassandra,")
 
 	require.Equal(t, ExitOK, h.run("roles", "-e", "../testdata/edge.yml", "-o", "json"))

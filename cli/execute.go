@@ -81,11 +81,21 @@ command failed (non-zero exit, time limit, unreachable) on any host.
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
+		exits: []exitCode{
+			{ExitOK, "the command exited 0 on every host"},
+			{ExitFailed, "the command failed on some host (non-zero exit, time limit, unreachable)"},
+			{ExitUsage, exitUsageMeaning},
+			{ExitTransport, exitTransportMeaning},
+			{ExitInterrupted, "interrupted (Ctrl-C / SIGTERM): the hosts that finished are printed"},
+		},
 		run: runExecute,
 	}
 }
 
 func runExecute(ctx context.Context, p *Program, o *options, args []string) int {
+	if o.envFile == "" && len(args) > 1 && looksLikeEnvFile(args[0]) {
+		return p.usageErr("execute", "-e/--environment FILE is required (did you mean -e %s?)", args[0])
+	}
 	command := strings.TrimSpace(strings.Join(args, " "))
 	if command == "" {
 		return p.usageErr("execute", "no command given")

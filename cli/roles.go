@@ -46,13 +46,14 @@ what calyptos understood from the file, and what execute -r accepts.`,
 		examples: `  calyptos roles -e environment.yml
   calyptos roles -e environment.yml -o json | jq '.roles["node-controller"]'
 `,
+		exits: []exitCode{{ExitOK, "the roles were printed"}, {ExitUsage, exitUsageMeaning}},
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON)
 		},
 		run: func(_ context.Context, p *Program, o *options, args []string) int {
 			if len(args) > 0 {
-				return p.usageErr("roles", "unexpected argument %q", args[0])
+				return p.unexpectedArg("roles", o, args[0])
 			}
 			rb, code := p.loadEnv("roles", o)
 			if code != ExitOK {
@@ -128,9 +129,6 @@ func writeRoles(w io.Writer, r RolesResult) error {
 	var names, empty []string
 	width := 0
 	for _, role := range sortedKeys(r.Roles) {
-		if role == calyptos.RoleAll {
-			continue
-		}
 		if len(r.Roles[role]) == 0 {
 			empty = append(empty, role)
 			continue
@@ -145,18 +143,7 @@ func writeRoles(w io.Writer, r RolesResult) error {
 	if len(empty) > 0 {
 		fmt.Fprintf(&b, "  (no hosts: %s)\n", strings.Join(empty, ", "))
 	}
-	if len(r.Clusters) > 0 {
-		fmt.Fprintf(&b, "\nClusters:\n")
-		for _, c := range r.Clusters {
-			fmt.Fprintf(&b, "  %s\n", c.Name)
-			fmt.Fprintf(&b, "    cc     %s\n", strings.Join(c.CC, " "))
-			fmt.Fprintf(&b, "    sc     %s\n", strings.Join(c.SC, " "))
-			fmt.Fprintf(&b, "    nodes  %s\n", strings.Join(c.Nodes, " "))
-			if c.StorageBackend != "" {
-				fmt.Fprintf(&b, "    storage-backend  %s\n", c.StorageBackend)
-			}
-		}
-	}
+	writeClusters(&b, r.Clusters)
 	all := r.Roles[calyptos.RoleAll]
 	fmt.Fprintf(&b, "\nHosts (%d):\n", len(all))
 	hw := 0
@@ -168,6 +155,29 @@ func writeRoles(w io.Writer, r RolesResult) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeClusters lists each cluster's roles, the labels in one column.
+func writeClusters(b *strings.Builder, clusters []ClusterRoles) {
+	if len(clusters) == 0 {
+		return
+	}
+	width := len("nodes")
+	for _, c := range clusters {
+		if c.StorageBackend != "" {
+			width = len("storage-backend")
+		}
+	}
+	b.WriteString("\nClusters:\n")
+	for _, c := range clusters {
+		fmt.Fprintf(b, "  %s\n", c.Name)
+		fmt.Fprintf(b, "    %-*s  %s\n", width, "cc", strings.Join(c.CC, " "))
+		fmt.Fprintf(b, "    %-*s  %s\n", width, "sc", strings.Join(c.SC, " "))
+		fmt.Fprintf(b, "    %-*s  %s\n", width, "nodes", strings.Join(c.Nodes, " "))
+		if c.StorageBackend != "" {
+			fmt.Fprintf(b, "    %-*s  %s\n", width, "storage-backend", c.StorageBackend)
+		}
+	}
 }
 
 func sortedKeys(m map[string][]string) []string {

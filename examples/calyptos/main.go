@@ -12,10 +12,8 @@
 //
 //	go run ./examples/calyptos debug --local -e examples/localhost.yml
 //
-// Exit codes: 0 every check passed (warnings allowed unless --strict), 1 some
-// check failed, 2 usage error or bad environment file, 3 transport failure
-// on every host, 130 interrupted (SIGINT or SIGTERM; the partial report is
-// printed). Run `calyptos -h` or `calyptos COMMAND -h` for the flags.
+// Run `calyptos -h` or `calyptos COMMAND -h` for the flags and the exit
+// codes (package cli's ExitOK and the constants after it).
 //
 // This main is only wiring; the command line lives in package cli.
 package main
