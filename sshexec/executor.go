@@ -39,6 +39,7 @@ type Executor struct {
 	keys        *keyCache
 	hostKeys    *hostKeys
 	hostSlots   chan struct{} // MaxHosts; nil when unbounded
+	pw          passwords     // PasswordPrompt's answers, shared by every host
 
 	life   context.Context // ends at Close; bounds background dials
 	cancel context.CancelFunc
@@ -364,7 +365,7 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 }
 
 func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
-	client, reads, err := e.dial(e.life, h.t)
+	client, reads, err := e.login(e.life, h.t)
 	var c *conn
 	if err != nil {
 		e.dialErrors.Add(1)
@@ -471,11 +472,11 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 			}
 		})
 	}
-	methods, names, agentCloser := e.authFor(t)
+	methods, names, agentCloser := e.authFor(ctx, t)
 	if agentCloser != nil {
 		defer agentCloser.Close()
 	}
-	if len(methods) == 0 {
+	if len(methods) == 0 && !e.canPrompt() {
 		return nil, nil, &Error{Host: t.key, Op: "auth", Kind: ErrAuth,
 			Err: errors.New("no authentication method: give a key file, an ssh-agent or a password")}
 	}

@@ -1,6 +1,7 @@
 package sshexec
 
 import (
+	"context"
 	"log/slog"
 	"time"
 )
@@ -44,6 +45,19 @@ type Options struct {
 	// (every prompt that does not echo is answered with it). It is never
 	// logged or put in an error.
 	Password string
+	// PasswordPrompt, when Password is empty, is asked for a password the
+	// first time a host refuses every key; user and host are the login
+	// and the host as written, attempt counts from 1. Its answer is tried
+	// on that host and offered to every later one (after the keys). When
+	// no host accepts it, it is asked again, MaxPasswordAttempts times in
+	// all; once a host accepts one, it is never asked again. It is called
+	// by one host at a time, between two handshakes, so a person's typing
+	// does not count against HandshakeTimeout. ctx ends when the Executor
+	// is closed; a command that gives up waiting (its context ended) does
+	// not end it, as other hosts may wait for the answer. An error ends
+	// the prompts: every host that needs a password fails with
+	// ErrAuth wrapping it. The answer is never logged.
+	PasswordPrompt func(ctx context.Context, user, host string, attempt int) (string, error)
 	// AgentSocket is the ssh-agent socket; default $SSH_AUTH_SOCK.
 	AgentSocket string
 	// DisableAgent turns the ssh-agent off.
