@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -53,7 +52,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 				return code
 			}
 			vs := p.Validators(ValidateConfig{Timeout: o.timeout, Parallel: o.parallel})
-			return p.runChecks(ctx, "validate", o, calyptos.KindValidate, pluginNames(vs), nil,
+			return p.runChecks(ctx, "validate", o, p.newConsole(), calyptos.KindValidate, pluginNames(vs), nil,
 				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
 					return calyptos.RunValidators(ctx, rb, vs, opts)
 				})
@@ -111,8 +110,8 @@ every command runs on this machine instead, whatever host it is for.`,
 					return ExitUsage
 				}
 			}
-			var prog *progress
-			tr, err := p.openTransport(ctx, o, rb, func() *progress { return prog })
+			con := p.newConsole()
+			tr, err := p.openTransport(ctx, o, rb, con)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ExitInterrupted // Ctrl-C at a passphrase prompt
@@ -121,11 +120,8 @@ every command runs on this machine instead, whatever host it is for.`,
 				return ExitUsage
 			}
 			defer tr.Close()
-			return p.runChecks(ctx, "debug", o, calyptos.KindDebug, pluginNames(ds), tr,
+			return p.runChecks(ctx, "debug", o, con, calyptos.KindDebug, pluginNames(ds), tr,
 				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
-					if lr, ok := opts.Reporter.(*liveReporter); ok {
-						prog = lr.prog
-					}
 					return calyptos.RunDebuggers(ctx, rb, tr, ds, opts)
 				})
 		},
@@ -135,11 +131,10 @@ every command runs on this machine instead, whatever host it is for.`,
 // sink is where a run's report goes: streamed text on stdout, and the
 // final document on stdout or in --out.
 type sink struct {
-	p      *Program
+	con    *console
 	format report.Format
 	// stream receives the text stream (nil when stdout gets a document).
 	stream *report.TextReporter
-	prog   *progress
 	file   *os.File
 	// toStdout is set when the document goes to stdout.
 	toStdout bool
@@ -149,8 +144,8 @@ type sink struct {
 }
 
 // openSink prepares the outputs of a run over total checks or hosts.
-func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit string) (*sink, error) {
-	s := &sink{p: p, format: o.format}
+func (p *Program) openSink(o *options, con *console, kind calyptos.Kind, total int, unit string) (*sink, error) {
+	s := &sink{con: con, format: o.format}
 	if o.outFile != "" {
 		if sameFile(o.outFile, o.envFile) {
 			return nil, fmt.Errorf("--out: %s is the environment file: writing the report there would destroy it", o.outFile)
@@ -163,9 +158,8 @@ func (p *Program) openSink(o *options, kind calyptos.Kind, total int, unit strin
 	} else if o.format != report.Text {
 		s.doc, s.toStdout = p.Stdout, true
 	}
-	// A dumb terminal cannot erase the line, so it gets none.
-	if p.term.isTerminal(p.Stderr) && p.Getenv("TERM") != "dumb" {
-		s.prog = newProgress(p.Stderr, p.term.width(p.Stderr), total, unit)
+	if unit != "" {
+		con.startProgress(total, unit, p.Getenv)
 	}
 	if !s.toStdout && kind != "" {
 		s.stream = report.NewTextReporter(p.Stdout, kind, report.Options{
@@ -191,34 +185,30 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
-// reporter returns the calyptos.Reporter of the run; its events wait
-// while prompting is held (a question on the terminal).
-func (s *sink) reporter(prompting *sync.RWMutex) calyptos.Reporter {
-	lr := &liveReporter{prog: s.prog, prompting: prompting}
-	if s.stream != nil {
-		lr.next = s.stream
+// reporter returns the calyptos.Reporter of the run.
+func (s *sink) reporter() calyptos.Reporter {
+	if s.stream == nil {
+		return s.con.reporter(nil)
 	}
-	return lr
+	return s.con.reporter(s.stream)
 }
 
 // finish erases the progress line, writes the summary and the document,
 // and closes --out. It returns false when the report could not be
 // written.
 func (s *sink) finish(rep *calyptos.Report, o *options) bool {
-	if s.prog != nil {
-		s.prog.close()
-	}
+	s.con.stopProgress()
 	ok := true
 	if s.stream != nil {
 		if err := s.stream.Summary(rep); err != nil {
-			s.p.errorf("writing the report: %v", err)
+			s.con.errorf("writing the report: %v", err)
 			ok = false
 		}
 	}
 	if s.doc != nil {
 		opts := report.Options{Verbose: o.verbose, Strict: o.strict}
 		if err := report.Write(s.doc, rep, s.format, opts); err != nil {
-			s.p.errorf("writing the report: %v", err)
+			s.con.errorf("writing the report: %v", err)
 			ok = false
 		}
 	}
@@ -232,7 +222,7 @@ func (s *sink) close() bool {
 	err := s.file.Close()
 	s.file = nil
 	if err != nil {
-		s.p.errorf("writing the report: %v", err)
+		s.con.errorf("writing the report: %v", err)
 		return false
 	}
 	return true
@@ -254,21 +244,21 @@ func (p *Program) selectChecks(cmd string, names []string, o *options) ([]string
 
 // runChecks runs validators or debuggers and turns the report into an
 // exit code.
-func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind calyptos.Kind, names []string,
+func (p *Program) runChecks(ctx context.Context, cmd string, o *options, con *console, kind calyptos.Kind, names []string,
 	tr *tracker, run func(context.Context, calyptos.RunOptions) (*calyptos.Report, error)) int {
 	keep, code := p.selectChecks(cmd, names, o)
 	if code != ExitOK {
 		return code
 	}
-	s, err := p.openSink(o, kind, len(keep), "checks")
+	s, err := p.openSink(o, con, kind, len(keep), "checks")
 	if err != nil {
-		p.errorf("%v", err)
+		con.errorf("%v", err)
 		return ExitUsage
 	}
 	opts := calyptos.RunOptions{
 		Only:           o.only,
 		Skip:           o.skip,
-		Reporter:       s.reporter(&o.prompting),
+		Reporter:       s.reporter(),
 		Parallel:       o.parallel,
 		CommandTimeout: o.timeout,
 		CheckTimeout:   checkTimeout(o.timeout),
@@ -280,7 +270,7 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 	if rep == nil {
 		// Invalid options: nothing ran.
 		s.finishEmpty()
-		p.errorf("%v", err)
+		con.errorf("%v", err)
 		return ExitUsage
 	}
 	if !s.finish(rep, o) {
@@ -288,7 +278,7 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, kind ca
 	}
 	if tr != nil {
 		if down, first := tr.allDown(); down && !rep.Interrupted {
-			p.errorf("no host could be reached (first error: %v)", first)
+			con.errorf("no host could be reached (first error: %s)", o.redactor.Redact(first.Error()))
 			return ExitTransport
 		}
 	}
@@ -314,8 +304,6 @@ func checkTimeout(cmd time.Duration) time.Duration {
 }
 
 func (s *sink) finishEmpty() {
-	if s.prog != nil {
-		s.prog.close()
-	}
+	s.con.stopProgress()
 	s.close()
 }

@@ -118,9 +118,9 @@ type Program struct {
 	// ones).
 	Debuggers func(cfg DebugConfig) []calyptos.Debugger
 	// SSH returns the SSH transport of debug and execute (default:
-	// package sshexec). When no password was given and a host refuses
-	// every key with an error matching sshexec.ErrAuth, the password is
-	// asked for on the terminal and SSH is called again with it.
+	// package sshexec). When no password was given, cfg.PasswordPrompt
+	// asks for one on the terminal: the transport calls it when a host
+	// refuses every key.
 	SSH func(cfg SSHConfig) (Transport, error)
 
 	// Stdin, Stdout and Stderr default to the process's; Getenv to
@@ -134,9 +134,6 @@ type Program struct {
 	firstRun string
 	// term answers terminal questions; tests replace it.
 	term terminal
-	// isAuth tells an SSH error that means "every key refused" (default
-	// isAuthError); tests replace it.
-	isAuth func(error) bool
 }
 
 // ValidateConfig is what the command line tells validators.
@@ -217,9 +214,6 @@ func (p *Program) defaults() {
 	}
 	if p.term == nil {
 		p.term = realTerminal{}
-	}
-	if p.isAuth == nil {
-		p.isAuth = isAuthError
 	}
 }
 

@@ -352,17 +352,18 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 
 func TestProgressLineFitsTheTerminal(t *testing.T) {
 	var sb strings.Builder
-	p := newProgress(&sb, 20, 3, "checks")
-	p.update(func(p *progress) { p.label = strings.Repeat("x", 50) })
+	con := &console{name: "calyptos", stdout: io.Discard, stderr: &sb, term: &fakeTerm{cols: 20, ttys: []any{&sb}}}
+	con.startProgress(3, "checks", func(string) string { return "" })
+	con.update(func(p *progress) { p.label = strings.Repeat("x", 50) })
 	line := strings.TrimPrefix(sb.String(), "\r\x1b[K")
 	assert.Len(t, line, 19)
-	p.pause()
-	p.update(func(p *progress) { p.done++ })
-	assert.True(t, strings.HasSuffix(sb.String(), "\r\x1b[K"), "paused: nothing drawn")
-	p.resume()
+	con.locked(func() {
+		assert.True(t, strings.HasSuffix(sb.String(), "\r\x1b[K"), "erased while something else is written")
+	})
+	con.update(func(p *progress) { p.done++ })
 	assert.True(t, strings.HasPrefix(strings.TrimPrefix(sb.String()[strings.LastIndex(sb.String(), "\r"):], "\r\x1b[K"), "[1/3 checks]"))
-	p.close()
-	p.update(func(p *progress) { p.done++ })
+	con.stopProgress()
+	con.update(func(p *progress) { p.done++ })
 	assert.True(t, strings.HasSuffix(sb.String(), "\r\x1b[K"), "closed: nothing drawn")
 }
 
@@ -395,6 +396,8 @@ func TestDebugExitCodes(t *testing.T) {
 			got := h.sshCalls[0]
 			assert.NotNil(t, got.Passphrase, "an encrypted key's passphrase is asked for, or why not is said")
 			got.Passphrase = nil
+			assert.NotNil(t, got.PasswordPrompt, "no password given: one is asked for when needed")
+			got.PasswordPrompt = nil
 			assert.Equal(t, SSHConfig{User: "admin", IdentityFiles: []string{"k1", "k2"}, JumpHost: "bastion", Port: 2222,
 				KnownHostsFiles: []string{"kh"}, Parallel: 4, Timeout: 5 * time.Second}, got)
 		})
@@ -442,8 +445,7 @@ func TestDebugPasswordPrompt(t *testing.T) {
 		h.term.password = "hunter22"
 		require.Equal(t, ExitOK, h.run("debug", "-e", env), h.stderr.String())
 		assert.Equal(t, 1, h.term.asked)
-		require.Len(t, h.sshCalls, 2)
-		assert.Equal(t, "hunter22", h.sshCalls[1].Password)
+		require.Len(t, h.sshCalls, 1, "one transport, which asks through its PasswordPrompt")
 		assert.Contains(t, h.stderr.String(), "SSH password")
 		assert.NotContains(t, h.stdout.String()+h.stderr.String(), "hunter22")
 	})
@@ -807,22 +809,14 @@ func TestEncryptedKeyWithoutTerminalSaysWhatToDo(t *testing.T) {
 	assert.Zero(t, h.term.asked)
 }
 
-func TestPasswordPromptIsNotBoundByTheCommandTimeout(t *testing.T) {
-	env := writeEnv(t, twoHosts)
-	h := newHarness(t, nil, nil)
-	refuseWithoutPassword(h, ".", "up\n")
-	h.term.ttys = []any{h.p.Stdin}
-	h.term.password = "hunter22"
-	h.term.typing = make(chan struct{})
-	go func() {
-		// A person takes longer to type a password than --timeout gives
-		// a command.
-		time.Sleep(300 * time.Millisecond)
-		close(h.term.typing)
-	}()
-	require.Equal(t, ExitOK, h.run("execute", "-e", env, "--parallel", "1", "--timeout", "100ms", "uptime"), h.stdout.String()+h.stderr.String())
-	assert.Equal(t, 1, h.term.asked)
-	assert.Contains(t, h.stdout.String(), "2 hosts: 2 ok")
+func refuseWithoutPassword(h *harness, command, stdout string) {
+	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
+		if cfg.Password == "" {
+			e.OnMatch("", command).Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
+			return
+		}
+		e.OnMatch("", command).Stdout(stdout)
+	})
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -912,15 +906,16 @@ func TestInterruptAtThePassphrasePrompt(t *testing.T) {
 	}
 }
 
-// TestPassphraseNotAskedAgainForThePassword: the transport opened with
-// the password typed loads the -i key again (sshexec.New does, and clears
-// the passphrase after use); the passphrase typed at the start is not
-// asked a second time.
+// TestPassphraseNotAskedAgainForThePassword: the passphrase of the -i key
+// and the password are asked once each; the password no longer opens a
+// second transport that would load the key again.
 func TestPassphraseNotAskedAgainForThePassword(t *testing.T) {
 	env := writeEnv(t, twoHosts)
 	h := newHarness(t, nil, nil)
 	h.term.ttys = []any{h.p.Stdin}
 	h.term.answers = []string{"keypass", "hunter22", "keypass"}
+	refuseWithoutPassword(h, ".", "up\n")
+	fake := h.p.SSH
 	var passphrases []string
 	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
 		pw, err := cfg.Passphrase("enc_key")
@@ -929,36 +924,12 @@ func TestPassphraseNotAskedAgainForThePassword(t *testing.T) {
 		}
 		passphrases = append(passphrases, string(pw))
 		clear(pw)
-		e := calyptostest.NewExecutor(t)
-		if cfg.Password == "" {
-			e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
-		} else {
-			e.OnMatch("", ".").Stdout("up\n")
-		}
-		return &fakeTransport{Executor: e}, nil
+		return fake(cfg)
 	}
 	require.Equal(t, ExitOK, h.run("execute", "-e", env, "-i", "enc_key", "uptime"), h.stdout.String()+h.stderr.String())
 	assert.Equal(t, 1, strings.Count(h.stderr.String(), "Passphrase for key enc_key"), h.stderr.String())
 	assert.Equal(t, 2, h.term.asked, "the passphrase and the password, once each")
-	assert.Equal(t, []string{"keypass", "keypass"}, passphrases)
-}
-
-func TestTooManyPasswordsMessageDoesNotJoinTheProgressLine(t *testing.T) {
-	env := writeEnv(t, twoHosts)
-	h := newHarness(t, nil, nil)
-	h.withSSH(func(cfg SSHConfig, e *calyptostest.Executor) {
-		e.OnMatch("", ".").Err(fmt.Errorf("%w: %w", calyptos.ErrTransport, errFakeAuth))
-	})
-	h.term.ttys = []any{h.p.Stdin, h.p.Stderr}
-	h.term.password = "wrong"
-	require.Equal(t, ExitTransport, h.run("execute", "-e", env, "--parallel", "1", "true"))
-	assert.Equal(t, 3, h.term.asked)
-	errOut := h.stderr.String()
-	i := strings.Index(errOut, "calyptos: no host accepted the password in 3 attempts\n")
-	require.Positive(t, i, errOut)
-	before := errOut[:i]
-	assert.True(t, strings.HasSuffix(before, "\n") || strings.HasSuffix(before, "\r\x1b[K"),
-		"the message starts a line of its own, not after the progress line: %q", errOut)
+	assert.Equal(t, []string{"keypass"}, passphrases)
 }
 
 func TestInterruptAtThePasswordPrompt(t *testing.T) {

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/debugger"
 	"github.com/org/calyptos/sshexec"
@@ -51,6 +49,7 @@ func defaultSSH(cfg SSHConfig) (Transport, error) {
 		IdentityFiles:         cfg.IdentityFiles,
 		Passphrase:            cfg.Passphrase,
 		Password:              cfg.Password,
+		PasswordPrompt:        cfg.PasswordPrompt,
 		KnownHostsFiles:       cfg.KnownHostsFiles,
 		InsecureIgnoreHostKey: cfg.InsecureIgnoreHostKey,
 		// Debuggers run several fan-outs at once; this keeps --parallel a
@@ -59,7 +58,3 @@ func defaultSSH(cfg SSHConfig) (Transport, error) {
 		JumpHost: cfg.JumpHost,
 	})
 }
-
-// isAuthError reports whether err means a host refused every
-// authentication method offered.
-func isAuthError(err error) bool { return errors.Is(err, sshexec.ErrAuth) }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,14 +19,20 @@ import (
 
 // ExecResult is the JSON document of `calyptos execute -o json`.
 type ExecResult struct {
-	Command     string       `json:"command"`
-	Role        string       `json:"role"`
-	Started     time.Time    `json:"started"`
-	Seconds     float64      `json:"duration_seconds"`
-	Interrupted bool         `json:"interrupted,omitempty"`
-	Hosts       []HostOutput `json:"hosts"`
-	Totals      ExecTotals   `json:"totals"`
+	// SchemaVersion is ExecSchemaVersion.
+	SchemaVersion int          `json:"schema_version"`
+	Command       string       `json:"command"`
+	Role          string       `json:"role"`
+	Started       time.Time    `json:"started"`
+	Seconds       float64      `json:"duration_seconds"`
+	Interrupted   bool         `json:"interrupted,omitempty"`
+	Hosts         []HostOutput `json:"hosts"`
+	Totals        ExecTotals   `json:"totals"`
 }
+
+// ExecSchemaVersion is the version of the ExecResult document; it changes
+// when a field changes meaning or goes away.
+const ExecSchemaVersion = 1
 
 // HostOutput is what the command did on one host. Output is redacted: the
 // secrets of the environment file and the SSH password never appear.
@@ -93,40 +101,23 @@ command failed (non-zero exit, time limit, unreachable) on any host.
 }
 
 func runExecute(ctx context.Context, p *Program, o *options, args []string) int {
-	if o.envFile == "" && len(args) > 1 && looksLikeEnvFile(args[0]) {
-		return p.usageErr("execute", "-e/--environment FILE is required (did you mean -e %s?)", args[0])
-	}
-	command := strings.TrimSpace(strings.Join(args, " "))
-	if command == "" {
-		return p.usageErr("execute", "no command given")
-	}
-	if code := p.checkTransportFlags("execute", o); code != ExitOK {
-		return code
-	}
-	rb, code := p.loadEnv("execute", o)
+	command, rb, hosts, code := p.executeArgs(o, args)
 	if code != ExitOK {
 		return code
 	}
-	if !slices.Contains(rb.RoleNames(), o.role) {
-		return p.usageErr("execute", "unknown role %q (roles with hosts: %s)", o.role, strings.Join(nonEmptyRoles(rb), ", "))
-	}
-	hosts := rb.Hosts(o.role)
-	if len(hosts) == 0 {
-		return p.usageErr("execute", "role %q has no hosts in %s (roles with hosts: %s)", o.role, o.envFile, strings.Join(nonEmptyRoles(rb), ", "))
-	}
-
-	s, err := p.openSink(o, "", len(hosts), "hosts")
+	con := p.newConsole()
+	s, err := p.openSink(o, con, "", len(hosts), "hosts")
 	if err != nil {
-		p.errorf("%v", err)
+		con.errorf("%v", err)
 		return ExitUsage
 	}
-	tr, err := p.openTransport(ctx, o, rb, func() *progress { return s.prog })
+	tr, err := p.openTransport(ctx, o, rb, con)
 	if err != nil {
 		s.finishEmpty()
 		if ctx.Err() != nil {
 			return ExitInterrupted // Ctrl-C at a passphrase prompt
 		}
-		p.errorf("%v", err)
+		con.errorf("%v", err)
 		return ExitUsage
 	}
 	defer tr.Close()
@@ -135,94 +126,120 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	if env := rb.Environment(); env != nil {
 		o.redactor.Add(env.Secrets()...)
 	}
-	var stream io.Writer
-	streamErr := &stickyWriter{w: p.Stdout}
+	// The password typed at a prompt during the run is redacted too: the
+	// prompt adds it to o.redactor.
+	r := &execRenderer{con: con, hosts: hosts, redact: o.redactor.Redact, results: make([]HostOutput, len(hosts)), ran: make([]bool, len(hosts))}
 	if !s.toStdout {
-		stream = pausingWriter{w: streamErr, prog: s.prog, prompting: &o.prompting}
+		r.color = report.ColorEnabled(p.Stdout, p.Getenv)
+		r.stream = true
 	}
-	color := stream != nil && report.ColorEnabled(p.Stdout, p.Getenv)
-	d := &execDebugger{
-		command:  command,
-		hosts:    hosts,
-		parallel: o.parallel,
-		// The password typed at a prompt during the run is redacted too:
-		// the prompt adds it to o.redactor.
-		redact:  o.redactor.Redact,
-		results: make([]HostOutput, len(hosts)),
-		ran:     make([]bool, len(hosts)),
+	tr.after = r.hostDone
+	con.update(func(*progress) {}) // "[0/N hosts]" while the first host runs
+	rep, err := calyptos.RunDebuggers(ctx, rb, tr, []calyptos.Debugger{&execDebugger{command: command, hosts: hosts, r: r}}, execRunOptions(o, len(hosts)))
+	if rep == nil {
+		s.finishEmpty()
+		con.errorf("%v", err)
+		return ExitUsage
 	}
-	d.onDone = func(i int) {
-		if stream != nil {
-			writeHostBlock(stream, d.results[i], color)
-		}
-		if s.prog != nil {
-			s.prog.update(func(pr *progress) {
-				pr.done++
-				if !d.results[i].OK() {
-					pr.fail++
-				}
-			})
-		}
+	res := r.result(command, o.role, rep)
+	if !p.finishExecute(s, con, r.stream, res, rep) {
+		return ExitUsage
 	}
-	if s.prog != nil {
-		s.prog.update(func(*progress) {}) // "[0/N hosts]" while the first host runs
+	return p.executeExit(con, res, tr, o.redactor)
+}
+
+// executeArgs checks execute's arguments and loads the environment file:
+// the command, the roles and the hosts to run it on.
+func (p *Program) executeArgs(o *options, args []string) (string, *calyptos.RoleBuilder, []string, int) {
+	if o.envFile == "" && len(args) > 1 && looksLikeEnvFile(args[0]) {
+		return "", nil, nil, p.usageErr("execute", "-e/--environment FILE is required (did you mean -e %s?)", args[0])
 	}
-	rounds := (len(hosts) + o.parallel - 1) / o.parallel
-	opts := calyptos.RunOptions{
+	command := strings.TrimSpace(strings.Join(args, " "))
+	if command == "" {
+		return "", nil, nil, p.usageErr("execute", "no command given")
+	}
+	if code := p.checkTransportFlags("execute", o); code != ExitOK {
+		return "", nil, nil, code
+	}
+	rb, code := p.loadEnv("execute", o)
+	if code != ExitOK {
+		return "", nil, nil, code
+	}
+	if !slices.Contains(rb.RoleNames(), o.role) {
+		return "", nil, nil, p.usageErr("execute", "unknown role %q (roles with hosts: %s)", o.role, strings.Join(nonEmptyRoles(rb), ", "))
+	}
+	hosts := rb.Hosts(o.role)
+	if len(hosts) == 0 {
+		return "", nil, nil, p.usageErr("execute", "role %q has no hosts in %s (roles with hosts: %s)", o.role, o.envFile, strings.Join(nonEmptyRoles(rb), ", "))
+	}
+	return command, rb, hosts, ExitOK
+}
+
+// execRunOptions are the runner's options for one command on n hosts: the
+// check's bound leaves time for every round of --parallel hosts.
+func execRunOptions(o *options, n int) calyptos.RunOptions {
+	rounds := (n + o.parallel - 1) / o.parallel
+	return calyptos.RunOptions{
 		Parallel:       o.parallel,
 		CommandTimeout: o.timeout,
 		CheckTimeout:   time.Duration(rounds)*o.timeout + time.Minute,
 		Redactor:       o.redactor,
 	}
-	rep, err := calyptos.RunDebuggers(ctx, rb, tr, []calyptos.Debugger{d}, opts)
-	if rep == nil {
-		s.finishEmpty()
-		p.errorf("%v", err)
-		return ExitUsage
-	}
-	res := d.result(o.role, rep)
-	if s.prog != nil {
-		s.prog.close()
-	}
+}
+
+// finishExecute erases the progress line, ends the text stream with the
+// summary and writes the document; false when some output failed.
+func (p *Program) finishExecute(s *sink, con *console, streamed bool, res ExecResult, rep *calyptos.Report) bool {
+	con.stopProgress()
 	ok := true
-	if stream != nil {
-		writeExecSummary(stream, res)
-		if err := streamErr.failed(); err != nil {
-			p.errorf("writing the output: %v", err)
+	if streamed {
+		writeExecSummary(con, res)
+		if err := con.writeErr(); err != nil {
+			con.errorf("writing the output: %v", err)
 			ok = false
 		}
 	}
 	if s.doc != nil {
-		var werr error
-		switch s.format {
-		case report.JSON:
-			enc := json.NewEncoder(s.doc)
-			enc.SetIndent("", "  ")
-			werr = enc.Encode(res)
-		case report.JUnit:
-			// The runner's report says "debug": the suites are named
-			// after the command that ran them.
-			rep.Kind = calyptos.Kind("execute")
-			werr = report.Write(s.doc, rep, report.JUnit, report.Options{})
-		default:
-			for _, h := range res.Hosts {
-				writeHostBlock(s.doc, h, false)
-			}
-			writeExecSummary(s.doc, res)
-		}
-		if werr != nil {
-			p.errorf("writing the report: %v", werr)
+		if err := writeExecDoc(s.doc, s.format, res, rep); err != nil {
+			con.errorf("writing the report: %v", err)
 			ok = false
 		}
 	}
-	if !s.close() || !ok {
-		return ExitUsage
+	return s.close() && ok
+}
+
+// writeExecDoc writes execute's document in format.
+func writeExecDoc(w io.Writer, format report.Format, res ExecResult, rep *calyptos.Report) error {
+	bw := bufio.NewWriter(w)
+	var err error
+	switch format {
+	case report.JSON:
+		err = writeExecJSON(bw, res)
+	case report.JUnit:
+		// The runner's report says "debug": the suites are named after
+		// the command that ran them.
+		rep.Kind = calyptos.Kind("execute")
+		err = report.Write(bw, rep, report.JUnit, report.Options{})
+	default:
+		for _, h := range res.Hosts {
+			writeHostBlock(bw, h, false)
+		}
+		writeExecSummary(bw, res)
 	}
+	return errors.Join(err, bw.Flush())
+}
+
+// executeExit is the exit code of an execute run.
+func (p *Program) executeExit(con *console, res ExecResult, tr *tracker, r *calyptos.Redactor) int {
 	switch {
 	case res.Interrupted:
 		return ExitInterrupted
 	case res.Totals.Unreachable == len(res.Hosts):
-		p.errorf("no host could be reached")
+		if _, first := tr.allDown(); first != nil {
+			con.errorf("no host could be reached (first error: %s)", r.Redact(first.Error()))
+		} else {
+			con.errorf("no host could be reached")
+		}
 		return ExitTransport
 	case res.Totals.OK < len(res.Hosts):
 		return ExitFailed
@@ -240,99 +257,112 @@ func nonEmptyRoles(rb *calyptos.RoleBuilder) []string {
 	return out
 }
 
-// execDebugger runs one command on a role's hosts through the runner, so
-// that execute gets its time limits, unreachable-host handling and
-// redaction, and reports each host as a finding (for JUnit).
+// execDebugger runs one command on a role's hosts with the runner's
+// fan-out, so that execute gets its time limits, unreachable-host handling
+// and redaction, and reports each host as a finding (for JUnit). Its
+// renderer shows each host's output as the transport returns it.
 type execDebugger struct {
-	command  string
-	hosts    []string
-	parallel int
-	redact   func(string) string
-	onDone   func(i int)
-
-	mu      sync.Mutex // serialises onDone and guards results/ran
-	results []HostOutput
-	ran     []bool
+	command string
+	hosts   []string
+	r       *execRenderer
 }
 
 func (d *execDebugger) Name() string { return "execute" }
 
 func (d *execDebugger) Debug(ctx context.Context, c *calyptos.Check) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(d.parallel, len(d.hosts)) {
-		wg.Go(func() {
-			for i := range next {
-				d.runOne(ctx, c, i)
-			}
-		})
-	}
-feed:
-	for i := range d.hosts {
-		if ctx.Err() != nil {
-			break // interrupted: start nothing more
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	c.RunOnHosts(ctx, d.command, d.hosts)
+	for _, h := range d.r.outputs() {
+		scope := c.OnHost(h.Host)
+		switch {
+		case h.Error != "":
+			scope.Report(calyptos.Fail, "cannot run the command: "+h.Error, h.Stderr)
+		case h.ExitCode != 0:
+			scope.Report(calyptos.Fail, fmt.Sprintf("exit status %d", h.ExitCode), h.Stderr)
+		default:
+			scope.Report(calyptos.Pass, "exit status 0", "")
 		}
 	}
-	close(next)
-	wg.Wait()
 }
 
-func (d *execDebugger) runOne(ctx context.Context, c *calyptos.Check, i int) {
-	host := d.hosts[i]
-	start := time.Now()
-	out, err := c.RunOnHost(ctx, d.command, host)
+// execRenderer collects each host's output as the transport returns it,
+// and streams it as a text block (when stream is set) with the progress.
+type execRenderer struct {
+	con    *console
+	hosts  []string
+	redact func(string) string
+	stream bool
+	color  bool
+
+	mu      sync.Mutex // guards results and ran, and orders the blocks
+	results []HostOutput
+	ran     []bool
+}
+
+// hostDone records what the transport returned for host.
+func (r *execRenderer) hostDone(host string, out calyptos.Output, err error, took time.Duration) {
 	h := HostOutput{
 		Host:      host,
 		ExitCode:  out.ExitCode,
-		Stdout:    d.redact(out.Stdout),
-		Stderr:    d.redact(out.Stderr),
+		Stdout:    r.redact(out.Stdout),
+		Stderr:    r.redact(out.Stderr),
 		Truncated: out.Truncated,
-		Seconds:   time.Since(start).Seconds(),
+		Seconds:   took.Seconds(),
 	}
-	scope := c.OnHost(host)
-	switch {
-	case err != nil:
-		h.Error = d.redact(err.Error())
+	if err != nil {
+		h.Error = r.redact(err.Error())
 		h.Unreachable = errors.Is(err, calyptos.ErrTransport) || errors.Is(err, calyptos.ErrHostDown)
-		scope.Report(calyptos.Fail, "cannot run the command: "+h.Error, h.Stderr)
-	case out.ExitCode != 0:
-		scope.Report(calyptos.Fail, fmt.Sprintf("exit status %d", out.ExitCode), h.Stderr)
-	default:
-		scope.Report(calyptos.Pass, "exit status 0", "")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.results[i] = h
-	d.ran[i] = true
-	if d.onDone != nil {
-		d.onDone(i)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := slices.Index(r.hosts, host)
+	if i < 0 || r.ran[i] {
+		return
 	}
+	r.results[i], r.ran[i] = h, true
+	if r.stream {
+		writeHostBlock(r.con, h, r.color)
+	}
+	r.con.update(func(pr *progress) {
+		pr.done++
+		if !h.OK() {
+			pr.fail++
+		}
+	})
 }
 
-// result assembles the JSON document once the run is over.
-func (d *execDebugger) result(role string, rep *calyptos.Report) ExecResult {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	res := ExecResult{
-		Command:     d.redact(d.command),
-		Role:        role,
-		Started:     rep.Started,
-		Seconds:     rep.Duration.Seconds(),
-		Interrupted: rep.Interrupted,
-		Hosts:       make([]HostOutput, len(d.hosts)),
+// outputs returns the outputs of the hosts that ran, in host order.
+func (r *execRenderer) outputs() []HostOutput {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []HostOutput
+	for i, h := range r.results {
+		if r.ran[i] {
+			out = append(out, h)
+		}
 	}
-	for i, h := range d.results {
-		if !d.ran[i] {
-			h = HostOutput{Host: d.hosts[i], ExitCode: -1, Error: "not run: the run ended first"}
+	return out
+}
+
+// result assembles the document once the run is over.
+func (r *execRenderer) result(command, role string, rep *calyptos.Report) ExecResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := ExecResult{
+		SchemaVersion: ExecSchemaVersion,
+		Command:       r.redact(command),
+		Role:          role,
+		Started:       rep.Started,
+		Seconds:       rep.Duration.Seconds(),
+		Interrupted:   rep.Interrupted,
+		Hosts:         make([]HostOutput, len(r.hosts)),
+	}
+	for i, h := range r.results {
+		if !r.ran[i] {
+			h = HostOutput{Host: r.hosts[i], ExitCode: -1, Error: "not run: the run ended first"}
 		}
 		res.Hosts[i] = h
 		switch {
-		case !d.ran[i]:
+		case !r.ran[i]:
 			res.Totals.NotRun++
 		case h.OK():
 			res.Totals.OK++
@@ -345,78 +375,94 @@ func (d *execDebugger) result(role string, rep *calyptos.Report) ExecResult {
 	return res
 }
 
+// writeExecJSON writes res as encoding/json does with a two-space indent,
+// one host at a time: the document of hosts that printed much is never
+// held whole in memory.
+func writeExecJSON(w io.Writer, res ExecResult) error {
+	hosts := res.Hosts
+	res.Hosts = nil
+	doc, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	// A newline inside a JSON string is escaped: this one is the key's.
+	const key, null = "\n  \"hosts\": ", "null"
+	i := bytes.Index(doc, []byte(key+null))
+	if i < 0 {
+		return errors.New("execute document: no hosts key")
+	}
+	if _, err := w.Write(doc[:i+len(key)]); err != nil {
+		return err
+	}
+	io.WriteString(w, "[")
+	for i, h := range hosts {
+		b, err := json.MarshalIndent(h, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, "\n    ")
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	io.WriteString(w, "\n  ]")
+	_, err = fmt.Fprintf(w, "%s\n", doc[i+len(key)+len(null):])
+	return err
+}
+
 const (
 	ansiGreen = "\x1b[32m"
 	ansiRed   = "\x1b[31m"
 	ansiReset = "\x1b[0m"
 )
 
-// writeHostBlock writes one host's output under a header:
+// writeHostBlock writes one host's output under a header, every control
+// character a host sent shown as \xNN (report.AppendTerminal), so that no
+// host drives the reader's terminal:
 //
 //	=== 192.0.2.10 (exit 0, 0.12s)
 //	...stdout...
 //	--- stderr
 //	...stderr...
 func writeHostBlock(w io.Writer, h HostOutput, color bool) {
-	var b strings.Builder
 	status := fmt.Sprintf("exit %d, %.2fs", h.ExitCode, h.Seconds)
 	if h.Error != "" {
 		status = h.Error
 	}
-	head := fmt.Sprintf("=== %s (%s)", h.Host, status)
+	b := make([]byte, 0, len(h.Stdout)+len(h.Stderr)+256)
 	if color {
-		c := ansiGreen
-		if !h.OK() {
-			c = ansiRed
+		if h.OK() {
+			b = append(b, ansiGreen...)
+		} else {
+			b = append(b, ansiRed...)
 		}
-		head = c + head + ansiReset
 	}
-	b.WriteString(head + "\n")
-	writeText(&b, h.Stdout)
+	b = report.AppendTerminal(append(b, "=== "...), fmt.Sprintf("%s (%s)", h.Host, status))
+	if color {
+		b = append(b, ansiReset...)
+	}
+	b = appendHostText(append(b, '\n'), h.Stdout)
 	if h.Stderr != "" {
-		b.WriteString("--- stderr\n")
-		writeText(&b, h.Stderr)
+		b = appendHostText(append(b, "--- stderr\n"...), h.Stderr)
 	}
 	if h.Truncated {
-		b.WriteString("--- output truncated\n")
+		b = append(b, "--- output truncated\n"...)
 	}
-	io.WriteString(w, b.String())
+	w.Write(b)
 }
 
-func writeText(b *strings.Builder, s string) {
-	if s == "" {
-		return
+// appendHostText appends a host's text line by line, escaped; a line's
+// CRLF end is a line end, any other CR is shown.
+func appendHostText(b []byte, s string) []byte {
+	for line := range strings.Lines(s) {
+		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimSuffix(line, "\r")
+		b = append(report.AppendTerminal(b, line), '\n')
 	}
-	b.WriteString(s)
-	if !strings.HasSuffix(s, "\n") {
-		b.WriteString("\n")
-	}
-}
-
-// stickyWriter remembers the first write error, after which it writes
-// nothing more: the host blocks are written as hosts finish, and whether
-// they all reached stdout is known at the end.
-type stickyWriter struct {
-	w   io.Writer
-	mu  sync.Mutex
-	err error
-}
-
-func (s *stickyWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.w.Write(b)
-	s.err = err
-	return n, err
-}
-
-func (s *stickyWriter) failed() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
+	return b
 }
 
 func writeExecSummary(w io.Writer, r ExecResult) {

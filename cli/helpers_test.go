@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -138,8 +139,7 @@ func newHarness(t *testing.T, validators []calyptos.Validator, debuggers []calyp
 			h.sshCalls = append(h.sshCalls, cfg)
 			return nil, errors.New("no SSH in this test")
 		},
-		term:   h.term,
-		isAuth: func(err error) bool { return errors.Is(err, errFakeAuth) },
+		term: h.term,
 	}
 	return h
 }
@@ -147,15 +147,70 @@ func newHarness(t *testing.T, validators []calyptos.Validator, debuggers []calyp
 var errFakeAuth = errors.New("fake: authentication failed")
 
 // withSSH makes the SSH transport the fake executor built by script for
-// each config.
+// each config. When the config has a PasswordPrompt, the transport plays
+// sshexec's part: a call refused with errFakeAuth asks the prompt (once
+// for every host) and is made again on the executor script builds for the
+// config with that password.
 func (h *harness) withSSH(script func(cfg SSHConfig, e *calyptostest.Executor)) {
 	h.p.SSH = func(cfg SSHConfig) (Transport, error) {
 		h.sshCalls = append(h.sshCalls, cfg)
-		e := calyptostest.NewExecutor(h.t)
-		script(cfg, e)
-		return &fakeTransport{Executor: e}, nil
+		build := func(password string) Transport {
+			c := cfg
+			c.Password = password
+			e := calyptostest.NewExecutor(h.t)
+			script(c, e)
+			return &fakeTransport{Executor: e}
+		}
+		if cfg.PasswordPrompt == nil {
+			return build(cfg.Password), nil
+		}
+		return &promptingTransport{prompt: cfg.PasswordPrompt, build: build, keys: build("")}, nil
 	}
 }
+
+// promptingTransport asks for a password as sshexec does, simplified: once
+// for every host, no second attempt.
+type promptingTransport struct {
+	prompt func(ctx context.Context, user, host string, attempt int) (string, error)
+	build  func(password string) Transport
+	keys   Transport
+
+	mu       sync.Mutex
+	asked    bool
+	withPass Transport
+	err      error
+}
+
+func (p *promptingTransport) password(ctx context.Context, host string) (Transport, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.asked {
+		p.asked = true
+		var pw string
+		if pw, p.err = p.prompt(ctx, "user", host, 1); p.err == nil {
+			p.withPass = p.build(pw)
+		}
+	}
+	return p.withPass, p.err
+}
+
+func (p *promptingTransport) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	out, err := p.keys.Run(ctx, host, command)
+	if !errors.Is(err, errFakeAuth) {
+		return out, err
+	}
+	t, perr := p.password(ctx, host)
+	if perr != nil {
+		return out, fmt.Errorf("%w; %w", err, perr)
+	}
+	return t.Run(ctx, host, command)
+}
+
+func (p *promptingTransport) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
+	return errors.New("not in these tests")
+}
+
+func (p *promptingTransport) Close() error { return nil }
 
 func (h *harness) run(args ...string) int {
 	h.t.Helper()

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -46,11 +45,6 @@ type options struct {
 	// redactor hides the password (given or typed at a prompt) and the
 	// environment's secrets in everything the command prints.
 	redactor *calyptos.Redactor
-	// prompting is held for writing while a question waits for its answer
-	// on the terminal, and for reading by each write of the output
-	// stream, so that nothing is printed after a prompt until it is
-	// answered.
-	prompting sync.RWMutex
 }
 
 // formatValue is the -o flag.

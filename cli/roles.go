@@ -61,13 +61,10 @@ what calyptos understood from the file, and what execute -r accepts.`,
 			}
 			res := rolesResult(o.envFile, rb)
 			var w io.Writer = p.Stdout
-			s, err := p.openSink(o, "", 0, "")
+			s, err := p.openSink(o, p.newConsole(), "", 0, "")
 			if err != nil {
 				p.errorf("%v", err)
 				return ExitUsage
-			}
-			if s.prog != nil {
-				s.prog.close() // nothing to show progress of
 			}
 			if s.file != nil {
 				w = s.file
