@@ -959,3 +959,60 @@ func TestInterruptAtThePasswordPrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestExecuteEscapesHostOutput: a host's bytes never drive the reader's
+// terminal: escape sequences and control characters on its stdout and
+// stderr are shown as \xNN on stdout and in the --out text file.
+func TestExecuteEscapesHostOutput(t *testing.T) {
+	payloads := map[string]string{
+		"osc 52 clipboard": "\x1b]52;c;ZWNobyBoaQ==\x07",
+		"window title":     "\x1b]0;pwned\x07",
+		"clear screen":     "\x1b[2J\x1b[H",
+		"cursor movement":  "\x1b[1A\x1b[2K=== 127.0.0.9 (exit 0, 0.00s)",
+		"carriage return":  "bad\rgood",
+		"c1 csi":           "\u009b2J",
+	}
+	for name, payload := range payloads {
+		t.Run(name, func(t *testing.T) {
+			env := writeEnv(t, twoHosts)
+			out := filepath.Join(t.TempDir(), "out.txt")
+			h := newHarness(t, nil, nil)
+			h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+				e.OnMatch("", ".").Stdout("x" + payload + "y\r\nz\n").Stderr(payload)
+			})
+			require.Equal(t, ExitOK, h.run("execute", "-e", env, "--out", out, "true"))
+			file, err := os.ReadFile(out)
+			require.NoError(t, err)
+			for where, text := range map[string]string{"stdout": h.stdout.String(), "--out": string(file)} {
+				assert.NotContains(t, text, "\x1b", where)
+				assert.NotContains(t, text, "\r", where)
+				assert.NotContains(t, text, "\x07", where)
+				assert.NotContains(t, text, "\u009b", where)
+				assert.Contains(t, text, "y\nz\n", "%s: a CRLF line end is a line end", where)
+				assert.Contains(t, text, "--- stderr\n", where)
+			}
+			assert.Contains(t, h.stdout.String(), `\x`, "shown escaped")
+		})
+	}
+}
+
+// TestExecuteJSONDocument: the document written one host at a time is the
+// one encoding/json writes for the whole ExecResult, schema_version first.
+func TestExecuteJSONDocument(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	h := newHarness(t, nil, nil)
+	h.withSSH(func(_ SSHConfig, e *calyptostest.Executor) {
+		e.On("127.0.0.1", "id").Stdout("root\n\x00\x1b[2J")
+		e.On("127.0.0.2", "id").Stderr("oops <&>").Exit(2)
+	})
+	require.Equal(t, ExitFailed, h.run("execute", "-e", env, "-o", "json", "id"))
+	var res ExecResult
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &res))
+	assert.Equal(t, ExecSchemaVersion, res.SchemaVersion)
+	assert.True(t, strings.HasPrefix(h.stdout.String(), "{\n  \"schema_version\": 1,\n"), h.stdout.String())
+	want, err := json.MarshalIndent(res, "", "  ")
+	require.NoError(t, err)
+	assert.Equal(t, string(want)+"\n", h.stdout.String())
+	require.Len(t, res.Hosts, 2)
+	assert.Equal(t, "root\n\x00\x1b[2J", res.Hosts[0].Stdout, "JSON keeps the bytes, escaped by encoding/json")
+}

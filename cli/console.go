@@ -99,8 +99,30 @@ func (c *console) Write(b []byte) (int, error) {
 		return 0, c.outErr
 	}
 	var n int
-	c.lockedHeld(func() { n, c.outErr = c.stdout.Write(b) })
-	return n, c.outErr
+	var err error
+	c.lockedHeld(func() { n, err = stickyStdout{c}.Write(b) })
+	return n, err
+}
+
+// writeOut calls f with stdout under the lock, the progress line erased:
+// what f writes in several pieces stays together. The writer keeps the
+// first error, as Write does.
+func (c *console) writeOut(f func(io.Writer)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lockedHeld(func() { f(stickyStdout{c}) })
+}
+
+// stickyStdout writes to stdout of a console whose lock is held.
+type stickyStdout struct{ c *console }
+
+func (s stickyStdout) Write(b []byte) (int, error) {
+	if s.c.outErr != nil {
+		return 0, s.c.outErr
+	}
+	var n int
+	n, s.c.outErr = s.c.stdout.Write(b)
+	return n, s.c.outErr
 }
 
 // writeErr returns the first error writing stdout.

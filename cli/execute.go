@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
@@ -320,7 +321,7 @@ func (r *execRenderer) hostDone(host string, out calyptos.Output, err error, too
 	}
 	r.results[i], r.ran[i] = h, true
 	if r.stream {
-		writeHostBlock(r.con, h, r.color)
+		r.con.writeOut(func(w io.Writer) { writeHostBlock(w, h, r.color) })
 	}
 	r.con.update(func(pr *progress) {
 		pr.done++
@@ -396,20 +397,67 @@ func writeExecJSON(w io.Writer, res ExecResult) error {
 	}
 	io.WriteString(w, "[")
 	for i, h := range hosts {
-		b, err := json.MarshalIndent(h, "    ", "  ")
-		if err != nil {
-			return err
-		}
 		if i > 0 {
 			io.WriteString(w, ",")
 		}
 		io.WriteString(w, "\n    ")
-		if _, err := w.Write(b); err != nil {
+		if err := writeHostJSON(w, h); err != nil {
 			return err
 		}
 	}
 	io.WriteString(w, "\n  ]")
 	_, err = fmt.Fprintf(w, "%s\n", doc[i+len(key)+len(null):])
+	return err
+}
+
+// writeHostJSON writes h as encoding/json does (at the indent of a host of
+// ExecResult), with its stdout and stderr encoded in pieces: a host's
+// output, six times longer once escaped, is never encoded whole.
+func writeHostJSON(w io.Writer, h HostOutput) error {
+	texts := []string{h.Stdout, h.Stderr}
+	h.Stdout, h.Stderr = "", ""
+	doc, err := json.MarshalIndent(h, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	// An unescaped quote is structural: these are the keys, not text.
+	for i, key := range []string{`"stdout": ""`, `"stderr": ""`} {
+		j := bytes.Index(doc, []byte(key))
+		if j < 0 {
+			return fmt.Errorf("execute document: no %s", key)
+		}
+		w.Write(doc[:j+len(key)-2])
+		if err := writeJSONString(w, texts[i]); err != nil {
+			return err
+		}
+		doc = doc[j+len(key):]
+	}
+	_, err = w.Write(doc)
+	return err
+}
+
+// writeJSONString writes s as a JSON string, encoding it with
+// encoding/json in pieces of whole characters.
+func writeJSONString(w io.Writer, s string) error {
+	io.WriteString(w, `"`)
+	for s != "" {
+		n := min(len(s), hostTextChunk)
+		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if n == 0 {
+			n = min(len(s), hostTextChunk)
+		}
+		b, err := json.Marshal(s[:n])
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b[1 : len(b)-1]); err != nil {
+			return err
+		}
+		s = s[n:]
+	}
+	_, err := io.WriteString(w, `"`)
 	return err
 }
 
@@ -421,49 +469,68 @@ const (
 
 // writeHostBlock writes one host's output under a header, every control
 // character a host sent shown as \xNN (report.AppendTerminal), so that no
-// host drives the reader's terminal:
+// host drives the reader's terminal. It writes piece by piece: what a host
+// printed is never copied whole.
 //
 //	=== 192.0.2.10 (exit 0, 0.12s)
 //	...stdout...
 //	--- stderr
 //	...stderr...
 func writeHostBlock(w io.Writer, h HostOutput, color bool) {
+	bw := bufio.NewWriter(w)
 	status := fmt.Sprintf("exit %d, %.2fs", h.ExitCode, h.Seconds)
 	if h.Error != "" {
 		status = h.Error
 	}
-	b := make([]byte, 0, len(h.Stdout)+len(h.Stderr)+256)
-	if color {
-		if h.OK() {
-			b = append(b, ansiGreen...)
-		} else {
-			b = append(b, ansiRed...)
-		}
+	var head []byte
+	switch {
+	case color && h.OK():
+		head = append(head, ansiGreen...)
+	case color:
+		head = append(head, ansiRed...)
 	}
-	b = report.AppendTerminal(append(b, "=== "...), fmt.Sprintf("%s (%s)", h.Host, status))
+	head = report.AppendTerminal(append(head, "=== "...), fmt.Sprintf("%s (%s)", h.Host, status))
 	if color {
-		b = append(b, ansiReset...)
+		head = append(head, ansiReset...)
 	}
-	b = appendHostText(append(b, '\n'), h.Stdout)
+	bw.Write(append(head, '\n'))
+	writeHostText(bw, h.Stdout)
 	if h.Stderr != "" {
-		b = appendHostText(append(b, "--- stderr\n"...), h.Stderr)
+		bw.WriteString("--- stderr\n")
+		writeHostText(bw, h.Stderr)
 	}
 	if h.Truncated {
-		b = append(b, "--- output truncated\n"...)
+		bw.WriteString("--- output truncated\n")
 	}
-	w.Write(b)
+	bw.Flush()
 }
 
-// appendHostText appends a host's text line by line, escaped; a line's
-// CRLF end is a line end, any other CR is shown.
-func appendHostText(b []byte, s string) []byte {
+// writeHostText writes a host's text line by line, escaped, in pieces of
+// at most hostTextChunk bytes; a line's CRLF end is a line end, any other
+// CR is shown.
+func writeHostText(w *bufio.Writer, s string) {
+	var buf []byte
 	for line := range strings.Lines(s) {
 		line = strings.TrimSuffix(line, "\n")
 		line = strings.TrimSuffix(line, "\r")
-		b = append(report.AppendTerminal(b, line), '\n')
+		for line != "" {
+			n := min(len(line), hostTextChunk)
+			for n < len(line) && n > 0 && !utf8.RuneStart(line[n]) {
+				n-- // whole characters only
+			}
+			if n == 0 {
+				n = min(len(line), hostTextChunk)
+			}
+			buf = report.AppendTerminal(buf[:0], line[:n])
+			w.Write(buf)
+			line = line[n:]
+		}
+		w.WriteByte('\n')
 	}
-	return b
 }
+
+// hostTextChunk bounds the piece of host text escaped at once.
+const hostTextChunk = 32 << 10
 
 func writeExecSummary(w io.Writer, r ExecResult) {
 	notRun := ""
