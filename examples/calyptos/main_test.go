@@ -301,6 +301,25 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
+// TestNoKeyAndPortClosedIsUnreachable: with no key at all and nothing
+// listening, the host is unreachable; no password is asked for or
+// mentioned.
+func TestNoKeyAndPortClosedIsUnreachable(t *testing.T) {
+	port := fmt.Sprint(closedPort(t))
+	for _, args := range [][]string{
+		{"debug", "-e", localhostEnv, "--port", port},
+		{"execute", "-e", localhostEnv, "--port", port, "true"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := run(t, args...)
+			assert.Equal(t, 3, r.code, r)
+			assert.NotContains(t, r.stdout+r.stderr, "password", r)
+			assert.Contains(t, r.stderr, "no host could be reached (first error: ssh 127.0.0.1: dial: ", r)
+			assert.Contains(t, r.stderr, "connection refused", r)
+		})
+	}
+}
+
 func TestTransportFailureEverywhere(t *testing.T) {
 	port := fmt.Sprint(closedPort(t))
 	r := run(t, "execute", "-e", localhostEnv, "--port", port, "-i", keyFile(t), "uptime")
