@@ -42,13 +42,6 @@ func (c *console) startProgress(total int, unit string, getenv func(string) stri
 	c.prog = newProgress(c.stderr, c.term.width(c.stderr), total, unit)
 }
 
-// hasProgress reports whether a progress line is drawn.
-func (c *console) hasProgress() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.prog != nil
-}
-
 // update changes the progress line with f and draws it again.
 func (c *console) update(f func(*progress)) {
 	c.mu.Lock()

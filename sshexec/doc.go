@@ -33,8 +33,10 @@
 // rsa; encrypted ones are unlocked through Options.Passphrase), else the
 // IdentityFile entries of ssh_config, else ~/.ssh/id_ed25519, id_ecdsa and
 // id_rsa, then the keys of the ssh-agent at SSH_AUTH_SOCK. Then, when
-// Options.Password is set, password and keyboard-interactive. Nothing secret
-// is ever logged or put in an error.
+// Options.Password is set, password and keyboard-interactive. Without a
+// Password, Options.PasswordPrompt (a terminal prompt, say) is asked for one
+// when a host refuses the keys, once for every host. Nothing secret is ever
+// logged or put in an error.
 //
 // # Host keys
 //
