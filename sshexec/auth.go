@@ -130,6 +130,9 @@ func (e *Executor) authFor(ctx context.Context, t *target) (methods []ssh.AuthMe
 			}))
 		names = append(names, "password", "keyboard-interactive")
 	}
+	if len(names) == 0 {
+		names = []string{"none"} // the method a client with nothing to offer tries
+	}
 	if agentConn != nil {
 		closer = agentConn
 	}

@@ -149,6 +149,7 @@ func TestPasswordPromptError(t *testing.T) {
 		_, err := e.Run(ctxTimeout(t, 60*time.Second), h, "true")
 		require.ErrorIs(t, err, sshexec.ErrAuth)
 		assert.ErrorIs(t, err, errNoTTY)
+		assert.Contains(t, err.Error(), `refused user "`+opts.User+`" (tried none); not a terminal`)
 	}
 	assert.Len(t, p.called(), 1)
 }
