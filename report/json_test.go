@@ -197,3 +197,15 @@ func TestReadJSONRefusesFindingsWithoutStatus(t *testing.T) {
 		assert.ErrorContains(t, err, `check "a" finding 0`, doc)
 	}
 }
+
+// TestWriteJSONListNamesInStrings: WriteJSON splits the encoded report and
+// checks where their lists go; the same text inside a string value does
+// not mislead it.
+func TestWriteJSONListNamesInStrings(t *testing.T) {
+	c := newCheck(`"findings":[]`, 0, fnd(`"checks":[]`, calyptos.Pass, `"findings":[] "checks":[]`))
+	c.Probes = []calyptos.Probe{{From: `"findings":[]`, To: "b", Result: calyptos.ProbeOK}}
+	rep := newReport(calyptos.Kind(`"checks":[]`), c, newCheck(`x"checks":[]`, 0))
+	var buf bytes.Buffer
+	require.NoError(t, report.WriteJSON(&buf, rep))
+	assert.Equal(t, string(referenceJSON(t, rep)), buf.String())
+}
