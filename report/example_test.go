@@ -104,7 +104,7 @@ func ExampleWriteJUnit() {
 	// <?xml version="1.0" encoding="UTF-8"?>
 	// <testsuites name="calyptos debug" tests="3" failures="1" errors="0" skipped="0" time="1.500" timestamp="2026-11-25T04:00:00">
 	//   <testsuite name="debug_cloud_controller" tests="3" failures="1" errors="0" skipped="0" time="1.200" timestamp="2026-11-25T04:00:00">
-	//     <testcase classname="calyptos.debug.debug_cloud_controller" name="10.0.0.1: CLC service running"/>
+	//     <testcase classname="calyptos.debug.debug_cloud_controller" name="10.0.0.1: CLC service running"></testcase>
 	//     <testcase classname="calyptos.debug.debug_cloud_controller" name="10.0.0.1: Database is larger than 3GB">
 	//       <failure message="Database is larger than 3GB" type="fail">3412 /var/lib/eucalyptus/db/</failure>
 	//     </testcase>

@@ -1,8 +1,15 @@
 package report
 
 import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"hash"
+	"hash/fnv"
 	"io"
 	"strconv"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/org/calyptos"
@@ -25,7 +32,7 @@ const maxNameRunes = 200
 //     <system-out>;
 //   - a Fail has <failure message="<message>" type="fail"> with the
 //     evidence as its text;
-//   - a Skip has <skipped message="<reason>"/>;
+//   - a Skip has <skipped message="<reason>">;
 //   - a Warn passes, with <system-out>WARNING: <message></system-out> (and
 //     its evidence); with opts.Strict it fails instead, with
 //     <failure type="warning">, as a --strict run does;
@@ -36,63 +43,230 @@ const maxNameRunes = 200
 //     case "run interrupted" that has an <error>, so that CI shows the run
 //     as broken even if no finding failed.
 //
-// Characters XML 1.0 cannot carry (control characters other than tab,
-// newline and carriage return, U+FFFE, U+FFFF) are dropped, and invalid
-// UTF-8 becomes U+FFFD, so the document is well-formed whatever the
-// findings contain. Only opts.Strict is used.
+// The document is written by encoding/xml one test case at a time, so
+// memory use does not grow with the report. Characters XML 1.0 cannot
+// carry (control characters other than tab, newline and carriage return,
+// U+FFFE, U+FFFF) and invalid UTF-8 become U+FFFD, so the document is
+// well-formed whatever the findings contain. Only opts.Strict is used.
 func WriteJUnit(w io.Writer, rep *calyptos.Report, opts Options) error {
 	if rep == nil {
 		return ErrNilReport
 	}
-	cw := &chunkWriter{w: w, what: "junit"}
+	bw := bufio.NewWriterSize(w, flushSize)
+	bw.WriteString(xml.Header)
+	j := &junitWriter{
+		enc:    xml.NewEncoder(bw), // writes into bw, which it takes as its buffer
+		rep:    rep,
+		strict: opts.Strict,
+		names:  caseNames{used: map[uint64]struct{}{}, hash: fnv.New64a()},
+	}
+	j.enc.Indent("", "  ")
+	err := j.document()
+	if err == nil {
+		err = j.enc.Close() // flushes bw
+	}
+	if err != nil {
+		return fmt.Errorf("report: write junit: %w", err)
+	}
+	return nil
+}
+
+// junitWriter writes one report as JUnit XML.
+type junitWriter struct {
+	enc    *xml.Encoder
+	rep    *calyptos.Report
+	strict bool
+	names  caseNames
+	chunk  []byte // scratch for character data
+}
+
+func (j *junitWriter) document() error {
 	var total suiteCounts
-	for _, c := range rep.Checks {
+	for _, c := range j.rep.Checks {
 		if c != nil {
-			total.add(countSuite(c, opts.Strict))
+			total.add(countSuite(c, j.strict))
 		}
 	}
-	if rep.Interrupted {
-		total.add(suiteCounts{tests: 1, errors: 1})
+	if j.rep.Interrupted {
+		total.add(interruptedCounts())
 	}
-	b := make([]byte, 0, flushSize+4<<10)
-	b = append(b, xmlHeader...)
-	b = append(b, `<testsuites name="calyptos `...)
-	b = appendXMLAttr(b, string(rep.Kind))
-	b = append(b, '"')
-	b = total.appendAttrs(b)
-	b = appendXMLTime(b, rep.Duration.Seconds())
-	b = appendTimestamp(b, rep)
-	b = append(b, ">\n"...)
-
-	classPrefix := "calyptos." + string(rep.Kind) + "."
-	names := &caseNames{used: map[uint64]struct{}{}}
-	var err error
-	for _, c := range rep.Checks {
+	root := j.suiteStart("testsuites", "calyptos "+string(j.rep.Kind), total, j.rep.Duration)
+	if err := j.enc.EncodeToken(root); err != nil {
+		return err
+	}
+	for _, c := range j.rep.Checks {
 		if c == nil {
 			continue
 		}
-		clear(names.used)
-		if b, err = writeSuite(cw, b, rep, c, classPrefix, names, opts.Strict); err != nil {
+		if err := j.suite(c); err != nil {
 			return err
 		}
 	}
-	if rep.Interrupted {
-		b = append(b, `  <testsuite name="calyptos"`...)
-		b = suiteCounts{tests: 1, errors: 1}.appendAttrs(b)
-		b = append(b, ` time="0.000"`...)
-		b = appendTimestamp(b, rep)
-		b = append(b, ">\n"...)
-		b = append(b, `    <testcase classname="calyptos.`...)
-		b = appendXMLAttr(b, string(rep.Kind))
-		b = append(b, `" name="run interrupted">`+"\n"+
-			`      <error message="the run was interrupted before every check ran" type="interrupted"></error>`+"\n"+
-			"    </testcase>\n  </testsuite>\n"...)
+	if j.rep.Interrupted {
+		if err := j.interrupted(); err != nil {
+			return err
+		}
 	}
-	b = append(b, "</testsuites>\n"...)
-	return cw.write(b)
+	if err := j.enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	return j.enc.EncodeToken(xml.CharData("\n"))
 }
 
-const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
+// suiteStart is the start tag of a <testsuites> or <testsuite>.
+func (j *junitWriter) suiteStart(tag, name string, n suiteCounts, d time.Duration) xml.StartElement {
+	e := element(tag,
+		"name", name,
+		"tests", strconv.Itoa(n.tests),
+		"failures", strconv.Itoa(n.failures),
+		"errors", strconv.Itoa(n.errors),
+		"skipped", strconv.Itoa(n.skipped),
+		"time", strconv.FormatFloat(max(d.Seconds(), 0), 'f', 3, 64))
+	// The JUnit schema wants ISO 8601 without a zone: here in UTC.
+	if !j.rep.Started.IsZero() {
+		e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: "timestamp"}, Value: j.rep.Started.UTC().Format("2006-01-02T15:04:05")})
+	}
+	return e
+}
+
+// suite writes check c as a <testsuite>, one test case at a time.
+func (j *junitWriter) suite(c *calyptos.CheckResult) error {
+	start := j.suiteStart("testsuite", c.Name, countSuite(c, j.strict), c.Duration)
+	if err := j.enc.EncodeToken(start); err != nil {
+		return err
+	}
+	class := "calyptos." + string(j.rep.Kind) + "." + c.Name
+	clear(j.names.used)
+	infos := 0
+	for _, f := range c.Findings {
+		if f.Status == calyptos.Info {
+			infos++
+			continue
+		}
+		if err := j.testCase(class, f); err != nil {
+			return err
+		}
+	}
+	if infos > 0 {
+		if err := j.infoOutput(c); err != nil {
+			return err
+		}
+	}
+	return j.enc.EncodeToken(start.End())
+}
+
+// testCase writes finding f, which is not an Info, as a <testcase>.
+func (j *junitWriter) testCase(class string, f calyptos.Finding) error {
+	tc := element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
+	switch {
+	case f.Status == calyptos.Fail:
+		return j.element(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
+	case f.Status == calyptos.Warn && j.strict:
+		return j.element(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
+	case f.Status == calyptos.Warn && f.Evidence != "":
+		return j.element(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
+	case f.Status == calyptos.Warn:
+		return j.element(tc, element("system-out"), "WARNING: ", f.Message)
+	case f.Status == calyptos.Skip:
+		return j.element(tc, element("skipped", "message", f.Message))
+	case f.Evidence != "":
+		return j.element(tc, element("system-out"), f.Evidence)
+	}
+	return j.element(tc, xml.StartElement{})
+}
+
+// infoOutput writes c's Info findings, one "INFO host: message" line each,
+// as the suite's <system-out>.
+func (j *junitWriter) infoOutput(c *calyptos.CheckResult) error {
+	out := element("system-out")
+	if err := j.enc.EncodeToken(out); err != nil {
+		return err
+	}
+	for _, f := range c.Findings {
+		var err error
+		switch {
+		case f.Status != calyptos.Info:
+		case f.Host != "":
+			err = j.text("INFO ", f.Host, ": ", f.Message, "\n")
+		default:
+			err = j.text("INFO ", f.Message, "\n")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return j.enc.EncodeToken(out.End())
+}
+
+// interrupted writes the suite that marks an interrupted run as broken.
+func (j *junitWriter) interrupted() error {
+	start := j.suiteStart("testsuite", "calyptos", interruptedCounts(), 0)
+	if err := j.enc.EncodeToken(start); err != nil {
+		return err
+	}
+	tc := element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted")
+	err := j.element(tc, element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
+	if err != nil {
+		return err
+	}
+	return j.enc.EncodeToken(start.End())
+}
+
+// element is a start tag with attributes given as name, value pairs.
+func element(name string, attrs ...string) xml.StartElement {
+	// Room for one more, the timestamp of a suite.
+	e := xml.StartElement{Name: xml.Name{Local: name}, Attr: make([]xml.Attr, 0, len(attrs)/2+1)}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: xmlChars(attrs[i+1])})
+	}
+	return e
+}
+
+// element writes parent holding child (if it has a name) with text.
+func (j *junitWriter) element(parent, child xml.StartElement, text ...string) error {
+	if err := j.enc.EncodeToken(parent); err != nil {
+		return err
+	}
+	if child.Name.Local != "" {
+		if err := j.enc.EncodeToken(child); err != nil {
+			return err
+		}
+		if err := j.text(text...); err != nil {
+			return err
+		}
+		if err := j.enc.EncodeToken(child.End()); err != nil {
+			return err
+		}
+	}
+	return j.enc.EncodeToken(parent.End())
+}
+
+// text writes parts as character data, a chunk at a time, so that a
+// host's output is never copied whole.
+func (j *junitWriter) text(parts ...string) error {
+	const chunkSize = 4 << 10
+	for _, s := range parts {
+		for len(s) > 0 {
+			n := min(len(s), chunkSize)
+			// Cut at the start of a character, not inside one.
+			for k := n; k > n-utf8.UTFMax && k > 0; k-- {
+				if k == len(s) || utf8.RuneStart(s[k]) {
+					n = k
+					break
+				}
+			}
+			j.chunk = appendXMLChars(j.chunk[:0], s[:n])
+			if err := j.enc.EncodeToken(xml.CharData(j.chunk)); err != nil {
+				return err
+			}
+			s = s[n:]
+		}
+	}
+	return nil
+}
+
+// interruptedCounts counts the suite an interrupted run gets.
+func interruptedCounts() suiteCounts { return suiteCounts{tests: 1, errors: 1} }
 
 type suiteCounts struct {
 	tests, failures, errors, skipped int
@@ -103,18 +277,6 @@ func (s *suiteCounts) add(o suiteCounts) {
 	s.failures += o.failures
 	s.errors += o.errors
 	s.skipped += o.skipped
-}
-
-func (s suiteCounts) appendAttrs(b []byte) []byte {
-	b = append(b, ` tests="`...)
-	b = strconv.AppendInt(b, int64(s.tests), 10)
-	b = append(b, `" failures="`...)
-	b = strconv.AppendInt(b, int64(s.failures), 10)
-	b = append(b, `" errors="`...)
-	b = strconv.AppendInt(b, int64(s.errors), 10)
-	b = append(b, `" skipped="`...)
-	b = strconv.AppendInt(b, int64(s.skipped), 10)
-	return append(b, '"')
 }
 
 // countSuite counts the test cases WriteJUnit makes of c's findings.
@@ -138,215 +300,72 @@ func countSuite(c *calyptos.CheckResult, strict bool) suiteCounts {
 	return s
 }
 
-func appendXMLTime(b []byte, seconds float64) []byte {
-	b = append(b, ` time="`...)
-	b = strconv.AppendFloat(b, max(seconds, 0), 'f', 3, 64)
-	return append(b, '"')
-}
-
-// appendTimestamp appends the run's start as the JUnit schema wants it:
-// ISO 8601 without a zone, here in UTC.
-func appendTimestamp(b []byte, rep *calyptos.Report) []byte {
-	if rep.Started.IsZero() {
-		return b
+// caseName is the name of finding f's test case before it is made unique
+// in its suite: "host: message" (or the message alone) on one line, cut to
+// maxNameRunes characters and marked "...", or "(no message)".
+func caseName(f calyptos.Finding) string {
+	var b strings.Builder
+	b.Grow(min(len(f.Host)+2+len(f.Message), maxNameRunes+3))
+	n := 0
+	if f.Host != "" {
+		n = appendNamePart(&b, n, f.Host)
+		n = appendNamePart(&b, n, ": ")
 	}
-	b = append(b, ` timestamp="`...)
-	b = rep.Started.UTC().AppendFormat(b, "2006-01-02T15:04:05")
-	return append(b, '"')
+	appendNamePart(&b, n, f.Message)
+	// Trim the spaces, which line breaks have become, at both ends.
+	if name := strings.Trim(b.String(), " "); name != "" {
+		return name
+	}
+	return "(no message)"
 }
 
-func writeSuite(cw *chunkWriter, b []byte, rep *calyptos.Report, c *calyptos.CheckResult, classPrefix string, names *caseNames, strict bool) ([]byte, error) {
-	var err error
-	b = append(b, `  <testsuite name="`...)
-	b = appendXMLAttr(b, c.Name)
-	b = append(b, '"')
-	b = countSuite(c, strict).appendAttrs(b)
-	b = appendXMLTime(b, c.Duration.Seconds())
-	b = appendTimestamp(b, rep)
-	b = append(b, ">\n"...)
-
-	// The class name is the same for every case of the suite.
-	class := appendXMLAttr(nil, classPrefix+c.Name)
-	infos := 0
-	for _, f := range c.Findings {
-		if f.Status == calyptos.Info {
-			infos++
+// appendNamePart appends s to a name that has n characters so far, with
+// line breaks and tabs as spaces, stopping with "..." after maxNameRunes
+// characters. It returns the new count.
+func appendNamePart(b *strings.Builder, n int, s string) int {
+	for _, r := range s {
+		if n >= maxNameRunes {
+			if n == maxNameRunes {
+				b.WriteString("...")
+			}
+			return n + 1
+		}
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case !xmlChar(r):
 			continue
 		}
-		b = append(b, `    <testcase classname="`...)
-		b = append(b, class...)
-		b = append(b, `" name="`...)
-		b = appendXMLAttr(b, names.unique(f.Host, f.Message))
-		b = append(b, '"')
-		switch {
-		case f.Status == calyptos.Fail:
-			b = appendFailure(b, "fail", f.Message, f.Evidence)
-		case f.Status == calyptos.Warn && strict:
-			b = appendFailure(b, "warning", "WARNING: "+f.Message, f.Evidence)
-		case f.Status == calyptos.Warn:
-			b = append(b, ">\n      <system-out>WARNING: "...)
-			b = appendXMLText(b, f.Message)
-			if f.Evidence != "" {
-				b = append(b, '\n')
-				b = appendXMLText(b, f.Evidence)
-			}
-			b = append(b, "</system-out>\n    </testcase>\n"...)
-		case f.Status == calyptos.Skip:
-			b = append(b, ">\n      <skipped message=\""...)
-			b = appendXMLAttr(b, f.Message)
-			b = append(b, "\"/>\n    </testcase>\n"...)
-		case f.Evidence != "":
-			b = append(b, ">\n      <system-out>"...)
-			b = appendXMLText(b, f.Evidence)
-			b = append(b, "</system-out>\n    </testcase>\n"...)
-		default:
-			b = append(b, "/>\n"...)
-		}
-		if b, err = cw.maybeFlush(b); err != nil {
-			return nil, err
-		}
+		b.WriteRune(r) // invalid UTF-8 comes as U+FFFD
+		n++
 	}
-	if infos > 0 {
-		b = append(b, "    <system-out>"...)
-		for _, f := range c.Findings {
-			if f.Status != calyptos.Info {
-				continue
-			}
-			b = append(b, "INFO "...)
-			if f.Host != "" {
-				b = appendXMLText(b, f.Host)
-				b = append(b, ": "...)
-			}
-			b = appendXMLText(b, f.Message)
-			b = append(b, '\n')
-			if b, err = cw.maybeFlush(b); err != nil {
-				return nil, err
-			}
-		}
-		b = append(b, "</system-out>\n"...)
-	}
-	b = append(b, "  </testsuite>\n"...)
-	return cw.maybeFlush(b)
-}
-
-func appendFailure(b []byte, kind, msg, evidence string) []byte {
-	b = append(b, ">\n      <failure message=\""...)
-	b = appendXMLAttr(b, msg)
-	b = append(b, `" type="`...)
-	b = append(b, kind...)
-	b = append(b, `">`...)
-	b = appendXMLText(b, evidence)
-	return append(b, "</failure>\n    </testcase>\n"...)
+	return n
 }
 
 // caseNames makes the test case names of one suite unique.
 type caseNames struct {
-	// used holds the FNV-1a hashes of the names given so far; keeping
-	// hashes rather than names saves an allocation per test case. Two
-	// names of the same hash would only earn the second a needless suffix.
+	// used holds the FNV-1a hashes of the names given so far: 8 bytes a
+	// case rather than its name. Two names of the same hash would only
+	// earn the second a needless suffix.
 	used map[uint64]struct{}
-	buf  []byte
+	hash hash.Hash64
 }
 
-// unique returns "host: msg" (or msg alone) on one line, without the
-// characters XML cannot carry, cut to maxNameRunes characters and marked
-// "...", with a " (n)" suffix if the suite already has a case of that name.
-// The result is only valid until the next call.
-func (cn *caseNames) unique(host, msg string) []byte {
-	b := cn.buf[:0]
-	n := 0
-	if host != "" {
-		b, n = appendNamePart(b, n, host)
-		b, n = appendNamePart(b, n, ": ")
-	}
-	b, _ = appendNamePart(b, n, msg)
-	// Trim spaces, which the line breaks have become, at both ends.
-	start := 0
-	for start < len(b) && b[start] == ' ' {
-		start++
-	}
-	for len(b) > start && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
-	if start > 0 {
-		b = append(b[:0], b[start:]...)
-	}
-	if len(b) == 0 {
-		b = append(b, "(no message)"...)
-	}
-	base := len(b)
+// unique returns name, with a " (n)" suffix if the suite already has a
+// case of that name.
+func (cn *caseNames) unique(name string) string {
 	for i := 1; ; i++ {
+		s := name
 		if i > 1 {
-			b = append(b[:base], " ("...)
-			b = strconv.AppendInt(b, int64(i), 10)
-			b = append(b, ')')
+			s = name + " (" + strconv.Itoa(i) + ")"
 		}
-		h := fnv1a(b)
-		if _, dup := cn.used[h]; !dup {
-			cn.used[h] = struct{}{}
-			cn.buf = b
-			return b
+		cn.hash.Reset()
+		io.WriteString(cn.hash, s)
+		if _, dup := cn.used[cn.hash.Sum64()]; !dup {
+			cn.used[cn.hash.Sum64()] = struct{}{}
+			return s
 		}
 	}
-}
-
-// appendNamePart appends s to a test case name that has n characters so
-// far, with line breaks and tabs as spaces and characters XML cannot carry
-// dropped, stopping with "..." after maxNameRunes characters.
-func appendNamePart(b []byte, n int, s string) ([]byte, int) {
-	for i := 0; i < len(s); {
-		if n > maxNameRunes {
-			return b, n
-		}
-		if n == maxNameRunes {
-			return append(b, "..."...), n + 1
-		}
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf {
-			// A run of printable ASCII, appended in one go.
-			j := i + 1
-			for j < len(s) && j-i < maxNameRunes-n && s[j] >= 0x20 && s[j] < utf8.RuneSelf {
-				j++
-			}
-			b = append(b, s[i:j]...)
-			n += j - i
-			i = j
-			continue
-		}
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case c == '\n' || c == '\r' || c == '\t':
-				c = ' '
-			case c < 0x20:
-				continue
-			}
-			b = append(b, c)
-			n++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if !xmlChar(r) {
-			continue
-		}
-		b = utf8.AppendRune(b, r)
-		n++
-	}
-	return b, n
-}
-
-func fnv1a(b []byte) uint64 {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= prime
-	}
-	return h
 }
 
 // xmlChar reports whether r may appear in an XML 1.0 document.
@@ -355,69 +374,32 @@ func xmlChar(r rune) bool {
 		(r >= 0x20 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
 }
 
-// appendXMLText appends s escaped for element content.
-func appendXMLText(b []byte, s string) []byte { return appendXMLEscaped(b, s, false) }
+// xmlChars returns s without the characters XML 1.0 cannot carry and with
+// invalid UTF-8 as U+FFFD; s itself when it has neither. (encoding/xml
+// would write U+FFFD for both: a control character a host printed is
+// dropped instead, as in the other formats' plain text.)
+func xmlChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
 
-// appendXMLAttr appends s escaped for a double-quoted attribute value.
-func appendXMLAttr[S []byte | string](b []byte, s S) []byte { return appendXMLEscaped(b, s, true) }
-
-// appendXMLEscaped escapes the markup characters of s, drops the characters
-// XML 1.0 cannot carry and replaces invalid UTF-8 with U+FFFD. In
-// attributes, tab and line breaks are written as character references so
-// that attribute normalisation keeps them.
-func appendXMLEscaped[S []byte | string](b []byte, s S, attr bool) []byte {
+// appendXMLChars appends xmlChars(s) to b.
+func appendXMLChars(b []byte, s string) []byte {
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' && c != '"' {
-			// The common case: printable ASCII without markup.
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			var esc string
-			switch {
-			case c == '&':
-				esc = "&amp;"
-			case c == '<':
-				esc = "&lt;"
-			case c == '>':
-				esc = "&gt;"
-			case c == '"' && attr:
-				esc = "&quot;"
-			case c == '\r':
-				esc = "&#xD;"
-			case c == '\n' && attr:
-				esc = "&#xA;"
-			case c == '\t' && attr:
-				esc = "&#x9;"
-			case c < 0x20 && c != '\n' && c != '\t':
-				esc = "" // not an XML character: dropped
-			default:
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, esc...)
-			i++
-			start = i
-			continue
-		}
-		// Decode from a copy of at most 4 bytes, which stays on the stack
-		// when s is a []byte.
-		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
+	for i, r := range s {
 		switch {
-		case r == utf8.RuneError && size == 1:
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
 			b = append(b, s[start:i]...)
 			b = append(b, "\uFFFD"...)
+			start = i + 1
 		case !xmlChar(r):
 			b = append(b, s[start:i]...)
-		default:
-			i += size
-			continue
+			start = i + utf8.RuneLen(r)
 		}
-		i += size
-		start = i
 	}
 	return append(b, s[start:]...)
 }

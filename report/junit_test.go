@@ -222,8 +222,7 @@ func TestWriteJUnitEmptyAndInterrupted(t *testing.T) {
 	assert.Empty(t, doc.Suites)
 	assert.Equal(t, 0, doc.Tests)
 	assert.Equal(t, `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="calyptos validate" tests="0" failures="0" errors="0" skipped="0" time="0.000">
-</testsuites>
+<testsuites name="calyptos validate" tests="0" failures="0" errors="0" skipped="0" time="0.000"></testsuites>
 `, out)
 
 	rep := newReport(calyptos.KindDebug, newCheck("slow", time.Second, fnd("", calyptos.Fail, "check interrupted: context canceled")))
@@ -261,4 +260,43 @@ func TestWriteJUnitErrors(t *testing.T) {
 	assert.ErrorIs(t, report.WriteJUnit(&bytes.Buffer{}, nil, report.Options{}), report.ErrNilReport)
 	assert.ErrorIs(t, report.WriteJUnit(&errWriter{}, newReport(calyptos.KindDebug), report.Options{}), errDiskFull)
 	assert.ErrorIs(t, report.WriteJUnit(&errWriter{n: 100 << 10}, bigReport(20000), report.Options{}), errDiskFull)
+}
+
+// TestWriteJUnitControlCharsEverywhere: whatever field a host or a check
+// puts a character XML cannot carry in, the document stays well-formed and
+// the character is dropped; text written in chunks keeps every character
+// whole across the chunk boundaries, and a long text is written whole.
+func TestWriteJUnitControlCharsEverywhere(t *testing.T) {
+	long := "a" + strings.Repeat("🙂é\x01", 5000) + "\xff" + strings.Repeat("x", 9000) // several 4 KiB chunks, cut inside characters
+	clean := "a" + strings.Repeat("🙂é", 5000) + "\ufffd" + strings.Repeat("x", 9000)
+	rep := newReport(calyptos.Kind("de\x1bbug"), newCheck("chk\x00\x1b[2J", time.Second,
+		calyptos.Finding{Host: "h\x07", Status: calyptos.Fail, Message: "m\x1b]52;c;AAAA\x07", Evidence: long},
+		calyptos.Finding{Host: "h", Status: calyptos.Pass, Message: "p", Evidence: long},
+		calyptos.Finding{Host: "h", Status: calyptos.Warn, Message: "w\x08", Evidence: long},
+		fnd("h", calyptos.Skip, "s\x0b"),
+		fnd("h\x0c", calyptos.Info, "i\x1b"),
+	))
+	for _, strict := range []bool{false, true} {
+		doc, out := parseJUnit(t, rep, report.Options{Strict: strict})
+		for _, c := range []string{"\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\xff"} {
+			assert.NotContains(t, out, c)
+		}
+		assert.Equal(t, "calyptos debug", doc.Name)
+		s := doc.Suites[0]
+		assert.Equal(t, "chk[2J", s.Name)
+		require.Len(t, s.Cases, 4)
+		assert.Equal(t, "calyptos.debug.chk[2J", s.Cases[0].Classname)
+		assert.Equal(t, "h: m]52;c;AAAA", s.Cases[0].Name)
+		assert.Equal(t, "m]52;c;AAAA", s.Cases[0].Failure.Message)
+		assert.Equal(t, clean, s.Cases[0].Failure.Text)
+		assert.Equal(t, clean, *s.Cases[1].SystemOut)
+		if strict {
+			assert.Equal(t, "WARNING: w", s.Cases[2].Failure.Message)
+			assert.Equal(t, clean, s.Cases[2].Failure.Text)
+		} else {
+			assert.Equal(t, "WARNING: w\n"+clean, *s.Cases[2].SystemOut)
+		}
+		assert.Equal(t, "s", s.Cases[3].Skipped.Message)
+		assert.Equal(t, "INFO h: i\n", *s.SystemOut)
+	}
 }
