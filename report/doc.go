@@ -72,10 +72,14 @@
 //	  "duration_seconds": 1.5            // duration_ns in seconds, for people
 //	}
 //
-// (The comments are not part of the document.) Strings are escaped as
-// encoding/json escapes them, except that <, > and & are left as they are.
-// Readers should ignore fields they do not know: new fields may appear
-// within a schema version.
+// (The comments are not part of the document.) It is encoding/json's
+// encoding of the calyptos types, except that <, > and & are left as they
+// are and empty lists are [] rather than null. Readers should ignore
+// fields they do not know: new fields may appear within a schema version.
+//
+// JSON and JUnit are encoded one finding at a time, straight to the
+// writer: their memory use grows with the largest finding (a host's
+// output, capped by the executor), not with the number of hosts.
 //
 // # JUnit
 //
