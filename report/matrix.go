@@ -258,62 +258,72 @@ func resultRank(r calyptos.ProbeResult) int {
 //
 // wrapping the list of sources to width.
 func (m *matrix) appendList(b []byte, rowNames []string, width int) []byte {
-	nc := len(m.cols)
-	for j, c := range m.cols {
-		var results []calyptos.ProbeResult
-		probed := 0
-		for i := range m.rows {
-			r := m.cells[i*nc+j]
-			if r == "" {
-				continue
-			}
-			probed++
-			if r != calyptos.ProbeOK && !slices.Contains(results, r) {
-				results = append(results, r)
-			}
-		}
-		slices.SortFunc(results, func(a, b calyptos.ProbeResult) int {
-			return cmp.Or(cmp.Compare(resultRank(a), resultRank(b)), strings.Compare(string(a), string(b)))
-		})
+	for j := range m.cols {
+		probed, results := m.notOK(j)
 		for _, res := range results {
-			var with, without []string
-			for i := range m.rows {
-				switch m.cells[i*nc+j] {
-				case "":
-				case res:
-					with = append(with, rowNames[i])
-				default:
-					without = append(without, rowNames[i])
-				}
-			}
-			line := []byte("  ")
-			line = append(line, c.head...)
-			if c.label != "" {
-				line = append(line, " ("...)
-				line = appendTerminal(line, c.label)
-				line = append(line, ')')
-			}
-			line = append(line, ": "...)
-			line = append(line, cellText(res)...)
-			line = append(line, " from"...)
-			var names []string
-			switch {
-			case len(without) == 0 && len(with) > 1:
-				line = append(line, " all "...)
-				line = strconv.AppendInt(line, int64(probed), 10)
-				line = append(line, " sources"...)
-			case len(without) > 0 && len(without) < len(with):
-				line = append(line, " all "...)
-				line = strconv.AppendInt(line, int64(probed), 10)
-				line = append(line, " sources except"...)
-				names = without
-			default:
-				names = with
-			}
-			b = appendWrapped(b, line, names, width)
+			b = m.appendListEntry(b, j, res, probed, rowNames, width)
 		}
 	}
 	return b
+}
+
+// notOK returns how many sources probed column j and the results other
+// than ok they got, in resultRank order.
+func (m *matrix) notOK(j int) (probed int, results []calyptos.ProbeResult) {
+	for i := range m.rows {
+		r := m.cells[i*len(m.cols)+j]
+		if r == "" {
+			continue
+		}
+		probed++
+		if r != calyptos.ProbeOK && !slices.Contains(results, r) {
+			results = append(results, r)
+		}
+	}
+	slices.SortFunc(results, func(a, b calyptos.ProbeResult) int {
+		return cmp.Or(cmp.Compare(resultRank(a), resultRank(b)), strings.Compare(string(a), string(b)))
+	})
+	return probed, results
+}
+
+// appendListEntry appends the entry of column j and result res: the
+// sources that got it, or all but those that did not when they are fewer.
+func (m *matrix) appendListEntry(b []byte, j int, res calyptos.ProbeResult, probed int, rowNames []string, width int) []byte {
+	var with, without []string
+	for i := range m.rows {
+		switch m.cells[i*len(m.cols)+j] {
+		case "":
+		case res:
+			with = append(with, rowNames[i])
+		default:
+			without = append(without, rowNames[i])
+		}
+	}
+	c := &m.cols[j]
+	line := []byte("  ")
+	line = append(line, c.head...)
+	if c.label != "" {
+		line = append(line, " ("...)
+		line = appendTerminal(line, c.label)
+		line = append(line, ')')
+	}
+	line = append(line, ": "...)
+	line = append(line, cellText(res)...)
+	line = append(line, " from"...)
+	names := with
+	switch {
+	case len(without) == 0 && len(with) > 1:
+		line = append(line, " all "...)
+		line = strconv.AppendInt(line, int64(probed), 10)
+		line = append(line, " sources"...)
+		names = nil
+	case len(without) > 0 && len(without) < len(with):
+		line = append(line, " all "...)
+		line = strconv.AppendInt(line, int64(probed), 10)
+		line = append(line, " sources except"...)
+		names = without
+	}
+	return appendWrapped(b, line, names, width)
 }
 
 // appendWrapped appends head followed by names separated by ", ", breaking
