@@ -78,6 +78,8 @@ func newJSONStream(out io.Writer) *jsonStream {
 	return s
 }
 
+// report writes rep: the document without its checks, split around the
+// checks list, and each check between.
 func (s *jsonStream) report(rep *calyptos.Report) error {
 	shell := plainReport(*rep)
 	shell.Checks = []*calyptos.CheckResult{}
@@ -107,6 +109,8 @@ func (s *jsonStream) report(rep *calyptos.Report) error {
 	return s.write(append(tail, '\n'))
 }
 
+// check writes c: the check without its findings, split around the
+// findings list, and each finding between.
 func (s *jsonStream) check(c *calyptos.CheckResult) error {
 	shell := *c
 	shell.Findings = []calyptos.Finding{}

@@ -46,8 +46,9 @@ const maxNameRunes = 200
 // The document is written by encoding/xml one test case at a time, so
 // memory use does not grow with the report. Characters XML 1.0 cannot
 // carry (control characters other than tab, newline and carriage return,
-// U+FFFE, U+FFFF) and invalid UTF-8 become U+FFFD, so the document is
-// well-formed whatever the findings contain. Only opts.Strict is used.
+// U+FFFE, U+FFFF) are dropped and invalid UTF-8 becomes U+FFFD, so the
+// document is well-formed whatever the findings contain. Only opts.Strict
+// is used.
 func WriteJUnit(w io.Writer, rep *calyptos.Report, opts Options) error {
 	if rep == nil {
 		return ErrNilReport
@@ -80,6 +81,7 @@ type junitWriter struct {
 	chunk  []byte // scratch for character data
 }
 
+// document writes the root and its suites.
 func (j *junitWriter) document() error {
 	var total suiteCounts
 	for _, c := range j.rep.Checks {
@@ -160,19 +162,19 @@ func (j *junitWriter) testCase(class string, f calyptos.Finding) error {
 	tc := element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
 	switch {
 	case f.Status == calyptos.Fail:
-		return j.element(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
+		return j.writeCase(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
 	case f.Status == calyptos.Warn && j.strict:
-		return j.element(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
+		return j.writeCase(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
 	case f.Status == calyptos.Warn && f.Evidence != "":
-		return j.element(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
+		return j.writeCase(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
 	case f.Status == calyptos.Warn:
-		return j.element(tc, element("system-out"), "WARNING: ", f.Message)
+		return j.writeCase(tc, element("system-out"), "WARNING: ", f.Message)
 	case f.Status == calyptos.Skip:
-		return j.element(tc, element("skipped", "message", f.Message))
+		return j.writeCase(tc, element("skipped", "message", f.Message))
 	case f.Evidence != "":
-		return j.element(tc, element("system-out"), f.Evidence)
+		return j.writeCase(tc, element("system-out"), f.Evidence)
 	}
-	return j.element(tc, xml.StartElement{})
+	return j.writeCase(tc, xml.StartElement{})
 }
 
 // infoOutput writes c's Info findings, one "INFO host: message" line each,
@@ -205,7 +207,7 @@ func (j *junitWriter) interrupted() error {
 		return err
 	}
 	tc := element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted")
-	err := j.element(tc, element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
+	err := j.writeCase(tc, element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
 	if err != nil {
 		return err
 	}
@@ -222,9 +224,10 @@ func element(name string, attrs ...string) xml.StartElement {
 	return e
 }
 
-// element writes parent holding child (if it has a name) with text.
-func (j *junitWriter) element(parent, child xml.StartElement, text ...string) error {
-	if err := j.enc.EncodeToken(parent); err != nil {
+// writeCase writes the test case tc holding child (if it has a name) with
+// text.
+func (j *junitWriter) writeCase(tc, child xml.StartElement, text ...string) error {
+	if err := j.enc.EncodeToken(tc); err != nil {
 		return err
 	}
 	if child.Name.Local != "" {
@@ -238,7 +241,7 @@ func (j *junitWriter) element(parent, child xml.StartElement, text ...string) er
 			return err
 		}
 	}
-	return j.enc.EncodeToken(parent.End())
+	return j.enc.EncodeToken(tc.End())
 }
 
 // text writes parts as character data, a chunk at a time, so that a
@@ -361,8 +364,9 @@ func (cn *caseNames) unique(name string) string {
 		}
 		cn.hash.Reset()
 		io.WriteString(cn.hash, s)
-		if _, dup := cn.used[cn.hash.Sum64()]; !dup {
-			cn.used[cn.hash.Sum64()] = struct{}{}
+		h := cn.hash.Sum64()
+		if _, dup := cn.used[h]; !dup {
+			cn.used[h] = struct{}{}
 			return s
 		}
 	}
@@ -376,8 +380,7 @@ func xmlChar(r rune) bool {
 
 // xmlChars returns s without the characters XML 1.0 cannot carry and with
 // invalid UTF-8 as U+FFFD; s itself when it has neither. (encoding/xml
-// would write U+FFFD for both: a control character a host printed is
-// dropped instead, as in the other formats' plain text.)
+// would write U+FFFD for both; a dropped escape sequence reads better.)
 func xmlChars(s string) string {
 	return strings.Map(func(r rune) rune {
 		if xmlChar(r) {
