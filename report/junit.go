@@ -72,13 +72,22 @@ func WriteJUnit(w io.Writer, rep *calyptos.Report, opts Options) error {
 	return nil
 }
 
-// junitWriter writes one report as JUnit XML.
+// junitWriter writes one report as JUnit XML. Its methods stop writing
+// at the first error, which they keep in err.
 type junitWriter struct {
 	enc    *xml.Encoder
 	rep    *calyptos.Report
 	strict bool
 	names  caseNames
 	chunk  []byte // scratch for character data
+	err    error
+}
+
+// token encodes t unless an earlier token failed.
+func (j *junitWriter) token(t xml.Token) {
+	if j.err == nil {
+		j.err = j.enc.EncodeToken(t)
+	}
 }
 
 // document writes the root and its suites.
@@ -93,26 +102,18 @@ func (j *junitWriter) document() error {
 		total.add(interruptedCounts())
 	}
 	root := j.suiteStart("testsuites", "calyptos "+string(j.rep.Kind), total, j.rep.Duration)
-	if err := j.enc.EncodeToken(root); err != nil {
-		return err
-	}
+	j.token(root)
 	for _, c := range j.rep.Checks {
-		if c == nil {
-			continue
-		}
-		if err := j.suite(c); err != nil {
-			return err
+		if c != nil && j.err == nil {
+			j.suite(c)
 		}
 	}
 	if j.rep.Interrupted {
-		if err := j.interrupted(); err != nil {
-			return err
-		}
+		j.interrupted()
 	}
-	if err := j.enc.EncodeToken(root.End()); err != nil {
-		return err
-	}
-	return j.enc.EncodeToken(xml.CharData("\n"))
+	j.token(root.End())
+	j.token(xml.CharData("\n"))
+	return j.err
 }
 
 // suiteStart is the start tag of a <testsuites> or <testsuite>.
@@ -132,86 +133,70 @@ func (j *junitWriter) suiteStart(tag, name string, n suiteCounts, d time.Duratio
 }
 
 // suite writes check c as a <testsuite>, one test case at a time.
-func (j *junitWriter) suite(c *calyptos.CheckResult) error {
+func (j *junitWriter) suite(c *calyptos.CheckResult) {
 	start := j.suiteStart("testsuite", c.Name, countSuite(c, j.strict), c.Duration)
-	if err := j.enc.EncodeToken(start); err != nil {
-		return err
-	}
+	j.token(start)
 	class := "calyptos." + string(j.rep.Kind) + "." + c.Name
 	clear(j.names.used)
 	infos := 0
 	for _, f := range c.Findings {
 		if f.Status == calyptos.Info {
 			infos++
-			continue
-		}
-		if err := j.testCase(class, f); err != nil {
-			return err
+		} else if j.err == nil {
+			j.testCase(class, f)
 		}
 	}
 	if infos > 0 {
-		if err := j.infoOutput(c); err != nil {
-			return err
-		}
+		j.infoOutput(c)
 	}
-	return j.enc.EncodeToken(start.End())
+	j.token(start.End())
 }
 
 // testCase writes finding f, which is not an Info, as a <testcase>.
-func (j *junitWriter) testCase(class string, f calyptos.Finding) error {
+func (j *junitWriter) testCase(class string, f calyptos.Finding) {
 	tc := element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
 	switch {
 	case f.Status == calyptos.Fail:
-		return j.writeCase(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
+		j.writeCase(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
 	case f.Status == calyptos.Warn && j.strict:
-		return j.writeCase(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
+		j.writeCase(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
 	case f.Status == calyptos.Warn && f.Evidence != "":
-		return j.writeCase(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
+		j.writeCase(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
 	case f.Status == calyptos.Warn:
-		return j.writeCase(tc, element("system-out"), "WARNING: ", f.Message)
+		j.writeCase(tc, element("system-out"), "WARNING: ", f.Message)
 	case f.Status == calyptos.Skip:
-		return j.writeCase(tc, element("skipped", "message", f.Message))
+		j.writeCase(tc, element("skipped", "message", f.Message))
 	case f.Evidence != "":
-		return j.writeCase(tc, element("system-out"), f.Evidence)
+		j.writeCase(tc, element("system-out"), f.Evidence)
+	default:
+		j.writeCase(tc, xml.StartElement{})
 	}
-	return j.writeCase(tc, xml.StartElement{})
 }
 
 // infoOutput writes c's Info findings, one "INFO host: message" line each,
 // as the suite's <system-out>.
-func (j *junitWriter) infoOutput(c *calyptos.CheckResult) error {
+func (j *junitWriter) infoOutput(c *calyptos.CheckResult) {
 	out := element("system-out")
-	if err := j.enc.EncodeToken(out); err != nil {
-		return err
-	}
+	j.token(out)
 	for _, f := range c.Findings {
-		var err error
 		switch {
 		case f.Status != calyptos.Info:
 		case f.Host != "":
-			err = j.text("INFO ", f.Host, ": ", f.Message, "\n")
+			j.text("INFO ", f.Host, ": ", f.Message, "\n")
 		default:
-			err = j.text("INFO ", f.Message, "\n")
-		}
-		if err != nil {
-			return err
+			j.text("INFO ", f.Message, "\n")
 		}
 	}
-	return j.enc.EncodeToken(out.End())
+	j.token(out.End())
 }
 
 // interrupted writes the suite that marks an interrupted run as broken.
-func (j *junitWriter) interrupted() error {
+func (j *junitWriter) interrupted() {
 	start := j.suiteStart("testsuite", "calyptos", interruptedCounts(), 0)
-	if err := j.enc.EncodeToken(start); err != nil {
-		return err
-	}
-	tc := element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted")
-	err := j.writeCase(tc, element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
-	if err != nil {
-		return err
-	}
-	return j.enc.EncodeToken(start.End())
+	j.token(start)
+	j.writeCase(element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted"),
+		element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
+	j.token(start.End())
 }
 
 // element is a start tag with attributes given as name, value pairs.
@@ -226,30 +211,22 @@ func element(name string, attrs ...string) xml.StartElement {
 
 // writeCase writes the test case tc holding child (if it has a name) with
 // text.
-func (j *junitWriter) writeCase(tc, child xml.StartElement, text ...string) error {
-	if err := j.enc.EncodeToken(tc); err != nil {
-		return err
-	}
+func (j *junitWriter) writeCase(tc, child xml.StartElement, text ...string) {
+	j.token(tc)
 	if child.Name.Local != "" {
-		if err := j.enc.EncodeToken(child); err != nil {
-			return err
-		}
-		if err := j.text(text...); err != nil {
-			return err
-		}
-		if err := j.enc.EncodeToken(child.End()); err != nil {
-			return err
-		}
+		j.token(child)
+		j.text(text...)
+		j.token(child.End())
 	}
-	return j.enc.EncodeToken(tc.End())
+	j.token(tc.End())
 }
 
 // text writes parts as character data, a chunk at a time, so that a
 // host's output is never copied whole.
-func (j *junitWriter) text(parts ...string) error {
+func (j *junitWriter) text(parts ...string) {
 	const chunkSize = 4 << 10
 	for _, s := range parts {
-		for len(s) > 0 {
+		for len(s) > 0 && j.err == nil {
 			n := min(len(s), chunkSize)
 			// Cut at the start of a character, not inside one.
 			for k := n; k > n-utf8.UTFMax && k > 0; k-- {
@@ -259,13 +236,10 @@ func (j *junitWriter) text(parts ...string) error {
 				}
 			}
 			j.chunk = appendXMLChars(j.chunk[:0], s[:n])
-			if err := j.enc.EncodeToken(xml.CharData(j.chunk)); err != nil {
-				return err
-			}
+			j.token(xml.CharData(j.chunk))
 			s = s[n:]
 		}
 	}
-	return nil
 }
 
 // interruptedCounts counts the suite an interrupted run gets.
