@@ -201,8 +201,7 @@ func (j *junitWriter) interrupted() {
 
 // element is a start tag with attributes given as name, value pairs.
 func element(name string, attrs ...string) xml.StartElement {
-	// Room for one more, the timestamp of a suite.
-	e := xml.StartElement{Name: xml.Name{Local: name}, Attr: make([]xml.Attr, 0, len(attrs)/2+1)}
+	e := xml.StartElement{Name: xml.Name{Local: name}, Attr: make([]xml.Attr, 0, len(attrs)/2)}
 	for i := 0; i+1 < len(attrs); i += 2 {
 		e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: xmlChars(attrs[i+1])})
 	}
@@ -326,6 +325,7 @@ type caseNames struct {
 	// earn the second a needless suffix.
 	used map[uint64]struct{}
 	hash hash.Hash64
+	buf  []byte
 }
 
 // unique returns name, with a " (n)" suffix if the suite already has a
@@ -337,7 +337,8 @@ func (cn *caseNames) unique(name string) string {
 			s = name + " (" + strconv.Itoa(i) + ")"
 		}
 		cn.hash.Reset()
-		io.WriteString(cn.hash, s)
+		cn.buf = append(cn.buf[:0], s...) // io.WriteString would copy s anew
+		cn.hash.Write(cn.buf)
 		h := cn.hash.Sum64()
 		if _, dup := cn.used[h]; !dup {
 			cn.used[h] = struct{}{}
@@ -356,12 +357,20 @@ func xmlChar(r rune) bool {
 // invalid UTF-8 as U+FFFD; s itself when it has neither. (encoding/xml
 // would write U+FFFD for both; a dropped escape sequence reads better.)
 func xmlChars(s string) string {
-	return strings.Map(func(r rune) rune {
-		if xmlChar(r) {
-			return r
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			return strings.Map(keepXMLChar, s)
 		}
-		return -1
-	}, s)
+	}
+	return s // ASCII XML can carry: the common case, checked fast
+}
+
+// keepXMLChar maps the characters XML cannot carry to -1, for strings.Map.
+func keepXMLChar(r rune) rune {
+	if xmlChar(r) {
+		return r
+	}
+	return -1
 }
 
 // appendXMLChars appends xmlChars(s) to b.
