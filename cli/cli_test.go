@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -971,6 +972,8 @@ func TestExecuteEscapesHostOutput(t *testing.T) {
 		"cursor movement":  "\x1b[1A\x1b[2K=== 127.0.0.9 (exit 0, 0.00s)",
 		"carriage return":  "bad\rgood",
 		"c1 csi":           "\u009b2J",
+		"8-bit csi":        "\x9b2J",
+		"8-bit osc":        "\x9d0;pwned\x9c",
 	}
 	for name, payload := range payloads {
 		t.Run(name, func(t *testing.T) {
@@ -988,6 +991,7 @@ func TestExecuteEscapesHostOutput(t *testing.T) {
 				assert.NotContains(t, text, "\r", where)
 				assert.NotContains(t, text, "\x07", where)
 				assert.NotContains(t, text, "\u009b", where)
+				assert.True(t, utf8.ValidString(text), "%s: a byte that is not UTF-8 is escaped: %q", where, text)
 				assert.Contains(t, text, "y\nz\n", "%s: a CRLF line end is a line end", where)
 				assert.Contains(t, text, "--- stderr\n", where)
 			}

@@ -343,8 +343,9 @@ func trimSpaces(b []byte, start int) []byte {
 }
 
 // appendTerminal appends s with every control character (C0 but tab, DEL
-// and C1) written as a visible \xNN escape, so that text from remote hosts
-// can neither move the reader's cursor nor change its colours.
+// and C1) and every byte that is not UTF-8 written as a visible \xNN
+// escape, so that text from remote hosts can neither move the reader's
+// cursor nor change its colours.
 func appendTerminal(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
@@ -361,7 +362,13 @@ func appendTerminal(b []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r >= 0x80 && r <= 0x9f {
+		// A byte that is not UTF-8 is escaped too: a terminal reading
+		// 8-bit controls takes 0x9b alone for CSI.
+		invalid := r == utf8.RuneError && size == 1
+		if invalid || (r >= 0x80 && r <= 0x9f) {
+			if invalid {
+				r = rune(c)
+			}
 			b = append(b, s[start:i]...)
 			b = appendHexEscape(b, byte(r))
 			start = i + size
