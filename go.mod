@@ -3,6 +3,7 @@ module github.com/org/calyptos
 go 1.26.8
 
 require (
+	github.com/chromedp/chromedp v0.23.1
 	github.com/kevinburke/ssh_config v1.6.0
 	github.com/pkg/sftp v1.13.12
 	github.com/stretchr/testify v1.12.1
@@ -13,6 +14,8 @@ require (
 )
 
 require (
+	github.com/chromedp/cdproto v0.160.1 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/kr/fs v0.1.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )

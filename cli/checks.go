@@ -17,7 +17,7 @@ func validateCmd() *command {
 	return &command{
 		name:    "validate",
 		summary: "check an environment file before deploying it",
-		usage:   "validate -e FILE [--only NAMES | --skip NAMES] [-o text|json|junit] [--out FILE]",
+		usage:   "validate -e FILE [--only NAMES | --skip NAMES] [-o text|json|junit|html] [--out FILE]",
 		about: `Runs the validators over the environment file: its structure, topology,
 hosts, network, storage and VPC settings, then the network checks (repos:
 every repository URL answers; pinghosts: every host accepts a TCP
@@ -32,7 +32,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)
-			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
+			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
 			o.parallel = calyptos.DefaultParallel
 			fs.intVar(&o.parallel, "parallel", "N", fmt.Sprintf("probe at most N hosts at once (default %d)", calyptos.DefaultParallel))
 			fs.durationVar(&o.timeout, "timeout", "DURATION", "time limit of each network request of repos and pinghosts\n(default: theirs)")
@@ -64,7 +64,7 @@ func debugCmd() *command {
 	return &command{
 		name:    "debug",
 		summary: "inspect the running deployment over SSH (or --local)",
-		usage:   "debug -e FILE [--local | SSH flags] [--artifacts DIR] [--only NAMES | --skip NAMES] [-o text|json|junit]",
+		usage:   "debug -e FILE [--local | SSH flags] [--artifacts DIR] [--only NAMES | --skip NAMES] [-o text|json|junit|html]",
 		about: `Logs into every host of the deployment and runs the debuggers: services,
 ports, disks, memory, clocks, reachability between hosts, logs. Each host
 is reached over SSH with your keys (-i, the ssh-agent, ~/.ssh/id_*), or a
@@ -76,13 +76,14 @@ every command runs on this machine instead, whatever host it is for.`,
   calyptos debug -e environment.yml --only check_ports,verify_networking -o json
   calyptos debug -e environment.yml --artifacts ./logs   # collect sosreports
   calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
+  calyptos debug -e environment.yml -o html --out report.html  # one page, no assets
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Debuggers(DebugConfig{})) },
 		exits:  checkExits(true),
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			selectFlags(fs, o)
-			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
+			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
 			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/")
 			fs.boolVar(&o.install, "install-packages", "let debuggers install missing tools on the hosts (sos, iperf)")
 			fs.boolVar(&o.sideEffects, "allow-side-effects", "let debuggers start test programs on the hosts (iperf\nmulticast test; stopped afterwards)")

@@ -180,7 +180,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate"}, "-e/--environment FILE is required"},
 		{[]string{"validate", "-e", env, "extra"}, `unexpected argument "extra"`},
 		{[]string{"validate", "-e", env, "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"validate", "-e", env, "-o", "yaml"}, `unknown report format "yaml" (valid: text, json, junit)`},
+		{[]string{"validate", "-e", env, "-o", "yaml"}, `unknown report format "yaml" (valid: text, json, junit, html)`},
 		{[]string{"roles", "-e", env, "-o", "junit"}, `format "junit" is not available here (valid: text, json)`},
 		{[]string{"roles", "-e", env, "-o", "xml"}, `unknown report format "xml" (valid: text, json)` + "\n"},
 		{[]string{"debug", "-e", env, "--parallel", "0"}, "--parallel must be at least 1"},

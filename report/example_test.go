@@ -130,5 +130,5 @@ func ExampleWrite() {
 	fmt.Println(err)
 	// Output:
 	// {"schema_version":1,"kind":"validate","started":"2026-11-25T04:00:00Z","duration_ns":0,"checks":[],"totals":{"pass":0,"warn":0,"fail":0,"info":0,"skip":0},"duration_seconds":0}
-	// unknown report format "yaml" (valid: text, json, junit)
+	// unknown report format "yaml" (valid: text, json, junit, html)
 }

@@ -62,13 +62,14 @@ const (
 	Text  Format = iota + 1 // the Calyptos console style, for people
 	JSON                    // the schema documented in the package doc
 	JUnit                   // JUnit XML for CI servers
+	HTML                    // one self-contained page (WriteHTML)
 )
 
 // Formats returns the names ParseFormat accepts, for help texts.
-func Formats() []string { return []string{"text", "json", "junit"} }
+func Formats() []string { return []string{"text", "json", "junit", "html"} }
 
-// ParseFormat returns the format named s: "text", "json" or "junit"
-// (case-insensitive).
+// ParseFormat returns the format named s: "text", "json", "junit" or
+// "html" (case-insensitive).
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "text":
@@ -77,6 +78,8 @@ func ParseFormat(s string) (Format, error) {
 		return JSON, nil
 	case "junit":
 		return JUnit, nil
+	case "html":
+		return HTML, nil
 	}
 	return 0, fmt.Errorf("%w %q (valid: %s)", ErrUnknownFormat, s, strings.Join(Formats(), ", "))
 }
@@ -90,13 +93,15 @@ func (f Format) String() string {
 		return "json"
 	case JUnit:
 		return "junit"
+	case HTML:
+		return "html"
 	}
 	return fmt.Sprintf("format(%d)", int(f))
 }
 
 // MarshalText encodes the format as its name.
 func (f Format) MarshalText() ([]byte, error) {
-	if f < Text || f > JUnit {
+	if f < Text || f > HTML {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownFormat, int(f))
 	}
 	return []byte(f.String()), nil
@@ -114,7 +119,7 @@ func (f *Format) UnmarshalText(b []byte) error {
 }
 
 // Write renders rep to w in format f. Text uses opts' Color, Verbose and
-// Width, JUnit only Strict, and JSON none.
+// Width, JUnit only Strict, and JSON and HTML none.
 func Write(w io.Writer, rep *calyptos.Report, f Format, opts Options) error {
 	switch f {
 	case Text:
@@ -123,6 +128,8 @@ func Write(w io.Writer, rep *calyptos.Report, f Format, opts Options) error {
 		return WriteJSON(w, rep)
 	case JUnit:
 		return WriteJUnit(w, rep, opts)
+	case HTML:
+		return WriteHTML(w, rep, HTMLOptions{})
 	}
 	return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 }

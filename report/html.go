@@ -1,0 +1,393 @@
+package report
+
+import (
+	"bufio"
+	"cmp"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/org/calyptos"
+)
+
+// HTMLOptions tune WriteHTML. The zero value gives a static page.
+type HTMLOptions struct {
+	// Title heads the page (default "calyptos <kind> report").
+	Title string
+	// Note is a line shown under the title (serve says when the report was
+	// made and whether it is stale). Plain text: it is escaped.
+	Note string
+	// Refresh, when positive, makes the browser reload the page after that
+	// long (a meta refresh: no JavaScript).
+	Refresh time.Duration
+}
+
+//go:embed html.tmpl
+var htmlTemplateText string
+
+// htmlTemplate is parsed once per call: parsing takes about 100 µs, and a
+// package-level template would be a global.
+func htmlTemplate() (*template.Template, error) {
+	return template.New("report").Funcs(template.FuncMap{
+		"clean": cleanHTMLText,
+		"dur":   formatDuration,
+	}).Parse(htmlTemplateText)
+}
+
+// WriteHTML writes rep as one self-contained HTML page: no external asset
+// and no script, readable in any browser and in a mail attachment. It
+// gives the totals, the failures and warnings first (grouped by check and
+// message, with the hosts that reported them), every check as a
+// collapsible <details> (open when it failed), the reachability matrix as
+// a coloured grid (rows: from, columns: to:port) followed by the list of
+// probes that were not ok, and the artifacts. Every text from the report
+// is escaped by html/template and its control characters are shown as
+// \xNN: host output is untrusted.
+func WriteHTML(w io.Writer, rep *calyptos.Report, opts HTMLOptions) error {
+	if rep == nil {
+		return ErrNilReport
+	}
+	t, err := htmlTemplate()
+	if err != nil {
+		return fmt.Errorf("report: html template: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, flushSize)
+	if err := t.Execute(bw, buildPage(rep, opts)); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	return nil
+}
+
+// htmlPage is what the template renders.
+type htmlPage struct {
+	Title       string
+	Note        string
+	Refresh     int // seconds; 0 for none
+	Kind        string
+	Started     string
+	Duration    time.Duration
+	Interrupted bool
+	Verdict     string // "passed", "warnings" or "failed": also a CSS class
+	Totals      calyptos.Counts
+	Hosts       int
+	Problems    []problem
+	Checks      []htmlCheck
+	Grid        *htmlGrid
+	Artifacts   []calyptos.Artifact
+}
+
+// problem is a failure or warning, with every host that reported the same
+// message in the same check.
+type problem struct {
+	Check    string
+	Status   string // "fail" or "warn"
+	Message  string
+	Hint     string
+	Hosts    []string
+	Evidence []hostText // the hosts' evidence, when they gave some
+}
+
+type hostText struct {
+	Host string
+	Text string
+}
+
+// htmlCheck is one check: its findings grouped by status and message,
+// the worst first, so that 200 hosts saying the same thing are one row.
+type htmlCheck struct {
+	Name     string
+	Status   string // the worst status: fail, warn, pass, info or skip
+	Counts   calyptos.Counts
+	Duration time.Duration
+	Groups   []problem
+}
+
+func buildPage(rep *calyptos.Report, opts HTMLOptions) *htmlPage {
+	p := &htmlPage{
+		Title:       cmp.Or(opts.Title, "calyptos "+string(rep.Kind)+" report"),
+		Note:        opts.Note,
+		Refresh:     int(opts.Refresh.Round(time.Second) / time.Second),
+		Kind:        string(rep.Kind),
+		Duration:    rep.Duration,
+		Interrupted: rep.Interrupted,
+		Totals:      rep.Totals,
+		Verdict:     "passed",
+	}
+	if !rep.Started.IsZero() {
+		p.Started = rep.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	switch {
+	case rep.Totals.Fail > 0 || rep.Interrupted:
+		p.Verdict = "failed"
+	case rep.Totals.Warn > 0:
+		p.Verdict = "warnings"
+	}
+	hosts := map[string]bool{}
+	for _, c := range rep.Checks {
+		if c == nil {
+			continue
+		}
+		p.Checks = append(p.Checks, buildCheck(c, hosts))
+		p.Artifacts = append(p.Artifacts, c.Artifacts...)
+	}
+	p.Hosts = len(hosts)
+	p.Problems = append(problems(rep, calyptos.Fail), problems(rep, calyptos.Warn)...)
+	if probes := rep.Probes(); len(probes) > 0 {
+		p.Grid = buildGrid(probes)
+	}
+	return p
+}
+
+// statusRank orders findings as the page lists them: the worst first.
+func statusRank(s calyptos.Status) int {
+	switch s {
+	case calyptos.Fail:
+		return 0
+	case calyptos.Warn:
+		return 1
+	case calyptos.Pass:
+		return 2
+	case calyptos.Info:
+		return 3
+	}
+	return 4
+}
+
+func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
+	hc := htmlCheck{Name: c.Name, Counts: c.Counts, Duration: c.Duration, Status: "skip"}
+	worst := calyptos.Skip
+	for _, f := range c.Findings {
+		if f.Host != "" {
+			hosts[f.Host] = true
+		}
+		if statusRank(f.Status) < statusRank(worst) {
+			worst = f.Status
+		}
+	}
+	if len(c.Findings) > 0 {
+		hc.Status = worst.String()
+	}
+	for _, st := range []calyptos.Status{calyptos.Fail, calyptos.Warn, calyptos.Pass, calyptos.Info, calyptos.Skip} {
+		hc.Groups = groupFindings(hc.Groups, c, st)
+	}
+	return hc
+}
+
+// hintOf returns what the reader can do about f, shown under its message
+// wherever f appears; "" shows nothing.
+func hintOf(calyptos.Finding) string { return "" }
+
+// problems returns the findings of status st of every check, grouped by
+// check and message, in run order.
+func problems(rep *calyptos.Report, st calyptos.Status) []problem {
+	var out []problem
+	for _, c := range rep.Checks {
+		if c != nil {
+			out = groupFindings(out, c, st)
+		}
+	}
+	return out
+}
+
+// groupFindings appends to out the findings of c of status st, one entry
+// per message with the hosts that reported it, in report order.
+func groupFindings(out []problem, c *calyptos.CheckResult, st calyptos.Status) []problem {
+	idx := map[string]int{}
+	for _, f := range c.Findings {
+		if f.Status != st {
+			continue
+		}
+		i, ok := idx[f.Message]
+		if !ok {
+			i = len(out)
+			idx[f.Message] = i
+			out = append(out, problem{Check: c.Name, Status: st.String(), Message: f.Message, Hint: hintOf(f)})
+		}
+		pr := &out[i]
+		if f.Host != "" {
+			pr.Hosts = append(pr.Hosts, f.Host)
+		}
+		if f.Evidence != "" {
+			pr.Evidence = append(pr.Evidence, hostText{Host: f.Host, Text: f.Evidence})
+		}
+	}
+	return out
+}
+
+// htmlGrid is the reachability matrix as the page draws it.
+type htmlGrid struct {
+	// HeadWidth is the width of the row heads, in characters.
+	HeadWidth int
+	Cols      []gridCol
+	Rows      []gridRow
+	OK        int
+	Total     int
+	Failed    []failedTarget // the targets some source could not reach
+}
+
+type gridCol struct {
+	Head  string // "to:port"
+	Label string
+}
+
+type gridRow struct {
+	From  string
+	Cells []gridCell
+}
+
+// gridCell is a run of cells of one result in a row, drawn as one table
+// cell spanning Span columns (a page of 200 hosts would otherwise hold
+// 40000 cells, which browsers take seconds to lay out): its CSS class (k
+// ok, r refused, t timeout, e error, u unknown, n not probed), the letter
+// shown in each of its cells and, for one cell that is not ok, a tooltip.
+// Runs of failures are never merged, so each keeps its tooltip.
+type gridCell struct {
+	Class string
+	Mark  string
+	Title string
+	Span  int
+}
+
+// failedTarget is one target and result that some sources got.
+type failedTarget struct {
+	Target string
+	Label  string
+	Result string
+	From   []string
+	Detail string // the first source's detail
+}
+
+func buildGrid(probes []calyptos.Probe) *htmlGrid {
+	m := buildMatrix(probes)
+	g := &htmlGrid{OK: m.ok, Total: m.total, Cols: make([]gridCol, len(m.cols)), Rows: make([]gridRow, len(m.rows))}
+	for i, c := range m.cols {
+		g.Cols[i] = gridCol{Head: c.head, Label: c.label}
+	}
+	for r, from := range m.rows {
+		g.HeadWidth = max(g.HeadWidth, utf8.RuneCountInString(from)+1)
+		row := gridRow{From: from}
+		for c := range m.cols {
+			res := m.cells[r*len(m.cols)+c]
+			cell := gridCell{Class: cellClass(res), Span: 1}
+			if res != calyptos.ProbeOK && res != "" {
+				cell.Mark = strings.ToUpper(cell.Class)
+				cell.Title = from + " → " + m.cols[c].head + ": " + string(res)
+			} else if n := len(row.Cells); n > 0 && row.Cells[n-1].Class == cell.Class {
+				row.Cells[n-1].Span++
+				continue
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		g.Rows[r] = row
+	}
+	g.Failed = failedTargets(probes)
+	return g
+}
+
+func cellClass(r calyptos.ProbeResult) string {
+	switch r {
+	case calyptos.ProbeOK:
+		return "k"
+	case calyptos.ProbeRefused:
+		return "r"
+	case calyptos.ProbeTimeout:
+		return "t"
+	case calyptos.ProbeError:
+		return "e"
+	case "":
+		return "n"
+	}
+	return "u"
+}
+
+// failedTargets lists, per target and result that is not ok, the sources
+// that got it, targets in host order.
+func failedTargets(probes []calyptos.Probe) []failedTarget {
+	type key struct {
+		to     string
+		port   int
+		proto  string
+		result calyptos.ProbeResult
+	}
+	idx := map[key]int{}
+	var out []failedTarget
+	var keys []key
+	for _, p := range probes {
+		if p.Result == calyptos.ProbeOK {
+			continue
+		}
+		k := key{p.To, p.Port, strings.ToLower(p.Proto), p.Result}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			c := column{to: p.To, port: p.Port, proto: k.proto}
+			out = append(out, failedTarget{Target: columnHead(&c), Label: p.Label, Result: string(p.Result), Detail: p.Detail})
+			keys = append(keys, k)
+		}
+		out[i].From = append(out[i].From, p.From)
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+		slices.SortFunc(out[i].From, calyptos.CompareHosts)
+		out[i].From = slices.Compact(out[i].From)
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ka, kb := keys[a], keys[b]
+		return cmp.Or(calyptos.CompareHosts(ka.to, kb.to), cmp.Compare(ka.port, kb.port),
+			cmp.Compare(resultRank(ka.result), resultRank(kb.result)))
+	})
+	sorted := make([]failedTarget, len(out))
+	for i, j := range order {
+		sorted[i] = out[j]
+	}
+	return sorted
+}
+
+// cleanHTMLText shows the control characters of s (but newline and tab)
+// and the bidirectional overrides as \xNN or \uNNNN, and its invalid UTF-8
+// as U+FFFD, before html/template escapes it: host output must reach the
+// page as plain visible text, in the order it was written.
+func cleanHTMLText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !isControl(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// formatDuration rounds d for people: 1.2s, 340ms, 2m3s.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
