@@ -1,0 +1,185 @@
+package serve
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/org/calyptos"
+)
+
+// metrics is the Server's Prometheus registry: its own, not the global
+// one, so that two Servers in one program (or a test) do not collide. The
+// report's series are built once per run (runSeries) and handed out at
+// each scrape: a scrape never walks a report.
+type metrics struct {
+	reg    *prometheus.Registry
+	runs   *prometheus.CounterVec
+	series atomic.Pointer[[]prometheus.Metric]
+	s      *Server
+
+	findings, checkDur, hostUp, probe    *prometheus.Desc
+	runDur, lastRun, lastSuccess, health *prometheus.Desc
+	running                              *prometheus.Desc
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(), s: s}
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("calyptos_"+name, help, labels, nil)
+	}
+	m.findings = d("findings", "Findings of the last run, per check and status.", "check", "status")
+	m.checkDur = d("check_duration_seconds", "How long each check of the last run took.", "check")
+	m.hostUp = d("host_up", "1 when the host answered during the last run, 0 when it could not be reached.", "host")
+	m.probe = d("probe_result", "1 for the result of each reachability probe of the last run (from a host to a port of another).", "from", "to", "port", "proto", "result")
+	m.runDur = d("run_duration_seconds", "How long the last run took.")
+	m.lastRun = d("last_run_timestamp_seconds", "When the last run ended (Unix time).")
+	m.lastSuccess = d("last_success_timestamp_seconds", "When a run last ended without a failure (Unix time); absent until one has.")
+	m.health = d("healthy", "1 when /healthz answers 200.")
+	m.running = d("run_in_progress", "1 while a run is in progress.")
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "calyptos_runs_total", Help: "Runs ended, by result: passed, failed (a failure or interrupted) or error (no report).",
+	}, []string{"result"})
+	for _, r := range []string{"passed", "failed", "error"} {
+		m.runs.WithLabelValues(r)
+	}
+	m.reg.MustRegister(m, m.runs)
+	return m
+}
+
+// Describe implements prometheus.Collector.
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.findings, m.checkDur, m.hostUp, m.probe, m.runDur, m.lastRun, m.lastSuccess, m.health, m.running} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	if p := m.series.Load(); p != nil {
+		for _, x := range *p {
+			ch <- x
+		}
+	}
+	st := m.s.state.Load()
+	if !st.lastSuccess.IsZero() {
+		ch <- prometheus.MustNewConstMetric(m.lastSuccess, prometheus.GaugeValue, unixSeconds(st.lastSuccess))
+	}
+	ok, _ := m.s.health()
+	ch <- prometheus.MustNewConstMetric(m.health, prometheus.GaugeValue, boolValue(ok))
+	ch <- prometheus.MustNewConstMetric(m.running, prometheus.GaugeValue, boolValue(m.s.running.Load()))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// observe counts a run and builds the series of its report.
+func (m *metrics) observe(rep *calyptos.Report, now time.Time) {
+	switch {
+	case rep == nil:
+		m.runs.WithLabelValues("error").Inc()
+		return
+	case rep.Failed(false) || rep.Interrupted:
+		m.runs.WithLabelValues("failed").Inc()
+	default:
+		m.runs.WithLabelValues("passed").Inc()
+	}
+	series := m.runSeries(rep, m.s.state.Load().last, now)
+	m.series.Store(&series)
+}
+
+// runSeries returns the series of one report. Label values are check
+// names, host names and ports from the environment and fixed words, all
+// passed through the run's redactor; no message reaches a label.
+func (m *metrics) runSeries(rep *calyptos.Report, sn *snapshot, now time.Time) []prometheus.Metric {
+	red := m.s.redact
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
+		return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	out := []prometheus.Metric{
+		gauge(m.runDur, rep.Duration.Seconds()),
+		gauge(m.lastRun, unixSeconds(now)),
+	}
+	seen := map[string]bool{}
+	for _, c := range rep.Checks {
+		if c == nil || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		name := red(c.Name)
+		for _, st := range []calyptos.Status{calyptos.Pass, calyptos.Warn, calyptos.Fail, calyptos.Info, calyptos.Skip} {
+			out = append(out, gauge(m.findings, float64(count(c.Counts, st)), name, st.String()))
+		}
+		out = append(out, gauge(m.checkDur, c.Duration.Seconds(), name))
+	}
+	if sn != nil {
+		for _, h := range m.s.hosts {
+			if up, tried := sn.hostsUp[h]; tried {
+				out = append(out, gauge(m.hostUp, boolValue(up), red(h)))
+			}
+		}
+	}
+	return append(out, m.probeSeries(rep)...)
+}
+
+// probeSeries returns one series per probed (from, to, port, proto), with
+// the worst result when a pair was probed twice.
+func (m *metrics) probeSeries(rep *calyptos.Report) []prometheus.Metric {
+	type key struct {
+		from, to, proto string
+		port            int
+	}
+	red := m.s.redact
+	worst := map[key]calyptos.ProbeResult{}
+	var order []key
+	for _, p := range rep.Probes() {
+		k := key{p.From, p.To, strings.ToLower(p.Proto), p.Port}
+		r := normalResult(p.Result)
+		prev, ok := worst[k]
+		if !ok {
+			order = append(order, k)
+		}
+		if !ok || prev == calyptos.ProbeOK {
+			worst[k] = r
+		}
+	}
+	out := make([]prometheus.Metric, 0, len(order))
+	for _, k := range order {
+		out = append(out, prometheus.MustNewConstMetric(m.probe, prometheus.GaugeValue, 1,
+			red(k.from), red(k.to), strconv.Itoa(k.port), red(k.proto), string(worst[k])))
+	}
+	return out
+}
+
+// normalResult keeps the result label to the five known values: any other
+// result a plugin records is counted as "error".
+func normalResult(r calyptos.ProbeResult) calyptos.ProbeResult {
+	switch r {
+	case calyptos.ProbeOK, calyptos.ProbeRefused, calyptos.ProbeTimeout, calyptos.ProbeError, calyptos.ProbeUnknown:
+		return r
+	}
+	return calyptos.ProbeError
+}
+
+func count(c calyptos.Counts, st calyptos.Status) int {
+	switch st {
+	case calyptos.Pass:
+		return c.Pass
+	case calyptos.Warn:
+		return c.Warn
+	case calyptos.Fail:
+		return c.Fail
+	case calyptos.Info:
+		return c.Info
+	}
+	return c.Skip
+}
