@@ -212,8 +212,9 @@ func (s *Server) nextWait() time.Duration {
 }
 
 // RunOnce runs the plan once, waiting for a run in progress to end first,
-// and publishes its report. It returns the report, or nil when the run
-// could not start.
+// and publishes its report, unless ctx ended meanwhile (a report cut
+// short by a shutdown is not published). It returns the report, or nil
+// when the run could not start.
 func (s *Server) RunOnce(ctx context.Context) *calyptos.Report {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
@@ -226,11 +227,17 @@ func (s *Server) RunOnce(ctx context.Context) *calyptos.Report {
 	defer cancel()
 	start := s.opts.Now()
 	rep, up, err := s.runPlan(rctx)
-	if rep != nil && rctx.Err() != nil && ctx.Err() == nil {
+	log := s.opts.Logger.With("duration", s.opts.Now().Sub(start).Round(time.Millisecond))
+	if ctx.Err() != nil {
+		// Shutting down: a report cut short by it says nothing of the
+		// deployment, and the last complete one stays.
+		log.Info("run cancelled")
+		return rep
+	}
+	if rep != nil && rctx.Err() != nil {
 		err = fmt.Errorf("the run did not finish within its %v time limit", s.opts.RunTimeout)
 	}
 	s.publish(rep, up, err)
-	log := s.opts.Logger.With("duration", s.opts.Now().Sub(start).Round(time.Millisecond))
 	switch {
 	case rep == nil:
 		log.Error("run failed", "error", s.redact(err.Error()))
