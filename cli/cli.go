@@ -8,6 +8,7 @@
 //
 //	calyptos validate -e env.yml [--only a,b] [--skip c] [-o text|json|junit] [--out FILE]
 //	calyptos debug    -e env.yml [--local | SSH flags] [--artifacts DIR] [-o ...]
+//	calyptos serve    -e env.yml [--local | SSH flags] [--listen ADDR] [--interval 5m]
 //	calyptos execute  -e env.yml [-r ROLE] [--local | SSH flags] [-o text|json|junit] 'command'
 //	calyptos roles    -e env.yml [-o text|json]
 //	calyptos version
@@ -184,7 +185,7 @@ type command struct {
 }
 
 func (p *Program) commands() []*command {
-	return []*command{validateCmd(), debugCmd(), executeCmd(), rolesCmd(), versionCmd()}
+	return []*command{validateCmd(), debugCmd(), serveCmd(), executeCmd(), rolesCmd(), versionCmd()}
 }
 
 func (p *Program) defaults() {

@@ -42,6 +42,8 @@ type options struct {
 	jump       string
 	port       int
 
+	serve serveOptions
+
 	// redactor hides the password (given or typed at a prompt) and the
 	// environment's secrets in everything the command prints.
 	redactor *calyptos.Redactor

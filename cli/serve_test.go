@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/org/calyptos/report"
+)
+
+// serveLog is a stderr that the test reads while serve writes to it.
+type serveLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *serveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *serveLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func noEnv(string) string { return "" }
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// TestServeLocalEndToEnd runs `calyptos serve --local` on the example
+// environment (every role on this machine), waits for its first report and
+// reads every endpoint, then stops it as SIGTERM would.
+func TestServeLocalEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the debuggers on this machine")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout bytes.Buffer
+	stderr := &serveLog{}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- Main(ctx, []string{"serve", "--local", "-e", localhostEnv, "--listen", "127.0.0.1:0", "--interval", "1h", "--timeout", "30s"},
+			strings.NewReader(""), &stdout, stderr, noEnv)
+	}()
+	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/)`)
+	var base string
+	require.Eventually(t, func() bool {
+		m := urlRE.FindStringSubmatch(stderr.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, 30*time.Second, 10*time.Millisecond, "no listening line: %s", stderr)
+	assert.Contains(t, stderr.String(), "note: not run, as they are not read-only: eucalyptus_sosreports")
+
+	var health string
+	require.Eventually(t, func() bool {
+		_, health = httpGet(t, base+"healthz")
+		return !strings.HasPrefix(health, "starting")
+	}, 3*time.Minute, 100*time.Millisecond)
+	// This machine runs no Eucalyptus: its services are missing.
+	code, health := httpGet(t, base+"healthz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Regexp(t, `^failing: \d+ failures in `, health)
+
+	code, body := httpGet(t, base+"report.json")
+	require.Equal(t, http.StatusOK, code)
+	rep, err := report.ReadJSON(strings.NewReader(body))
+	require.NoError(t, err)
+	assert.NotNil(t, rep.Check("check_ports"))
+	assert.NotNil(t, rep.Check("verify_networking"))
+	assert.Nil(t, rep.Check("eucalyptus_sosreports"))
+	assert.NotEmpty(t, rep.Probes())
+
+	code, body = httpGet(t, base)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `<table class="grid"`)
+	assert.Contains(t, body, `id="problems"`)
+
+	_, body = httpGet(t, base+"metrics")
+	assert.Contains(t, body, `calyptos_host_up{host="127.0.0.1"} 1`)
+	assert.Contains(t, body, `calyptos_findings{check="check_ports",status="fail"}`)
+	assert.Contains(t, body, `calyptos_runs_total{result="failed"} 1`)
+
+	cancel()
+	select {
+	case code := <-exit:
+		assert.Equal(t, ExitInterrupted, code)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+	assert.Contains(t, stderr.String(), "stopped")
+	assert.Empty(t, stdout.String())
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "-e", localhostEnv, "--local", "--interval", "0"}, "--interval must be positive"},
+		{[]string{"serve", "-e", localhostEnv, "--local", "--listen", "9273"}, `--listen "9273"`},
+		{[]string{"serve", "-e", localhostEnv, "--local", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "-e", localhostEnv, "--local", "--only", "eucalyptus_sosreports"}, `unknown check "eucalyptus_sosreports"`},
+		{[]string{"serve", "--local"}, "-e/--environment FILE is required"},
+		{[]string{"serve", "-e", localhostEnv, "--local", "-u", "root"}, "--user is an SSH flag"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			var stdout bytes.Buffer
+			stderr := &serveLog{}
+			code := Main(t.Context(), tt.args, strings.NewReader(""), &stdout, stderr, noEnv)
+			assert.Equal(t, ExitUsage, code)
+			assert.Contains(t, stderr.String(), tt.want)
+		})
+	}
+}
+
+func TestServeHelpListsReadOnlyChecks(t *testing.T) {
+	var stdout bytes.Buffer
+	code := Main(t.Context(), []string{"serve", "-h"}, strings.NewReader(""), &stdout, &serveLog{}, noEnv)
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, stdout.String(), "verify_networking")
+	assert.NotContains(t, stdout.String(), "eucalyptus_sosreports,")
+	assert.Contains(t, stdout.String(), "--listen ADDR")
+}
+
+// TestDebugHTMLOutput writes -o html for a local debug run.
+func TestDebugHTMLOutput(t *testing.T) {
+	var stdout bytes.Buffer
+	stderr := &serveLog{}
+	code := Main(t.Context(), []string{"debug", "--local", "-e", localhostEnv, "--only", "check_ports", "-o", "html"},
+		strings.NewReader(""), &stdout, stderr, noEnv)
+	assert.Equal(t, ExitFailed, code, stderr.String())
+	page := stdout.String()
+	assert.True(t, strings.HasPrefix(page, "<!DOCTYPE html>"))
+	assert.Contains(t, page, "<strong>check_ports</strong>")
+	assert.NotContains(t, page, "<script")
+}
