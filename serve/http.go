@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Bounds of the HTTP server: a slow or stuck client cannot hold a
@@ -31,10 +29,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /report.json", s.serveFormat("json"))
 	mux.HandleFunc("GET /report", s.serveReport)
 	mux.HandleFunc("GET /{$}", s.serveFormat("html"))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
-		Timeout:             handlerTimeout,
-		MaxRequestsInFlight: 4,
-	}))
+	mux.HandleFunc("GET /metrics", s.metrics.serveMetrics)
 	return http.TimeoutHandler(secureHeaders(mux), handlerTimeout, "request timed out\n")
 }
 
@@ -205,7 +200,7 @@ func formatTypes() [3]formatType {
 func (s *Server) serveFormat(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if sn := s.snapshotFor(w, r); sn != nil {
-			writeSnapshot(w, sn, format)
+			writeSnapshot(w, r, sn, format)
 		}
 	}
 }
@@ -218,19 +213,16 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sn := s.snapshotFor(w, r); sn != nil {
-		writeSnapshot(w, sn, format)
+		writeSnapshot(w, r, sn, format)
 	}
 }
 
-func writeSnapshot(w http.ResponseWriter, sn *snapshot, format string) {
-	var body []byte
-	switch format {
-	case "json":
-		body = sn.json
-	case "html":
-		body = sn.html
-	default:
-		body = sn.text
+func writeSnapshot(w http.ResponseWriter, r *http.Request, sn *snapshot, format string) {
+	body := sn.body[format]
+	w.Header().Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		body = sn.gzipped[format]
+		w.Header().Set("Content-Encoding", "gzip")
 	}
 	for _, f := range formatTypes() {
 		if f.name == format {
@@ -240,6 +232,19 @@ func writeSnapshot(w http.ResponseWriter, sn *snapshot, format string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Header().Set("Last-Modified", sn.finished.UTC().Format(http.TimeFormat))
 	w.Write(body)
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+				return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+			}
+		}
+	}
+	return false
 }
 
 // negotiate returns the format the Accept header values prefer ("json",

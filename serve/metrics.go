@@ -1,25 +1,30 @@
 package serve
 
 import (
+	"bytes"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/org/calyptos"
 )
 
 // metrics is the Server's Prometheus registry: its own, not the global
 // one, so that two Servers in one program (or a test) do not collide. The
-// report's series are built once per run (runSeries) and handed out at
-// each scrape: a scrape never walks a report.
+// report's series (hundreds at 200 hosts) are built and encoded once per
+// run (runSeries, encodeSeries); a scrape gathers only the few live ones
+// and writes the report's text after them.
 type metrics struct {
-	reg    *prometheus.Registry
-	runs   *prometheus.CounterVec
-	series atomic.Pointer[[]prometheus.Metric]
-	s      *Server
+	reg  *prometheus.Registry
+	runs *prometheus.CounterVec
+	// reportText is the report's series in the text exposition format.
+	reportText atomic.Pointer[[]byte]
+	s          *Server
 
 	findings, checkDur, hostUp, probe    *prometheus.Desc
 	runDur, lastRun, lastSuccess, health *prometheus.Desc
@@ -50,20 +55,15 @@ func newMetrics(s *Server) *metrics {
 	return m
 }
 
-// Describe implements prometheus.Collector.
+// Describe implements prometheus.Collector for the live series.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.findings, m.checkDur, m.hostUp, m.probe, m.runDur, m.lastRun, m.lastSuccess, m.health, m.running} {
+	for _, d := range []*prometheus.Desc{m.lastSuccess, m.health, m.running} {
 		ch <- d
 	}
 }
 
-// Collect implements prometheus.Collector.
+// Collect implements prometheus.Collector for the live series.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
-	if p := m.series.Load(); p != nil {
-		for _, x := range *p {
-			ch <- x
-		}
-	}
 	st := m.s.state.Load()
 	if !st.lastSuccess.IsZero() {
 		ch <- prometheus.MustNewConstMetric(m.lastSuccess, prometheus.GaugeValue, unixSeconds(st.lastSuccess))
@@ -93,8 +93,71 @@ func (m *metrics) observe(rep *calyptos.Report, now time.Time) {
 	default:
 		m.runs.WithLabelValues("passed").Inc()
 	}
-	series := m.runSeries(rep, m.s.state.Load().last, now)
-	m.series.Store(&series)
+	text, err := encodeSeries(m.runSeries(rep, m.s.state.Load().last, now))
+	if err != nil {
+		text = nil // the live series still go out
+	}
+	m.reportText.Store(&text)
+}
+
+// seriesCollector hands out fixed series, to gather them once.
+type seriesCollector []prometheus.Metric
+
+func (c seriesCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, x := range c {
+		ch <- x.Desc()
+	}
+}
+
+func (c seriesCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, x := range c {
+		ch <- x
+	}
+}
+
+// encodeSeries gathers series through a registry of their own, which
+// checks them (names, label sets, no duplicates), and encodes them in the
+// text exposition format.
+func encodeSeries(series []prometheus.Metric) ([]byte, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(seriesCollector(series)); err != nil {
+		return nil, err
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, err
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// serveMetrics writes the live series, then the last report's.
+func (m *metrics) serveMetrics(w http.ResponseWriter, _ *http.Request) {
+	mfs, err := m.reg.Gather()
+	if err != nil {
+		http.Error(w, "gathering metrics failed", http.StatusInternalServerError)
+		return
+	}
+	format := expfmt.NewFormat(expfmt.TypeTextPlain)
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, format)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			http.Error(w, "encoding metrics failed", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", string(format))
+	w.Write(b.Bytes())
+	if p := m.reportText.Load(); p != nil {
+		w.Write(*p)
+	}
 }
 
 // runSeries returns the series of one report. Label values are check

@@ -23,6 +23,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"cmp"
 	"context"
 	"errors"
@@ -137,10 +138,10 @@ type state struct {
 type snapshot struct {
 	rep      *calyptos.Report
 	finished time.Time
-	json     []byte
-	html     []byte
-	text     []byte
-	hostsUp  map[string]bool // hosts tried: true when they answered
+	// body holds each format ("json", "html", "text"), and gzipped the
+	// gzip-encoded copy: a 200-host page is 600 KB, 60 KB compressed.
+	body, gzipped map[string][]byte
+	hostsUp       map[string]bool // hosts tried: true when they answered
 }
 
 // NewServer checks plan and returns a Server that has not run yet.
@@ -348,24 +349,28 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// render writes rep in every format served.
+// render writes rep in every format served, plain and gzipped.
 func (s *Server) render(rep *calyptos.Report, up map[string]bool, now time.Time) *snapshot {
-	sn := &snapshot{rep: rep, finished: now, hostsUp: up}
-	var b bytes.Buffer
-	if err := report.WriteJSON(&b, rep); err != nil {
-		sn.json = fmt.Appendf(nil, `{"error":%q}`+"\n", err.Error())
-	} else {
-		sn.json = bytes.Clone(b.Bytes())
-	}
-	b.Reset()
+	sn := &snapshot{rep: rep, finished: now, hostsUp: up, body: map[string][]byte{}, gzipped: map[string][]byte{}}
 	note := fmt.Sprintf("Run of %s; a new run every %v. /report.json, /metrics, /healthz.",
 		rep.Started.UTC().Format("2006-01-02 15:04:05 UTC"), s.opts.Interval)
-	if err := report.WriteHTML(&b, rep, report.HTMLOptions{Title: s.opts.Title, Note: note, Refresh: s.opts.Interval}); err == nil {
-		sn.html = bytes.Clone(b.Bytes())
+	writers := map[string]func(io.Writer) error{
+		"json": func(w io.Writer) error { return report.WriteJSON(w, rep) },
+		"html": func(w io.Writer) error {
+			return report.WriteHTML(w, rep, report.HTMLOptions{Title: s.opts.Title, Note: note, Refresh: s.opts.Interval})
+		},
+		"text": func(w io.Writer) error { return report.WriteText(w, rep, report.Options{}) },
 	}
-	b.Reset()
-	if err := report.WriteText(&b, rep, report.Options{}); err == nil {
-		sn.text = bytes.Clone(b.Bytes())
+	for format, write := range writers {
+		var b, z bytes.Buffer
+		if err := write(&b); err != nil {
+			b.Reset()
+			fmt.Fprintf(&b, "the report could not be written as %s\n", format)
+		}
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+		zw.Write(b.Bytes())
+		zw.Close()
+		sn.body[format], sn.gzipped[format] = b.Bytes(), z.Bytes()
 	}
 	return sn
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"compress/gzip"
 	"context"
 	"io"
 	"net"
@@ -183,6 +184,15 @@ func TestReportEndpoints(t *testing.T) {
 	last, err := report.ReadJSON(strings.NewReader(f.get(t, "/report.json").body))
 	require.NoError(t, err)
 	assert.Equal(t, 1, last.Totals.Fail)
+
+	z := f.get(t, "/report.json", "Accept-Encoding", "gzip, deflate")
+	assert.Equal(t, "gzip", z.hdr.Get("Content-Encoding"))
+	zr, err := gzip.NewReader(strings.NewReader(z.body))
+	require.NoError(t, err)
+	plain, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, f.get(t, "/report.json").body, string(plain))
+	assert.Empty(t, f.get(t, "/report.json", "Accept-Encoding", "gzip;q=0").hdr.Get("Content-Encoding"))
 
 	assert.Equal(t, http.StatusBadRequest, f.get(t, "/report?run=first").code)
 	assert.Equal(t, http.StatusNotFound, f.get(t, "/nothing").code)
