@@ -23,8 +23,8 @@ package serve
 
 import (
 	"bytes"
-	"compress/gzip"
 	"cmp"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"

@@ -403,7 +403,7 @@ func (writeOnly) ReadOnly() bool { return false }
 
 type plainDebugger struct{ name string }
 
-func (d plainDebugger) Name() string                        { return d.name }
+func (d plainDebugger) Name() string                         { return d.name }
 func (plainDebugger) Debug(context.Context, *calyptos.Check) {}
 
 func TestReadOnly(t *testing.T) {
@@ -473,4 +473,3 @@ func TestRunErrorIsRedactedAndOneLine(t *testing.T) {
 	r := f.get(t, "/healthz")
 	assert.Equal(t, "no report: the last run failed: bad [REDACTED]\n", r.body)
 }
-
