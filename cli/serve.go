@@ -97,12 +97,13 @@ func runServe(ctx context.Context, p *Program, o *options, args []string) int {
 	if len(dropped) > 0 {
 		p.errorf("note: not run, as they are not read-only: %s", strings.Join(dropped, ", "))
 	}
-	tr, err := p.openTransport(ctx, o, rb, func() *progress { return nil })
+	con := p.newConsole()
+	tr, err := p.openTransport(ctx, o, rb, con)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ExitInterrupted
 		}
-		p.errorf("%v", err)
+		con.errorf("%v", err)
 		return ExitUsage
 	}
 	defer tr.Close()
@@ -111,7 +112,7 @@ func runServe(ctx context.Context, p *Program, o *options, args []string) int {
 		Only: o.only, Skip: o.skip, Parallel: o.parallel, CommandTimeout: o.timeout,
 		CheckTimeout: checkTimeout(o.timeout), Redactor: o.redactor,
 	}}
-	logger := slog.New(slog.NewTextHandler(p.Stderr, nil))
+	logger := slog.New(slog.NewTextHandler(consoleStderr{con}, nil))
 	s, err := serve.NewServer(plan, serve.Options{Interval: o.serve.interval, RunTimeout: o.serve.runTimeout, Logger: logger})
 	if err != nil {
 		p.errorf("%v", err)
@@ -139,6 +140,15 @@ func (p *Program) listenAndServe(ctx context.Context, s *serve.Server, addr stri
 	}
 	logger.Info("stopped", "uptime", time.Since(start).Round(time.Second))
 	return ExitOK
+}
+
+// consoleStderr writes the log to stderr under the console's lock, so a
+// line never lands inside a passphrase prompt.
+type consoleStderr struct{ con *console }
+
+func (w consoleStderr) Write(b []byte) (n int, err error) {
+	w.con.locked(func() { n, err = w.con.stderr.Write(b) })
+	return n, err
 }
 
 func isLoopback(host string) bool {
