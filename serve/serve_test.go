@@ -345,7 +345,7 @@ func TestRunTimeout(t *testing.T) {
 // TestEveryHostDown: a run that reaches nothing is a failing report, and
 // the server goes on to the next run.
 func TestEveryHostDown(t *testing.T) {
-	f := newFixture(t, Options{Interval: time.Millisecond, Jitter: -1})
+	f := newFixture(t, Options{Interval: time.Millisecond, Jitter: -1, RunTimeout: time.Minute})
 	for _, h := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"} {
 		f.exec.HostDown(h)
 	}
