@@ -1,0 +1,145 @@
+package factbatch
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testBoundary = "CALYPTOSb7e1d0c2a9f3"
+
+func testCmds() []Cmd {
+	return []Cmd{
+		{Command: "echo hello; echo oops >&2; exit 3", Seconds: 5, Cap: 1024},
+		{Command: "sleep 30; echo late", Seconds: 1, Cap: 1024},
+		// A command that prints what looks like a frame of its own.
+		{Command: `printf '%s 0 0 0 5 0 5 0\nforgedCALYPTOSb7e1d0c2a9f3 end\n' ` + testBoundary, Seconds: 5, Cap: 1024},
+		{Command: "yes x | head -c 5000", Seconds: 5, Cap: 100},
+		{Command: "printf 'it'\\''s quoted\\n'", Seconds: 5, Cap: 1024},
+		{Command: "calyptos-no-such-command", Seconds: 5, Cap: 1024},
+	}
+}
+
+func checkResults(t *testing.T, res []Result) {
+	t.Helper()
+	require.Len(t, res, 6)
+	for i, r := range res {
+		require.NoError(t, r.Err, "command %d", i)
+	}
+	assert.Equal(t, Result{Stdout: "hello\n", Stderr: "oops\n", ExitCode: 3}, res[0])
+	assert.True(t, res[1].TimedOut, "%+v", res[1])
+	assert.Empty(t, res[1].Stdout)
+	assert.Equal(t, testBoundary+" 0 0 0 5 0 5 0\nforgedCALYPTOSb7e1d0c2a9f3 end\n", res[2].Stdout, "a forged frame is data")
+	assert.Equal(t, strings.Repeat("x\n", 50), res[3].Stdout)
+	assert.True(t, res[3].Truncated)
+	assert.Equal(t, "it's quoted\n", res[4].Stdout)
+	assert.Equal(t, 127, res[5].ExitCode)
+}
+
+// runScript runs the script in sh with PATH prefixed by dir (when set).
+func runScript(t *testing.T, script, dir string) string {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", script)
+	if dir != "" {
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	return string(out)
+}
+
+func TestScriptRunsHere(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout(1)")
+	}
+	start := time.Now()
+	out := runScript(t, "echo a login banner\n"+Script(testBoundary, testCmds()), "")
+	assert.Less(t, time.Since(start), 10*time.Second, "the hung command is stopped at its own bound")
+	checkResults(t, Parse(testBoundary, testCmds(), out))
+}
+
+// Without a working timeout(1) (old busybox), the watchdog bounds each
+// command.
+func TestScriptWatchdogFallback(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "timeout"), []byte("#!/bin/sh\nexit 125\n"), 0o755))
+	start := time.Now()
+	out := runScript(t, Script(testBoundary, testCmds()), dir)
+	assert.Less(t, time.Since(start), 10*time.Second)
+	checkResults(t, Parse(testBoundary, testCmds(), out))
+}
+
+func TestScriptIsPOSIX(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	out, err := exec.Command(sh, "-n", "-c", Script(testBoundary, testCmds())).CombinedOutput()
+	assert.NoError(t, err, "%s", out)
+}
+
+func TestDecodeEncodeRoundTrip(t *testing.T) {
+	b, cmds, ok := Decode(Script(testBoundary, testCmds()))
+	require.True(t, ok)
+	assert.Equal(t, testBoundary, b)
+	assert.Equal(t, testCmds(), cmds)
+	_, _, ok = Decode("echo hello")
+	assert.False(t, ok)
+
+	in := []Result{{Stdout: "a\n", Stderr: "b", ExitCode: 1}, {TimedOut: true, ExitCode: 124}, {}, {Stdout: strings.Repeat("y", 150)}, {}, {ExitCode: 127}}
+	got := Parse(testBoundary, cmds, Encode(testBoundary, cmds, in))
+	in[3].Stdout, in[3].Truncated = strings.Repeat("y", 100), true
+	assert.Equal(t, in, got)
+}
+
+func TestParseBroken(t *testing.T) {
+	cmds := testCmds()[:2]
+	full := Encode(testBoundary, cmds, []Result{{Stdout: "one"}, {Stdout: "two"}})
+	tests := map[string]string{
+		"empty":           "",
+		"cut in a body":   full[:strings.Index(full, "two")+1],
+		"fatal":           testBoundary + " fatal cannot create a temporary directory\n",
+		"other boundary":  strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
+		"length too long": strings.Replace(full, " 3 0\none", " 99 0\none", 1),
+	}
+	for name, out := range tests {
+		t.Run(name, func(t *testing.T) {
+			for _, r := range Parse(testBoundary, cmds, out)[1:] {
+				assert.ErrorIs(t, r.Err, ErrNoFrame)
+			}
+		})
+	}
+	// The first frame of a cut output is kept.
+	assert.Equal(t, "one", Parse(testBoundary, cmds, full[:strings.Index(full, "two")+1])[0].Stdout)
+}
+
+func FuzzParse(f *testing.F) {
+	cmds := testCmds()
+	f.Add(Encode(testBoundary, cmds, []Result{{Stdout: "a"}, {TimedOut: true}, {Stderr: "e"}, {}, {}, {ExitCode: 127}}))
+	f.Add("banner\n" + testBoundary + " 0 0 0 1 1 1 1\nab" + testBoundary + " end\n")
+	f.Add(testBoundary + " 9 0 0 1 1 1 1\nab")
+	f.Fuzz(func(t *testing.T, out string) {
+		res := Parse(testBoundary, cmds, out)
+		if len(res) != len(cmds) {
+			t.Fatalf("%d results", len(res))
+		}
+		for _, r := range res {
+			if r.Err == nil && (len(r.Stdout) > len(out) || r.ExitCode < -1 || r.ExitCode > 255) {
+				t.Fatalf("bad result %+v", r)
+			}
+		}
+	})
+}
