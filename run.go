@@ -148,6 +148,7 @@ func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins
 		rep.Duration = time.Since(rep.Started)
 		st.redactReport(rep)
 	}()
+	st.prefetchFacts(ctx, plugins, keep)
 	for _, p := range plugins {
 		if !slices.Contains(keep, p.name) {
 			continue
@@ -178,6 +179,8 @@ type runState struct {
 
 	downMu sync.Mutex
 	down   map[string]error
+
+	facts factCache // the facts gathered in this run (fact_cache.go)
 }
 
 func (st *runState) emit(f Finding) {

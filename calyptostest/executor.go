@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/factbatch"
 )
 
 // ErrUnscripted is returned for a call that no rule of the fake answers.
@@ -27,6 +28,10 @@ type Call struct {
 	Host    string
 	Command string // the command run, or the remote path fetched
 	Fetch   bool
+	// Session numbers the executor calls from 1: the commands of one
+	// fact-gathering batch share their session, every other call has its
+	// own.
+	Session int
 }
 
 // Rule is one scripted reply. Configure it with its chainable methods.
@@ -131,9 +136,19 @@ func (r *Rule) exhausted() bool {
 type Executor struct {
 	t testing.TB
 
-	mu    sync.Mutex
-	rules []*Rule
-	calls []Call
+	mu       sync.Mutex
+	rules    []*Rule
+	calls    []Call
+	sessions int
+	facts    map[factKey]any // parsed values scripted with SetFact
+}
+
+// newSession numbers a new executor call.
+func (e *Executor) newSession() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sessions++
+	return e.sessions
 }
 
 // NewExecutor returns an empty fake. Calls that no rule answers return an
@@ -177,9 +192,9 @@ func (e *Executor) HostDown(host string) {
 	e.add(&Rule{host: host, fetch: true, pattern: regexp.MustCompile(""), down: true}).Unreachable()
 }
 
-func (e *Executor) find(host, command string, fetch bool) *Rule {
+func (e *Executor) find(host, command string, fetch bool, session int) *Rule {
 	e.mu.Lock()
-	e.calls = append(e.calls, Call{Host: host, Command: command, Fetch: fetch})
+	e.calls = append(e.calls, Call{Host: host, Command: command, Fetch: fetch, Session: session})
 	var best *Rule
 	for i := len(e.rules) - 1; i >= 0; i-- {
 		r := e.rules[i]
@@ -219,7 +234,11 @@ func wait(ctx context.Context, d time.Duration) error {
 
 // Run implements calyptos.Executor.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	r := e.find(host, command, false)
+	session := e.newSession()
+	if boundary, cmds, ok := factbatch.Decode(command); ok {
+		return e.runBatch(ctx, host, session, boundary, cmds)
+	}
+	r := e.find(host, command, false, session)
 	if r == nil {
 		return calyptos.Output{}, fmt.Errorf("%w for %q on %s", ErrUnscripted, command, host)
 	}
@@ -237,7 +256,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 
 // Fetch implements calyptos.Executor.
 func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
-	r := e.find(host, remotePath, true)
+	r := e.find(host, remotePath, true, e.newSession())
 	if r == nil {
 		return fmt.Errorf("%w for fetch of %q on %s", ErrUnscripted, remotePath, host)
 	}

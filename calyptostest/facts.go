@@ -1,0 +1,118 @@
+package calyptostest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/factbatch"
+)
+
+// factKey is a fact scripted with SetFact on a host ("" for any host).
+type factKey struct{ host, name string }
+
+// OnFact answers fact f's command on host ("" for any host): script its
+// raw output with the rule's Stdout, Stderr and Exit, and the fact's own
+// parser reads it. It is On(host, f.Command).
+func OnFact[T any](e *Executor, host string, f *calyptos.Fact[T]) *Rule {
+	return e.On(host, f.Command)
+}
+
+// SetFact makes fact f have value v on host ("" for any host), without a
+// command or a parse: the run takes the value as gathered. A value set for
+// the host beats one set for any host; SetFact beats command rules.
+func SetFact[T any](e *Executor, host string, f *calyptos.Fact[T], v T) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.facts == nil {
+		e.facts = map[factKey]any{}
+	}
+	e.facts[factKey{host, f.Name}] = v
+}
+
+// ProvideFact implements calyptos.FactProvider with the values scripted
+// with SetFact.
+func (e *Executor) ProvideFact(host, name string) (any, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if v, ok := e.facts[factKey{host, name}]; ok {
+		return v, true
+	}
+	v, ok := e.facts[factKey{"", name}]
+	return v, ok
+}
+
+// Sessions returns how many executor calls (Run or Fetch, each one
+// session of a real transport) were made on host; the commands of one
+// fact-gathering batch count as one.
+func (e *Executor) Sessions(host string) int {
+	seen := map[int]bool{}
+	for _, c := range e.Calls() {
+		if c.Host == host {
+			seen[c.Session] = true
+		}
+	}
+	return len(seen)
+}
+
+// runBatch answers a fact-gathering batch the way a host would: each of
+// its commands is answered by the rules as if it had been run alone (and
+// is recorded as a call of the batch's session), concurrently; a reply
+// delayed beyond the command's bound on the host is a timed-out command.
+// A rule's error (HostDown, Unreachable, Err) fails the whole session,
+// as a transport failure would.
+func (e *Executor) runBatch(ctx context.Context, host string, session int, boundary string, cmds []factbatch.Cmd) (calyptos.Output, error) {
+	rules := make([]*Rule, len(cmds))
+	for i, c := range cmds {
+		rules[i] = e.find(host, c.Command, false, session)
+	}
+	for _, r := range rules {
+		if r != nil && r.down {
+			r.mu.Lock()
+			err := r.err
+			r.mu.Unlock()
+			return calyptos.Output{}, err
+		}
+	}
+	results := make([]factbatch.Result, len(cmds))
+	errs := make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for i := range cmds {
+		wg.Go(func() { results[i], errs[i] = answer(ctx, host, rules[i], cmds[i]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return calyptos.Output{}, err
+		}
+	}
+	return calyptos.Output{Stdout: factbatch.Encode(boundary, cmds, results)}, nil
+}
+
+// answer is one command of a batch.
+func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbatch.Result, error) {
+	if r == nil {
+		return factbatch.Result{ExitCode: 127, Stderr: fmt.Sprintf("%v for %q on %s\n", ErrUnscripted, c.Command, host)}, nil
+	}
+	r.mu.Lock()
+	out, err, delay, respond := r.out, r.err, r.delay, r.respond
+	r.mu.Unlock()
+	if bound := time.Duration(c.Seconds) * time.Second; delay >= bound {
+		if werr := wait(ctx, bound); werr != nil {
+			return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
+		}
+		return factbatch.Result{ExitCode: 124, TimedOut: true}, nil
+	}
+	if werr := wait(ctx, delay); werr != nil {
+		return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
+	}
+	if respond != nil {
+		out, err = respond(host, c.Command)
+	}
+	if err != nil {
+		return factbatch.Result{}, err
+	}
+	return factbatch.Result{Stdout: out.Stdout, Stderr: out.Stderr, ExitCode: out.ExitCode, Truncated: out.Truncated}, nil
+}

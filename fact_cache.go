@@ -1,0 +1,260 @@
+package calyptos
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/org/calyptos/internal/factbatch"
+)
+
+// factKey identifies one fact on one host in a run's cache.
+type factKey struct{ name, host string }
+
+// factEntry is one fact on one host: gathered once, parsed once.
+type factEntry struct {
+	done chan struct{} // closed when the fields below are set
+
+	out      Output
+	err      error // gathering error: transport, timeout, lost
+	sent     time.Time
+	elapsed  time.Duration
+	provided bool // value came from a FactProvider
+	value    any
+
+	once sync.Once
+	val  any
+	perr error
+}
+
+// factCache holds a run's facts. The zero value is ready to use.
+type factCache struct {
+	mu       sync.Mutex
+	m        map[factKey]*factEntry
+	boundary string
+}
+
+// hostJob is the facts one host is asked for in one session.
+type hostJob struct {
+	host    string
+	specs   []factSpec
+	entries []*factEntry
+}
+
+// claim returns the entries of spec on hosts, creating those missing;
+// the jobs list the created ones, which the caller must gather.
+func (fc *factCache) claim(spec factSpec, hosts []string, jobs map[string]*hostJob) []*factEntry {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.m == nil {
+		fc.m = map[factKey]*factEntry{}
+	}
+	if fc.boundary == "" {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		fc.boundary = "CALYPTOS" + hex.EncodeToString(b[:])
+	}
+	out := make([]*factEntry, len(hosts))
+	for i, h := range hosts {
+		k := factKey{spec.name, h}
+		e := fc.m[k]
+		if e == nil {
+			e = &factEntry{done: make(chan struct{})}
+			fc.m[k] = e
+			j := jobs[h]
+			if j == nil {
+				j = &hostJob{host: h}
+				jobs[h] = j
+			}
+			j.specs = append(j.specs, spec)
+			j.entries = append(j.entries, e)
+		}
+		out[i] = e
+	}
+	return out
+}
+
+// forget drops entries whose gathering was cut short by the end of the
+// caller's context, so that a later reader gathers them again.
+func (fc *factCache) forget(j *hostJob) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	for i, s := range j.specs {
+		k := factKey{s.name, j.host}
+		if fc.m[k] == j.entries[i] {
+			delete(fc.m, k)
+		}
+	}
+}
+
+// get returns spec's entries on hosts, gathering the missing ones and
+// waiting for those another caller is gathering.
+func (fc *factCache) get(ctx context.Context, st *runState, timeout time.Duration, spec factSpec, hosts []string) []*factEntry {
+	jobs := map[string]*hostJob{}
+	entries := fc.claim(spec, hosts, jobs)
+	st.gatherJobs(ctx, timeout, jobs)
+	for i, e := range entries {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			entries[i] = &factEntry{err: ctx.Err()}
+		}
+	}
+	return entries
+}
+
+// gatherJobs runs each host's job, one session per host, at most
+// Parallel at a time.
+func (st *runState) gatherJobs(ctx context.Context, timeout time.Duration, jobs map[string]*hostJob) {
+	if len(jobs) == 0 {
+		return
+	}
+	list := make([]*hostJob, 0, len(jobs))
+	hosts := make([]string, 0, len(jobs))
+	for h := range jobs {
+		hosts = append(hosts, h)
+	}
+	for _, h := range SortHosts(hosts) {
+		list = append(list, jobs[h])
+	}
+	st.fanOut(ctx, len(list), func(i int) { st.gatherHost(ctx, timeout, list[i]) })
+}
+
+// gatherHost gathers one host's job with one command and fills its
+// entries; they are complete when it returns, even if it panics.
+func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *hostJob) {
+	defer func() {
+		for _, e := range j.entries {
+			select {
+			case <-e.done:
+			default: // the gathering panicked before it answered
+				e.err = fmt.Errorf("%w: gathering stopped", ErrFactLost)
+				close(e.done)
+			}
+		}
+		if ctx.Err() != nil {
+			st.facts.forget(j)
+		}
+	}()
+	var cmds []factbatch.Cmd
+	var idx []int
+	prov, _ := st.executor.(FactProvider)
+	for i, s := range j.specs {
+		if prov != nil {
+			if v, ok := prov.ProvideFact(j.host, s.name); ok {
+				j.entries[i].provided, j.entries[i].value = true, v
+				close(j.entries[i].done)
+				continue
+			}
+		}
+		secs := int(remoteBound(timeout, s.timeout) / time.Second)
+		cmds = append(cmds, factbatch.Cmd{Command: s.command, Seconds: max(1, secs), Cap: cmp0(s.maxOutput, DefaultFactMaxOutput)})
+		idx = append(idx, i)
+	}
+	if len(cmds) == 0 {
+		return
+	}
+	script := factbatch.Script(st.facts.boundary, cmds)
+	start := time.Now()
+	out, err := st.exec(ctx, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
+		return e.Run(ctx, j.host, script)
+	})
+	elapsed := time.Since(start)
+	var res []factbatch.Result
+	if err == nil {
+		res = factbatch.Parse(st.facts.boundary, cmds, out.Stdout)
+	}
+	for k, i := range idx {
+		e := j.entries[i]
+		e.sent, e.elapsed = start, elapsed
+		switch {
+		case err != nil:
+			e.err = err
+		case errors.Is(res[k].Err, factbatch.ErrNoFrame):
+			e.err = fmt.Errorf("fact %s: %w (gathering exit %d%s)", j.specs[i].name, ErrFactLost, out.ExitCode, truncNote(out))
+			e.out = Output{Stderr: capText(out.Stderr, maxEvidence), ExitCode: -1}
+		default:
+			r := res[k]
+			e.out = Output{Stdout: r.Stdout, Stderr: r.Stderr, ExitCode: r.ExitCode, Truncated: r.Truncated}
+			if r.TimedOut {
+				e.err = fmt.Errorf("fact %s: %w (stopped after %ds)", j.specs[i].name, ErrFactTimeout, cmds[k].Seconds)
+			}
+		}
+		close(e.done)
+	}
+}
+
+func truncNote(o Output) string {
+	if o.Truncated {
+		return ", output cut at the executor's cap"
+	}
+	return ""
+}
+
+func cmp0(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// remoteBound is how long a fact may run on the host under a command
+// deadline d: its own timeout if shorter, and in any case a little less
+// than d, so that the host stops it and answers before this side gives
+// up on the whole session.
+func remoteBound(d, own time.Duration) time.Duration {
+	b := d - min(d/10, time.Minute)
+	if own > 0 && own < b {
+		b = own
+	}
+	return b
+}
+
+// prefetchFacts gathers the declared needs of the plugins that will run,
+// one session per host, before the first of them runs.
+func (st *runState) prefetchFacts(ctx context.Context, plugins []plugin, keep []string) {
+	if st.executor == nil || ctx.Err() != nil {
+		return
+	}
+	jobs := map[string]*hostJob{}
+	for _, p := range plugins {
+		n, ok := p.impl.(FactNeeder)
+		if !ok || !containsName(keep, p.name) {
+			continue
+		}
+		for _, need := range safeNeeds(n, st.roles) {
+			if need.Fact == nil || len(need.Hosts) == 0 {
+				continue
+			}
+			st.facts.claim(need.Fact.spec(), need.Hosts, jobs)
+		}
+	}
+	// A panic of a provider or executor during prefetch must not end the
+	// run: the entries it left are errors the debuggers report.
+	defer func() { _ = recover() }()
+	st.gatherJobs(ctx, st.opts.CommandTimeout, jobs)
+}
+
+// safeNeeds calls a plugin's Needs, treating a panic as no needs: the
+// plugin's own run reports what is wrong with it.
+func safeNeeds(n FactNeeder, rb *RoleBuilder) (needs []Need) {
+	defer func() {
+		if recover() != nil {
+			needs = nil
+		}
+	}()
+	return n.Needs(rb)
+}
+
+func containsName(names []string, n string) bool {
+	for _, x := range names {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
