@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Port is a transport protocol ("tcp" or "udp") and a port number.
@@ -59,28 +60,33 @@ type CheckPorts struct {
 // Name returns "check_ports".
 func (*CheckPorts) Name() string { return "check_ports" }
 
-// listenersCommand lists listening TCP and UDP sockets: ss with -H (iproute2
-// 4.x and later), netstat (EL6, hosts with net-tools; in the C locale, as
-// it translates its state column), or ss with its header (EL7's iproute2
-// 3.10).
-const listenersCommand = "ss -Hlntu 2>/dev/null || LC_ALL=C netstat -lntu 2>/dev/null || ss -lntu"
-
-// Debug implements calyptos.Debugger.
-func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {
-	want := d.Ports
+// targets returns the roles with required ports, sorted, and their hosts.
+func (d *CheckPorts) targets(rb *calyptos.RoleBuilder) (want map[string][]Port, roles, hosts []string) {
+	want = d.Ports
 	if want == nil {
 		want = DefaultPorts()
 	}
-	roles := slices.Sorted(maps.Keys(want))
+	roles = slices.Sorted(maps.Keys(want))
+	return want, roles, union(rb, roles...)
+}
+
+// Needs implements calyptos.FactNeeder: the listening sockets of every
+// host with a role that has required ports.
+func (d *CheckPorts) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	_, _, hosts := d.targets(rb)
+	return []calyptos.Need{{Fact: facts.Listeners(), Hosts: hosts}}
+}
+
+// Debug implements calyptos.Debugger.
+func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {
 	rb := c.Roles()
-	hosts := union(rb, roles...)
+	want, roles, hosts := d.targets(rb)
 	if len(hosts) == 0 {
 		c.Skipped("no host holds a role with required ports")
 		return
 	}
-	rs := c.RunOnHosts(ctx, listenersCommand, hosts)
-	for _, r := range rs {
-		if !c.HostOK(r) {
+	for _, r := range calyptos.Gather(ctx, c, facts.Listeners(), hosts) {
+		if !c.Reached(r.Host, r.Err) {
 			continue
 		}
 		need := map[Port][]string{}
@@ -94,16 +100,16 @@ func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {
 				}
 			}
 		}
-		d.report(c.OnHost(r.Host), r.Output, need)
+		d.report(c.OnHost(r.Host), r, need)
 	}
 }
 
-func (d *CheckPorts) report(s calyptos.Scope, out calyptos.Output, need map[Port][]string) {
-	ls := parseListeners(out.Stdout)
-	if len(ls) == 0 && !out.OK() {
-		s.Report(calyptos.Fail, "cannot list listening sockets (exit "+strconv.Itoa(out.ExitCode)+")", evidence(out))
+func (d *CheckPorts) report(s calyptos.Scope, r calyptos.FactResult[[]facts.Listener], need map[Port][]string) {
+	if r.Err != nil {
+		s.Report(calyptos.Fail, r.Err.Error(), evidence(r.Output))
 		return
 	}
+	ls := r.Value
 	listening := map[Port]bool{}
 	reachable := map[Port]bool{} // listening on an address other hosts can reach
 	local := map[Port][]string{}

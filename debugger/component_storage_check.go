@@ -3,9 +3,9 @@ package debugger
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Defaults of ComponentStorageCheck.
@@ -43,17 +43,15 @@ type ComponentStorageCheck struct {
 // Name returns "component_storage_check".
 func (*ComponentStorageCheck) Name() string { return "component_storage_check" }
 
-// absentMarker is printed by the disk command when the directory is missing.
-const absentMarker = "calyptos: directory absent"
-
-// diskCommand measures the filesystem holding dir, or / when dir is absent.
-func diskCommand(dir string) string {
-	q := calyptos.ShellQuote(dir)
-	return "if [ -d " + q + " ]; then df -P -k " + q + "; else echo '" + absentMarker + "'; df -P -k /; fi"
+// Needs implements calyptos.FactNeeder: the filesystem of Dir and the
+// memory of every host.
+func (d *ComponentStorageCheck) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	hosts := rb.All()
+	return []calyptos.Need{
+		{Fact: facts.DirFilesystem(withDefault(d.Dir, DefaultEucalyptusDir)), Hosts: hosts},
+		{Fact: facts.Memory(), Hosts: hosts},
+	}
 }
-
-// memCommand reads the memory totals.
-const memCommand = "cat /proc/meminfo"
 
 // Debug implements calyptos.Debugger.
 func (d *ComponentStorageCheck) Debug(ctx context.Context, c *calyptos.Check) {
@@ -65,27 +63,27 @@ func (d *ComponentStorageCheck) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no hosts in the deployment")
 		return
 	}
-	res := gather(ctx, c, hosts, diskCommand(dir), memCommand)
-	disk, mem := res[0], res[1]
+	disk := calyptos.Gather(ctx, c, facts.DirFilesystem(dir), hosts)
+	mem := calyptos.Gather(ctx, c, facts.Memory(), hosts)
 	for i, h := range hosts {
 		s := c.OnHost(h)
-		if c.HostOK(disk[i]) {
-			checkDisk(s, disk[i].Output, dir, minDisk)
+		if c.Reached(h, disk[i].Err) {
+			checkDisk(s, disk[i], dir, minDisk)
 		}
-		if c.HostOK(mem[i]) {
-			checkMemTotal(s, mem[i].Output, minMem)
+		if c.Reached(h, mem[i].Err) {
+			checkMemTotal(s, mem[i], minMem)
 		}
 	}
 }
 
-func checkDisk(s calyptos.Scope, out calyptos.Output, dir string, minDisk int64) {
-	df, err := parseDF(out.Stdout)
-	if err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the size of %s: %v", dir, err), evidence(out))
+func checkDisk(s calyptos.Scope, r calyptos.FactResult[facts.DirFS], dir string, minDisk int64) {
+	if r.Err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the size of %s: %v", dir, r.Err), evidence(r.Output))
 		return
 	}
+	df := r.Value
 	what := dir
-	if strings.Contains(out.Stdout, absentMarker) {
+	if df.Absent {
 		what = fmt.Sprintf("/ (%s absent)", dir)
 	}
 	// The original read the size from `df --block-size G`, which rounds
@@ -104,12 +102,12 @@ func checkDisk(s calyptos.Scope, out calyptos.Output, dir string, minDisk int64)
 	s.Successf("%s minimum disk requirement met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
 }
 
-func checkMemTotal(s calyptos.Scope, out calyptos.Output, minMem int64) {
-	m, err := parseMeminfo(out.Stdout)
-	if err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read memory size: %v", err), evidence(out))
+func checkMemTotal(s calyptos.Scope, r calyptos.FactResult[facts.Meminfo], minMem int64) {
+	if r.Err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read memory size: %v", r.Err), evidence(r.Output))
 		return
 	}
+	m := r.Value
 	if m.TotalKiB<<10 < minMem {
 		s.Failuref("%s minimum memory requirement has not been met: %s total", byteSize(minMem), gib(m.TotalKiB))
 		return

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Defaults of DebugCloudController.
@@ -59,17 +59,36 @@ type DebugCloudController struct {
 // Name returns "debug_cloud_controller".
 func (*DebugCloudController) Name() string { return "debug_cloud_controller" }
 
-// describeServicesCommand runs euca-describe-services, saying so when the
-// tool is not installed.
-const describeServicesCommand = "if command -v euca-describe-services >/dev/null 2>&1; then euca-describe-services 2>&1; " +
-	"else echo 'calyptos: euca-describe-services not found'; exit 127; fi"
+// clcFacts are the facts DebugCloudController reads on each CLC.
+type clcFacts struct {
+	services []string
+	svc      *calyptos.Fact[[]facts.ServiceState]
+	db       *calyptos.Fact[bool]
+	dbSize   *calyptos.Fact[int64]
+	varLib   *calyptos.Fact[facts.DirFS]
+}
 
-// clcMemCommand reads the fields of /proc/meminfo that give available memory.
-const clcMemCommand = "grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached):' /proc/meminfo"
+func (d *DebugCloudController) clcFacts() clcFacts {
+	services := sliceOr(d.Services, []string{"eucalyptus-cloud"})
+	dbDir := withDefault(d.DBDir, DefaultDBDir)
+	return clcFacts{
+		services: services,
+		svc:      facts.Services(services...),
+		db:       facts.EucalyptusDB(dbDir, withDefault(d.DBPort, DefaultDBPort), withDefault(d.DBUser, "root")),
+		dbSize:   facts.DirSize(strings.TrimSuffix(path.Clean(dbDir), "/data")),
+		varLib:   facts.DirFilesystem(DefaultEucalyptusDir),
+	}
+}
 
-func psqlCommand(dir string, port int, user string) string {
-	return "psql -X -P pager=off -h " + calyptos.ShellQuote(dir) + " -p " + strconv.Itoa(port) + " -U " + calyptos.ShellQuote(user) +
-		" -d eucalyptus_shared -c " + calyptos.ShellQuote(`\dt *.*`) + " 2>&1"
+// Needs implements calyptos.FactNeeder: the CLCs' service state, service
+// listing, database, database size, disk and memory.
+func (d *DebugCloudController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	f, clcs := d.clcFacts(), rb.Hosts(calyptos.RoleCLC)
+	var ns []calyptos.Need
+	for _, fact := range []calyptos.AnyFact{f.svc, facts.EucaServices(), f.db, f.dbSize, f.varLib, facts.Memory()} {
+		ns = append(ns, calyptos.Need{Fact: fact, Hosts: clcs})
+	}
+	return ns
 }
 
 // Debug implements calyptos.Debugger.
@@ -79,48 +98,45 @@ func (d *DebugCloudController) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no cloud controller in the deployment")
 		return
 	}
-	services := sliceOr(d.Services, []string{"eucalyptus-cloud"})
-	dbDir := withDefault(d.DBDir, DefaultDBDir)
-	varLib := DefaultEucalyptusDir
-	res := gather(ctx, c, clcs,
-		serviceScript(services...),
-		describeServicesCommand,
-		psqlCommand(dbDir, withDefault(d.DBPort, DefaultDBPort), withDefault(d.DBUser, "root")),
-		"du -sk "+calyptos.ShellQuote(strings.TrimSuffix(path.Clean(dbDir), "/data")),
-		"df -P -k "+calyptos.ShellQuote(varLib),
-		clcMemCommand,
-	)
+	f := d.clcFacts()
+	svc := calyptos.Gather(ctx, c, f.svc, clcs)
+	described := calyptos.Gather(ctx, c, facts.EucaServices(), clcs)
+	db := calyptos.Gather(ctx, c, f.db, clcs)
+	dbSize := calyptos.Gather(ctx, c, f.dbSize, clcs)
+	varLib := calyptos.Gather(ctx, c, f.varLib, clcs)
+	mem := calyptos.Gather(ctx, c, facts.Memory(), clcs)
 	for i, h := range clcs {
 		s := c.OnHost(h)
 		// Each fact is judged on its own: a command that timed out does not
 		// hide the others' results.
-		if r := res[0][i]; c.HostOK(r) {
-			serviceCheck(c, h, parseServices(r.Stdout), "CLC service", services)
+		if c.Reached(h, svc[i].Err) {
+			serviceCheck(c, h, svc[i].Value, "CLC service", f.services)
 		}
-		if r := res[1][i]; c.HostOK(r) {
-			d.describeServices(s, r.Output)
+		if c.Reached(h, described[i].Err) {
+			d.describeServices(s, described[i])
 		}
-		if r := res[2][i]; c.HostOK(r) {
-			d.postgres(s, r.Output)
+		if c.Reached(h, db[i].Err) {
+			d.postgres(s, db[i])
 		}
-		if r := res[3][i]; c.HostOK(r) {
-			d.dbSize(s, r.Output)
+		if c.Reached(h, dbSize[i].Err) {
+			d.dbSize(s, dbSize[i])
 		}
-		if r := res[4][i]; c.HostOK(r) {
-			d.diskUse(s, r.Output, varLib)
+		if c.Reached(h, varLib[i].Err) {
+			d.diskUse(s, varLib[i], DefaultEucalyptusDir)
 		}
-		if r := res[5][i]; c.HostOK(r) {
-			d.memory(s, r.Output)
+		if c.Reached(h, mem[i].Err) {
+			d.memory(s, mem[i])
 		}
 	}
 }
 
-func (d *DebugCloudController) describeServices(s calyptos.Scope, out calyptos.Output) {
+func (d *DebugCloudController) describeServices(s calyptos.Scope, r calyptos.FactResult[[]facts.EucaService]) {
+	out := r.Output
 	if out.ExitCode == 127 {
 		s.Report(calyptos.Warn, "euca-describe-services is not installed: service states not checked", evidence(out))
 		return
 	}
-	svcs := parseDescribeServices(out.Stdout)
+	svcs := r.Value
 	if len(svcs) == 0 {
 		s.Report(calyptos.Warn, fmt.Sprintf("euca-describe-services listed no services (exit %d): are admin credentials loaded?", out.ExitCode), evidence(out))
 		return
@@ -140,8 +156,9 @@ func (d *DebugCloudController) describeServices(s calyptos.Scope, out calyptos.O
 	}
 }
 
-func (d *DebugCloudController) postgres(s calyptos.Scope, out calyptos.Output) {
-	if out.OK() && strings.Contains(out.Stdout, "eucalyptus_cloud") {
+func (d *DebugCloudController) postgres(s calyptos.Scope, r calyptos.FactResult[bool]) {
+	out := r.Output
+	if r.Value {
 		s.Success("Was able to access postgres DB")
 		return
 	}
@@ -152,12 +169,13 @@ func (d *DebugCloudController) postgres(s calyptos.Scope, out calyptos.Output) {
 	s.Report(calyptos.Fail, msg, evidence(out))
 }
 
-func (d *DebugCloudController) dbSize(s calyptos.Scope, out calyptos.Output) {
-	kib, err := parseDU(out.Stdout)
-	if err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the database size: %v", err), evidence(out))
+func (d *DebugCloudController) dbSize(s calyptos.Scope, r calyptos.FactResult[int64]) {
+	out := r.Output
+	if r.Err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the database size: %v", r.Err), evidence(out))
 		return
 	}
+	kib := r.Value
 	limit := withDefault(d.MaxDBSize, DefaultMaxDBSize)
 	if kib<<10 > limit {
 		s.Failuref("Database is larger than %s (%s). Consider removing reporting data with eureport-delete-data", byteSize(limit), byteSize(kib<<10))
@@ -173,10 +191,10 @@ func (d *DebugCloudController) dbSize(s calyptos.Scope, out calyptos.Output) {
 	s.Successf("Database size %s is under %s", byteSize(kib<<10), byteSize(limit))
 }
 
-func (d *DebugCloudController) diskUse(s calyptos.Scope, out calyptos.Output, dir string) {
-	df, err := parseDF(out.Stdout)
-	if err != nil || df.UsePercent < 0 {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the use of %s", dir), evidence(out))
+func (d *DebugCloudController) diskUse(s calyptos.Scope, r calyptos.FactResult[facts.DirFS], dir string) {
+	df := r.Value
+	if r.Err != nil || df.Absent || df.UsePercent < 0 {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the use of %s", dir), evidence(r.Output))
 		return
 	}
 	limit := withDefault(d.MaxDiskUse, DefaultMaxDiskUse)
@@ -187,12 +205,12 @@ func (d *DebugCloudController) diskUse(s calyptos.Scope, out calyptos.Output, di
 	s.Successf("%s is %d%% full (limit %d%%)", dir, df.UsePercent, limit)
 }
 
-func (d *DebugCloudController) memory(s calyptos.Scope, out calyptos.Output) {
-	m, err := parseMeminfo(out.Stdout)
-	if err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read available memory: %v", err), evidence(out))
+func (d *DebugCloudController) memory(s calyptos.Scope, r calyptos.FactResult[facts.Meminfo]) {
+	if r.Err != nil {
+		s.Report(calyptos.Fail, fmt.Sprintf("cannot read available memory: %v", r.Err), evidence(r.Output))
 		return
 	}
+	m := r.Value
 	limit := withDefault(d.MinAvailableMemory, DefaultMinAvailableMemory)
 	how := "MemAvailable"
 	if m.Estimated {

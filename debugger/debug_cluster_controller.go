@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // DebugClusterController checks that the cluster controller service runs
@@ -19,6 +20,16 @@ type DebugClusterController struct {
 // Name returns "debug_cluster_controller".
 func (*DebugClusterController) Name() string { return "debug_cluster_controller" }
 
+func (d *DebugClusterController) services() []string {
+	return sliceOr(d.Services, []string{"eucalyptus-cluster", "eucalyptus-cc"})
+}
+
+// Needs implements calyptos.FactNeeder: the state of the CC service on
+// every CC.
+func (d *DebugClusterController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	return []calyptos.Need{{Fact: facts.Services(d.services()...), Hosts: rb.Hosts(calyptos.RoleClusterController)}}
+}
+
 // Debug implements calyptos.Debugger.
 func (d *DebugClusterController) Debug(ctx context.Context, c *calyptos.Check) {
 	ccs := c.Roles().Hosts(calyptos.RoleClusterController)
@@ -26,10 +37,10 @@ func (d *DebugClusterController) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no cluster controller in the deployment")
 		return
 	}
-	services := sliceOr(d.Services, []string{"eucalyptus-cluster", "eucalyptus-cc"})
-	for _, r := range c.RunOnHosts(ctx, serviceScript(services...), ccs) {
-		if c.HostOK(r) {
-			serviceCheck(c, r.Host, parseServices(r.Stdout), "CC service", services)
+	services := d.services()
+	for _, r := range calyptos.Gather(ctx, c, facts.Services(services...), ccs) {
+		if c.Reached(r.Host, r.Err) {
+			serviceCheck(c, r.Host, r.Value, "CC service", services)
 		}
 	}
 }

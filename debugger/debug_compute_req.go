@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Defaults of DebugComputeReq.
@@ -76,16 +77,30 @@ type DebugComputeReq struct {
 // Name returns "debug_compute_req".
 func (*DebugComputeReq) Name() string { return "debug_compute_req" }
 
-// Commands of DebugComputeReq.
-const (
-	osCommand      = "cat /etc/os-release 2>/dev/null || cat /etc/system-release 2>/dev/null || cat /etc/redhat-release"
-	archCommand    = "uname -m"
-	cpuinfoCommand = "cat /proc/cpuinfo"
-	clockCommand   = "date -u +%s.%N"
-	// timeSyncCommand asks chronyd, then ntpd, how far the clock is from
-	// NTP time.
-	timeSyncCommand = "chronyc -n tracking 2>/dev/null || ntpq -pn 2>/dev/null"
-)
+func (d *DebugComputeReq) timeServices() []string {
+	return sliceOr(d.TimeServices, []string{"ntpd", "chronyd", "ntp", "ntpsec"})
+}
+
+// timePackages lists the time packages debug_compute_req looks for: ntp
+// (or Debian 12's ntpsec, which replaced it), ntpdate and chrony.
+func timePackages() *calyptos.Fact[map[string]bool] {
+	return facts.Packages("ntp", "ntpsec", "ntpdate", "chrony")
+}
+
+// Needs implements calyptos.FactNeeder: release, architecture, CPUs, time
+// packages, services and daemon of every host. The clock is not a
+// declared need: a reading means something only with the time it was
+// asked, so it has its own short session per host, time-stamped when it is
+// sent, whose round trip bounds the reading (a gathering session lasts as
+// long as its slowest fact).
+func (d *DebugComputeReq) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	hosts := rb.All()
+	var ns []calyptos.Need
+	for _, f := range []calyptos.AnyFact{facts.OSRelease(), facts.Arch(), facts.CPU(), timePackages(), facts.Services(d.timeServices()...), facts.NTPSync()} {
+		ns = append(ns, calyptos.Need{Fact: f, Hosts: hosts})
+	}
+	return ns
+}
 
 // Debug implements calyptos.Debugger.
 func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
@@ -94,12 +109,11 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no hosts in the deployment")
 		return
 	}
-	timeSvcs := sliceOr(d.TimeServices, []string{"ntpd", "chronyd", "ntp", "ntpsec"})
+	timeSvcs := d.timeServices()
 	now := d.Now
 	if now == nil {
 		now = time.Now
 	}
-
 	var (
 		clocks calyptos.Results
 		sentMu sync.Mutex
@@ -111,43 +125,48 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 			sentMu.Lock()
 			sent[h] = now()
 			sentMu.Unlock()
-			return clockCommand
+			return facts.ClockCommand
 		})
 	})
-	res := gather(ctx, c, hosts, osCommand, archCommand, cpuinfoCommand, timePackageScript(), serviceScript(timeSvcs...), timeSyncCommand)
+	osr := calyptos.Gather(ctx, c, facts.OSRelease(), hosts)
+	arch := calyptos.Gather(ctx, c, facts.Arch(), hosts)
+	cpu := calyptos.Gather(ctx, c, facts.CPU(), hosts)
+	pkgs := calyptos.Gather(ctx, c, timePackages(), hosts)
+	svcs := calyptos.Gather(ctx, c, facts.Services(timeSvcs...), hosts)
+	ntp := calyptos.Gather(ctx, c, facts.NTPSync(), hosts)
 	wg.Wait()
 
 	rb := c.Roles()
 	for i, h := range hosts {
 		s := c.OnHost(h)
-		if r := res[0][i]; c.HostOK(r) {
-			d.checkOS(s, r.Output)
+		if c.Reached(h, osr[i].Err) {
+			d.checkOS(s, osr[i])
 		}
-		if r := res[1][i]; c.HostOK(r) {
-			d.checkArch(s, r.Output)
+		if c.Reached(h, arch[i].Err) {
+			d.checkArch(s, arch[i])
 		}
-		if r := res[2][i]; c.HostOK(r) {
-			d.checkCPU(s, r.Output, rb.Has(calyptos.RoleNodeController, h))
+		if c.Reached(h, cpu[i].Err) {
+			d.checkCPU(s, cpu[i].Value, rb.Has(calyptos.RoleNodeController, h))
 		}
-		if r := res[3][i]; c.HostOK(r) {
-			checkTimePackages(s, parsePackages(r.Stdout))
+		if c.Reached(h, pkgs[i].Err) {
+			checkTimePackages(s, pkgs[i].Value)
 		}
-		if r := res[4][i]; c.HostOK(r) {
-			checkTimeService(s, parseServices(r.Stdout), timeSvcs)
+		if c.Reached(h, svcs[i].Err) {
+			checkTimeService(s, svcs[i].Value, timeSvcs)
 		}
-		if r := res[5][i]; c.HostOK(r) {
-			d.checkTimeSync(s, r.Output)
+		if c.Reached(h, ntp[i].Err) {
+			d.checkTimeSync(s, ntp[i])
 		}
 	}
 	d.checkClocks(c, clocks, sent)
 }
 
-func (d *DebugComputeReq) checkOS(s calyptos.Scope, out calyptos.Output) {
-	info, err := parseOSRelease(out.Stdout)
-	if err != nil {
-		s.Report(calyptos.Fail, "cannot identify the operating system", evidence(out))
+func (d *DebugComputeReq) checkOS(s calyptos.Scope, r calyptos.FactResult[facts.OSInfo]) {
+	if r.Err != nil {
+		s.Report(calyptos.Fail, "cannot identify the operating system", evidence(r.Output))
 		return
 	}
+	info := r.Value
 	accepted := sliceOr(d.AcceptedOS, DefaultAcceptedOS())
 	for _, v := range accepted {
 		if v.Major == info.Major && (v.ID == info.ID || slices.Contains(info.IDLike, v.ID)) {
@@ -163,9 +182,9 @@ func (d *DebugComputeReq) checkOS(s calyptos.Scope, out calyptos.Output) {
 		info.Pretty, info.ID, info.Version, strings.Join(names, ", "))
 }
 
-func (d *DebugComputeReq) checkArch(s calyptos.Scope, out calyptos.Output) {
+func (d *DebugComputeReq) checkArch(s calyptos.Scope, r calyptos.FactResult[string]) {
 	want := withDefault(d.Arch, DefaultArch)
-	got := strings.TrimSpace(out.Stdout)
+	got, out := r.Value, r.Output
 	if got == want {
 		s.Successf("Architecture is %s", got)
 		return
@@ -173,8 +192,7 @@ func (d *DebugComputeReq) checkArch(s calyptos.Scope, out calyptos.Output) {
 	s.Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", firstLine(got), want), evidence(out))
 }
 
-func (d *DebugComputeReq) checkCPU(s calyptos.Scope, out calyptos.Output, nc bool) {
-	ci := parseCPUInfo(out.Stdout)
+func (d *DebugComputeReq) checkCPU(s calyptos.Scope, ci facts.CPUInfo, nc bool) {
 	minCPUs := withDefault(d.MinCPUs, DefaultMinCPUs)
 	if ci.Processors < minCPUs {
 		s.Failuref("%d processor(s), at least %d required", ci.Processors, minCPUs)
@@ -182,7 +200,7 @@ func (d *DebugComputeReq) checkCPU(s calyptos.Scope, out calyptos.Output, nc boo
 		s.Successf("%d processors (at least %d required)", ci.Processors, minCPUs)
 	}
 	model := strings.Join(ci.Models, "; ")
-	if ci.intelOrAMD() {
+	if ci.IntelOrAMD() {
 		s.Successf("Intel/AMD processor: %s", model)
 	} else {
 		s.Failuref("processor is not Intel or AMD: vendor %s, model %s",
@@ -200,10 +218,6 @@ func (d *DebugComputeReq) checkCPU(s calyptos.Scope, out calyptos.Output, nc boo
 		s.Failure("no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)")
 	}
 }
-
-// timePackageScript lists the time packages debug_compute_req looks for:
-// ntp (or Debian 12's ntpsec, which replaced it), ntpdate and chrony.
-func timePackageScript() string { return packageScript("ntp", "ntpsec", "ntpdate", "chrony") }
 
 func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
 	if len(pkgs) == 0 {
@@ -232,7 +246,7 @@ func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
 	}
 }
 
-func checkTimeService(s calyptos.Scope, states []serviceState, names []string) {
+func checkTimeService(s calyptos.Scope, states []facts.ServiceState, names []string) {
 	var seen []string
 	for _, st := range states {
 		if !slices.Contains(names, st.Name) {
@@ -266,11 +280,11 @@ func checkTimeService(s calyptos.Scope, states []serviceState, names []string) {
 
 // checkTimeSync reports the NTP daemon's own view of the clock, when
 // chronyc or ntpq answered.
-func (d *DebugComputeReq) checkTimeSync(s calyptos.Scope, out calyptos.Output) {
-	ts, err := parseTimeSync(out.Stdout)
-	if err != nil {
+func (d *DebugComputeReq) checkTimeSync(s calyptos.Scope, r calyptos.FactResult[facts.TimeSync]) {
+	if r.Err != nil {
 		return // neither tool answered: checkTimeService has said why
 	}
+	ts, out := r.Value, r.Output
 	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
 	switch {
 	case !ts.Synced:
@@ -297,7 +311,7 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 		if !c.HostOK(r) {
 			continue
 		}
-		t, err := parseClock(r.Stdout)
+		t, err := facts.Clock().Parse(r.Output)
 		if err != nil {
 			c.OnHost(r.Host).Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
 			continue

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // DebugNodeController checks that the node controller service and libvirtd
@@ -22,6 +23,17 @@ type DebugNodeController struct {
 // Name returns "debug_node_controller".
 func (*DebugNodeController) Name() string { return "debug_node_controller" }
 
+func (d *DebugNodeController) services() (nc, libvirt []string) {
+	return sliceOr(d.Services, []string{"eucalyptus-node", "eucalyptus-nc"}), sliceOr(d.LibvirtServices, []string{"libvirtd"})
+}
+
+// Needs implements calyptos.FactNeeder: the state of the NC and libvirt
+// services on every NC, in one fact.
+func (d *DebugNodeController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	nc, libvirt := d.services()
+	return []calyptos.Need{{Fact: facts.Services(slices.Concat(nc, libvirt)...), Hosts: rb.Hosts(calyptos.RoleNodeController)}}
+}
+
 // Debug implements calyptos.Debugger.
 func (d *DebugNodeController) Debug(ctx context.Context, c *calyptos.Check) {
 	ncs := c.Roles().Hosts(calyptos.RoleNodeController)
@@ -29,13 +41,12 @@ func (d *DebugNodeController) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no node controller in the deployment")
 		return
 	}
-	nc := sliceOr(d.Services, []string{"eucalyptus-node", "eucalyptus-nc"})
-	libvirt := sliceOr(d.LibvirtServices, []string{"libvirtd"})
-	for _, r := range c.RunOnHosts(ctx, serviceScript(slices.Concat(nc, libvirt)...), ncs) {
-		if !c.HostOK(r) {
+	nc, libvirt := d.services()
+	for _, r := range calyptos.Gather(ctx, c, facts.Services(slices.Concat(nc, libvirt)...), ncs) {
+		if !c.Reached(r.Host, r.Err) {
 			continue
 		}
-		states := parseServices(r.Stdout)
+		states := r.Value
 		serviceCheck(c, r.Host, states, "NC service", nc)
 		serviceCheck(c, r.Host, states, "libvirt service", libvirt)
 	}

@@ -21,25 +21,28 @@
 //	verify_component_networking  NIC speeds; multicast between Java components (opt-in)
 //	verify_networking            TCP reachability matrix between components, end-user access
 //
-// Every debugger gathers each remote fact with one fan-out over the hosts
-// that need it (Check.RunOnHosts or Check.RunEach), never one connection
-// per check per host, and runs a debugger's facts concurrently. Commands
-// work on EL6 (SysV init, netstat), EL7 (systemd, ss) and current
-// distributions: where a tool may be missing, one command falls back to the
-// older one and the parser reads whichever answered. A command exiting
-// non-zero is data, not an abort; an unreachable host is one Fail finding
-// for that host per debugger and the other hosts are still checked.
+// The read-only debuggers read host facts (package facts) with
+// calyptos.Gather and declare them with a Needs method, so that a run
+// gathers the facts of every selected debugger in one session per host
+// before the first one runs, and a fact several debuggers read is read
+// once. Commands with side effects (sosreport, the multicast test, package
+// installs) and the reachability probes are their own fan-outs
+// (Check.RunOnHosts or Check.RunEach). Commands work on EL6 (SysV init,
+// netstat), EL7 (systemd, ss) and current distributions: where a tool may
+// be missing, one command falls back to the older one and the parser
+// reads whichever answered. A command exiting non-zero is data, not an
+// abort; an unreachable host is one Fail finding for that host per
+// debugger and the other hosts are still checked.
 package debugger
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Default returns a fresh instance of every built-in debugger with default
@@ -60,25 +63,6 @@ func Default() []calyptos.Debugger {
 		&VerifyComponentNetworking{},
 		&VerifyNetworking{},
 	}
-}
-
-// gather runs each command on every host, one fan-out per command, the
-// fan-outs concurrently, and returns their results in the order of
-// commands.
-func gather(ctx context.Context, c *calyptos.Check, hosts []string, commands ...string) []calyptos.Results {
-	out := make([]calyptos.Results, len(commands))
-	if len(hosts) == 0 {
-		for i := range out {
-			out[i] = calyptos.Results{}
-		}
-		return out
-	}
-	var wg sync.WaitGroup
-	for i, cmd := range commands {
-		wg.Go(func() { out[i] = c.RunOnHosts(ctx, cmd, hosts) })
-	}
-	wg.Wait()
-	return out
 }
 
 // union returns the hosts of every role, sorted, without duplicates.
@@ -107,32 +91,6 @@ func addrOf(host string) string {
 		return host
 	}
 	return a
-}
-
-// serviceScript returns one command that reports the state of each named
-// service, through systemd where the host booted with it (systemctl
-// is-active / is-enabled) and through SysV init otherwise (service NAME
-// status, chkconfig --list); parseServices reads its output. The SysV
-// tools run with LC_ALL=C: chkconfig translates "on" and "off". Of the
-// status output, the last non-blank line is kept: init scripts print
-// their warnings first and their status line last.
-func serviceScript(names ...string) string {
-	q := quoteAll(names)
-	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then " +
-		"for s in " + q + "; do printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" " +
-		"\"$(systemctl is-active \"$s\" 2>/dev/null | head -n 1)\" \"$(systemctl is-enabled \"$s\" 2>/dev/null | head -n 1)\"; done; " +
-		"else for s in " + q + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
-		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
-		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1)\"; done; fi"
-}
-
-// packageScript returns one command that says, for each package, whether
-// rpm or dpkg knows it as installed; parsePackages reads its output.
-func packageScript(names ...string) string {
-	return "for p in " + quoteAll(names) + "; do " +
-		"if command -v rpm >/dev/null 2>&1 && rpm -q \"$p\" >/dev/null 2>&1; then s=installed; " +
-		"elif command -v dpkg-query >/dev/null 2>&1 && dpkg-query -W -f='${Status}' \"$p\" 2>/dev/null | grep -q 'ok installed'; then s=installed; " +
-		"else s=missing; fi; printf 'pkg=%s status=%s\\n' \"$p\" \"$s\"; done"
 }
 
 // installScript returns one command that installs packages with yum, or
@@ -205,7 +163,7 @@ func sliceOr[T any](v, def []T) []T {
 // serviceCheck reports, for each host of a fan-out of serviceScript,
 // whether one of the alternative names of a service runs there. what names
 // the service in messages ("CLC service").
-func serviceCheck(c *calyptos.Check, host string, states []serviceState, what string, names []string) {
+func serviceCheck(c *calyptos.Check, host string, states []facts.ServiceState, what string, names []string) {
 	s := c.OnHost(host)
 	var seen []string
 	for _, st := range states {

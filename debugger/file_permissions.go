@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // FilePermissions checks that the Eucalyptus directories on every
@@ -22,8 +23,14 @@ type FilePermissions struct {
 // Name returns "file_permissions".
 func (*FilePermissions) Name() string { return "file_permissions" }
 
-func statCommand(paths []string) string {
-	return "stat -c '%U %G %a %n' -- " + quoteAll(paths)
+func (d *FilePermissions) paths() []string {
+	return sliceOr(d.Paths, []string{"/var/lib/eucalyptus", "/var/log/eucalyptus"})
+}
+
+// Needs implements calyptos.FactNeeder: the owners of Paths on every
+// Eucalyptus host, with one stat.
+func (d *FilePermissions) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	return []calyptos.Need{{Fact: facts.FileOwners(d.paths()...), Hosts: rb.EucaHosts()}}
 }
 
 // Debug implements calyptos.Debugger.
@@ -33,22 +40,22 @@ func (d *FilePermissions) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no Eucalyptus hosts in the deployment")
 		return
 	}
-	paths := sliceOr(d.Paths, []string{"/var/lib/eucalyptus", "/var/log/eucalyptus"})
+	paths := d.paths()
 	owner := withDefault(d.Owner, "eucalyptus")
-	for _, r := range c.RunOnHosts(ctx, statCommand(paths), hosts) {
-		if !c.HostOK(r) {
+	for _, r := range calyptos.Gather(ctx, c, facts.FileOwners(paths...), hosts) {
+		if !c.Reached(r.Host, r.Err) {
 			continue
 		}
 		s := c.OnHost(r.Host)
-		found := map[string]fileOwner{}
-		for _, f := range parseStat(r.Stdout) {
+		found := map[string]facts.FileOwner{}
+		for _, f := range r.Value {
 			found[f.Path] = f
 		}
 		for _, p := range paths {
 			f, ok := found[p]
 			switch {
 			case !ok:
-				s.Report(calyptos.Fail, fmt.Sprintf("cannot stat %s", p), statError(r.Stderr, p))
+				s.Report(calyptos.Fail, fmt.Sprintf("cannot stat %s", p), statError(r.Output.Stderr, p))
 			case f.User != owner:
 				s.Failuref("File permissions incorrect for %s: owned by %s:%s (mode %s), want user %s", p, f.User, f.Group, f.Mode, owner)
 			default:

@@ -1,7 +1,9 @@
 package debugger
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,10 +16,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sample returns a recorded output from testdata/<distro>/<name>.txt.
+// sample returns a recorded output from testdata/<distro>/<name>.txt, or
+// for the output of a fact, from package facts' testdata.
 func sample(t testing.TB, distro, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", distro, name+".txt"))
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err = os.ReadFile(filepath.Join("..", "facts", "testdata", distro, name+".txt"))
+	}
 	require.NoError(t, err)
 	return string(b)
 }
@@ -117,13 +123,6 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.On(host, listenersCommand).Stdout(s("listeners"))
 	e.OnMatch(host, `^if \[ -d /run/systemd/system \]`).Respond(serviceResponder(s("services")))
 	e.On(host, memCommand).Stdout(s("meminfo"))
-	var clcMem strings.Builder
-	for l := range strings.Lines(s("meminfo")) {
-		if regexp.MustCompile(`^(MemTotal|MemFree|MemAvailable|Buffers|Cached):`).MatchString(l) {
-			clcMem.WriteString(l)
-		}
-	}
-	e.On(host, clcMemCommand).Stdout(clcMem.String())
 	e.OnMatch(host, `df -P -k`).Stdout(s("df"))
 	e.OnMatch(host, `^du -sk `).Stdout(s("du"))
 	e.On(host, osCommand).Stdout(s("os-release"))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/facts"
 )
 
 // Defaults of VerifyComponentNetworking.
@@ -59,12 +60,11 @@ type VerifyComponentNetworking struct {
 // Name returns "verify_component_networking".
 func (*VerifyComponentNetworking) Name() string { return "verify_component_networking" }
 
-// nicCommand lists the physical network interfaces (those with a device)
-// from sysfs, or the lspci network devices where sysfs shows none.
-const nicCommand = `found=0; for d in /sys/class/net/*; do [ -e "$d/device" ] || continue; found=1; ` +
-	`drv=$(readlink "$d/device/driver" 2>/dev/null); ` +
-	`printf 'nic name=%s speed=%s driver=%s state=%s\n' "${d##*/}" "$(cat "$d/speed" 2>/dev/null)" "${drv##*/}" "$(cat "$d/operstate" 2>/dev/null)"; done; ` +
-	`if [ "$found" = 0 ] && command -v lspci >/dev/null 2>&1; then lspci | grep -Ei 'network|ethernet' | sed 's/^/lspci /'; fi`
+// Needs implements calyptos.FactNeeder: the NICs of every host (the
+// multicast test, which has side effects, runs its own commands).
+func (d *VerifyComponentNetworking) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	return []calyptos.Need{{Fact: facts.NICs(), Hosts: rb.All()}}
+}
 
 // Debug implements calyptos.Debugger.
 func (d *VerifyComponentNetworking) Debug(ctx context.Context, c *calyptos.Check) {
@@ -74,18 +74,18 @@ func (d *VerifyComponentNetworking) Debug(ctx context.Context, c *calyptos.Check
 		return
 	}
 	minSpeed := withDefault(d.MinNICSpeed, DefaultMinNICSpeed)
-	for _, r := range c.RunOnHosts(ctx, nicCommand, hosts) {
-		if c.HostOK(r) {
-			checkNICs(c.OnHost(r.Host), r.Output, minSpeed)
+	for _, r := range calyptos.Gather(ctx, c, facts.NICs(), hosts) {
+		if c.Reached(r.Host, r.Err) {
+			checkNICs(c.OnHost(r.Host), r, minSpeed)
 		}
 	}
 	d.multicast(ctx, c)
 }
 
-func checkNICs(s calyptos.Scope, out calyptos.Output, minSpeed int) {
-	nics := parseNICs(out.Stdout)
+func checkNICs(s calyptos.Scope, r calyptos.FactResult[[]facts.NIC], minSpeed int) {
+	nics := r.Value
 	if len(nics) == 0 {
-		s.Report(calyptos.Fail, "no network interface found", evidence(out))
+		s.Report(calyptos.Fail, "no network interface found", evidence(r.Output))
 		return
 	}
 	var all, slow []string

@@ -1,0 +1,137 @@
+package facts
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// Services is the state of each named service, through systemd where the
+// host booted with it (systemctl is-active / is-enabled) and through SysV
+// init otherwise (service NAME status, chkconfig --list). A service the
+// host does not know is in the list as not installed.
+func Services(names ...string) *calyptos.Fact[[]ServiceState] {
+	return &calyptos.Fact[[]ServiceState]{Name: "services " + strings.Join(names, " "), Command: serviceScript(names...),
+		Parse: func(o calyptos.Output) ([]ServiceState, error) { return parseServices(o.Stdout), nil }}
+}
+
+// serviceScript returns one command that reports the state of each named
+// service; parseServices reads its output. The SysV tools run with
+// LC_ALL=C: chkconfig translates "on" and "off". Of the status output, the
+// last non-blank line is kept: init scripts print their warnings first and
+// their status line last.
+func serviceScript(names ...string) string {
+	q := quoteAll(names)
+	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then " +
+		"for s in " + q + "; do printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" " +
+		"\"$(systemctl is-active \"$s\" 2>/dev/null | head -n 1)\" \"$(systemctl is-enabled \"$s\" 2>/dev/null | head -n 1)\"; done; " +
+		"else for s in " + q + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
+		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
+		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1)\"; done; fi"
+}
+
+// quoteAll shell-quotes every word and joins them with spaces.
+func quoteAll(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = calyptos.ShellQuote(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// chkconfig, as printed by serviceScript.
+
+// ServiceState is what serviceScript found out about one service.
+type ServiceState struct {
+	Name      string
+	Init      string // "systemd" or "sysv"
+	Running   bool
+	Installed bool
+	// Enabled is "yes", "no" or "" when unknown.
+	Enabled string
+	// Detail is the raw state for messages: "active", "inactive",
+	// "exit 3: eucalyptus-cloud is stopped".
+	Detail string
+}
+
+// parseServices reads serviceScript's output: one line per service,
+//
+//	unit=NAME init=systemd active=STATE enabled=STATE
+//	unit=NAME init=sysv status=EXIT boot=NAME,0:off,1:off,2:on,... text=LAST LINE
+func parseServices(out string) []ServiceState {
+	var ss []ServiceState
+	for line := range strings.Lines(out) {
+		kv := parseKV(line)
+		name, ok := kv["unit"]
+		if !ok || name == "" {
+			continue
+		}
+		s := ServiceState{Name: name, Init: kv["init"]}
+		switch s.Init {
+		case "systemd":
+			active, enabled := kv["active"], kv["enabled"]
+			s.Running = active == "active" || active == "reloading"
+			s.Installed = s.Running || (enabled != "" && enabled != "not-found")
+			switch enabled {
+			case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
+				s.Enabled = "yes"
+			case "disabled", "masked", "masked-runtime":
+				s.Enabled = "no"
+			}
+			s.Detail = orDefault(active, "unknown")
+			if !s.Installed {
+				s.Detail = "not installed"
+			}
+		case "sysv":
+			code, ok := atoi(kv["status"])
+			text := kv["text"]
+			low := strings.ToLower(text)
+			negative := strings.Contains(low, "not running") || strings.Contains(low, "stopped") ||
+				strings.Contains(low, "dead") || strings.Contains(low, "unrecognized") || strings.Contains(low, "not found")
+			s.Running = ok && code == 0 && !negative
+			s.Installed = ok && code != 4 && code != 127 && !strings.Contains(low, "unrecognized") && !strings.Contains(low, "not found")
+			s.Enabled = chkconfigEnabled(kv["boot"])
+			s.Detail = fmt.Sprintf("exit %s", orDefault(kv["status"], "?"))
+			if text != "" {
+				s.Detail += ": " + text
+			}
+			if !s.Installed {
+				s.Detail = "not installed (" + s.Detail + ")"
+			}
+		default:
+			continue
+		}
+		ss = append(ss, s)
+	}
+	return ss
+}
+
+// chkconfigEnabled reads `chkconfig --list NAME` with blanks turned into
+// commas ("ntpd,0:off,1:off,2:on,3:on,4:on,5:on,6:off"): enabled when
+// runlevels 2 to 5 are all on, as the original required.
+func chkconfigEnabled(boot string) string {
+	if boot == "" {
+		return ""
+	}
+	on := 0
+	seen := 0
+	for _, w := range strings.Split(boot, ",") {
+		lvl, state, ok := strings.Cut(w, ":")
+		if !ok || len(lvl) != 1 || lvl[0] < '2' || lvl[0] > '5' {
+			continue
+		}
+		seen++
+		if state == "on" {
+			on++
+		}
+	}
+	switch {
+	case seen == 0:
+		return ""
+	case on == seen && seen == 4:
+		return "yes"
+	default:
+		return "no"
+	}
+}

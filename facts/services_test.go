@@ -1,0 +1,135 @@
+package facts
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseServices(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want ServiceState
+	}{
+		{"systemd active", "unit=ntpd init=systemd active=active enabled=enabled",
+			ServiceState{Name: "ntpd", Init: "systemd", Running: true, Installed: true, Enabled: "yes", Detail: "active"}},
+		{"systemd inactive installed", "unit=ntpd init=systemd active=inactive enabled=disabled",
+			ServiceState{Name: "ntpd", Init: "systemd", Installed: true, Enabled: "no", Detail: "inactive"}},
+		{"systemd failed", "unit=eucalyptus-cloud init=systemd active=failed enabled=enabled",
+			ServiceState{Name: "eucalyptus-cloud", Init: "systemd", Installed: true, Enabled: "yes", Detail: "failed"}},
+		{"systemd absent unit", "unit=eucalyptus-cc init=systemd active=inactive enabled=",
+			ServiceState{Name: "eucalyptus-cc", Init: "systemd", Detail: "not installed"}},
+		{"sysv running", "unit=ntpd init=sysv status=0 boot=ntpd,0:off,1:off,2:on,3:on,4:on,5:on,6:off text=ntpd (pid  1466) is running...",
+			ServiceState{Name: "ntpd", Init: "sysv", Running: true, Installed: true, Enabled: "yes", Detail: "exit 0: ntpd (pid  1466) is running..."}},
+		{"sysv stopped", "unit=eucalyptus-cc init=sysv status=3 boot=eucalyptus-cc,0:off,1:off,2:on,3:on,4:on,5:on,6:off text=eucalyptus-cc is stopped",
+			ServiceState{Name: "eucalyptus-cc", Init: "sysv", Installed: true, Enabled: "yes", Detail: "exit 3: eucalyptus-cc is stopped"}},
+		// The original grepped for "running" and passed this.
+		{"sysv not running exit 0", "unit=eucalyptus-cc init=sysv status=0 boot= text=eucalyptus-cc is not running",
+			ServiceState{Name: "eucalyptus-cc", Init: "sysv", Installed: true, Detail: "exit 0: eucalyptus-cc is not running"}},
+		{"sysv runlevel off", "unit=ntpd init=sysv status=0 boot=ntpd,0:off,1:off,2:off,3:on,4:on,5:on,6:off text=ntpd (pid 1) is running...",
+			ServiceState{Name: "ntpd", Init: "sysv", Running: true, Installed: true, Enabled: "no", Detail: "exit 0: ntpd (pid 1) is running..."}},
+		{"sysv unrecognized", "unit=chronyd init=sysv status=1 boot= text=chronyd: unrecognized service",
+			ServiceState{Name: "chronyd", Init: "sysv", Detail: "not installed (exit 1: chronyd: unrecognized service)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseServices(tt.line + "\n")
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.want, got[0])
+		})
+	}
+	assert.Empty(t, parseServices("garbage\nunit= init=systemd\nunit=x init=upstart active=active\n"))
+}
+
+func TestServiceScriptQuotes(t *testing.T) {
+	s := serviceScript("ntpd", "evil; rm -rf /")
+	assert.Contains(t, s, "for s in ntpd 'evil; rm -rf /'; do")
+}
+
+// TestServiceScriptLocalizedChkconfig runs serviceScript's SysV branch on
+// this machine with stand-ins for service and chkconfig. chkconfig
+// translates "on" and "off" (German: "Ein", "Aus"), and the host's LANG
+// reaches it through /etc/bashrc even over a non-interactive SSH session:
+// a service enabled in runlevels 2-5 must still read as enabled.
+func TestServiceScriptLocalizedChkconfig(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o755))
+	}
+	write("chkconfig", `case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
+de*) printf 'ntpd           \t0:Aus\t1:Aus\t2:Ein\t3:Ein\t4:Ein\t5:Ein\t6:Aus\n' ;;
+*) printf 'ntpd           \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\n' ;;
+esac
+`)
+	write("service", "echo \"$1 (pid  1466) wird ausgeführt...\"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("ntpd"))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	states := parseServices(string(out))
+	require.Len(t, states, 1, "%s", out)
+	assert.True(t, states[0].Running, "%+v", states[0])
+	assert.Equal(t, "yes", states[0].Enabled, "%+v", states[0])
+}
+
+// TestServiceScriptStatusLineIsLast runs serviceScript's SysV branch with
+// a stand-in for service that, like the Eucalyptus init scripts, prints a
+// warning before its status line ("You should have at least 32 loop
+// devices"), and says "stopped" while exiting 0: the status line decides.
+func TestServiceScriptStatusLineIsLast(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte(`#!/bin/sh
+echo "You should have at least 32 loop devices"
+case "$1" in
+eucalyptus-nc) echo "eucalyptus-nc is stopped" ;;
+*) echo "$1 (pid  1991) is running..." ;;
+esac
+echo
+`), 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("eucalyptus-nc", "libvirtd"))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	states := parseServices(string(out))
+	require.Len(t, states, 2, "%s", out)
+	assert.False(t, states[0].Running, "%+v", states[0])
+	assert.Equal(t, "exit 0: eucalyptus-nc is stopped", states[0].Detail)
+	assert.True(t, states[1].Running, "%+v", states[1])
+	assert.Equal(t, "exit 0: libvirtd (pid  1991) is running...", states[1].Detail)
+}
+
+func FuzzParseServices(f *testing.F) {
+	seed(f, "services", "unit=x init=sysv status=3 boot=x,2:on text=x is stopped\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		for _, s := range parseServices(out) {
+			if s.Name == "" || (s.Running && !s.Installed) || (s.Enabled != "" && s.Enabled != "yes" && s.Enabled != "no") {
+				t.Fatalf("bad service %+v", s)
+			}
+		}
+	})
+}

@@ -1,0 +1,33 @@
+package facts
+
+import (
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// FileOwners is the owner, group and mode of each path (stat -c '%U %G
+// %a %n'). A path stat could not read is missing from the value; its error
+// is in Output.Stderr.
+func FileOwners(paths ...string) *calyptos.Fact[[]FileOwner] {
+	return &calyptos.Fact[[]FileOwner]{Name: "stat " + quoteAll(paths), Command: "stat -c '%U %G %a %n' -- " + quoteAll(paths),
+		Parse: func(o calyptos.Output) ([]FileOwner, error) { return parseStat(o.Stdout), nil }}
+}
+
+// FileOwner is one line of `stat -c '%U %G %a %n'`.
+type FileOwner struct {
+	User, Group, Mode, Path string
+}
+
+// parseStat reads `stat -c '%U %G %a %n' PATH...`.
+func parseStat(out string) []FileOwner {
+	var fs []FileOwner
+	for line := range strings.Lines(out) {
+		f := strings.SplitN(strings.TrimRight(line, "\r\n"), " ", 4)
+		if len(f) != 4 || f[0] == "" || !strings.HasPrefix(f[3], "/") || !isDigits(f[2]) {
+			continue
+		}
+		fs = append(fs, FileOwner{User: f[0], Group: f[1], Mode: f[2], Path: f[3]})
+	}
+	return fs
+}
