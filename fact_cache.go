@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,18 +37,21 @@ type factCache struct {
 	mu       sync.Mutex
 	m        map[factKey]*factEntry
 	boundary string
+	scripts  map[string]string // gathering scripts by their facts
 }
 
-// hostJob is the facts one host is asked for in one session.
+// hostJob is the facts one host is asked for in one session. Its
+// entries share its done channel, closed when all of them are set.
 type hostJob struct {
 	host    string
 	specs   []factSpec
 	entries []*factEntry
+	done    chan struct{}
 }
 
 // claim returns the entries of spec on hosts, creating those missing;
 // the jobs list the created ones, which the caller must gather.
-func (fc *factCache) claim(spec factSpec, hosts []string, jobs map[string]*hostJob) []*factEntry {
+func (fc *factCache) claim(spec factSpec, hosts []string, jobs map[string]*hostJob, want bool) []*factEntry {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if fc.m == nil {
@@ -58,22 +62,27 @@ func (fc *factCache) claim(spec factSpec, hosts []string, jobs map[string]*hostJ
 		_, _ = rand.Read(b[:])
 		fc.boundary = "CALYPTOS" + hex.EncodeToString(b[:])
 	}
-	out := make([]*factEntry, len(hosts))
+	var out []*factEntry
+	if want {
+		out = make([]*factEntry, len(hosts))
+	}
 	for i, h := range hosts {
 		k := factKey{spec.name, h}
 		e := fc.m[k]
 		if e == nil {
-			e = &factEntry{done: make(chan struct{})}
-			fc.m[k] = e
 			j := jobs[h]
 			if j == nil {
-				j = &hostJob{host: h}
+				j = &hostJob{host: h, done: make(chan struct{})}
 				jobs[h] = j
 			}
+			e = &factEntry{done: j.done}
+			fc.m[k] = e
 			j.specs = append(j.specs, spec)
 			j.entries = append(j.entries, e)
 		}
-		out[i] = e
+		if want {
+			out[i] = e
+		}
 	}
 	return out
 }
@@ -95,7 +104,7 @@ func (fc *factCache) forget(j *hostJob) {
 // waiting for those another caller is gathering.
 func (fc *factCache) get(ctx context.Context, st *runState, timeout time.Duration, spec factSpec, hosts []string) []*factEntry {
 	jobs := map[string]*hostJob{}
-	entries := fc.claim(spec, hosts, jobs)
+	entries := fc.claim(spec, hosts, jobs, true)
 	st.gatherJobs(ctx, timeout, jobs)
 	for i, e := range entries {
 		select {
@@ -127,15 +136,16 @@ func (st *runState) gatherJobs(ctx context.Context, timeout time.Duration, jobs 
 // gatherHost gathers one host's job with one command and fills its
 // entries; they are complete when it returns, even if it panics.
 func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *hostJob) {
+	answered := false
 	defer func() {
-		for _, e := range j.entries {
-			select {
-			case <-e.done:
-			default: // the gathering panicked before it answered
-				e.err = fmt.Errorf("%w: gathering stopped", ErrFactLost)
-				close(e.done)
+		if !answered { // the gathering panicked before it answered
+			for _, e := range j.entries {
+				if e.err == nil && !e.provided {
+					e.err = fmt.Errorf("%w: gathering stopped", ErrFactLost)
+				}
 			}
 		}
+		close(j.done)
 		if ctx.Err() != nil {
 			st.facts.forget(j)
 		}
@@ -147,7 +157,6 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		if prov != nil {
 			if v, ok := prov.ProvideFact(j.host, s.name); ok {
 				j.entries[i].provided, j.entries[i].value = true, v
-				close(j.entries[i].done)
 				continue
 			}
 		}
@@ -156,9 +165,10 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		idx = append(idx, i)
 	}
 	if len(cmds) == 0 {
+		answered = true
 		return
 	}
-	script := factbatch.Script(st.facts.boundary, cmds)
+	script := st.facts.script(cmds, j.specs, idx)
 	start := time.Now()
 	out, err := st.exec(ctx, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
 		return e.Run(ctx, j.host, script)
@@ -184,8 +194,32 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 				e.err = fmt.Errorf("fact %s: %w (stopped after %ds)", j.specs[i].name, ErrFactTimeout, cmds[k].Seconds)
 			}
 		}
-		close(e.done)
 	}
+	answered = true
+}
+
+// script returns the gathering script of cmds, built once per run for
+// each set of facts: most hosts of a deployment are asked the same.
+func (fc *factCache) script(cmds []factbatch.Cmd, specs []factSpec, idx []int) string {
+	var kb strings.Builder
+	for k, i := range idx {
+		fmt.Fprintf(&kb, "%s\x00%d\x00%d\x00", specs[i].name, cmds[k].Seconds, cmds[k].Cap)
+	}
+	key := kb.String()
+	fc.mu.Lock()
+	s, ok := fc.scripts[key]
+	fc.mu.Unlock()
+	if ok {
+		return s
+	}
+	s = factbatch.Script(fc.boundary, cmds)
+	fc.mu.Lock()
+	if fc.scripts == nil {
+		fc.scripts = map[string]string{}
+	}
+	fc.scripts[key] = s
+	fc.mu.Unlock()
+	return s
 }
 
 func truncNote(o Output) string {
@@ -220,18 +254,28 @@ func (st *runState) prefetchFacts(ctx context.Context, plugins []plugin, keep []
 	if st.executor == nil || ctx.Err() != nil {
 		return
 	}
-	jobs := map[string]*hostJob{}
+	var needs []Need
+	total := 0
 	for _, p := range plugins {
 		n, ok := p.impl.(FactNeeder)
 		if !ok || !containsName(keep, p.name) {
 			continue
 		}
 		for _, need := range safeNeeds(n, st.roles) {
-			if need.Fact == nil || len(need.Hosts) == 0 {
-				continue
+			if need.Fact != nil && len(need.Hosts) > 0 {
+				needs = append(needs, need)
+				total += len(need.Hosts)
 			}
-			st.facts.claim(need.Fact.spec(), need.Hosts, jobs)
 		}
+	}
+	st.facts.mu.Lock()
+	if st.facts.m == nil {
+		st.facts.m = make(map[factKey]*factEntry, total)
+	}
+	st.facts.mu.Unlock()
+	jobs := map[string]*hostJob{}
+	for _, need := range needs {
+		st.facts.claim(need.Fact.spec(), need.Hosts, jobs, false)
 	}
 	// A panic of a provider or executor during prefetch must not end the
 	// run: the entries it left are errors the debuggers report.

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
-	"github.com/org/calyptos/internal/factbatch"
 )
 
 // ErrUnscripted is returned for a call that no rule of the fake answers.
@@ -140,7 +139,8 @@ type Executor struct {
 	rules    []*Rule
 	calls    []Call
 	sessions int
-	facts    map[factKey]any // parsed values scripted with SetFact
+	facts    map[factKey]any  // parsed values scripted with SetFact
+	batches  map[string]batch // decoded fact-gathering scripts
 }
 
 // newSession numbers a new executor call.
@@ -235,8 +235,8 @@ func wait(ctx context.Context, d time.Duration) error {
 // Run implements calyptos.Executor.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	session := e.newSession()
-	if boundary, cmds, ok := factbatch.Decode(command); ok {
-		return e.runBatch(ctx, host, session, boundary, cmds)
+	if b, ok := e.decode(command); ok {
+		return e.runBatch(ctx, host, session, b.boundary, b.cmds)
 	}
 	r := e.find(host, command, false, session)
 	if r == nil {

@@ -3,6 +3,7 @@ package calyptostest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +58,38 @@ func (e *Executor) Sessions(host string) int {
 	return len(seen)
 }
 
+// batch is a decoded fact-gathering script.
+type batch struct {
+	boundary string
+	cmds     []factbatch.Cmd
+}
+
+// decode decodes a fact-gathering script, once per distinct script: a run
+// sends most hosts the same one.
+func (e *Executor) decode(command string) (batch, bool) {
+	if !strings.HasPrefix(command, ": calyptos-facts ") {
+		return batch{}, false
+	}
+	e.mu.Lock()
+	b, ok := e.batches[command]
+	e.mu.Unlock()
+	if ok {
+		return b, true
+	}
+	boundary, cmds, ok := factbatch.Decode(command)
+	if !ok {
+		return batch{}, false
+	}
+	b = batch{boundary, cmds}
+	e.mu.Lock()
+	if e.batches == nil {
+		e.batches = map[string]batch{}
+	}
+	e.batches[command] = b
+	e.mu.Unlock()
+	return b, true
+}
+
 // runBatch answers a fact-gathering batch the way a host would: each of
 // its commands is answered by the rules as if it had been run alone (and
 // is recorded as a call of the batch's session), concurrently; a reply
@@ -78,9 +111,14 @@ func (e *Executor) runBatch(ctx context.Context, host string, session int, bound
 	}
 	results := make([]factbatch.Result, len(cmds))
 	errs := make([]error, len(cmds))
+	// The host runs the commands concurrently: delayed replies overlap.
 	var wg sync.WaitGroup
 	for i := range cmds {
-		wg.Go(func() { results[i], errs[i] = answer(ctx, host, rules[i], cmds[i]) })
+		if rules[i] != nil && rules[i].delayed() {
+			wg.Go(func() { results[i], errs[i] = answer(ctx, host, rules[i], cmds[i]) })
+		} else {
+			results[i], errs[i] = answer(ctx, host, rules[i], cmds[i])
+		}
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -115,4 +153,10 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 		return factbatch.Result{}, err
 	}
 	return factbatch.Result{Stdout: out.Stdout, Stderr: out.Stderr, ExitCode: out.ExitCode, Truncated: out.Truncated}, nil
+}
+
+func (r *Rule) delayed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.delay > 0
 }

@@ -61,6 +61,11 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 // (letters and digits only).
 func Script(boundary string, cmds []Cmd) string {
 	var b strings.Builder
+	n := 2048
+	for _, c := range cmds {
+		n += len(c.Command) + 64
+	}
+	b.Grow(n)
 	b.WriteString(": " + header + "\nB=" + boundary + "\n")
 	b.WriteString(`d=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$B"; exit 1; }` + "\n")
 	b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
@@ -112,12 +117,12 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 		if nl < 0 {
 			return res
 		}
-		f := strings.Fields(out[pos+len(mark) : pos+nl])
+		f, ok := fields7(out[pos+len(mark) : pos+nl])
 		pos += nl + 1
-		if len(f) != 7 {
+		if !ok {
 			return res // "end", "fatal ..." or a broken header
 		}
-		n := make([]int, 7)
+		var n [7]int
 		for j, s := range f {
 			if j == 2 && s == "x" {
 				n[j] = -1
@@ -147,6 +152,23 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 		pos += oShown + eShown
 	}
 	return res
+}
+
+// fields7 splits a frame header's numbers (after the boundary) into its
+// seven space-separated fields, without allocating.
+func fields7(s string) (f [7]string, ok bool) {
+	for i := range f {
+		s = strings.TrimLeft(s, " ")
+		j := strings.IndexByte(s, ' ')
+		if j < 0 {
+			j = len(s)
+		}
+		if j == 0 {
+			return f, false
+		}
+		f[i], s = s[:j], s[j:]
+	}
+	return f, strings.TrimSpace(s) == ""
 }
 
 // Decode reads back the boundary and commands of a script made by Script;
@@ -207,6 +229,11 @@ func unquote(s string) (string, int, bool) {
 // executor uses it.
 func Encode(boundary string, cmds []Cmd, results []Result) string {
 	var b strings.Builder
+	n := 64
+	for _, r := range results {
+		n += len(r.Stdout) + len(r.Stderr) + 64
+	}
+	b.Grow(n)
 	for i, r := range results {
 		if i >= len(cmds) {
 			break
@@ -223,7 +250,9 @@ func Encode(boundary string, cmds []Cmd, results []Result) string {
 		if r.TimedOut {
 			t = 1
 		}
-		fmt.Fprintf(&b, "%s %d %d %d %d %d %d %d\n%s%s", boundary, i, r.ExitCode, t, len(r.Stdout), len(r.Stderr), len(o), len(e), o, e)
+		fmt.Fprintf(&b, "%s %d %d %d %d %d %d %d\n", boundary, i, r.ExitCode, t, len(r.Stdout), len(r.Stderr), len(o), len(e))
+		b.WriteString(o)
+		b.WriteString(e)
 	}
 	b.WriteString(boundary + " end\n")
 	return b.String()
