@@ -20,6 +20,13 @@
 // c.Info (and c.OnHost(h) for per-host findings) to report, and for
 // debuggers c.RunOnHosts to run a command on many hosts at once.
 //
+// A debugger reads host facts (a Fact is a name, a shell command and a
+// parser of its output) with Gather, and may declare the facts it needs
+// (FactNeeder): a run gathers the selected debuggers' facts with one
+// command per host before the first debugger runs, and caches every fact
+// it gathers, so that a fact is read once per host however many debuggers
+// read it. Package facts holds the built-in facts.
+//
 // RunValidators and RunDebuggers run a list of plugins, stream every
 // Finding to an optional Reporter as it happens, and return a Report with
 // per-plugin and total counts. A plugin that panics or overruns its time
