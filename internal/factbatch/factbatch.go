@@ -1,22 +1,27 @@
 // Package factbatch builds the one shell script that gathers several facts
-// on a host in one session, and reads its framed output back. It is shared
-// by the runner (package calyptos), which builds and parses, and by the
-// fake executor of calyptostest, which decodes a script and answers it the
-// way a host would.
+// on a host in one session, and reads its output back. It is shared by the
+// runner (package calyptos), which builds and parses, and by the fake
+// executor of calyptostest, which decodes a script and answers it the way
+// a host would.
 //
 // Each command runs in the background in its own `sh -c`, bounded on the
 // host by timeout(1) where the host has a working one and by a watchdog
-// that kills it otherwise, with its stdout, stderr and exit code captured
-// into files of a private temporary directory. When all are done, each is
-// printed as one frame: a header line
+// that kills it otherwise. Its stdout, stderr and exit status go to files
+// of a private temporary directory, and `head -c` keeps the cap of its
+// stdout (plus one byte, which tells a cut output). When all are
+// done, the script prints, framed by lines starting with a boundary that
+// is random per run:
 //
-//	BOUNDARY ID EXIT TIMEDOUT OUTSIZE ERRSIZE OUTSHOWN ERRSHOWN
+//	BOUNDARY sizes
+//	(wc -c of every file)
+//	BOUNDARY data
+//	(every file, in command order: status, stdout, stderr)
+//	BOUNDARY end
 //
-// followed by exactly OUTSHOWN bytes of stdout and ERRSHOWN bytes of
-// stderr (each cut at the command's cap on the host). The boundary is
-// random per run and the bodies are read by length, never scanned for a
+// The bodies are read by the lengths wc printed, never scanned for a
 // marker, so nothing a command prints can end its frame early or forge
-// another command's result.
+// another command's result. Two processes (wc, cat) frame all the
+// commands, instead of several per command.
 package factbatch
 
 import (
@@ -51,7 +56,7 @@ type Result struct {
 // in the output (the session ended early, or the executor capped it).
 var ErrNoFrame = errors.New("no complete result for this fact in the gathering output")
 
-const header = "calyptos-facts v1"
+const header = "calyptos-facts v2"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
 // Decode reads back.
@@ -63,112 +68,138 @@ func Script(boundary string, cmds []Cmd) string {
 	var b strings.Builder
 	n := 2048
 	for _, c := range cmds {
-		n += len(c.Command) + 64
+		n += len(c.Command) + 96
 	}
 	b.Grow(n)
 	b.WriteString(": " + header + "\nB=" + boundary + "\n")
 	b.WriteString(`d=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$B"; exit 1; }` + "\n")
 	b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
 	b.WriteString(`if command -v timeout >/dev/null 2>&1 && timeout 1 true >/dev/null 2>&1; then T=1; else T=; fi` + "\n")
-	// r ID SECS CAP CMD: run CMD bounded to SECS; "$d/ID.t" marks a
-	// command stopped at its bound (exit 124 of timeout, or the watchdog).
-	b.WriteString(`r() { if [ -n "$T" ]; then timeout "$2" sh -c "$4" >"$d/$1.o" 2>"$d/$1.e" </dev/null; c=$?; [ "$c" = 124 ] && : >"$d/$1.t"; ` +
-		`else sh -c "$4" >"$d/$1.o" 2>"$d/$1.e" </dev/null & p=$!; ( sleep "$2"; : >"$d/$1.t"; kill -9 "$p" ) >/dev/null 2>&1 & w=$!; ` +
-		`wait "$p"; c=$?; kill "$w" 2>/dev/null; fi; echo "$c" >"$d/$1.c"; }` + "\n")
-	// o ID CAP: print the frame of command ID.
-	b.WriteString(`o() { c=$(cat "$d/$1.c" 2>/dev/null); t=0; [ -e "$d/$1.t" ] && t=1; ` +
-		`head -c "$2" "$d/$1.o" >"$d/$1.O" 2>/dev/null; head -c "$2" "$d/$1.e" >"$d/$1.E" 2>/dev/null; ` +
-		`printf '%s %s %s %s %s %s %s %s\n' "$B" "$1" "${c:-x}" "$t" $(wc -c <"$d/$1.o") $(wc -c <"$d/$1.e") $(wc -c <"$d/$1.O") $(wc -c <"$d/$1.E"); ` +
-		`cat "$d/$1.O" "$d/$1.E"; }` + "\n")
+	// r ID SECS CAP CMD: run CMD bounded to SECS, keep CAP+1 bytes of its
+	// stdout (read from a file, not a pipe, which a process the command left
+	// behind could hold open); "$d/ID.c" gets "EXIT TIMEDOUT", where TIMEDOUT is 1 when the
+	// command was stopped at its bound (exit 124 of timeout, or the
+	// watchdog's marker "$d/ID.t").
+	b.WriteString(`r() { if [ -n "$T" ]; then timeout "$2" sh -c "$4" >"$d/$1.O" 2>"$d/$1.e" </dev/null; c=$?; [ "$c" = 124 ] && : >"$d/$1.t"; ` +
+		`else sh -c "$4" >"$d/$1.O" 2>"$d/$1.e" </dev/null & p=$!; ( sleep "$2"; : >"$d/$1.t"; kill -9 "$p" ) >/dev/null 2>&1 & w=$!; ` +
+		`wait "$p"; c=$?; kill "$w" 2>/dev/null; fi; head -c $(($3+1)) "$d/$1.O" >"$d/$1.o"; t=0; [ -e "$d/$1.t" ] && t=1; echo "$c $t" >"$d/$1.c"; }` + "\n")
 	for i, c := range cmds {
 		fmt.Fprintf(&b, "r %d %d %d %s &\n", i, max(1, c.Seconds), max(1, c.Cap), quote(c.Command))
 	}
 	b.WriteString("wait\n")
-	for i, c := range cmds {
-		fmt.Fprintf(&b, "o %d %d\n", i, max(1, c.Cap))
+	var files strings.Builder
+	for i := range cmds {
+		fmt.Fprintf(&files, ` "$d/%d.c" "$d/%d.o" "$d/%d.e"`, i, i, i)
 	}
+	b.WriteString(`printf '%s sizes\n' "$B"; wc -c` + files.String() + " 2>/dev/null\n")
+	b.WriteString(`printf '%s data\n' "$B"; cat` + files.String() + " 2>/dev/null\n")
 	b.WriteString(`printf '%s end\n' "$B"` + "\n")
 	return b.String()
 }
 
 // Parse reads the output of Script(boundary, cmds): one Result per
-// command, in order. Text before the first frame (a login banner printed
-// by the host's shell start-up files) is skipped; a command without a
-// complete frame gets Err. It never panics, whatever out holds.
+// command, in order. Text before the frame (a login banner printed by the
+// host's shell start-up files) is skipped; a command without a complete
+// result gets Err. It never panics, whatever out holds.
 func Parse(boundary string, cmds []Cmd, out string) []Result {
 	res := make([]Result, len(cmds))
 	for i := range res {
 		res[i].Err = ErrNoFrame
 	}
-	mark := boundary + " "
-	pos := strings.Index(out, mark)
-	for pos > 0 && out[pos-1] != '\n' {
-		next := strings.Index(out[pos+1:], mark)
-		if next < 0 {
-			return res
-		}
-		pos += 1 + next
-	}
-	if pos < 0 || boundary == "" {
+	if boundary == "" {
 		return res
 	}
-	for pos < len(out) && strings.HasPrefix(out[pos:], mark) {
+	pos, ok := lineAfter(out, boundary+" sizes\n")
+	if !ok {
+		return res
+	}
+	sizes := make([][3]int, len(cmds))
+	dataMark := boundary + " data\n"
+	for {
+		if strings.HasPrefix(out[pos:], dataMark) {
+			pos += len(dataMark)
+			break
+		}
 		nl := strings.IndexByte(out[pos:], '\n')
 		if nl < 0 {
 			return res
 		}
-		f, ok := fields7(out[pos+len(mark) : pos+nl])
-		pos += nl + 1
-		if !ok {
-			return res // "end", "fatal ..." or a broken header
+		i, kind, n, ok := sizeLine(out[pos:pos+nl], len(cmds))
+		if ok {
+			sizes[i][kind] = n
 		}
-		var n [7]int
-		for j, s := range f {
-			if j == 2 && s == "x" {
-				n[j] = -1
-				continue
-			}
-			v, err := strconv.Atoi(s)
-			if err != nil || v < 0 || (j != 2 && v > 1<<40) {
+		pos += nl + 1
+	}
+	for i := range cmds {
+		var body [3]string
+		for k, n := range sizes[i] {
+			if n > len(out)-pos {
 				return res
 			}
-			n[j] = v
+			body[k], pos = out[pos:pos+n], pos+n
 		}
-		id, oShown, eShown := n[0], n[5], n[6]
-		if id >= len(cmds) || oShown > len(out)-pos || eShown > len(out)-pos-oShown {
-			return res
-		}
-		r := Result{
-			Stdout:    out[pos : pos+oShown],
-			Stderr:    out[pos+oShown : pos+oShown+eShown],
-			ExitCode:  n[1],
-			TimedOut:  n[2] == 1,
-			Truncated: n[3] > oShown || n[4] > eShown,
-		}
-		if n[1] < 0 || n[1] > 255 {
-			r.ExitCode = -1
-		}
-		res[id] = r
-		pos += oShown + eShown
+		res[i] = result(body, max(1, cmds[i].Cap))
 	}
 	return res
 }
 
-// fields7 splits a frame header's numbers (after the boundary) into its
-// seven space-separated fields, without allocating.
-func fields7(s string) (f [7]string, ok bool) {
-	for i := range f {
-		s = strings.TrimLeft(s, " ")
-		j := strings.IndexByte(s, ' ')
-		if j < 0 {
-			j = len(s)
+// lineAfter returns the position after the first line of out that is
+// mark (a line, with its newline).
+func lineAfter(out, mark string) (int, bool) {
+	for from := 0; ; {
+		i := strings.Index(out[from:], mark)
+		if i < 0 {
+			return 0, false
 		}
-		if j == 0 {
-			return f, false
+		i += from
+		if i == 0 || out[i-1] == '\n' {
+			return i + len(mark), true
 		}
-		f[i], s = s[:j], s[j:]
+		from = i + 1
 	}
-	return f, strings.TrimSpace(s) == ""
+}
+
+// sizeLine reads one line of wc -c: "SIZE .../ID.KIND".
+func sizeLine(line string, n int) (id, kind, size int, ok bool) {
+	line = strings.TrimLeft(line, " \t")
+	sp := strings.IndexAny(line, " \t")
+	slash := strings.LastIndexByte(line, '/')
+	if sp <= 0 || slash < sp {
+		return 0, 0, 0, false
+	}
+	size, err := strconv.Atoi(line[:sp])
+	name := line[slash+1:]
+	dot := strings.IndexByte(name, '.')
+	if err != nil || size < 0 || dot <= 0 || dot != len(name)-2 {
+		return 0, 0, 0, false
+	}
+	id, err = strconv.Atoi(name[:dot])
+	kind = strings.IndexByte("coe", name[dot+1])
+	if err != nil || id < 0 || id >= n || kind < 0 {
+		return 0, 0, 0, false
+	}
+	return id, kind, size, true
+}
+
+// result makes one command's Result of its status, stdout and stderr
+// files.
+func result(body [3]string, capN int) Result {
+	f := strings.Fields(body[0])
+	if len(f) != 2 {
+		return Result{Err: ErrNoFrame}
+	}
+	code, err := strconv.Atoi(f[0])
+	if err != nil || code < 0 || code > 255 {
+		code = -1
+	}
+	r := Result{Stdout: body[1], Stderr: body[2], ExitCode: code, TimedOut: f[1] == "1"}
+	if len(r.Stdout) > capN {
+		r.Stdout, r.Truncated = r.Stdout[:capN], true
+	}
+	if len(r.Stderr) > capN {
+		r.Stderr, r.Truncated = r.Stderr[:capN], true
+	}
+	return r
 }
 
 // Decode reads back the boundary and commands of a script made by Script;
@@ -225,34 +256,40 @@ func unquote(s string) (string, int, bool) {
 }
 
 // Encode writes the output a host gives for Script(boundary, cmds) when
-// its commands produced results (each cut at its command's Cap). The fake
-// executor uses it.
+// its commands produced results (stdout cut at its command's Cap plus one
+// byte, as the host does). The fake executor uses it.
 func Encode(boundary string, cmds []Cmd, results []Result) string {
 	var b strings.Builder
 	n := 64
 	for _, r := range results {
-		n += len(r.Stdout) + len(r.Stderr) + 64
+		n += len(r.Stdout) + len(r.Stderr) + 96
 	}
 	b.Grow(n)
+	bodies := make([][3]string, 0, len(results))
+	b.WriteString(boundary + " sizes\n")
 	for i, r := range results {
 		if i >= len(cmds) {
 			break
-		}
-		o, e := r.Stdout, r.Stderr
-		capN := max(1, cmds[i].Cap)
-		if len(o) > capN {
-			o = o[:capN]
-		}
-		if len(e) > capN {
-			e = e[:capN]
 		}
 		t := 0
 		if r.TimedOut {
 			t = 1
 		}
-		fmt.Fprintf(&b, "%s %d %d %d %d %d %d %d\n", boundary, i, r.ExitCode, t, len(r.Stdout), len(r.Stderr), len(o), len(e))
-		b.WriteString(o)
-		b.WriteString(e)
+		o := r.Stdout
+		if c := max(1, cmds[i].Cap) + 1; len(o) > c {
+			o = o[:c]
+		}
+		body := [3]string{strconv.Itoa(r.ExitCode) + " " + strconv.Itoa(t) + "\n", o, r.Stderr}
+		for k, x := range body {
+			fmt.Fprintf(&b, "%d /fake/%d.%c\n", len(x), i, "coe"[k])
+		}
+		bodies = append(bodies, body)
+	}
+	b.WriteString(boundary + " data\n")
+	for _, body := range bodies {
+		for _, x := range body {
+			b.WriteString(x)
+		}
 	}
 	b.WriteString(boundary + " end\n")
 	return b.String()

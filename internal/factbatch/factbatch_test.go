@@ -113,7 +113,7 @@ func TestParseBroken(t *testing.T) {
 		"cut in a body":   full[:strings.Index(full, "two")+1],
 		"fatal":           testBoundary + " fatal cannot create a temporary directory\n",
 		"other boundary":  strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
-		"length too long": strings.Replace(full, " 3 0\none", " 99 0\none", 1),
+		"length too long": strings.Replace(full, "3 /fake/1.o", "99 /fake/1.o", 1),
 	}
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -129,8 +129,8 @@ func TestParseBroken(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	cmds := testCmds()
 	f.Add(Encode(testBoundary, cmds, []Result{{Stdout: "a"}, {TimedOut: true}, {Stderr: "e"}, {}, {}, {ExitCode: 127}}))
-	f.Add("banner\n" + testBoundary + " 0 0 0 1 1 1 1\nab" + testBoundary + " end\n")
-	f.Add(testBoundary + " 9 0 0 1 1 1 1\nab")
+	f.Add("banner\n" + testBoundary + " sizes\n4 /t/0.c\n1 /t/0.o\n 1 /t/0.e\n9 total\n" + testBoundary + " data\n0 0\nab" + testBoundary + " end\n")
+	f.Add(testBoundary + " sizes\n4 /t/9.c\n" + testBoundary + " data\n0 0\n")
 	f.Fuzz(func(t *testing.T, out string) {
 		res := Parse(testBoundary, cmds, out)
 		if len(res) != len(cmds) {
