@@ -137,7 +137,7 @@ type Executor struct {
 
 	mu       sync.Mutex
 	rules    []*Rule
-	calls    []Call
+	calls    [][]Call // in chunks, so that a long log is never copied to grow
 	sessions int
 	facts    map[factKey]any  // parsed values scripted with SetFact
 	batches  map[string]batch // decoded fact-gathering scripts
@@ -194,7 +194,11 @@ func (e *Executor) HostDown(host string) {
 
 func (e *Executor) find(host, command string, fetch bool, session int) *Rule {
 	e.mu.Lock()
-	e.calls = append(e.calls, Call{Host: host, Command: command, Fetch: fetch, Session: session})
+	if n := len(e.calls); n == 0 || len(e.calls[n-1]) == cap(e.calls[n-1]) {
+		e.calls = append(e.calls, make([]Call, 0, 4096))
+	}
+	last := &e.calls[len(e.calls)-1]
+	*last = append(*last, Call{Host: host, Command: command, Fetch: fetch, Session: session})
 	var best *Rule
 	for i := len(e.rules) - 1; i >= 0; i-- {
 		r := e.rules[i]
@@ -277,7 +281,7 @@ func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Wr
 func (e *Executor) Calls() []Call {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return slices.Clone(e.calls)
+	return slices.Concat(e.calls...)
 }
 
 // CallCount returns how many times command was run, on any host.

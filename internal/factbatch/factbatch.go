@@ -280,8 +280,13 @@ func Encode(boundary string, cmds []Cmd, results []Result) string {
 			o = o[:c]
 		}
 		body := [3]string{strconv.Itoa(r.ExitCode) + " " + strconv.Itoa(t) + "\n", o, r.Stderr}
+		var line []byte
 		for k, x := range body {
-			fmt.Fprintf(&b, "%d /fake/%d.%c\n", len(x), i, "coe"[k])
+			line = strconv.AppendInt(line[:0], int64(len(x)), 10)
+			line = append(line, " /fake/"...)
+			line = strconv.AppendInt(line, int64(i), 10)
+			line = append(line, '.', "coe"[k], '\n')
+			b.Write(line)
 		}
 		bodies = append(bodies, body)
 	}
