@@ -28,9 +28,22 @@
 // XML; packages validator and debugger hold the built-in plugins.
 //
 // Hosts and any other text taken from the environment file must reach a
-// shell only through ShellQuote. Values of secret attributes (passwords,
-// secret keys) are replaced by [REDACTED] in every finding, probe label
-// and detail, and artifact path of a report.
+// shell only through ShellQuote.
+//
+// # Secrets
+//
+// The value of every attribute whose key IsSecretKey is a secret: it is
+// replaced by [REDACTED], in any letter case and in its URL, JSON and
+// shell-quoted forms, in every finding, evidence, probe label and detail,
+// and artifact path of a report. A key counts when, lower-cased and with
+// '_' read as '-', it contains "pass", "secret", "token" or "credential",
+// or its last word ends in "key" or "keys" (and is not a public key). In
+// the environment format that covers riakcs access-key and secret-key,
+// midokura repo-password, storage properties such as
+// <cluster>.storage.sanpassword, and keys such as ssh_key, license-key,
+// api-key and private-key that sites add; user names (repo-username,
+// chapuser) and file paths (cephkeyringfile) are not secret. Run options
+// add more (RunOptions.Secrets, a Redactor).
 //
 // The core package depends only on the standard library and yaml.v3.
 package calyptos

@@ -205,16 +205,29 @@ func (e *Environment) SystemProperties() map[string]string {
 }
 
 // IsSecretKey reports whether an attribute of that name holds a secret
-// (passwords, secret keys, sanpassword style storage properties) whose
-// value must never be shown.
+// whose value must never be shown. The name is compared in lower case,
+// with '_' read as '-'; it is secret when it contains "pass" (password,
+// passwd, passphrase, sanpassword), "secret", "token" or "credential", or
+// when its last word (after the last '-', '.' or ' ') ends in "key" or
+// "keys" and is not "publickey" or preceded by "public" (access-key,
+// secret-key, ssh_key, license-key, api-key, private-key, sshkey). The
+// package documentation lists the environment-file keys this covers.
 func IsSecretKey(key string) bool {
 	k := strings.ReplaceAll(strings.ToLower(key), "_", "-")
-	for _, word := range [...]string{"pass", "secret", "token", "credential", "private-key", "privatekey", "access-key", "accesskey", "api-key", "apikey"} {
+	for _, word := range [...]string{"pass", "secret", "token", "credential"} {
 		if strings.Contains(k, word) {
 			return true
 		}
 	}
-	return false
+	words := strings.FieldsFunc(k, func(r rune) bool { return r == '-' || r == '.' || r == ' ' })
+	if len(words) == 0 {
+		return false
+	}
+	last := strings.TrimSuffix(words[len(words)-1], "s")
+	if !strings.HasSuffix(last, "key") || last == "publickey" {
+		return false
+	}
+	return len(words) < 2 || words[len(words)-2] != "public"
 }
 
 // Secrets returns the values of every attribute of the file whose key
