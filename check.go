@@ -155,7 +155,9 @@ func capText(s string, n int) string {
 	return s[:n] + "\n[... truncated]"
 }
 
-// HostResult is one host's answer in a fan-out.
+// HostResult is one host's answer in a fan-out. Its OK is false when Err
+// is set, so r.OK() alone never takes an unreachable host for a passing
+// one; use c.HostOK(r) to also report the transport error once.
 type HostResult struct {
 	Host string
 	Output
@@ -168,6 +170,11 @@ type HostResult struct {
 	// the remote command ran, for checks that compare remote clocks.
 	Elapsed time.Duration
 }
+
+// OK reports whether the command ran and exited with status 0: false when
+// Err is set (the host was not reached, or the command's result is
+// unknown), whatever the zero Output would say.
+func (r HostResult) OK() bool { return r.Err == nil && r.Output.OK() }
 
 // Results are the answers of a fan-out, in the order of the hosts asked.
 type Results []HostResult

@@ -413,3 +413,30 @@ func TestEvidenceCutKeepsUTF8(t *testing.T) {
 	assert.True(t, utf8.ValidString(ev), "evidence ends %q", ev[max(0, len(ev)-30):])
 	assert.True(t, strings.HasPrefix(ev, strings.Repeat("x", 4095)+"\n[... truncated]"))
 }
+
+// TestHostResultOKIsFalseForADownHost: HostResult embedded Output, so
+// r.OK() was true for an unreachable host (exit code 0, no output), and a
+// debugger checking only r.OK() passed it.
+func TestHostResultOKIsFalseForADownHost(t *testing.T) {
+	exec := calyptostest.NewExecutor(t)
+	exec.HostDown("10.0.0.2")
+	exec.On("10.0.0.1", "uptime").Stdout("up 3 days")
+	exec.On("10.0.0.3", "uptime").Exit(1)
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"10.0.0.1", "10.0.0.2", "10.0.0.3"}})
+	rep := calyptostest.RunDebugger(t, rb, exec, plugin{name: "uptime", body: func(ctx context.Context, c *calyptos.Check) {
+		for _, r := range c.RunOnHosts(ctx, "uptime", c.Roles().Hosts("x")) {
+			if r.OK() {
+				c.OnHost(r.Host).Successf("uptime ok: %q", r.Stdout)
+			} else {
+				c.OnHost(r.Host).Failure("uptime failed")
+			}
+		}
+	}}, calyptos.RunOptions{})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.1", Status: calyptos.Pass})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.2", Status: calyptos.Fail})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.3", Status: calyptos.Fail})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Host: "10.0.0.2", Status: calyptos.Pass})
+
+	assert.False(t, calyptos.HostResult{Err: calyptos.ErrHostDown}.OK())
+	assert.True(t, calyptos.HostResult{}.OK())
+}
