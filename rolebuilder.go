@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,22 +63,22 @@ type RoleBuilder struct {
 	clusters []Cluster
 }
 
-// LoadEnvironment reads and parses an environment file. See
-// ParseEnvironment.
-func LoadEnvironment(path string) (*RoleBuilder, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load environment: %w", err)
-	}
-	return ParseEnvironment(path, data)
-}
-
 // ParseEnvironment parses an environment file (the Calyptos / Eucalyptus
 // cookbook format) and derives its roles. Both topology forms are accepted.
 // file names the data in errors. Every problem found is reported, each as
 // an *EnvError with file:line:col, joined with errors.Join; the error
 // matches ErrInvalidEnvironment.
+//
+// The work and memory a file can cause are bounded: a file with more than
+// 200,000 YAML nodes (counted from its text, before it is parsed) or more
+// than 100,000 host entries is refused with an error at the place the
+// bound was passed. Real files hold a few hundred nodes; a 5,000-host
+// deployment about 30,000.
 func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
+	if line, col, ok := countNodes(data, maxYAMLNodes); !ok {
+		return nil, &EnvError{Pos: Position{File: file, Line: line, Column: col}, Err: errTooManyNodes,
+			Msg: fmt.Sprintf("more than %d YAML nodes by here: an environment file holds a few thousand; refusing to parse it", maxYAMLNodes)}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
@@ -99,7 +98,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	if root == nil || root.Kind == 0 || isNull(root) {
 		return nil, &EnvError{Pos: Position{File: file, Line: 1, Column: 1}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
-	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}}
+	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}, seen: map[hostAt]bool{}}
 	p.parse()
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -339,16 +338,34 @@ func (rb *RoleBuilder) Cluster(name string) (Cluster, bool) {
 
 // parser derives roles from the YAML tree, collecting every problem.
 type parser struct {
-	env   *Environment
-	roles map[string][]string
-	errs  []error
+	env    *Environment
+	roles  map[string][]string
+	errs   []error
+	nhosts int // host entries read, bounded by maxHosts
+	seen   map[hostAt]bool
 }
+
+// hostAt is one place a host is written.
+type hostAt struct {
+	host string
+	pos  Position
+}
+
+// maxProblems bounds the problems reported for one file: past it, one
+// more says so and the rest are dropped.
+const maxProblems = 100
 
 func (p *parser) errorf(n *yaml.Node, path []string, format string, args ...any) {
 	p.errorAt(p.env.Pos(n), path, format, args...)
 }
 
 func (p *parser) errorAt(pos Position, path []string, format string, args ...any) {
+	switch {
+	case len(p.errs) > maxProblems:
+		return
+	case len(p.errs) == maxProblems:
+		format, args = "more than %d problems: the rest are not listed", []any{maxProblems}
+	}
 	p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -414,21 +431,7 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		var out []string
-		rest, offset := n.Value, 0
-		for {
-			start := strings.IndexFunc(rest, notHostSeparator)
-			if start < 0 {
-				return out
-			}
-			end := strings.IndexFunc(rest[start:], isHostSeparator)
-			if end < 0 {
-				end = len(rest) - start
-			}
-			h := rest[start : start+end]
-			out = append(out, p.checkHost(n, path, h, offset+start)...)
-			rest, offset = rest[start+end:], offset+start+end
-		}
+		return p.splitHosts(n, path)
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
@@ -438,7 +441,9 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 				continue
 			}
 			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
-				out = append(out, p.checkHost(c, path, h, strings.Index(c.Value, h))...)
+				col := newColumns(c)
+				col.skip(c.Value[:strings.Index(c.Value, h)])
+				out = append(out, p.checkHost(c, path, h, col.at())...)
 			}
 		}
 		return out
@@ -447,25 +452,80 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	return nil
 }
 
+// splitHosts reads a scalar holding hosts separated by white space or
+// commas, in one pass over it.
+func (p *parser) splitHosts(n *yaml.Node, path []string) []string {
+	var out []string
+	rest, col := n.Value, newColumns(n)
+	for p.nhosts <= maxHosts {
+		start := strings.IndexFunc(rest, notHostSeparator)
+		if start < 0 {
+			break
+		}
+		end := strings.IndexFunc(rest[start:], isHostSeparator)
+		if end < 0 {
+			end = len(rest) - start
+		}
+		h := rest[start : start+end]
+		col.skip(rest[:start])
+		out = append(out, p.checkHost(n, path, h, col.at())...)
+		col.skip(h)
+		rest = rest[start+end:]
+	}
+	return out
+}
+
+// columns follows the column of a place in a scalar's value as the value
+// is read, as long as the text before it on the value's first line maps
+// to columns one for one: a plain or quoted scalar, with no escape before.
+type columns struct {
+	quoted bool
+	known  bool
+	n      int // characters read
+}
+
+func newColumns(n *yaml.Node) columns {
+	quoted := n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle
+	return columns{quoted: quoted, known: n.Style == 0 || quoted}
+}
+
+// skip reads past text.
+func (c *columns) skip(text string) {
+	if strings.Contains(text, "\n") || c.quoted && strings.ContainsAny(text, `'"\`) {
+		c.known = false
+	}
+	c.n += utf8.RuneCountInString(text)
+}
+
+// at returns how many columns after the node's own the place read up to
+// is, or -1 when that is not known.
+func (c *columns) at() int {
+	switch {
+	case !c.known:
+		return -1
+	case c.quoted:
+		return c.n + 1
+	}
+	return c.n
+}
+
 func isHostSeparator(r rune) bool  { return r == ',' || r == ' ' || r == '\t' || r == '\n' }
 func notHostSeparator(r rune) bool { return !isHostSeparator(r) }
 
 // checkHost rejects a host that a command-line tool would take for an
 // option (quoting cannot stop "nc -z -oProxyCommand=..." reading it as
-// one), and records where the host is written: it starts offset bytes into
-// the value of n.
-func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []string {
+// one), and records where the host is written: col columns after n, or
+// at n when col is -1.
+func (p *parser) checkHost(n *yaml.Node, path []string, h string, col int) []string {
 	pos := p.env.Pos(n)
-	// The host's own column, where the text before it on the value's
-	// first line maps to columns one for one: a plain or quoted scalar,
-	// with no escape before the host.
-	quoted := n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle
-	if before := n.Value[:offset]; (n.Style == 0 || quoted) && !strings.Contains(before, "\n") &&
-		!(quoted && strings.ContainsAny(before, `'"\`)) {
-		pos.Column += utf8.RuneCountInString(before)
-		if quoted {
-			pos.Column++
+	if col > 0 {
+		pos.Column += col
+	}
+	if p.nhosts++; p.nhosts > maxHosts {
+		if p.nhosts == maxHosts+1 {
+			p.errorAt(pos, path, "%s: more than %d hosts by here: refusing the rest", path[len(path)-1], maxHosts)
 		}
+		return nil
 	}
 	if strings.IndexFunc(h, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		// A terminal would act on it when roles or findings print it.
@@ -476,8 +536,10 @@ func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []
 		p.errorAt(pos, path, "%s: host %q must not start with '-'", path[len(path)-1], h)
 		return nil
 	}
-	if ps := p.env.hostPos[h]; !slices.Contains(ps, pos) {
-		p.env.hostPos[h] = append(ps, pos)
+	// A node reached again through an alias is one place in the file.
+	if k := (hostAt{h, pos}); !p.seen[k] {
+		p.seen[k] = true
+		p.env.hostPos[h] = append(p.env.hostPos[h], pos)
 	}
 	return []string{h}
 }
