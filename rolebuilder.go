@@ -268,8 +268,25 @@ func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder
 // NewRoleBuilder.
 func (rb *RoleBuilder) Environment() *Environment { return rb.env }
 
-// Hosts returns the hosts of role, sorted; an unknown role has none.
+// ErrUnknownRole is matched by the error of Lookup for a role name that
+// is neither one of the Role constants nor a role given to NewRoleBuilder.
+var ErrUnknownRole = errors.New("unknown role")
+
+// Hosts returns the hosts of role, sorted. An unknown role has none, as in
+// the original; use Lookup (or calyptostest.KnownRoles in a test) to catch
+// a misspelt role name.
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
+
+// Lookup is Hosts for a role name that must exist: it returns an error
+// matching ErrUnknownRole, listing the roles, for a name that is neither
+// one of the Role constants nor a role given to NewRoleBuilder.
+func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
+	hs, ok := rb.roles[role]
+	if !ok {
+		return nil, fmt.Errorf("%w %q (roles: %s)", ErrUnknownRole, role, strings.Join(rb.RoleNames(), ", "))
+	}
+	return slices.Clone(hs), nil
+}
 
 // Has reports whether host holds role.
 func (rb *RoleBuilder) Has(role, host string) bool {

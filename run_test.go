@@ -440,3 +440,40 @@ func TestHostResultOKIsFalseForADownHost(t *testing.T) {
 	assert.False(t, calyptos.HostResult{Err: calyptos.ErrHostDown}.OK())
 	assert.True(t, calyptos.HostResult{}.OK())
 }
+
+// TestInvalidRunOptions: RunDebuggers' doc said invalid options wrap
+// ErrUnknownCheck, but a nil executor and two plugins of one name gave
+// errors nothing could match.
+func TestInvalidRunOptions(t *testing.T) {
+	ctx := context.Background()
+	rb := edge(t)
+	a := plugin{name: "a", body: func(context.Context, *calyptos.Check) {}}
+	exec := calyptostest.NewExecutor(t)
+	tests := []struct {
+		name    string
+		run     func() (*calyptos.Report, error)
+		unknown bool
+	}{
+		{"nil executor", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, nil, []calyptos.Debugger{a}, calyptos.RunOptions{})
+		}, false},
+		{"nil roles", func() (*calyptos.Report, error) {
+			return calyptos.RunValidators(ctx, nil, []calyptos.Validator{a}, calyptos.RunOptions{})
+		}, false},
+		{"two named a", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, exec, []calyptos.Debugger{a, a}, calyptos.RunOptions{})
+		}, false},
+		{"unknown only", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, exec, []calyptos.Debugger{a}, calyptos.RunOptions{Only: []string{"b"}})
+		}, true},
+		{"unknown skip", func() (*calyptos.Report, error) {
+			return calyptos.RunValidators(ctx, rb, []calyptos.Validator{a}, calyptos.RunOptions{Skip: []string{"b"}})
+		}, true},
+	}
+	for _, tt := range tests {
+		rep, err := tt.run()
+		assert.Nil(t, rep, tt.name)
+		assert.ErrorIs(t, err, calyptos.ErrInvalidOptions, tt.name)
+		assert.Equal(t, tt.unknown, errors.Is(err, calyptos.ErrUnknownCheck), tt.name)
+	}
+}
