@@ -76,6 +76,18 @@ type Finding struct {
 	// Evidence is optional supporting output (a command's stderr, the line
 	// that matched), already redacted.
 	Evidence string `json:"evidence,omitempty"`
+	// Pos is the place in the environment file the finding is about, set
+	// with Scope.At; zero when it is about no place in a file.
+	Pos Position `json:"pos,omitzero"`
+}
+
+// Text returns the message as text output shows it: after the finding's
+// position, compiler style ("env.yml:12:19: message"), when it has one.
+func (f Finding) Text() string {
+	if f.Pos.Line == 0 {
+		return f.Message
+	}
+	return f.Pos.String() + ": " + f.Message
 }
 
 // Counts tallies findings by status.

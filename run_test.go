@@ -3,6 +3,7 @@ package calyptos_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -476,4 +477,48 @@ func TestInvalidRunOptions(t *testing.T) {
 		assert.ErrorIs(t, err, calyptos.ErrInvalidOptions, tt.name)
 		assert.Equal(t, tt.unknown, errors.Is(err, calyptos.ErrUnknownCheck), tt.name)
 	}
+}
+
+// TestPositionedFinding: a check could only write a position into its
+// message by hand (and with NewRoleBuilder it started with ": ").
+func TestPositionedFinding(t *testing.T) {
+	rb := calyptostest.Parse(t, `
+default_attributes:
+  eucalyptus:
+    topology:
+      clc: 10.0.0.1
+      user-facing: 10.0.0.1
+      clusters:
+        one: {cc: 10.0.0.2, sc: 10.0.0.2, nodes: 10.0.0.3}
+`)
+	check := plugin{name: "p", body: func(ctx context.Context, c *calyptos.Check) {
+		for _, cl := range c.Roles().Clusters() {
+			c.At(cl.Pos).Failuref("cluster %s is too small", cl.Name)
+			c.OnHost("10.0.0.3").At(cl.Pos).Warning("node alone")
+		}
+		c.Success("unplaced")
+	}}
+	rep := calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
+	f := rep.Findings()
+	require.Len(t, f, 3)
+	want := calyptos.Position{File: "environment.yml", Line: 8, Column: 9}
+	assert.Equal(t, want, f[0].Pos)
+	assert.Equal(t, "cluster one is too small", f[0].Message, "the message holds no position")
+	assert.Equal(t, "environment.yml:8:9: cluster one is too small", f[0].Text())
+	assert.Equal(t, want, f[1].Pos)
+	assert.Equal(t, "10.0.0.3", f[1].Host)
+	assert.Equal(t, calyptos.Position{}, f[2].Pos)
+	assert.Equal(t, "unplaced", f[2].Text())
+
+	b, err := json.Marshal(f[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"pos":{"file":"environment.yml","line":8,"column":9}`)
+	b, err = json.Marshal(f[2])
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"pos"`, "omitted when zero")
+
+	// A RoleBuilder without a file gives clusters no position: no prefix.
+	rb = calyptos.NewRoleBuilder(nil, calyptos.Cluster{Name: "one", CC: []string{"10.0.0.2"}})
+	rep = calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
+	assert.Equal(t, "cluster one is too small", rep.Findings()[0].Text())
 }

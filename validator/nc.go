@@ -32,7 +32,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	if nc.Kind != yaml.MappingNode {
-		c.Failure(atf(e, nk, "default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc)))
+		at(c, e, nk).Failuref("default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc))
 		return
 	}
 	vals := map[string]int64{}
@@ -47,10 +47,10 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		switch {
 		case !ok || err != nil:
 			bad++
-			c.Failure(atf(e, v, "nc.%s must be a whole number, found %s", k, shownValue(v)))
+			at(c, e, v).Failuref("nc.%s must be a whole number, found %s", k, shownValue(v))
 		case n < 0:
 			bad++
-			c.Failure(atf(e, v, "nc.%s must not be negative, found %d", k, n))
+			at(c, e, v).Failuref("nc.%s must not be negative, found %d", k, n)
 		case n == 0:
 			c.Infof("nc.%s is 0: Eucalyptus chooses the value", k)
 		default:
@@ -61,7 +61,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	work, hasWork := vals["work-size"]
 	if hasCache && hasWork && cache > work {
 		bad++
-		c.Failure(atf(e, get(nc, "cache-size"), "nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work))
+		at(c, e, get(nc, "cache-size")).Failuref("nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work)
 	}
 	if bad == 0 {
 		msg := "node controller sizing is valid"

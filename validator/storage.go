@@ -2,6 +2,7 @@ package validator
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -88,17 +89,17 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		node := e.Attr("eucalyptus", "topology", "clusters", cl.Name)
 		bk, bv := calyptos.Lookup(node, "storage-backend")
 		if bk == nil {
-			c.Warningf("%s: cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Pos, cl.Name, cl.Name)
+			c.At(cl.Pos).Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
 			continue
 		}
 		name, _ := scalar(bv)
 		i := slices.IndexFunc(backends, func(b storageBackend) bool { return b.name == name })
 		if i < 0 {
-			msg := atf(e, bv, "cluster %s: storage-backend %q is not one Eucalyptus supports (%s)", cl.Name, name, strings.Join(StorageBackends(), ", "))
+			msg := fmt.Sprintf("cluster %s: storage-backend %q is not one Eucalyptus supports (%s)", cl.Name, name, strings.Join(StorageBackends(), ", "))
 			if j := slices.IndexFunc(backends, func(b storageBackend) bool { return strings.EqualFold(b.name, name) }); j >= 0 {
 				msg += "; did you mean " + backends[j].name + "?"
 			}
-			c.Failure(msg)
+			at(c, e, bv).Failure(msg)
 			continue
 		}
 		b := backends[i]
@@ -118,18 +119,18 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		ok := true
 		if b.name == "das" && strings.TrimSpace(cl.DASDevice) == "" && !prop("dasdevice") {
 			ok = false
-			c.Failure(atf(e, bv, "cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name))
+			at(c, e, bv).Failuref("cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name)
 		}
 		if m := missing(b.props); len(m) > 0 {
 			if b.name == "ceph-rbd" && hasCeph {
 				c.Infof("cluster %s: ceph-rbd properties not set (%s): Eucalyptus defaults and the ceph section apply", cl.Name, strings.Join(m, ", "))
 			} else {
 				ok = false
-				c.Failure(atf(e, bv, "cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", ")))
+				at(c, e, bv).Failuref("cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", "))
 			}
 		}
 		if m := missing(b.warn); len(m) > 0 {
-			c.Warning(atf(e, bv, "cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", ")))
+			at(c, e, bv).Warningf("cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", "))
 		}
 		if ok {
 			c.Successf("cluster %s: storage-backend %s is configured", cl.Name, b.name)
@@ -143,6 +144,6 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	slices.Sort(orphans)
 	for _, k := range orphans {
-		c.Warning(atf(e, e.Attr("eucalyptus", "system-properties"), "system property %s names no cluster of the topology", k))
+		at(c, e, e.Attr("eucalyptus", "system-properties")).Warningf("system property %s names no cluster of the topology", k)
 	}
 }

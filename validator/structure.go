@@ -247,10 +247,10 @@ type walker struct {
 
 func (w *walker) fail(n *yaml.Node, msg string) {
 	w.fails++
-	w.c.Failure(at(w.e, n, msg))
+	at(w.c, w.e, n).Failure(msg)
 }
 
-func (w *walker) warn(n *yaml.Node, msg string) { w.c.Warning(at(w.e, n, msg)) }
+func (w *walker) warn(n *yaml.Node, msg string) { at(w.c, w.e, n).Warning(msg) }
 
 func join(path, key string) string {
 	if path == "" {

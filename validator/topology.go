@@ -2,7 +2,6 @@ package validator
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -44,7 +43,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		if hs := rb.Hosts(r.role); len(hs) > 0 {
 			c.Successf("%s: %s", r.what, strings.Join(hs, ", "))
 		} else {
-			c.Failure(atf(e, topo, "no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key))
+			at(c, e, topo).Failuref("no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key)
 		}
 	}
 
@@ -53,21 +52,21 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 	provider := e.Topology.ObjectStorageProvider
 	switch {
 	case wk != nil && rk != nil:
-		c.Failure(at(e, rk, "the topology has both walrus and riakcs: object storage is one or the other"))
+		at(c, e, rk).Failure("the topology has both walrus and riakcs: object storage is one or the other")
 	case provider == "walrus":
 		if hs := rb.Hosts(calyptos.RoleWalrus); len(hs) > 0 {
 			c.Successf("walrus backend: %s", strings.Join(hs, ", "))
 		} else {
-			c.Failure(at(e, topo, "object storage is walrus but no walrus backend host is listed"))
+			at(c, e, topo).Failure("object storage is walrus but no walrus backend host is listed")
 		}
 	case provider != "" && !slices.Contains(objectStorageProviders, provider):
-		c.Warning(atf(e, get(topo, "objectstorage"), "object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", ")))
+		at(c, e, get(topo, "objectstorage")).Warningf("object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", "))
 	case provider != "":
 		c.Successf("object storage provider: %s", provider)
 	}
 	if rk != nil {
 		if riak == nil || len(calyptos.Entries(riak)) == 0 {
-			c.Failure(at(e, rk, "topology.riakcs must be a mapping with "+strings.Join(riakcsKeys, ", ")))
+			at(c, e, rk).Failure("topology.riakcs must be a mapping with " + strings.Join(riakcsKeys, ", "))
 		} else {
 			var missing []string
 			for _, k := range riakcsKeys {
@@ -76,7 +75,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 				}
 			}
 			if len(missing) > 0 {
-				c.Failure(at(e, rk, "topology.riakcs has no value for "+strings.Join(missing, ", ")))
+				at(c, e, rk).Failure("topology.riakcs has no value for " + strings.Join(missing, ", "))
 			} else {
 				c.Success("topology.riakcs has every key the cookbook reads")
 			}
@@ -85,7 +84,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 
 	clusters := rb.Clusters()
 	if len(clusters) == 0 {
-		c.Failure(at(e, topo, "the topology has no clusters (default_attributes.eucalyptus.topology.clusters)"))
+		at(c, e, topo).Failure("the topology has no clusters (default_attributes.eucalyptus.topology.clusters)")
 	}
 	// owner maps a host's address to the clusters that list it.
 	owner := make(map[string][]string, len(rb.Hosts(calyptos.RoleNodeController))+2*len(clusters))
@@ -101,7 +100,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 			}
 		}
 		if len(missing) > 0 {
-			c.Failuref("%s: cluster %q has no %s", cl.Pos, cl.Name, strings.Join(missing, ", no "))
+			c.At(cl.Pos).Failuref("cluster %q has no %s", cl.Name, strings.Join(missing, ", no "))
 		} else {
 			c.Successf("cluster %s has %s, %s and %s", cl.Name,
 				plural(len(cl.CC), "cluster controller", "cluster controllers"),
@@ -128,7 +127,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 	slices.SortFunc(dups, calyptos.CompareHosts)
 	for _, k := range dups {
 		names := owner[k]
-		c.OnHost(first[k]).Failure(atHost(e, first[k], fmt.Sprintf("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))))
+		atHost(c.OnHost(first[k]), e, first[k]).Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
 	}
 	if len(dups) == 0 && len(clusters) > 1 {
 		c.Successf("no host is in more than one of the %d clusters", len(clusters))

@@ -57,26 +57,30 @@ func env(c *calyptos.Check) *calyptos.Environment {
 	return e
 }
 
-// at prefixes msg with the file position of n, compiler style.
-func at(e *calyptos.Environment, n *yaml.Node, msg string) string {
-	if p := e.Pos(n); p.Line > 0 {
-		return p.String() + ": " + msg
-	}
-	return msg
+// scope is a *calyptos.Check or a calyptos.Scope: what findings are
+// reported through.
+type scope interface {
+	At(calyptos.Position) calyptos.Scope
 }
 
-// atHost prefixes msg with where host is first written in the file, so a
-// finding about a host points at the line to fix.
-func atHost(e *calyptos.Environment, host, msg string) string {
+// at returns s with its findings placed at node n of the file, so that
+// they point at the line to fix; a node with no line leaves them unplaced.
+func at(s scope, e *calyptos.Environment, n *yaml.Node) calyptos.Scope {
+	var p calyptos.Position
+	if pos := e.Pos(n); pos.Line > 0 {
+		p = pos
+	}
+	return s.At(p)
+}
+
+// atHost returns s with its findings placed where host is first written
+// in the file.
+func atHost(s scope, e *calyptos.Environment, host string) calyptos.Scope {
+	var p calyptos.Position
 	if ps := e.HostPositions(host); len(ps) > 0 && ps[0].Line > 0 {
-		return ps[0].String() + ": " + msg
+		p = ps[0]
 	}
-	return msg
-}
-
-// atf is at with a format.
-func atf(e *calyptos.Environment, n *yaml.Node, format string, args ...any) string {
-	return at(e, n, fmt.Sprintf(format, args...))
+	return s.At(p)
 }
 
 // get returns the value of key in mapping m, or nil.

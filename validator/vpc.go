@@ -50,7 +50,7 @@ func (VPC) Validate(ctx context.Context, c *calyptos.Check) {
 	v.currentGateways()
 	v.olderGateways()
 	if len(v.gwIPs) == 0 && len(v.gwHosts) == 0 {
-		c.Failure(at(e, e.Attr("eucalyptus", "network", "mode"), "VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)"))
+		at(c, e, e.Attr("eucalyptus", "network", "mode")).Failure("VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)")
 	}
 	v.mappings()
 	v.nsdb()
@@ -70,17 +70,17 @@ func (v *vpcCheck) currentGateways() {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		c.Failure(atf(e, k, "midonet.Gateways: expected a list, found %s", kind(gws)))
+		at(c, e, k).Failuref("midonet.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
 	for i, gw := range items(gws) {
 		ip, ok := scalar(get(gw, "Ip"))
 		if !ok {
-			c.Failure(atf(e, gw, "midonet.Gateways[%d] has no Ip", i))
+			at(c, e, gw).Failuref("midonet.Gateways[%d] has no Ip", i)
 			continue
 		}
 		if err := CheckHost(ip); err != nil {
-			c.Failure(atf(e, get(gw, "Ip"), "midonet.Gateways[%d].Ip: %v", i, err))
+			at(c, e, get(gw, "Ip")).Failuref("midonet.Gateways[%d].Ip: %v", i, err)
 			continue
 		}
 		v.gwIPs[hostKey(ip)] = true
@@ -90,7 +90,7 @@ func (v *vpcCheck) currentGateways() {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				ok = false
-				c.Failure(atf(e, get(gw, "ExternalCidr"), "midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s))
+				at(c, e, get(gw, "ExternalCidr")).Failuref("midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s)
 			}
 			cidr = p
 		}
@@ -103,10 +103,10 @@ func (v *vpcCheck) currentGateways() {
 			switch {
 			case err != nil:
 				ok = false
-				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %q is not an IP address", ip, key, s))
+				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %q is not an IP address", ip, key, s)
 			case cidr.IsValid() && !cidr.Contains(a):
 				ok = false
-				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr))
+				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr)
 			}
 		}
 		if ok {
@@ -128,17 +128,17 @@ func (v *vpcCheck) olderGateways() {
 			v.gwHosts[h] = true
 			c.Successf("config-json.Mido.GatewayHost: %s", h)
 		} else {
-			c.Failure(at(e, hk, "config-json.Mido.GatewayHost is empty"))
+			at(c, e, hk).Failure("config-json.Mido.GatewayHost is empty")
 		}
 		if gk != nil {
-			c.Warning(at(e, hk, "config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways"))
+			at(c, e, hk).Warning("config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways")
 		}
 	}
 	if gk == nil {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		c.Failure(atf(e, gk, "config-json.Mido.Gateways: expected a list, found %s", kind(gws)))
+		at(c, e, gk).Failuref("config-json.Mido.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
 	for i, gw := range items(gws) {
@@ -149,14 +149,14 @@ func (v *vpcCheck) olderGateways() {
 			}
 		}
 		if len(missing) > 0 {
-			c.Failure(atf(e, gw, "config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no ")))
+			at(c, e, gw).Failuref("config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no "))
 			continue
 		}
 		h, _ := scalar(get(gw, "GatewayHost"))
 		ip, _ := scalar(get(gw, "GatewayIP"))
 		v.gwHosts[h] = true
 		if _, err := netip.ParseAddr(ip); err != nil {
-			c.Failure(atf(e, get(gw, "GatewayIP"), "config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip))
+			at(c, e, get(gw, "GatewayIP")).Failuref("config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip)
 			continue
 		}
 		c.Successf("config-json.Mido gateway %s (%s)", h, ip)
@@ -186,7 +186,7 @@ func (v *vpcCheck) mappings() {
 		}
 	}
 	if len(ms) == 0 {
-		c.Failure(at(e, e.Attr("eucalyptus", "midonet"), "no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts"))
+		at(c, e, e.Attr("eucalyptus", "midonet")).Failure("no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts")
 		return
 	}
 	clc := keySet(rb.Hosts(calyptos.RoleCLC))
@@ -194,7 +194,7 @@ func (v *vpcCheck) mappings() {
 	var flat []map[string]string
 	for _, m := range ms {
 		if m.val == nil || m.val.Kind != yaml.MappingNode {
-			c.Failure(atf(e, m.key, "%s: expected a mapping of host name to address, found %s", m.name, kind(m.val)))
+			at(c, e, m.key).Failuref("%s: expected a mapping of host name to address, found %s", m.name, kind(m.val))
 			continue
 		}
 		values := map[string]bool{}
@@ -205,7 +205,7 @@ func (v *vpcCheck) mappings() {
 			k := hostKey(ip)
 			values[k] = true
 			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.Key.Value] {
-				c.Warning(atf(e, p.Key, "%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip))
+				at(c, e, p.Key).Warningf("%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip)
 			}
 		}
 		flat = append(flat, entries)
@@ -217,7 +217,7 @@ func (v *vpcCheck) mappings() {
 			for _, h := range rb.Hosts(r.role) {
 				if !values[hostKey(h)] {
 					missing++
-					c.OnHost(h).Failure(atf(e, m.key, "%s %s is not in %s: midolman must run on it", r.what, h, m.name))
+					at(c.OnHost(h), e, m.key).Failuref("%s %s is not in %s: midolman must run on it", r.what, h, m.name)
 				}
 			}
 		}
@@ -226,7 +226,7 @@ func (v *vpcCheck) mappings() {
 		}
 	}
 	if len(flat) == 2 && !mapsEqual(flat[0], flat[1]) {
-		c.Warning(at(e, ms[1].key, "midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter"))
+		at(c, e, ms[1].key).Warning("midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter")
 	}
 }
 
@@ -275,7 +275,7 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		}
 		return
 	case list == nil || list.Kind != yaml.SequenceNode:
-		c.Failure(atf(e, k, "midokura.%s: expected a list of %s, found %s", key, listOf, kind(list)))
+		at(c, e, k).Failuref("midokura.%s: expected a list of %s, found %s", key, listOf, kind(list))
 		return
 	}
 	bad := 0
@@ -284,10 +284,10 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		switch {
 		case !ok:
 			bad++
-			c.Failure(atf(e, it, "midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it)))
+			at(c, e, it).Failuref("midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it))
 		case !valid(s):
 			bad++
-			c.Failure(atf(e, it, "midokura.%s[%d] %q %s", key, i, s, invalid))
+			at(c, e, it).Failuref("midokura.%s[%d] %q %s", key, i, s, invalid)
 		}
 	}
 	if bad == 0 {
