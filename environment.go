@@ -305,9 +305,9 @@ type Entry struct {
 // Entries returns the keys of mapping m in file order with their resolved
 // values, followed by the keys brought in by merge keys (<<: *a, or
 // <<: [*a, *b]) that m does not set itself. A key m sets more than once
-// (not valid YAML, but loaded all the same by the original's PyYAML and
-// by Chef) is listed once, with its last value, where it is last written,
-// as those loaders read it. It returns nil when m is not a mapping.
+// (not valid YAML, but loaded by PyYAML and Chef) is listed once, with its
+// last value, where it is last written. It returns nil when m is not a
+// mapping.
 func Entries(m *yaml.Node) []Entry {
 	m = Resolve(m)
 	return entries(m, 0, map[*yaml.Node]int{m: 0})
@@ -440,9 +440,8 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null")))
 }
 
-// truthy follows Python's truthiness, which the original uses to decide
-// whether a section is present: null, false, 0, "" and empty collections
-// are absent.
+// truthy decides whether a section is present, with Python's truthiness
+// (DIFFERENCES.md): null, false, 0, "" and empty collections are absent.
 func truthy(n *yaml.Node) bool {
 	n = Resolve(n)
 	if n == nil {
@@ -461,7 +460,7 @@ func truthy(n *yaml.Node) bool {
 		switch n.Tag {
 		case "!!int":
 			// YAML 1.1 integers: 0x1f, 0b101, 017 (octal), 1_000. A 0o17
-			// is YAML 1.2 only: a (non-empty) string to the original.
+			// is YAML 1.2 only: a (non-empty) string to YAML 1.1.
 			v := strings.TrimLeft(n.Value, "+-")
 			if len(v) > 1 && (v[1] == 'o' || v[1] == 'O') {
 				return true
@@ -477,10 +476,9 @@ func truthy(n *yaml.Node) bool {
 	return true
 }
 
-// yaml11Bool reads a scalar as the YAML 1.1 loader of the original
-// (PyYAML) does: true/false and, unquoted, yes/no and on/off in lower,
-// title or upper case are booleans. yaml.v3 tags only true/false as
-// !!bool, leaving "init: no" a non-empty string.
+// yaml11Bool reads a scalar as a YAML 1.1 loader does: true/false and,
+// unquoted, yes/no and on/off in lower, title or upper case are booleans
+// (yaml.v3 tags only true/false as !!bool).
 func yaml11Bool(n *yaml.Node) (value, ok bool) {
 	if n.Tag != "!!bool" && (n.Tag != "!!str" || n.Style != 0) {
 		return false, false

@@ -84,8 +84,8 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, syntaxError(file, data, err)
 	}
-	// A stream of several documents is refused, as the original's loader
-	// refuses it, rather than read up to its first "---".
+	// A stream of several documents is refused rather than read up to its
+	// first "---".
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
@@ -272,9 +272,9 @@ func (rb *RoleBuilder) Environment() *Environment { return rb.env }
 // is neither one of the Role constants nor a role given to NewRoleBuilder.
 var ErrUnknownRole = errors.New("unknown role")
 
-// Hosts returns the hosts of role, sorted. An unknown role has none, as in
-// the original; use Lookup (or calyptostest.KnownRoles in a test) to catch
-// a misspelt role name.
+// Hosts returns the hosts of role, sorted. An unknown role has none; use
+// Lookup (or calyptostest.KnownRoles in a test) to catch a misspelt role
+// name.
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
 
 // Lookup is Hosts for a role name that must exist: it returns an error
@@ -609,8 +609,6 @@ func (p *parser) riak() {
 	lbHosts := p.hosts(lb, append(path, "load_balancer"))
 	switch {
 	case truthy(mapValue(p.env.attrs, "nginx")):
-		// The original raised "Nginx: Not implemented yet."; the role exists,
-		// so the balancer goes there.
 		p.add(RoleNginx, lbHosts...)
 	case truthy(mapValue(p.env.attrs, "haproxy")):
 		p.add(RoleHAProxy, lbHosts...)
@@ -726,7 +724,7 @@ func (p *parser) eucalyptus() {
 	default:
 		t.CLC = clc
 		p.add(RoleCLC, clc...)
-		// The first CLC as written configures the cloud, as in the original.
+		// The first CLC as written configures the cloud.
 		p.add(RoleConfigureEucalyptus, clc[0])
 		p.add(RoleSetupAdminCreds, clc[0])
 	}
@@ -841,7 +839,6 @@ func (p *parser) vpc() {
 		return
 	}
 	for _, e := range Entries(mapping) {
-		// Unlike the original, midolman hosts are part of "all".
 		p.add(RoleMidolman, p.hosts(e.Value, append(path, "midolman-host-mapping"))...)
 	}
 }

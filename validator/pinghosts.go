@@ -22,10 +22,8 @@ const (
 
 // PingHosts checks from this machine that every host of the deployment
 // (role "all") accepts a TCP connection on its SSH port: the port written
-// with the host ("nc-1:2222"), else Port. It replaces the original's ICMP
-// ping: sending ICMP needs raw sockets (root or CAP_NET_RAW) or a ping
-// binary run through a shell, and a host that answers ping may still not
-// accept SSH, which is what deploying and debugging need.
+// with the host ("nc-1:2222"), else Port: SSH is what deploying and
+// debugging need, and a TCP dial needs no privilege (unlike ICMP).
 //
 // Hosts are dialled in parallel (at most Parallel at once), each with its
 // own Timeout; a host that does not answer is a failure naming it, never a

@@ -12,9 +12,8 @@ import (
 // Storage checks each cluster's block storage backend (storage-backend,
 // which the cookbook sets as <cluster>.storage.blockstoragemanager):
 //
-//   - the backend is one Eucalyptus supports, matched exactly (the original
-//     matched substrings, so "not-das" passed as das): das, overlay,
-//     ceph-rbd, netapp, threepar, equallogic, emc-vnx;
+//   - the backend is one Eucalyptus supports, matched exactly: das,
+//     overlay, ceph-rbd, netapp, threepar, equallogic, emc-vnx;
 //   - das needs the cluster's das-device (or the system property
 //     <cluster>.storage.dasdevice);
 //   - ceph-rbd needs the system properties <cluster>.storage.cephconfigfile,
@@ -24,7 +23,7 @@ import (
 //     are then only information;
 //   - netapp needs chapuser, ncpaths, scpaths, sanhost, sanpassword and
 //     sanuser; vservername is only needed for clustered Data ONTAP, so its
-//     absence is a warning (the original failed it);
+//     absence is a warning;
 //   - threepar needs chapuser, ncpaths, sanhost, sanuser, sanpassword,
 //     scpaths, threeparusercpg and threeparcopycpg;
 //   - equallogic and emc-vnx need at least sanhost, sanuser and sanpassword.

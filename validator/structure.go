@@ -26,13 +26,13 @@ import (
 //   - an unknown key is a warning, not a failure (the cookbook has more
 //     attributes than any schema lists);
 //   - a key set twice in one mapping, anywhere in the file, is a warning:
-//     the last value is used, as by the original and by Chef;
+//     the last value is used, as by PyYAML and Chef;
 //   - ceph, riakcs_cluster, haproxy, nginx, zookeeper, cassandra,
 //     midokura, riak, riak_cs, sysctl, thrift and exclude-recipes sections
 //     are accepted.
 //
-// Unlike the original, network.bridge-interface is not required (the
-// cookbook defaults it to br0): its absence is a warning.
+// network.bridge-interface is not required (the cookbook defaults it to
+// br0): its absence is a warning.
 type Structure struct{}
 
 // Name returns "structure".
@@ -368,8 +368,8 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 }
 
 // duplicates warns about every key set twice in one mapping, anywhere in
-// the file: not valid YAML, but the original's loader (PyYAML) and Chef
-// take the last value, and so does calyptos. It fails merge keys that
+// the file: not valid YAML, but PyYAML, Chef and calyptos take the last
+// value. It fails merge keys that
 // merge anything but mappings. Each anchored node is looked at once,
 // however many aliases point to it.
 func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool) {
@@ -408,8 +408,8 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 }
 
 // merge fails a merge key whose value is not a mapping or a list of
-// mappings: the original's loader refuses such a file, and calyptos
-// merges nothing from it.
+// mappings: PyYAML refuses such a file, and calyptos merges nothing from
+// it.
 func (w *walker) merge(v *yaml.Node, path string) {
 	const msg = ": a merge key merges a mapping or a list of mappings, found "
 	v = calyptos.Resolve(v)
@@ -426,7 +426,7 @@ func (w *walker) merge(v *yaml.Node, path string) {
 	}
 }
 
-// isBool reports whether n is a boolean to the original's YAML 1.1 loader:
+// isBool reports whether n is a boolean to a YAML 1.1 loader (PyYAML):
 // true or false, or unquoted yes, no, on or off. Where a host is expected
 // the parser would take it for the host "true" or "yes", a valid DNS name.
 func isBool(n *yaml.Node) bool {

@@ -11,8 +11,7 @@ import (
 // Topology checks the Eucalyptus topology as a deployment: a cloud
 // controller and user-facing services host exist, every cluster has at
 // least one cluster controller, storage controller and node controller, no
-// host belongs to two clusters (compared by address, ports ignored: the
-// original compared hosts with cluster names and so never found one), the
+// host belongs to two clusters (compared by address, ports ignored), the
 // object storage is walrus or riakcs but not both, and a riakcs section has
 // every key the cookbook reads (the value of secret-key is never shown).
 type Topology struct{}

@@ -3,8 +3,8 @@
 // will not work.
 //
 // Each validator is an exported struct whose zero value is ready to use; its
-// Name matches the plugin name of the original Python tool where there was
-// one. Default returns all of them in a stable order, offline checks first
+// Name matches the plugin name of the Python Calyptos where there was one
+// (DIFFERENCES.md says how they differ). Default returns all of them in a stable order, offline checks first
 // and the two that reach out over the network (repos, pinghosts) last:
 //
 //	structure  schema of the whole file, both topology forms

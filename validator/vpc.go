@@ -23,11 +23,10 @@ import (
 // without an address or with an invalid one, an ExternalIp outside its
 // ExternalCidr, an older-form gateway missing one of its three keys, a
 // cloud controller or node controller missing from a midolman host
-// mapping, and a zookeeper entry that is not host:port. The original's
-// false alarms are gone: it always failed a legacy GatewayHost, and it
-// failed mapping entries that were not a CLC, NC or gateway (here a
-// warning: midolman on another host breaks nothing). Missing NSDB hosts
-// (zookeeper, cassandra) are a warning, since they may be external.
+// mapping, and a zookeeper entry that is not host:port. A mapping entry
+// that is not a CLC, NC or gateway is a warning (midolman on another host
+// breaks nothing), and so are missing NSDB hosts (zookeeper, cassandra),
+// since they may be external.
 type VPC struct{}
 
 // Name returns "vpc".
