@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -280,22 +281,7 @@ func (e *Environment) Secrets() []string {
 
 // Resolve follows YAML aliases and unwraps a document node, returning the
 // node that n stands for (nil for nil or an empty document).
-func Resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 16; i++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
-}
+func Resolve(n *yaml.Node) *yaml.Node { return yamlx.Resolve(n) }
 
 // Entry is one key of a YAML mapping with its resolved value.
 type Entry struct {
@@ -436,9 +422,7 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null")))
-}
+func isNull(n *yaml.Node) bool { return yamlx.IsNull(n) }
 
 // truthy decides whether a section is present, with Python's truthiness
 // (DIFFERENCES.md): null, false, 0, "" and empty collections are absent.

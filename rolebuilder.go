@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -479,7 +480,7 @@ func (p *parser) splitHosts(n *yaml.Node, path []string) []string {
 		if start < 0 {
 			break
 		}
-		end := strings.IndexFunc(rest[start:], isHostSeparator)
+		end := strings.IndexFunc(rest[start:], yamlx.IsHostSeparator)
 		if end < 0 {
 			end = len(rest) - start
 		}
@@ -526,8 +527,7 @@ func (c *columns) at() int {
 	return c.n
 }
 
-func isHostSeparator(r rune) bool  { return r == ',' || r == ' ' || r == '\t' || r == '\n' }
-func notHostSeparator(r rune) bool { return !isHostSeparator(r) }
+func notHostSeparator(r rune) bool { return !yamlx.IsHostSeparator(r) }
 
 // checkHost rejects a host that a command-line tool would take for an
 // option (quoting cannot stop "nc -z -oProxyCommand=..." reading it as

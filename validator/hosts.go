@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 )
 
 // Hosts checks every host of the deployment, whatever its role:
@@ -102,7 +103,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 	if bad == 0 {
-		c.Successf("all %s are IP addresses or DNS names", plural(len(all), "host", "hosts"))
+		c.Successf("all %s are IP addresses or DNS names", words.Count(len(all), "host", "hosts"))
 	}
 
 	// The Eucalyptus hosts (RoleBuilder.EucaHosts, without its sort).

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,7 +28,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	nk, nc := calyptos.Lookup(e.Attr("eucalyptus"), "nc")
-	if nk == nil || isNull(nc) {
+	if nk == nil || yamlx.IsNull(nc) {
 		c.Skipped("no eucalyptus.nc section: Eucalyptus sizes node controllers itself")
 		return
 	}
@@ -39,10 +40,10 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	bad := 0
 	for _, k := range []string{"max-cores", "cache-size", "work-size"} {
 		kn, v := calyptos.Lookup(nc, k)
-		if kn == nil || isNull(v) {
+		if kn == nil || yamlx.IsNull(v) {
 			continue
 		}
-		s, ok := scalar(v)
+		s, ok := yamlx.Scalar(v)
 		n, err := strconv.ParseInt(s, 10, 64)
 		switch {
 		case !ok || err != nil:
@@ -78,7 +79,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 // its kind.
 func shownValue(n *yaml.Node) string {
 	n = calyptos.Resolve(n)
-	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n != nil && n.Kind == yaml.ScalarNode && !yamlx.IsNull(n) {
 		return strconv.Quote(n.Value)
 	}
 	return kind(n)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,7 +63,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	const base = "default_attributes.eucalyptus.network"
 	modeNode := get(nw, "mode")
-	mode, ok := scalar(modeNode)
+	mode, ok := yamlx.Scalar(modeNode)
 	switch {
 	case !ok:
 		at(c, e, nw).Failure("missing required key " + base + ".mode")
@@ -77,7 +79,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	c.Successf("network mode %s", mode)
 
 	cjKey, cj := calyptos.Lookup(nw, "config-json")
-	if cjKey == nil || isNull(cj) {
+	if cjKey == nil || yamlx.IsNull(cj) {
 		if mode == "EDGE" || mode == "VPCMIDO" {
 			at(c, e, nw).Warningf("network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode)
 		} else {
@@ -92,7 +94,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	if mode != "EDGE" && mode != "VPCMIDO" {
 		c.Infof("network mode %s ignores config-json", mode)
 	}
-	if m, ok := scalar(get(cj, "Mode")); ok && m != mode {
+	if m, ok := yamlx.Scalar(get(cj, "Mode")); ok && m != mode {
 		at(c, e, get(cj, "Mode")).Failuref("config-json Mode %q differs from network mode %q", m, mode)
 	}
 
@@ -102,14 +104,14 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	switch {
 	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
 		at(c, e, pk).Failure("config-json.PublicIps: expected a list of addresses and ranges, found a mapping")
-	case isNull(pv) || len(hostList(pv)) == 0:
+	case yamlx.IsNull(pv) || len(yamlx.Hosts(pv)) == 0:
 		at(c, e, cjKey).Failure("missing required key " + base + ".config-json.PublicIps: instances need public addresses")
 	case nc.noOverlap(public, "PublicIps"):
 		var n uint64
 		for _, r := range public {
 			n += r.r.size()
 		}
-		c.Successf("PublicIps: %s, %s, no overlap", plural(len(public), "range", "ranges"), plural(int(n), "address", "addresses"))
+		c.Successf("PublicIps: %s, %s, no overlap", words.Count(len(public), "range", "ranges"), words.Count(int(n), "address", "addresses"))
 	}
 
 	if dns := get(cj, "InstanceDnsServers"); dns != nil {
@@ -121,7 +123,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 			}
 		}
 		if bad == 0 {
-			c.Successf("InstanceDnsServers: %s", strings.Join(hostList(dns), ", "))
+			c.Successf("InstanceDnsServers: %s", strings.Join(yamlx.Hosts(dns), ", "))
 		}
 	}
 
@@ -138,7 +140,7 @@ type scalarAt struct {
 // node; a space-separated scalar gives one entry per word.
 func scalarsAt(n *yaml.Node) []scalarAt {
 	n = calyptos.Resolve(n)
-	if n == nil || isNull(n) {
+	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode {
@@ -149,8 +151,8 @@ func scalarsAt(n *yaml.Node) []scalarAt {
 		return out
 	}
 	var out []scalarAt
-	for _, it := range items(n) {
-		if s, ok := scalar(it); ok {
+	for _, it := range yamlx.Items(n) {
+		if s, ok := yamlx.Scalar(it); ok {
 			out = append(out, scalarAt{s, it})
 		}
 	}
@@ -200,7 +202,7 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []rangeAt) {
 	c, e := nc.c, nc.e
 	ck, list := calyptos.Lookup(cj, "Clusters")
-	if ck == nil || isNull(list) {
+	if ck == nil || yamlx.IsNull(list) {
 		if mode == "EDGE" {
 			at(c, e, cjKey).Failure("missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet")
 		}
@@ -222,9 +224,9 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		name string
 	}
 	var subnets []subnetAt
-	for i, cl := range items(list) {
+	for i, cl := range yamlx.Items(list) {
 		nameNode := get(cl, "Name")
-		name, ok := scalar(nameNode)
+		name, ok := yamlx.Scalar(nameNode)
 		if !ok {
 			at(c, e, cl).Failuref("config-json.Clusters[%d] has no Name", i)
 			continue
@@ -257,7 +259,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 			private = append(private, r)
 		}
 		if good == len(ps) {
-			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, plural(len(ps), "private range", "private ranges"))
+			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
 		}
 	}
 	for _, cl := range topoClusters {
@@ -282,7 +284,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 }
 
 func mustScalar(n *yaml.Node) string {
-	s, _ := scalar(n)
+	s, _ := yamlx.Scalar(n)
 	return s
 }
 
@@ -290,7 +292,7 @@ func mustScalar(n *yaml.Node) string {
 func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	c, e := nc.c, nc.e
 	sk, sn := calyptos.Lookup(cl, "Subnet")
-	if sk == nil || isNull(sn) {
+	if sk == nil || yamlx.IsNull(sn) {
 		at(c, e, cl).Failuref("config-json cluster %s has no Subnet", name)
 		return netip.Prefix{}, false
 	}
@@ -298,7 +300,7 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	ok := true
 	for _, k := range []string{"Subnet", "Netmask", "Gateway"} {
 		kn, v := calyptos.Lookup(sn, k)
-		s, has := scalar(v)
+		s, has := yamlx.Scalar(v)
 		if kn == nil || !has {
 			at(c, e, sn).Failuref("config-json cluster %s: Subnet has no %s", name, k)
 			ok = false

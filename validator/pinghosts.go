@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 )
 
 // Defaults for PingHosts fields left zero.
@@ -115,9 +116,9 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 	if ok == len(results) {
-		c.Successf("all %s answered", plural(ok, "host", "hosts"))
+		c.Successf("all %s answered", words.Count(ok, "host", "hosts"))
 	} else {
-		c.Failuref("%d of %s did not answer", len(results)-ok, plural(len(results), "host", "hosts"))
+		c.Failuref("%d of %s did not answer", len(results)-ok, words.Count(len(results), "host", "hosts"))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 )
 
 // Storage checks each cluster's block storage backend (storage-backend,
@@ -80,7 +81,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	props := e.SystemProperties()
-	hasCeph := e.Attr("ceph") != nil && !isNull(e.Attr("ceph"))
+	hasCeph := e.Attr("ceph") != nil && !yamlx.IsNull(e.Attr("ceph"))
 	backends := storageBackends()
 	names := make(map[string]bool, len(clusters))
 	for _, cl := range clusters {
@@ -91,7 +92,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 			c.At(cl.Pos).Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
 			continue
 		}
-		name, _ := scalar(bv)
+		name, _ := yamlx.Scalar(bv)
 		i := slices.IndexFunc(backends, func(b storageBackend) bool { return b.name == name })
 		if i < 0 {
 			msg := fmt.Sprintf("cluster %s: storage-backend %q is not one Eucalyptus supports (%s)", cl.Name, name, strings.Join(StorageBackends(), ", "))

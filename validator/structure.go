@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -264,10 +265,10 @@ func join(path, key string) string {
 func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) {
 	n = calyptos.Resolve(n)
 	where := n
-	if where == nil || (isNull(where) && keyNode != nil) {
+	if where == nil || (yamlx.IsNull(where) && keyNode != nil) {
 		where = keyNode
 	}
-	if isNull(n) {
+	if yamlx.IsNull(n) {
 		if s.required {
 			w.fail(where, path+": required, but it is empty")
 		}
@@ -299,8 +300,8 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 				want = "a host or a list of them"
 			}
 		case yaml.SequenceNode:
-			for i, it := range items(n) {
-				if it.Kind != yaml.ScalarNode || isNull(it) || (s.kind == sHosts && isBool(it)) {
+			for i, it := range yamlx.Items(n) {
+				if it.Kind != yaml.ScalarNode || yamlx.IsNull(it) || (s.kind == sHosts && isBool(it)) {
 					w.fail(it, elem(path, i)+": expected "+itemWord(s.kind)+", found "+kind(it))
 				}
 			}
@@ -320,7 +321,7 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 		w.mapping(n, s, path, keyNode)
 	case yaml.SequenceNode:
 		if s.item != nil {
-			for i, it := range items(n) {
+			for i, it := range yamlx.Items(n) {
 				w.walk(it, s.item, elem(path, i), nil)
 			}
 		}
@@ -416,7 +417,7 @@ func (w *walker) merge(v *yaml.Node, path string) {
 	switch {
 	case v == nil:
 	case v.Kind == yaml.SequenceNode:
-		for i, it := range items(v) {
+		for i, it := range yamlx.Items(v) {
 			if it.Kind != yaml.MappingNode {
 				w.fail(it, elem(path, i)+msg+kind(it))
 			}

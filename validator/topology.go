@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
 )
 
 // Topology checks the Eucalyptus topology as a deployment: a cloud
@@ -69,7 +71,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		} else {
 			var missing []string
 			for _, k := range riakcsKeys {
-				if v, ok := scalar(get(riak, k)); !ok || v == "" {
+				if v, ok := yamlx.Scalar(get(riak, k)); !ok || v == "" {
 					missing = append(missing, k)
 				}
 			}
@@ -102,9 +104,9 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 			c.At(cl.Pos).Failuref("cluster %q has no %s", cl.Name, strings.Join(missing, ", no "))
 		} else {
 			c.Successf("cluster %s has %s, %s and %s", cl.Name,
-				plural(len(cl.CC), "cluster controller", "cluster controllers"),
-				plural(len(cl.SC), "storage controller", "storage controllers"),
-				plural(len(cl.Nodes), "node controller", "node controllers"))
+				words.Count(len(cl.CC), "cluster controller", "cluster controllers"),
+				words.Count(len(cl.SC), "storage controller", "storage controllers"),
+				words.Count(len(cl.Nodes), "node controller", "node controllers"))
 		}
 		for _, h := range cl.Hosts() {
 			k := hostKey(h)

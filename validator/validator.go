@@ -24,11 +24,11 @@
 package validator
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -89,40 +89,12 @@ func get(m *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-// items returns the elements of a sequence, dereferenced; nil otherwise.
-func items(n *yaml.Node) []*yaml.Node {
-	n = calyptos.Resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		out[i] = calyptos.Resolve(c)
-	}
-	return out
-}
-
-// isNull reports whether n is absent or a YAML null.
-func isNull(n *yaml.Node) bool {
-	n = calyptos.Resolve(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null"))))
-}
-
-// scalar returns the trimmed text of a non-null scalar node.
-func scalar(n *yaml.Node) (string, bool) {
-	n = calyptos.Resolve(n)
-	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
-		return "", false
-	}
-	return strings.TrimSpace(n.Value), true
-}
-
 // kind describes a node's type without showing its value, so that a
 // message about a secret attribute never echoes the secret.
 func kind(n *yaml.Node) string {
 	n = calyptos.Resolve(n)
 	switch {
-	case n == nil || isNull(n):
+	case n == nil || yamlx.IsNull(n):
 		return "nothing (null)"
 	case n.Kind == yaml.MappingNode:
 		return "a mapping"
@@ -149,34 +121,4 @@ func hostKey(h string) string {
 		return ip.String()
 	}
 	return strings.ToLower(a)
-}
-
-// hostList reads a host value (a scalar, possibly space or comma separated,
-// or a list of scalars) the way the core parser does.
-func hostList(n *yaml.Node) []string {
-	n = calyptos.Resolve(n)
-	if n == nil || isNull(n) {
-		return nil
-	}
-	split := func(s string) []string {
-		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
-	}
-	if n.Kind == yaml.ScalarNode {
-		return split(n.Value)
-	}
-	var out []string
-	for _, c := range items(n) {
-		if s, ok := scalar(c); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// plural returns "1 thing" or "n things".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

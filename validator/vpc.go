@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -65,15 +67,15 @@ type vpcCheck struct {
 func (v *vpcCheck) currentGateways() {
 	c, e := v.c, v.e
 	k, gws := calyptos.Lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
-	if k == nil || isNull(gws) {
+	if k == nil || yamlx.IsNull(gws) {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
 		at(c, e, k).Failuref("midonet.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
-	for i, gw := range items(gws) {
-		ip, ok := scalar(get(gw, "Ip"))
+	for i, gw := range yamlx.Items(gws) {
+		ip, ok := yamlx.Scalar(get(gw, "Ip"))
 		if !ok {
 			at(c, e, gw).Failuref("midonet.Gateways[%d] has no Ip", i)
 			continue
@@ -85,7 +87,7 @@ func (v *vpcCheck) currentGateways() {
 		v.gwIPs[hostKey(ip)] = true
 		ok = true
 		var cidr netip.Prefix
-		if s, has := scalar(get(gw, "ExternalCidr")); has {
+		if s, has := yamlx.Scalar(get(gw, "ExternalCidr")); has {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				ok = false
@@ -94,7 +96,7 @@ func (v *vpcCheck) currentGateways() {
 			cidr = p
 		}
 		for _, key := range []string{"ExternalIp", "ExternalRouterIp"} {
-			s, has := scalar(get(gw, key))
+			s, has := yamlx.Scalar(get(gw, key))
 			if !has {
 				continue
 			}
@@ -117,13 +119,13 @@ func (v *vpcCheck) currentGateways() {
 func (v *vpcCheck) olderGateways() {
 	c, e := v.c, v.e
 	mk, mido := calyptos.Lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
-	if mk == nil || isNull(mido) {
+	if mk == nil || yamlx.IsNull(mido) {
 		return
 	}
 	hk, host := calyptos.Lookup(mido, "GatewayHost")
 	gk, gws := calyptos.Lookup(mido, "Gateways")
 	if hk != nil {
-		if h, ok := scalar(host); ok && h != "" {
+		if h, ok := yamlx.Scalar(host); ok && h != "" {
 			v.gwHosts[h] = true
 			c.Successf("config-json.Mido.GatewayHost: %s", h)
 		} else {
@@ -140,10 +142,10 @@ func (v *vpcCheck) olderGateways() {
 		at(c, e, gk).Failuref("config-json.Mido.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
-	for i, gw := range items(gws) {
+	for i, gw := range yamlx.Items(gws) {
 		var missing []string
 		for _, key := range []string{"GatewayHost", "GatewayIP", "GatewayInterface"} {
-			if s, ok := scalar(get(gw, key)); !ok || s == "" {
+			if s, ok := yamlx.Scalar(get(gw, key)); !ok || s == "" {
 				missing = append(missing, key)
 			}
 		}
@@ -151,8 +153,8 @@ func (v *vpcCheck) olderGateways() {
 			at(c, e, gw).Failuref("config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no "))
 			continue
 		}
-		h, _ := scalar(get(gw, "GatewayHost"))
-		ip, _ := scalar(get(gw, "GatewayIP"))
+		h, _ := yamlx.Scalar(get(gw, "GatewayHost"))
+		ip, _ := yamlx.Scalar(get(gw, "GatewayIP"))
 		v.gwHosts[h] = true
 		if _, err := netip.ParseAddr(ip); err != nil {
 			at(c, e, get(gw, "GatewayIP")).Failuref("config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip)
@@ -199,7 +201,7 @@ func (v *vpcCheck) mappings() {
 		values := map[string]bool{}
 		entries := map[string]string{}
 		for _, p := range calyptos.Entries(m.val) {
-			ip, _ := scalar(p.Value)
+			ip, _ := yamlx.Scalar(p.Value)
 			entries[p.Key.Value] = ip
 			k := hostKey(ip)
 			values[k] = true
@@ -221,7 +223,7 @@ func (v *vpcCheck) mappings() {
 			}
 		}
 		if missing == 0 {
-			c.Successf("%s covers the cloud controller and %s", m.name, plural(len(ncs), "node controller", "node controllers"))
+			c.Successf("%s covers the cloud controller and %s", m.name, words.Count(len(ncs), "node controller", "node controllers"))
 		}
 	}
 	if len(flat) == 2 && !mapsEqual(flat[0], flat[1]) {
@@ -278,8 +280,8 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		return
 	}
 	bad := 0
-	for i, it := range items(list) {
-		s, ok := scalar(it)
+	for i, it := range yamlx.Items(list) {
+		s, ok := yamlx.Scalar(it)
 		switch {
 		case !ok:
 			bad++
@@ -290,6 +292,6 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		}
 	}
 	if bad == 0 {
-		c.Successf("midokura.%s: %s", key, plural(len(list.Content), "server", "servers"))
+		c.Successf("midokura.%s: %s", key, words.Count(len(list.Content), "server", "servers"))
 	}
 }
