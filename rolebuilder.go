@@ -734,6 +734,23 @@ func (p *parser) eucalyptus() {
 		t.Console = p.hosts(v, append(path, "console"))
 		p.add(RoleConsole, t.Console...)
 	}
+	p.objectStorage(topo, path, forms)
+
+	p.clusters(topo, path, forms)
+	switch {
+	case forms["lists"] && forms["legacy"]:
+		t.Form = "mixed"
+	case forms["legacy"]:
+		t.Form = "legacy"
+	default:
+		t.Form = "lists"
+	}
+}
+
+// objectStorage reads the walrus host (legacy form) or the objectstorage
+// mapping (list form) of the topology.
+func (p *parser) objectStorage(topo *yaml.Node, path []string, forms map[string]bool) {
+	t := &p.env.Topology
 	if k, v := Lookup(topo, "walrus"); k != nil {
 		forms["legacy"] = true
 		t.Walrus = append(t.Walrus, p.hosts(v, append(path, "walrus"))...)
@@ -753,7 +770,11 @@ func (p *parser) eucalyptus() {
 		}
 	}
 	p.add(RoleWalrus, t.Walrus...)
+}
 
+// clusters reads the clusters of the topology, sorted by name.
+func (p *parser) clusters(topo *yaml.Node, path []string, forms map[string]bool) {
+	t := &p.env.Topology
 	ck, clusters := Lookup(topo, "clusters")
 	switch {
 	case ck == nil:
@@ -765,14 +786,6 @@ func (p *parser) eucalyptus() {
 			t.Clusters = append(t.Clusters, p.cluster(e.Key, e.Value, append(path, "clusters", e.Key.Value), forms))
 		}
 		slices.SortFunc(t.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
-	}
-	switch {
-	case forms["lists"] && forms["legacy"]:
-		t.Form = "mixed"
-	case forms["legacy"]:
-		t.Form = "legacy"
-	default:
-		t.Form = "lists"
 	}
 }
 

@@ -219,10 +219,6 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		known[cl.Name] = true
 	}
 	var private []rangeAt
-	type subnetAt struct {
-		p    netip.Prefix
-		name string
-	}
 	var subnets []subnetAt
 	for i, cl := range yamlx.Items(list) {
 		nameNode := get(cl, "Name")
@@ -243,30 +239,51 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 			continue
 		}
 		subnets = append(subnets, subnetAt{p, name})
-		gw, _ := netip.ParseAddr(mustScalar(get(get(cl, "Subnet"), "Gateway")))
-		ps := nc.ranges(get(cl, "PrivateIps"), "cluster "+name+" PrivateIps")
-		good := 0
-		for _, r := range ps {
-			switch {
-			case !r.r.Within(p):
-				at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p)
-			case r.r.Contains(gw):
-				at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw)
-			default:
-				good++
-			}
-			r.name = name
-			private = append(private, r)
-		}
-		if good == len(ps) {
-			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
-		}
+		private = append(private, nc.privateRanges(cl, name, p)...)
 	}
 	for _, cl := range topoClusters {
 		if !seen[cl.Name] && mode == "EDGE" {
 			at(c, e, ck).Failuref("topology cluster %q has no entry in config-json.Clusters", cl.Name)
 		}
 	}
+	nc.overlaps(public, subnets, private)
+}
+
+// subnetAt is the subnet of a config-json cluster.
+type subnetAt struct {
+	p    netip.Prefix
+	name string
+}
+
+// privateRanges checks that the PrivateIps of config-json cluster cl,
+// whose subnet is p, are inside p and leave out its gateway, and returns
+// them.
+func (nc *netChecker) privateRanges(cl *yaml.Node, name string, p netip.Prefix) []rangeAt {
+	c, e := nc.c, nc.e
+	gw, _ := netip.ParseAddr(mustScalar(get(get(cl, "Subnet"), "Gateway")))
+	ps := nc.ranges(get(cl, "PrivateIps"), "cluster "+name+" PrivateIps")
+	good := 0
+	for i, r := range ps {
+		switch {
+		case !r.r.Within(p):
+			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p)
+		case r.r.Contains(gw):
+			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw)
+		default:
+			good++
+		}
+		ps[i].name = name
+	}
+	if good == len(ps) {
+		c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
+	}
+	return ps
+}
+
+// overlaps fails a public range that overlaps a cluster's subnet, and
+// warns about private ranges of two clusters that overlap.
+func (nc *netChecker) overlaps(public []rangeAt, subnets []subnetAt, private []rangeAt) {
+	c, e := nc.c, nc.e
 	for _, pub := range public {
 		for _, s := range subnets {
 			if pub.r.Overlaps(prefixRange(s.p)) {
