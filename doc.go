@@ -17,8 +17,12 @@
 // calyptostest in unit tests), runs commands, fetches files and reports
 // what is wrong. Both are handed a *Check, the way a test is handed a
 // *testing.T: c.Roles() for the hosts, c.Success / c.Failure / c.Warning /
-// c.Info (and c.OnHost(h) for per-host findings) to report, and for
-// debuggers c.RunOnHosts to run a command on many hosts at once.
+// c.Info (and c.OnHost(h) for per-host findings, c.At(pos) for findings
+// about a place in the environment file) to report, and for debuggers
+// c.RunOnHosts to run a command on many hosts at once. A plugin that needs
+// another time limit than the run's implements TimeoutPlugin. Roles
+// unknown to the format are empty (RoleBuilder.Hosts); RoleBuilder.Lookup
+// reports them.
 //
 // RunValidators and RunDebuggers run a list of plugins, stream every
 // Finding to an optional Reporter as it happens, and return a Report with
@@ -45,5 +49,7 @@
 // chapuser) and file paths (cephkeyringfile) are not secret. Run options
 // add more (RunOptions.Secrets, a Redactor).
 //
-// The core package depends only on the standard library and yaml.v3.
+// The core package depends only on the standard library and yaml.v3, and
+// needs Go 1.25. How it differs from the Python Calyptos is in
+// DIFFERENCES.md.
 package calyptos
