@@ -76,6 +76,18 @@ type Finding struct {
 	// Evidence is optional supporting output (a command's stderr, the line
 	// that matched), already redacted.
 	Evidence string `json:"evidence,omitempty"`
+	// Pos is the place in the environment file the finding is about, set
+	// with Scope.At; zero when it is about no place in a file.
+	Pos Position `json:"pos,omitzero"`
+}
+
+// Text returns the message as text output shows it: after the finding's
+// position, compiler style ("env.yml:12:19: message"), when it has one.
+func (f Finding) Text() string {
+	if f.Pos.Line == 0 {
+		return f.Message
+	}
+	return f.Pos.String() + ": " + f.Message
 }
 
 // Counts tallies findings by status.
@@ -156,6 +168,14 @@ type Validator interface {
 type Debugger interface {
 	Name() string
 	Debug(ctx context.Context, c *Check)
+}
+
+// TimeoutPlugin is implemented by a Validator or Debugger that needs
+// another time limit than RunOptions.CheckTimeout (a debugger that waits
+// for sosreport, one that must be quick): a positive Timeout replaces the
+// run's limit for that plugin.
+type TimeoutPlugin interface {
+	Timeout() time.Duration
 }
 
 // Reporter receives a run's events as they happen, for streaming output.

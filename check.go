@@ -40,42 +40,53 @@ const maxEvidence = 4 << 10
 type Scope struct {
 	c    *Check
 	host string
+	pos  Position
 }
 
 // Host returns the host findings are reported for ("" for deployment-wide).
 func (s Scope) Host() string { return s.host }
 
+// At returns a Scope whose findings are about pos, a place in the
+// environment file (from Environment.Pos, PosOf or HostPositions, or a
+// Cluster's Pos): c.At(cl.Pos).Failuref(...), or c.OnHost(h).At(pos). Text
+// output shows the position before the message; a zero pos (a RoleBuilder
+// made by NewRoleBuilder has no file) shows nothing.
+func (s Scope) At(pos Position) Scope {
+	s.pos = pos
+	return s
+}
+
 // Success reports a passing finding.
-func (s Scope) Success(msg string) { s.c.report(s.host, Pass, msg, "") }
+func (s Scope) Success(msg string) { s.c.report(s, Pass, msg, "") }
 
 // Successf reports a passing finding with a formatted message.
 func (s Scope) Successf(format string, args ...any) { s.Success(fmt.Sprintf(format, args...)) }
 
 // Failure reports a failing finding.
-func (s Scope) Failure(msg string) { s.c.report(s.host, Fail, msg, "") }
+func (s Scope) Failure(msg string) { s.c.report(s, Fail, msg, "") }
 
 // Failuref reports a failing finding with a formatted message.
 func (s Scope) Failuref(format string, args ...any) { s.Failure(fmt.Sprintf(format, args...)) }
 
 // Warning reports a warning.
-func (s Scope) Warning(msg string) { s.c.report(s.host, Warn, msg, "") }
+func (s Scope) Warning(msg string) { s.c.report(s, Warn, msg, "") }
 
 // Warningf reports a warning with a formatted message.
 func (s Scope) Warningf(format string, args ...any) { s.Warning(fmt.Sprintf(format, args...)) }
 
 // Info reports context for a human reader; it is not a result.
-func (s Scope) Info(msg string) { s.c.report(s.host, Info, msg, "") }
+func (s Scope) Info(msg string) { s.c.report(s, Info, msg, "") }
 
 // Infof reports an informational finding with a formatted message.
 func (s Scope) Infof(format string, args ...any) { s.Info(fmt.Sprintf(format, args...)) }
 
 // Skipped reports that something did not apply, with the reason.
-func (s Scope) Skipped(reason string) { s.c.report(s.host, Skip, reason, "") }
+func (s Scope) Skipped(reason string) { s.c.report(s, Skip, reason, "") }
 
 // Report reports a finding with supporting evidence (for example the
 // output line that decided it). Evidence is redacted and capped.
 func (s Scope) Report(status Status, msg, evidence string) {
-	s.c.report(s.host, status, msg, evidence)
+	s.c.report(s, status, msg, evidence)
 }
 
 // Check is what a plugin is handed, in the way a test is handed a
@@ -121,10 +132,11 @@ func (c *Check) RecordProbe(p Probe) {
 	}
 }
 
-func (c *Check) report(host string, st Status, msg, evidence string) {
+func (c *Check) report(s Scope, st Status, msg, evidence string) {
 	f := Finding{
 		Check:   c.name,
-		Host:    host,
+		Host:    s.host,
+		Pos:     s.pos,
 		Status:  st,
 		Message: c.run.redact(msg),
 		// Redacted before it is cut, so that a secret straddling the cut
@@ -155,7 +167,9 @@ func capText(s string, n int) string {
 	return s[:n] + "\n[... truncated]"
 }
 
-// HostResult is one host's answer in a fan-out.
+// HostResult is one host's answer in a fan-out. Its OK is false when Err
+// is set, so r.OK() alone never takes an unreachable host for a passing
+// one; use c.HostOK(r) to also report the transport error once.
 type HostResult struct {
 	Host string
 	Output
@@ -168,6 +182,11 @@ type HostResult struct {
 	// the remote command ran, for checks that compare remote clocks.
 	Elapsed time.Duration
 }
+
+// OK reports whether the command ran and exited with status 0: false when
+// Err is set (the host was not reached, or the command's result is
+// unknown), whatever the zero Output would say.
+func (r HostResult) OK() bool { return r.Err == nil && r.Output.OK() }
 
 // Results are the answers of a fan-out, in the order of the hosts asked.
 type Results []HostResult

@@ -17,8 +17,12 @@
 // calyptostest in unit tests), runs commands, fetches files and reports
 // what is wrong. Both are handed a *Check, the way a test is handed a
 // *testing.T: c.Roles() for the hosts, c.Success / c.Failure / c.Warning /
-// c.Info (and c.OnHost(h) for per-host findings) to report, and for
-// debuggers c.RunOnHosts to run a command on many hosts at once.
+// c.Info (and c.OnHost(h) for per-host findings, c.At(pos) for findings
+// about a place in the environment file) to report, and for debuggers
+// c.RunOnHosts to run a command on many hosts at once. A plugin that needs
+// another time limit than the run's implements TimeoutPlugin. Roles
+// unknown to the format are empty (RoleBuilder.Hosts); RoleBuilder.Lookup
+// reports them.
 //
 // A debugger reads host facts (a Fact is a name, a shell command and a
 // parser of its output) with Gather, and may declare the facts it needs
@@ -35,9 +39,24 @@
 // XML; packages validator and debugger hold the built-in plugins.
 //
 // Hosts and any other text taken from the environment file must reach a
-// shell only through ShellQuote. Values of secret attributes (passwords,
-// secret keys) are replaced by [REDACTED] in every finding, probe label
-// and detail, and artifact path of a report.
+// shell only through ShellQuote.
 //
-// The core package depends only on the standard library and yaml.v3.
+// # Secrets
+//
+// The value of every attribute whose key IsSecretKey is a secret: it is
+// replaced by [REDACTED], in any letter case and in its URL, JSON and
+// shell-quoted forms, in every finding, evidence, probe label and detail,
+// and artifact path of a report. A key counts when, lower-cased and with
+// '_' read as '-', it contains "pass", "secret", "token" or "credential",
+// or its last word ends in "key" or "keys" (and is not a public key). In
+// the environment format that covers riakcs access-key and secret-key,
+// midokura repo-password, storage properties such as
+// <cluster>.storage.sanpassword, and keys such as ssh_key, license-key,
+// api-key and private-key that sites add; user names (repo-username,
+// chapuser) and file paths (cephkeyringfile) are not secret. Run options
+// add more (RunOptions.Secrets, a Redactor).
+//
+// The core package depends only on the standard library and yaml.v3, and
+// needs Go 1.25. How it differs from the Python Calyptos is in
+// DIFFERENCES.md.
 package calyptos

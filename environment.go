@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -205,16 +206,29 @@ func (e *Environment) SystemProperties() map[string]string {
 }
 
 // IsSecretKey reports whether an attribute of that name holds a secret
-// (passwords, secret keys, sanpassword style storage properties) whose
-// value must never be shown.
+// whose value must never be shown. The name is compared in lower case,
+// with '_' read as '-'; it is secret when it contains "pass" (password,
+// passwd, passphrase, sanpassword), "secret", "token" or "credential", or
+// when its last word (after the last '-', '.' or ' ') ends in "key" or
+// "keys" and is not "publickey" or preceded by "public" (access-key,
+// secret-key, ssh_key, license-key, api-key, private-key, sshkey). The
+// package documentation lists the environment-file keys this covers.
 func IsSecretKey(key string) bool {
 	k := strings.ReplaceAll(strings.ToLower(key), "_", "-")
-	for _, word := range [...]string{"pass", "secret", "token", "credential", "private-key", "privatekey", "access-key", "accesskey", "api-key", "apikey"} {
+	for _, word := range [...]string{"pass", "secret", "token", "credential"} {
 		if strings.Contains(k, word) {
 			return true
 		}
 	}
-	return false
+	words := strings.FieldsFunc(k, func(r rune) bool { return r == '-' || r == '.' || r == ' ' })
+	if len(words) == 0 {
+		return false
+	}
+	last := strings.TrimSuffix(words[len(words)-1], "s")
+	if !strings.HasSuffix(last, "key") || last == "publickey" {
+		return false
+	}
+	return len(words) < 2 || words[len(words)-2] != "public"
 }
 
 // Secrets returns the values of every attribute of the file whose key
@@ -267,22 +281,7 @@ func (e *Environment) Secrets() []string {
 
 // Resolve follows YAML aliases and unwraps a document node, returning the
 // node that n stands for (nil for nil or an empty document).
-func Resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 16; i++ {
-		switch n.Kind {
-		case yaml.AliasNode:
-			n = n.Alias
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		default:
-			return n
-		}
-	}
-	return n
-}
+func Resolve(n *yaml.Node) *yaml.Node { return yamlx.Resolve(n) }
 
 // Entry is one key of a YAML mapping with its resolved value.
 type Entry struct {
@@ -292,9 +291,9 @@ type Entry struct {
 // Entries returns the keys of mapping m in file order with their resolved
 // values, followed by the keys brought in by merge keys (<<: *a, or
 // <<: [*a, *b]) that m does not set itself. A key m sets more than once
-// (not valid YAML, but loaded all the same by the original's PyYAML and
-// by Chef) is listed once, with its last value, where it is last written,
-// as those loaders read it. It returns nil when m is not a mapping.
+// (not valid YAML, but loaded by PyYAML and Chef) is listed once, with its
+// last value, where it is last written. It returns nil when m is not a
+// mapping.
 func Entries(m *yaml.Node) []Entry {
 	m = Resolve(m)
 	return entries(m, 0, map[*yaml.Node]int{m: 0})
@@ -423,13 +422,10 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null")))
-}
+func isNull(n *yaml.Node) bool { return yamlx.IsNull(n) }
 
-// truthy follows Python's truthiness, which the original uses to decide
-// whether a section is present: null, false, 0, "" and empty collections
-// are absent.
+// truthy decides whether a section is present, with Python's truthiness
+// (DIFFERENCES.md): null, false, 0, "" and empty collections are absent.
 func truthy(n *yaml.Node) bool {
 	n = Resolve(n)
 	if n == nil {
@@ -448,7 +444,7 @@ func truthy(n *yaml.Node) bool {
 		switch n.Tag {
 		case "!!int":
 			// YAML 1.1 integers: 0x1f, 0b101, 017 (octal), 1_000. A 0o17
-			// is YAML 1.2 only: a (non-empty) string to the original.
+			// is YAML 1.2 only: a (non-empty) string to YAML 1.1.
 			v := strings.TrimLeft(n.Value, "+-")
 			if len(v) > 1 && (v[1] == 'o' || v[1] == 'O') {
 				return true
@@ -464,10 +460,9 @@ func truthy(n *yaml.Node) bool {
 	return true
 }
 
-// yaml11Bool reads a scalar as the YAML 1.1 loader of the original
-// (PyYAML) does: true/false and, unquoted, yes/no and on/off in lower,
-// title or upper case are booleans. yaml.v3 tags only true/false as
-// !!bool, leaving "init: no" a non-empty string.
+// yaml11Bool reads a scalar as a YAML 1.1 loader does: true/false and,
+// unquoted, yes/no and on/off in lower, title or upper case are booleans
+// (yaml.v3 tags only true/false as !!bool).
 func yaml11Bool(n *yaml.Node) (value, ok bool) {
 	if n.Tag != "!!bool" && (n.Tag != "!!str" || n.Style != 0) {
 		return false, false

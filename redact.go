@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Redacted replaces every secret a Redactor knows.
@@ -21,9 +23,11 @@ const minSecretLen = 3
 // prompt the first time a host asks for one). The zero value and a nil
 // *Redactor redact nothing until secrets are added.
 type Redactor struct {
-	mu       sync.RWMutex
-	secrets  []string
-	replacer *strings.Replacer
+	mu sync.RWMutex
+	// folded holds every form of every secret, case-folded by foldCase,
+	// each once. A check may change a value's case (an OS id is
+	// lower-cased), so matching ignores case.
+	folded []string
 }
 
 // NewRedactor returns a Redactor that knows secrets.
@@ -33,50 +37,97 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r
 }
 
-// Add makes r redact secrets too, also in the forms they take when they
-// are shown: percent-encoded in a URL, escaped in a JSON string, quoted by
-// ShellQuote, and for a secret of several lines (a private key) each line
-// of at least minLineLen bytes. Values shorter than three bytes are
-// ignored.
+// Add makes r redact secrets too, in any letter case, and also in the
+// forms they take when they are shown: percent-encoded in a URL, escaped
+// in a JSON string, quoted by ShellQuote, and for a secret of several
+// lines (a private key) each line of at least minLineLen bytes. Values
+// shorter than three bytes are ignored.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	changed := false
 	for _, secret := range secrets {
 		if len(secret) < minSecretLen {
 			continue
 		}
 		for _, s := range shownForms(secret) {
-			if len(s) >= minSecretLen && !slices.Contains(r.secrets, s) {
-				r.secrets = append(r.secrets, s)
-				changed = true
+			if f := foldCase(s); len(f) >= minSecretLen && !slices.Contains(r.folded, f) {
+				r.folded = append(r.folded, f)
 			}
 		}
 	}
-	if !changed {
-		return
-	}
-	// Longest first, so a secret that contains another is replaced whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	pairs := make([]string, 0, 2*len(r.secrets))
-	for _, s := range r.secrets {
-		pairs = append(pairs, s, Redacted)
-	}
-	r.replacer = strings.NewReplacer(pairs...)
 }
 
-// Redact returns s with every known secret replaced by Redacted.
+// Redact returns s with every known secret replaced by Redacted, whatever
+// its letter case. Overlapping secrets are replaced as one.
 func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
 	r.mu.RLock()
-	rep := r.replacer
+	secrets := r.folded
 	r.mu.RUnlock()
-	if rep == nil {
+	if len(secrets) == 0 {
 		return s
 	}
-	return rep.Replace(s)
+	// foldCase keeps every byte offset, so a match in the folded text is
+	// the same bytes of s.
+	low := foldCase(s)
+	var spans [][2]int
+	for _, f := range secrets {
+		for from := 0; ; {
+			i := strings.Index(low[from:], f)
+			if i < 0 {
+				break
+			}
+			spans = append(spans, [2]int{from + i, from + i + len(f)})
+			from += i + len(f)
+		}
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	var b strings.Builder
+	b.Grow(len(s))
+	done := 0 // s[:done] is written
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] < end; i++ {
+			end = max(end, spans[i][1])
+		}
+		b.WriteString(s[done:start])
+		b.WriteString(Redacted)
+		done = end
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// foldCase lower-cases s for matching while keeping its length and every
+// byte offset: a rune whose lower case has another UTF-8 length, and
+// bytes that are not UTF-8, are kept as they are.
+func foldCase(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if l := unicode.ToLower(r); r != utf8.RuneError && utf8.RuneLen(l) == size {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // minLineLen is the shortest line of a multi-line secret that is redacted

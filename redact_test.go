@@ -124,3 +124,68 @@ func TestRedactorEncodedForms(t *testing.T) {
 	}
 	assert.Equal(t, "-----END KEY----- is not secret", r.Redact("-----END KEY----- is not secret"), "lines shorter than 20 bytes are not redacted on their own")
 }
+
+// TestRedactorIgnoresCase: a check that lower-cased a value (the OS id
+// is) showed a secret in it as it was, in every report format.
+func TestRedactorIgnoresCase(t *testing.T) {
+	const secret = "Hunter2-Secret"
+	r := calyptos.NewRedactor(secret, "p%2Fw0rd", "Ünïcode-Pässword")
+	tests := []struct{ in, want string }{
+		{"id " + strings.ToLower(secret) + ".", "id [REDACTED]."},
+		{"ID " + strings.ToUpper(secret) + ".", "ID [REDACTED]."},
+		{"mixed hUNTER2-sECRET", "mixed [REDACTED]"},
+		{"url P%2FW0RD", "url [REDACTED]"},
+		{"unicode ünïcode-pässword and ÜNÏCODE-PÄSSWORD", "unicode [REDACTED] and [REDACTED]"},
+		{"bad utf8 \xff hunter2-secret \xfe", "bad utf8 \xff [REDACTED] \xfe"},
+		{"twice hunter2-secretHUNTER2-SECRET", "twice [REDACTED][REDACTED]"},
+		{"nothing here", "nothing here"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, r.Redact(tt.in), "%q", tt.in)
+	}
+
+	exec := calyptostest.NewExecutor(t)
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h"}})
+	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
+		plugin{name: "d", body: func(ctx context.Context, c *calyptos.Check) {
+			c.Report(calyptos.Fail, "os id "+strings.ToLower(secret), "evidence "+strings.ToUpper(secret))
+		}},
+	}, calyptos.RunOptions{Secrets: []string{secret}})
+	require.NoError(t, err)
+	f := rep.Findings()
+	require.Len(t, f, 1)
+	assert.Equal(t, "os id [REDACTED]", f[0].Message)
+	assert.Equal(t, "evidence [REDACTED]", f[0].Evidence)
+}
+
+func TestIsSecretKey(t *testing.T) {
+	tests := []struct {
+		key    string
+		secret bool
+	}{
+		{"admin-password", true}, {"repo-password", true}, {"zone-a.storage.sanpassword", true},
+		{"passphrase", true}, {"secret-key", true}, {"access-key", true}, {"api_key", true},
+		{"ssh_key", true}, {"ssh-key", true}, {"sshKey", true}, {"license-key", true},
+		{"LICENSE_KEY", true}, {"private-key", true}, {"keys", true}, {"key", true},
+		{"auth-token", true}, {"credentials", true}, {"ssh-keys", true},
+		{"public-key", false}, {"ssh_public_key", false}, {"publickey", false},
+		{"cephkeyringfile", false}, {"license-key-file", false}, {"chapuser", false},
+		{"repo-username", false}, {"hostname", false}, {"keyboard", false}, {"", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.secret, calyptos.IsSecretKey(tt.key), "%q", tt.key)
+	}
+}
+
+// BenchmarkRedact redacts 1 MiB of command output with ten secrets known.
+func BenchmarkRedact(b *testing.B) {
+	r := calyptos.NewRedactor()
+	for i := range 10 {
+		r.Add("secret-value-" + strings.Repeat(string(rune('a'+i)), 8))
+	}
+	out := strings.Repeat("some ordinary output line of a command, nothing secret\n", 1<<20/56)
+	b.SetBytes(int64(len(out)))
+	for b.Loop() {
+		r.Redact(out)
+	}
+}

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -64,29 +64,29 @@ type RoleBuilder struct {
 	clusters []Cluster
 }
 
-// LoadEnvironment reads and parses an environment file. See
-// ParseEnvironment.
-func LoadEnvironment(path string) (*RoleBuilder, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load environment: %w", err)
-	}
-	return ParseEnvironment(path, data)
-}
-
 // ParseEnvironment parses an environment file (the Calyptos / Eucalyptus
 // cookbook format) and derives its roles. Both topology forms are accepted.
 // file names the data in errors. Every problem found is reported, each as
 // an *EnvError with file:line:col, joined with errors.Join; the error
 // matches ErrInvalidEnvironment.
+//
+// The work and memory a file can cause are bounded: a file with more than
+// 200,000 YAML nodes (counted from its text, before it is parsed) or more
+// than 100,000 host entries is refused with an error at the place the
+// bound was passed. Real files hold a few hundred nodes; a 5,000-host
+// deployment about 30,000.
 func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
+	if line, col, ok := countNodes(data, maxYAMLNodes); !ok {
+		return nil, &EnvError{Pos: Position{File: file, Line: line, Column: col}, Err: errTooManyNodes,
+			Msg: fmt.Sprintf("more than %d YAML nodes by here: an environment file holds a few thousand; refusing to parse it", maxYAMLNodes)}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, syntaxError(file, data, err)
 	}
-	// A stream of several documents is refused, as the original's loader
-	// refuses it, rather than read up to its first "---".
+	// A stream of several documents is refused rather than read up to its
+	// first "---".
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
@@ -99,7 +99,7 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	if root == nil || root.Kind == 0 || isNull(root) {
 		return nil, &EnvError{Pos: Position{File: file, Line: 1, Column: 1}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
-	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}}
+	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}, seen: map[hostAt]bool{}}
 	p.parse()
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -269,8 +269,25 @@ func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder
 // NewRoleBuilder.
 func (rb *RoleBuilder) Environment() *Environment { return rb.env }
 
-// Hosts returns the hosts of role, sorted; an unknown role has none.
+// ErrUnknownRole is matched by the error of Lookup for a role name that
+// is neither one of the Role constants nor a role given to NewRoleBuilder.
+var ErrUnknownRole = errors.New("unknown role")
+
+// Hosts returns the hosts of role, sorted. An unknown role has none; use
+// Lookup (or calyptostest.KnownRoles in a test) to catch a misspelt role
+// name.
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
+
+// Lookup is Hosts for a role name that must exist: it returns an error
+// matching ErrUnknownRole, listing the roles, for a name that is neither
+// one of the Role constants nor a role given to NewRoleBuilder.
+func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
+	hs, ok := rb.roles[role]
+	if !ok {
+		return nil, fmt.Errorf("%w %q (roles: %s)", ErrUnknownRole, role, strings.Join(rb.RoleNames(), ", "))
+	}
+	return slices.Clone(hs), nil
+}
 
 // Has reports whether host holds role.
 func (rb *RoleBuilder) Has(role, host string) bool {
@@ -339,16 +356,34 @@ func (rb *RoleBuilder) Cluster(name string) (Cluster, bool) {
 
 // parser derives roles from the YAML tree, collecting every problem.
 type parser struct {
-	env   *Environment
-	roles map[string][]string
-	errs  []error
+	env    *Environment
+	roles  map[string][]string
+	errs   []error
+	nhosts int // host entries read, bounded by maxHosts
+	seen   map[hostAt]bool
 }
+
+// hostAt is one place a host is written.
+type hostAt struct {
+	host string
+	pos  Position
+}
+
+// maxProblems bounds the problems reported for one file: past it, one
+// more says so and the rest are dropped.
+const maxProblems = 100
 
 func (p *parser) errorf(n *yaml.Node, path []string, format string, args ...any) {
 	p.errorAt(p.env.Pos(n), path, format, args...)
 }
 
 func (p *parser) errorAt(pos Position, path []string, format string, args ...any) {
+	switch {
+	case len(p.errs) > maxProblems:
+		return
+	case len(p.errs) == maxProblems:
+		format, args = "more than %d problems: the rest are not listed", []any{maxProblems}
+	}
 	p.errs = append(p.errs, &EnvError{Pos: pos, Path: attrPath(path), Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -414,21 +449,7 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		var out []string
-		rest, offset := n.Value, 0
-		for {
-			start := strings.IndexFunc(rest, notHostSeparator)
-			if start < 0 {
-				return out
-			}
-			end := strings.IndexFunc(rest[start:], isHostSeparator)
-			if end < 0 {
-				end = len(rest) - start
-			}
-			h := rest[start : start+end]
-			out = append(out, p.checkHost(n, path, h, offset+start)...)
-			rest, offset = rest[start+end:], offset+start+end
-		}
+		return p.splitHosts(n, path)
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
@@ -438,7 +459,9 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 				continue
 			}
 			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
-				out = append(out, p.checkHost(c, path, h, strings.Index(c.Value, h))...)
+				col := newColumns(c)
+				col.skip(c.Value[:strings.Index(c.Value, h)])
+				out = append(out, p.checkHost(c, path, h, col.at())...)
 			}
 		}
 		return out
@@ -447,25 +470,79 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	return nil
 }
 
-func isHostSeparator(r rune) bool  { return r == ',' || r == ' ' || r == '\t' || r == '\n' }
-func notHostSeparator(r rune) bool { return !isHostSeparator(r) }
+// splitHosts reads a scalar holding hosts separated by white space or
+// commas, in one pass over it.
+func (p *parser) splitHosts(n *yaml.Node, path []string) []string {
+	var out []string
+	rest, col := n.Value, newColumns(n)
+	for p.nhosts <= maxHosts {
+		start := strings.IndexFunc(rest, notHostSeparator)
+		if start < 0 {
+			break
+		}
+		end := strings.IndexFunc(rest[start:], yamlx.IsHostSeparator)
+		if end < 0 {
+			end = len(rest) - start
+		}
+		h := rest[start : start+end]
+		col.skip(rest[:start])
+		out = append(out, p.checkHost(n, path, h, col.at())...)
+		col.skip(h)
+		rest = rest[start+end:]
+	}
+	return out
+}
+
+// columns follows the column of a place in a scalar's value as the value
+// is read, as long as the text before it on the value's first line maps
+// to columns one for one: a plain or quoted scalar, with no escape before.
+type columns struct {
+	quoted bool
+	known  bool
+	n      int // characters read
+}
+
+func newColumns(n *yaml.Node) columns {
+	quoted := n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle
+	return columns{quoted: quoted, known: n.Style == 0 || quoted}
+}
+
+// skip reads past text.
+func (c *columns) skip(text string) {
+	if strings.Contains(text, "\n") || c.quoted && strings.ContainsAny(text, `'"\`) {
+		c.known = false
+	}
+	c.n += utf8.RuneCountInString(text)
+}
+
+// at returns how many columns after the node's own the place read up to
+// is, or -1 when that is not known.
+func (c *columns) at() int {
+	switch {
+	case !c.known:
+		return -1
+	case c.quoted:
+		return c.n + 1
+	}
+	return c.n
+}
+
+func notHostSeparator(r rune) bool { return !yamlx.IsHostSeparator(r) }
 
 // checkHost rejects a host that a command-line tool would take for an
 // option (quoting cannot stop "nc -z -oProxyCommand=..." reading it as
-// one), and records where the host is written: it starts offset bytes into
-// the value of n.
-func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []string {
+// one), and records where the host is written: col columns after n, or
+// at n when col is -1.
+func (p *parser) checkHost(n *yaml.Node, path []string, h string, col int) []string {
 	pos := p.env.Pos(n)
-	// The host's own column, where the text before it on the value's
-	// first line maps to columns one for one: a plain or quoted scalar,
-	// with no escape before the host.
-	quoted := n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle
-	if before := n.Value[:offset]; (n.Style == 0 || quoted) && !strings.Contains(before, "\n") &&
-		!(quoted && strings.ContainsAny(before, `'"\`)) {
-		pos.Column += utf8.RuneCountInString(before)
-		if quoted {
-			pos.Column++
+	if col > 0 {
+		pos.Column += col
+	}
+	if p.nhosts++; p.nhosts > maxHosts {
+		if p.nhosts == maxHosts+1 {
+			p.errorAt(pos, path, "%s: more than %d hosts by here: refusing the rest", path[len(path)-1], maxHosts)
 		}
+		return nil
 	}
 	if strings.IndexFunc(h, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		// A terminal would act on it when roles or findings print it.
@@ -476,8 +553,10 @@ func (p *parser) checkHost(n *yaml.Node, path []string, h string, offset int) []
 		p.errorAt(pos, path, "%s: host %q must not start with '-'", path[len(path)-1], h)
 		return nil
 	}
-	if ps := p.env.hostPos[h]; !slices.Contains(ps, pos) {
-		p.env.hostPos[h] = append(ps, pos)
+	// A node reached again through an alias is one place in the file.
+	if k := (hostAt{h, pos}); !p.seen[k] {
+		p.seen[k] = true
+		p.env.hostPos[h] = append(p.env.hostPos[h], pos)
 	}
 	return []string{h}
 }
@@ -530,8 +609,6 @@ func (p *parser) riak() {
 	lbHosts := p.hosts(lb, append(path, "load_balancer"))
 	switch {
 	case truthy(mapValue(p.env.attrs, "nginx")):
-		// The original raised "Nginx: Not implemented yet."; the role exists,
-		// so the balancer goes there.
 		p.add(RoleNginx, lbHosts...)
 	case truthy(mapValue(p.env.attrs, "haproxy")):
 		p.add(RoleHAProxy, lbHosts...)
@@ -647,7 +724,7 @@ func (p *parser) eucalyptus() {
 	default:
 		t.CLC = clc
 		p.add(RoleCLC, clc...)
-		// The first CLC as written configures the cloud, as in the original.
+		// The first CLC as written configures the cloud.
 		p.add(RoleConfigureEucalyptus, clc[0])
 		p.add(RoleSetupAdminCreds, clc[0])
 	}
@@ -657,6 +734,23 @@ func (p *parser) eucalyptus() {
 		t.Console = p.hosts(v, append(path, "console"))
 		p.add(RoleConsole, t.Console...)
 	}
+	p.objectStorage(topo, path, forms)
+
+	p.clusters(topo, path, forms)
+	switch {
+	case forms["lists"] && forms["legacy"]:
+		t.Form = "mixed"
+	case forms["legacy"]:
+		t.Form = "legacy"
+	default:
+		t.Form = "lists"
+	}
+}
+
+// objectStorage reads the walrus host (legacy form) or the objectstorage
+// mapping (list form) of the topology.
+func (p *parser) objectStorage(topo *yaml.Node, path []string, forms map[string]bool) {
+	t := &p.env.Topology
 	if k, v := Lookup(topo, "walrus"); k != nil {
 		forms["legacy"] = true
 		t.Walrus = append(t.Walrus, p.hosts(v, append(path, "walrus"))...)
@@ -676,7 +770,11 @@ func (p *parser) eucalyptus() {
 		}
 	}
 	p.add(RoleWalrus, t.Walrus...)
+}
 
+// clusters reads the clusters of the topology, sorted by name.
+func (p *parser) clusters(topo *yaml.Node, path []string, forms map[string]bool) {
+	t := &p.env.Topology
 	ck, clusters := Lookup(topo, "clusters")
 	switch {
 	case ck == nil:
@@ -688,14 +786,6 @@ func (p *parser) eucalyptus() {
 			t.Clusters = append(t.Clusters, p.cluster(e.Key, e.Value, append(path, "clusters", e.Key.Value), forms))
 		}
 		slices.SortFunc(t.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
-	}
-	switch {
-	case forms["lists"] && forms["legacy"]:
-		t.Form = "mixed"
-	case forms["legacy"]:
-		t.Form = "legacy"
-	default:
-		t.Form = "lists"
 	}
 }
 
@@ -762,7 +852,6 @@ func (p *parser) vpc() {
 		return
 	}
 	for _, e := range Entries(mapping) {
-		// Unlike the original, midolman hosts are part of "all".
 		p.add(RoleMidolman, p.hosts(e.Value, append(path, "midolman-host-mapping"))...)
 	}
 }

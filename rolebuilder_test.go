@@ -591,3 +591,19 @@ func TestHostListedTwiceInACluster(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, []string{"n1", "n2"}, one.Nodes)
 }
+
+// TestLookupUnknownRole: rb.Hosts("nodes") returns nil like an empty role,
+// so a misspelt role name went unseen; Lookup says so.
+func TestLookupUnknownRole(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{"custom": {"10.0.0.1"}})
+	hs, err := rb.Lookup(calyptos.RoleNodeController)
+	require.NoError(t, err)
+	assert.Empty(t, hs, "a role of the format that is empty")
+	hs, err = rb.Lookup("custom")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.1"}, hs)
+	_, err = rb.Lookup("nodes")
+	assert.ErrorIs(t, err, calyptos.ErrUnknownRole)
+	assert.ErrorContains(t, err, `unknown role "nodes" (roles: all, cassandra,`)
+	assert.Nil(t, rb.Hosts("nodes"), "Hosts keeps the original's unknown role is empty")
+}

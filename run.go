@@ -21,9 +21,17 @@ const (
 	abandonGrace = 2 * time.Second
 )
 
-// ErrUnknownCheck is returned when RunOptions names a plugin that is not in
-// the list being run.
-var ErrUnknownCheck = errors.New("unknown check")
+// Errors of a run that did not start, checkable with errors.Is.
+var (
+	// ErrInvalidOptions is matched by every error RunValidators and
+	// RunDebuggers return before running anything (with a nil report): a
+	// nil RoleBuilder or Executor, two plugins with one name, or an Only
+	// or Skip name that is not in the list.
+	ErrInvalidOptions = errors.New("invalid run options")
+	// ErrUnknownCheck is matched by the error for an Only or Skip name that
+	// is not in the list being run, and by Select's.
+	ErrUnknownCheck = errors.New("unknown check")
+)
 
 // RunOptions tune a run. The zero value is ready to use.
 type RunOptions struct {
@@ -37,8 +45,7 @@ type RunOptions struct {
 	// (default DefaultParallel).
 	Parallel int
 	// CheckTimeout bounds each plugin (default DefaultCheckTimeout). A
-	// plugin may ask for another bound by implementing
-	// interface{ Timeout() time.Duration }.
+	// plugin may ask for another bound by implementing TimeoutPlugin.
 	CheckTimeout time.Duration
 	// CommandTimeout bounds each remote command and fetch (default
 	// DefaultCommandTimeout); see WithCommandTimeout.
@@ -83,11 +90,13 @@ func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator,
 // to opts.Reporter. A plugin that panics or overruns its timeout becomes a
 // Fail finding and the run goes on. When ctx ends, the run stops after the
 // current plugin returns (or is abandoned) and returns the partial report,
-// marked Interrupted, with ctx's error. Invalid options return a nil report
-// and an error wrapping ErrUnknownCheck.
+// marked Interrupted, with ctx's error. A run that cannot start (a nil rb
+// or exec, two plugins of one name, an unknown Only or Skip name) returns
+// a nil report and an error matching ErrInvalidOptions (and
+// ErrUnknownCheck for an unknown name).
 func RunDebuggers(ctx context.Context, rb *RoleBuilder, exec Executor, debuggers []Debugger, opts RunOptions) (*Report, error) {
 	if exec == nil {
-		return nil, errors.New("calyptos: RunDebuggers needs an Executor")
+		return nil, fmt.Errorf("calyptos: %w: RunDebuggers needs an Executor", ErrInvalidOptions)
 	}
 	plugins := make([]plugin, len(debuggers))
 	for i, d := range debuggers {
@@ -122,18 +131,18 @@ func Select(names, only, skip []string) ([]string, error) {
 
 func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins []plugin, opts RunOptions) (*Report, error) {
 	if rb == nil {
-		return nil, errors.New("calyptos: run needs a RoleBuilder")
+		return nil, fmt.Errorf("calyptos: %w: no RoleBuilder", ErrInvalidOptions)
 	}
 	names := make([]string, len(plugins))
 	for i, p := range plugins {
 		if slices.Contains(names[:i], p.name) {
-			return nil, fmt.Errorf("calyptos: two plugins are named %q", p.name)
+			return nil, fmt.Errorf("calyptos: %w: two plugins are named %q", ErrInvalidOptions, p.name)
 		}
 		names[i] = p.name
 	}
 	keep, err := Select(names, opts.Only, opts.Skip)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	opts = opts.withDefaults()
 	st := &runState{
@@ -224,7 +233,7 @@ func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 		st.emitMu.Unlock()
 	}
 	timeout := st.opts.CheckTimeout
-	if t, ok := p.impl.(interface{ Timeout() time.Duration }); ok && t.Timeout() > 0 {
+	if t, ok := p.impl.(TimeoutPlugin); ok && t.Timeout() > 0 {
 		timeout = t.Timeout()
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)

@@ -3,6 +3,7 @@ package calyptos_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -412,4 +413,112 @@ func TestEvidenceCutKeepsUTF8(t *testing.T) {
 	ev := rep.Findings()[0].Evidence
 	assert.True(t, utf8.ValidString(ev), "evidence ends %q", ev[max(0, len(ev)-30):])
 	assert.True(t, strings.HasPrefix(ev, strings.Repeat("x", 4095)+"\n[... truncated]"))
+}
+
+// TestHostResultOKIsFalseForADownHost: HostResult embedded Output, so
+// r.OK() was true for an unreachable host (exit code 0, no output), and a
+// debugger checking only r.OK() passed it.
+func TestHostResultOKIsFalseForADownHost(t *testing.T) {
+	exec := calyptostest.NewExecutor(t)
+	exec.HostDown("10.0.0.2")
+	exec.On("10.0.0.1", "uptime").Stdout("up 3 days")
+	exec.On("10.0.0.3", "uptime").Exit(1)
+	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"10.0.0.1", "10.0.0.2", "10.0.0.3"}})
+	rep := calyptostest.RunDebugger(t, rb, exec, plugin{name: "uptime", body: func(ctx context.Context, c *calyptos.Check) {
+		for _, r := range c.RunOnHosts(ctx, "uptime", c.Roles().Hosts("x")) {
+			if r.OK() {
+				c.OnHost(r.Host).Successf("uptime ok: %q", r.Stdout)
+			} else {
+				c.OnHost(r.Host).Failure("uptime failed")
+			}
+		}
+	}}, calyptos.RunOptions{})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.1", Status: calyptos.Pass})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.2", Status: calyptos.Fail})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.3", Status: calyptos.Fail})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Host: "10.0.0.2", Status: calyptos.Pass})
+
+	assert.False(t, calyptos.HostResult{Err: calyptos.ErrHostDown}.OK())
+	assert.True(t, calyptos.HostResult{}.OK())
+}
+
+// TestInvalidRunOptions: RunDebuggers' doc said invalid options wrap
+// ErrUnknownCheck, but a nil executor and two plugins of one name gave
+// errors nothing could match.
+func TestInvalidRunOptions(t *testing.T) {
+	ctx := context.Background()
+	rb := edge(t)
+	a := plugin{name: "a", body: func(context.Context, *calyptos.Check) {}}
+	exec := calyptostest.NewExecutor(t)
+	tests := []struct {
+		name    string
+		run     func() (*calyptos.Report, error)
+		unknown bool
+	}{
+		{"nil executor", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, nil, []calyptos.Debugger{a}, calyptos.RunOptions{})
+		}, false},
+		{"nil roles", func() (*calyptos.Report, error) {
+			return calyptos.RunValidators(ctx, nil, []calyptos.Validator{a}, calyptos.RunOptions{})
+		}, false},
+		{"two named a", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, exec, []calyptos.Debugger{a, a}, calyptos.RunOptions{})
+		}, false},
+		{"unknown only", func() (*calyptos.Report, error) {
+			return calyptos.RunDebuggers(ctx, rb, exec, []calyptos.Debugger{a}, calyptos.RunOptions{Only: []string{"b"}})
+		}, true},
+		{"unknown skip", func() (*calyptos.Report, error) {
+			return calyptos.RunValidators(ctx, rb, []calyptos.Validator{a}, calyptos.RunOptions{Skip: []string{"b"}})
+		}, true},
+	}
+	for _, tt := range tests {
+		rep, err := tt.run()
+		assert.Nil(t, rep, tt.name)
+		assert.ErrorIs(t, err, calyptos.ErrInvalidOptions, tt.name)
+		assert.Equal(t, tt.unknown, errors.Is(err, calyptos.ErrUnknownCheck), tt.name)
+	}
+}
+
+// TestPositionedFinding: a check could only write a position into its
+// message by hand (and with NewRoleBuilder it started with ": ").
+func TestPositionedFinding(t *testing.T) {
+	rb := calyptostest.Parse(t, `
+default_attributes:
+  eucalyptus:
+    topology:
+      clc: 10.0.0.1
+      user-facing: 10.0.0.1
+      clusters:
+        one: {cc: 10.0.0.2, sc: 10.0.0.2, nodes: 10.0.0.3}
+`)
+	check := plugin{name: "p", body: func(ctx context.Context, c *calyptos.Check) {
+		for _, cl := range c.Roles().Clusters() {
+			c.At(cl.Pos).Failuref("cluster %s is too small", cl.Name)
+			c.OnHost("10.0.0.3").At(cl.Pos).Warning("node alone")
+		}
+		c.Success("unplaced")
+	}}
+	rep := calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
+	f := rep.Findings()
+	require.Len(t, f, 3)
+	want := calyptos.Position{File: "environment.yml", Line: 8, Column: 9}
+	assert.Equal(t, want, f[0].Pos)
+	assert.Equal(t, "cluster one is too small", f[0].Message, "the message holds no position")
+	assert.Equal(t, "environment.yml:8:9: cluster one is too small", f[0].Text())
+	assert.Equal(t, want, f[1].Pos)
+	assert.Equal(t, "10.0.0.3", f[1].Host)
+	assert.Equal(t, calyptos.Position{}, f[2].Pos)
+	assert.Equal(t, "unplaced", f[2].Text())
+
+	b, err := json.Marshal(f[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"pos":{"file":"environment.yml","line":8,"column":9}`)
+	b, err = json.Marshal(f[2])
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"pos"`, "omitted when zero")
+
+	// A RoleBuilder without a file gives clusters no position: no prefix.
+	rb = calyptos.NewRoleBuilder(nil, calyptos.Cluster{Name: "one", CC: []string{"10.0.0.2"}})
+	rep = calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
+	assert.Equal(t, "cluster one is too small", rep.Findings()[0].Text())
 }

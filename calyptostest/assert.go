@@ -20,11 +20,25 @@ func Parse(t testing.TB, yamlText string) *calyptos.RoleBuilder {
 	return rb
 }
 
-// RunValidator runs one validator and returns its report, failing the test
-// if the run itself fails.
-func RunValidator(t testing.TB, rb *calyptos.RoleBuilder, v calyptos.Validator) *calyptos.Report {
+// KnownRoles fails the test for each name that is not a role of the
+// environment format (the calyptos Role constants): rb.Hosts("nodes")
+// returns nothing, like an empty role, and the typo goes unseen. Pass it
+// the role names a plugin reads.
+func KnownRoles(t testing.TB, roles ...string) {
 	t.Helper()
-	rep, err := calyptos.RunValidators(context.Background(), rb, []calyptos.Validator{v}, calyptos.RunOptions{})
+	format := calyptos.NewRoleBuilder(nil)
+	for _, r := range roles {
+		if _, err := format.Lookup(r); err != nil {
+			t.Errorf("calyptostest: %v", err)
+		}
+	}
+}
+
+// RunValidator runs one validator with opts and returns its report,
+// failing the test if the run itself fails.
+func RunValidator(t testing.TB, rb *calyptos.RoleBuilder, v calyptos.Validator, opts calyptos.RunOptions) *calyptos.Report {
+	t.Helper()
+	rep, err := calyptos.RunValidators(context.Background(), rb, []calyptos.Validator{v}, opts)
 	if err != nil {
 		t.Fatalf("calyptostest: run validator %s: %v", v.Name(), err)
 	}
@@ -32,10 +46,14 @@ func RunValidator(t testing.TB, rb *calyptos.RoleBuilder, v calyptos.Validator) 
 }
 
 // RunDebugger runs one debugger over exec and returns its report, failing
-// the test if the run itself fails.
+// the test if the run itself fails. When exec is an *Executor, each call
+// it had no rule for fails the test at the line that called RunDebugger.
 func RunDebugger(t testing.TB, rb *calyptos.RoleBuilder, exec calyptos.Executor, d calyptos.Debugger, opts calyptos.RunOptions) *calyptos.Report {
 	t.Helper()
 	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{d}, opts)
+	if e, ok := exec.(*Executor); ok && e.t != nil {
+		e.reportUnscripted(t, "")
+	}
 	if err != nil {
 		t.Fatalf("calyptostest: run debugger %s: %v", d.Name(), err)
 	}

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -133,7 +135,8 @@ func (r *Rule) exhausted() bool {
 // an exact command beats a pattern); among equals the one added last wins,
 // so a test can override a shared script.
 type Executor struct {
-	t testing.TB
+	t    testing.TB
+	made string // file:line of the NewExecutor call
 
 	mu       sync.Mutex
 	rules    []*Rule
@@ -141,6 +144,8 @@ type Executor struct {
 	sessions int
 	facts    map[factKey]any  // parsed values scripted with SetFact
 	batches  map[string]batch // decoded fact-gathering scripts
+
+	unscripted []string // failures not yet reported to t
 }
 
 // newSession numbers a new executor call.
@@ -154,7 +159,33 @@ func (e *Executor) newSession() int {
 // NewExecutor returns an empty fake. Calls that no rule answers return an
 // error wrapping ErrUnscripted and, if t is not nil, fail the test: pass
 // t to make sure a check runs exactly the commands the test expects.
-func NewExecutor(t testing.TB) *Executor { return &Executor{t: t} }
+//
+// Such calls come from the run's goroutines, whose stacks hold no line of
+// the test, so they are reported later, from the test's goroutine: by
+// RunDebugger, at the line of the test that called it, or else when the
+// test ends, naming the line that made the fake.
+func NewExecutor(t testing.TB) *Executor {
+	e := &Executor{t: t}
+	if _, file, line, ok := runtime.Caller(1); ok {
+		e.made = fmt.Sprintf("%s:%d", filepath.Base(file), line)
+	}
+	if t != nil {
+		t.Cleanup(func() { e.reportUnscripted(t, " (fake made at "+e.made+")") })
+	}
+	return e
+}
+
+// reportUnscripted fails t once for each unscripted call not yet reported.
+func (e *Executor) reportUnscripted(t testing.TB, suffix string) {
+	t.Helper()
+	e.mu.Lock()
+	msgs := e.unscripted
+	e.unscripted = nil
+	e.mu.Unlock()
+	for _, m := range msgs {
+		t.Errorf("%s%s", m, suffix)
+	}
+}
 
 func (e *Executor) add(r *Rule) *Rule {
 	e.mu.Lock()
@@ -211,14 +242,14 @@ func (e *Executor) find(host, command string, fetch bool, session int) *Rule {
 		best.used++
 		best.mu.Unlock()
 	}
-	e.mu.Unlock()
 	if best == nil && e.t != nil {
 		kind := "command"
 		if fetch {
 			kind = "fetch of"
 		}
-		e.t.Errorf("calyptostest: unscripted %s %q on host %q", kind, command, host)
+		e.unscripted = append(e.unscripted, fmt.Sprintf("calyptostest: unscripted %s %q on host %q", kind, command, host))
 	}
+	e.mu.Unlock()
 	return best
 }
 

@@ -22,11 +22,12 @@ import (
 // these tests can show that the fake fails the test it belongs to.
 type recorder struct {
 	testing.TB
-	mu     sync.Mutex
-	errors []string
+	mu      sync.Mutex
+	errors  []string
+	helpers int // calls of Helper
 }
 
-func (r *recorder) Helper() {}
+func (r *recorder) Helper() { r.mu.Lock(); r.helpers++; r.mu.Unlock() }
 func (r *recorder) Errorf(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -74,17 +75,51 @@ func TestExecutorReplies(t *testing.T) {
 	assert.Len(t, e.Calls(), 5)
 }
 
+// TestUnscriptedCallFailsTheTest: an unscripted call failed the test at
+// the fake's line (executor.go), never the test's.
 func TestUnscriptedCallFailsTheTest(t *testing.T) {
 	rec := &recorder{TB: t}
 	e := calyptostest.NewExecutor(rec)
 	e.On("", "true")
-	_, err := e.Run(context.Background(), "10.0.0.1", "rm -rf /")
-	assert.ErrorIs(t, err, calyptostest.ErrUnscripted)
-	err = e.Fetch(context.Background(), "10.0.0.1", "/etc/shadow", &bytes.Buffer{})
-	assert.ErrorIs(t, err, calyptostest.ErrUnscripted)
+	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"10.0.0.1"}})
+	var runErr, fetchErr error
+	calyptostest.RunDebugger(rec, rb, e, debuggerFunc(func(ctx context.Context, c *calyptos.Check) {
+		_, runErr = c.RunOnHost(ctx, "rm -rf /", "10.0.0.1")
+		fetchErr = c.Fetch(ctx, "10.0.0.1", "/etc/shadow", &bytes.Buffer{})
+	}), calyptos.RunOptions{})
+	assert.ErrorIs(t, runErr, calyptostest.ErrUnscripted)
+	assert.ErrorIs(t, fetchErr, calyptostest.ErrUnscripted)
 	require.Len(t, rec.errors, 2, "each unscripted call must fail the test")
 	assert.Contains(t, rec.errors[0], `"rm -rf /"`)
 	assert.Contains(t, rec.errors[1], `/etc/shadow`)
+	assert.Equal(t, 2, rec.helpers, "reported from helpers, so at the line of the test")
+
+	// Outside RunDebugger, the end of the test reports the call and names
+	// the line that made the fake.
+	rec = &recorder{TB: t}
+	var e2 *calyptostest.Executor
+	t.Run("direct", func(t *testing.T) {
+		rec.TB = t
+		e2 = calyptostest.NewExecutor(rec) // the line named below
+		_, err := e2.Run(context.Background(), "10.0.0.1", "reboot")
+		assert.ErrorIs(t, err, calyptostest.ErrUnscripted)
+		assert.Empty(t, rec.errors, "not yet: the call may come from any goroutine")
+	})
+	require.Len(t, rec.errors, 1)
+	assert.Regexp(t, `unscripted command "reboot" on host "10.0.0.1" \(fake made at executor_test.go:\d+\)`, rec.errors[0])
+}
+
+type debuggerFunc func(ctx context.Context, c *calyptos.Check)
+
+func (debuggerFunc) Name() string                                   { return "func" }
+func (f debuggerFunc) Debug(ctx context.Context, c *calyptos.Check) { f(ctx, c) }
+
+func TestKnownRoles(t *testing.T) {
+	rec := &recorder{TB: t}
+	calyptostest.KnownRoles(rec, calyptos.RoleNodeController, "nodes", calyptos.RoleAll, "clcs")
+	require.Len(t, rec.errors, 2)
+	assert.Contains(t, rec.errors[0], `unknown role "nodes" (roles: all, cassandra, ceph-mons`)
+	assert.Contains(t, rec.errors[1], `unknown role "clcs"`)
 }
 
 func TestTimesAndOverride(t *testing.T) {
@@ -137,7 +172,7 @@ func TestAssertHelpersReportMismatches(t *testing.T) {
 	rep := calyptostest.RunValidator(t, rb, validatorFunc(func(c *calyptos.Check) {
 		c.OnHost("10.0.0.1").Failure("disk full")
 		c.Success("fine")
-	}))
+	}), calyptos.RunOptions{})
 	assert.True(t, calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "10.0.0.1", Status: calyptos.Fail, Message: "disk"}))
 
 	rec := &recorder{TB: t}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -220,18 +221,21 @@ func TestVersion(t *testing.T) {
 func TestEnvironmentErrors(t *testing.T) {
 	bad := writeEnv(t, "default_attributes:\n  eucalyptus:\n    topology:\n      user-facing: [192.0.2.1]\n")
 	syntax := writeEnv(t, "default_attributes: [\n")
-	huge := writeEnv(t, "# "+strings.Repeat("x", maxEnvFileSize)+"\n")
+	huge := writeEnv(t, "# "+strings.Repeat("x", 16<<20)+"\n")
+	fifo := filepath.Join(t.TempDir(), "env.fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	tests := []struct {
 		name string
 		file string
 		want []string
 	}{
 		{"missing", filepath.Join(t.TempDir(), "nope.yml"), []string{"calyptos: environment file ", "nope.yml does not exist"}},
-		{"directory", t.TempDir(), []string{"cannot read environment file"}},
+		{"directory", t.TempDir(), []string{"is a directory, not a regular file"}},
+		{"fifo", fifo, []string{"environment file " + fifo + " is a named pipe (FIFO), not a regular file"}},
 		{"invalid", bad, []string{bad + ":4:7: ", "no cloud controller", "problem"}},
 		{"syntax", syntax, []string{syntax + ":", "invalid YAML"}},
 		{"huge", huge, []string{"environment file " + huge + " is larger than 16 MiB: is it the right file?"}},
-		{"endless", "/dev/zero", []string{"environment file /dev/zero is larger than 16 MiB"}},
+		{"endless", "/dev/zero", []string{"environment file /dev/zero is a device, not a regular file"}},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"validate", "debug", "roles"} {

@@ -3,9 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -118,59 +116,34 @@ func transportFlags(fs *flagSet, o *options, defaultTimeout time.Duration) {
 	fs.durationVar(&o.timeout, "timeout", "DURATION", fmt.Sprintf("time limit of each remote command (default %v)", defaultTimeout))
 }
 
-// maxEnvFileSize bounds the environment file read: real ones are a few
-// kilobytes, and -e /dev/zero or a disk image must not exhaust memory.
-const maxEnvFileSize = 16 << 20
-
-// loadEnv reads the environment file named by -e. On failure it prints
-// why (every problem as file:line:col: message) and returns ExitUsage.
+// loadEnv reads the environment file named by -e with
+// calyptos.LoadEnvironment, which refuses a FIFO, a device or a file over
+// 16 MiB. On failure it prints why (every problem as file:line:col:
+// message) and returns ExitUsage.
 func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
 	if o.envFile == "" {
 		return nil, p.usageErr(cmd, "-e/--environment FILE is required")
 	}
-	data, err := readEnvFile(o.envFile)
+	rb, err := calyptos.LoadEnvironment(o.envFile)
+	var envErr *calyptos.EnvError
 	switch {
+	case err == nil:
+		return rb, ExitOK
 	case errors.Is(err, fs.ErrNotExist):
 		p.errorf("environment file %s does not exist", o.envFile)
-		return nil, ExitUsage
-	case errors.Is(err, errTooLarge):
-		p.errorf("environment file %s is larger than %d MiB: is it the right file?", o.envFile, maxEnvFileSize>>20)
-		return nil, ExitUsage
-	case err != nil:
-		p.errorf("cannot read environment file: %v", unwrapPathError(err))
-		return nil, ExitUsage
-	}
-	rb, err := calyptos.ParseEnvironment(o.envFile, data)
-	if err != nil {
+	case errors.As(err, &envErr):
 		n := 1
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			n = len(j.Unwrap())
 		}
 		fmt.Fprintln(p.Stderr, err)
 		p.errorf("%s: %d %s; nothing was run", o.envFile, n, plural(n, "problem", "problems"))
-		return nil, ExitUsage
+	case errors.Is(err, calyptos.ErrInvalidEnvironment):
+		p.errorf("%v", err) // not a regular file, or too large
+	default:
+		p.errorf("cannot read environment file: %v", unwrapPathError(err))
 	}
-	return rb, ExitOK
-}
-
-var errTooLarge = errors.New("file too large")
-
-// readEnvFile reads at most maxEnvFileSize bytes of name, and fails with
-// errTooLarge when there is more.
-func readEnvFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEnvFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxEnvFileSize {
-		return nil, errTooLarge
-	}
-	return data, nil
+	return nil, ExitUsage
 }
 
 func unwrapPathError(err error) error {

@@ -44,7 +44,8 @@
 //	          "host": "10.0.0.1",        // omitted for deployment-wide findings
 //	          "status": "fail",          // pass | warn | fail | info | skip
 //	          "message": "Database is larger than 3GB",
-//	          "evidence": "3412\t/var/lib/eucalyptus/db/" // omitted when empty
+//	          "evidence": "3412\t/var/lib/eucalyptus/db/", // omitted when empty
+//	          "pos": {"file": "env.yml", "line": 12, "column": 19} // where in the environment file; omitted when nowhere
 //	        },
 //	        {"check": "debug_cloud_controller", "status": "info", "message": "3 CLCs"}
 //	      ],

@@ -157,15 +157,15 @@ func (j *junitWriter) testCase(class string, f calyptos.Finding) {
 	tc := element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
 	switch {
 	case f.Status == calyptos.Fail:
-		j.writeCase(tc, element("failure", "message", f.Message, "type", "fail"), f.Evidence)
+		j.writeCase(tc, element("failure", "message", f.Text(), "type", "fail"), f.Evidence)
 	case f.Status == calyptos.Warn && j.strict:
-		j.writeCase(tc, element("failure", "message", "WARNING: "+f.Message, "type", "warning"), f.Evidence)
+		j.writeCase(tc, element("failure", "message", "WARNING: "+f.Text(), "type", "warning"), f.Evidence)
 	case f.Status == calyptos.Warn && f.Evidence != "":
-		j.writeCase(tc, element("system-out"), "WARNING: ", f.Message, "\n", f.Evidence)
+		j.writeCase(tc, element("system-out"), "WARNING: ", f.Text(), "\n", f.Evidence)
 	case f.Status == calyptos.Warn:
-		j.writeCase(tc, element("system-out"), "WARNING: ", f.Message)
+		j.writeCase(tc, element("system-out"), "WARNING: ", f.Text())
 	case f.Status == calyptos.Skip:
-		j.writeCase(tc, element("skipped", "message", f.Message))
+		j.writeCase(tc, element("skipped", "message", f.Text()))
 	case f.Evidence != "":
 		j.writeCase(tc, element("system-out"), f.Evidence)
 	default:
@@ -182,9 +182,9 @@ func (j *junitWriter) infoOutput(c *calyptos.CheckResult) {
 		switch {
 		case f.Status != calyptos.Info:
 		case f.Host != "":
-			j.text("INFO ", f.Host, ": ", f.Message, "\n")
+			j.text("INFO ", f.Host, ": ", f.Text(), "\n")
 		default:
-			j.text("INFO ", f.Message, "\n")
+			j.text("INFO ", f.Text(), "\n")
 		}
 	}
 	j.token(out.End())

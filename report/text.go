@@ -122,7 +122,7 @@ func (t *TextReporter) Finding(f calyptos.Finding) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buf[:0]
-	b = t.appendLine(b, statusColor(f.Status), t.prefix("VALIDATION", statusLabel(f.Status)), f.Host, f.Message)
+	b = t.appendLine(b, statusColor(f.Status), t.prefix("VALIDATION", statusLabel(f.Status)), f.Host, f.Text())
 	if t.opts.Verbose && f.Status == calyptos.Fail && f.Evidence != "" {
 		b = appendEvidence(b, f.Evidence)
 	}

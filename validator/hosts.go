@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 )
 
 // Hosts checks every host of the deployment, whatever its role:
@@ -93,16 +94,16 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range all {
 		if err := CheckHost(h); err != nil {
 			bad++
-			c.OnHost(h).Failure(atHost(e, h, fmt.Sprintf("invalid host %q: %v", h, err)))
+			atHost(c.OnHost(h), e, h).Failuref("invalid host %q: %v", h, err)
 			continue
 		}
 		addr, _, _ := calyptos.SplitHostPort(h)
 		if ip, err := netip.ParseAddr(addr); err == nil && ip.IsLoopback() && len(distinct) > 1 {
-			c.OnHost(h).Warning(atHost(e, h, fmt.Sprintf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)))
+			atHost(c.OnHost(h), e, h).Warningf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)
 		}
 	}
 	if bad == 0 {
-		c.Successf("all %s are IP addresses or DNS names", plural(len(all), "host", "hosts"))
+		c.Successf("all %s are IP addresses or DNS names", words.Count(len(all), "host", "hosts"))
 	}
 
 	// The Eucalyptus hosts (RoleBuilder.EucaHosts, without its sort).
@@ -135,7 +136,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range rb.Hosts(calyptos.RoleNodeController) {
 		if r := front[hostKey(h)]; r != "" {
 			mixed++
-			c.OnHost(h).Warning(atHost(e, h, fmt.Sprintf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)))
+			atHost(c.OnHost(h), e, h).Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
 		}
 	}
 	if mixed == 0 && len(eucaKeys) > 0 {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,30 +28,30 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	nk, nc := calyptos.Lookup(e.Attr("eucalyptus"), "nc")
-	if nk == nil || isNull(nc) {
+	if nk == nil || yamlx.IsNull(nc) {
 		c.Skipped("no eucalyptus.nc section: Eucalyptus sizes node controllers itself")
 		return
 	}
 	if nc.Kind != yaml.MappingNode {
-		c.Failure(atf(e, nk, "default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc)))
+		at(c, e, nk).Failuref("default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc))
 		return
 	}
 	vals := map[string]int64{}
 	bad := 0
 	for _, k := range []string{"max-cores", "cache-size", "work-size"} {
 		kn, v := calyptos.Lookup(nc, k)
-		if kn == nil || isNull(v) {
+		if kn == nil || yamlx.IsNull(v) {
 			continue
 		}
-		s, ok := scalar(v)
+		s, ok := yamlx.Scalar(v)
 		n, err := strconv.ParseInt(s, 10, 64)
 		switch {
 		case !ok || err != nil:
 			bad++
-			c.Failure(atf(e, v, "nc.%s must be a whole number, found %s", k, shownValue(v)))
+			at(c, e, v).Failuref("nc.%s must be a whole number, found %s", k, shownValue(v))
 		case n < 0:
 			bad++
-			c.Failure(atf(e, v, "nc.%s must not be negative, found %d", k, n))
+			at(c, e, v).Failuref("nc.%s must not be negative, found %d", k, n)
 		case n == 0:
 			c.Infof("nc.%s is 0: Eucalyptus chooses the value", k)
 		default:
@@ -61,7 +62,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	work, hasWork := vals["work-size"]
 	if hasCache && hasWork && cache > work {
 		bad++
-		c.Failure(atf(e, get(nc, "cache-size"), "nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work))
+		at(c, e, get(nc, "cache-size")).Failuref("nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work)
 	}
 	if bad == 0 {
 		msg := "node controller sizing is valid"
@@ -78,7 +79,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 // its kind.
 func shownValue(n *yaml.Node) string {
 	n = calyptos.Resolve(n)
-	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n != nil && n.Kind == yaml.ScalarNode && !yamlx.IsNull(n) {
 		return strconv.Quote(n.Value)
 	}
 	return kind(n)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,39 +63,39 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	const base = "default_attributes.eucalyptus.network"
 	modeNode := get(nw, "mode")
-	mode, ok := scalar(modeNode)
+	mode, ok := yamlx.Scalar(modeNode)
 	switch {
 	case !ok:
-		c.Failure(at(e, nw, "missing required key "+base+".mode"))
+		at(c, e, nw).Failure("missing required key " + base + ".mode")
 		return
 	case !slices.Contains(networkModes(), mode):
 		if slices.Contains(networkModes(), strings.ToUpper(mode)) {
-			c.Failure(atf(e, modeNode, "network mode %q must be written %q", mode, strings.ToUpper(mode)))
+			at(c, e, modeNode).Failuref("network mode %q must be written %q", mode, strings.ToUpper(mode))
 		} else {
-			c.Failure(atf(e, modeNode, "network mode %q is not one Eucalyptus knows (%s)", mode, strings.Join(networkModes(), ", ")))
+			at(c, e, modeNode).Failuref("network mode %q is not one Eucalyptus knows (%s)", mode, strings.Join(networkModes(), ", "))
 		}
 		return
 	}
 	c.Successf("network mode %s", mode)
 
 	cjKey, cj := calyptos.Lookup(nw, "config-json")
-	if cjKey == nil || isNull(cj) {
+	if cjKey == nil || yamlx.IsNull(cj) {
 		if mode == "EDGE" || mode == "VPCMIDO" {
-			c.Warning(atf(e, nw, "network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode))
+			at(c, e, nw).Warningf("network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode)
 		} else {
 			c.Skipped("network mode " + mode + " does not use config-json")
 		}
 		return
 	}
 	if cj.Kind != yaml.MappingNode {
-		c.Failure(atf(e, cjKey, "%s.config-json: expected a mapping, found %s", base, kind(cj)))
+		at(c, e, cjKey).Failuref("%s.config-json: expected a mapping, found %s", base, kind(cj))
 		return
 	}
 	if mode != "EDGE" && mode != "VPCMIDO" {
 		c.Infof("network mode %s ignores config-json", mode)
 	}
-	if m, ok := scalar(get(cj, "Mode")); ok && m != mode {
-		c.Failure(atf(e, get(cj, "Mode"), "config-json Mode %q differs from network mode %q", m, mode))
+	if m, ok := yamlx.Scalar(get(cj, "Mode")); ok && m != mode {
+		at(c, e, get(cj, "Mode")).Failuref("config-json Mode %q differs from network mode %q", m, mode)
 	}
 
 	nc := &netChecker{c: c, e: e}
@@ -101,15 +103,15 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	pk, pv := calyptos.Lookup(cj, "PublicIps")
 	switch {
 	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
-		c.Failure(at(e, pk, "config-json.PublicIps: expected a list of addresses and ranges, found a mapping"))
-	case isNull(pv) || len(hostList(pv)) == 0:
-		c.Failure(at(e, cjKey, "missing required key "+base+".config-json.PublicIps: instances need public addresses"))
+		at(c, e, pk).Failure("config-json.PublicIps: expected a list of addresses and ranges, found a mapping")
+	case yamlx.IsNull(pv) || len(yamlx.Hosts(pv)) == 0:
+		at(c, e, cjKey).Failure("missing required key " + base + ".config-json.PublicIps: instances need public addresses")
 	case nc.noOverlap(public, "PublicIps"):
 		var n uint64
 		for _, r := range public {
 			n += r.r.size()
 		}
-		c.Successf("PublicIps: %s, %s, no overlap", plural(len(public), "range", "ranges"), plural(int(n), "address", "addresses"))
+		c.Successf("PublicIps: %s, %s, no overlap", words.Count(len(public), "range", "ranges"), words.Count(int(n), "address", "addresses"))
 	}
 
 	if dns := get(cj, "InstanceDnsServers"); dns != nil {
@@ -117,11 +119,11 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 		for i, s := range scalarsAt(dns) {
 			if _, err := netip.ParseAddr(s.val); err != nil {
 				bad++
-				c.Failure(atf(e, s.node, "InstanceDnsServers[%d] %q is not an IP address", i, s.val))
+				at(c, e, s.node).Failuref("InstanceDnsServers[%d] %q is not an IP address", i, s.val)
 			}
 		}
 		if bad == 0 {
-			c.Successf("InstanceDnsServers: %s", strings.Join(hostList(dns), ", "))
+			c.Successf("InstanceDnsServers: %s", strings.Join(yamlx.Hosts(dns), ", "))
 		}
 	}
 
@@ -138,7 +140,7 @@ type scalarAt struct {
 // node; a space-separated scalar gives one entry per word.
 func scalarsAt(n *yaml.Node) []scalarAt {
 	n = calyptos.Resolve(n)
-	if n == nil || isNull(n) {
+	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode {
@@ -149,8 +151,8 @@ func scalarsAt(n *yaml.Node) []scalarAt {
 		return out
 	}
 	var out []scalarAt
-	for _, it := range items(n) {
-		if s, ok := scalar(it); ok {
+	for _, it := range yamlx.Items(n) {
+		if s, ok := yamlx.Scalar(it); ok {
 			out = append(out, scalarAt{s, it})
 		}
 	}
@@ -169,7 +171,7 @@ func (nc *netChecker) ranges(n *yaml.Node, name string) []rangeAt {
 	for i, s := range scalarsAt(n) {
 		r, err := ParseIPRange(s.val)
 		if err != nil {
-			nc.c.Failure(atf(nc.e, s.node, "%s[%d]: %v", name, i, err))
+			at(nc.c, nc.e, s.node).Failuref("%s[%d]: %v", name, i, err)
 			continue
 		}
 		out = append(out, rangeAt{r: r, node: s.node, name: name})
@@ -187,7 +189,7 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 	for i := 1; i < len(sorted); i++ {
 		if sorted[widest].r.Overlaps(sorted[i].r) {
 			ok = false
-			nc.c.Failure(atf(nc.e, sorted[i].node, "%s ranges %s and %s overlap", name, sorted[widest].r, sorted[i].r))
+			at(nc.c, nc.e, sorted[i].node).Failuref("%s ranges %s and %s overlap", name, sorted[widest].r, sorted[i].r)
 		}
 		if sorted[widest].r.To.Less(sorted[i].r.To) {
 			widest = i
@@ -200,14 +202,14 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []rangeAt) {
 	c, e := nc.c, nc.e
 	ck, list := calyptos.Lookup(cj, "Clusters")
-	if ck == nil || isNull(list) {
+	if ck == nil || yamlx.IsNull(list) {
 		if mode == "EDGE" {
-			c.Failure(at(e, cjKey, "missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet"))
+			at(c, e, cjKey).Failure("missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet")
 		}
 		return
 	}
 	if list.Kind != yaml.SequenceNode {
-		c.Failure(atf(e, ck, "config-json.Clusters: expected a list, found %s", kind(list)))
+		at(c, e, ck).Failuref("config-json.Clusters: expected a list, found %s", kind(list))
 		return
 	}
 	seen := map[string]bool{}
@@ -217,72 +219,89 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		known[cl.Name] = true
 	}
 	var private []rangeAt
-	type subnetAt struct {
-		p    netip.Prefix
-		name string
-	}
 	var subnets []subnetAt
-	for i, cl := range items(list) {
+	for i, cl := range yamlx.Items(list) {
 		nameNode := get(cl, "Name")
-		name, ok := scalar(nameNode)
+		name, ok := yamlx.Scalar(nameNode)
 		if !ok {
-			c.Failure(atf(e, cl, "config-json.Clusters[%d] has no Name", i))
+			at(c, e, cl).Failuref("config-json.Clusters[%d] has no Name", i)
 			continue
 		}
 		if seen[name] {
-			c.Failure(atf(e, nameNode, "config-json.Clusters lists cluster %q twice", name))
+			at(c, e, nameNode).Failuref("config-json.Clusters lists cluster %q twice", name)
 		}
 		seen[name] = true
 		if !known[name] {
-			c.Failure(atf(e, nameNode, "config-json cluster %q is not a cluster of the topology", name))
+			at(c, e, nameNode).Failuref("config-json cluster %q is not a cluster of the topology", name)
 		}
 		p, ok := nc.subnet(cl, name)
 		if !ok {
 			continue
 		}
 		subnets = append(subnets, subnetAt{p, name})
-		gw, _ := netip.ParseAddr(mustScalar(get(get(cl, "Subnet"), "Gateway")))
-		ps := nc.ranges(get(cl, "PrivateIps"), "cluster "+name+" PrivateIps")
-		good := 0
-		for _, r := range ps {
-			switch {
-			case !r.r.Within(p):
-				c.Failure(atf(e, r.node, "cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p))
-			case r.r.Contains(gw):
-				c.Failure(atf(e, r.node, "cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw))
-			default:
-				good++
-			}
-			r.name = name
-			private = append(private, r)
-		}
-		if good == len(ps) {
-			c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, plural(len(ps), "private range", "private ranges"))
-		}
+		private = append(private, nc.privateRanges(cl, name, p)...)
 	}
 	for _, cl := range topoClusters {
 		if !seen[cl.Name] && mode == "EDGE" {
-			c.Failure(atf(e, ck, "topology cluster %q has no entry in config-json.Clusters", cl.Name))
+			at(c, e, ck).Failuref("topology cluster %q has no entry in config-json.Clusters", cl.Name)
 		}
 	}
+	nc.overlaps(public, subnets, private)
+}
+
+// subnetAt is the subnet of a config-json cluster.
+type subnetAt struct {
+	p    netip.Prefix
+	name string
+}
+
+// privateRanges checks that the PrivateIps of config-json cluster cl,
+// whose subnet is p, are inside p and leave out its gateway, and returns
+// them.
+func (nc *netChecker) privateRanges(cl *yaml.Node, name string, p netip.Prefix) []rangeAt {
+	c, e := nc.c, nc.e
+	gw, _ := netip.ParseAddr(mustScalar(get(get(cl, "Subnet"), "Gateway")))
+	ps := nc.ranges(get(cl, "PrivateIps"), "cluster "+name+" PrivateIps")
+	good := 0
+	for i, r := range ps {
+		switch {
+		case !r.r.Within(p):
+			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p)
+		case r.r.Contains(gw):
+			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw)
+		default:
+			good++
+		}
+		ps[i].name = name
+	}
+	if good == len(ps) {
+		c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
+	}
+	return ps
+}
+
+// overlaps fails a public range that overlaps a cluster's subnet, and
+// warns about private ranges of two clusters that overlap.
+func (nc *netChecker) overlaps(public []rangeAt, subnets []subnetAt, private []rangeAt) {
+	c, e := nc.c, nc.e
 	for _, pub := range public {
 		for _, s := range subnets {
 			if pub.r.Overlaps(prefixRange(s.p)) {
-				c.Failure(atf(e, pub.node, "PublicIps range %s overlaps the subnet %s of cluster %s", pub.r, s.p, s.name))
+				at(c, e, pub.node).Failuref("PublicIps range %s overlaps the subnet %s of cluster %s", pub.r, s.p, s.name)
 			}
 		}
 	}
 	for i := range private {
 		for j := range i {
 			if private[j].name != private[i].name && private[j].r.Overlaps(private[i].r) {
-				c.Warning(atf(e, private[i].node, "PrivateIps range %s of cluster %s overlaps range %s of cluster %s", private[i].r, private[i].name, private[j].r, private[j].name))
+				at(c, e, private[i].node).Warningf("PrivateIps range %s of cluster %s overlaps range %s of cluster %s", private[i].r, private[i].name, private[j].r, private[j].name)
 			}
 		}
 	}
 }
 
 func mustScalar(n *yaml.Node) string {
-	s, _ := scalar(n)
+	s, _ := yamlx.Scalar(n)
 	return s
 }
 
@@ -290,23 +309,23 @@ func mustScalar(n *yaml.Node) string {
 func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	c, e := nc.c, nc.e
 	sk, sn := calyptos.Lookup(cl, "Subnet")
-	if sk == nil || isNull(sn) {
-		c.Failure(atf(e, cl, "config-json cluster %s has no Subnet", name))
+	if sk == nil || yamlx.IsNull(sn) {
+		at(c, e, cl).Failuref("config-json cluster %s has no Subnet", name)
 		return netip.Prefix{}, false
 	}
 	addrs := map[string]netip.Addr{}
 	ok := true
 	for _, k := range []string{"Subnet", "Netmask", "Gateway"} {
 		kn, v := calyptos.Lookup(sn, k)
-		s, has := scalar(v)
+		s, has := yamlx.Scalar(v)
 		if kn == nil || !has {
-			c.Failure(atf(e, sn, "config-json cluster %s: Subnet has no %s", name, k))
+			at(c, e, sn).Failuref("config-json cluster %s: Subnet has no %s", name, k)
 			ok = false
 			continue
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() {
-			c.Failure(atf(e, v, "config-json cluster %s: Subnet.%s %q is not an IPv4 address", name, k, s))
+			at(c, e, v).Failuref("config-json cluster %s: Subnet.%s %q is not an IPv4 address", name, k, s)
 			ok = false
 			continue
 		}
@@ -317,22 +336,22 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	}
 	ones, err := maskBits(addrs["Netmask"])
 	if err != nil {
-		c.Failure(atf(e, get(sn, "Netmask"), "config-json cluster %s: %v", name, err))
+		at(c, e, get(sn, "Netmask")).Failuref("config-json cluster %s: %v", name, err)
 		return netip.Prefix{}, false
 	}
 	p := netip.PrefixFrom(addrs["Subnet"], ones)
 	if p.Masked().Addr() != addrs["Subnet"] {
-		c.Failure(atf(e, get(sn, "Subnet"), "config-json cluster %s: Subnet %s is not the network address of netmask %s (that is %s)", name, addrs["Subnet"], addrs["Netmask"], p.Masked().Addr()))
+		at(c, e, get(sn, "Subnet")).Failuref("config-json cluster %s: Subnet %s is not the network address of netmask %s (that is %s)", name, addrs["Subnet"], addrs["Netmask"], p.Masked().Addr())
 		return netip.Prefix{}, false
 	}
 	gw := addrs["Gateway"]
 	all := prefixRange(p)
 	switch {
 	case !p.Contains(gw):
-		c.Failure(atf(e, get(sn, "Gateway"), "config-json cluster %s: Gateway %s is not inside the subnet %s", name, gw, p))
+		at(c, e, get(sn, "Gateway")).Failuref("config-json cluster %s: Gateway %s is not inside the subnet %s", name, gw, p)
 		return netip.Prefix{}, false
 	case ones < 31 && (gw == all.From || gw == all.To):
-		c.Failure(atf(e, get(sn, "Gateway"), "config-json cluster %s: Gateway %s is the network or broadcast address of %s", name, gw, p))
+		at(c, e, get(sn, "Gateway")).Failuref("config-json cluster %s: Gateway %s is the network or broadcast address of %s", name, gw, p)
 		return netip.Prefix{}, false
 	}
 	return p, true

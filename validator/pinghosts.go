@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 )
 
 // Defaults for PingHosts fields left zero.
@@ -22,10 +23,8 @@ const (
 
 // PingHosts checks from this machine that every host of the deployment
 // (role "all") accepts a TCP connection on its SSH port: the port written
-// with the host ("nc-1:2222"), else Port. It replaces the original's ICMP
-// ping: sending ICMP needs raw sockets (root or CAP_NET_RAW) or a ping
-// binary run through a shell, and a host that answers ping may still not
-// accept SSH, which is what deploying and debugging need.
+// with the host ("nc-1:2222"), else Port: SSH is what deploying and
+// debugging need, and a TCP dial needs no privilege (unlike ICMP).
 //
 // Hosts are dialled in parallel (at most Parallel at once), each with its
 // own Timeout; a host that does not answer is a failure naming it, never a
@@ -117,9 +116,9 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 	if ok == len(results) {
-		c.Successf("all %s answered", plural(ok, "host", "hosts"))
+		c.Successf("all %s answered", words.Count(ok, "host", "hosts"))
 	} else {
-		c.Failuref("%d of %s did not answer", len(results)-ok, plural(len(results), "host", "hosts"))
+		c.Failuref("%d of %s did not answer", len(results)-ok, words.Count(len(results), "host", "hosts"))
 	}
 }
 

@@ -2,18 +2,19 @@ package validator
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 )
 
 // Storage checks each cluster's block storage backend (storage-backend,
 // which the cookbook sets as <cluster>.storage.blockstoragemanager):
 //
-//   - the backend is one Eucalyptus supports, matched exactly (the original
-//     matched substrings, so "not-das" passed as das): das, overlay,
-//     ceph-rbd, netapp, threepar, equallogic, emc-vnx;
+//   - the backend is one Eucalyptus supports, matched exactly: das,
+//     overlay, ceph-rbd, netapp, threepar, equallogic, emc-vnx;
 //   - das needs the cluster's das-device (or the system property
 //     <cluster>.storage.dasdevice);
 //   - ceph-rbd needs the system properties <cluster>.storage.cephconfigfile,
@@ -23,7 +24,7 @@ import (
 //     are then only information;
 //   - netapp needs chapuser, ncpaths, scpaths, sanhost, sanpassword and
 //     sanuser; vservername is only needed for clustered Data ONTAP, so its
-//     absence is a warning (the original failed it);
+//     absence is a warning;
 //   - threepar needs chapuser, ncpaths, sanhost, sanuser, sanpassword,
 //     scpaths, threeparusercpg and threeparcopycpg;
 //   - equallogic and emc-vnx need at least sanhost, sanuser and sanpassword.
@@ -80,7 +81,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	props := e.SystemProperties()
-	hasCeph := e.Attr("ceph") != nil && !isNull(e.Attr("ceph"))
+	hasCeph := e.Attr("ceph") != nil && !yamlx.IsNull(e.Attr("ceph"))
 	backends := storageBackends()
 	names := make(map[string]bool, len(clusters))
 	for _, cl := range clusters {
@@ -88,17 +89,17 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		node := e.Attr("eucalyptus", "topology", "clusters", cl.Name)
 		bk, bv := calyptos.Lookup(node, "storage-backend")
 		if bk == nil {
-			c.Warningf("%s: cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Pos, cl.Name, cl.Name)
+			c.At(cl.Pos).Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
 			continue
 		}
-		name, _ := scalar(bv)
+		name, _ := yamlx.Scalar(bv)
 		i := slices.IndexFunc(backends, func(b storageBackend) bool { return b.name == name })
 		if i < 0 {
-			msg := atf(e, bv, "cluster %s: storage-backend %q is not one Eucalyptus supports (%s)", cl.Name, name, strings.Join(StorageBackends(), ", "))
+			msg := fmt.Sprintf("cluster %s: storage-backend %q is not one Eucalyptus supports (%s)", cl.Name, name, strings.Join(StorageBackends(), ", "))
 			if j := slices.IndexFunc(backends, func(b storageBackend) bool { return strings.EqualFold(b.name, name) }); j >= 0 {
 				msg += "; did you mean " + backends[j].name + "?"
 			}
-			c.Failure(msg)
+			at(c, e, bv).Failure(msg)
 			continue
 		}
 		b := backends[i]
@@ -118,18 +119,18 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		ok := true
 		if b.name == "das" && strings.TrimSpace(cl.DASDevice) == "" && !prop("dasdevice") {
 			ok = false
-			c.Failure(atf(e, bv, "cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name))
+			at(c, e, bv).Failuref("cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name)
 		}
 		if m := missing(b.props); len(m) > 0 {
 			if b.name == "ceph-rbd" && hasCeph {
 				c.Infof("cluster %s: ceph-rbd properties not set (%s): Eucalyptus defaults and the ceph section apply", cl.Name, strings.Join(m, ", "))
 			} else {
 				ok = false
-				c.Failure(atf(e, bv, "cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", ")))
+				at(c, e, bv).Failuref("cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", "))
 			}
 		}
 		if m := missing(b.warn); len(m) > 0 {
-			c.Warning(atf(e, bv, "cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", ")))
+			at(c, e, bv).Warningf("cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", "))
 		}
 		if ok {
 			c.Successf("cluster %s: storage-backend %s is configured", cl.Name, b.name)
@@ -143,6 +144,6 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	slices.Sort(orphans)
 	for _, k := range orphans {
-		c.Warning(atf(e, e.Attr("eucalyptus", "system-properties"), "system property %s names no cluster of the topology", k))
+		at(c, e, e.Attr("eucalyptus", "system-properties")).Warningf("system property %s names no cluster of the topology", k)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,13 +27,13 @@ import (
 //   - an unknown key is a warning, not a failure (the cookbook has more
 //     attributes than any schema lists);
 //   - a key set twice in one mapping, anywhere in the file, is a warning:
-//     the last value is used, as by the original and by Chef;
+//     the last value is used, as by PyYAML and Chef;
 //   - ceph, riakcs_cluster, haproxy, nginx, zookeeper, cassandra,
 //     midokura, riak, riak_cs, sysctl, thrift and exclude-recipes sections
 //     are accepted.
 //
-// Unlike the original, network.bridge-interface is not required (the
-// cookbook defaults it to br0): its absence is a warning.
+// network.bridge-interface is not required (the cookbook defaults it to
+// br0): its absence is a warning.
 type Structure struct{}
 
 // Name returns "structure".
@@ -247,10 +248,10 @@ type walker struct {
 
 func (w *walker) fail(n *yaml.Node, msg string) {
 	w.fails++
-	w.c.Failure(at(w.e, n, msg))
+	at(w.c, w.e, n).Failure(msg)
 }
 
-func (w *walker) warn(n *yaml.Node, msg string) { w.c.Warning(at(w.e, n, msg)) }
+func (w *walker) warn(n *yaml.Node, msg string) { at(w.c, w.e, n).Warning(msg) }
 
 func join(path, key string) string {
 	if path == "" {
@@ -264,10 +265,10 @@ func join(path, key string) string {
 func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) {
 	n = calyptos.Resolve(n)
 	where := n
-	if where == nil || (isNull(where) && keyNode != nil) {
+	if where == nil || (yamlx.IsNull(where) && keyNode != nil) {
 		where = keyNode
 	}
-	if isNull(n) {
+	if yamlx.IsNull(n) {
 		if s.required {
 			w.fail(where, path+": required, but it is empty")
 		}
@@ -299,8 +300,8 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 				want = "a host or a list of them"
 			}
 		case yaml.SequenceNode:
-			for i, it := range items(n) {
-				if it.Kind != yaml.ScalarNode || isNull(it) || (s.kind == sHosts && isBool(it)) {
+			for i, it := range yamlx.Items(n) {
+				if it.Kind != yaml.ScalarNode || yamlx.IsNull(it) || (s.kind == sHosts && isBool(it)) {
 					w.fail(it, elem(path, i)+": expected "+itemWord(s.kind)+", found "+kind(it))
 				}
 			}
@@ -320,7 +321,7 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 		w.mapping(n, s, path, keyNode)
 	case yaml.SequenceNode:
 		if s.item != nil {
-			for i, it := range items(n) {
+			for i, it := range yamlx.Items(n) {
 				w.walk(it, s.item, elem(path, i), nil)
 			}
 		}
@@ -368,8 +369,8 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 }
 
 // duplicates warns about every key set twice in one mapping, anywhere in
-// the file: not valid YAML, but the original's loader (PyYAML) and Chef
-// take the last value, and so does calyptos. It fails merge keys that
+// the file: not valid YAML, but PyYAML, Chef and calyptos take the last
+// value. It fails merge keys that
 // merge anything but mappings. Each anchored node is looked at once,
 // however many aliases point to it.
 func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool) {
@@ -408,15 +409,15 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 }
 
 // merge fails a merge key whose value is not a mapping or a list of
-// mappings: the original's loader refuses such a file, and calyptos
-// merges nothing from it.
+// mappings: PyYAML refuses such a file, and calyptos merges nothing from
+// it.
 func (w *walker) merge(v *yaml.Node, path string) {
 	const msg = ": a merge key merges a mapping or a list of mappings, found "
 	v = calyptos.Resolve(v)
 	switch {
 	case v == nil:
 	case v.Kind == yaml.SequenceNode:
-		for i, it := range items(v) {
+		for i, it := range yamlx.Items(v) {
 			if it.Kind != yaml.MappingNode {
 				w.fail(it, elem(path, i)+msg+kind(it))
 			}
@@ -426,7 +427,7 @@ func (w *walker) merge(v *yaml.Node, path string) {
 	}
 }
 
-// isBool reports whether n is a boolean to the original's YAML 1.1 loader:
+// isBool reports whether n is a boolean to a YAML 1.1 loader (PyYAML):
 // true or false, or unquoted yes, no, on or off. Where a host is expected
 // the parser would take it for the host "true" or "yes", a valid DNS name.
 func isBool(n *yaml.Node) bool {

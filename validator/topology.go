@@ -2,18 +2,19 @@ package validator
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
+	"gopkg.in/yaml.v3"
 )
 
 // Topology checks the Eucalyptus topology as a deployment: a cloud
 // controller and user-facing services host exist, every cluster has at
 // least one cluster controller, storage controller and node controller, no
-// host belongs to two clusters (compared by address, ports ignored: the
-// original compared hosts with cluster names and so never found one), the
+// host belongs to two clusters (compared by address, ports ignored), the
 // object storage is walrus or riakcs but not both, and a riakcs section has
 // every key the cookbook reads (the value of secret-key is never shown).
 type Topology struct{}
@@ -32,10 +33,6 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no eucalyptus topology in the file")
 		return
 	}
-	// riakcsKeys are the keys the cookbook reads from topology.riakcs;
-	// objectStorageProviders the providerclient values Eucalyptus knows.
-	riakcsKeys := []string{"access-key", "admin-email", "admin-name", "endpoint", "port", "secret-key"}
-	objectStorageProviders := []string{"walrus", "riakcs", "ceph-rgw"}
 	rb := c.Roles()
 	for _, r := range []struct{ role, what, key string }{
 		{calyptos.RoleCLC, "cloud controller", "clc"},
@@ -44,70 +41,94 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		if hs := rb.Hosts(r.role); len(hs) > 0 {
 			c.Successf("%s: %s", r.what, strings.Join(hs, ", "))
 		} else {
-			c.Failure(atf(e, topo, "no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key))
+			at(c, e, topo).Failuref("no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key)
 		}
 	}
+	objectStorage(c, e, topo)
+	clusters := rb.Clusters()
+	if len(clusters) == 0 {
+		at(c, e, topo).Failure("the topology has no clusters (default_attributes.eucalyptus.topology.clusters)")
+	}
+	for _, cl := range clusters {
+		clusterParts(c, cl)
+	}
+	sharedHosts(c, e, clusters)
+}
 
+// objectStorage checks that the object storage is walrus with a backend
+// host, or riakcs with every key the cookbook reads, or another provider
+// Eucalyptus ships.
+func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) {
+	// riakcsKeys are the keys the cookbook reads from topology.riakcs;
+	// objectStorageProviders the providerclient values Eucalyptus knows.
+	riakcsKeys := []string{"access-key", "admin-email", "admin-name", "endpoint", "port", "secret-key"}
+	objectStorageProviders := []string{"walrus", "riakcs", "ceph-rgw"}
 	wk, _ := calyptos.Lookup(topo, "walrus")
 	rk, riak := calyptos.Lookup(topo, "riakcs")
 	provider := e.Topology.ObjectStorageProvider
 	switch {
 	case wk != nil && rk != nil:
-		c.Failure(at(e, rk, "the topology has both walrus and riakcs: object storage is one or the other"))
+		at(c, e, rk).Failure("the topology has both walrus and riakcs: object storage is one or the other")
 	case provider == "walrus":
-		if hs := rb.Hosts(calyptos.RoleWalrus); len(hs) > 0 {
+		if hs := c.Roles().Hosts(calyptos.RoleWalrus); len(hs) > 0 {
 			c.Successf("walrus backend: %s", strings.Join(hs, ", "))
 		} else {
-			c.Failure(at(e, topo, "object storage is walrus but no walrus backend host is listed"))
+			at(c, e, topo).Failure("object storage is walrus but no walrus backend host is listed")
 		}
 	case provider != "" && !slices.Contains(objectStorageProviders, provider):
-		c.Warning(atf(e, get(topo, "objectstorage"), "object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", ")))
+		at(c, e, get(topo, "objectstorage")).Warningf("object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", "))
 	case provider != "":
 		c.Successf("object storage provider: %s", provider)
 	}
-	if rk != nil {
-		if riak == nil || len(calyptos.Entries(riak)) == 0 {
-			c.Failure(at(e, rk, "topology.riakcs must be a mapping with "+strings.Join(riakcsKeys, ", ")))
-		} else {
-			var missing []string
-			for _, k := range riakcsKeys {
-				if v, ok := scalar(get(riak, k)); !ok || v == "" {
-					missing = append(missing, k)
-				}
-			}
-			if len(missing) > 0 {
-				c.Failure(at(e, rk, "topology.riakcs has no value for "+strings.Join(missing, ", ")))
-			} else {
-				c.Success("topology.riakcs has every key the cookbook reads")
-			}
+	if rk == nil {
+		return
+	}
+	if riak == nil || len(calyptos.Entries(riak)) == 0 {
+		at(c, e, rk).Failure("topology.riakcs must be a mapping with " + strings.Join(riakcsKeys, ", "))
+		return
+	}
+	var missing []string
+	for _, k := range riakcsKeys {
+		if v, ok := yamlx.Scalar(get(riak, k)); !ok || v == "" {
+			missing = append(missing, k)
 		}
 	}
+	if len(missing) > 0 {
+		at(c, e, rk).Failure("topology.riakcs has no value for " + strings.Join(missing, ", "))
+	} else {
+		c.Success("topology.riakcs has every key the cookbook reads")
+	}
+}
 
-	clusters := rb.Clusters()
-	if len(clusters) == 0 {
-		c.Failure(at(e, topo, "the topology has no clusters (default_attributes.eucalyptus.topology.clusters)"))
+// clusterParts checks that a cluster has a cluster controller, a storage
+// controller and a node controller.
+func clusterParts(c *calyptos.Check, cl calyptos.Cluster) {
+	var missing []string
+	for _, part := range []struct {
+		hosts []string
+		what  string
+	}{{cl.CC, "cluster controller (cc)"}, {cl.SC, "storage controller (sc)"}, {cl.Nodes, "node controller (nodes)"}} {
+		if len(part.hosts) == 0 {
+			missing = append(missing, part.what)
+		}
 	}
+	if len(missing) > 0 {
+		c.At(cl.Pos).Failuref("cluster %q has no %s", cl.Name, strings.Join(missing, ", no "))
+		return
+	}
+	c.Successf("cluster %s has %s, %s and %s", cl.Name,
+		words.Count(len(cl.CC), "cluster controller", "cluster controllers"),
+		words.Count(len(cl.SC), "storage controller", "storage controllers"),
+		words.Count(len(cl.Nodes), "node controller", "node controllers"))
+}
+
+// sharedHosts fails every host that is in more than one cluster, compared
+// by address.
+func sharedHosts(c *calyptos.Check, e *calyptos.Environment, clusters []calyptos.Cluster) {
 	// owner maps a host's address to the clusters that list it.
-	owner := make(map[string][]string, len(rb.Hosts(calyptos.RoleNodeController))+2*len(clusters))
-	first := make(map[string]string, len(owner))
+	owner := make(map[string][]string)
+	first := make(map[string]string)
 	for _, cl := range clusters {
-		var missing []string
-		for _, part := range []struct {
-			hosts []string
-			what  string
-		}{{cl.CC, "cluster controller (cc)"}, {cl.SC, "storage controller (sc)"}, {cl.Nodes, "node controller (nodes)"}} {
-			if len(part.hosts) == 0 {
-				missing = append(missing, part.what)
-			}
-		}
-		if len(missing) > 0 {
-			c.Failuref("%s: cluster %q has no %s", cl.Pos, cl.Name, strings.Join(missing, ", no "))
-		} else {
-			c.Successf("cluster %s has %s, %s and %s", cl.Name,
-				plural(len(cl.CC), "cluster controller", "cluster controllers"),
-				plural(len(cl.SC), "storage controller", "storage controllers"),
-				plural(len(cl.Nodes), "node controller", "node controllers"))
-		}
 		for _, h := range cl.Hosts() {
 			k := hostKey(h)
 			if l := owner[k]; len(l) > 0 && l[len(l)-1] == cl.Name {
@@ -128,7 +149,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 	slices.SortFunc(dups, calyptos.CompareHosts)
 	for _, k := range dups {
 		names := owner[k]
-		c.OnHost(first[k]).Failure(atHost(e, first[k], fmt.Sprintf("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))))
+		atHost(c.OnHost(first[k]), e, first[k]).Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
 	}
 	if len(dups) == 0 && len(clusters) > 1 {
 		c.Successf("no host is in more than one of the %d clusters", len(clusters))

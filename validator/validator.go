@@ -3,8 +3,8 @@
 // will not work.
 //
 // Each validator is an exported struct whose zero value is ready to use; its
-// Name matches the plugin name of the original Python tool where there was
-// one. Default returns all of them in a stable order, offline checks first
+// Name matches the plugin name of the Python Calyptos where there was one
+// (DIFFERENCES.md says how they differ). Default returns all of them in a stable order, offline checks first
 // and the two that reach out over the network (repos, pinghosts) last:
 //
 //	structure  schema of the whole file, both topology forms
@@ -24,11 +24,11 @@
 package validator
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -57,26 +57,30 @@ func env(c *calyptos.Check) *calyptos.Environment {
 	return e
 }
 
-// at prefixes msg with the file position of n, compiler style.
-func at(e *calyptos.Environment, n *yaml.Node, msg string) string {
-	if p := e.Pos(n); p.Line > 0 {
-		return p.String() + ": " + msg
-	}
-	return msg
+// scope is a *calyptos.Check or a calyptos.Scope: what findings are
+// reported through.
+type scope interface {
+	At(calyptos.Position) calyptos.Scope
 }
 
-// atHost prefixes msg with where host is first written in the file, so a
-// finding about a host points at the line to fix.
-func atHost(e *calyptos.Environment, host, msg string) string {
+// at returns s with its findings placed at node n of the file, so that
+// they point at the line to fix; a node with no line leaves them unplaced.
+func at(s scope, e *calyptos.Environment, n *yaml.Node) calyptos.Scope {
+	var p calyptos.Position
+	if pos := e.Pos(n); pos.Line > 0 {
+		p = pos
+	}
+	return s.At(p)
+}
+
+// atHost returns s with its findings placed where host is first written
+// in the file.
+func atHost(s scope, e *calyptos.Environment, host string) calyptos.Scope {
+	var p calyptos.Position
 	if ps := e.HostPositions(host); len(ps) > 0 && ps[0].Line > 0 {
-		return ps[0].String() + ": " + msg
+		p = ps[0]
 	}
-	return msg
-}
-
-// atf is at with a format.
-func atf(e *calyptos.Environment, n *yaml.Node, format string, args ...any) string {
-	return at(e, n, fmt.Sprintf(format, args...))
+	return s.At(p)
 }
 
 // get returns the value of key in mapping m, or nil.
@@ -85,40 +89,12 @@ func get(m *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-// items returns the elements of a sequence, dereferenced; nil otherwise.
-func items(n *yaml.Node) []*yaml.Node {
-	n = calyptos.Resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		out[i] = calyptos.Resolve(c)
-	}
-	return out
-}
-
-// isNull reports whether n is absent or a YAML null.
-func isNull(n *yaml.Node) bool {
-	n = calyptos.Resolve(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || (n.Tag == "" && (n.Value == "" || n.Value == "~" || n.Value == "null"))))
-}
-
-// scalar returns the trimmed text of a non-null scalar node.
-func scalar(n *yaml.Node) (string, bool) {
-	n = calyptos.Resolve(n)
-	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
-		return "", false
-	}
-	return strings.TrimSpace(n.Value), true
-}
-
 // kind describes a node's type without showing its value, so that a
 // message about a secret attribute never echoes the secret.
 func kind(n *yaml.Node) string {
 	n = calyptos.Resolve(n)
 	switch {
-	case n == nil || isNull(n):
+	case n == nil || yamlx.IsNull(n):
 		return "nothing (null)"
 	case n.Kind == yaml.MappingNode:
 		return "a mapping"
@@ -145,34 +121,4 @@ func hostKey(h string) string {
 		return ip.String()
 	}
 	return strings.ToLower(a)
-}
-
-// hostList reads a host value (a scalar, possibly space or comma separated,
-// or a list of scalars) the way the core parser does.
-func hostList(n *yaml.Node) []string {
-	n = calyptos.Resolve(n)
-	if n == nil || isNull(n) {
-		return nil
-	}
-	split := func(s string) []string {
-		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
-	}
-	if n.Kind == yaml.ScalarNode {
-		return split(n.Value)
-	}
-	var out []string
-	for _, c := range items(n) {
-		if s, ok := scalar(c); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// plural returns "1 thing" or "n things".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -52,7 +52,7 @@ func of(res *calyptos.CheckResult, sts ...calyptos.Status) []finding {
 	for _, f := range res.Findings {
 		for _, s := range sts {
 			if f.Status == s {
-				out = append(out, finding{f.Status, f.Host, f.Message})
+				out = append(out, finding{f.Status, f.Host, f.Text()})
 			}
 		}
 	}
@@ -145,7 +145,7 @@ func TestMissingSections(t *testing.T) {
 	for _, f := range rep.Findings() {
 		assert.NotContains(t, f.Message, "panicked")
 		if f.Status == calyptos.Fail {
-			fails = append(fails, f.Check+": "+f.Message)
+			fails = append(fails, f.Check+": "+f.Text())
 		}
 	}
 	assert.Equal(t, []string{"structure: bare.yml:3:1: missing required key default_attributes.eucalyptus"}, fails)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,11 +25,10 @@ import (
 // without an address or with an invalid one, an ExternalIp outside its
 // ExternalCidr, an older-form gateway missing one of its three keys, a
 // cloud controller or node controller missing from a midolman host
-// mapping, and a zookeeper entry that is not host:port. The original's
-// false alarms are gone: it always failed a legacy GatewayHost, and it
-// failed mapping entries that were not a CLC, NC or gateway (here a
-// warning: midolman on another host breaks nothing). Missing NSDB hosts
-// (zookeeper, cassandra) are a warning, since they may be external.
+// mapping, and a zookeeper entry that is not host:port. A mapping entry
+// that is not a CLC, NC or gateway is a warning (midolman on another host
+// breaks nothing), and so are missing NSDB hosts (zookeeper, cassandra),
+// since they may be external.
 type VPC struct{}
 
 // Name returns "vpc".
@@ -50,7 +51,7 @@ func (VPC) Validate(ctx context.Context, c *calyptos.Check) {
 	v.currentGateways()
 	v.olderGateways()
 	if len(v.gwIPs) == 0 && len(v.gwHosts) == 0 {
-		c.Failure(at(e, e.Attr("eucalyptus", "network", "mode"), "VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)"))
+		at(c, e, e.Attr("eucalyptus", "network", "mode")).Failure("VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)")
 	}
 	v.mappings()
 	v.nsdb()
@@ -66,36 +67,36 @@ type vpcCheck struct {
 func (v *vpcCheck) currentGateways() {
 	c, e := v.c, v.e
 	k, gws := calyptos.Lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
-	if k == nil || isNull(gws) {
+	if k == nil || yamlx.IsNull(gws) {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		c.Failure(atf(e, k, "midonet.Gateways: expected a list, found %s", kind(gws)))
+		at(c, e, k).Failuref("midonet.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
-	for i, gw := range items(gws) {
-		ip, ok := scalar(get(gw, "Ip"))
+	for i, gw := range yamlx.Items(gws) {
+		ip, ok := yamlx.Scalar(get(gw, "Ip"))
 		if !ok {
-			c.Failure(atf(e, gw, "midonet.Gateways[%d] has no Ip", i))
+			at(c, e, gw).Failuref("midonet.Gateways[%d] has no Ip", i)
 			continue
 		}
 		if err := CheckHost(ip); err != nil {
-			c.Failure(atf(e, get(gw, "Ip"), "midonet.Gateways[%d].Ip: %v", i, err))
+			at(c, e, get(gw, "Ip")).Failuref("midonet.Gateways[%d].Ip: %v", i, err)
 			continue
 		}
 		v.gwIPs[hostKey(ip)] = true
 		ok = true
 		var cidr netip.Prefix
-		if s, has := scalar(get(gw, "ExternalCidr")); has {
+		if s, has := yamlx.Scalar(get(gw, "ExternalCidr")); has {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				ok = false
-				c.Failure(atf(e, get(gw, "ExternalCidr"), "midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s))
+				at(c, e, get(gw, "ExternalCidr")).Failuref("midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s)
 			}
 			cidr = p
 		}
 		for _, key := range []string{"ExternalIp", "ExternalRouterIp"} {
-			s, has := scalar(get(gw, key))
+			s, has := yamlx.Scalar(get(gw, key))
 			if !has {
 				continue
 			}
@@ -103,10 +104,10 @@ func (v *vpcCheck) currentGateways() {
 			switch {
 			case err != nil:
 				ok = false
-				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %q is not an IP address", ip, key, s))
+				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %q is not an IP address", ip, key, s)
 			case cidr.IsValid() && !cidr.Contains(a):
 				ok = false
-				c.Failure(atf(e, get(gw, key), "midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr))
+				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr)
 			}
 		}
 		if ok {
@@ -118,45 +119,45 @@ func (v *vpcCheck) currentGateways() {
 func (v *vpcCheck) olderGateways() {
 	c, e := v.c, v.e
 	mk, mido := calyptos.Lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
-	if mk == nil || isNull(mido) {
+	if mk == nil || yamlx.IsNull(mido) {
 		return
 	}
 	hk, host := calyptos.Lookup(mido, "GatewayHost")
 	gk, gws := calyptos.Lookup(mido, "Gateways")
 	if hk != nil {
-		if h, ok := scalar(host); ok && h != "" {
+		if h, ok := yamlx.Scalar(host); ok && h != "" {
 			v.gwHosts[h] = true
 			c.Successf("config-json.Mido.GatewayHost: %s", h)
 		} else {
-			c.Failure(at(e, hk, "config-json.Mido.GatewayHost is empty"))
+			at(c, e, hk).Failure("config-json.Mido.GatewayHost is empty")
 		}
 		if gk != nil {
-			c.Warning(at(e, hk, "config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways"))
+			at(c, e, hk).Warning("config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways")
 		}
 	}
 	if gk == nil {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		c.Failure(atf(e, gk, "config-json.Mido.Gateways: expected a list, found %s", kind(gws)))
+		at(c, e, gk).Failuref("config-json.Mido.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
-	for i, gw := range items(gws) {
+	for i, gw := range yamlx.Items(gws) {
 		var missing []string
 		for _, key := range []string{"GatewayHost", "GatewayIP", "GatewayInterface"} {
-			if s, ok := scalar(get(gw, key)); !ok || s == "" {
+			if s, ok := yamlx.Scalar(get(gw, key)); !ok || s == "" {
 				missing = append(missing, key)
 			}
 		}
 		if len(missing) > 0 {
-			c.Failure(atf(e, gw, "config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no ")))
+			at(c, e, gw).Failuref("config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no "))
 			continue
 		}
-		h, _ := scalar(get(gw, "GatewayHost"))
-		ip, _ := scalar(get(gw, "GatewayIP"))
+		h, _ := yamlx.Scalar(get(gw, "GatewayHost"))
+		ip, _ := yamlx.Scalar(get(gw, "GatewayIP"))
 		v.gwHosts[h] = true
 		if _, err := netip.ParseAddr(ip); err != nil {
-			c.Failure(atf(e, get(gw, "GatewayIP"), "config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip))
+			at(c, e, get(gw, "GatewayIP")).Failuref("config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip)
 			continue
 		}
 		c.Successf("config-json.Mido gateway %s (%s)", h, ip)
@@ -186,7 +187,7 @@ func (v *vpcCheck) mappings() {
 		}
 	}
 	if len(ms) == 0 {
-		c.Failure(at(e, e.Attr("eucalyptus", "midonet"), "no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts"))
+		at(c, e, e.Attr("eucalyptus", "midonet")).Failure("no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts")
 		return
 	}
 	clc := keySet(rb.Hosts(calyptos.RoleCLC))
@@ -194,18 +195,18 @@ func (v *vpcCheck) mappings() {
 	var flat []map[string]string
 	for _, m := range ms {
 		if m.val == nil || m.val.Kind != yaml.MappingNode {
-			c.Failure(atf(e, m.key, "%s: expected a mapping of host name to address, found %s", m.name, kind(m.val)))
+			at(c, e, m.key).Failuref("%s: expected a mapping of host name to address, found %s", m.name, kind(m.val))
 			continue
 		}
 		values := map[string]bool{}
 		entries := map[string]string{}
 		for _, p := range calyptos.Entries(m.val) {
-			ip, _ := scalar(p.Value)
+			ip, _ := yamlx.Scalar(p.Value)
 			entries[p.Key.Value] = ip
 			k := hostKey(ip)
 			values[k] = true
 			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.Key.Value] {
-				c.Warning(atf(e, p.Key, "%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip))
+				at(c, e, p.Key).Warningf("%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip)
 			}
 		}
 		flat = append(flat, entries)
@@ -217,16 +218,16 @@ func (v *vpcCheck) mappings() {
 			for _, h := range rb.Hosts(r.role) {
 				if !values[hostKey(h)] {
 					missing++
-					c.OnHost(h).Failure(atf(e, m.key, "%s %s is not in %s: midolman must run on it", r.what, h, m.name))
+					at(c.OnHost(h), e, m.key).Failuref("%s %s is not in %s: midolman must run on it", r.what, h, m.name)
 				}
 			}
 		}
 		if missing == 0 {
-			c.Successf("%s covers the cloud controller and %s", m.name, plural(len(ncs), "node controller", "node controllers"))
+			c.Successf("%s covers the cloud controller and %s", m.name, words.Count(len(ncs), "node controller", "node controllers"))
 		}
 	}
 	if len(flat) == 2 && !mapsEqual(flat[0], flat[1]) {
-		c.Warning(at(e, ms[1].key, "midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter"))
+		at(c, e, ms[1].key).Warning("midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter")
 	}
 }
 
@@ -275,22 +276,22 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		}
 		return
 	case list == nil || list.Kind != yaml.SequenceNode:
-		c.Failure(atf(e, k, "midokura.%s: expected a list of %s, found %s", key, listOf, kind(list)))
+		at(c, e, k).Failuref("midokura.%s: expected a list of %s, found %s", key, listOf, kind(list))
 		return
 	}
 	bad := 0
-	for i, it := range items(list) {
-		s, ok := scalar(it)
+	for i, it := range yamlx.Items(list) {
+		s, ok := yamlx.Scalar(it)
 		switch {
 		case !ok:
 			bad++
-			c.Failure(atf(e, it, "midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it)))
+			at(c, e, it).Failuref("midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it))
 		case !valid(s):
 			bad++
-			c.Failure(atf(e, it, "midokura.%s[%d] %q %s", key, i, s, invalid))
+			at(c, e, it).Failuref("midokura.%s[%d] %q %s", key, i, s, invalid)
 		}
 	}
 	if bad == 0 {
-		c.Successf("midokura.%s: %s", key, plural(len(list.Content), "server", "servers"))
+		c.Successf("midokura.%s: %s", key, words.Count(len(list.Content), "server", "servers"))
 	}
 }
