@@ -69,13 +69,19 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	defer sess.Close()
 	sess.Stdout = stdout
 	sess.Stderr = stderr
+	// Kept open (nothing is written) until the command ends or the session
+	// is closed: its end is what makes the remote reaper end the command.
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return -1, &Error{Host: h.t.key, Op: "session", Err: err}
+	}
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
 	// answering.
 	type startError struct{ error }
 	done := make(chan error, 1)
 	go func() {
-		if err := sess.Start(command); err != nil {
+		if err := sess.Start(reaped(command)); err != nil {
 			done <- startError{err}
 			return
 		}
@@ -84,9 +90,10 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		// Best effort: servers may ignore signals; closing the session
-		// ends it either way.
-		_ = sess.Signal(ssh.SIGKILL)
+		// No signal request (OpenSSH refuses it for root): closing the
+		// channel ends the reaper's stdin, and it kills the command's
+		// process group.
+		_ = stdin.Close()
 		_ = sess.Close()
 		e.checkAlive(h, c)
 		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}

@@ -39,6 +39,15 @@ func TestRunOutput(t *testing.T) {
 		{"not found", "no-such-command-xyz 2>/dev/null", calyptos.Output{ExitCode: 127}},
 		{"killed by signal", "kill -9 $$", calyptos.Output{ExitCode: 128 + 9}},
 		{"quoted argument", "printf '%s\\n' " + calyptos.ShellQuote("a'b $HOME `x`"), calyptos.Output{Stdout: "a'b $HOME `x`\n"}},
+		// What the remote reaper must leave as it was: empty stdin, the
+		// login shell, positional parameters, the exit status of a
+		// signal beyond those x/crypto/ssh names, no extra descriptors.
+		{"stdin empty", "cat; echo end", calyptos.Output{Stdout: "end\n"}},
+		{"stdin not a terminal", "test -t 0 || echo no tty", calyptos.Output{Stdout: "no tty\n"}},
+		{"login shell", `test "$0" = "$SHELL" -o "$0" = "${SHELL##*/}" && echo shell`, calyptos.Output{Stdout: "shell\n"}},
+		{"no arguments", `echo "[$#]"`, calyptos.Output{Stdout: "[0]\n"}},
+		{"killed by SIGUSR1", "kill -USR1 $$", calyptos.Output{ExitCode: 128 + 10}},
+		{"no descriptor 3", "{ echo x >&3; } 2>/dev/null || echo closed", calyptos.Output{Stdout: "closed\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
