@@ -83,6 +83,10 @@ func New(opts Options) (*Executor, error) {
 		e.log = slog.New(slog.DiscardHandler)
 	}
 	e.home, _ = os.UserHomeDir()
+	if err := expandPaths(&e.opts, e.home); err != nil {
+		return nil, err
+	}
+	opts = e.opts
 	if u, err := user.Current(); err == nil {
 		e.osUser = u.Username
 	} else {

@@ -193,3 +193,27 @@ func TestResolveKeepAlive(t *testing.T) {
 		})
 	}
 }
+
+func TestExpandTilde(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"", "", ""},
+		{"/abs/key", "/abs/key", ""},
+		{"rel/~/key", "rel/~/key", ""},
+		{"~", "/home/me", ""},
+		{"~/", "/home/me", ""},
+		{"~/.ssh/id_ed25519", "/home/me/.ssh/id_ed25519", ""},
+		{"~root/.ssh/id", "/root/.ssh/id", ""},
+		{"~calyptos-no-such-user/id", "", "unknown user"},
+	}
+	for _, tt := range tests {
+		got, err := expandTilde(tt.in, "/home/me")
+		if tt.err != "" {
+			assert.ErrorContains(t, err, tt.err, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+	_, err := expandTilde("~/x", "")
+	assert.ErrorContains(t, err, "HOME is not set")
+}

@@ -217,10 +217,11 @@ func checkJumpChain(chain string) error {
 	return nil
 }
 
-// expand resolves ~ and the %d %h %r %u tokens of ssh_config file names.
+// expand resolves ~ (see expandTilde) and the %d %h %r %u tokens of
+// ssh_config file names.
 func (e *Executor) expand(p string, t *target) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		p = e.home + p[1:]
+	if x, err := expandTilde(p, e.home); err == nil {
+		p = x
 	}
 	return strings.NewReplacer("%d", e.home, "%h", t.hostname, "%r", t.user, "%u", e.osUser, "%%", "%").Replace(p)
 }
