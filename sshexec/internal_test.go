@@ -217,3 +217,50 @@ func TestExpandTilde(t *testing.T) {
 	_, err := expandTilde("~/x", "")
 	assert.ErrorContains(t, err, "HOME is not set")
 }
+
+// TestProxyCommandRefusesShellNames: a host name from an environment file
+// never reaches a ProxyCommand with shell metacharacters in it, whether the
+// command comes from Options or ssh_config; without a proxy command the
+// same names are only dialled (and fail there).
+func TestProxyCommandRefusesShellNames(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(cfg, []byte("Host *\n    ProxyCommand sh -c \"nc %h %p\"\n"), 0o600))
+	bad := []string{"a$(touch x)", "a;b", "a`id`", "a|b", "a'b", "a&b", "a<b", "a>b", "a\nb", "a b", "a\"b", "a\\b", "a(b)", "a{b}", "-oProxyCommand=x"}
+	for _, opts := range []Options{
+		{ProxyCommand: "nc %h %p", User: "u", DisableSSHConfig: true},
+		{SSHConfig: cfg, User: "u"},
+	} {
+		e, err := New(opts)
+		require.NoError(t, err)
+		for _, h := range bad {
+			tg, err := e.resolve(h, false)
+			if err == nil && opts.SSHConfig != "" && strings.Contains(h, "\n") {
+				// ssh_config's "Host *" does not match a name with a
+				// newline: no proxy command is given it at all.
+				assert.Empty(t, tg.proxyCommand)
+				continue
+			}
+			require.Error(t, err, "%q", h)
+			assert.Contains(t, err.Error(), "refused because it would be passed to the ProxyCommand", "%q", h)
+		}
+		for _, h := range []string{"node-1.example.com", "10.0.0.1", "fe80::1%eth0", "[2001:db8::1]:22"} {
+			_, err := e.resolve(h, false)
+			assert.NoError(t, err, "%q", h)
+		}
+		_ = e.Close()
+	}
+	// A user name is checked too.
+	e, err := New(Options{ProxyCommand: "nc %h %p", User: "u;id", DisableSSHConfig: true})
+	require.NoError(t, err)
+	defer e.Close()
+	_, err = e.resolve("node", false)
+	assert.ErrorContains(t, err, `user name "u;id" contains ';'`)
+
+	// Without a proxy command, the name is not a shell word anywhere.
+	e2, err := New(Options{User: "u", DisableSSHConfig: true})
+	require.NoError(t, err)
+	defer e2.Close()
+	_, err = e2.resolve("a;b", false)
+	assert.NoError(t, err)
+}

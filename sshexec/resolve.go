@@ -157,6 +157,9 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 			return nil, err
 		}
 		if proxy != "" && !strings.EqualFold(proxy, "none") {
+			if err := checkProxyNames(t); err != nil {
+				return nil, err
+			}
 			t.proxyCommand = expandProxyCommand(proxy, t)
 		}
 	}
