@@ -220,16 +220,16 @@ func (e *Executor) canPrompt() bool {
 // refuses them and PasswordPrompt can give another password, it dials
 // again with that one. The prompt comes between two handshakes, so a
 // person's typing is not counted against the handshake timeout.
-func (e *Executor) login(ctx context.Context, t *target) (*ssh.Client, *atomic.Uint64, error) {
+func (e *Executor) login(ctx context.Context, t *target) (*ssh.Client, *activityConn, error) {
 	pw := e.pw.current()
 	for {
 		used := new(atomic.Bool)
-		client, reads, err := e.dial(context.WithValue(ctx, passwordKey{}, passwordTry{pw, used}), t)
+		client, act, err := e.dial(context.WithValue(ctx, passwordKey{}, passwordTry{pw, used}), t)
 		if err == nil {
 			if used.Load() {
 				e.pw.accept(pw)
 			}
-			return client, reads, nil
+			return client, act, nil
 		}
 		if !e.canPrompt() || !errors.Is(err, ErrAuth) || ctx.Err() != nil {
 			return nil, nil, err

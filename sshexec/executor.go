@@ -176,6 +176,7 @@ func (e *Executor) Close() error {
 		h.cur = nil
 		h.mu.Unlock()
 		if c != nil {
+			c.giveUp("the executor was closed")
 			// A connection that had already ended (its host, or the jump
 			// host it went through, went down) is not a failure to close.
 			if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) && !c.isDead() {
@@ -221,9 +222,15 @@ type dialCall struct {
 // conn is one SSH connection.
 type conn struct {
 	client *ssh.Client
-	reads  *atomic.Uint64 // counts reads from the server that returned data
-	dead   chan struct{}  // closed when the connection has ended
+	act    *activityConn // when data last came from the server
+	dead   chan struct{} // closed when the connection has ended
 	sem    chan struct{}
+
+	// why is set when the client gave up on the connection (keepalives,
+	// Close); waitErr is how the connection ended, readable once dead
+	// is closed. Both explain ErrConnLost.
+	why     atomic.Pointer[string]
+	waitErr error
 
 	// sftpMu guards the fields below; it is a channel so that a fetch
 	// waiting for another one to start SFTP gives up at its deadline.
@@ -240,6 +247,21 @@ func (c *conn) isDead() bool {
 	default:
 		return false
 	}
+}
+
+// giveUp records why the client is abandoning c, for lostError.
+func (c *conn) giveUp(why string) { c.why.CompareAndSwap(nil, &why) }
+
+// lostError says why c was lost, for an ErrConnLost: what the client
+// gave up on, or how the connection ended.
+func (c *conn) lostError() error {
+	if why := c.why.Load(); why != nil {
+		return errors.New("connection lost: " + *why)
+	}
+	if c.isDead() && c.waitErr != nil && !errors.Is(c.waitErr, io.EOF) {
+		return fmt.Errorf("connection lost: %w", c.waitErr)
+	}
+	return errors.New("connection lost: the server closed the connection")
 }
 
 // waitDead reports whether the connection ends within d: after a command
@@ -369,18 +391,18 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 }
 
 func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
-	client, reads, err := e.login(e.life, h.t)
+	client, act, err := e.login(e.life, h.t)
 	var c *conn
 	if err != nil {
 		e.dialErrors.Add(1)
 	} else {
 		e.dials.Add(1)
-		c = &conn{client: client, reads: reads, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
-		// Not c itself: it is set to nil below when Close came first.
-		go func(dead chan struct{}) {
-			_ = client.Wait() // the reason a connection ended does not matter here
-			close(dead)
-		}(c.dead)
+		c = &conn{client: client, act: act, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
+		// Not c: it is set to nil below when Close came first.
+		go func(c *conn) {
+			c.waitErr = client.Wait()
+			close(c.dead)
+		}(c)
 		if h.t.keepAlive > 0 {
 			go e.keepAlive(h, c)
 		}
@@ -421,51 +443,54 @@ func (e *Executor) drop(h *hostConn, c *conn) {
 	_ = c.close() // already dead or being abandoned
 }
 
-// keepAlive asks the server of c, every keepAlive interval in which
-// nothing came from it, whether it is still there, and drops c when more
-// than keepAliveMax requests in a row are unanswered, as OpenSSH's
-// ServerAliveInterval does: a host that hangs or vanishes from the network
-// (no RST ever comes) then fails the commands in flight at once instead of
+// keepAlive sends the server of c a keepalive request after each
+// interval in which nothing came from it, and drops c once nothing has
+// come for interval × (keepAliveMax+1), that is when keepAliveMax requests
+// in a row went unanswered, as OpenSSH's ServerAliveInterval and
+// ServerAliveCountMax do: a host that hangs or vanishes from the network
+// (no RST ever comes) then fails the commands in flight instead of
 // holding them to their deadlines. A server that is sending data is alive,
-// however late the replies queued behind that data come (a large output or
-// fetch over a slow link).
+// however late the replies queued behind that data come (a large output
+// or fetch over a slow link).
 func (e *Executor) keepAlive(h *hostConn, c *conn) {
-	tick := time.NewTicker(h.t.keepAlive)
-	defer tick.Stop()
-	var unanswered atomic.Int32
-	reads := c.reads.Load()
+	interval, count := h.t.keepAlive, h.t.keepAliveMax
+	limit := interval * time.Duration(count+1)
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	last, sent := c.act.lastRead(), 0
 	for {
 		select {
 		case <-c.dead:
 			return
 		case <-e.life.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
-		if r := c.reads.Load(); r != reads {
-			reads = r
-			unanswered.Store(0)
-			continue
+		if r := c.act.lastRead(); r != last {
+			last, sent = r, 0
 		}
-		if int(unanswered.Add(1)) > h.t.keepAliveMax {
+		silence := c.act.since(last)
+		if silence >= limit {
+			why := fmt.Sprintf("no answer from the server for %s (%d keepalives sent %s apart went unanswered)", limit, count, interval)
 			e.log.Debug("ssh server not answering keepalives; dropping the connection", "host", h.t.key,
-				"interval", h.t.keepAlive, "count", h.t.keepAliveMax)
+				"interval", interval, "count", count)
+			c.giveUp(why)
 			e.drop(h, c)
 			return
 		}
-		go func() {
-			// Any reply, even a refusal, shows the server is alive.
-			if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
-				unanswered.Store(0)
-			}
-		}()
+		if due := int(silence / interval); due > sent {
+			sent = due
+			// Its reply is data from the server, which lastRead sees.
+			go func() { _, _, _ = c.client.SendRequest("keepalive@openssh.com", true, nil) }()
+		}
+		timer.Reset(interval*time.Duration(sent+1) - silence)
 	}
 }
 
 // dial opens and authenticates a connection to t, and returns it with the
-// count of reads that brought data from the server. Its errors are *Error
+// record of when data last came from the server. Its errors are *Error
 // values wrapping calyptos.ErrTransport.
-func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Uint64, error) {
+func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityConn, error) {
 	start := time.Now()
 	if e.opts.InsecureIgnoreHostKey {
 		e.insecureOnce.Do(func() {
@@ -550,7 +575,7 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 	// The timer above is what enforces the timeout; the deadline is a
 	// backstop (a jump host's channels do not support deadlines).
 	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout + time.Second))
-	ac := &activityConn{Conn: nc}
+	ac := &activityConn{Conn: nc, start: time.Now()}
 	cc, chans, reqs, err := ssh.NewClientConn(ac, t.addr, cfg)
 	interrupted := !stop()
 	keyMu.Lock()
@@ -587,19 +612,27 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 	_ = nc.SetDeadline(time.Time{})
 	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
 		"dial", dialed, "handshake", time.Since(start)-dialed)
-	return ssh.NewClient(cc, chans, reqs), &ac.reads, nil
+	return ssh.NewClient(cc, chans, reqs), ac, nil
 }
 
-// activityConn counts the reads that bring data, for keepAlive.
+// activityConn records when a read last brought data, for keepAlive.
 type activityConn struct {
 	net.Conn
-	reads atomic.Uint64
+	start time.Time
+	last  atomic.Int64 // time.Since(start) at the last read with data
 }
 
 func (c *activityConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.reads.Add(1)
+		c.last.Store(int64(time.Since(c.start)))
 	}
 	return n, err
 }
+
+// lastRead returns when data last came, as an offset from start (on the
+// monotonic clock).
+func (c *activityConn) lastRead() time.Duration { return time.Duration(c.last.Load()) }
+
+// since returns how long ago the offset at was.
+func (c *activityConn) since(at time.Duration) time.Duration { return time.Since(c.start) - at }

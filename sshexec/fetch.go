@@ -66,7 +66,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 					if attempt == 0 {
 						continue
 					}
-					return 0, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+					return 0, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: c.lostError()}
 				}
 				return 0, fail(err)
 			}
@@ -82,7 +82,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 			}
 			if c.waitDead(time.Second) {
 				e.drop(h, c)
-				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: c.lostError()}
 			}
 			return n, fail(err)
 		}

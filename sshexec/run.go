@@ -101,7 +101,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	if se, ok := err.(startError); ok {
 		if c.waitDead(100 * time.Millisecond) {
 			e.drop(h, c)
-			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: se.error}
+			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: c.lostError()}
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
@@ -114,7 +114,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	}
 	if c.waitDead(time.Second) {
 		e.drop(h, c)
-		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
+		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: c.lostError()}
 	}
 	var missing *ssh.ExitMissingError
 	if errors.As(err, &missing) {
@@ -167,7 +167,7 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 		// Anything else means the connection is gone.
 		e.drop(h, c)
 		if redialed {
-			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: err}
+			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: fmt.Errorf("connection lost: %w", err)}
 		}
 		e.log.Debug("ssh connection dropped; redialling", "host", h.t.key, "error", err)
 		redialed = true
@@ -319,6 +319,7 @@ func (e *Executor) checkAlive(h *hostConn, c *conn) {
 		case <-c.dead:
 		}
 		e.log.Debug("ssh connection not answering; dropping it", "host", h.t.key)
+		c.giveUp(fmt.Sprintf("no answer to a keepalive within %s after a call on it timed out", keepaliveTimeout))
 		e.drop(h, c)
 	}()
 }
