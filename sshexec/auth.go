@@ -97,13 +97,13 @@ func (e *Executor) authFor(ctx context.Context, t *target) (methods []ssh.AuthMe
 	nkeys := len(signers)
 	var agentConn net.Conn
 	if sock := e.agentSocket; sock != "" {
-		c, err := net.DialTimeout("unix", sock, e.opts.HandshakeTimeout)
+		c, err := net.DialTimeout("unix", sock, t.connectTimeout)
 		if err != nil {
 			e.log.Debug("ssh: agent unavailable", "socket", sock, "error", err)
 		} else {
 			// A stuck agent must not stall the dial: listing keys and
-			// signing during the handshake share the handshake's limit.
-			_ = c.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout))
+			// signing during the handshake share the connection's limit.
+			_ = c.SetDeadline(time.Now().Add(t.connectTimeout))
 			as, err := agent.NewClient(c).Signers()
 			if err != nil {
 				e.log.Debug("ssh: agent keys", "error", err)

@@ -64,9 +64,6 @@ var (
 // ssh_config file, so their errors (wrapping ErrConfig) come now rather than
 // at the first command. No connection is made until a command needs one.
 func New(opts Options) (*Executor, error) {
-	if opts.HandshakeTimeout <= 0 {
-		opts.HandshakeTimeout = DefaultHandshakeTimeout
-	}
 	if opts.MaxSessionsPerHost <= 0 {
 		opts.MaxSessionsPerHost = DefaultMaxSessionsPerHost
 	}
@@ -487,10 +484,12 @@ func (e *Executor) keepAlive(h *hostConn, c *conn) {
 	}
 }
 
-// dial opens and authenticates a connection to t, and returns it with the
-// record of when data last came from the server. Its errors are *Error
-// values wrapping calyptos.ErrTransport.
+// dial opens and authenticates a connection to t within its connect
+// timeout, and returns it with the record of when data last came from the
+// server. Its errors are *Error values wrapping calyptos.ErrTransport.
 func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.connectTimeout)
+	defer cancel()
 	start := time.Now()
 	if e.opts.InsecureIgnoreHostKey {
 		e.insecureOnce.Do(func() {
@@ -510,48 +509,86 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityC
 			Err: errors.New("no authentication method: give a key file, an ssh-agent or a password")}
 	}
 	e.log.Debug("ssh dial", "host", t.key, "addr", t.addr, "user", t.user, "jump", t.jump, "auth", strings.Join(names, ","))
-
-	var nc net.Conn
-	var err error
-	var dctx context.Context
-	cancel := func() {}
-	if t.jump != "" {
-		var jh *hostConn
-		if jh, err = e.hostEntry(t.jump, true); err == nil {
-			// The hop's own dial is bounded by its dial and handshake
-			// timeouts; t's dial timeout starts once the hop is there.
-			var jc *conn
-			if jc, err = e.get(ctx, jh); err == nil {
-				dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
-				nc, err = jc.client.DialContext(dctx, "tcp", t.addr)
-				if err != nil && jc.isDead() {
-					e.drop(jh, jc)
-				}
-			}
-		}
-		if err != nil {
-			err = fmt.Errorf("via jump host %s: %w", t.jump, err)
-		}
-	} else if t.proxyCommand != "" {
-		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
-		nc, err = startProxy(t.proxyCommand, t)
-	} else {
-		dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
-		var d net.Dialer
-		nc, err = d.DialContext(dctx, "tcp", t.addr)
-	}
-	cancel()
+	nc, err := e.open(ctx, t)
 	if err != nil {
-		if errors.Is(err, calyptos.ErrTransport) {
-			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
-		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("%s: no answer within %s: %w", t.addr, t.dialTimeout, err)
+		if ctx.Err() != nil && !errors.Is(err, ErrClosed) {
+			err = connectTimedOut(ctx, t, err)
 		}
 		return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
 	}
 	dialed := time.Since(start)
+	client, ac, err := e.handshake(ctx, t, nc, methods, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
+		"dial", dialed, "handshake", time.Since(start)-dialed)
+	return client, ac, nil
+}
 
+// connectTimedOut explains err, which ended a connection set-up when ctx
+// (the connect timeout) ended: it says so, with the limit's value. It does
+// not wrap context.DeadlineExceeded: the host is unreachable, which is not
+// the caller's deadline passing.
+func connectTimedOut(ctx context.Context, t *target, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s: could not connect within %s (connect timeout)", t.addr, t.connectTimeout)
+	}
+	return err
+}
+
+// open opens the byte stream to t: through its jump hosts, its proxy
+// command, or TCP, bounded by ctx and the dial timeout if set.
+func (e *Executor) open(ctx context.Context, t *target) (net.Conn, error) {
+	dctx, cancel := ctx, context.CancelFunc(func() {})
+	if t.dialTimeout > 0 {
+		dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
+	}
+	defer cancel()
+	dialTimedOut := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("%s: no answer within %s (dial timeout): %w", t.addr, t.dialTimeout, err)
+		}
+		return err
+	}
+	switch {
+	case t.jump != "":
+		jh, err := e.hostEntry(t.jump, true)
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, err)
+		}
+		// The hop's own dial has its own connect timeout; waiting for
+		// it counts in t's, and the dial timeout starts once it is up.
+		jc, err := e.get(ctx, jh)
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, err)
+		}
+		jctx, jcancel := ctx, context.CancelFunc(func() {})
+		if t.dialTimeout > 0 {
+			jctx, jcancel = context.WithTimeout(ctx, t.dialTimeout)
+		}
+		defer jcancel()
+		nc, err := jc.client.DialContext(jctx, "tcp", t.addr)
+		if err != nil && jc.isDead() {
+			e.drop(jh, jc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, dialTimedOut(err))
+		}
+		return nc, nil
+	case t.proxyCommand != "":
+		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
+		return startProxy(t.proxyCommand, t)
+	default:
+		var d net.Dialer
+		nc, err := d.DialContext(dctx, "tcp", t.addr)
+		return nc, dialTimedOut(err)
+	}
+}
+
+// handshake runs the SSH handshake and authentication on nc within ctx
+// and the handshake timeout if set; it closes nc when it fails.
+func (e *Executor) handshake(ctx context.Context, t *target, nc net.Conn, methods []ssh.AuthMethod, names []string) (*ssh.Client, *activityConn, error) {
 	var keyMu sync.Mutex
 	var keyErr error
 	cfg := &ssh.ClientConfig{
@@ -569,12 +606,17 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityC
 		},
 		HostKeyAlgorithms: e.hostKeys.algorithms(t),
 	}
-	hctx, hcancel := context.WithTimeout(ctx, e.opts.HandshakeTimeout)
+	hctx, hcancel := ctx, context.CancelFunc(func() {})
+	if e.opts.HandshakeTimeout > 0 {
+		hctx, hcancel = context.WithTimeout(ctx, e.opts.HandshakeTimeout)
+	}
 	defer hcancel()
 	stop := context.AfterFunc(hctx, func() { _ = nc.Close() })
 	// The timer above is what enforces the timeout; the deadline is a
 	// backstop (a jump host's channels do not support deadlines).
-	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout + time.Second))
+	if dl, ok := hctx.Deadline(); ok {
+		_ = nc.SetDeadline(dl.Add(time.Second))
+	}
 	ac := &activityConn{Conn: nc, start: time.Now()}
 	cc, chans, reqs, err := ssh.NewClientConn(ac, t.addr, cfg)
 	interrupted := !stop()
@@ -599,19 +641,16 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityC
 				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
 		case perr != nil:
 			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
+		case interrupted && ctx.Err() != nil:
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: connectTimedOut(ctx, t, ctx.Err())}
 		case interrupted:
-			cause := hctx.Err()
-			if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() == nil {
-				cause = fmt.Errorf("%s: no SSH handshake within %s: %w", t.addr, e.opts.HandshakeTimeout, cause)
-			}
-			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake,
+				Err: fmt.Errorf("%s: no SSH handshake within %s (handshake timeout): %w", t.addr, e.opts.HandshakeTimeout, hctx.Err())}
 		default:
 			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
 		}
 	}
 	_ = nc.SetDeadline(time.Time{})
-	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
-		"dial", dialed, "handshake", time.Since(start)-dialed)
 	return ssh.NewClient(cc, chans, reqs), ac, nil
 }
 

@@ -45,13 +45,13 @@ Host *
 		identity []string
 		timeout  time.Duration
 	}{
-		{"10.0.0.1", "10.0.0.1:22", "fallback", "", nil, DefaultDialTimeout},
-		{"10.0.0.1:2022", "10.0.0.1:2022", "fallback", "", nil, DefaultDialTimeout},
-		{"2001:db8::1", "[2001:db8::1]:22", "fallback", "", nil, DefaultDialTimeout},
-		{"[2001:db8::1]:2022", "[2001:db8::1]:2022", "fallback", "", nil, DefaultDialTimeout},
+		{"10.0.0.1", "10.0.0.1:22", "fallback", "", nil, DefaultConnectTimeout},
+		{"10.0.0.1:2022", "10.0.0.1:2022", "fallback", "", nil, DefaultConnectTimeout},
+		{"2001:db8::1", "[2001:db8::1]:22", "fallback", "", nil, DefaultConnectTimeout},
+		{"[2001:db8::1]:2022", "[2001:db8::1]:2022", "fallback", "", nil, DefaultConnectTimeout},
 		{"web1", "web1.example.test:2200", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
 		{"web1:22", "web1.example.test:22", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
-		{"db", "db:5022", "postgres", "", nil, DefaultDialTimeout},
+		{"db", "db:5022", "postgres", "", nil, DefaultConnectTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
@@ -61,7 +61,7 @@ Host *
 			assert.Equal(t, tt.user, got.user)
 			assert.Equal(t, tt.jump, got.jump)
 			assert.Equal(t, tt.identity, got.identityFiles)
-			assert.Equal(t, tt.timeout, got.dialTimeout)
+			assert.Equal(t, tt.timeout, got.connectTimeout)
 			assert.Equal(t, []string{home + "/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}, got.knownHosts)
 		})
 	}

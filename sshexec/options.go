@@ -8,8 +8,7 @@ import (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultDialTimeout        = 10 * time.Second
-	DefaultHandshakeTimeout   = 15 * time.Second
+	DefaultConnectTimeout     = 20 * time.Second
 	DefaultMaxSessionsPerHost = 10 // sshd's default MaxSessions
 	DefaultMaxOutput          = 4 << 20
 	DefaultKeepAliveInterval  = 15 * time.Second
@@ -52,7 +51,8 @@ type Options struct {
 	// no host accepts it, it is asked again, MaxPasswordAttempts times in
 	// all; once a host accepts one, it is never asked again. It is called
 	// by one host at a time, between two handshakes, so a person's typing
-	// does not count against HandshakeTimeout. ctx ends when the Executor
+	// does not count against ConnectTimeout (nor a command's time under
+	// the runner). ctx ends when the Executor
 	// is closed; a command that gives up waiting (its context ended) does
 	// not end it, as other hosts may wait for the answer. An error ends
 	// the prompts: every host that needs a password fails with
@@ -100,16 +100,26 @@ type Options struct {
 
 	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.
 	// Host patterns, HostName, User, Port, IdentityFile, ProxyJump,
-	// ProxyCommand, UserKnownHostsFile and ConnectTimeout are honoured.
+	// ProxyCommand, UserKnownHostsFile, ConnectTimeout,
+	// ServerAliveInterval and ServerAliveCountMax are honoured.
 	SSHConfig string
 	// DisableSSHConfig ignores ssh_config files.
 	DisableSSHConfig bool
 
-	// DialTimeout bounds opening the TCP connection; default the
-	// ssh_config ConnectTimeout, then DefaultDialTimeout.
-	DialTimeout time.Duration
-	// HandshakeTimeout bounds the SSH handshake and authentication;
-	// default DefaultHandshakeTimeout.
+	// ConnectTimeout bounds setting up a connection to a host: opening
+	// it (directly, through the jump hosts or the proxy command), the SSH
+	// handshake and authentication, together. Default the ssh_config
+	// ConnectTimeout for the host, then DefaultConnectTimeout. It is not
+	// taken from a command's time when the runner's calls are used (see
+	// calyptos.CommandLimit): the command gets its whole timeout once
+	// connected. A host that cannot be connected within it fails with
+	// ErrDial or ErrHandshake, "could not connect within 20s (connect
+	// timeout)", which the runner takes as the host being unreachable.
+	ConnectTimeout time.Duration
+	// DialTimeout, if set, also bounds opening the connection alone;
+	// HandshakeTimeout the SSH handshake and authentication alone. Both
+	// run within ConnectTimeout.
+	DialTimeout      time.Duration
 	HandshakeTimeout time.Duration
 	// KeepAliveInterval is how often an open connection is asked whether
 	// the server is still there, when nothing came from it in that time

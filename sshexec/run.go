@@ -20,22 +20,33 @@ import (
 // ExitCode and a nil error; one killed by a signal has ExitCode 128+n, as
 // in a shell.
 //
+// The connection is set up first (see Options.ConnectTimeout); when ctx
+// comes from the calyptos runner (calyptos.CommandLimit), the command
+// timeout starts only then.
+//
 // Errors: transport failures wrap calyptos.ErrTransport (see the
-// sentinels); when ctx ends, the remote command is sent SIGKILL, its
-// session closed, and Run returns at once with an error wrapping ctx.Err()
-// and the output read so far; a connection lost mid-command gives
-// ErrConnLost; a command that ends without an exit status gives
+// sentinels); when ctx ends, the session is closed, which ends the remote
+// command and everything it started (see the package doc), and Run
+// returns at once with an error wrapping ctx.Err() that names the limit
+// that ran out, and the output read so far; a connection lost mid-command
+// gives ErrConnLost; a command that ends without an exit status gives
 // ErrNoExitStatus with ExitCode -1.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
 		return calyptos.Output{}, err
 	}
-	leave, err := e.enter(ctx, h)
+	lim := splitCall(ctx)
+	leave, err := e.enter(lim.setup, h)
 	if err != nil {
-		return calyptos.Output{}, &Error{Host: host, Op: "run", Err: err}
+		return calyptos.Output{}, lim.explain(&Error{Host: host, Op: "run", Err: err}, nil)
 	}
 	defer leave()
+	if _, err := e.get(lim.setup, h); err != nil {
+		return calyptos.Output{ExitCode: -1}, lim.explain(err, nil)
+	}
+	ctx, cancel := lim.command()
+	defer cancel()
 	if e.opts.Sudo {
 		command = "sudo -n sh -c " + calyptos.ShellQuote(command)
 	}
@@ -43,6 +54,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	stderr := &capBuffer{max: e.opts.MaxOutput}
 	start := time.Now()
 	code, err := e.exec(ctx, h, command, stdout, stderr)
+	err = lim.explain(err, ctx)
 	out := calyptos.Output{
 		Stdout:    stdout.String(),
 		Stderr:    stderr.String(),
