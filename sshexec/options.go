@@ -95,7 +95,8 @@ type Options struct {
 	// /bin/sh, after %h, %p, %r and %n are replaced by the shell-quoted
 	// host name, port, user and host as written. Default: ssh_config's
 	// ProxyCommand for the host, unless a jump host applies. "none"
-	// disables it.
+	// disables it. A host or user name with shell metacharacters is
+	// refused for it, as by OpenSSH (see the package doc).
 	ProxyCommand string
 
 	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.
@@ -123,11 +124,11 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// KeepAliveInterval is how often an open connection is asked whether
 	// the server is still there, when nothing came from it in that time
-	// (OpenSSH's ServerAliveInterval). When
-	// KeepAliveCountMax requests in a row go unanswered the connection is
-	// dropped: commands in flight on it fail with ErrConnLost at once
-	// instead of waiting for their deadline, and the next call redials.
-	// Default the ssh_config ServerAliveInterval, then
+	// (OpenSSH's ServerAliveInterval). When nothing has come for
+	// KeepAliveInterval × (KeepAliveCountMax+1), 60s by default, the
+	// connection is dropped: commands in flight on it fail with
+	// ErrConnLost at once instead of waiting for their deadline, and the
+	// next call redials. Default the ssh_config ServerAliveInterval, then
 	// DefaultKeepAliveInterval; negative disables it.
 	KeepAliveInterval time.Duration
 	// KeepAliveCountMax is how many keepalives may go unanswered; default
