@@ -20,7 +20,7 @@ const reaper = `if kill -0 -$$ 2>/dev/null; then :; ` +
 	`else exec "${SHELL:-/bin/sh}" -c "$1" </dev/null; fi; ` +
 	`exec 3<&0 </dev/null 4>&2 2>/dev/null; ` +
 	`(while read -r _ <&3; do :; done; trap "" TERM; kill -s TERM -- -$$; ` +
-	`exec /bin/sh -c "sleep 2; kill -s KILL -- -$$") >/dev/null 2>&1 & w=$!; ` +
+	`exec /bin/sh -c "sleep 2; kill -s KILL -- -$$") >/dev/null 2>&1 4>&- & w=$!; ` +
 	`(exec "${SHELL:-/bin/sh}" -c "$1" 2>&4 3<&- 4>&-); s=$?; kill $w 2>/dev/null; exit $s`
 
 // reaped returns the remote command line that runs command under reaper,
