@@ -51,10 +51,10 @@ type Options struct {
 	// no host accepts it, it is asked again, MaxPasswordAttempts times in
 	// all; once a host accepts one, it is never asked again. It is called
 	// by one host at a time, between two handshakes, so a person's typing
-	// does not count against ConnectTimeout (nor a command's time under
-	// the runner). ctx ends when the Executor
-	// is closed; a command that gives up waiting (its context ended) does
-	// not end it, as other hosts may wait for the answer. An error ends
+	// does not count against ConnectTimeout (nor, under the runner,
+	// against a command's time). ctx ends when the Executor is closed; a
+	// command that gives up waiting (its context ended) does not end it,
+	// as other hosts may wait for the answer. An error ends
 	// the prompts: every host that needs a password fails with
 	// ErrAuth wrapping it. The answer is never logged.
 	PasswordPrompt func(ctx context.Context, user, host string, attempt int) (string, error)
