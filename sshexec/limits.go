@@ -66,10 +66,12 @@ func (l callLimits) explain(err error, cmd context.Context) error {
 	return err
 }
 
-// roundLimit rounds a limit for messages: "2s", not "1.999981s".
+// roundLimit rounds a limit for messages: "2s", not "1.999981s" (a
+// caller's deadline is measured from the start of the call, a little
+// after the caller set it).
 func roundLimit(d time.Duration) time.Duration {
 	if d >= time.Second {
-		return d.Round(10 * time.Millisecond)
+		return d.Round(100 * time.Millisecond)
 	}
-	return d.Round(time.Millisecond)
+	return d.Round(10 * time.Millisecond)
 }
