@@ -373,6 +373,8 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	dl, _ := cctx.Deadline()
+	cctx = context.WithValue(cctx, commandLimitKey{}, commandLimit{ctx, timeout, dl})
 	out, err := call(cctx, st.executor)
 	if err == nil {
 		return out, nil
@@ -396,6 +398,30 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 		st.downMu.Unlock()
 	}
 	return out, err
+}
+
+type commandLimitKey struct{}
+
+type commandLimit struct {
+	parent   context.Context
+	timeout  time.Duration
+	deadline time.Time // of the call's context
+}
+
+// CommandLimit is for executors that set up a connection before running
+// a command. When ctx is the context the runner gives an executor call, it
+// returns the context the call was made under and the command timeout that
+// ctx adds to it: such an executor may wait for its connection under
+// parent, bounded by a connection limit of its own, and then give the
+// command timeout from the moment the command starts, so that set-up time
+// is not taken from the command. ok is false for any other context, and
+// for one given a deadline of its own since.
+func CommandLimit(ctx context.Context) (parent context.Context, timeout time.Duration, ok bool) {
+	l, ok := ctx.Value(commandLimitKey{}).(commandLimit)
+	if dl, _ := ctx.Deadline(); !ok || !dl.Equal(l.deadline) {
+		return nil, 0, false
+	}
+	return l.parent, l.timeout, true
 }
 
 // ErrTransport marks executor errors that mean the host cannot be reached

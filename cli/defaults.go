@@ -54,7 +54,8 @@ func defaultSSH(cfg SSHConfig) (Transport, error) {
 		InsecureIgnoreHostKey: cfg.InsecureIgnoreHostKey,
 		// Debuggers run several fan-outs at once; this keeps --parallel a
 		// bound on the hosts reached at the same time, not per fan-out.
-		MaxHosts: cfg.Parallel,
-		JumpHost: cfg.JumpHost,
+		MaxHosts:       cfg.Parallel,
+		JumpHost:       cfg.JumpHost,
+		ConnectTimeout: cfg.ConnectTimeout,
 	})
 }

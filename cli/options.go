@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
+	"github.com/org/calyptos/sshexec"
 )
 
 // options holds every flag of every command; each command registers the
@@ -30,6 +31,7 @@ type options struct {
 	sideEffects bool
 	parallel    int
 	timeout     time.Duration
+	connTimeout time.Duration
 	local       bool
 
 	user       string
@@ -113,7 +115,8 @@ func transportFlags(fs *flagSet, o *options, defaultTimeout time.Duration) {
 	fs.stringVar(&o.jump, "J,jump", "[USER@]HOST[:PORT]", "connect through this bastion host (like ssh -J)")
 	fs.intVar(&o.port, "port", "PORT", "SSH port for hosts written without one (default 22)")
 	fs.intVar(&o.parallel, "parallel", "N", fmt.Sprintf("reach at most N hosts at once (default %d)", calyptos.DefaultParallel))
-	fs.durationVar(&o.timeout, "timeout", "DURATION", fmt.Sprintf("time limit of each remote command (default %v)", defaultTimeout))
+	fs.durationVar(&o.timeout, "timeout", "DURATION", fmt.Sprintf("time limit of each remote command, from when it starts\n(default %v)", defaultTimeout))
+	fs.durationVar(&o.connTimeout, "connect-timeout", "DURATION", fmt.Sprintf("time limit of setting up each SSH connection (connect,\nhandshake, login), apart from --timeout; a host not\nconnected within it is unreachable (default ~/.ssh/config\nConnectTimeout, then %v)", sshexec.DefaultConnectTimeout))
 }
 
 // loadEnv reads the environment file named by -e with
@@ -168,6 +171,8 @@ func (p *Program) checkTransportFlags(cmd string, o *options) int {
 		return p.usageErr(cmd, "--parallel must be at least 1")
 	case o.timeout <= 0:
 		return p.usageErr(cmd, "--timeout must be positive")
+	case o.connTimeout < 0 || o.fs.set("connect-timeout") && o.connTimeout == 0:
+		return p.usageErr(cmd, "--connect-timeout must be positive")
 	case o.port < 0 || o.port > 65535:
 		return p.usageErr(cmd, "--port must be from 1 to 65535")
 	}
@@ -175,7 +180,7 @@ func (p *Program) checkTransportFlags(cmd string, o *options) int {
 		return p.usageErr(cmd, "-J/--jump %q: %v", o.jump, err)
 	}
 	if o.local {
-		for _, name := range []string{"user", "identity", "password", "known-hosts", "insecure-ignore-host-keys", "jump", "port"} {
+		for _, name := range []string{"user", "identity", "password", "known-hosts", "insecure-ignore-host-keys", "jump", "port", "connect-timeout"} {
 			if o.fs.set(name) {
 				return p.usageErr(cmd, "--%s is an SSH flag: it cannot be used with --local", name)
 			}

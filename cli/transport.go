@@ -29,6 +29,9 @@ type SSHConfig struct {
 	Parallel int
 	// Timeout bounds each command.
 	Timeout time.Duration
+	// ConnectTimeout bounds setting up each connection; zero means the
+	// transport's default.
+	ConnectTimeout time.Duration
 	// Passphrase asks for the passphrase of an encrypted key file on the
 	// terminal; when stdin is not a terminal it returns an error wrapping
 	// the reason and what to do instead.
@@ -69,6 +72,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 			}
 			return con.promptSecret(ctx, fmt.Sprintf("Passphrase for key %s: ", file))
 		},
+		ConnectTimeout: o.connTimeout,
 	}
 	if cfg.Password == "" {
 		cfg.PasswordPrompt = passwordPrompt(ctx, con, o.redactor)

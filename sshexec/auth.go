@@ -97,13 +97,13 @@ func (e *Executor) authFor(ctx context.Context, t *target) (methods []ssh.AuthMe
 	nkeys := len(signers)
 	var agentConn net.Conn
 	if sock := e.agentSocket; sock != "" {
-		c, err := net.DialTimeout("unix", sock, e.opts.HandshakeTimeout)
+		c, err := net.DialTimeout("unix", sock, t.connectTimeout)
 		if err != nil {
 			e.log.Debug("ssh: agent unavailable", "socket", sock, "error", err)
 		} else {
 			// A stuck agent must not stall the dial: listing keys and
-			// signing during the handshake share the handshake's limit.
-			_ = c.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout))
+			// signing during the handshake share the connection's limit.
+			_ = c.SetDeadline(time.Now().Add(t.connectTimeout))
 			as, err := agent.NewClient(c).Signers()
 			if err != nil {
 				e.log.Debug("ssh: agent keys", "error", err)
@@ -220,16 +220,16 @@ func (e *Executor) canPrompt() bool {
 // refuses them and PasswordPrompt can give another password, it dials
 // again with that one. The prompt comes between two handshakes, so a
 // person's typing is not counted against the handshake timeout.
-func (e *Executor) login(ctx context.Context, t *target) (*ssh.Client, *atomic.Uint64, error) {
+func (e *Executor) login(ctx context.Context, t *target) (*ssh.Client, *activityConn, error) {
 	pw := e.pw.current()
 	for {
 		used := new(atomic.Bool)
-		client, reads, err := e.dial(context.WithValue(ctx, passwordKey{}, passwordTry{pw, used}), t)
+		client, act, err := e.dial(context.WithValue(ctx, passwordKey{}, passwordTry{pw, used}), t)
 		if err == nil {
 			if used.Load() {
 				e.pw.accept(pw)
 			}
-			return client, reads, nil
+			return client, act, nil
 		}
 		if !e.canPrompt() || !errors.Is(err, ErrAuth) || ctx.Err() != nil {
 			return nil, nil, err

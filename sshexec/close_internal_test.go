@@ -19,7 +19,7 @@ func TestCloseDuringDial(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.65"}})
 	e, err := New(Options{
 		User: srv.User, IdentityFiles: []string{srv.ClientKeyFile}, KnownHostsFiles: []string{srv.KnownHostsFile},
-		DisableSSHConfig: true, DisableAgent: true, DialTimeout: 10 * time.Second, HandshakeTimeout: 20 * time.Second,
+		DisableSSHConfig: true, DisableAgent: true, ConnectTimeout: 30 * time.Second,
 	})
 	require.NoError(t, err)
 	e.testHookDialed = func() { require.NoError(t, e.Close()) }

@@ -125,7 +125,7 @@ Host *
     User %[6]s
     IdentityFile %[7]s
     UserKnownHostsFile %[8]s
-    ConnectTimeout 2
+    ConnectTimeout 60
 `, srv.Host, srv.Port, "bastion", bastion.Host, bastion.Port, srv.User, srv.ClientKeyFile, known), 0o600))
 
 	base := sshexec.Options{SSHConfig: cfg, DisableAgent: true}

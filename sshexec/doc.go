@@ -12,10 +12,11 @@
 //
 // Hosts are written as in environment files: "10.0.0.1", "name",
 // "name:2222", "[2001:db8::1]:22" or a bare IPv6 address. User, port, key
-// files, jump host, proxy command, known_hosts files and connect timeout
-// come from, in order: the host string's port, Options.Hosts, the Options
-// fields, ~/.ssh/config (Host patterns, HostName, User, Port, IdentityFile,
-// ProxyJump, ProxyCommand, UserKnownHostsFile, ConnectTimeout), then the
+// files, jump host, proxy command, known_hosts files, connect timeout and
+// keepalives come from, in order: the host string's port, Options.Hosts,
+// the Options fields, ~/.ssh/config (Host patterns, HostName, User, Port,
+// IdentityFile, ProxyJump, ProxyCommand, UserKnownHostsFile,
+// ConnectTimeout, ServerAliveInterval, ServerAliveCountMax), then the
 // defaults (port 22, the current OS user). Other ssh_config keywords
 // (Match, CertificateFile...) are not supported.
 //
@@ -52,17 +53,60 @@
 // A command that exits non-zero is a calyptos.Output with its exit code,
 // not an error. Failures to reach a host at all (ErrConfig, ErrDial,
 // ErrHandshake, the host-key errors, ErrAuth) wrap calyptos.ErrTransport,
-// which makes the calyptos runner stop sending that host commands. Dialling
-// is bounded by the dial and handshake timeouts and by the caller's context;
-// a command is bounded by its context: when it ends, the remote command is
-// sent SIGKILL (OpenSSH honours this for non-root logins only), its session
-// is closed, and Run returns at once with an error wrapping ctx.Err().
-// Every open connection sends a keepalive each Options.KeepAliveInterval
-// (15s by default, or ssh_config's ServerAliveInterval) in which nothing
-// came from the server; after KeepAliveCountMax unanswered ones the
-// connection is dropped, so a host that hangs or drops off the network
-// mid-command fails that command with ErrConnLost within a minute instead
-// of holding it to its deadline.
+// which makes the calyptos runner stop sending that host commands.
+//
+// Two limits apply to a call. Setting up a connection (opening it,
+// directly or through jump hosts or a proxy command, the SSH handshake and
+// authentication) is bounded by Options.ConnectTimeout (20s by default,
+// or ssh_config's ConnectTimeout); a host not connected within it fails
+// with "could not connect within 20s (connect timeout)", a transport
+// error: the runner marks the host unreachable and no later check dials
+// it again. The command is bounded by its context; when the context comes
+// from the calyptos runner (calyptos.CommandLimit), the command timeout
+// starts once the connection is up, so set-up time is not taken from it.
+// A call cut by its deadline wraps context.DeadlineExceeded and says which
+// limit ran out: "did not finish within 2m0s (command timeout)".
+//
+// When a command's deadline passes or its call is cancelled, Run returns
+// at once and closes the session, and the command ends on the host too,
+// with everything it started, whoever the login user is (root included,
+// whose sessions OpenSSH will not signal). Every command runs under a
+// small POSIX sh wrapper that puts it in a process group of its own and
+// watches the session's standard input, which the client holds open until
+// the command ends: when the session closes, the wrapper sends the group
+// SIGTERM, then SIGKILL two seconds later. The command still runs in the
+// login shell, with the same output and exit status, and an empty
+// standard input (/dev/null). What it starts in the background survives
+// it when it ends by itself, as with ssh; what leaves the process group
+// (setsid, daemons) is not followed. A host that stops answering
+// altogether ends the command only when its sshd notices the connection
+// is gone.
+//
+// Every open connection sends a keepalive after each
+// Options.KeepAliveInterval (15s by default, or ssh_config's
+// ServerAliveInterval) in which nothing came from the server. When
+// nothing has come for KeepAliveInterval × (KeepAliveCountMax+1), 60s by
+// default (KeepAliveCountMax keepalives unanswered, as with OpenSSH's
+// ServerAliveCountMax), the connection is dropped: a host that hangs or
+// drops off the network mid-command fails that command with ErrConnLost,
+// "connection lost: no answer from the server for 1m0s (3 keepalives
+// sent 15s apart went unanswered)", instead of holding it to its
+// deadline. A connection closed by the server (sshd killed or restarted)
+// gives ErrConnLost too; the next call redials.
+//
+// # Host names and ProxyCommand
+//
+// A proxy command runs through /bin/sh with %h, %n and %r replaced by
+// shell-quoted values; as OpenSSH does, a host name containing shell
+// metacharacters (' ` " $ \ ; & < > | ( ) { }), blanks or control
+// characters, or starting with '-', is refused (ErrConfig) when a proxy
+// command would be given it, since the command may put %h inside quotes
+// of its own; so is such a user name (where $ and \ are allowed). Without
+// a proxy command such names are never given to a shell.
+//
+// Paths (Options.IdentityFiles, KnownHostsFiles, TrustOnFirstUse,
+// SSHConfig, AgentSocket, and ssh_config's IdentityFile and
+// UserKnownHostsFile) may start with ~, ~/ or ~user/, as for ssh.
 //
 // Output is capped per stream at Options.MaxOutput (4 MiB by default):
 // beyond it output is read and discarded, Output.Truncated is set and a

@@ -64,9 +64,6 @@ var (
 // ssh_config file, so their errors (wrapping ErrConfig) come now rather than
 // at the first command. No connection is made until a command needs one.
 func New(opts Options) (*Executor, error) {
-	if opts.HandshakeTimeout <= 0 {
-		opts.HandshakeTimeout = DefaultHandshakeTimeout
-	}
 	if opts.MaxSessionsPerHost <= 0 {
 		opts.MaxSessionsPerHost = DefaultMaxSessionsPerHost
 	}
@@ -83,6 +80,10 @@ func New(opts Options) (*Executor, error) {
 		e.log = slog.New(slog.DiscardHandler)
 	}
 	e.home, _ = os.UserHomeDir()
+	if err := expandPaths(&e.opts, e.home); err != nil {
+		return nil, err
+	}
+	opts = e.opts
 	if u, err := user.Current(); err == nil {
 		e.osUser = u.Username
 	} else {
@@ -172,6 +173,7 @@ func (e *Executor) Close() error {
 		h.cur = nil
 		h.mu.Unlock()
 		if c != nil {
+			c.giveUp("the executor was closed")
 			// A connection that had already ended (its host, or the jump
 			// host it went through, went down) is not a failure to close.
 			if err := c.close(); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) && !c.isDead() {
@@ -217,9 +219,15 @@ type dialCall struct {
 // conn is one SSH connection.
 type conn struct {
 	client *ssh.Client
-	reads  *atomic.Uint64 // counts reads from the server that returned data
-	dead   chan struct{}  // closed when the connection has ended
+	act    *activityConn // when data last came from the server
+	dead   chan struct{} // closed when the connection has ended
 	sem    chan struct{}
+
+	// why is set when the client gave up on the connection (keepalives,
+	// Close); waitErr is how the connection ended, readable once dead
+	// is closed. Both explain ErrConnLost.
+	why     atomic.Pointer[string]
+	waitErr error
 
 	// sftpMu guards the fields below; it is a channel so that a fetch
 	// waiting for another one to start SFTP gives up at its deadline.
@@ -236,6 +244,21 @@ func (c *conn) isDead() bool {
 	default:
 		return false
 	}
+}
+
+// giveUp records why the client is abandoning c, for lostError.
+func (c *conn) giveUp(why string) { c.why.CompareAndSwap(nil, &why) }
+
+// lostError says why c was lost, for an ErrConnLost: what the client
+// gave up on, or how the connection ended.
+func (c *conn) lostError() error {
+	if why := c.why.Load(); why != nil {
+		return errors.New("connection lost: " + *why)
+	}
+	if c.isDead() && c.waitErr != nil && !errors.Is(c.waitErr, io.EOF) {
+		return fmt.Errorf("connection lost: %w", c.waitErr)
+	}
+	return errors.New("connection lost: the server closed the connection")
 }
 
 // waitDead reports whether the connection ends within d: after a command
@@ -365,18 +388,18 @@ func (e *Executor) get(ctx context.Context, h *hostConn) (*conn, error) {
 }
 
 func (e *Executor) dialAsync(h *hostConn, call *dialCall) {
-	client, reads, err := e.login(e.life, h.t)
+	client, act, err := e.login(e.life, h.t)
 	var c *conn
 	if err != nil {
 		e.dialErrors.Add(1)
 	} else {
 		e.dials.Add(1)
-		c = &conn{client: client, reads: reads, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
-		// Not c itself: it is set to nil below when Close came first.
-		go func(dead chan struct{}) {
-			_ = client.Wait() // the reason a connection ended does not matter here
-			close(dead)
-		}(c.dead)
+		c = &conn{client: client, act: act, dead: make(chan struct{}), sem: h.sem, sftpMu: make(chan struct{}, 1)}
+		// Not c: it is set to nil below when Close came first.
+		go func(c *conn) {
+			c.waitErr = client.Wait()
+			close(c.dead)
+		}(c)
 		if h.t.keepAlive > 0 {
 			go e.keepAlive(h, c)
 		}
@@ -417,51 +440,56 @@ func (e *Executor) drop(h *hostConn, c *conn) {
 	_ = c.close() // already dead or being abandoned
 }
 
-// keepAlive asks the server of c, every keepAlive interval in which
-// nothing came from it, whether it is still there, and drops c when more
-// than keepAliveMax requests in a row are unanswered, as OpenSSH's
-// ServerAliveInterval does: a host that hangs or vanishes from the network
-// (no RST ever comes) then fails the commands in flight at once instead of
+// keepAlive sends the server of c a keepalive request after each
+// interval in which nothing came from it, and drops c once nothing has
+// come for interval × (keepAliveMax+1), that is when keepAliveMax requests
+// in a row went unanswered, as OpenSSH's ServerAliveInterval and
+// ServerAliveCountMax do: a host that hangs or vanishes from the network
+// (no RST ever comes) then fails the commands in flight instead of
 // holding them to their deadlines. A server that is sending data is alive,
-// however late the replies queued behind that data come (a large output or
-// fetch over a slow link).
+// however late the replies queued behind that data come (a large output
+// or fetch over a slow link).
 func (e *Executor) keepAlive(h *hostConn, c *conn) {
-	tick := time.NewTicker(h.t.keepAlive)
-	defer tick.Stop()
-	var unanswered atomic.Int32
-	reads := c.reads.Load()
+	interval, count := h.t.keepAlive, h.t.keepAliveMax
+	limit := interval * time.Duration(count+1)
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	last, sent := c.act.lastRead(), 0
 	for {
 		select {
 		case <-c.dead:
 			return
 		case <-e.life.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
-		if r := c.reads.Load(); r != reads {
-			reads = r
-			unanswered.Store(0)
-			continue
+		if r := c.act.lastRead(); r != last {
+			last, sent = r, 0
 		}
-		if int(unanswered.Add(1)) > h.t.keepAliveMax {
+		silence := c.act.since(last)
+		if silence >= limit {
+			why := fmt.Sprintf("no answer from the server for %s (%d keepalives sent %s apart went unanswered)", limit, count, interval)
 			e.log.Debug("ssh server not answering keepalives; dropping the connection", "host", h.t.key,
-				"interval", h.t.keepAlive, "count", h.t.keepAliveMax)
+				"interval", interval, "count", count)
+			c.giveUp(why)
 			e.drop(h, c)
 			return
 		}
-		go func() {
-			// Any reply, even a refusal, shows the server is alive.
-			if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
-				unanswered.Store(0)
-			}
-		}()
+		if due := int(silence / interval); due > sent {
+			sent = due
+			// Its reply is data from the server, which lastRead sees.
+			go func() { _, _, _ = c.client.SendRequest("keepalive@openssh.com", true, nil) }()
+		}
+		timer.Reset(interval*time.Duration(sent+1) - silence)
 	}
 }
 
-// dial opens and authenticates a connection to t, and returns it with the
-// count of reads that brought data from the server. Its errors are *Error
-// values wrapping calyptos.ErrTransport.
-func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Uint64, error) {
+// dial opens and authenticates a connection to t within its connect
+// timeout, and returns it with the record of when data last came from the
+// server. Its errors are *Error values wrapping calyptos.ErrTransport.
+func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *activityConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.connectTimeout)
+	defer cancel()
 	start := time.Now()
 	if e.opts.InsecureIgnoreHostKey {
 		e.insecureOnce.Do(func() {
@@ -481,48 +509,86 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 			Err: errors.New("no authentication method: give a key file, an ssh-agent or a password")}
 	}
 	e.log.Debug("ssh dial", "host", t.key, "addr", t.addr, "user", t.user, "jump", t.jump, "auth", strings.Join(names, ","))
-
-	var nc net.Conn
-	var err error
-	var dctx context.Context
-	cancel := func() {}
-	if t.jump != "" {
-		var jh *hostConn
-		if jh, err = e.hostEntry(t.jump, true); err == nil {
-			// The hop's own dial is bounded by its dial and handshake
-			// timeouts; t's dial timeout starts once the hop is there.
-			var jc *conn
-			if jc, err = e.get(ctx, jh); err == nil {
-				dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
-				nc, err = jc.client.DialContext(dctx, "tcp", t.addr)
-				if err != nil && jc.isDead() {
-					e.drop(jh, jc)
-				}
-			}
-		}
-		if err != nil {
-			err = fmt.Errorf("via jump host %s: %w", t.jump, err)
-		}
-	} else if t.proxyCommand != "" {
-		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
-		nc, err = startProxy(t.proxyCommand, t)
-	} else {
-		dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
-		var d net.Dialer
-		nc, err = d.DialContext(dctx, "tcp", t.addr)
-	}
-	cancel()
+	nc, err := e.open(ctx, t)
 	if err != nil {
-		if errors.Is(err, calyptos.ErrTransport) {
-			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
-		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("%s: no answer within %s: %w", t.addr, t.dialTimeout, err)
+		if ctx.Err() != nil && !errors.Is(err, ErrClosed) {
+			err = connectTimedOut(ctx, t, err)
 		}
 		return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: err}
 	}
 	dialed := time.Since(start)
+	client, ac, err := e.handshake(ctx, t, nc, methods, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
+		"dial", dialed, "handshake", time.Since(start)-dialed)
+	return client, ac, nil
+}
 
+// connectTimedOut explains err, which ended a connection set-up when ctx
+// (the connect timeout) ended: it says so, with the limit's value. It does
+// not wrap context.DeadlineExceeded: the host is unreachable, which is not
+// the caller's deadline passing.
+func connectTimedOut(ctx context.Context, t *target, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s: could not connect within %s (connect timeout)", t.addr, t.connectTimeout)
+	}
+	return err
+}
+
+// open opens the byte stream to t: through its jump hosts, its proxy
+// command, or TCP, bounded by ctx and the dial timeout if set.
+func (e *Executor) open(ctx context.Context, t *target) (net.Conn, error) {
+	dctx, cancel := ctx, context.CancelFunc(func() {})
+	if t.dialTimeout > 0 {
+		dctx, cancel = context.WithTimeout(ctx, t.dialTimeout)
+	}
+	defer cancel()
+	dialTimedOut := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("%s: no answer within %s (dial timeout): %w", t.addr, t.dialTimeout, err)
+		}
+		return err
+	}
+	switch {
+	case t.jump != "":
+		jh, err := e.hostEntry(t.jump, true)
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, err)
+		}
+		// The hop's own dial has its own connect timeout; waiting for
+		// it counts in t's, and the dial timeout starts once it is up.
+		jc, err := e.get(ctx, jh)
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, err)
+		}
+		jctx, jcancel := ctx, context.CancelFunc(func() {})
+		if t.dialTimeout > 0 {
+			jctx, jcancel = context.WithTimeout(ctx, t.dialTimeout)
+		}
+		defer jcancel()
+		nc, err := jc.client.DialContext(jctx, "tcp", t.addr)
+		if err != nil && jc.isDead() {
+			e.drop(jh, jc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("via jump host %s: %w", t.jump, dialTimedOut(err))
+		}
+		return nc, nil
+	case t.proxyCommand != "":
+		e.log.Debug("ssh proxy command", "host", t.key, "command", t.proxyCommand)
+		return startProxy(t.proxyCommand, t)
+	default:
+		var d net.Dialer
+		nc, err := d.DialContext(dctx, "tcp", t.addr)
+		return nc, dialTimedOut(err)
+	}
+}
+
+// handshake runs the SSH handshake and authentication on nc within ctx
+// and the handshake timeout if set; it closes nc when it fails.
+func (e *Executor) handshake(ctx context.Context, t *target, nc net.Conn, methods []ssh.AuthMethod, names []string) (*ssh.Client, *activityConn, error) {
 	var keyMu sync.Mutex
 	var keyErr error
 	cfg := &ssh.ClientConfig{
@@ -540,13 +606,18 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 		},
 		HostKeyAlgorithms: e.hostKeys.algorithms(t),
 	}
-	hctx, hcancel := context.WithTimeout(ctx, e.opts.HandshakeTimeout)
+	hctx, hcancel := ctx, context.CancelFunc(func() {})
+	if e.opts.HandshakeTimeout > 0 {
+		hctx, hcancel = context.WithTimeout(ctx, e.opts.HandshakeTimeout)
+	}
 	defer hcancel()
 	stop := context.AfterFunc(hctx, func() { _ = nc.Close() })
 	// The timer above is what enforces the timeout; the deadline is a
 	// backstop (a jump host's channels do not support deadlines).
-	_ = nc.SetDeadline(time.Now().Add(e.opts.HandshakeTimeout + time.Second))
-	ac := &activityConn{Conn: nc}
+	if dl, ok := hctx.Deadline(); ok {
+		_ = nc.SetDeadline(dl.Add(time.Second))
+	}
+	ac := &activityConn{Conn: nc, start: time.Now()}
 	cc, chans, reqs, err := ssh.NewClientConn(ac, t.addr, cfg)
 	interrupted := !stop()
 	keyMu.Lock()
@@ -570,32 +641,37 @@ func (e *Executor) dial(ctx context.Context, t *target) (*ssh.Client, *atomic.Ui
 				Err: fmt.Errorf("%s refused user %q (tried %s)", t.addr, t.user, strings.Join(names, ", "))}
 		case perr != nil:
 			return nil, nil, &Error{Host: t.key, Op: "dial", Kind: ErrDial, Err: perr}
+		case interrupted && ctx.Err() != nil:
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: connectTimedOut(ctx, t, ctx.Err())}
 		case interrupted:
-			cause := hctx.Err()
-			if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() == nil {
-				cause = fmt.Errorf("%s: no SSH handshake within %s: %w", t.addr, e.opts.HandshakeTimeout, cause)
-			}
-			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: cause}
+			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake,
+				Err: fmt.Errorf("%s: no SSH handshake within %s (handshake timeout): %w", t.addr, e.opts.HandshakeTimeout, hctx.Err())}
 		default:
 			return nil, nil, &Error{Host: t.key, Op: "handshake", Kind: ErrHandshake, Err: err}
 		}
 	}
 	_ = nc.SetDeadline(time.Time{})
-	e.log.Debug("ssh connected", "host", t.key, "addr", t.addr, "user", t.user,
-		"dial", dialed, "handshake", time.Since(start)-dialed)
-	return ssh.NewClient(cc, chans, reqs), &ac.reads, nil
+	return ssh.NewClient(cc, chans, reqs), ac, nil
 }
 
-// activityConn counts the reads that bring data, for keepAlive.
+// activityConn records when a read last brought data, for keepAlive.
 type activityConn struct {
 	net.Conn
-	reads atomic.Uint64
+	start time.Time
+	last  atomic.Int64 // time.Since(start) at the last read with data
 }
 
 func (c *activityConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.reads.Add(1)
+		c.last.Store(int64(time.Since(c.start)))
 	}
 	return n, err
 }
+
+// lastRead returns when data last came, as an offset from start (on the
+// monotonic clock).
+func (c *activityConn) lastRead() time.Duration { return time.Duration(c.last.Load()) }
+
+// since returns how long ago the offset at was.
+func (c *activityConn) since(at time.Duration) time.Duration { return time.Since(c.start) - at }

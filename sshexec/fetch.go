@@ -34,15 +34,22 @@ func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Wr
 	if err != nil {
 		return err
 	}
-	leave, err := e.enter(ctx, h)
+	lim := splitCall(ctx)
+	leave, err := e.enter(lim.setup, h)
 	if err != nil {
-		return &Error{Host: host, Op: "fetch", Err: err}
+		return lim.explain(&Error{Host: host, Op: "fetch", Err: err}, nil)
 	}
 	defer leave()
+	if _, err := e.get(lim.setup, h); err != nil {
+		return lim.explain(err, nil)
+	}
+	ctx, cancel := lim.command()
+	defer cancel()
 	start := time.Now()
 	w := &guardWriter{w: dst}
 	n, err := e.fetch(ctx, h, remotePath, w)
 	w.stop()
+	err = lim.explain(err, ctx)
 	e.log.Debug("ssh fetch", "host", host, "path", remotePath, "bytes", n, "took", time.Since(start), "error", err)
 	return err
 }
@@ -66,7 +73,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 					if attempt == 0 {
 						continue
 					}
-					return 0, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+					return 0, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: c.lostError()}
 				}
 				return 0, fail(err)
 			}
@@ -82,7 +89,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 			}
 			if c.waitDead(time.Second) {
 				e.drop(h, c)
-				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: err}
+				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: c.lostError()}
 			}
 			return n, fail(err)
 		}

@@ -35,8 +35,7 @@ func baseOptions(srv *sshdtest.Server) sshexec.Options {
 		DisableAgent:     true,
 		// Generous: a loaded CI machine must not fail healthy tests; the
 		// tests of these timeouts set their own.
-		DialTimeout:      10 * time.Second,
-		HandshakeTimeout: 20 * time.Second,
+		ConnectTimeout: 30 * time.Second,
 	}
 }
 

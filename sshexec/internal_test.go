@@ -45,13 +45,13 @@ Host *
 		identity []string
 		timeout  time.Duration
 	}{
-		{"10.0.0.1", "10.0.0.1:22", "fallback", "", nil, DefaultDialTimeout},
-		{"10.0.0.1:2022", "10.0.0.1:2022", "fallback", "", nil, DefaultDialTimeout},
-		{"2001:db8::1", "[2001:db8::1]:22", "fallback", "", nil, DefaultDialTimeout},
-		{"[2001:db8::1]:2022", "[2001:db8::1]:2022", "fallback", "", nil, DefaultDialTimeout},
+		{"10.0.0.1", "10.0.0.1:22", "fallback", "", nil, DefaultConnectTimeout},
+		{"10.0.0.1:2022", "10.0.0.1:2022", "fallback", "", nil, DefaultConnectTimeout},
+		{"2001:db8::1", "[2001:db8::1]:22", "fallback", "", nil, DefaultConnectTimeout},
+		{"[2001:db8::1]:2022", "[2001:db8::1]:2022", "fallback", "", nil, DefaultConnectTimeout},
 		{"web1", "web1.example.test:2200", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
 		{"web1:22", "web1.example.test:22", "deploy", "admin@gw.example.test:2222", []string{home + "/.ssh/web_key"}, 7 * time.Second},
-		{"db", "db:5022", "postgres", "", nil, DefaultDialTimeout},
+		{"db", "db:5022", "postgres", "", nil, DefaultConnectTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
@@ -61,7 +61,7 @@ Host *
 			assert.Equal(t, tt.user, got.user)
 			assert.Equal(t, tt.jump, got.jump)
 			assert.Equal(t, tt.identity, got.identityFiles)
-			assert.Equal(t, tt.timeout, got.dialTimeout)
+			assert.Equal(t, tt.timeout, got.connectTimeout)
 			assert.Equal(t, []string{home + "/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}, got.knownHosts)
 		})
 	}
@@ -192,4 +192,75 @@ func TestResolveKeepAlive(t *testing.T) {
 			assert.Equal(t, tt.count, got.keepAliveMax)
 		})
 	}
+}
+
+func TestExpandTilde(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"", "", ""},
+		{"/abs/key", "/abs/key", ""},
+		{"rel/~/key", "rel/~/key", ""},
+		{"~", "/home/me", ""},
+		{"~/", "/home/me", ""},
+		{"~/.ssh/id_ed25519", "/home/me/.ssh/id_ed25519", ""},
+		{"~root/.ssh/id", "/root/.ssh/id", ""},
+		{"~calyptos-no-such-user/id", "", "unknown user"},
+	}
+	for _, tt := range tests {
+		got, err := expandTilde(tt.in, "/home/me")
+		if tt.err != "" {
+			assert.ErrorContains(t, err, tt.err, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+	_, err := expandTilde("~/x", "")
+	assert.ErrorContains(t, err, "HOME is not set")
+}
+
+// TestProxyCommandRefusesShellNames: a host name from an environment file
+// never reaches a ProxyCommand with shell metacharacters in it, whether the
+// command comes from Options or ssh_config; without a proxy command the
+// same names are only dialled (and fail there).
+func TestProxyCommandRefusesShellNames(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(cfg, []byte("Host *\n    ProxyCommand sh -c \"nc %h %p\"\n"), 0o600))
+	bad := []string{"a$(touch x)", "a;b", "a`id`", "a|b", "a'b", "a&b", "a<b", "a>b", "a\nb", "a b", "a\"b", "a\\b", "a(b)", "a{b}", "-oProxyCommand=x"}
+	for _, opts := range []Options{
+		{ProxyCommand: "nc %h %p", User: "u", DisableSSHConfig: true},
+		{SSHConfig: cfg, User: "u"},
+	} {
+		e, err := New(opts)
+		require.NoError(t, err)
+		for _, h := range bad {
+			tg, err := e.resolve(h, false)
+			if err == nil && opts.SSHConfig != "" && strings.Contains(h, "\n") {
+				// ssh_config's "Host *" does not match a name with a
+				// newline: no proxy command is given it at all.
+				assert.Empty(t, tg.proxyCommand)
+				continue
+			}
+			require.Error(t, err, "%q", h)
+			assert.Contains(t, err.Error(), "refused because it would be passed to the ProxyCommand", "%q", h)
+		}
+		for _, h := range []string{"node-1.example.com", "10.0.0.1", "fe80::1%eth0", "[2001:db8::1]:22"} {
+			_, err := e.resolve(h, false)
+			assert.NoError(t, err, "%q", h)
+		}
+		_ = e.Close()
+	}
+	// A user name is checked too.
+	e, err := New(Options{ProxyCommand: "nc %h %p", User: "u;id", DisableSSHConfig: true})
+	require.NoError(t, err)
+	defer e.Close()
+	_, err = e.resolve("node", false)
+	assert.ErrorContains(t, err, `user name "u;id" contains ';'`)
+
+	// Without a proxy command, the name is not a shell word anywhere.
+	e2, err := New(Options{User: "u", DisableSSHConfig: true})
+	require.NoError(t, err)
+	defer e2.Close()
+	_, err = e2.resolve("a;b", false)
+	assert.NoError(t, err)
 }

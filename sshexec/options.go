@@ -8,8 +8,7 @@ import (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultDialTimeout        = 10 * time.Second
-	DefaultHandshakeTimeout   = 15 * time.Second
+	DefaultConnectTimeout     = 20 * time.Second
 	DefaultMaxSessionsPerHost = 10 // sshd's default MaxSessions
 	DefaultMaxOutput          = 4 << 20
 	DefaultKeepAliveInterval  = 15 * time.Second
@@ -52,9 +51,10 @@ type Options struct {
 	// no host accepts it, it is asked again, MaxPasswordAttempts times in
 	// all; once a host accepts one, it is never asked again. It is called
 	// by one host at a time, between two handshakes, so a person's typing
-	// does not count against HandshakeTimeout. ctx ends when the Executor
-	// is closed; a command that gives up waiting (its context ended) does
-	// not end it, as other hosts may wait for the answer. An error ends
+	// does not count against ConnectTimeout (nor, under the runner,
+	// against a command's time). ctx ends when the Executor is closed; a
+	// command that gives up waiting (its context ended) does not end it,
+	// as other hosts may wait for the answer. An error ends
 	// the prompts: every host that needs a password fails with
 	// ErrAuth wrapping it. The answer is never logged.
 	PasswordPrompt func(ctx context.Context, user, host string, attempt int) (string, error)
@@ -95,29 +95,40 @@ type Options struct {
 	// /bin/sh, after %h, %p, %r and %n are replaced by the shell-quoted
 	// host name, port, user and host as written. Default: ssh_config's
 	// ProxyCommand for the host, unless a jump host applies. "none"
-	// disables it.
+	// disables it. A host or user name with shell metacharacters is
+	// refused for it, as by OpenSSH (see the package doc).
 	ProxyCommand string
 
 	// SSHConfig is the ssh_config file to read; default ~/.ssh/config.
 	// Host patterns, HostName, User, Port, IdentityFile, ProxyJump,
-	// ProxyCommand, UserKnownHostsFile and ConnectTimeout are honoured.
+	// ProxyCommand, UserKnownHostsFile, ConnectTimeout,
+	// ServerAliveInterval and ServerAliveCountMax are honoured.
 	SSHConfig string
 	// DisableSSHConfig ignores ssh_config files.
 	DisableSSHConfig bool
 
-	// DialTimeout bounds opening the TCP connection; default the
-	// ssh_config ConnectTimeout, then DefaultDialTimeout.
-	DialTimeout time.Duration
-	// HandshakeTimeout bounds the SSH handshake and authentication;
-	// default DefaultHandshakeTimeout.
+	// ConnectTimeout bounds setting up a connection to a host: opening
+	// it (directly, through the jump hosts or the proxy command), the SSH
+	// handshake and authentication, together. Default the ssh_config
+	// ConnectTimeout for the host, then DefaultConnectTimeout. It is not
+	// taken from a command's time when the runner's calls are used (see
+	// calyptos.CommandLimit): the command gets its whole timeout once
+	// connected. A host that cannot be connected within it fails with
+	// ErrDial or ErrHandshake, "could not connect within 20s (connect
+	// timeout)", which the runner takes as the host being unreachable.
+	ConnectTimeout time.Duration
+	// DialTimeout, if set, also bounds opening the connection alone;
+	// HandshakeTimeout the SSH handshake and authentication alone. Both
+	// run within ConnectTimeout.
+	DialTimeout      time.Duration
 	HandshakeTimeout time.Duration
 	// KeepAliveInterval is how often an open connection is asked whether
 	// the server is still there, when nothing came from it in that time
-	// (OpenSSH's ServerAliveInterval). When
-	// KeepAliveCountMax requests in a row go unanswered the connection is
-	// dropped: commands in flight on it fail with ErrConnLost at once
-	// instead of waiting for their deadline, and the next call redials.
-	// Default the ssh_config ServerAliveInterval, then
+	// (OpenSSH's ServerAliveInterval). When nothing has come for
+	// KeepAliveInterval × (KeepAliveCountMax+1), 60s by default, the
+	// connection is dropped: commands in flight on it fail with
+	// ErrConnLost at once instead of waiting for their deadline, and the
+	// next call redials. Default the ssh_config ServerAliveInterval, then
 	// DefaultKeepAliveInterval; negative disables it.
 	KeepAliveInterval time.Duration
 	// KeepAliveCountMax is how many keepalives may go unanswered; default

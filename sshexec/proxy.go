@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/tailbuf"
@@ -32,6 +34,41 @@ func expandProxyCommand(cmd string, t *target) string {
 		"%n", calyptos.ShellQuote(t.alias),
 		"%%", "%",
 	).Replace(cmd)
+}
+
+// Characters OpenSSH refuses in a host name (valid_hostname) and a user
+// name (valid_ruser) given to it, besides blanks and control characters: a
+// ProxyCommand may put %h inside quotes of its own, where the quoting of
+// the value cannot protect it.
+const (
+	hostUnsafe = "'`\"$\\;&<>|(){}"
+	userUnsafe = "'`\";&<>|(){}"
+)
+
+// checkProxyNames refuses a host or user name with shell metacharacters
+// (or a leading '-') when t's ProxyCommand would be given it, as OpenSSH
+// does.
+func checkProxyNames(t *target) error {
+	names := []struct{ what, v, unsafe string }{
+		{"host name", t.alias, hostUnsafe}, {"host name", t.hostname, hostUnsafe}, {"user name", t.user, userUnsafe},
+	}
+	for _, n := range names {
+		bad := strings.IndexFunc(n.v, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(n.unsafe, r)
+		})
+		var why string
+		switch {
+		case bad >= 0:
+			r, _ := utf8.DecodeRuneInString(n.v[bad:])
+			why = fmt.Sprintf("contains %q", r)
+		case strings.HasPrefix(n.v, "-"):
+			why = "starts with '-'"
+		default:
+			continue
+		}
+		return fmt.Errorf("%s %q %s: refused because it would be passed to the ProxyCommand, which runs through a shell (OpenSSH refuses such names too)", n.what, n.v, why)
+	}
+	return nil
 }
 
 // proxyConn is a net.Conn over a ProxyCommand's standard input and

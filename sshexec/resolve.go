@@ -18,19 +18,20 @@ import (
 
 // target is a host resolved to what is needed to connect to it.
 type target struct {
-	key           string // the host as the caller wrote it
-	alias         string // its name part, the ssh_config Host alias
-	hostname      string // what is dialled
-	port          int
-	user          string
-	addr          string // hostname:port
-	jump          string // jump host spec, "" for a direct connection
-	proxyCommand  string // ProxyCommand, expanded; "" for none
-	identityFiles []string
-	knownHosts    []string
-	dialTimeout   time.Duration
-	keepAlive     time.Duration // 0: off
-	keepAliveMax  int
+	key            string // the host as the caller wrote it
+	alias          string // its name part, the ssh_config Host alias
+	hostname       string // what is dialled
+	port           int
+	user           string
+	addr           string // hostname:port
+	jump           string // jump host spec, "" for a direct connection
+	proxyCommand   string // ProxyCommand, expanded; "" for none
+	identityFiles  []string
+	knownHosts     []string
+	connectTimeout time.Duration // dial, handshake and authentication
+	dialTimeout    time.Duration // 0: only connectTimeout
+	keepAlive      time.Duration // 0: off
+	keepAliveMax   int
 }
 
 // sshConfig reads ssh_config values; a nil *sshConfig has none.
@@ -157,6 +158,9 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 			return nil, err
 		}
 		if proxy != "" && !strings.EqualFold(proxy, "none") {
+			if err := checkProxyNames(t); err != nil {
+				return nil, err
+			}
 			t.proxyCommand = expandProxyCommand(proxy, t)
 		}
 	}
@@ -179,14 +183,14 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		t.knownHosts = append(t.knownHosts, "/etc/ssh/ssh_known_hosts")
 	}
 
-	t.dialTimeout = e.opts.DialTimeout
-	if t.dialTimeout <= 0 {
+	t.connectTimeout = e.opts.ConnectTimeout
+	if t.connectTimeout <= 0 {
+		t.connectTimeout = DefaultConnectTimeout
 		if s := atoi(cfg.get(name, "ConnectTimeout")); s > 0 {
-			t.dialTimeout = time.Duration(s) * time.Second
-		} else {
-			t.dialTimeout = DefaultDialTimeout
+			t.connectTimeout = time.Duration(s) * time.Second
 		}
 	}
+	t.dialTimeout = max(e.opts.DialTimeout, 0)
 	t.keepAlive = e.opts.KeepAliveInterval
 	if t.keepAlive == 0 {
 		t.keepAlive = DefaultKeepAliveInterval
@@ -217,10 +221,11 @@ func checkJumpChain(chain string) error {
 	return nil
 }
 
-// expand resolves ~ and the %d %h %r %u tokens of ssh_config file names.
+// expand resolves ~ (see expandTilde) and the %d %h %r %u tokens of
+// ssh_config file names.
 func (e *Executor) expand(p string, t *target) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		p = e.home + p[1:]
+	if x, err := expandTilde(p, e.home); err == nil {
+		p = x
 	}
 	return strings.NewReplacer("%d", e.home, "%h", t.hostname, "%r", t.user, "%u", e.osUser, "%%", "%").Replace(p)
 }

@@ -20,22 +20,33 @@ import (
 // ExitCode and a nil error; one killed by a signal has ExitCode 128+n, as
 // in a shell.
 //
+// The connection is set up first (see Options.ConnectTimeout); when ctx
+// comes from the calyptos runner (calyptos.CommandLimit), the command
+// timeout starts only then.
+//
 // Errors: transport failures wrap calyptos.ErrTransport (see the
-// sentinels); when ctx ends, the remote command is sent SIGKILL, its
-// session closed, and Run returns at once with an error wrapping ctx.Err()
-// and the output read so far; a connection lost mid-command gives
-// ErrConnLost; a command that ends without an exit status gives
+// sentinels); when ctx ends, the session is closed, which ends the remote
+// command and everything it started (see the package doc), and Run
+// returns at once with an error wrapping ctx.Err() that names the limit
+// that ran out, and the output read so far; a connection lost mid-command
+// gives ErrConnLost; a command that ends without an exit status gives
 // ErrNoExitStatus with ExitCode -1.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
 		return calyptos.Output{}, err
 	}
-	leave, err := e.enter(ctx, h)
+	lim := splitCall(ctx)
+	leave, err := e.enter(lim.setup, h)
 	if err != nil {
-		return calyptos.Output{}, &Error{Host: host, Op: "run", Err: err}
+		return calyptos.Output{}, lim.explain(&Error{Host: host, Op: "run", Err: err}, nil)
 	}
 	defer leave()
+	if _, err := e.get(lim.setup, h); err != nil {
+		return calyptos.Output{ExitCode: -1}, lim.explain(err, nil)
+	}
+	ctx, cancel := lim.command()
+	defer cancel()
 	if e.opts.Sudo {
 		command = "sudo -n sh -c " + calyptos.ShellQuote(command)
 	}
@@ -43,6 +54,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	stderr := &capBuffer{max: e.opts.MaxOutput}
 	start := time.Now()
 	code, err := e.exec(ctx, h, command, stdout, stderr)
+	err = lim.explain(err, ctx)
 	out := calyptos.Output{
 		Stdout:    stdout.String(),
 		Stderr:    stderr.String(),
@@ -69,13 +81,19 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	defer sess.Close()
 	sess.Stdout = stdout
 	sess.Stderr = stderr
+	// Kept open (nothing is written) until the command ends or the session
+	// is closed: its end is what makes the remote reaper end the command.
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return -1, &Error{Host: h.t.key, Op: "session", Err: err}
+	}
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
 	// answering.
 	type startError struct{ error }
 	done := make(chan error, 1)
 	go func() {
-		if err := sess.Start(command); err != nil {
+		if err := sess.Start(reaped(command)); err != nil {
 			done <- startError{err}
 			return
 		}
@@ -84,9 +102,10 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		// Best effort: servers may ignore signals; closing the session
-		// ends it either way.
-		_ = sess.Signal(ssh.SIGKILL)
+		// No signal request (OpenSSH refuses it for root): closing the
+		// channel ends the reaper's stdin, and it kills the command's
+		// process group.
+		_ = stdin.Close()
 		_ = sess.Close()
 		e.checkAlive(h, c)
 		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}
@@ -94,7 +113,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	if se, ok := err.(startError); ok {
 		if c.waitDead(100 * time.Millisecond) {
 			e.drop(h, c)
-			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: se.error}
+			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: c.lostError()}
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
@@ -107,7 +126,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	}
 	if c.waitDead(time.Second) {
 		e.drop(h, c)
-		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: err}
+		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrConnLost, Err: c.lostError()}
 	}
 	var missing *ssh.ExitMissingError
 	if errors.As(err, &missing) {
@@ -160,7 +179,7 @@ func (e *Executor) session(ctx context.Context, h *hostConn) (*conn, *ssh.Sessio
 		// Anything else means the connection is gone.
 		e.drop(h, c)
 		if redialed {
-			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: err}
+			return nil, nil, &Error{Host: h.t.key, Op: "session", Kind: ErrConnLost, Err: fmt.Errorf("connection lost: %w", err)}
 		}
 		e.log.Debug("ssh connection dropped; redialling", "host", h.t.key, "error", err)
 		redialed = true
@@ -312,6 +331,7 @@ func (e *Executor) checkAlive(h *hostConn, c *conn) {
 		case <-c.dead:
 		}
 		e.log.Debug("ssh connection not answering; dropping it", "host", h.t.key)
+		c.giveUp(fmt.Sprintf("no answer to a keepalive within %s after a call on it timed out", keepaliveTimeout))
 		e.drop(h, c)
 	}()
 }

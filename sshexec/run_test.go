@@ -39,6 +39,15 @@ func TestRunOutput(t *testing.T) {
 		{"not found", "no-such-command-xyz 2>/dev/null", calyptos.Output{ExitCode: 127}},
 		{"killed by signal", "kill -9 $$", calyptos.Output{ExitCode: 128 + 9}},
 		{"quoted argument", "printf '%s\\n' " + calyptos.ShellQuote("a'b $HOME `x`"), calyptos.Output{Stdout: "a'b $HOME `x`\n"}},
+		// What the remote reaper must leave as it was: empty stdin, the
+		// login shell, positional parameters, the exit status of a
+		// signal beyond those x/crypto/ssh names, no extra descriptors.
+		{"stdin empty", "cat; echo end", calyptos.Output{Stdout: "end\n"}},
+		{"stdin not a terminal", "test -t 0 || echo no tty", calyptos.Output{Stdout: "no tty\n"}},
+		{"login shell", `test "$0" = "$SHELL" -o "$0" = "${SHELL##*/}" && echo shell`, calyptos.Output{Stdout: "shell\n"}},
+		{"no arguments", `echo "[$#]"`, calyptos.Output{Stdout: "[0]\n"}},
+		{"killed by SIGUSR1", "kill -USR1 $$", calyptos.Output{ExitCode: 128 + 10}},
+		{"no descriptor 3", "{ echo x >&3; } 2>/dev/null || echo closed", calyptos.Output{Stdout: "closed\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,7 +206,8 @@ func TestKilledMidCommand(t *testing.T) {
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 15*time.Second, "the dropped connection ends the command before sleep 30 would")
 	assert.ErrorIs(t, err, sshexec.ErrConnLost)
-	assert.Contains(t, err.Error(), "ssh "+srv.Addr+": run: ")
+	assert.Contains(t, err.Error(), "ssh "+srv.Addr+": run: connection lost: ")
+	assert.NotContains(t, err.Error(), "exit status", "the connection was lost, the command did not just exit oddly")
 
 	// The next command redials, finds the host down, and says so as a
 	// transport error.
@@ -422,11 +432,15 @@ func TestKeepAlive(t *testing.T) {
 		frozen <- time.Now()
 	}()
 	_, err = e.Run(ctxTimeout(t, 60*time.Second), srv.Addr, "touch "+calyptos.ShellQuote(marker)+"; sleep 60")
-	at := <-frozen
+	took := time.Since(<-frozen)
 	srv.Thaw()
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sshexec.ErrConnLost)
-	assert.Less(t, time.Since(at), 20*time.Second, "dropped after about 2s of silence, not at the 60s deadline")
+	assert.ErrorContains(t, err, "run: connection lost: no answer from the server for 2s (3 keepalives sent 500ms apart went unanswered)")
+	// The documented bound: the interval × (count+1) after the server
+	// last sent anything, which was before the freeze (generous margin
+	// for a loaded machine).
+	assert.Less(t, took, 2*time.Second+3*time.Second, "dropped after 2s of silence, not at the 60s deadline")
 
 	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo again")
 	require.NoError(t, err, "the next call redials")
