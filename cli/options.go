@@ -30,6 +30,7 @@ type options struct {
 	artifacts   string
 	install     bool
 	sideEffects bool
+	unredacted  bool // --artifacts-unredacted
 	parallel    int
 	timeout     time.Duration
 	local       bool
