@@ -92,6 +92,7 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 	}
 	defer sp.remove()
 	tr, tw := tar.NewReader(in), tar.NewWriter(out)
+	head := make([]byte, SniffLen)
 	for {
 		if err := ctx.Err(); err != nil {
 			return st, err
@@ -104,7 +105,7 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 			return st, fmt.Errorf("%w: %w", ErrUnsupported, err)
 		}
 		st.Members++
-		if err := copyMember(tw, tr, hdr, r, sp, &st); err != nil {
+		if err := copyMember(tw, tr, hdr, r, sp, head, &st); err != nil {
 			return st, err
 		}
 	}
@@ -115,7 +116,7 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 }
 
 // copyMember writes one member, redacted, to tw.
-func copyMember(tw *tar.Writer, tr io.Reader, hdr *tar.Header, r Redacter, sp *spool, st *Stats) error {
+func copyMember(tw *tar.Writer, tr io.Reader, hdr *tar.Header, r Redacter, sp *spool, head []byte, st *Stats) error {
 	hdr.Name, hdr.Linkname = r.Redact(hdr.Name), r.Redact(hdr.Linkname)
 	hdr.Uname, hdr.Gname = r.Redact(hdr.Uname), r.Redact(hdr.Gname)
 	//lint:ignore SA1019 tar.Writer still writes Xattrs, which may hold anything: drop them
@@ -125,7 +126,6 @@ func copyMember(tw *tar.Writer, tr io.Reader, hdr *tar.Header, r Redacter, sp *s
 		return tw.WriteHeader(hdr)
 	}
 	hdr.Typeflag = tar.TypeReg
-	head := make([]byte, SniffLen)
 	n, err := io.ReadFull(tr, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read %s: %w", hdr.Name, err)

@@ -7,8 +7,10 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
@@ -250,4 +252,46 @@ func BenchmarkRedactArchive(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRedactLargeMember redacts a tar.gz holding one 64 MiB log and
+// reports the peak heap in use while it runs: it stays a few MiB, since
+// members are streamed and spooled to disk, never held whole.
+func BenchmarkRedactLargeMember(b *testing.B) {
+	line := "Nov 25 04:35:12 clc eucalyptus-cloud[1234]: password=" + secret + " and more text\n"
+	body := []byte(strings.Repeat(line, 64<<20/len(line)))
+	archive := writeTar(b, artifact.Gzip, []member{{name: "big.log", body: body}})
+	body = nil
+	r := calyptos.NewRedactor(secret)
+	b.SetBytes(64 << 20)
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		stop := make(chan struct{})
+		done := make(chan uint64)
+		go func() {
+			var top uint64
+			var ms runtime.MemStats
+			for {
+				runtime.ReadMemStats(&ms)
+				top = max(top, ms.HeapInuse)
+				select {
+				case <-stop:
+					done <- top
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}()
+		if _, err := artifact.RedactArchive(context.Background(), io.Discard, bytes.NewReader(archive), r, artifact.Options{TempDir: b.TempDir()}); err != nil {
+			b.Fatal(err)
+		}
+		close(stop)
+		if m := <-done; m > base.HeapInuse {
+			peak = max(peak, m-base.HeapInuse)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }

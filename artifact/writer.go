@@ -52,7 +52,7 @@ type Writer struct {
 
 // NewWriter returns a Writer that writes text redacted by r to w.
 func NewWriter(w io.Writer, r Redacter) *Writer {
-	return &Writer{w: w, r: r, buf: make([]byte, 0, bufLen)}
+	return &Writer{w: w, r: r} // buf grows with the text, up to bufLen
 }
 
 // Write redacts p (with what came before and what comes after it) and

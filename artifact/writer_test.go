@@ -26,7 +26,9 @@ func newFold(secrets ...string) foldRedacter {
 	return foldRedacter{regexp.MustCompile("(?i)" + strings.Join(q, "|"))}
 }
 
-func (f foldRedacter) Redact(s string) string { return f.re.ReplaceAllLiteralString(s, calyptos.Redacted) }
+func (f foldRedacter) Redact(s string) string {
+	return f.re.ReplaceAllLiteralString(s, calyptos.Redacted)
+}
 
 // redactStream writes text to a Writer in pieces of the given size.
 func redactStream(t *testing.T, r artifact.Redacter, text string, piece int) string {
