@@ -117,3 +117,21 @@ func TestWriteArtifact(t *testing.T) {
 	require.Len(t, arts, 1)
 	assert.False(t, strings.Contains(arts[0].Remote, "s3cr3t"))
 }
+
+// TestArtifactHostDirOfAnotherUser: a real host folder planted by another
+// user (who could swap files in it) is refused too.
+func TestArtifactHostDirOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := t.TempDir()
+	planted := filepath.Join(dir, "10.0.0.1")
+	require.NoError(t, os.Mkdir(planted, 0o777))
+	require.NoError(t, os.Chown(planted, 65534, 65534))
+	errs := fetchAll(t, dir, "10.0.0.1")
+	assert.ErrorIs(t, errs[0], calyptos.ErrUnsafePath)
+	assert.ErrorContains(t, errs[0], "belongs to another user")
+	left, err := os.ReadDir(planted)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}

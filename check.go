@@ -287,7 +287,8 @@ func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (
 // directory with what write writes (for example a fetched file, redacted
 // on its way). Directories it creates are mode 0700 and the file 0600; a
 // host folder or a file of that name that is a symbolic link (planted by
-// another user) is refused with ErrUnsafePath, never followed. It writes
+// another user), or a host folder of another user, is refused with
+// ErrUnsafePath, never followed. It writes
 // to a temporary file and renames it on success, so a failed write never
 // leaves a partial file under the final name. The artifact is recorded in
 // the check's result with remote as its source, both paths redacted; the
@@ -365,7 +366,8 @@ func writeArtifact(dir, hostDir, name string, write func(io.Writer) error) (int6
 }
 
 // openDirNoFollow opens the directory name of root, refusing a symbolic
-// link, and checks that what it opened is what it looked at.
+// link or a directory of another user (who could swap the files in it),
+// and checks that what it opened is what it looked at.
 func openDirNoFollow(root *os.Root, name string) (*os.Root, error) {
 	fi, err := root.Lstat(name)
 	if err != nil {
@@ -373,6 +375,9 @@ func openDirNoFollow(root *os.Root, name string) (*os.Root, error) {
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a directory (%s)", ErrUnsafePath, name, fi.Mode().Type())
+	}
+	if ownedByOther(fi) {
+		return nil, fmt.Errorf("%w: %s belongs to another user", ErrUnsafePath, name)
 	}
 	r, err := root.OpenRoot(name)
 	if err != nil {
