@@ -64,8 +64,8 @@ type EucalyptusSosreports struct {
 	// little before it (with timeout, where the host has it), and the
 	// directory of a run cut short is removed.
 	CommandTimeout time.Duration
-	// RemoteTempDir is the remote directory the temporary directory is
-	// made in (default DefaultRemoteTempDir).
+	// RemoteTempDir is the remote directory, an absolute path, the
+	// temporary directory is made in (default DefaultRemoteTempDir).
 	RemoteTempDir string
 	// KeepUnredacted keeps the archive as sosreport wrote it too, as
 	// <ArtifactsDir>/<host>/unredacted-<archive>, next to the redacted
@@ -148,12 +148,16 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 
-	tmp := strings.TrimRight(withDefault(d.RemoteTempDir, DefaultRemoteTempDir), "/")
+	tmp := withDefault(d.RemoteTempDir, DefaultRemoteTempDir)
+	if !path.IsAbs(tmp) {
+		c.Failuref("EucalyptusSosreports.RemoteTempDir %q is not an absolute path", tmp)
+		return
+	}
 	pick := newTempName
 	if d.tempName != nil {
 		pick = d.tempName
 	}
-	dir := path.Join("/", tmp, pick())
+	dir := path.Join(tmp, pick())
 	limit := withDefault(d.CommandTimeout, DefaultSosTimeout)
 	sctx := calyptos.WithCommandTimeout(ctx, limit)
 	var runs []*sosHost

@@ -503,3 +503,13 @@ printf '\nsosreport (version 3.5)\n\nYour sosreport has been generated and saved
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
+
+func TestSosreportsRelativeTempDir(t *testing.T) {
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{RemoteTempDir: "tmp"}, calyptos.RunOptions{ArtifactsDir: t.TempDir()})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Fail, Message: `EucalyptusSosreports.RemoteTempDir "tmp" is not an absolute path`})
+	for _, c := range e.Calls() {
+		assert.False(t, sosCommandRE.MatchString(c.Command), "sosreport not run")
+	}
+}
