@@ -2,6 +2,7 @@ package calyptos
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -348,7 +349,7 @@ func writeArtifact(dir, hostDir, name string, write func(io.Writer) error) (int6
 	if fi, err := hroot.Lstat(name); err == nil && !fi.Mode().IsRegular() {
 		return 0, fmt.Errorf("%w: %s is not a regular file (%s)", ErrUnsafePath, name, fi.Mode().Type())
 	}
-	tmp := fmt.Sprintf(".%s.part-%d-%d", name, os.Getpid(), time.Now().UnixNano())
+	tmp := "." + name + ".part-" + rand.Text()
 	f, err := hroot.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return 0, err
