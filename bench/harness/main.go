@@ -85,7 +85,7 @@ func realMain() int {
 	flag.StringVar(&c.pidFile, "pidfile", "", "append the pid of every sshd started to this file")
 	flag.StringVar(&c.floorBin, "floor", "", "the bench/floor binary")
 	flag.StringVar(&c.calyptosBin, "calyptos", "", "the calyptos CLI binary (\"\": skip the calyptos tools)")
-	flag.StringVar(&c.login, "login", "calyptos-bench", "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included)")
+	flag.StringVar(&c.login, "login", "calyptos-bench-"+strconv.Itoa(os.Getpid()), "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included); one\nper run by default, so that two runs at once do not replace each other's key")
 	flag.StringVar(&c.opensshKex, "openssh-kex", "curve25519-sha256", "KexAlgorithms for the OpenSSH client of parallel-ssh and ansible: the\nkey exchange Go's x/crypto/ssh negotiates with this sshd (\"\": OpenSSH's\ndefault, sntrup761x25519-sha512 on OpenSSH 9.2, ~10x the client CPU)")
 	flag.BoolVar(&c.serve, "serve", false, "start the fleet for the largest -n, print each tool's command line, and\nwait for Ctrl-C instead of measuring (for profiling and debugging)")
 	flag.StringVar(&c.note, "note", "", "free text recorded in the results")
