@@ -57,7 +57,7 @@ func TestWriterSecretAcrossBoundaries(t *testing.T) {
 	target := window - artifact.MaxSecretLen
 	for _, at := range []int{target - 1, target - len(secret)/2, window - 3, 2*target - 5, 3*target + 1, 4096 - 4} {
 		for _, piece := range []int{1, 7, 4096, 1 << 20} {
-			if piece == 1 && at > target {
+			if piece == 1 && at != target-1 {
 				continue // slow and adds nothing
 			}
 			text := []byte(strings.Repeat("log line without it\n", (3*window)/20))
@@ -94,7 +94,7 @@ func TestWriterCaseInsensitive(t *testing.T) {
 // texts with secrets of random lengths at random places.
 func TestWriterRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 20 {
+	for range 8 {
 		var secrets []string
 		for range 3 {
 			n := 3 + rng.IntN(200)
@@ -109,7 +109,7 @@ func TestWriterRandom(t *testing.T) {
 		}
 		r := calyptos.NewRedactor(secrets...)
 		var text strings.Builder
-		for text.Len() < 600<<10 {
+		for text.Len() < 400<<10 {
 			if rng.IntN(50) == 0 {
 				text.WriteString(secrets[rng.IntN(len(secrets))])
 			} else {
