@@ -2,9 +2,11 @@ package calyptos
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -280,49 +282,60 @@ func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Write
 	return err
 }
 
+// Redactor returns the run's Redactor, which knows the environment's
+// secrets and the run's extra ones: for a check that writes what hosts
+// send somewhere other than its findings (an archive it collects).
+func (c *Check) Redactor() *Redactor { return c.run.redactor }
+
 // FetchToDir fetches remotePath from host into the run's artifacts
 // directory as <dir>/<host>/<name>, where name defaults to the remote
-// file's base name. It writes to a temporary file and renames it on
-// success, so a failed fetch never leaves a partial file under the final
-// name. The artifact is recorded in the check's result, with its paths
-// redacted; the one returned is not.
+// file's base name: WriteArtifact with the remote file as content.
 func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (Artifact, error) {
+	if name == "" {
+		name = remoteBase(remotePath)
+	}
+	a, err := c.saveArtifact(host, name, remotePath, func(w io.Writer) error {
+		return c.Fetch(ctx, host, remotePath, w)
+	})
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+	}
+	return a, nil
+}
+
+// WriteArtifact creates <dir>/<host>/<name> in the run's artifacts
+// directory with what write writes (for example a fetched file, redacted
+// on its way). Directories it creates are mode 0700 and the file 0600; a
+// host folder or a file of that name that is a symbolic link (planted by
+// another user), or a host folder of another user, is refused with
+// ErrUnsafePath, never followed. It writes
+// to a temporary file and renames it on success, so a failed write never
+// leaves a partial file under the final name. The artifact is recorded in
+// the check's result with remote as its source, both paths redacted; the
+// one returned is not.
+func (c *Check) WriteArtifact(host, name, remote string, write func(w io.Writer) error) (Artifact, error) {
+	a, err := c.saveArtifact(host, name, remote, write)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("write artifact %s for %s: %w", c.run.redact(name), host, err)
+	}
+	return a, nil
+}
+
+func (c *Check) saveArtifact(host, name, remote string, write func(w io.Writer) error) (Artifact, error) {
 	dir := c.ArtifactsDir()
 	if dir == "" {
 		return Artifact{}, ErrNoArtifactsDir
 	}
-	if name == "" {
-		name = remoteBase(remotePath)
-	}
-	if err := safeName(name); err != nil {
-		return Artifact{}, err
-	}
 	hostDir := strings.NewReplacer(":", "_", "/", "_", "[", "", "]", "").Replace(host)
-	if err := safeName(hostDir); err != nil {
+	if err := errors.Join(safeName(name), safeName(hostDir)); err != nil {
 		return Artifact{}, err
 	}
 	dst := filepath.Join(dir, hostDir, name)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+name+".part-*")
+	n, err := writeArtifact(dir, hostDir, name, write)
 	if err != nil {
-		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
+		return Artifact{}, err
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	ferr := c.Fetch(ctx, host, remotePath, tmp)
-	cerr := tmp.Close()
-	if err := errors.Join(ferr, cerr); err != nil {
-		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
-	}
-	st, err := os.Stat(tmp.Name())
-	if err != nil {
-		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return Artifact{}, fmt.Errorf("fetch %s:%s: %w", host, remotePath, err)
-	}
-	a := Artifact{Host: host, Remote: remotePath, Path: dst, Bytes: st.Size()}
+	a := Artifact{Host: host, Remote: remote, Path: dst, Bytes: n}
 	shown := a
 	shown.Remote, shown.Path = c.run.redact(a.Remote), c.run.redact(a.Path)
 	c.mu.Lock()
@@ -331,6 +344,70 @@ func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (
 	}
 	c.mu.Unlock()
 	return a, nil
+}
+
+// writeArtifact writes dir/hostDir/name without following a symbolic link
+// at hostDir or name, and returns its size.
+func writeArtifact(dir, hostDir, name string, write func(io.Writer) error) (int64, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer root.Close()
+	if err := root.Mkdir(hostDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return 0, err
+	}
+	hroot, err := openDirNoFollow(root, hostDir)
+	if err != nil {
+		return 0, err
+	}
+	defer hroot.Close()
+	if fi, err := hroot.Lstat(name); err == nil && !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%w: %s is not a regular file (%s)", ErrUnsafePath, name, fi.Mode().Type())
+	}
+	tmp := "." + name + ".part-" + rand.Text()
+	f, err := hroot.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer hroot.Remove(tmp) // no-op after a successful rename
+	werr := write(f)
+	st, serr := f.Stat()
+	if err := errors.Join(werr, f.Close(), serr); err != nil {
+		return 0, err
+	}
+	if err := hroot.Rename(tmp, name); err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// openDirNoFollow opens the directory name of root, refusing a symbolic
+// link or a directory of another user (who could swap the files in it),
+// and checks that what it opened is what it looked at.
+func openDirNoFollow(root *os.Root, name string) (*os.Root, error) {
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s is not a directory (%s)", ErrUnsafePath, name, fi.Mode().Type())
+	}
+	if ownedByOther(fi) {
+		return nil, fmt.Errorf("%w: %s belongs to another user", ErrUnsafePath, name)
+	}
+	r, err := root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	if got, err := r.Stat("."); err != nil || !os.SameFile(fi, got) {
+		r.Close()
+		return nil, fmt.Errorf("%w: %s changed while it was opened", ErrUnsafePath, name)
+	}
+	return r, nil
 }
 
 func remoteBase(p string) string {

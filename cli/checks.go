@@ -84,7 +84,8 @@ every command runs on this machine instead, whatever host it is for.`,
 			envFlag(fs, o)
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
-			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/")
+			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/ (mode 0700): sosreports\nwith the environment's secrets replaced")
+			fs.boolVar(&o.unredacted, "artifacts-unredacted", "also keep each sosreport as the host wrote it, secrets included,\nas DIR/<host>/unredacted-<archive>")
 			fs.boolVar(&o.install, "install-packages", "let debuggers install missing tools on the hosts (sos, iperf)")
 			fs.boolVar(&o.sideEffects, "allow-side-effects", "let debuggers start test programs on the hosts (iperf\nmulticast test; stopped afterwards)")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
@@ -100,13 +101,13 @@ every command runs on this machine instead, whatever host it is for.`,
 			if code != ExitOK {
 				return code
 			}
-			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts, InstallPackages: o.install, AllowSideEffects: o.sideEffects})
+			ds := p.Debuggers(DebugConfig{ArtifactsDir: o.artifacts, InstallPackages: o.install, AllowSideEffects: o.sideEffects, KeepUnredacted: o.unredacted})
 			// Check --only and --skip before connecting anywhere.
 			if _, code := p.selectChecks("debug", pluginNames(ds), o); code != ExitOK {
 				return code
 			}
 			if o.artifacts != "" {
-				if err := os.MkdirAll(o.artifacts, 0o750); err != nil {
+				if err := os.MkdirAll(o.artifacts, 0o700); err != nil {
 					p.errorf("--artifacts: %v", unwrapPathError(err))
 					return ExitUsage
 				}

@@ -155,6 +155,9 @@ type DebugConfig struct {
 	// AllowSideEffects allows tests that start programs on the hosts
 	// (the iperf multicast test); they are stopped afterwards.
 	AllowSideEffects bool
+	// KeepUnredacted keeps collected archives as the hosts wrote them,
+	// secrets included, next to their redacted copies.
+	KeepUnredacted bool
 }
 
 // Main runs the calyptos command line with the built-in plugins and

@@ -31,6 +31,7 @@ func defaultDebuggers(cfg DebugConfig) []calyptos.Debugger {
 		switch d := d.(type) {
 		case *debugger.EucalyptusSosreports:
 			d.InstallPackages = cfg.InstallPackages
+			d.KeepUnredacted = cfg.KeepUnredacted
 		case *debugger.VerifyComponentNetworking:
 			d.AllowSideEffects = cfg.AllowSideEffects
 			d.InstallPackages = cfg.InstallPackages

@@ -29,6 +29,7 @@ type options struct {
 	artifacts   string
 	install     bool
 	sideEffects bool
+	unredacted  bool // --artifacts-unredacted
 	parallel    int
 	timeout     time.Duration
 	connTimeout time.Duration

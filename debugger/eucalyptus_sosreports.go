@@ -1,15 +1,23 @@
 package debugger
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/artifact"
 )
 
 // Defaults of EucalyptusSosreports.
@@ -27,12 +35,26 @@ const (
 // <ArtifactsDir>/<host>/<archive> (eucalyptus_sosreports).
 //
 // Without an artifacts directory it reports a Skip and touches no host.
-// sosreport runs non-interactively (--batch) into a fresh directory made
-// with mktemp -d under RemoteTempDir; the archive path is read from
-// sosreport's own output, so it works wherever sosreport writes. Only what
-// the run created is removed afterwards (never /tmp/sosreport*). Missing
-// packages (sos, eucalyptus-sos-plugins) are reported, and installed only
-// when InstallPackages is set.
+// sosreport runs non-interactively (--batch) into a fresh directory
+// under RemoteTempDir whose name the run picks itself (calyptos-sos.
+// and 128 random bits, made with mkdir, which fails rather than reuse a
+// directory that exists). An archive is fetched only if the path
+// sosreport prints lies inside that directory; one written elsewhere (an
+// old sos that ignores --tmp-dir) is reported, neither fetched nor
+// removed. Afterwards only that directory is removed, by the name the run
+// picked, never by a path read from the host's output (never
+// /tmp/sosreport*). Missing packages (sos, eucalyptus-sos-plugins) are
+// reported, and installed only when InstallPackages is set.
+//
+// The archive kept is a redacted copy: every text member of the tar
+// archive (gzip or xz) has the environment's secrets and the run's extra
+// secrets (RunOptions.Secrets) replaced by [REDACTED], as the report does,
+// so the same secret reads the same in every host's copy. A member is
+// text unless its first 8000 bytes hold a NUL byte; a binary member is
+// kept as it is unless a secret appears in it as it is, in which case it
+// is left out (and named in a warning). A secret inside compressed or
+// encoded data is not seen. The unredacted original is kept only with
+// KeepUnredacted (the CLI's --artifacts-unredacted).
 type EucalyptusSosreports struct {
 	// InstallPackages lets the debugger install sos and
 	// eucalyptus-sos-plugins with yum (or apt-get) where they are missing.
@@ -42,9 +64,16 @@ type EucalyptusSosreports struct {
 	// little before it (with timeout, where the host has it), and the
 	// directory of a run cut short is removed.
 	CommandTimeout time.Duration
-	// RemoteTempDir is the remote directory the temporary directory is
-	// made in (default DefaultRemoteTempDir).
+	// RemoteTempDir is the remote directory, an absolute path, the
+	// temporary directory is made in (default DefaultRemoteTempDir).
 	RemoteTempDir string
+	// KeepUnredacted keeps the archive as sosreport wrote it too, as
+	// <ArtifactsDir>/<host>/unredacted-<archive>, next to the redacted
+	// copy. It holds the environment's secrets.
+	KeepUnredacted bool
+
+	// tempName picks the remote directory's name (tests set it).
+	tempName func() string
 }
 
 // Name returns "eucalyptus_sosreports".
@@ -62,17 +91,23 @@ func sosCheckCommand() string {
 		packageScript("sos", "eucalyptus-sos-plugins")
 }
 
-// sosScript makes a temporary directory under tmp, prints it, and runs
-// sosreport (sos report on sos 4) into it without questions. Where the
-// host has a timeout that takes "timeout SECS PROG" (coreutils, busybox
-// 1.30 and later; older busybox wants -t), sosreport is ended after limit
-// (whole seconds, at least one), so that a run cut short does not leave
-// it running.
-func sosScript(tmp string, limit time.Duration) string {
+// sosScript makes the directory dir (which must not exist yet) and runs
+// sosreport (sos report on sos 4) into it without questions, with TMPDIR
+// pointing there too. Where the host has a timeout that takes "timeout
+// SECS PROG" (coreutils, busybox 1.30 and later; older busybox wants -t),
+// sosreport is ended after limit (whole seconds, at least one), so that a
+// run cut short does not leave it running.
+func sosScript(dir string, limit time.Duration) string {
 	secs := strconv.Itoa(max(1, int(limit/time.Second)))
-	return "d=$(mktemp -d " + calyptos.ShellQuote(tmp+"/calyptos-sos.XXXXXX") + ") || exit 1; echo \"" + sosMarker + "$d\"; " +
+	return "d=" + calyptos.ShellQuote(dir) + "; mkdir -m 700 -- \"$d\" || exit 1; " +
 		"t=; if timeout 1 true >/dev/null 2>&1; then t='timeout " + secs + "'; fi; " +
-		"if command -v sos >/dev/null 2>&1; then $t sos report --batch --tmp-dir \"$d\"; else $t sosreport --batch --tmp-dir \"$d\"; fi 2>&1"
+		"if command -v sos >/dev/null 2>&1; then TMPDIR=\"$d\" $t sos report --batch --tmp-dir \"$d\"; else TMPDIR=\"$d\" $t sosreport --batch --tmp-dir \"$d\"; fi 2>&1"
+}
+
+// newTempName returns a fresh name for the remote directory: the prefix
+// and 128 random bits, so that nobody can make it first.
+func newTempName() string {
+	return "calyptos-sos." + rand.Text()
 }
 
 // remoteLimit is how long sosreport may run on the host: a little less
@@ -85,10 +120,16 @@ func remoteLimit(deadline time.Duration) time.Duration {
 // sosHost is what happened on one host.
 type sosHost struct {
 	host     string
-	tmpdir   string
 	archives []string
-	fetched  []calyptos.Artifact
+	fetched  []fetched
 	errs     []error
+}
+
+// fetched is one archive collected: the redacted copy, and the original
+// when it is kept.
+type fetched struct {
+	copy, original calyptos.Artifact
+	stats          artifact.Stats
 }
 
 // Debug implements calyptos.Debugger.
@@ -107,31 +148,32 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 
-	tmp := strings.TrimRight(withDefault(d.RemoteTempDir, DefaultRemoteTempDir), "/")
-	if tmp == "" {
-		tmp = "/"
+	tmp := withDefault(d.RemoteTempDir, DefaultRemoteTempDir)
+	if !path.IsAbs(tmp) {
+		c.Failuref("EucalyptusSosreports.RemoteTempDir %q is not an absolute path", tmp)
+		return
 	}
+	pick := newTempName
+	if d.tempName != nil {
+		pick = d.tempName
+	}
+	dir := path.Join(tmp, pick())
 	limit := withDefault(d.CommandTimeout, DefaultSosTimeout)
 	sctx := calyptos.WithCommandTimeout(ctx, limit)
 	var runs []*sosHost
 	remote := remoteLimit(limit)
-	for _, r := range c.RunOnHosts(sctx, sosScript(tmp, remote), ready) {
+	for _, r := range c.RunOnHosts(sctx, sosScript(dir, remote), ready) {
+		h := &sosHost{host: r.Host}
+		runs = append(runs, h) // even cut short, the directory may be there
 		if !c.HostOK(r) {
-			// A run cut short (its deadline passed) may have made its
-			// directory already: the output read so far names it, and
-			// cleanup removes it.
-			if dir, _ := parseSosreport(r.Stdout); ownTempDir(dir, tmp) {
-				runs = append(runs, &sosHost{host: r.Host, tmpdir: dir})
-			}
 			continue
 		}
-		h := &sosHost{host: r.Host}
-		h.tmpdir, h.archives = parseSosreport(r.Stdout)
-		if !ownTempDir(h.tmpdir, tmp) {
-			h.tmpdir = ""
-		}
-		runs = append(runs, h)
 		s := c.OnHost(r.Host)
+		var outside []string
+		h.archives, outside = sosArchives(r.Stdout, dir)
+		for _, a := range outside {
+			s.Warningf("sosreport says it wrote %s, outside the run's directory %s: not fetched, not removed (an old sos that ignores --tmp-dir, or a file that was there before)", a, dir)
+		}
 		if len(h.archives) == 0 {
 			msg := fmt.Sprintf("sosreport produced no archive (exit %d)", r.ExitCode)
 			if r.ExitCode == 124 { // timeout's status: the limit sosScript set
@@ -147,15 +189,51 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 
 	d.fetchAll(sctx, c, runs)
 	for _, h := range runs {
-		s := c.OnHost(h.host)
-		for _, a := range h.fetched {
-			s.Successf("sosreport downloaded - %s (%s)", a.Path, byteSize(a.Bytes))
+		d.reportFetched(c.OnHost(h.host), h)
+	}
+	d.cleanup(ctx, c, runs, dir)
+}
+
+// sosArchives returns the archives sosreport says it wrote: those inside
+// dir (cleaned, with no ".." left), and those it names elsewhere.
+func sosArchives(out, dir string) (inside, outside []string) {
+	for line := range strings.Lines(out) {
+		l := strings.TrimSpace(line)
+		if !strings.HasPrefix(l, "/") || strings.ContainsAny(l, " \t\x00") || !sosArchiveName.MatchString(path.Base(l)) {
+			continue
 		}
-		for _, err := range h.errs {
-			s.Failuref("sosreport not downloaded: %v", err)
+		switch {
+		case path.Clean(l) == l && strings.HasPrefix(l, dir+"/"):
+			if !slices.Contains(inside, l) {
+				inside = append(inside, l)
+			}
+		case !slices.Contains(outside, l):
+			outside = append(outside, l)
 		}
 	}
-	d.cleanup(ctx, c, runs)
+	return inside, outside
+}
+
+// sosArchiveName matches the base name of a sosreport archive.
+var sosArchiveName = regexp.MustCompile(`^sosreport[^/\s]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
+
+// reportFetched reports what was collected from one host.
+func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
+	for _, f := range h.fetched {
+		st := f.stats
+		s.Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %d text files, %d binary files as they were",
+			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, st.Text, st.Binary-len(st.Dropped))
+		if n := len(st.Dropped); n > 0 {
+			s.Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
+				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
+		}
+		if f.original.Path != "" {
+			s.Infof("kept the unredacted original - %s (%s): it holds the environment's secrets (KeepUnredacted)", f.original.Path, byteSize(f.original.Bytes))
+		}
+	}
+	for _, err := range h.errs {
+		s.Failuref("sosreport not downloaded: %v", err)
+	}
 }
 
 // ensureSos checks for sos on hosts, installs it where allowed, and returns
@@ -222,13 +300,6 @@ func (d *EucalyptusSosreports) install(ctx context.Context, c *calyptos.Check, h
 	return ok
 }
 
-// ownTempDir reports whether dir is a directory sosScript made under tmp,
-// the only kind cleanup may remove.
-func ownTempDir(dir, tmp string) bool {
-	return dir != "" && path.Clean(dir) == dir && path.Dir(dir) == path.Clean(tmp) &&
-		strings.HasPrefix(path.Base(dir), "calyptos-sos.") && !strings.ContainsAny(dir, "\n\x00")
-}
-
 // fetchAll fetches every archive, a few hosts at a time.
 func (d *EucalyptusSosreports) fetchAll(ctx context.Context, c *calyptos.Check, runs []*sosHost) {
 	sem := make(chan struct{}, 4)
@@ -238,57 +309,97 @@ func (d *EucalyptusSosreports) fetchAll(ctx context.Context, c *calyptos.Check, 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			for _, a := range h.archives {
-				art, err := c.FetchToDir(ctx, h.host, a, "")
+				f, err := d.fetch(ctx, c, h.host, a)
 				if err != nil {
 					h.errs = append(h.errs, err)
 					continue
 				}
-				h.fetched = append(h.fetched, art)
+				h.fetched = append(h.fetched, f)
 			}
 		})
 	}
 	wg.Wait()
 }
 
-// cleanup removes what the run made on each host: its temporary directory
-// and any archive sosreport wrote outside it. It runs even when ctx has
-// ended, with its own short deadline.
-func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, runs []*sosHost) {
-	cmds := map[string]string{}
-	var hosts []string
-	for _, h := range runs {
-		var rm []string
-		if h.tmpdir != "" {
-			rm = append(rm, "rm -rf -- "+calyptos.ShellQuote(h.tmpdir))
+// fetch collects one archive: straight from the host into its redacted
+// copy, or, with KeepUnredacted, into the original first and from there
+// into the copy.
+func (d *EucalyptusSosreports) fetch(ctx context.Context, c *calyptos.Check, host, remote string) (fetched, error) {
+	var f fetched
+	opts := artifact.Options{TempDir: c.ArtifactsDir()}
+	name := path.Base(remote)
+	if d.KeepUnredacted {
+		orig, err := c.FetchToDir(ctx, host, remote, "unredacted-"+name)
+		if err != nil {
+			return f, err
 		}
-		var files []string
-		for _, a := range h.archives {
-			if h.tmpdir == "" || !strings.HasPrefix(a, h.tmpdir+"/") {
-				files = append(files, a, a+".md5", a+".sha256")
+		f.original = orig
+		f.copy, err = c.WriteArtifact(host, name, remote, func(w io.Writer) error {
+			in, err := os.Open(orig.Path)
+			if err != nil {
+				return err
 			}
+			defer in.Close()
+			f.stats, err = artifact.RedactArchive(ctx, w, in, c.Redactor(), opts)
+			return err
+		})
+		if err != nil {
+			return f, fmt.Errorf("no redacted copy of %s:%s (the original is kept): %w", host, remote, err)
 		}
-		if len(files) > 0 {
-			rm = append(rm, "rm -f -- "+quoteAll(files))
+		return f, nil
+	}
+	var err error
+	f.copy, err = c.WriteArtifact(host, name, remote, func(w io.Writer) error {
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			err := c.Fetch(ctx, host, remote, pw)
+			pw.CloseWithError(err)
+			done <- err
+		}()
+		var rerr error
+		f.stats, rerr = artifact.RedactArchive(ctx, w, pr, c.Redactor(), opts)
+		if rerr == nil {
+			_, rerr = io.Copy(io.Discard, pr) // what follows the archive's end
 		}
-		if len(rm) > 0 {
-			cmds[h.host] = strings.Join(rm, "; ")
-			hosts = append(hosts, h.host)
+		pr.CloseWithError(cmp.Or(rerr, io.ErrClosedPipe))
+		if ferr := <-done; ferr != nil {
+			return fmt.Errorf("fetch %s:%s: %w", host, remote, ferr)
 		}
+		return rerr
+	})
+	if err != nil {
+		return f, fmt.Errorf("%w (set KeepUnredacted, --artifacts-unredacted, to keep the archive as it is)", err)
+	}
+	return f, nil
+}
+
+// cleanup removes the directory the run made on each host where sosreport
+// was started, by the name the run picked. It runs even when ctx has
+// ended, with its own short deadline; a host found unreachable is left
+// alone (its failure is reported already).
+func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, runs []*sosHost, dir string) {
+	hosts := make([]string, len(runs))
+	for i, h := range runs {
+		hosts[i] = h.host
 	}
 	if len(hosts) == 0 {
 		return
 	}
+	rm := "rm -rf -- " + calyptos.ShellQuote(dir)
+	cmd := rm + " && ! test -e " + calyptos.ShellQuote(dir)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	cctx = calyptos.WithCommandTimeout(cctx, time.Minute)
-	for _, r := range c.RunEach(cctx, hosts, func(h string) string { return cmds[h] }) {
+	for _, r := range c.RunOnHosts(cctx, cmd, hosts) {
 		switch {
+		case errors.Is(r.Err, calyptos.ErrHostDown):
 		case r.Err != nil:
-			c.OnHost(r.Host).Warningf("could not remove the remote sosreport files: %v", r.Err)
+			c.OnHost(r.Host).Warningf("could not remove the remote sosreport directory %s: %v", dir, r.Err)
 		case !r.OK():
-			c.OnHost(r.Host).Report(calyptos.Warn, fmt.Sprintf("could not remove the remote sosreport files (exit %d)", r.ExitCode), evidence(r.Output))
+			c.OnHost(r.Host).Report(calyptos.Warn, fmt.Sprintf("could not remove the remote sosreport directory %s (exit %d)", dir, r.ExitCode), evidence(r.Output))
 		default:
-			c.OnHost(r.Host).Infof("removed the remote sosreport files (%s)", cmds[r.Host])
+			c.OnHost(r.Host).Infof("removed the remote sosreport files (%s)", rm)
 		}
 	}
 }

@@ -139,8 +139,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.On(host, clockCommand).Respond(clockResponder(nil))
 	e.On(host, timeSyncCommand).Stdout(s("timesync"))
 	e.On(host, sosCheckCommand()).Respond(packageResponder(s("packages"), "tool=yes\n"))
-	e.OnMatch(host, `^d=\$\(mktemp -d `).Stdout(s("sosreport"))
-	e.OnFetch(host, "~/.*/sosreport-.*").Content("sosreport archive of " + orDefault(host, "a host"))
+	scriptSos(t, e, host, s("sosreport"))
 	e.OnMatch(host, `^rm -`)
 	e.OnMatch(host, `^p\(\) \{`).Respond(probeResponder(allOK))
 }

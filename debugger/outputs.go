@@ -1,8 +1,6 @@
 package debugger
 
 import (
-	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,37 +81,6 @@ func packageScript(names ...string) string { return facts.Packages(names...).Com
 func parsePackages(out string) map[string]bool {
 	m, _ := facts.Packages().Parse(calyptos.Output{Stdout: out})
 	return m
-}
-
-// ---------------------------------------------------------------------------
-// sosreport
-
-// sosMarker prefixes the line sosScript prints with the remote temporary
-// directory it created.
-const sosMarker = "calyptos-tmpdir="
-
-var sosArchiveRE = regexp.MustCompile(`^sosreport[^/\s]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
-
-// parseSosreport reads sosScript's output: the temporary directory it made
-// and the archives sosreport says it wrote, whatever the directory (/tmp,
-// /var/tmp or the --tmp-dir given).
-func parseSosreport(out string) (tmpdir string, archives []string) {
-	for line := range strings.Lines(out) {
-		l := strings.TrimSpace(line)
-		if d, ok := strings.CutPrefix(l, sosMarker); ok {
-			if tmpdir == "" {
-				tmpdir = d
-			}
-			continue
-		}
-		if !strings.HasPrefix(l, "/") || strings.ContainsAny(l, " \t") {
-			continue
-		}
-		if sosArchiveRE.MatchString(path.Base(l)) && path.Clean(l) == l && !slices.Contains(archives, l) {
-			archives = append(archives, l)
-		}
-	}
-	return tmpdir, archives
 }
 
 // ---------------------------------------------------------------------------

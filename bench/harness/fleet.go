@@ -20,6 +20,7 @@ type fleet struct {
 	servers []*sshdtest.Server
 	hosts   []string // IP addresses, in order
 	port    int
+	wanPort int        // the delay proxies' port in WAN mode, else 0
 	user    string     // the login user
 	login   *benchUser // nil: the user sshd runs as
 	dir     string     // where the shared files below live

@@ -51,6 +51,7 @@ type config struct {
 	opensshKex  string
 	serve       bool
 	note        string
+	rtt         time.Duration
 }
 
 // allTools returns every tool, in the order of a round.
@@ -84,10 +85,11 @@ func realMain() int {
 	flag.StringVar(&c.pidFile, "pidfile", "", "append the pid of every sshd started to this file")
 	flag.StringVar(&c.floorBin, "floor", "", "the bench/floor binary")
 	flag.StringVar(&c.calyptosBin, "calyptos", "", "the calyptos CLI binary (\"\": skip the calyptos tools)")
-	flag.StringVar(&c.login, "login", "calyptos-bench", "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included)")
+	flag.StringVar(&c.login, "login", "calyptos-bench-"+strconv.Itoa(os.Getpid()), "account the tools log in to, created with shell /bin/sh if missing\nand removed afterwards (\"\": the user running sshd, start-up files included); one\nper run by default, so that two runs at once do not replace each other's key")
 	flag.StringVar(&c.opensshKex, "openssh-kex", "curve25519-sha256", "KexAlgorithms for the OpenSSH client of parallel-ssh and ansible: the\nkey exchange Go's x/crypto/ssh negotiates with this sshd (\"\": OpenSSH's\ndefault, sntrup761x25519-sha512 on OpenSSH 9.2, ~10x the client CPU)")
 	flag.BoolVar(&c.serve, "serve", false, "start the fleet for the largest -n, print each tool's command line, and\nwait for Ctrl-C instead of measuring (for profiling and debugging)")
 	flag.StringVar(&c.note, "note", "", "free text recorded in the results")
+	flag.DurationVar(&c.rtt, "rtt", 0, "WAN mode: reach every host through a userspace delay proxy on loopback\nthat adds this round-trip time (e.g. 50ms), the same proxies for every tool\n(0: straight to sshd)")
 	flag.Parse()
 	var err error
 	if c.hosts, err = parseInts(hosts); err != nil {
@@ -181,6 +183,19 @@ func run(ctx context.Context, c config) error {
 	fmt.Fprintf(os.Stderr, "harness: %d sshd processes on port %d, %s..%s, ready in %.1fs\n",
 		len(fl.servers), fl.port, fl.hosts[0], fl.hosts[maxN-1], time.Since(t0).Seconds())
 
+	if c.rtt > 0 {
+		wan, err := startWAN(fl, c.rtt)
+		if err != nil {
+			return err
+		}
+		defer wan.close()
+		if err := fl.trustPort(wan.port); err != nil {
+			return err
+		}
+		res.Config.RTT, res.Config.ToolPort = c.rtt.String(), wan.port
+		fmt.Fprintf(os.Stderr, "harness: WAN mode: %d delay proxies (RTT %s) on port %d\n", len(wan.proxies), c.rtt, wan.port)
+	}
+
 	files, err := writeHostFiles(fl, work, c.hosts)
 	if err != nil {
 		return err
@@ -254,7 +269,7 @@ type hostFiles struct {
 func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map[string]string) {
 	skipped := map[string]string{}
 	p := strconv.Itoa(c.parallel)
-	port := strconv.Itoa(fl.port)
+	port := strconv.Itoa(fl.toolPort())
 	exit0 := func(code int) bool { return code == 0 }
 	// OpenSSH client options shared by parallel-ssh and ansible: the same
 	// key and known_hosts as calyptos and floor, strict host key checking,
@@ -398,9 +413,9 @@ func progressLine(m measurement) string {
 
 // serve prints how to reach the fleet and waits for ctx to end.
 func serve(ctx context.Context, tools []tool, fl *fleet, files hostFiles, n, parallel int) error {
-	fmt.Printf("fleet: %d hosts %s..%s port %d, user %s\n", n, fl.hosts[0], fl.hosts[n-1], fl.port, fl.user)
+	fmt.Printf("fleet: %d hosts %s..%s port %d, user %s\n", n, fl.hosts[0], fl.hosts[n-1], fl.toolPort(), fl.user)
 	fmt.Printf("calyptos flags: -e %s -u %s -i %s --known-hosts %s --port %d --parallel %d\n",
-		files.env[n], fl.user, fl.keyFile, fl.knownHostsFile, fl.port, parallel)
+		files.env[n], fl.user, fl.keyFile, fl.knownHostsFile, fl.toolPort(), parallel)
 	for _, t := range tools {
 		fmt.Printf("\n%s:\n  ", t.Name)
 		for _, e := range t.Env {

@@ -39,7 +39,11 @@ type resultConfig struct {
 	Login         string   `json:"login_user"`
 	OpenSSHKex    string   `json:"openssh_kex"`
 	RSSFrom       string   `json:"peak_rss_from"`
-	Note          string   `json:"note,omitempty"`
+	// RTT is the round-trip time the delay proxies add (WAN mode), and
+	// ToolPort the port the tools are given then (the proxies').
+	RTT      string `json:"rtt,omitempty"`
+	ToolPort int    `json:"tool_port,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 // summary is the medians of the timed rounds of one tool at one host count.
@@ -126,7 +130,7 @@ func (r *results) summarize() {
 			r.Summary[i].VsCalyptos = r.Summary[i].Wall / c.Wall
 		}
 	}
-	r.Targets = r.targets()
+	r.Targets = append(r.targets(), r.wanTargets()...)
 }
 
 func (r *results) find(tool string, n int) *summary {
@@ -191,8 +195,12 @@ func (r *results) targets() []target {
 
 // writeTable prints the summary and targets as Markdown tables.
 func (r *results) writeTable(w io.Writer) {
-	fmt.Fprintf(w, "\nP=%d, K=%d timed rounds (medians), command %q; load average before %.2f, after %.2f\n\n",
-		r.Config.Parallel, r.Config.Rounds, r.Config.Command, r.Machine.LoadBefore[0], r.Machine.LoadAfter[0])
+	wan := ""
+	if r.Config.RTT != "" {
+		wan = "WAN mode: every host behind a delay proxy adding " + r.Config.RTT + " RTT; "
+	}
+	fmt.Fprintf(w, "\n%sP=%d, K=%d timed rounds (medians), command %q; load average before %.2f, after %.2f\n\n",
+		wan, r.Config.Parallel, r.Config.Rounds, r.Config.Command, r.Machine.LoadBefore[0], r.Machine.LoadAfter[0])
 	fmt.Fprintln(w, "| N | tool | wall s (median) | min..max | × calyptos | client CPU ms/host | peak RSS MiB | sshd CPU ms/host | logins/host | sessions/host | ok |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range r.Summary {
@@ -241,8 +249,8 @@ func (r *results) write(dir string) ([]string, error) {
 	}
 	data = append(data, '\n')
 	stamped := filepath.Join(dir, r.Started.Format("20060102T150405Z")+".json")
-	latest := filepath.Join(dir, "latest.json")
-	md := filepath.Join(dir, "latest.md")
+	latest := filepath.Join(dir, "latest"+r.suffix()+".json")
+	md := filepath.Join(dir, "latest"+r.suffix()+".md")
 	for _, p := range []string{stamped, latest} {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			return nil, err

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package calyptos
+
+import "io/fs"
+
+// ownedByOther reports false where file ownership is not a user id.
+func ownedByOther(fs.FileInfo) bool { return false }
