@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,29 +31,4 @@ func TestExecuteJSONEscapesC1(t *testing.T) {
 	require.Len(t, res.Hosts, 2)
 	assert.Equal(t, payload, res.Hosts[0].Stdout)
 	assert.Equal(t, payload+"\u0080", res.Hosts[1].Stderr)
-}
-
-// TestC1EscaperAcrossWrites: a C1 control split between two writes is
-// escaped too; other characters pass whole.
-func TestC1EscaperAcrossWrites(t *testing.T) {
-	tests := []struct {
-		writes []string
-		want   string
-	}{
-		{[]string{"a\xc2", "\x9bb"}, `a\u009bb`},
-		{[]string{"\xc2", "\xa2\xc2", "\x85"}, `¢\u0085`},
-		{[]string{"é", "\xc2"}, "é\xc2"},
-		{[]string{"plain"}, "plain"},
-	}
-	for _, tt := range tests {
-		var b strings.Builder
-		e := &c1Escaper{w: &b}
-		for _, w := range tt.writes {
-			n, err := e.Write([]byte(w))
-			require.NoError(t, err)
-			assert.Equal(t, len(w), n)
-		}
-		require.NoError(t, e.flush())
-		assert.Equal(t, tt.want, b.String(), "%q", tt.writes)
-	}
 }

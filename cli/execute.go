@@ -215,8 +215,8 @@ func writeExecDoc(w io.Writer, format report.Format, res ExecResult, rep *calypt
 	var err error
 	switch format {
 	case report.JSON:
-		c1 := &c1Escaper{w: bw}
-		err = errors.Join(writeExecJSON(c1, res), c1.flush())
+		c1 := report.NewC1Escaper(bw)
+		err = errors.Join(writeExecJSON(c1, res), c1.Flush())
 	case report.JUnit:
 		// The runner's report says "debug": the suites are named after
 		// the command that ran them.
@@ -459,54 +459,6 @@ func writeJSONString(w io.Writer, s string) error {
 		s = s[n:]
 	}
 	_, err := io.WriteString(w, `"`)
-	return err
-}
-
-// c1Escaper writes encoding/json's output with the C1 controls (U+0080 to
-// U+009F), which encoding/json leaves as they are, as \u00XX escapes: a
-// terminal showing the document takes U+009B for CSI. Outside strings
-// JSON is ASCII, so the document decodes to the same values.
-type c1Escaper struct {
-	w       io.Writer
-	pending bool // the last byte given was 0xC2, not yet written
-	buf     []byte
-}
-
-func (e *c1Escaper) Write(b []byte) (int, error) {
-	if !e.pending && bytes.IndexByte(b, 0xc2) < 0 {
-		return e.w.Write(b)
-	}
-	const hex = "0123456789abcdef"
-	out := e.buf[:0]
-	for _, c := range b {
-		if e.pending {
-			e.pending = false
-			if c >= 0x80 && c <= 0x9f {
-				out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-				continue
-			}
-			out = append(out, 0xc2)
-		}
-		if c == 0xc2 {
-			e.pending = true
-			continue
-		}
-		out = append(out, c)
-	}
-	e.buf = out[:0]
-	if _, err := e.w.Write(out); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// flush writes a 0xC2 held back by the last Write.
-func (e *c1Escaper) flush() error {
-	if !e.pending {
-		return nil
-	}
-	e.pending = false
-	_, err := e.w.Write([]byte{0xc2})
 	return err
 }
 

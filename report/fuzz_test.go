@@ -23,6 +23,7 @@ func FuzzReadJSON(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"schema_version":1,"kind":"validate","checks":[]}`))
 	f.Add([]byte(`{"schema_version":2}`))
+	f.Add([]byte("{\"schema_version\":1,\"checks\":[{\"findings\":[{\"status\":\"fail\",\"message\":\"\u009b2J \xc2\x9b\xc2\"}]}]}"))
 	f.Add([]byte(`{"schema_version":1,"checks":[null,{"findings":[null]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := report.ReadJSON(bytes.NewReader(data))

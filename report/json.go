@@ -35,7 +35,9 @@ type plainReport calyptos.Report
 // WriteJSON writes rep as one JSON document (see the package documentation
 // for the schema) followed by a newline. The document is what encoding/json
 // makes of the report, with schema_version first, empty lists written as []
-// rather than null, and <, > and & left unescaped. It is encoded one
+// rather than null, <, > and & left unescaped, and the C1 controls
+// (U+0080 to U+009F) escaped as \u00XX so that no terminal showing the
+// document takes them for control sequences (see C1Escaper). It is encoded one
 // finding at a time and written out in chunks of about 32 KiB, so memory
 // use grows with the largest finding, not with the report.
 func WriteJSON(w io.Writer, rep *calyptos.Report) error {
@@ -43,9 +45,13 @@ func WriteJSON(w io.Writer, rep *calyptos.Report) error {
 		return ErrNilReport
 	}
 	bw := bufio.NewWriterSize(w, flushSize)
-	s := newJSONStream(bw)
+	c1 := NewC1Escaper(bw)
+	s := newJSONStream(c1)
 	if err := s.report(rep); err != nil {
 		return err
+	}
+	if err := c1.Flush(); err != nil {
+		return fmt.Errorf("report: write json: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report: write json: %w", err)

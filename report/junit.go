@@ -80,7 +80,10 @@ type junitWriter struct {
 	strict bool
 	names  caseNames
 	chunk  []byte // scratch for character data
-	err    error
+	// attrs holds the attributes of the start tags of one test case:
+	// encoding/xml writes them at once and keeps only the tag's name.
+	attrs []xml.Attr
+	err   error
 }
 
 // token encodes t unless an earlier token failed.
@@ -118,7 +121,7 @@ func (j *junitWriter) document() error {
 
 // suiteStart is the start tag of a <testsuites> or <testsuite>.
 func (j *junitWriter) suiteStart(tag, name string, n suiteCounts, d time.Duration) xml.StartElement {
-	e := element(tag,
+	e := j.element(tag,
 		"name", name,
 		"tests", strconv.Itoa(n.tests),
 		"failures", strconv.Itoa(n.failures),
@@ -154,20 +157,21 @@ func (j *junitWriter) suite(c *calyptos.CheckResult) {
 
 // testCase writes finding f, which is not an Info, as a <testcase>.
 func (j *junitWriter) testCase(class string, f calyptos.Finding) {
-	tc := element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
+	j.attrs = j.attrs[:0]
+	tc := j.element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
 	switch {
 	case f.Status == calyptos.Fail:
-		j.writeCase(tc, element("failure", "message", f.Text(), "type", "fail"), f.Evidence)
+		j.writeCase(tc, j.element("failure", "message", f.Text(), "type", "fail"), f.Evidence)
 	case f.Status == calyptos.Warn && j.strict:
-		j.writeCase(tc, element("failure", "message", "WARNING: "+f.Text(), "type", "warning"), f.Evidence)
+		j.writeCase(tc, j.element("failure", "message", "WARNING: "+f.Text(), "type", "warning"), f.Evidence)
 	case f.Status == calyptos.Warn && f.Evidence != "":
-		j.writeCase(tc, element("system-out"), "WARNING: ", f.Text(), "\n", f.Evidence)
+		j.writeCase(tc, j.element("system-out"), "WARNING: ", f.Text(), "\n", f.Evidence)
 	case f.Status == calyptos.Warn:
-		j.writeCase(tc, element("system-out"), "WARNING: ", f.Text())
+		j.writeCase(tc, j.element("system-out"), "WARNING: ", f.Text())
 	case f.Status == calyptos.Skip:
-		j.writeCase(tc, element("skipped", "message", f.Text()))
+		j.writeCase(tc, j.element("skipped", "message", f.Text()))
 	case f.Evidence != "":
-		j.writeCase(tc, element("system-out"), f.Evidence)
+		j.writeCase(tc, j.element("system-out"), f.Evidence)
 	default:
 		j.writeCase(tc, xml.StartElement{})
 	}
@@ -176,7 +180,7 @@ func (j *junitWriter) testCase(class string, f calyptos.Finding) {
 // infoOutput writes c's Info findings, one "INFO host: message" line each,
 // as the suite's <system-out>.
 func (j *junitWriter) infoOutput(c *calyptos.CheckResult) {
-	out := element("system-out")
+	out := j.element("system-out")
 	j.token(out)
 	for _, f := range c.Findings {
 		switch {
@@ -194,18 +198,20 @@ func (j *junitWriter) infoOutput(c *calyptos.CheckResult) {
 func (j *junitWriter) interrupted() {
 	start := j.suiteStart("testsuite", "calyptos", interruptedCounts(), 0)
 	j.token(start)
-	j.writeCase(element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted"),
-		element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
+	j.writeCase(j.element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted"),
+		j.element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
 	j.token(start.End())
 }
 
-// element is a start tag with attributes given as name, value pairs.
-func element(name string, attrs ...string) xml.StartElement {
-	e := xml.StartElement{Name: xml.Name{Local: name}, Attr: make([]xml.Attr, 0, len(attrs)/2)}
+// element is a start tag with attributes given as name, value pairs,
+// kept in j.attrs until the next test case.
+func (j *junitWriter) element(name string, attrs ...string) xml.StartElement {
+	start := len(j.attrs)
 	for i := 0; i+1 < len(attrs); i += 2 {
-		e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: xmlChars(attrs[i+1])})
+		j.attrs = append(j.attrs, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: xmlChars(attrs[i+1])})
 	}
-	return e
+	end := len(j.attrs)
+	return xml.StartElement{Name: xml.Name{Local: name}, Attr: j.attrs[start:end:end]}
 }
 
 // writeCase writes the test case tc holding child (if it has a name) with
@@ -299,7 +305,19 @@ func caseName(f calyptos.Finding) string {
 // line breaks and tabs as spaces, stopping with "..." after maxNameRunes
 // characters. It returns the new count.
 func appendNamePart(b *strings.Builder, n int, s string) int {
-	for _, r := range s {
+	for len(s) > 0 {
+		// A run of printable ASCII is copied whole: the common case.
+		k := 0
+		for k < len(s) && k < maxNameRunes-n && s[k] >= 0x20 && s[k] < utf8.RuneSelf {
+			k++
+		}
+		b.WriteString(s[:k])
+		n += k
+		if s = s[k:]; s == "" {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
 		if n >= maxNameRunes {
 			if n == maxNameRunes {
 				b.WriteString("...")

@@ -71,6 +71,10 @@ type TextReporter struct {
 	opts  Options
 	buf   []byte
 	err   error
+	// chunked lets an event be written in pieces of about flushSize
+	// (WriteText, which owns w), so that memory grows with the longest
+	// evidence line rather than with the evidence.
+	chunked bool
 }
 
 var _ calyptos.Reporter = (*TextReporter)(nil)
@@ -89,6 +93,7 @@ func WriteText(w io.Writer, rep *calyptos.Report, opts Options) error {
 		return ErrNilReport
 	}
 	t := NewTextReporter(w, rep.Kind, opts)
+	t.chunked = true
 	for _, c := range rep.Checks {
 		if c == nil {
 			continue
@@ -124,7 +129,7 @@ func (t *TextReporter) Finding(f calyptos.Finding) {
 	b := t.buf[:0]
 	b = t.appendLine(b, statusColor(f.Status), t.prefix("VALIDATION", statusLabel(f.Status)), f.Host, f.Text())
 	if t.opts.Verbose && f.Status == calyptos.Fail && f.Evidence != "" {
-		b = appendEvidence(b, f.Evidence)
+		b = t.appendEvidence(b, f.Evidence)
 	}
 	t.flush(b)
 }
@@ -313,8 +318,9 @@ func (t *TextReporter) endColor(b []byte, color string) []byte {
 }
 
 // appendEvidence appends evidence lines under the message column, each
-// marked with "| ".
-func appendEvidence(b []byte, ev string) []byte {
+// marked with "| ". A chunked reporter writes out what it has every
+// flushSize bytes.
+func (t *TextReporter) appendEvidence(b []byte, ev string) []byte {
 	ev = strings.TrimRight(ev, " \t\r\n")
 	for line := range strings.Lines(ev) {
 		start := len(b)
@@ -323,6 +329,10 @@ func appendEvidence(b []byte, ev string) []byte {
 		b = appendTerminal(b, strings.TrimRight(line, "\r\n"))
 		b = trimSpaces(b, start)
 		b = append(b, '\n')
+		if t.chunked && len(b) >= flushSize {
+			t.flush(b)
+			b = t.buf[:0]
+		}
 	}
 	return b
 }

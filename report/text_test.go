@@ -491,3 +491,25 @@ func TestMatrixWideCharacters(t *testing.T) {
 		"节点.example  ok           -\n",
 		summaryOf(t, rep, report.Options{}))
 }
+
+// TestWriteTextChunkedEvidence: WriteText writes long evidence in pieces
+// (so that memory does not grow with it) and the bytes are those of a
+// TextReporter writing each finding whole, in one Write.
+func TestWriteTextChunkedEvidence(t *testing.T) {
+	rep := bigOutputReport(2)
+	rep.Checks[0].Findings[1].Evidence = strings.Repeat("x\x1b", 100_000) + "\n" + rep.Checks[0].Findings[1].Evidence[:70_000]
+	opts := report.Options{Verbose: true, Color: true}
+	var whole, streamed bytes.Buffer
+	require.NoError(t, report.WriteText(&whole, rep, opts))
+	tr := report.NewTextReporter(&streamed, rep.Kind, opts)
+	for _, c := range rep.Checks {
+		tr.CheckStarted(c.Name)
+		for _, f := range c.Findings {
+			tr.Finding(f)
+		}
+		tr.CheckFinished(c)
+	}
+	require.NoError(t, tr.Summary(rep))
+	require.Greater(t, whole.Len(), outputCap)
+	assert.True(t, bytes.Equal(streamed.Bytes(), whole.Bytes()), "WriteText differs from streaming")
+}
