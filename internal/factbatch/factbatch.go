@@ -4,11 +4,15 @@
 // executor of calyptostest, which decodes a script and answers it the way
 // a host would.
 //
-// Each command runs in the background in its own `sh -c`, bounded on the
-// host by timeout(1) where the host has a working one and by a watchdog
-// that kills it otherwise. Its stdout, stderr and exit status go to files
-// of a private temporary directory, and `head -c` keeps the cap of its
-// stdout (plus one byte, which tells a cut output). When all are
+// Each command runs in the background in a subshell of the script (eval,
+// without its arguments: no exec of sh or timeout per command). One
+// watchdog per distinct time bound stops, at that bound, the commands
+// still running (the command's subshell and its direct children are
+// killed; the command is marked timed out). Its stdout, stderr and exit
+// status go to files of a private temporary directory, and `head -c`
+// copies the cap of its stdout (plus one byte, which tells a cut output)
+// once it ended, so a process it left behind cannot change what is
+// framed. When all are
 // done, the script prints, framed by lines starting with a boundary that
 // is random per run:
 //
@@ -27,6 +31,7 @@ package factbatch
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -56,7 +61,7 @@ type Result struct {
 // in the output (the session ended early, or the executor capped it).
 var ErrNoFrame = errors.New("no complete result for this fact in the gathering output")
 
-const header = "calyptos-facts v2"
+const header = "calyptos-facts v3"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
 // Decode reads back.
@@ -71,29 +76,43 @@ func Script(boundary string, cmds []Cmd) string {
 		n += len(c.Command) + 96
 	}
 	b.Grow(n)
-	b.WriteString(": " + header + "\nB=" + boundary + "\n")
-	b.WriteString(`d=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$B"; exit 1; }` + "\n")
-	b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
-	b.WriteString(`if command -v timeout >/dev/null 2>&1 && timeout 1 true >/dev/null 2>&1; then T=1; else T=; fi` + "\n")
-	// r ID SECS CAP CMD: run CMD bounded to SECS, keep CAP+1 bytes of its
-	// stdout (read from a file, not a pipe, which a process the command left
-	// behind could hold open); "$d/ID.c" gets "EXIT TIMEDOUT", where TIMEDOUT is 1 when the
-	// command was stopped at its bound (exit 124 of timeout, or the
-	// watchdog's marker "$d/ID.t").
-	b.WriteString(`r() { if [ -n "$T" ]; then timeout "$2" sh -c "$4" >"$d/$1.O" 2>"$d/$1.e" </dev/null; c=$?; [ "$c" = 124 ] && : >"$d/$1.t"; ` +
-		`else sh -c "$4" >"$d/$1.O" 2>"$d/$1.e" </dev/null & p=$!; ( sleep "$2"; : >"$d/$1.t"; kill -9 "$p" ) >/dev/null 2>&1 & w=$!; ` +
-		`wait "$p"; c=$?; kill "$w" 2>/dev/null; fi; head -c $(($3+1)) "$d/$1.O" >"$d/$1.o"; t=0; [ -e "$d/$1.t" ] && t=1; echo "$c $t" >"$d/$1.c"; }` + "\n")
+	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
+	b.WriteString(`_cfd=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n")
+	b.WriteString(`trap 'rm -rf "$_cfd"' EXIT` + "\n")
+	// _cfr ID SECS CAP CMD: run CMD in a subshell (no exec of sh or timeout),
+	// keep CAP+1 bytes of its stdout (copied from a file, not a pipe, once
+	// it ended: a process it left behind cannot change the copy); "ID.c"
+	// gets "EXIT TIMEDOUT". A watchdog's TERM stops it at its bound: the
+	// trap kills the command (and its direct children) and marks it.
+	b.WriteString(`_cfr() { _cft=0; ( _cfc=$4; set --; eval "$_cfc" ) >"$_cfd/$1.O" 2>"$_cfd/$1.e" </dev/null & _cfp=$!; ` +
+		`trap '_cft=1; kill -STOP "$_cfp" 2>/dev/null; pkill -KILL -P "$_cfp" 2>/dev/null; kill -KILL "$_cfp" 2>/dev/null' TERM; wait "$_cfp"; _cfx=$?; ` +
+		`[ "$_cft" = 1 ] && { wait "$_cfp"; _cfx=$?; }; trap '' TERM; head -c $(($3+1)) "$_cfd/$1.O" >"$_cfd/$1.o"; echo "$_cfx $_cft" >"$_cfd/$1.c"; }` + "\n")
+	// _cfw SECS PIDS: after SECS, stop the facts of PIDS still running.
+	// TERM (when every fact ended first) stops its sleep too.
+	b.WriteString(`_cfw() { sleep "$1" & _cfs=$!; trap 'kill "$_cfs" 2>/dev/null; exit 0' TERM; wait "$_cfs" && kill -TERM $2 2>/dev/null; }` + "\n")
+	var secs []int
 	for i, c := range cmds {
-		fmt.Fprintf(&b, "r %d %d %d %s &\n", i, max(1, c.Seconds), max(1, c.Cap), quote(c.Command))
+		s := max(1, c.Seconds)
+		fmt.Fprintf(&b, "_cfr %d %d %d %s & _cfP%d=\"$_cfP%d $!\"\n", i, s, max(1, c.Cap), quote(c.Command), s, s)
+		if !slices.Contains(secs, s) {
+			secs = append(secs, s)
+		}
 	}
-	b.WriteString("wait\n")
+	for _, s := range secs {
+		fmt.Fprintf(&b, "_cfw %d \"$_cfP%d\" & _cfW=\"$_cfW $!\"\n", s, s)
+	}
+	b.WriteString("wait")
+	for _, s := range secs {
+		fmt.Fprintf(&b, " $_cfP%d", s)
+	}
+	b.WriteString("\nkill $_cfW 2>/dev/null\n")
 	var files strings.Builder
 	for i := range cmds {
-		fmt.Fprintf(&files, ` "$d/%d.c" "$d/%d.o" "$d/%d.e"`, i, i, i)
+		fmt.Fprintf(&files, ` "$_cfd/%d.c" "$_cfd/%d.o" "$_cfd/%d.e"`, i, i, i)
 	}
-	b.WriteString(`printf '%s sizes\n' "$B"; wc -c` + files.String() + " 2>/dev/null\n")
-	b.WriteString(`printf '%s data\n' "$B"; cat` + files.String() + " 2>/dev/null\n")
-	b.WriteString(`printf '%s end\n' "$B"` + "\n")
+	b.WriteString(`printf '%s sizes\n' "$_cfB"; wc -c` + files.String() + " 2>/dev/null\n")
+	b.WriteString(`printf '%s data\n' "$_cfB"; cat` + files.String() + " 2>/dev/null\n")
+	b.WriteString(`printf '%s end\n' "$_cfB"` + "\n")
 	return b.String()
 }
 
@@ -205,17 +224,17 @@ func result(body [3]string, capN int) Result {
 // Decode reads back the boundary and commands of a script made by Script;
 // ok is false for any other command. The fake executor uses it.
 func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
-	rest, ok := strings.CutPrefix(script, ": "+header+"\nB=")
+	rest, ok := strings.CutPrefix(script, ": "+header+"\n_cfB=")
 	if !ok {
 		return "", nil, false
 	}
 	boundary, rest, _ = strings.Cut(rest, "\n")
 	for {
-		i := strings.Index(rest, "\nr ")
+		i := strings.Index(rest, "\n_cfr ")
 		if i < 0 {
 			break
 		}
-		rest = rest[i+3:]
+		rest = rest[i+6:]
 		f := strings.SplitN(rest, " ", 4)
 		if len(f) < 4 {
 			return "", nil, false

@@ -2,6 +2,7 @@ package factbatch
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,12 +25,14 @@ func testCmds() []Cmd {
 		{Command: "yes x | head -c 5000", Seconds: 5, Cap: 100},
 		{Command: "printf 'it'\\''s quoted\\n'", Seconds: 5, Cap: 1024},
 		{Command: "calyptos-no-such-command", Seconds: 5, Cap: 1024},
+		// Sees no argument or variable of the script, as under sh -c.
+		{Command: `echo "[$#][$B][$d][$p]"; r 2>/dev/null || echo no r`, Seconds: 7, Cap: 1024},
 	}
 }
 
 func checkResults(t *testing.T, res []Result) {
 	t.Helper()
-	require.Len(t, res, 6)
+	require.Len(t, res, 7)
 	for i, r := range res {
 		require.NoError(t, r.Err, "command %d", i)
 	}
@@ -41,45 +44,47 @@ func checkResults(t *testing.T, res []Result) {
 	assert.True(t, res[3].Truncated)
 	assert.Equal(t, "it's quoted\n", res[4].Stdout)
 	assert.Equal(t, 127, res[5].ExitCode)
+	assert.Equal(t, "[0][][][]\nno r\n", res[6].Stdout)
 }
 
-// runScript runs the script in sh with PATH prefixed by dir (when set).
-func runScript(t *testing.T, script, dir string) string {
+// runScript runs the script in shell sh.
+func runScript(t *testing.T, sh, script string) string {
 	t.Helper()
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", script)
-	if dir != "" {
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-	}
-	out, err := cmd.Output()
+	out, err := exec.CommandContext(ctx, sh, "-c", script).Output()
 	require.NoError(t, err)
 	return string(out)
 }
 
+// The script runs in every POSIX shell at hand; a hung command is stopped
+// at its own bound, with the process it started, and only it loses its
+// output.
 func TestScriptRunsHere(t *testing.T) {
-	if _, err := exec.LookPath("timeout"); err != nil {
-		t.Skip("no timeout(1)")
+	for i, name := range []string{"sh", "dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh, err := exec.LookPath(name)
+			if err != nil {
+				t.Skip("no " + name)
+			}
+			if name == "busybox" {
+				dir := t.TempDir()
+				require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
+				sh = filepath.Join(dir, "sh")
+			}
+			cmds := testCmds()
+			hung := fmt.Sprintf("sleep 30.%d%d", os.Getpid(), i)
+			cmds[1].Command = hung + "; echo late"
+			start := time.Now()
+			out := runScript(t, sh, "echo a login banner\n"+Script(testBoundary, cmds))
+			assert.Less(t, time.Since(start), 10*time.Second, "the hung command is stopped at its own bound")
+			checkResults(t, Parse(testBoundary, cmds, out))
+			if _, err := exec.LookPath("pgrep"); err == nil {
+				pg, _ := exec.Command("pgrep", "-f", hung).Output()
+				assert.Empty(t, string(pg), "the hung command's process is killed")
+			}
+		})
 	}
-	start := time.Now()
-	out := runScript(t, "echo a login banner\n"+Script(testBoundary, testCmds()), "")
-	assert.Less(t, time.Since(start), 10*time.Second, "the hung command is stopped at its own bound")
-	checkResults(t, Parse(testBoundary, testCmds(), out))
-}
-
-// Without a working timeout(1) (old busybox), the watchdog bounds each
-// command.
-func TestScriptWatchdogFallback(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "timeout"), []byte("#!/bin/sh\nexit 125\n"), 0o755))
-	start := time.Now()
-	out := runScript(t, Script(testBoundary, testCmds()), dir)
-	assert.Less(t, time.Since(start), 10*time.Second)
-	checkResults(t, Parse(testBoundary, testCmds(), out))
 }
 
 func TestScriptIsPOSIX(t *testing.T) {
@@ -99,7 +104,7 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 	_, _, ok = Decode("echo hello")
 	assert.False(t, ok)
 
-	in := []Result{{Stdout: "a\n", Stderr: "b", ExitCode: 1}, {TimedOut: true, ExitCode: 124}, {}, {Stdout: strings.Repeat("y", 150)}, {}, {ExitCode: 127}}
+	in := []Result{{Stdout: "a\n", Stderr: "b", ExitCode: 1}, {TimedOut: true, ExitCode: 124}, {}, {Stdout: strings.Repeat("y", 150)}, {}, {ExitCode: 127}, {Stdout: "z"}}
 	got := Parse(testBoundary, cmds, Encode(testBoundary, cmds, in))
 	in[3].Stdout, in[3].Truncated = strings.Repeat("y", 100), true
 	assert.Equal(t, in, got)
