@@ -142,8 +142,8 @@ type Executor struct {
 	rules    []*Rule
 	calls    [][]Call // in chunks, so that a long log is never copied to grow
 	sessions int
-	facts    map[factKey]any  // parsed values scripted with SetFact
-	batches  map[string]batch // decoded fact-gathering scripts
+	facts    map[factKey]any   // parsed values scripted with SetFact
+	batches  map[string]*batch // decoded fact-gathering scripts
 
 	unscripted []string // failures not yet reported to t
 }
@@ -271,7 +271,7 @@ func wait(ctx context.Context, d time.Duration) error {
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	session := e.newSession()
 	if b, ok := e.decode(command); ok {
-		return e.runBatch(ctx, host, session, b.boundary, b.cmds)
+		return e.runBatch(ctx, host, session, b)
 	}
 	r := e.find(host, command, false, session)
 	if r == nil {

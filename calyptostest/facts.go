@@ -3,6 +3,7 @@ package calyptostest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,13 +63,29 @@ func (e *Executor) Sessions(host string) int {
 type batch struct {
 	boundary string
 	cmds     []factbatch.Cmd
+
+	// The last reply encoded, reused when a host's results are the same
+	// (most hosts of a deployment answer alike).
+	mu      sync.Mutex
+	results []factbatch.Result
+	reply   string
+}
+
+// encode returns the reply to the batch for results.
+func (b *batch) encode(results []factbatch.Result) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Equal(b.results, results) {
+		b.results, b.reply = results, factbatch.Encode(b.boundary, b.cmds, results)
+	}
+	return b.reply
 }
 
 // decode decodes a fact-gathering script, once per distinct script: a run
 // sends most hosts the same one.
-func (e *Executor) decode(command string) (batch, bool) {
+func (e *Executor) decode(command string) (*batch, bool) {
 	if !strings.HasPrefix(command, ": calyptos-facts ") {
-		return batch{}, false
+		return nil, false
 	}
 	e.mu.Lock()
 	b, ok := e.batches[command]
@@ -78,14 +95,16 @@ func (e *Executor) decode(command string) (batch, bool) {
 	}
 	boundary, cmds, ok := factbatch.Decode(command)
 	if !ok {
-		return batch{}, false
+		return nil, false
 	}
-	b = batch{boundary, cmds}
 	e.mu.Lock()
 	if e.batches == nil {
-		e.batches = map[string]batch{}
+		e.batches = map[string]*batch{}
 	}
-	e.batches[command] = b
+	if b, ok = e.batches[command]; !ok {
+		b = &batch{boundary: boundary, cmds: cmds}
+		e.batches[command] = b
+	}
 	e.mu.Unlock()
 	return b, true
 }
@@ -96,7 +115,8 @@ func (e *Executor) decode(command string) (batch, bool) {
 // delayed beyond the command's bound on the host is a timed-out command.
 // A rule's error (HostDown, Unreachable, Err) fails the whole session,
 // as a transport failure would.
-func (e *Executor) runBatch(ctx context.Context, host string, session int, boundary string, cmds []factbatch.Cmd) (calyptos.Output, error) {
+func (e *Executor) runBatch(ctx context.Context, host string, session int, b *batch) (calyptos.Output, error) {
+	cmds := b.cmds
 	rules := make([]*Rule, len(cmds))
 	for i, c := range cmds {
 		rules[i] = e.find(host, c.Command, false, session)
@@ -126,7 +146,7 @@ func (e *Executor) runBatch(ctx context.Context, host string, session int, bound
 			return calyptos.Output{}, err
 		}
 	}
-	return calyptos.Output{Stdout: factbatch.Encode(boundary, cmds, results)}, nil
+	return calyptos.Output{Stdout: b.encode(results)}, nil
 }
 
 // answer is one command of a batch.
