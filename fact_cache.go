@@ -66,16 +66,21 @@ func (fc *factCache) claim(spec factSpec, hosts []string, jobs map[string]*hostJ
 	if want {
 		out = make([]*factEntry, len(hosts))
 	}
+	var slab []factEntry // new entries, allocated together
 	for i, h := range hosts {
 		k := factKey{spec.name, h}
 		e := fc.m[k]
 		if e == nil {
+			if len(slab) == 0 {
+				slab = make([]factEntry, len(hosts)-i)
+			}
+			e, slab = &slab[0], slab[1:]
 			j := jobs[h]
 			if j == nil {
 				j = &hostJob{host: h, done: make(chan struct{})}
 				jobs[h] = j
 			}
-			e = &factEntry{done: j.done}
+			e.done = j.done
 			fc.m[k] = e
 			j.specs = append(j.specs, spec)
 			j.entries = append(j.entries, e)
