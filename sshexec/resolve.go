@@ -93,16 +93,9 @@ func (c *sshConfig) getAll(alias, key string) []string {
 // its last hop z, reached through the rest of the chain; its user may come
 // from the spec, and ssh_config never adds jumps to it.
 func (e *Executor) resolve(host string, isJump bool) (*target, error) {
-	var user, via string
-	spec := host
+	key, spec, user, via := host, host, "", ""
 	if isJump {
-		if i := strings.LastIndexByte(spec, ','); i >= 0 {
-			via, spec = spec[:i], spec[i+1:]
-		}
-		spec = strings.TrimPrefix(spec, "ssh://")
-		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
-			user, spec = spec[:i], spec[i+1:]
-		}
+		key, spec, user, via = splitJumpChain(host)
 	}
 	name, port, err := calyptos.SplitHostPort(spec)
 	if err != nil {
@@ -113,13 +106,6 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		ho = e.opts.Hosts[name]
 	}
 	cfg := e.sshcfg
-	key := host
-	if isJump {
-		key = spec
-		if user != "" {
-			key = user + "@" + spec
-		}
-	}
 	t := &target{key: key, alias: name, hostname: name, jump: via}
 	if h := cfg.get(name, "HostName"); h != "" {
 		t.hostname = strings.ReplaceAll(h, "%h", name)
@@ -136,35 +122,70 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 	t.addr = net.JoinHostPort(t.hostname, strconv.Itoa(t.port))
 
 	if !isJump {
-		// Explicit options beat ssh_config; in ssh_config, ProxyJump beats
-		// ProxyCommand (OpenSSH takes whichever comes first in the file,
-		// which the parser does not tell).
-		proxy := ""
-		switch {
-		case firstNonEmpty(ho.JumpHost, e.opts.JumpHost) != "":
-			t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost)
-		case e.opts.ProxyCommand != "":
-			proxy = e.opts.ProxyCommand
-		default:
-			t.jump = cfg.get(name, "ProxyJump")
-			if t.jump == "" || strings.EqualFold(t.jump, "none") {
-				proxy = cfg.get(name, "ProxyCommand")
-			}
-		}
-		if strings.EqualFold(t.jump, "none") {
-			t.jump = ""
-		}
-		if err := checkJumpChain(t.jump); err != nil {
+		if err := e.resolveProxy(t, ho); err != nil {
 			return nil, err
 		}
-		if proxy != "" && !strings.EqualFold(proxy, "none") {
-			if err := checkProxyNames(t); err != nil {
-				return nil, err
-			}
-			t.proxyCommand = expandProxyCommand(proxy, t)
+	}
+	e.resolveFiles(t)
+	e.resolveTimeouts(t)
+	return t, nil
+}
+
+// splitJumpChain splits a ProxyJump chain into its last hop (spec, without
+// user), that hop's user, the hops before it (via), and the key the last
+// hop is known by ([user@]spec).
+func splitJumpChain(chain string) (key, spec, user, via string) {
+	spec = chain
+	if i := strings.LastIndexByte(spec, ','); i >= 0 {
+		via, spec = spec[:i], spec[i+1:]
+	}
+	spec = strings.TrimPrefix(spec, "ssh://")
+	if i := strings.LastIndexByte(spec, '@'); i >= 0 {
+		user, spec = spec[:i], spec[i+1:]
+	}
+	key = spec
+	if user != "" {
+		key = user + "@" + spec
+	}
+	return key, spec, user, via
+}
+
+// resolveProxy sets t's jump chain or ProxyCommand. Explicit options beat
+// ssh_config; in ssh_config, ProxyJump beats ProxyCommand (OpenSSH takes
+// whichever comes first in the file, which the parser does not tell).
+func (e *Executor) resolveProxy(t *target, ho HostOptions) error {
+	cfg, name := e.sshcfg, t.alias
+	proxy := ""
+	switch {
+	case firstNonEmpty(ho.JumpHost, e.opts.JumpHost) != "":
+		t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost)
+	case e.opts.ProxyCommand != "":
+		proxy = e.opts.ProxyCommand
+	default:
+		t.jump = cfg.get(name, "ProxyJump")
+		if t.jump == "" || strings.EqualFold(t.jump, "none") {
+			proxy = cfg.get(name, "ProxyCommand")
 		}
 	}
+	if strings.EqualFold(t.jump, "none") {
+		t.jump = ""
+	}
+	if err := checkJumpChain(t.jump); err != nil {
+		return err
+	}
+	if proxy != "" && !strings.EqualFold(proxy, "none") {
+		if err := checkProxyNames(t); err != nil {
+			return err
+		}
+		t.proxyCommand = expandProxyCommand(proxy, t)
+	}
+	return nil
+}
 
+// resolveFiles sets t's identity files (from ssh_config) and known_hosts
+// files (Options, else ssh_config, else the OpenSSH defaults).
+func (e *Executor) resolveFiles(t *target) {
+	cfg, name := e.sshcfg, t.alias
 	for _, f := range cfg.getAll(name, "IdentityFile") {
 		t.identityFiles = append(t.identityFiles, e.expand(f, t))
 	}
@@ -182,7 +203,12 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		}
 		t.knownHosts = append(t.knownHosts, "/etc/ssh/ssh_known_hosts")
 	}
+}
 
+// resolveTimeouts sets t's connect and dial timeouts and keep-alive
+// settings: Options first, then ssh_config, then the package defaults.
+func (e *Executor) resolveTimeouts(t *target) {
+	cfg, name := e.sshcfg, t.alias
 	t.connectTimeout = e.opts.ConnectTimeout
 	if t.connectTimeout <= 0 {
 		t.connectTimeout = DefaultConnectTimeout
@@ -200,7 +226,6 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 	}
 	t.keepAlive = max(t.keepAlive, 0)
 	t.keepAliveMax = firstNonZero(max(e.opts.KeepAliveCountMax, 0), atoi(cfg.get(name, "ServerAliveCountMax")), DefaultKeepAliveCountMax)
-	return t, nil
 }
 
 // checkJumpChain rejects a ProxyJump value with an empty hop or a hop

@@ -119,83 +119,38 @@ func realMain() int {
 	return 0
 }
 
+// run starts the fleet, measures every tool c.rounds+1 times per host
+// count (or, with c.serve, serves the fleet) and writes the results.
 func run(ctx context.Context, c config) error {
-	res := &results{
-		Started: time.Now().UTC(),
-		Config: resultConfig{
-			Hosts: c.hosts, Parallel: c.parallel, Rounds: c.rounds, Command: c.command,
-			Tools: c.tools, AddrsPerSSHD: c.addrsPerSSH, Note: c.note,
-		},
-	}
-	res.Machine = machineInfo()
+	res := newResults(c)
 	if c.serve {
 		c.maxLoad = 0
 	}
-	res.Machine.LoadBefore = waitForLoad(ctx, c.maxLoad, c.loadWait)
-	if c.maxLoad > 0 && res.Machine.LoadBefore[0] >= c.maxLoad {
-		fmt.Fprintf(os.Stderr, "harness: load average %.2f still above %.2f after %s: measuring anyway (recorded)\n",
-			res.Machine.LoadBefore[0], c.maxLoad, c.loadWait)
+	if err := c.waitQuiet(ctx, res); err != nil {
+		return err
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
+	work, removeWork, err := c.makeWorkDir()
+	if err != nil {
+		return err
 	}
-
-	work := c.workDir
-	if work == "" {
-		d, err := os.MkdirTemp("", "calyptos-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		work = d
-	}
+	defer removeWork()
 	home := filepath.Join(work, "home")
 	if err := os.MkdirAll(filepath.Join(home, ".ansible", "tmp"), 0o700); err != nil {
 		return err
 	}
-
-	var login *benchUser
-	if c.login != "" {
-		u, err := ensureUser(c.login)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if err := u.remove(); err != nil {
-				fmt.Fprintln(os.Stderr, "harness:", err)
-			}
-		}()
-		login = u
-	}
-	res.Config.Login = c.login
-	res.Config.OpenSSHKex = c.opensshKex
-
-	maxN := slices.Max(c.hosts)
-	fmt.Fprintf(os.Stderr, "harness: starting %d loopback sshd hosts (%d addresses per sshd)\n", maxN, c.addrsPerSSH)
-	t0 := time.Now()
-	fl, err := startFleet(maxN, c.addrsPerSSH, work, c.pidFile, login)
+	login, removeLogin, err := c.ensureLogin()
 	if err != nil {
 		return err
 	}
-	defer fl.close()
-	res.Config.SSHDProcesses = len(fl.servers)
-	res.Config.Port = fl.port
-	fmt.Fprintf(os.Stderr, "harness: %d sshd processes on port %d, %s..%s, ready in %.1fs\n",
-		len(fl.servers), fl.port, fl.hosts[0], fl.hosts[maxN-1], time.Since(t0).Seconds())
+	defer removeLogin()
+	res.Config.Login = c.login
+	res.Config.OpenSSHKex = c.opensshKex
 
-	if c.rtt > 0 {
-		wan, err := startWAN(fl, c.rtt)
-		if err != nil {
-			return err
-		}
-		defer wan.close()
-		if err := fl.trustPort(wan.port); err != nil {
-			return err
-		}
-		res.Config.RTT, res.Config.ToolPort = c.rtt.String(), wan.port
-		fmt.Fprintf(os.Stderr, "harness: WAN mode: %d delay proxies (RTT %s) on port %d\n", len(wan.proxies), c.rtt, wan.port)
+	fl, closeHosts, err := c.startHosts(work, login, res)
+	if err != nil {
+		return err
 	}
-
+	defer closeHosts()
 	files, err := writeHostFiles(fl, work, c.hosts)
 	if err != nil {
 		return err
@@ -205,6 +160,7 @@ func run(ctx context.Context, c config) error {
 	for name, why := range skipped {
 		fmt.Fprintf(os.Stderr, "harness: skipping %s: %s\n", name, why)
 	}
+	maxN := slices.Max(c.hosts)
 	if c.serve {
 		return serve(ctx, tools, fl, files, maxN, c.parallel)
 	}
@@ -213,7 +169,107 @@ func run(ctx context.Context, c config) error {
 	for _, t := range tools {
 		res.Commands[t.Name] = append(slices.Clone(t.Env), t.Cmd(maxN)...)
 	}
+	r := newRunner(fl, c.timeout, work, home, res)
+	fl.settle(5 * time.Second)
+	if err := c.measureAll(ctx, r, tools, res); err != nil {
+		return err
+	}
+	return c.finish(res)
+}
 
+// newResults returns the results of a run of c, with the machine described.
+func newResults(c config) *results {
+	res := &results{
+		Started: time.Now().UTC(),
+		Config: resultConfig{
+			Hosts: c.hosts, Parallel: c.parallel, Rounds: c.rounds, Command: c.command,
+			Tools: c.tools, AddrsPerSSHD: c.addrsPerSSH, Note: c.note,
+		},
+	}
+	res.Machine = machineInfo()
+	return res
+}
+
+// waitQuiet waits for the load average to fall below c.maxLoad,
+// records it in res, and returns ctx's error if ctx ended meanwhile.
+func (c config) waitQuiet(ctx context.Context, res *results) error {
+	res.Machine.LoadBefore = waitForLoad(ctx, c.maxLoad, c.loadWait)
+	if c.maxLoad > 0 && res.Machine.LoadBefore[0] >= c.maxLoad {
+		fmt.Fprintf(os.Stderr, "harness: load average %.2f still above %.2f after %s: measuring anyway (recorded)\n",
+			res.Machine.LoadBefore[0], c.maxLoad, c.loadWait)
+	}
+	return ctx.Err()
+}
+
+// makeWorkDir returns c.workDir, or a new temporary directory that the
+// returned function removes.
+func (c config) makeWorkDir() (string, func(), error) {
+	if c.workDir != "" {
+		return c.workDir, func() {}, nil
+	}
+	d, err := os.MkdirTemp("", "calyptos-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return d, func() { os.RemoveAll(d) }, nil
+}
+
+// ensureLogin creates the account c.login if needed and returns it with a
+// function that removes it again; nil with c.login "".
+func (c config) ensureLogin() (*benchUser, func(), error) {
+	if c.login == "" {
+		return nil, func() {}, nil
+	}
+	u, err := ensureUser(c.login)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, func() {
+		if err := u.remove(); err != nil {
+			fmt.Fprintln(os.Stderr, "harness:", err)
+		}
+	}, nil
+}
+
+// startHosts starts the sshd fleet for the largest host count and, with
+// c.rtt, the WAN delay proxies in front of it; it records both in res and
+// returns a function that stops them.
+func (c config) startHosts(work string, login *benchUser, res *results) (*fleet, func(), error) {
+	maxN := slices.Max(c.hosts)
+	fmt.Fprintf(os.Stderr, "harness: starting %d loopback sshd hosts (%d addresses per sshd)\n", maxN, c.addrsPerSSH)
+	t0 := time.Now()
+	fl, err := startFleet(maxN, c.addrsPerSSH, work, c.pidFile, login)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.Config.SSHDProcesses = len(fl.servers)
+	res.Config.Port = fl.port
+	fmt.Fprintf(os.Stderr, "harness: %d sshd processes on port %d, %s..%s, ready in %.1fs\n",
+		len(fl.servers), fl.port, fl.hosts[0], fl.hosts[maxN-1], time.Since(t0).Seconds())
+	if c.rtt <= 0 {
+		return fl, fl.close, nil
+	}
+	wan, err := startWAN(fl, c.rtt)
+	if err != nil {
+		fl.close()
+		return nil, nil, err
+	}
+	closeAll := func() {
+		wan.close()
+		fl.close()
+	}
+	if err := fl.trustPort(wan.port); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	res.Config.RTT, res.Config.ToolPort = c.rtt.String(), wan.port
+	fmt.Fprintf(os.Stderr, "harness: WAN mode: %d delay proxies (RTT %s) on port %d\n", len(wan.proxies), c.rtt, wan.port)
+	return fl, closeAll, nil
+}
+
+// newRunner returns a runner for fl whose tools run in work with HOME
+// home, started by GNU time if it is installed (recorded in res).
+func newRunner(fl *fleet, timeout time.Duration, work, home string, res *results) *runner {
 	timeBin, err := exec.LookPath("/usr/bin/time")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "harness: GNU time (/usr/bin/time, Debian package time) not found: peak RSS will include the harness's own")
@@ -223,14 +279,18 @@ func run(ctx context.Context, c config) error {
 	if timeBin == "" {
 		res.Config.RSSFrom = "harness wait4 (includes the harness's RSS)"
 	}
-	r := &runner{fleet: fl, timeout: c.timeout, timeBin: timeBin, dir: work, env: []string{
+	return &runner{fleet: fl, timeout: timeout, timeBin: timeBin, dir: work, env: []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 		"TERM=dumb",
 		"NO_COLOR=1",
 	}}
-	fl.settle(5 * time.Second)
+}
+
+// measureAll runs the warm-up and timed rounds of every tool for every
+// host count, appending each run to res.
+func (c config) measureAll(ctx context.Context, r *runner, tools []tool, res *results) error {
 	for _, n := range c.hosts {
 		for round := 0; round <= c.rounds; round++ {
 			for _, t := range tools {
@@ -243,6 +303,11 @@ func run(ctx context.Context, c config) error {
 			}
 		}
 	}
+	return nil
+}
+
+// finish summarizes res, prints the table and writes the JSON files.
+func (c config) finish(res *results) error {
 	res.Finished = time.Now().UTC()
 	res.Machine.LoadAfter = loadavg()
 	res.summarize()
@@ -267,108 +332,156 @@ type hostFiles struct {
 // buildTools returns the runnable tools in round order, and the reasons
 // the others are left out.
 func (c config) buildTools(fl *fleet, files hostFiles, work string) ([]tool, map[string]string) {
+	b := c.newToolBuilder(fl, files, work)
 	skipped := map[string]string{}
-	p := strconv.Itoa(c.parallel)
-	port := strconv.Itoa(fl.toolPort())
-	exit0 := func(code int) bool { return code == 0 }
-	// OpenSSH client options shared by parallel-ssh and ansible: the same
-	// key and known_hosts as calyptos and floor, strict host key checking,
-	// no agent, no password prompt, no connection sharing.
-	sshOpts := []string{
+	var out []tool
+	for _, name := range c.tools {
+		t, why := b.build(name)
+		if why != "" {
+			skipped[name] = why
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, skipped
+}
+
+// toolBuilder holds what the command lines of the tools share.
+type toolBuilder struct {
+	c     config
+	fl    *fleet
+	files hostFiles
+	work  string
+	p     string // parallelism
+	port  string // the port the tools connect to
+	// sshOpts are the OpenSSH client options of parallel-ssh and ansible.
+	sshOpts []string
+	// sshTransport are the calyptos CLI's connection flags.
+	sshTransport []string
+}
+
+func (c config) newToolBuilder(fl *fleet, files hostFiles, work string) *toolBuilder {
+	b := &toolBuilder{c: c, fl: fl, files: files, work: work,
+		p: strconv.Itoa(c.parallel), port: strconv.Itoa(fl.toolPort())}
+	// The same key and known_hosts as calyptos and floor, strict host key
+	// checking, no agent, no password prompt, no connection sharing.
+	b.sshOpts = []string{
 		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
 		"-o", "UserKnownHostsFile=" + fl.knownHostsFile, "-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "StrictHostKeyChecking=yes",
 		"-o", "ControlMaster=no", "-o", "ControlPath=none",
 	}
 	if c.opensshKex != "" {
-		sshOpts = append(sshOpts, "-o", "KexAlgorithms="+c.opensshKex)
+		b.sshOpts = append(b.sshOpts, "-o", "KexAlgorithms="+c.opensshKex)
 	}
-	sshTransport := []string{
-		"-u", fl.user, "-i", fl.keyFile, "--known-hosts", fl.knownHostsFile, "--port", port, "--parallel", p,
+	b.sshTransport = []string{
+		"-u", fl.user, "-i", fl.keyFile, "--known-hosts", fl.knownHostsFile, "--port", b.port, "--parallel", b.p,
 	}
-	var out []tool
-	for _, name := range c.tools {
-		var t tool
-		switch name {
-		case "floor":
-			if !executable(c.floorBin) {
-				skipped[name] = "no -floor binary"
-				continue
-			}
-			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
-				return []string{c.floorBin, "-hosts", files.hostList[n], "-port", port, "-user", fl.user,
-					"-i", fl.keyFile, "-known-hosts", fl.knownHostsFile, "-p", p, c.command}
-			}}
-		case "calyptos-execute":
-			if !executable(c.calyptosBin) {
-				skipped[name] = "no -calyptos binary (did the CLI build?)"
-				continue
-			}
-			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
-				return append(append([]string{c.calyptosBin, "execute", "-e", files.env[n], "-r", "all"},
-					sshTransport...), c.command)
-			}}
-		case "calyptos-debug":
-			if !executable(c.calyptosBin) {
-				skipped[name] = "no -calyptos binary (did the CLI build?)"
-				continue
-			}
-			// The loopback hosts run no Eucalyptus, so checks fail (exit
-			// 1); what matters is that every host was reached once.
-			t = tool{Name: name, OneConnPerHost: true,
-				OKExit: func(code int) bool { return code == 0 || code == 1 },
-				Cmd: func(n int) []string {
-					return append([]string{c.calyptosBin, "debug", "-e", files.env[n]}, sshTransport...)
-				}}
-		case "pssh":
-			bin, err := exec.LookPath("parallel-ssh")
-			if err != nil {
-				skipped[name] = "parallel-ssh not installed (apt-get install pssh)"
-				continue
-			}
-			x := strings.Join(append([]string{"-p", port, "-i", fl.keyFile}, sshOpts...), " ")
-			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
-				return []string{bin, "-h", files.hostList[n], "-p", p, "-t", "0", "-l", fl.user, "-x", x, c.command}
-			}}
-		case "ansible", "ansible-raw":
-			bin, err := exec.LookPath("ansible")
-			if err != nil {
-				skipped[name] = "ansible not installed (apt-get install ansible-core)"
-				continue
-			}
-			cfg := filepath.Join(work, "ansible.cfg")
-			if err := os.WriteFile(cfg, []byte("# empty: every setting comes from ANSIBLE_* variables\n"), 0o600); err != nil {
-				skipped[name] = err.Error()
-				continue
-			}
-			module := "shell"
-			if name == "ansible-raw" {
-				module = "raw" // no Python on the host: the command goes straight to ssh
-			}
-			t = tool{Name: name, OKExit: exit0, OneConnPerHost: true,
-				Cmd: func(n int) []string {
-					return []string{bin, "all", "-i", files.inventory[n], "-m", module, "-a", c.command,
-						"-f", p, "-u", fl.user, "--private-key", fl.keyFile}
-				},
-				Env: []string{
-					"ANSIBLE_CONFIG=" + cfg,
-					"ANSIBLE_HOST_KEY_CHECKING=True",
-					"ANSIBLE_SSH_ARGS=" + strings.Join(sshOpts, " "),
-					// One SSH connection per host: the module is piped to
-					// python on the same connection instead of being
-					// copied first (see README).
-					"ANSIBLE_PIPELINING=True",
-					"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3",
-					"ANSIBLE_RETRY_FILES_ENABLED=False",
-					"ANSIBLE_GATHERING=explicit",
-					"ANSIBLE_NOCOLOR=1",
-					"ANSIBLE_DEPRECATION_WARNINGS=False",
-					"ANSIBLE_LOCAL_TEMP=" + filepath.Join(work, "home", ".ansible", "tmp"),
-				}}
-		}
-		out = append(out, t)
+	return b
+}
+
+// build returns the tool called name, or why it cannot run.
+func (b *toolBuilder) build(name string) (tool, string) {
+	switch name {
+	case "floor":
+		return b.floor()
+	case "calyptos-execute":
+		return b.calyptosExecute()
+	case "calyptos-debug":
+		return b.calyptosDebug()
+	case "pssh":
+		return b.pssh()
+	case "ansible", "ansible-raw":
+		return b.ansible(name)
 	}
-	return out, skipped
+	return tool{}, ""
+}
+
+func exit0(code int) bool { return code == 0 }
+
+func (b *toolBuilder) floor() (tool, string) {
+	c, fl := b.c, b.fl
+	if !executable(c.floorBin) {
+		return tool{}, "no -floor binary"
+	}
+	return tool{Name: "floor", OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+		return []string{c.floorBin, "-hosts", b.files.hostList[n], "-port", b.port, "-user", fl.user,
+			"-i", fl.keyFile, "-known-hosts", fl.knownHostsFile, "-p", b.p, c.command}
+	}}, ""
+}
+
+func (b *toolBuilder) calyptosExecute() (tool, string) {
+	c := b.c
+	if !executable(c.calyptosBin) {
+		return tool{}, "no -calyptos binary (did the CLI build?)"
+	}
+	return tool{Name: "calyptos-execute", OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+		return append(append([]string{c.calyptosBin, "execute", "-e", b.files.env[n], "-r", "all"},
+			b.sshTransport...), c.command)
+	}}, ""
+}
+
+func (b *toolBuilder) calyptosDebug() (tool, string) {
+	c := b.c
+	if !executable(c.calyptosBin) {
+		return tool{}, "no -calyptos binary (did the CLI build?)"
+	}
+	// The loopback hosts run no Eucalyptus, so checks fail (exit
+	// 1); what matters is that every host was reached once.
+	return tool{Name: "calyptos-debug", OneConnPerHost: true,
+		OKExit: func(code int) bool { return code == 0 || code == 1 },
+		Cmd: func(n int) []string {
+			return append([]string{c.calyptosBin, "debug", "-e", b.files.env[n]}, b.sshTransport...)
+		}}, ""
+}
+
+func (b *toolBuilder) pssh() (tool, string) {
+	c, fl := b.c, b.fl
+	bin, err := exec.LookPath("parallel-ssh")
+	if err != nil {
+		return tool{}, "parallel-ssh not installed (apt-get install pssh)"
+	}
+	x := strings.Join(append([]string{"-p", b.port, "-i", fl.keyFile}, b.sshOpts...), " ")
+	return tool{Name: "pssh", OKExit: exit0, OneConnPerHost: true, Cmd: func(n int) []string {
+		return []string{bin, "-h", b.files.hostList[n], "-p", b.p, "-t", "0", "-l", fl.user, "-x", x, c.command}
+	}}, ""
+}
+
+// ansible returns "ansible" (module shell) or "ansible-raw" (module raw).
+func (b *toolBuilder) ansible(name string) (tool, string) {
+	c, fl := b.c, b.fl
+	bin, err := exec.LookPath("ansible")
+	if err != nil {
+		return tool{}, "ansible not installed (apt-get install ansible-core)"
+	}
+	cfg := filepath.Join(b.work, "ansible.cfg")
+	if err := os.WriteFile(cfg, []byte("# empty: every setting comes from ANSIBLE_* variables\n"), 0o600); err != nil {
+		return tool{}, err.Error()
+	}
+	module := "shell"
+	if name == "ansible-raw" {
+		module = "raw" // no Python on the host: the command goes straight to ssh
+	}
+	return tool{Name: name, OKExit: exit0, OneConnPerHost: true,
+		Cmd: func(n int) []string {
+			return []string{bin, "all", "-i", b.files.inventory[n], "-m", module, "-a", c.command,
+				"-f", b.p, "-u", fl.user, "--private-key", fl.keyFile}
+		},
+		Env: []string{
+			"ANSIBLE_CONFIG=" + cfg,
+			"ANSIBLE_HOST_KEY_CHECKING=True",
+			"ANSIBLE_SSH_ARGS=" + strings.Join(b.sshOpts, " "),
+			// One SSH connection per host: the module is piped to
+			// python on the same connection instead of being
+			// copied first (see README).
+			"ANSIBLE_PIPELINING=True",
+			"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3",
+			"ANSIBLE_RETRY_FILES_ENABLED=False",
+			"ANSIBLE_GATHERING=explicit",
+			"ANSIBLE_NOCOLOR=1",
+			"ANSIBLE_DEPRECATION_WARNINGS=False",
+			"ANSIBLE_LOCAL_TEMP=" + filepath.Join(b.work, "home", ".ansible", "tmp"),
+		}}, ""
 }
 
 func executable(path string) bool {

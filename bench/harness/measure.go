@@ -114,6 +114,39 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	_, r.logOffs = r.fleet.readLogs(r.logOffs) // skip what came before
 	before := r.fleet.stats()
 
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	cmd, rssFile := r.command(ctx, t, n)
+	stdout, stderr := &tailbuf.Buffer{Max: tailMax}, &tailbuf.Buffer{Max: tailMax}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := runTimed(cmd, &res)
+	res.MaxRSSKiB = res.Wait4MaxRSSKiB
+	if rssFile != "" {
+		res.MaxRSSKiB = readMaxRSS(rssFile)
+	}
+	output := func() string { return lastLines(stderr.String()+stdout.String(), 6) }
+	var ee *exec.ExitError
+	switch {
+	case err == nil || errors.As(err, &ee):
+		res.OK = t.OKExit(res.ExitCode)
+		if !res.OK {
+			res.Problem = fmt.Sprintf("exit code %d: %s", res.ExitCode, output())
+		}
+	default:
+		res.Problem = err.Error()
+	}
+	if ctx.Err() != nil {
+		res.OK = false
+		res.Problem = fmt.Sprintf("killed after %s: %s", r.timeout, output())
+	}
+	r.countServer(&res, before, t.OneConnPerHost)
+	return res
+}
+
+// command returns the command that runs t on n hosts in its own process
+// group, killed whole when ctx ends, and the file GNU time writes the peak
+// RSS to ("" without GNU time).
+func (r *runner) command(ctx context.Context, t tool, n int) (*exec.Cmd, string) {
 	argv := t.Cmd(n)
 	rssFile := ""
 	if r.timeBin != "" {
@@ -121,16 +154,17 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 		_ = os.Remove(rssFile) // left from the previous run, or absent
 		argv = append([]string{r.timeBin, "-f", "%M", "-o", rssFile, "--"}, argv...)
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(slices.Clone(r.env), t.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	stdout, stderr := &tailbuf.Buffer{Max: tailMax}, &tailbuf.Buffer{Max: tailMax}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 5 * time.Second // in case an orphan keeps a pipe open
+	return cmd, rssFile
+}
 
+// runTimed runs cmd and records its wall time, CPU (RUSAGE_CHILDREN delta
+// and wait4 figure), wait4 peak RSS and exit code in res.
+func runTimed(cmd *exec.Cmd, res *measurement) error {
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru0) // cannot fail with a valid who
 	start := time.Now()
@@ -148,25 +182,15 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 		}
 		res.ExitCode = ps.ExitCode()
 	}
-	res.MaxRSSKiB = res.Wait4MaxRSSKiB
-	if rssFile != "" {
-		res.MaxRSSKiB = readMaxRSS(rssFile)
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil || errors.As(err, &ee):
-		res.OK = t.OKExit(res.ExitCode)
-		if !res.OK {
-			res.Problem = fmt.Sprintf("exit code %d: %s", res.ExitCode, lastLines(stderr.String()+stdout.String(), 6))
-		}
-	default:
-		res.Problem = err.Error()
-	}
-	if ctx.Err() != nil {
-		res.OK = false
-		res.Problem = fmt.Sprintf("killed after %s: %s", r.timeout, lastLines(stderr.String()+stdout.String(), 6))
-	}
+	return err
+}
 
+// countServer waits for the fleet to settle, records what sshd saw since
+// before (CPU, logins, sessions, connections per host of the first
+// res.Hosts), and fails res if connections stayed open or, with
+// oneConnPerHost, a host did not see exactly one connection and login.
+func (r *runner) countServer(res *measurement, before serverStats, oneConnPerHost bool) {
+	n := res.Hosts
 	settled := r.fleet.settle(5 * time.Second)
 	after := r.fleet.stats()
 	res.Handshakes = after.Handshakes - before.Handshakes
@@ -187,12 +211,11 @@ func (r *runner) measure(ctx context.Context, t tool, n, round int) measurement 
 	if !settled && res.OK {
 		res.Problem = "sshd connections still open 5s after the run (server CPU incomplete)"
 	}
-	if t.OneConnPerHost && res.OK && (res.Handshakes != n || res.MinPerHost != 1 || res.MaxPerHost != 1) {
+	if oneConnPerHost && res.OK && (res.Handshakes != n || res.MinPerHost != 1 || res.MaxPerHost != 1) {
 		res.OK = false
 		res.Problem = fmt.Sprintf("want exactly one connection and login per host: %d logins, %d..%d connections per host",
 			res.Handshakes, res.MinPerHost, res.MaxPerHost)
 	}
-	return res
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
