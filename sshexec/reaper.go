@@ -14,7 +14,7 @@ import "github.com/org/calyptos"
 // its output and exit status are untouched (the script's own stderr is
 // /dev/null and the command's redirections are made in a subshell, or sh
 // would add "Killed" to stderr when the command is killed). Without a way
-// to get a group of its own it runs as before, unwatched.
+// to get a group of its own the command runs unwatched.
 const reaper = `if kill -0 -$$ 2>/dev/null; then :; ` +
 	`elif command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$2" "$0" "$1" "$2"; ` +
 	`else exec "${SHELL:-/bin/sh}" -c "$1" </dev/null; fi; ` +

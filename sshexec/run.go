@@ -206,10 +206,9 @@ func (b *capBuffer) Write(p []byte) (int, error) {
 }
 
 // ReadFrom lets io.Copy (which x/crypto/ssh uses for each session's
-// stdout and stderr) read straight into the kept bytes, instead of
-// allocating a 32 KiB copy buffer per stream per command: that buffer was
-// over half of what an execute run allocated. Only one goroutine writes to
-// a capBuffer; the lock guards the readers of what is kept so far.
+// stdout and stderr) read straight into the kept bytes, with no 32 KiB
+// copy buffer per stream per command. Only one goroutine writes to a
+// capBuffer; the lock guards the readers of what is kept so far.
 func (b *capBuffer) ReadFrom(r io.Reader) (int64, error) {
 	var read int64
 	var discard []byte
