@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/report"
 )
 
@@ -538,7 +539,7 @@ func writeExecSummary(w io.Writer, r ExecResult) {
 	if r.Totals.NotRun > 0 {
 		notRun = fmt.Sprintf(", %d not run", r.Totals.NotRun)
 	}
-	msg := fmt.Sprintf("%d %s: %d ok, %d failed, %d unreachable%s (%.2fs)\n", len(r.Hosts), plural(len(r.Hosts), "host", "hosts"),
+	msg := fmt.Sprintf("%s: %d ok, %d failed, %d unreachable%s (%.2fs)\n", words.Count(len(r.Hosts), "host", "hosts"),
 		r.Totals.OK, r.Totals.Failed, r.Totals.Unreachable, notRun, r.Seconds)
 	if r.Interrupted {
 		msg += "Run interrupted: not every host finished.\n"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/report"
 	"github.com/org/calyptos/sshexec"
 )
@@ -141,7 +142,7 @@ func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
 			n = len(j.Unwrap())
 		}
 		fmt.Fprintln(p.Stderr, err)
-		p.errorf("%s: %d %s; nothing was run", o.envFile, n, plural(n, "problem", "problems"))
+		p.errorf("%s: %s; nothing was run", o.envFile, words.Count(n, "problem", "problems"))
 	case errors.Is(err, calyptos.ErrInvalidEnvironment):
 		p.errorf("%v", err) // not a regular file, or too large
 	default:
@@ -156,13 +157,6 @@ func unwrapPathError(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // checkCommon validates the flags every run shares.

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+
+	"github.com/org/calyptos/internal/words"
 )
 
 // progress is the one-line indicator drawn on a terminal's stderr while a
@@ -35,7 +37,7 @@ func (p *progress) line() string {
 		s += " " + p.label
 	}
 	if p.found > 0 {
-		s += fmt.Sprintf("  %d %s", p.found, plural(p.found, "finding", "findings"))
+		s += "  " + words.Count(p.found, "finding", "findings")
 		if p.fail > 0 {
 			s += fmt.Sprintf(", %d failed", p.fail)
 		}

@@ -1,6 +1,7 @@
 package sshexec
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -102,7 +103,7 @@ func New(opts Options) (*Executor, error) {
 	}
 	e.defaultKeys = defaultKeyFiles(e.home)
 	if !opts.DisableAgent {
-		e.agentSocket = firstNonEmpty(opts.AgentSocket, os.Getenv("SSH_AUTH_SOCK"))
+		e.agentSocket = cmp.Or(opts.AgentSocket, os.Getenv("SSH_AUTH_SOCK"))
 	}
 	_, probe, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

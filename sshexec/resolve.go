@@ -1,6 +1,7 @@
 package sshexec
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -114,8 +115,8 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		t.hostname = ho.HostName
 	}
 
-	t.port = firstNonZero(port, ho.Port, e.opts.Port, atoi(cfg.get(name, "Port")), 22)
-	t.user = firstNonEmpty(user, ho.User, e.opts.User, cfg.get(name, "User"), e.osUser)
+	t.port = cmp.Or(port, ho.Port, e.opts.Port, atoi(cfg.get(name, "Port")), 22)
+	t.user = cmp.Or(user, ho.User, e.opts.User, cfg.get(name, "User"), e.osUser)
 	if t.user == "" {
 		return nil, errors.New("no user to log in as: set Options.User")
 	}
@@ -157,8 +158,8 @@ func (e *Executor) resolveProxy(t *target, ho HostOptions) error {
 	cfg, name := e.sshcfg, t.alias
 	proxy := ""
 	switch {
-	case firstNonEmpty(ho.JumpHost, e.opts.JumpHost) != "":
-		t.jump = firstNonEmpty(ho.JumpHost, e.opts.JumpHost)
+	case cmp.Or(ho.JumpHost, e.opts.JumpHost) != "":
+		t.jump = cmp.Or(ho.JumpHost, e.opts.JumpHost)
 	case e.opts.ProxyCommand != "":
 		proxy = e.opts.ProxyCommand
 	default:
@@ -225,7 +226,7 @@ func (e *Executor) resolveTimeouts(t *target) {
 		}
 	}
 	t.keepAlive = max(t.keepAlive, 0)
-	t.keepAliveMax = firstNonZero(max(e.opts.KeepAliveCountMax, 0), atoi(cfg.get(name, "ServerAliveCountMax")), DefaultKeepAliveCountMax)
+	t.keepAliveMax = cmp.Or(max(e.opts.KeepAliveCountMax, 0), atoi(cfg.get(name, "ServerAliveCountMax")), DefaultKeepAliveCountMax)
 }
 
 // checkJumpChain rejects a ProxyJump value with an empty hop or a hop
@@ -253,24 +254,6 @@ func (e *Executor) expand(p string, t *target) string {
 		p = x
 	}
 	return strings.NewReplacer("%d", e.home, "%h", t.hostname, "%r", t.user, "%u", e.osUser, "%%", "%").Replace(p)
-}
-
-func firstNonZero(vs ...int) int {
-	for _, v := range vs {
-		if v != 0 {
-			return v
-		}
-	}
-	return 0
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func atoi(s string) int {
