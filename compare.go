@@ -314,3 +314,19 @@ func hasIDs(rep *Report, what string) error {
 	}
 	return nil
 }
+
+// ExpiredWaivers returns the waivers of b that have expired, in file
+// order, for a caller to name them: an expired waiver accepts nothing.
+func (b *Baseline) ExpiredWaivers() []Waiver {
+	now := b.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var out []Waiver
+	for _, w := range b.Waivers {
+		if w.Expired(now) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
