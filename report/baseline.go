@@ -99,7 +99,11 @@ func (t *TextReporter) verdict(f calyptos.Finding) string {
 
 // appendHint appends a failure's or warning's hint and reference under
 // the message column.
-func appendHint(b []byte, f calyptos.Finding) []byte {
+func appendHint(b []byte, f calyptos.Finding) []byte { return appendHintAt(b, f, messageColumn) }
+
+// appendHintAt appends a failure's or warning's hint and reference,
+// indented by col spaces.
+func appendHintAt(b []byte, f calyptos.Finding, col int) []byte {
 	if f.Status != calyptos.Fail && f.Status != calyptos.Warn {
 		return b
 	}
@@ -108,7 +112,7 @@ func appendHint(b []byte, f calyptos.Finding) []byte {
 			continue
 		}
 		start := len(b)
-		b = appendSpaces(b, messageColumn)
+		b = appendSpaces(b, col)
 		b = append(b, l.label...)
 		b = appendTerminal(b, strings.Join(strings.Fields(l.text), " "))
 		b = trimSpaces(b, start)
