@@ -159,3 +159,24 @@ func TestBaselineBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDebugLocalTwiceHasNoRegression runs the built-in debuggers over
+// this machine twice: whatever they measure, the second run has no
+// regression against the first.
+func TestDebugLocalTwiceHasNoRegression(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the built-in debuggers on this machine")
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	h := newHarness(t, nil, nil)
+	h.p.Debuggers = nil // the built-in ones
+	code := h.run("debug", "--local", "-e", localhostEnv, "-o", "json", "--out", a)
+	require.Contains(t, []int{ExitOK, ExitFailed}, code, h.stderr.String())
+	code = h.run("debug", "--local", "-e", localhostEnv, "-o", "json", "--out", b, "--baseline", a)
+	assert.Equal(t, ExitOK, code, "debug --baseline of the run before:\n%s%s", h.stdout.String(), h.stderr.String())
+	assert.Contains(t, h.stdout.String(), "Compared with the baseline: new 0,")
+	assert.Equal(t, ExitOK, h.run("diff", a, b), h.stdout.String())
+	assert.Contains(t, h.stdout.String(), "Summary: new 0, ")
+	assert.Contains(t, h.stdout.String(), "Regressions: 0\n")
+}
