@@ -212,6 +212,7 @@ func (st *runState) redactReport(rep *Report) {
 		for i := range c.Findings {
 			c.Findings[i].Message = st.redact(c.Findings[i].Message)
 			c.Findings[i].Evidence = st.redact(c.Findings[i].Evidence)
+			c.Findings[i].Hint = st.redact(c.Findings[i].Hint)
 		}
 		for i := range c.Probes {
 			c.Probes[i].Label = st.redact(c.Probes[i].Label)

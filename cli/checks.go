@@ -26,6 +26,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
   calyptos validate -e environment.yml --skip pinghosts,repos     # offline
   calyptos validate -e environment.yml --only structure,topology -o json
   calyptos validate -e environment.yml -o junit --out validate.xml
+  calyptos validate -e environment.yml --baseline last.json --waivers waivers.yml
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Validators(ValidateConfig{})) },
 		exits:  checkExits(false),
@@ -78,6 +79,7 @@ every command runs on this machine instead, whatever host it is for.`,
   calyptos debug -e environment.yml --artifacts ./logs   # collect sosreports
   calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
   calyptos debug -e environment.yml -o html --out report.html  # one page, no assets
+  calyptos debug -e environment.yml --baseline last.json   # exit 1 only on new failures
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Debuggers(DebugConfig{})) },
 		exits:  checkExits(true),

@@ -30,6 +30,11 @@ kinds of run or incompatible schema versions are refused.`,
 			fs.boolVar(&o.strict, "strict", "count new warnings as regressions")
 			fs.boolVar(&o.verbose, "v,verbose", "list unchanged findings too")
 		},
+		exits: []exitCode{
+			{ExitOK, "NEW has no regression against OLD"},
+			{ExitFailed, "NEW has a regression: a new failure no waiver accepts, or an expired waiver"},
+			{ExitUsage, "usage error, or a report that cannot be read or compared"},
+		},
 		run: runDiff,
 	}
 }
