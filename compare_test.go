@@ -1,6 +1,7 @@
 package calyptos_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -213,4 +214,12 @@ func FuzzParseWaivers(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestWaiverJSON(t *testing.T) {
+	ws, err := calyptos.ParseWaivers("w.yml", []byte("waivers:\n  - id: a/b\n    hosts: h*\n    reason: r\n    expires: 2027-01-31\n"))
+	require.NoError(t, err)
+	b, err := json.Marshal(ws[0])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"a/b","hosts":"h*","reason":"r","expires":"2027-01-31"}`, string(b))
 }

@@ -2,6 +2,7 @@ package calyptos
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,10 +33,12 @@ const maxWaiverFile = 1 << 20
 // expiry day, UTC; once expired it accepts nothing, and a finding it
 // matches fails the run whatever the baseline says.
 type Waiver struct {
-	ID      string    `json:"id"`
-	Hosts   string    `json:"hosts,omitempty"`
-	Reason  string    `json:"reason"`
-	Expires time.Time `json:"expires"`
+	ID     string `json:"id"`
+	Hosts  string `json:"hosts,omitempty"`
+	Reason string `json:"reason"`
+	// Expires is the first instant the waiver no longer holds: the start
+	// of the day after the one written (JSON shows the day written).
+	Expires time.Time `json:"-"`
 	// Pos is where the waiver is written.
 	Pos Position `json:"-"`
 }
@@ -52,6 +55,16 @@ func (w *Waiver) Matches(f Finding) bool {
 	}
 	ok, _ := path.Match(w.Hosts, f.Host)
 	return ok
+}
+
+// MarshalJSON writes the waiver as it is written in the file, expires as
+// YYYY-MM-DD.
+func (w Waiver) MarshalJSON() ([]byte, error) {
+	type plain Waiver
+	return json.Marshal(struct {
+		plain
+		Expires string `json:"expires"`
+	}{plain(w), w.Day()})
 }
 
 // Expired reports whether w has expired at now.

@@ -83,6 +83,9 @@ func runDiff(_ context.Context, p *Program, o *options, args []string) int {
 	if !s.close() {
 		return ExitUsage
 	}
+	if cur.Interrupted {
+		p.errorf("%s: the run was interrupted: failures of the checks that did not run are not counted as fixed", args[1])
+	}
 	for _, wv := range b.ExpiredWaivers() {
 		p.errorf("%s: waiver for %s EXPIRED after %s (%s): renew or remove it", wv.Pos, wv.ID, wv.Day(), wv.Reason)
 	}
