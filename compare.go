@@ -3,6 +3,7 @@ package calyptos
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"sync"
 	"time"
 )
@@ -156,7 +157,7 @@ func (b *Baseline) build() {
 		if b.Report == nil {
 			return
 		}
-		for _, f := range b.Report.Findings() {
+		for f := range findings(b.Report) {
 			if f.Status == Info {
 				continue
 			}
@@ -227,31 +228,37 @@ func (b *Baseline) Compare(rep *Report) (*Diff, error) {
 		return nil, err
 	}
 	b.build()
-	d := &Diff{Kind: rep.Kind, Environment: rep.Environment, Changes: []Change{}}
-	seen := map[identity]bool{}
+	n := 0
+	for _, c := range rep.Checks {
+		if c != nil {
+			n += len(c.Findings)
+		}
+	}
+	d := &Diff{Kind: rep.Kind, Environment: rep.Environment, Changes: make([]Change, 0, n)}
+	seen := make(map[identity]bool, n)
 	ran := map[string]bool{}
 	for _, c := range rep.Checks {
 		if c != nil {
 			ran[c.Name] = true
 		}
 	}
-	for _, f := range rep.Findings() {
+	for f := range findings(rep) {
 		if f.Status == Info {
 			continue
 		}
 		seen[identity{f.ID, f.Host}] = true
-		d.add(Change{Finding: f, Verdict: b.Classify(f)})
+		d.add(Change{Finding: *f, Verdict: b.Classify(*f)})
 	}
 	if b.Report == nil {
 		return d, nil
 	}
-	for _, f := range b.Report.Findings() {
+	for f := range findings(b.Report) {
 		k := identity{f.ID, f.Host}
 		if severity(f.Status) == 0 || seen[k] || !ran[f.Check] {
 			continue
 		}
 		seen[k] = true
-		d.add(Change{Finding: f, Verdict: Verdict{Class: ClassFixed, Was: b.index[k]}})
+		d.add(Change{Finding: *f, Verdict: Verdict{Class: ClassFixed, Was: b.index[k]}})
 	}
 	return d, nil
 }
@@ -306,8 +313,24 @@ func comparable(old, rep *Report) error {
 	return nil
 }
 
+// findings yields every finding of rep in run order without copying them.
+func findings(rep *Report) iter.Seq[*Finding] {
+	return func(yield func(*Finding) bool) {
+		for _, c := range rep.Checks {
+			if c == nil {
+				continue
+			}
+			for i := range c.Findings {
+				if !yield(&c.Findings[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
 func hasIDs(rep *Report, what string) error {
-	for _, f := range rep.Findings() {
+	for f := range findings(rep) {
 		if f.ID == "" && f.Status != Info {
 			return fmt.Errorf("%w: %s has a finding without an ID (check %q: %q); it predates finding IDs: make it again with this version", ErrIncomparable, what, f.Check, f.Message)
 		}
