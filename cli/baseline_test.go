@@ -180,3 +180,9 @@ func TestDebugLocalTwiceHasNoRegression(t *testing.T) {
 	assert.Contains(t, h.stdout.String(), "Summary: new 0, ")
 	assert.Contains(t, h.stdout.String(), "Regressions: 0\n")
 }
+
+func TestExampleWaiversParse(t *testing.T) {
+	ws, err := calyptos.LoadWaivers("../examples/waivers.yml")
+	require.NoError(t, err)
+	assert.Len(t, ws, 2)
+}
