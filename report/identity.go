@@ -1,6 +1,10 @@
 package report
 
-import "github.com/org/calyptos"
+import (
+	"strings"
+
+	"github.com/org/calyptos"
+)
 
 // caseKey is what names a finding's JUnit test case after its host: the
 // key of its ID, or for a finding without one (a report older than IDs)
@@ -15,12 +19,15 @@ func caseKey(f calyptos.Finding) string {
 // failureText is the body of a failure or warning: its hint, its
 // reference and its evidence, one after another.
 func failureText(f calyptos.Finding) string {
-	var s string
+	var parts []string
 	if f.Hint != "" {
-		s += "hint: " + f.Hint + "\n"
+		parts = append(parts, "hint: "+f.Hint)
 	}
 	if f.Ref != "" {
-		s += "see: " + f.Ref + "\n"
+		parts = append(parts, "see: "+f.Ref)
 	}
-	return s + f.Evidence
+	if f.Evidence != "" {
+		parts = append(parts, f.Evidence)
+	}
+	return strings.Join(parts, "\n")
 }
