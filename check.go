@@ -232,7 +232,7 @@ func (c *Check) HostOK(r HostResult) bool {
 	c.mu.Unlock()
 	if first {
 		c.OnHost(r.Host).Key("unreachable").
-			Hint("check that the host is up, that sshd answers on its port and that your key or password is accepted (ssh to it by hand)").
+			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
 			Failuref("cannot run commands: %v", r.Err)
 	}
 	return false
