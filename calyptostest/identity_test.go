@@ -23,7 +23,7 @@ func (hinted) Validate(_ context.Context, c *calyptos.Check) {
 
 func TestIDsAndHints(t *testing.T) {
 	rb := calyptos.NewRoleBuilder(map[string][]string{"clc": {"h1", "h2"}})
-	rep := calyptostest.RunValidator(t, rb, hinted{})
+	rep := calyptostest.RunValidator(t, rb, hinted{}, calyptos.RunOptions{})
 	assert.Equal(t, []string{"hinted/port h1", "hinted/port h2", "hinted/no-hint-here"}, calyptostest.IDs(rep))
 	assert.Len(t, calyptostest.Find(rep, calyptostest.Match{ID: "hinted/port"}), 2)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{ID: "hinted/port", Host: "h1", Status: calyptos.Fail})
