@@ -79,6 +79,12 @@ type Finding struct {
 	// Pos is the place in the environment file the finding is about, set
 	// with Scope.At; zero when it is about no place in a file.
 	Pos Position `json:"pos,omitzero"`
+	// ID is "<check>/<key>": with Host, it names the same thing checked
+	// across runs (see Scope.Key and DeriveKey). Hint says what to do
+	// about a failure or warning, Ref where to read more.
+	ID   string `json:"id,omitempty"`
+	Hint string `json:"hint,omitempty"`
+	Ref  string `json:"ref,omitempty"`
 }
 
 // Text returns the message as text output shows it: after the finding's
@@ -249,6 +255,9 @@ type Report struct {
 	Totals   Counts         `json:"totals"`
 	// Interrupted is set when the run's context ended before every check ran.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Environment names the deployment checked (RoleBuilder.Identity), so
+	// that only reports of one deployment are compared.
+	Environment string `json:"environment,omitempty"`
 }
 
 // Failed reports whether any check failed. With strict, warnings count as

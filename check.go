@@ -43,6 +43,8 @@ type Scope struct {
 	c    *Check
 	host string
 	pos  Position
+	// key, hint and ref are set by Key, Hint and Ref (identity.go).
+	key, hint, ref string
 }
 
 // Host returns the host findings are reported for ("" for deployment-wide).
@@ -59,36 +61,44 @@ func (s Scope) At(pos Position) Scope {
 }
 
 // Success reports a passing finding.
-func (s Scope) Success(msg string) { s.c.report(s, Pass, msg, "") }
+func (s Scope) Success(msg string) { s.c.report(s, Pass, msg, "", msg) }
 
 // Successf reports a passing finding with a formatted message.
-func (s Scope) Successf(format string, args ...any) { s.Success(fmt.Sprintf(format, args...)) }
+func (s Scope) Successf(format string, args ...any) {
+	s.c.report(s, Pass, fmt.Sprintf(format, args...), "", format)
+}
 
 // Failure reports a failing finding.
-func (s Scope) Failure(msg string) { s.c.report(s, Fail, msg, "") }
+func (s Scope) Failure(msg string) { s.c.report(s, Fail, msg, "", msg) }
 
 // Failuref reports a failing finding with a formatted message.
-func (s Scope) Failuref(format string, args ...any) { s.Failure(fmt.Sprintf(format, args...)) }
+func (s Scope) Failuref(format string, args ...any) {
+	s.c.report(s, Fail, fmt.Sprintf(format, args...), "", format)
+}
 
 // Warning reports a warning.
-func (s Scope) Warning(msg string) { s.c.report(s, Warn, msg, "") }
+func (s Scope) Warning(msg string) { s.c.report(s, Warn, msg, "", msg) }
 
 // Warningf reports a warning with a formatted message.
-func (s Scope) Warningf(format string, args ...any) { s.Warning(fmt.Sprintf(format, args...)) }
+func (s Scope) Warningf(format string, args ...any) {
+	s.c.report(s, Warn, fmt.Sprintf(format, args...), "", format)
+}
 
 // Info reports context for a human reader; it is not a result.
-func (s Scope) Info(msg string) { s.c.report(s, Info, msg, "") }
+func (s Scope) Info(msg string) { s.c.report(s, Info, msg, "", msg) }
 
 // Infof reports an informational finding with a formatted message.
-func (s Scope) Infof(format string, args ...any) { s.Info(fmt.Sprintf(format, args...)) }
+func (s Scope) Infof(format string, args ...any) {
+	s.c.report(s, Info, fmt.Sprintf(format, args...), "", format)
+}
 
 // Skipped reports that something did not apply, with the reason.
-func (s Scope) Skipped(reason string) { s.c.report(s, Skip, reason, "") }
+func (s Scope) Skipped(reason string) { s.c.report(s, Skip, reason, "", reason) }
 
 // Report reports a finding with supporting evidence (for example the
 // output line that decided it). Evidence is redacted and capped.
 func (s Scope) Report(status Status, msg, evidence string) {
-	s.c.report(s, status, msg, evidence)
+	s.c.report(s, status, msg, evidence, msg)
 }
 
 // Check is what a plugin is handed, in the way a test is handed a
@@ -134,7 +144,9 @@ func (c *Check) RecordProbe(p Probe) {
 	}
 }
 
-func (c *Check) report(s Scope, st Status, msg, evidence string) {
+// report records a finding of scope s; keySource is the format string or
+// message its default key is derived from.
+func (c *Check) report(s Scope, st Status, msg, evidence, keySource string) {
 	f := Finding{
 		Check:   c.name,
 		Host:    s.host,
@@ -145,6 +157,7 @@ func (c *Check) report(s Scope, st Status, msg, evidence string) {
 		// leaves nothing of itself.
 		Evidence: capText(c.run.redact(evidence), maxEvidence),
 	}
+	c.identify(&f, s, keySource)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -218,7 +231,9 @@ func (c *Check) HostOK(r HostResult) bool {
 	c.reported[r.Host] = true
 	c.mu.Unlock()
 	if first {
-		c.OnHost(r.Host).Failuref("cannot run commands: %v", r.Err)
+		c.OnHost(r.Host).Key("unreachable").
+			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
+			Failuref("cannot run commands: %v", r.Err)
 	}
 	return false
 }

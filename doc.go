@@ -38,6 +38,14 @@
 // stops the run. Package report renders a Report as text, JSON or JUnit
 // XML; packages validator and debugger hold the built-in plugins.
 //
+// Every finding has an ID, "<check>/<key>", which with its host names the
+// same thing checked in every run, whatever was measured: the check gives
+// the key (c.OnHost(h).Key("tcp-8773").Hint("start the CLC").Failuref(...)),
+// or DeriveKey makes one from the format string. Compare, or a Baseline
+// with waivers (ParseWaivers), classifies the findings of a run against an
+// earlier report as new, still failing, fixed or unchanged, so that a CI
+// job fails only on regressions.
+//
 // Hosts and any other text taken from the environment file must reach a
 // shell only through ShellQuote.
 //

@@ -192,7 +192,8 @@ func (c *Check) Reached(host string, err error) bool {
 		return true
 	}
 	if errors.Is(err, ErrFactTimeout) || errors.Is(err, ErrFactLost) {
-		c.OnHost(host).Failuref("cannot read a fact: %v", err)
+		c.OnHost(host).Key("fact").Hint("the host answered too slowly or the command was lost: run the debug again, or raise --timeout").
+			Failuref("cannot read a fact: %v", err)
 		return false
 	}
 	c.mu.Lock()
@@ -203,7 +204,9 @@ func (c *Check) Reached(host string, err error) bool {
 	c.reported[host] = true
 	c.mu.Unlock()
 	if first {
-		c.OnHost(host).Failuref("cannot run commands: %v", err)
+		c.OnHost(host).Key("unreachable").
+			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
+			Failuref("cannot run commands: %v", err)
 	}
 	return false
 }

@@ -152,7 +152,7 @@ func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins
 		redactor: runRedactor(rb, opts),
 		down:     map[string]error{},
 	}
-	rep := &Report{Kind: kind, Started: time.Now()}
+	rep := &Report{Kind: kind, Environment: rb.Identity(), Started: time.Now()}
 	defer func() {
 		rep.Duration = time.Since(rep.Started)
 		st.redactReport(rep)
@@ -212,6 +212,7 @@ func (st *runState) redactReport(rep *Report) {
 		for i := range c.Findings {
 			c.Findings[i].Message = st.redact(c.Findings[i].Message)
 			c.Findings[i].Evidence = st.redact(c.Findings[i].Evidence)
+			c.Findings[i].Hint = st.redact(c.Findings[i].Hint)
 		}
 		for i := range c.Probes {
 			c.Probes[i].Label = st.redact(c.Probes[i].Label)
@@ -270,14 +271,18 @@ func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 	switch {
 	case outcome != nil:
 		pv := outcome.(panicValue)
-		c.Scope.Report(Fail, fmt.Sprintf("check panicked: %v", pv.v), string(pv.stack))
+		c.Key("panic").Hint("a bug in the check: report it with the stack trace (shown with -v)").
+			Report(Fail, fmt.Sprintf("check panicked: %v", pv.v), string(pv.stack))
 	case ctx.Err() != nil:
-		c.Failuref("check interrupted: %v", ctx.Err())
+		c.Key("interrupted").Hint("the run was stopped before this check finished: run it again").
+			Failuref("check interrupted: %v", ctx.Err())
 	case pctx.Err() != nil:
-		c.Failuref("check did not finish within its %v time limit", timeout)
+		c.Key("timeout").Hint("hosts answered too slowly: raise --timeout, or lower --parallel").
+			Failuref("check did not finish within its %v time limit", timeout)
 	}
 	if abandoned {
-		c.Failure("check ignored the end of its context and was abandoned")
+		c.Key("abandoned").Hint("a bug in the check: it must return when its context ends").
+			Failure("check ignored the end of its context and was abandoned")
 	}
 	c.mu.Lock()
 	c.closed = true

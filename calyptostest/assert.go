@@ -1,6 +1,7 @@
 package calyptostest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -61,16 +62,18 @@ func RunDebugger(t testing.TB, rb *calyptos.RoleBuilder, exec calyptos.Executor,
 }
 
 // Match selects findings. Empty fields match anything; Message matches a
-// finding whose message contains it.
+// finding whose message contains it, ID one whose ID ("check/key") is it.
 type Match struct {
 	Check   string
 	Host    string
 	Status  calyptos.Status
 	Message string
+	ID      string
 }
 
 func (m Match) matches(f calyptos.Finding) bool {
-	return (m.Check == "" || m.Check == f.Check) &&
+	return (m.ID == "" || m.ID == f.ID) &&
+		(m.Check == "" || m.Check == f.Check) &&
 		(m.Host == "" || m.Host == f.Host) &&
 		(m.Status == 0 || m.Status == f.Status) &&
 		strings.Contains(f.Message, m.Message)
@@ -90,6 +93,9 @@ func (m Match) String() string {
 	}
 	if m.Message != "" {
 		parts = append(parts, fmt.Sprintf("message~%q", m.Message))
+	}
+	if m.ID != "" {
+		parts = append(parts, "id="+m.ID)
 	}
 	return "{" + strings.Join(parts, " ") + "}"
 }
@@ -141,7 +147,7 @@ func Dump(rep *calyptos.Report) string { return dumpFindings(rep.Findings()) }
 func dumpFindings(fs []calyptos.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "  %-4s %s", f.Status, f.Check)
+		fmt.Fprintf(&b, "  %-4s %s", f.Status, cmp.Or(f.ID, f.Check))
 		if f.Host != "" {
 			fmt.Fprintf(&b, " [%s]", f.Host)
 		}

@@ -26,6 +26,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
   calyptos validate -e environment.yml --skip pinghosts,repos     # offline
   calyptos validate -e environment.yml --only structure,topology -o json
   calyptos validate -e environment.yml -o junit --out validate.xml
+  calyptos validate -e environment.yml --baseline last.json --waivers waivers.yml
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Validators(ValidateConfig{})) },
 		exits:  checkExits(false),
@@ -33,6 +34,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 			envFlag(fs, o)
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
+			gateFlags(fs, o)
 			o.parallel = calyptos.DefaultParallel
 			fs.intVar(&o.parallel, "parallel", "N", fmt.Sprintf("probe at most N hosts at once (default %d)", calyptos.DefaultParallel))
 			fs.durationVar(&o.timeout, "timeout", "DURATION", "time limit of each network request of repos and pinghosts\n(default: theirs)")
@@ -77,6 +79,7 @@ every command runs on this machine instead, whatever host it is for.`,
   calyptos debug -e environment.yml --artifacts ./logs   # collect sosreports
   calyptos debug -e environment.yml -o junit --out debug.xml   # text still on stdout
   calyptos debug -e environment.yml -o html --out report.html  # one page, no assets
+  calyptos debug -e environment.yml --baseline last.json   # exit 1 only on new failures
 `,
 		checks: func(p *Program) []string { return pluginNames(p.Debuggers(DebugConfig{})) },
 		exits:  checkExits(true),
@@ -84,6 +87,7 @@ every command runs on this machine instead, whatever host it is for.`,
 			envFlag(fs, o)
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
+			gateFlags(fs, o)
 			fs.stringVar(&o.artifacts, "artifacts", "DIR", "collect logs and sosreports into DIR/<host>/ (mode 0700): sosreports\nwith the environment's secrets replaced")
 			fs.boolVar(&o.unredacted, "artifacts-unredacted", "also keep each sosreport as the host wrote it, secrets included,\nas DIR/<host>/unredacted-<archive>")
 			fs.boolVar(&o.install, "install-packages", "let debuggers install missing tools on the hosts (sos, iperf)")
@@ -165,10 +169,11 @@ func (p *Program) openSink(o *options, con *console, kind calyptos.Kind, total i
 	}
 	if !s.toStdout && kind != "" {
 		s.stream = report.NewTextReporter(p.Stdout, kind, report.Options{
-			Color:   report.ColorEnabled(p.Stdout, p.Getenv),
-			Verbose: o.verbose,
-			Width:   p.term.width(p.Stdout),
-			Strict:  o.strict,
+			Color:    report.ColorEnabled(p.Stdout, p.Getenv),
+			Verbose:  o.verbose,
+			Width:    p.term.width(p.Stdout),
+			Strict:   o.strict,
+			Baseline: o.gate.baseline,
 		})
 	}
 	return s, nil
@@ -284,7 +289,7 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, con *co
 			return ExitTransport
 		}
 	}
-	if rep.Failed(o.strict) {
+	if p.failed(rep, o) {
 		return ExitFailed
 	}
 	return ExitOK

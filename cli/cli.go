@@ -9,6 +9,7 @@
 //	calyptos validate -e env.yml [--only a,b] [--skip c] [-o text|json|junit] [--out FILE]
 //	calyptos debug    -e env.yml [--local | SSH flags] [--artifacts DIR] [-o ...]
 //	calyptos serve    -e env.yml [--local | SSH flags] [--listen ADDR] [--interval 5m]
+//	calyptos diff     OLD.json NEW.json [--waivers FILE] [-o text|json]
 //	calyptos execute  -e env.yml [-r ROLE] [--local | SSH flags] [-o text|json|junit] 'command'
 //	calyptos roles    -e env.yml [-o text|json]
 //	calyptos version
@@ -68,7 +69,7 @@ const (
 	exitTransportMeaning   = "transport failure on every host: nothing could be reached"
 	exitInterruptedMeaning = "interrupted (Ctrl-C / SIGTERM): the partial report is printed"
 	exitOKChecks           = "every check passed (warnings allowed, unless --strict)"
-	exitFailedChecks       = "at least one check failed"
+	exitFailedChecks       = "at least one check failed (with --baseline or --waivers: a new failure no waiver accepts)"
 )
 
 // programExits is the table of the program's own -h: every code.
@@ -188,7 +189,7 @@ type command struct {
 }
 
 func (p *Program) commands() []*command {
-	return []*command{validateCmd(), debugCmd(), serveCmd(), executeCmd(), rolesCmd(), versionCmd()}
+	return []*command{validateCmd(), debugCmd(), diffCmd(), serveCmd(), executeCmd(), rolesCmd(), versionCmd()}
 }
 
 func (p *Program) defaults() {

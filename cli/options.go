@@ -45,6 +45,7 @@ type options struct {
 	port       int
 
 	serve serveOptions
+	gate  gateOptions // --baseline, --waivers (baseline.go)
 
 	// redactor hides the password (given or typed at a prompt) and the
 	// environment's secrets in everything the command prints.
@@ -133,7 +134,7 @@ func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
 	var envErr *calyptos.EnvError
 	switch {
 	case err == nil:
-		return rb, ExitOK
+		return rb, p.loadGate(cmd, o, rb)
 	case errors.Is(err, fs.ErrNotExist):
 		p.errorf("environment file %s does not exist", o.envFile)
 	case errors.As(err, &envErr):

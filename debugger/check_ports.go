@@ -106,7 +106,7 @@ func (d *CheckPorts) Debug(ctx context.Context, c *calyptos.Check) {
 
 func (d *CheckPorts) report(s calyptos.Scope, r calyptos.FactResult[[]facts.Listener], need map[Port][]string) {
 	if r.Err != nil {
-		s.Report(calyptos.Fail, r.Err.Error(), evidence(r.Output))
+		s.Key("listeners").Hint("check that ss (iproute2) or netstat (net-tools) answers on the host; the message says what failed").Report(calyptos.Fail, r.Err.Error(), evidence(r.Output))
 		return
 	}
 	ls := r.Value
@@ -132,21 +132,21 @@ func (d *CheckPorts) report(s calyptos.Scope, r calyptos.FactResult[[]facts.List
 		if listening[p] {
 			open = append(open, p.String())
 			if !reachable[p] {
-				s.Warningf("%s listens on loopback only (%s): other hosts cannot reach it", p, strings.Join(local[p], " "))
+				s.Key("loopback:"+p.Proto+"-"+strconv.Itoa(p.Number)).Hint("make the service listen on an address the other hosts reach (0.0.0.0 or the host's own address), not on 127.0.0.1").Warningf("%s listens on loopback only (%s): other hosts cannot reach it", p, strings.Join(local[p], " "))
 			}
 			continue
 		}
 		closed = append(closed, p.String())
-		s.Failuref("Closed %s (needed by %s)", p, strings.Join(need[p], ", "))
+		s.Key(p.Proto+"-"+strconv.Itoa(p.Number)).Hint("start the Eucalyptus service that owns this port on the host (see its log under /var/log/eucalyptus/), and check no firewall rule hides it").Failuref("Closed %s (needed by %s)", p, strings.Join(need[p], ", "))
 	}
 	if len(closed) == 0 {
-		s.Successf("all %d required ports open: %s", len(open), strings.Join(open, " "))
+		s.Key("ports").Successf("all %d required ports open: %s", len(open), strings.Join(open, " "))
 		return
 	}
 	if len(open) > 0 {
-		s.Successf("Open: %s", strings.Join(open, " "))
+		s.Key("open").Successf("Open: %s", strings.Join(open, " "))
 	}
-	s.Warningf("Required ports not open: %s", strings.Join(closed, " "))
+	s.Key("ports").Hint("start the services listed as closed above; every role of the host needs its ports").Warningf("Required ports not open: %s", strings.Join(closed, " "))
 }
 
 // isLoopback reports whether a listening address is a loopback one

@@ -78,7 +78,7 @@ func (d *ComponentStorageCheck) Debug(ctx context.Context, c *calyptos.Check) {
 
 func checkDisk(s calyptos.Scope, r calyptos.FactResult[facts.DirFS], dir string, minDisk int64) {
 	if r.Err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the size of %s: %v", dir, r.Err), evidence(r.Output))
+		s.Key("disk-size").Hint("check that df works on the host (df -P -k /var/lib/eucalyptus)").Report(calyptos.Fail, fmt.Sprintf("cannot read the size of %s: %v", dir, r.Err), evidence(r.Output))
 		return
 	}
 	df := r.Value
@@ -96,21 +96,21 @@ func checkDisk(s calyptos.Scope, r calyptos.FactResult[facts.DirFS], dir string,
 		needGiB++
 	}
 	if sizeGiB < needGiB {
-		s.Failuref("%s minimum disk requirement has not been met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
+		s.Key("disk-size").Hint("give /var/lib/eucalyptus a filesystem of at least the minimum size (Eucalyptus keeps images, volumes and instances there)").Failuref("%s minimum disk requirement has not been met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
 		return
 	}
-	s.Successf("%s minimum disk requirement met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
+	s.Key("disk-size").Successf("%s minimum disk requirement met: %s is %s", byteSize(minDisk), what, gib(df.SizeKiB))
 }
 
 func checkMemTotal(s calyptos.Scope, r calyptos.FactResult[facts.Meminfo], minMem int64) {
 	if r.Err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read memory size: %v", r.Err), evidence(r.Output))
+		s.Key("memory-size").Hint("check that /proc/meminfo is readable on the host").Report(calyptos.Fail, fmt.Sprintf("cannot read memory size: %v", r.Err), evidence(r.Output))
 		return
 	}
 	m := r.Value
 	if m.TotalKiB<<10 < minMem {
-		s.Failuref("%s minimum memory requirement has not been met: %s total", byteSize(minMem), gib(m.TotalKiB))
+		s.Key("memory-size").Hint("give the host more RAM: a Eucalyptus component host needs at least the minimum").Failuref("%s minimum memory requirement has not been met: %s total", byteSize(minMem), gib(m.TotalKiB))
 		return
 	}
-	s.Successf("%s minimum memory requirement met: %s total", byteSize(minMem), gib(m.TotalKiB))
+	s.Key("memory-size").Successf("%s minimum memory requirement met: %s total", byteSize(minMem), gib(m.TotalKiB))
 }

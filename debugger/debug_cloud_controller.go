@@ -133,12 +133,12 @@ func (d *DebugCloudController) Debug(ctx context.Context, c *calyptos.Check) {
 func (d *DebugCloudController) describeServices(s calyptos.Scope, r calyptos.FactResult[[]facts.EucaService]) {
 	out := r.Output
 	if out.ExitCode == 127 {
-		s.Report(calyptos.Warn, "euca-describe-services is not installed: service states not checked", evidence(out))
+		s.Key("service-states").Hint("install euca2ools on the CLC to check the service states").Report(calyptos.Warn, "euca-describe-services is not installed: service states not checked", evidence(out))
 		return
 	}
 	svcs := r.Value
 	if len(svcs) == 0 {
-		s.Report(calyptos.Warn, fmt.Sprintf("euca-describe-services listed no services (exit %d): are admin credentials loaded?", out.ExitCode), evidence(out))
+		s.Key("service-states").Hint("load the cloud admin's credentials (eucarc) for the login user, then run euca-describe-services by hand").Report(calyptos.Warn, fmt.Sprintf("euca-describe-services listed no services (exit %d): are admin credentials loaded?", out.ExitCode), evidence(out))
 		return
 	}
 	for _, state := range []string{"DISABLED", "BROKEN", "NOTREADY"} {
@@ -149,9 +149,9 @@ func (d *DebugCloudController) describeServices(s calyptos.Scope, r calyptos.Fac
 			}
 		}
 		if len(lines) > 0 {
-			s.Report(calyptos.Fail, fmt.Sprintf("Some services are in %s (%d)", state, len(lines)), strings.Join(lines, "\n"))
+			s.Key("services-"+strings.ToLower(state)).Hint("see euca-describe-services and the service's log (/var/log/eucalyptus/cloud-output.log); enable it with euserv-enable-service once fixed").Report(calyptos.Fail, fmt.Sprintf("Some services are in %s (%d)", state, len(lines)), strings.Join(lines, "\n"))
 		} else {
-			s.Successf("No services in %s", state)
+			s.Key("services-"+strings.ToLower(state)).Successf("No services in %s", state)
 		}
 	}
 }
@@ -159,55 +159,55 @@ func (d *DebugCloudController) describeServices(s calyptos.Scope, r calyptos.Fac
 func (d *DebugCloudController) postgres(s calyptos.Scope, r calyptos.FactResult[bool]) {
 	out := r.Output
 	if r.Value {
-		s.Success("Was able to access postgres DB")
+		s.Key("postgres").Success("Was able to access postgres DB")
 		return
 	}
 	msg := "Unable to access postgres DB"
 	if out.ExitCode == 127 {
 		msg += ": psql not found"
 	}
-	s.Report(calyptos.Fail, msg, evidence(out))
+	s.Key("postgres").Hint("check that eucalyptus-cloud is running (it starts the database on port 8777) and that psql is installed").Report(calyptos.Fail, msg, evidence(out))
 }
 
 func (d *DebugCloudController) dbSize(s calyptos.Scope, r calyptos.FactResult[int64]) {
 	out := r.Output
 	if r.Err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the database size: %v", r.Err), evidence(out))
+		s.Key("db-size").Hint("check that du can read /var/lib/eucalyptus/db (run the debug as root)").Report(calyptos.Fail, fmt.Sprintf("cannot read the database size: %v", r.Err), evidence(out))
 		return
 	}
 	kib := r.Value
 	limit := withDefault(d.MaxDBSize, DefaultMaxDBSize)
 	if kib<<10 > limit {
-		s.Failuref("Database is larger than %s (%s). Consider removing reporting data with eureport-delete-data", byteSize(limit), byteSize(kib<<10))
+		s.Key("db-size").Hint("remove old reporting data with eureport-delete-data, or give the database more room").Failuref("Database is larger than %s (%s). Consider removing reporting data with eureport-delete-data", byteSize(limit), byteSize(kib<<10))
 		return
 	}
 	if !out.OK() {
 		// du prints the size of what it could read and exits non-zero
 		// when part of the directory is unreadable (a login other than
 		// root, say): that is only a lower bound.
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the whole database directory (du exit %d): its size is at least %s", out.ExitCode, byteSize(kib<<10)), evidence(out))
+		s.Key("db-size").Hint("run the debug as root (or a user that can read /var/lib/eucalyptus/db)").Report(calyptos.Fail, fmt.Sprintf("cannot read the whole database directory (du exit %d): its size is at least %s", out.ExitCode, byteSize(kib<<10)), evidence(out))
 		return
 	}
-	s.Successf("Database size %s is under %s", byteSize(kib<<10), byteSize(limit))
+	s.Key("db-size").Successf("Database size %s is under %s", byteSize(kib<<10), byteSize(limit))
 }
 
 func (d *DebugCloudController) diskUse(s calyptos.Scope, r calyptos.FactResult[facts.DirFS], dir string) {
 	df := r.Value
 	if r.Err != nil || df.Absent || df.UsePercent < 0 {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read the use of %s", dir), evidence(r.Output))
+		s.Key("disk-use").Hint("check that df works on the host and that the directory exists").Report(calyptos.Fail, fmt.Sprintf("cannot read the use of %s", dir), evidence(r.Output))
 		return
 	}
 	limit := withDefault(d.MaxDiskUse, DefaultMaxDiskUse)
 	if df.UsePercent > limit {
-		s.Failuref("%s is more than %d%% full (%d%%)", dir, limit, df.UsePercent)
+		s.Key("disk-use").Hint("free space under /var/lib/eucalyptus (old images, logs, reporting data) or grow its filesystem").Failuref("%s is more than %d%% full (%d%%)", dir, limit, df.UsePercent)
 		return
 	}
-	s.Successf("%s is %d%% full (limit %d%%)", dir, df.UsePercent, limit)
+	s.Key("disk-use").Successf("%s is %d%% full (limit %d%%)", dir, df.UsePercent, limit)
 }
 
 func (d *DebugCloudController) memory(s calyptos.Scope, r calyptos.FactResult[facts.Meminfo]) {
 	if r.Err != nil {
-		s.Report(calyptos.Fail, fmt.Sprintf("cannot read available memory: %v", r.Err), evidence(r.Output))
+		s.Key("memory-available").Hint("check that /proc/meminfo is readable on the host").Report(calyptos.Fail, fmt.Sprintf("cannot read available memory: %v", r.Err), evidence(r.Output))
 		return
 	}
 	m := r.Value
@@ -217,8 +217,8 @@ func (d *DebugCloudController) memory(s calyptos.Scope, r calyptos.FactResult[fa
 		how = "MemFree+Buffers+Cached"
 	}
 	if m.AvailableKiB<<10 < limit {
-		s.Failuref("Less than %s of memory available (%s, %s)", byteSize(limit), gib(m.AvailableKiB), how)
+		s.Key("memory-available").Hint("stop what else runs on the CLC or give it more RAM: the cloud controller needs free memory").Failuref("Less than %s of memory available (%s, %s)", byteSize(limit), gib(m.AvailableKiB), how)
 		return
 	}
-	s.Successf("%s+ of memory available (%s, %s)", byteSize(limit), gib(m.AvailableKiB), how)
+	s.Key("memory-available").Successf("%s+ of memory available (%s, %s)", byteSize(limit), gib(m.AvailableKiB), how)
 }

@@ -163,14 +163,14 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 
 func (d *DebugComputeReq) checkOS(s calyptos.Scope, r calyptos.FactResult[facts.OSInfo]) {
 	if r.Err != nil {
-		s.Report(calyptos.Fail, "cannot identify the operating system", evidence(r.Output))
+		s.Key("os").Hint("make sure /etc/os-release (or /etc/system-release) exists on the host").Report(calyptos.Fail, "cannot identify the operating system", evidence(r.Output))
 		return
 	}
 	info := r.Value
 	accepted := sliceOr(d.AcceptedOS, DefaultAcceptedOS())
 	for _, v := range accepted {
 		if v.Major == info.Major && (v.ID == info.ID || slices.Contains(info.IDLike, v.ID)) {
-			s.Successf("Operating system supported: %s", info.Pretty)
+			s.Key("os").Successf("Operating system supported: %s", info.Pretty)
 			return
 		}
 	}
@@ -178,7 +178,7 @@ func (d *DebugComputeReq) checkOS(s calyptos.Scope, r calyptos.FactResult[facts.
 	for i, v := range accepted {
 		names[i] = v.String()
 	}
-	s.Failuref("Operating system not supported: %s (id %s, version %s; accepted: %s)",
+	s.Key("os").Hint("install a supported release (RHEL/CentOS 7 for Eucalyptus 4.4), or add it to DebugComputeReq.AcceptedOS").Failuref("Operating system not supported: %s (id %s, version %s; accepted: %s)",
 		info.Pretty, info.ID, info.Version, strings.Join(names, ", "))
 }
 
@@ -186,24 +186,24 @@ func (d *DebugComputeReq) checkArch(s calyptos.Scope, r calyptos.FactResult[stri
 	want := withDefault(d.Arch, DefaultArch)
 	got, out := r.Value, r.Output
 	if got == want {
-		s.Successf("Architecture is %s", got)
+		s.Key("arch").Successf("Architecture is %s", got)
 		return
 	}
-	s.Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", firstLine(got), want), evidence(out))
+	s.Key("arch").Hint("use an x86_64 host: Eucalyptus ships for x86_64 only").Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", firstLine(got), want), evidence(out))
 }
 
 func (d *DebugComputeReq) checkCPU(s calyptos.Scope, ci facts.CPUInfo, nc bool) {
 	minCPUs := withDefault(d.MinCPUs, DefaultMinCPUs)
 	if ci.Processors < minCPUs {
-		s.Failuref("%d processor(s), at least %d required", ci.Processors, minCPUs)
+		s.Key("cpus").Hint("give the host at least the required number of CPUs").Failuref("%d processor(s), at least %d required", ci.Processors, minCPUs)
 	} else {
-		s.Successf("%d processors (at least %d required)", ci.Processors, minCPUs)
+		s.Key("cpus").Successf("%d processors (at least %d required)", ci.Processors, minCPUs)
 	}
 	model := strings.Join(ci.Models, "; ")
 	if ci.IntelOrAMD() {
-		s.Successf("Intel/AMD processor: %s", model)
+		s.Key("cpu-vendor").Successf("Intel/AMD processor: %s", model)
 	} else {
-		s.Failuref("processor is not Intel or AMD: vendor %s, model %s",
+		s.Key("cpu-vendor").Hint("use an Intel or AMD x86_64 processor").Failuref("processor is not Intel or AMD: vendor %s, model %s",
 			orDefault(strings.Join(ci.Vendors, ","), "unknown"), orDefault(model, "unknown"))
 	}
 	if !nc {
@@ -211,17 +211,17 @@ func (d *DebugComputeReq) checkCPU(s calyptos.Scope, ci facts.CPUInfo, nc bool) 
 	}
 	switch ci.Virt {
 	case "vmx":
-		s.Success("Intel hardware virtualization support (vmx)")
+		s.Key("virtualization").Success("Intel hardware virtualization support (vmx)")
 	case "svm":
-		s.Success("AMD hardware virtualization support (svm)")
+		s.Key("virtualization").Success("AMD hardware virtualization support (svm)")
 	default:
-		s.Failure("no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)")
+		s.Key("virtualization").Hint("enable VT-x/AMD-V in the BIOS (or nested virtualization for a VM): node controllers run instances with KVM").Failure("no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)")
 	}
 }
 
 func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
 	if len(pkgs) == 0 {
-		s.Failure("cannot tell which packages are installed")
+		s.Key("ntp-package").Hint("check that rpm (or dpkg) answers on the host").Failure("cannot tell which packages are installed")
 		return
 	}
 	ntp := ""
@@ -233,16 +233,16 @@ func checkTimePackages(s calyptos.Scope, pkgs map[string]bool) {
 	}
 	switch {
 	case ntp != "" && pkgs["chrony"]:
-		s.Success("Package found - " + ntp + ", chrony")
+		s.Key("ntp-package").Success("Package found - " + ntp + ", chrony")
 	case ntp != "":
-		s.Success("Package found - " + ntp)
+		s.Key("ntp-package").Success("Package found - " + ntp)
 		if ntp == "ntp" && !pkgs["ntpdate"] {
-			s.Warning("Package not found - ntpdate")
+			s.Key("ntpdate").Hint("install ntpdate (yum install ntpdate) to set the clock at boot").Warning("Package not found - ntpdate")
 		}
 	case pkgs["chrony"]:
-		s.Success("Package found - chrony")
+		s.Key("ntp-package").Success("Package found - chrony")
 	default:
-		s.Failure("Package not found - ntp (no NTP daemon package: ntp, ntpsec or chrony)")
+		s.Key("ntp-package").Hint("install an NTP daemon (yum install ntp, or chrony): Eucalyptus components must agree on the time").Failure("Package not found - ntp (no NTP daemon package: ntp, ntpsec or chrony)")
 	}
 }
 
@@ -258,24 +258,24 @@ func checkTimeService(s calyptos.Scope, states []facts.ServiceState, names []str
 			}
 			continue
 		}
-		s.Successf("%s running", st.Name)
+		s.Key("ntp-service").Successf("%s running", st.Name)
 		switch st.Enabled {
 		case "no":
 			if st.Init == "sysv" {
-				s.Failuref("runlevel for %s has not been set to default-start (chkconfig %s on)", st.Name, st.Name)
+				s.Key("ntp-boot").Hint("enable the service at boot: chkconfig <service> on").Failuref("runlevel for %s has not been set to default-start (chkconfig %s on)", st.Name, st.Name)
 			} else {
-				s.Failuref("%s is not enabled at boot (systemctl enable %s)", st.Name, st.Name)
+				s.Key("ntp-boot").Hint("enable the service at boot: systemctl enable <service>").Failuref("%s is not enabled at boot (systemctl enable %s)", st.Name, st.Name)
 			}
 		case "yes":
-			s.Successf("%s starts at boot", st.Name)
+			s.Key("ntp-boot").Successf("%s starts at boot", st.Name)
 		}
 		return
 	}
 	if len(seen) == 0 {
-		s.Failuref("no NTP service installed (%s)", strings.Join(names, ", "))
+		s.Key("ntp-service").Hint("install and start an NTP service (ntpd or chronyd)").Failuref("no NTP service installed (%s)", strings.Join(names, ", "))
 		return
 	}
-	s.Failuref("no NTP service running (%s)", strings.Join(seen, "; "))
+	s.Key("ntp-service").Hint("start the NTP service (systemctl start ntpd, or chronyd) and enable it at boot").Failuref("no NTP service running (%s)", strings.Join(seen, "; "))
 }
 
 // checkTimeSync reports the NTP daemon's own view of the clock, when
@@ -288,11 +288,11 @@ func (d *DebugComputeReq) checkTimeSync(s calyptos.Scope, r calyptos.FactResult[
 	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
 	switch {
 	case !ts.Synced:
-		s.Report(calyptos.Warn, fmt.Sprintf("%s is not synchronised to a time source", ts.Source), evidence(out))
+		s.Key("time-sync").Hint("check the NTP servers the daemon uses are reachable (ntpq -p, or chronyc sources)").Report(calyptos.Warn, fmt.Sprintf("%s is not synchronised to a time source", ts.Source), evidence(out))
 	case ts.Offset.Abs() > skew:
-		s.Failuref("%s offset %s is more than %s", ts.Source, ts.Offset, skew)
+		s.Key("time-sync").Hint("let the NTP daemon correct the clock (or step it once with ntpdate); components reject requests signed with a skewed clock").Failuref("%s offset %s is more than %s", ts.Source, ts.Offset, skew)
 	default:
-		s.Successf("clock synchronised by %s (offset %s)", ts.Source, ts.Offset)
+		s.Key("time-sync").Successf("clock synchronised by %s (offset %s)", ts.Source, ts.Offset)
 	}
 }
 
@@ -313,7 +313,7 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 		}
 		t, err := facts.Clock().Parse(r.Output)
 		if err != nil {
-			c.OnHost(r.Host).Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
+			c.OnHost(r.Host).Key("clock").Hint("check that date works on the host").Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
 			continue
 		}
 		// Compare with the middle of the round trip, so that a host slow to
@@ -353,14 +353,14 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results
 			if r.slack >= 50*time.Millisecond {
 				accuracy = fmt.Sprintf("; reading accurate to ±%s", seconds(r.slack))
 			}
-			c.OnHost(r.host).Failuref("clock is %s %s the other hosts (more than %s allowed%s)", seconds(dev.Abs()), dir, skew, accuracy)
+			c.OnHost(r.host).Key("clock").Hint("synchronise the host's clock with NTP: components reject requests signed with a skewed clock").Failuref("clock is %s %s the other hosts (more than %s allowed%s)", seconds(dev.Abs()), dir, skew, accuracy)
 		}
 	}
 	if !failed {
-		c.Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
+		c.Key("clocks").Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
 	}
 	if median.Abs() > skew {
-		c.Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.Abs()))
+		c.Key("local-clock").Hint("synchronise this machine's clock, or the hosts', with NTP").Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.Abs()))
 	}
 }
 

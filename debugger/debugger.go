@@ -171,14 +171,14 @@ func serviceCheck(c *calyptos.Check, host string, states []facts.ServiceState, w
 			continue
 		}
 		if st.Running {
-			s.Successf("%s running (%s: %s)", what, st.Name, st.Detail)
+			s.Key("service:"+names[0]).Successf("%s running (%s: %s)", what, st.Name, st.Detail)
 			return
 		}
 		seen = append(seen, st.Name+": "+st.Detail)
 	}
 	if len(seen) == 0 {
-		s.Failuref("%s state unknown: no status for %s", what, strings.Join(names, ", "))
+		s.Key("service:"+names[0]).Hint("check the service manager answers on the host (systemctl status, or service <name> status)").Failuref("%s state unknown: no status for %s", what, strings.Join(names, ", "))
 		return
 	}
-	s.Failuref("%s not running (%s)", what, strings.Join(seen, "; "))
+	s.Key("service:"+names[0]).Hint("start the service (systemctl start <name>) and read its log under /var/log/eucalyptus/ if it stops again").Failuref("%s not running (%s)", what, strings.Join(seen, "; "))
 }

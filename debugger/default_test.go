@@ -95,6 +95,7 @@ func runDefault(t testing.TB, rb *calyptos.RoleBuilder, e calyptos.Executor, opt
 	}
 	rep, err := calyptos.RunDebuggers(context.Background(), rb, e, testDefault(&loopbackDialer{target: loopbackListener(t)}), opts)
 	require.NoError(t, err)
+	calyptostest.RequireHints(t, rep)
 	return rep
 }
 

@@ -61,6 +61,7 @@ func TestDefaultOverRealSSH(t *testing.T) {
 		CommandTimeout: 30 * time.Second,
 	})
 	require.NoError(t, err)
+	calyptostest.RequireHints(t, rep)
 	if testing.Verbose() {
 		t.Log("findings:\n" + calyptostest.Dump(rep))
 	}

@@ -150,7 +150,7 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 
 	tmp := withDefault(d.RemoteTempDir, DefaultRemoteTempDir)
 	if !path.IsAbs(tmp) {
-		c.Failuref("EucalyptusSosreports.RemoteTempDir %q is not an absolute path", tmp)
+		c.Key("remote-temp-dir").Hint("set EucalyptusSosreports.RemoteTempDir to an absolute path such as /var/tmp").Failuref("EucalyptusSosreports.RemoteTempDir %q is not an absolute path", tmp)
 		return
 	}
 	pick := newTempName
@@ -172,18 +172,18 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		var outside []string
 		h.archives, outside = sosArchives(r.Stdout, dir)
 		for _, a := range outside {
-			s.Warningf("sosreport says it wrote %s, outside the run's directory %s: not fetched, not removed (an old sos that ignores --tmp-dir, or a file that was there before)", a, dir)
+			s.Key("outside-run-dir").Hint("update sos so that it honours --tmp-dir, and remove the old archive by hand").Warningf("sosreport says it wrote %s, outside the run's directory %s: not fetched, not removed (an old sos that ignores --tmp-dir, or a file that was there before)", a, dir)
 		}
 		if len(h.archives) == 0 {
 			msg := fmt.Sprintf("sosreport produced no archive (exit %d)", r.ExitCode)
 			if r.ExitCode == 124 { // timeout's status: the limit sosScript set
 				msg = fmt.Sprintf("sosreport produced no archive: stopped by its time limit after %s (EucalyptusSosreports.CommandTimeout)", remote.Round(time.Second))
 			}
-			s.Report(calyptos.Fail, msg, tail(evidence(r.Output), 2048))
+			s.Key("sosreport").Hint("run sosreport by hand on the host to see why; raise EucalyptusSosreports.CommandTimeout if it was cut short").Report(calyptos.Fail, msg, tail(evidence(r.Output), 2048))
 			continue
 		}
 		for _, a := range h.archives {
-			s.Successf("sosreport finished - %s", a)
+			s.Key("sosreport").Successf("sosreport finished - %s", a)
 		}
 	}
 
@@ -221,10 +221,10 @@ var sosArchiveName = regexp.MustCompile(`^sosreport[^/\s]*\.(tar|tar\.xz|tar\.gz
 func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 	for _, f := range h.fetched {
 		st := f.stats
-		s.Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %d text files, %d binary files as they were",
+		s.Key("download").Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %d text files, %d binary files as they were",
 			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, st.Text, st.Binary-len(st.Dropped))
 		if n := len(st.Dropped); n > 0 {
-			s.Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
+			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
 				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
 		}
 		if f.original.Path != "" {
@@ -232,7 +232,7 @@ func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 		}
 	}
 	for _, err := range h.errs {
-		s.Failuref("sosreport not downloaded: %v", err)
+		s.Key("download").Hint("check the free space of the artifacts directory and that SFTP works to the host").Failuref("sosreport not downloaded: %v", err)
 	}
 }
 
@@ -269,12 +269,12 @@ func (d *EucalyptusSosreports) ensureSos(ctx context.Context, c *calyptos.Check,
 		}
 	} else {
 		for _, h := range missing {
-			c.OnHost(h).Failure("sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)")
+			c.OnHost(h).Key("sos").Hint("install the sos package (yum install sos), or run with --install-packages").Failure("sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)")
 		}
 	}
 	for _, h := range ready {
 		if noPlugins[h] {
-			c.OnHost(h).Warning("Package not installed - eucalyptus-sos-plugins: the sosreport will lack Eucalyptus data")
+			c.OnHost(h).Key("sos-plugins").Hint("install eucalyptus-sos-plugins from the Eucalyptus repository, or run with --install-packages").Warning("Package not installed - eucalyptus-sos-plugins: the sosreport will lack Eucalyptus data")
 		}
 	}
 	return ready
@@ -291,10 +291,10 @@ func (d *EucalyptusSosreports) install(ctx context.Context, c *calyptos.Check, h
 		switch {
 		case !c.HostOK(r):
 		case r.OK():
-			c.OnHost(r.Host).Successf("Installed %s", pkg)
+			c.OnHost(r.Host).Key("install:"+pkg).Successf("Installed %s", pkg)
 			ok = append(ok, r.Host)
 		default:
-			c.OnHost(r.Host).Report(failed, fmt.Sprintf("Installing %s failed (exit %d)", pkg, r.ExitCode), tail(evidence(r.Output), 2048))
+			c.OnHost(r.Host).Key("install:"+pkg).Hint("install the package by hand (yum install <pkg>) to see why; the Eucalyptus repository must be configured").Report(failed, fmt.Sprintf("Installing %s failed (exit %d)", pkg, r.ExitCode), tail(evidence(r.Output), 2048))
 		}
 	}
 	return ok
@@ -395,9 +395,9 @@ func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, r
 		switch {
 		case errors.Is(r.Err, calyptos.ErrHostDown):
 		case r.Err != nil:
-			c.OnHost(r.Host).Warningf("could not remove the remote sosreport directory %s: %v", dir, r.Err)
+			c.OnHost(r.Host).Key("cleanup").Hint("remove the run's sosreport directory under the remote temporary directory by hand").Warningf("could not remove the remote sosreport directory %s: %v", dir, r.Err)
 		case !r.OK():
-			c.OnHost(r.Host).Report(calyptos.Warn, fmt.Sprintf("could not remove the remote sosreport directory %s (exit %d)", dir, r.ExitCode), evidence(r.Output))
+			c.OnHost(r.Host).Key("cleanup").Hint("remove the run's sosreport directory under the remote temporary directory by hand").Report(calyptos.Warn, fmt.Sprintf("could not remove the remote sosreport directory %s (exit %d)", dir, r.ExitCode), evidence(r.Output))
 		default:
 			c.OnHost(r.Host).Infof("removed the remote sosreport files (%s)", rm)
 		}

@@ -55,11 +55,11 @@ func (d *FilePermissions) Debug(ctx context.Context, c *calyptos.Check) {
 			f, ok := found[p]
 			switch {
 			case !ok:
-				s.Report(calyptos.Fail, fmt.Sprintf("cannot stat %s", p), statError(r.Output.Stderr, p))
+				s.Key("owner:"+p).Hint("create the directory, or install the Eucalyptus packages that own it").Report(calyptos.Fail, fmt.Sprintf("cannot stat %s", p), statError(r.Output.Stderr, p))
 			case f.User != owner:
-				s.Failuref("File permissions incorrect for %s: owned by %s:%s (mode %s), want user %s", p, f.User, f.Group, f.Mode, owner)
+				s.Key("owner:"+p).Hint("give the directory to the eucalyptus user: chown -R eucalyptus:eucalyptus <path>").Failuref("File permissions incorrect for %s: owned by %s:%s (mode %s), want user %s", p, f.User, f.Group, f.Mode, owner)
 			default:
-				s.Successf("File permissions correct for %s (%s:%s, mode %s)", p, f.User, f.Group, f.Mode)
+				s.Key("owner:"+p).Successf("File permissions correct for %s (%s:%s, mode %s)", p, f.User, f.Group, f.Mode)
 			}
 		}
 	}

@@ -161,7 +161,9 @@ func roles(m map[string][]string, clusters ...calyptos.Cluster) *calyptos.RoleBu
 // run runs one debugger with options suitable for unit tests.
 func run(t testing.TB, rb *calyptos.RoleBuilder, e calyptos.Executor, d calyptos.Debugger) *calyptos.Report {
 	t.Helper()
-	return calyptostest.RunDebugger(t, rb, e, d, calyptos.RunOptions{})
+	rep := calyptostest.RunDebugger(t, rb, e, d, calyptos.RunOptions{})
+	calyptostest.RequireHints(t, rep)
+	return rep
 }
 
 // statuses returns "status host message" for every finding, for exact

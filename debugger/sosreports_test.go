@@ -141,6 +141,7 @@ func TestSosreportsCollects(t *testing.T) {
 	scriptDistro(t, e, "192.0.2.21", "centos7")
 	scriptDistro(t, e, "192.0.2.22", "centos7") // same remote file name as .21
 	rep := calyptostest.RunDebugger(t, sosRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir, Secrets: []string{sosSecret}})
+	calyptostest.RequireHints(t, rep)
 
 	local := func(h, f string) string { return filepath.Join(dir, h, f) }
 	c6 := testDir + "/sosreport-clc.000-20261125043512.tar.xz"
@@ -219,6 +220,7 @@ func TestSosreportsRedactionFails(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.OnFetch(clc, "~/.*/sosreport-.*").Content("BZh91AY&SY" + sosSecret)
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail,
 		Message: "sosreport not downloaded: write artifact sosreport-clc-20261125043512.tar.xz for " + clc + ": artifact: unsupported archive: bzip2-compressed (set KeepUnredacted, --artifacts-unredacted, to keep the archive as it is)"})
 	left, err := os.ReadDir(filepath.Join(dir, clc))
@@ -257,6 +259,7 @@ func TestSosreportsHostileOutput(t *testing.T) {
 			scriptDistro(t, e, "", "centos7")
 			e.OnMatch(clc, sosCommandRE.String()).Stdout(tt.out)
 			rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+			calyptostest.RequireHints(t, rep)
 			var fetched, removals []string
 			for _, c := range e.Calls() {
 				if c.Fetch {
@@ -316,6 +319,7 @@ func TestSosreportsMissingSos(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.On("", sosCheckCommand()).Stdout("tool=no\npkg=sos status=missing\npkg=eucalyptus-sos-plugins status=missing\n")
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	assert.Equal(t, []string{
 		"fail 192.0.2.10 sos is not installed (no sosreport or sos command): install the sos package, or set InstallPackages (--install-packages)",
 	}, statuses(rep))
@@ -328,6 +332,7 @@ func TestSosreportsMissingSos(t *testing.T) {
 	e.On("", installScript("sos"))
 	e.On("", installScript("eucalyptus-sos-plugins")).Stdout("No package eucalyptus-sos-plugins available.\nError: Nothing to do\n").Exit(1)
 	rep = calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{InstallPackages: true}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	assert.Equal(t, 1, e.CallCount(installScript("sos")))
 	assert.Equal(t, 1, e.CallCount(installScript("eucalyptus-sos-plugins")))
 	assert.NotContains(t, installScript("sos"), "nogpgcheck")
@@ -349,6 +354,7 @@ func TestSosreportsFailures(t *testing.T) {
 	e.OnMatch("192.0.2.21", sosCommandRE.String()).Stdout("Traceback (most recent call last):\nOSError: [Errno 28] No space left on device\n").Exit(1)
 	e.OnFetch("192.0.2.22", "~.*").Err(os.ErrPermission)
 	rep := calyptostest.RunDebugger(t, sosRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.21", Status: calyptos.Fail, Message: "sosreport produced no archive (exit 1)"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.22", Status: calyptos.Fail, Message: "sosreport not downloaded: write artifact sosreport-clc-20261125043512.tar.xz for 192.0.2.22: fetch 192.0.2.22:" + testDir + "/sosreport-clc-20261125043512.tar.xz: permission denied"})
 	// Cleanup still ran on every host, for the directory the run made.
@@ -367,6 +373,7 @@ func TestSosreportsTimeouts(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.OnMatch("", sosCommandRE.String()).Stdout(recordedDirRE.ReplaceAllString(sample(t, "centos7", "sosreport"), testDir)).Delay(300 * time.Millisecond)
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir, CommandTimeout: 100 * time.Millisecond})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.NoFailures(t, rep)
 
 	// And that deadline holds.
@@ -374,6 +381,7 @@ func TestSosreportsTimeouts(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.OnMatch("", sosCommandRE.String()).Delay(time.Minute)
 	rep = calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{CommandTimeout: 100 * time.Millisecond}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail, Message: "deadline exceeded"})
 }
 
@@ -392,6 +400,7 @@ func TestSosreportsCleansUpAfterTimeout(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.OnMatch(clc, sosCommandRE.String()).Err(fmt.Errorf("ssh: run: %w", context.DeadlineExceeded))
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail, Message: "deadline exceeded"})
 	assert.Equal(t, 1, e.CallCount("rm -rf -- "+testDir+" && ! test -e "+testDir))
 	assert.Len(t, calyptostest.Find(rep, calyptostest.Match{Host: clc, Status: calyptos.Fail}), 1, calyptostest.Dump(rep))
@@ -404,6 +413,7 @@ func TestSosreportsCleanupFailureReported(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.On(clc, "rm -rf -- "+testDir+" && ! test -e "+testDir).Stderr("rm: cannot remove '" + testDir + "/x': Operation not permitted\n").Exit(1)
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Warn, Message: "could not remove the remote sosreport directory " + testDir + " (exit 1)"})
 	assert.Empty(t, calyptostest.Find(rep, calyptostest.Match{Host: clc, Message: "removed the remote"}))
 }
@@ -466,6 +476,7 @@ func TestSosreportsRemoteTimeoutMessage(t *testing.T) {
 	scriptDistro(t, e, "", "centos7")
 	e.OnMatch(clc, sosCommandRE.String()).Stdout("\nsosreport (version 3.5)\n Running plugins. Please wait ...\n").Exit(124)
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{CommandTimeout: 10 * time.Minute, tempName: fixedName}, calyptos.RunOptions{ArtifactsDir: dir})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: clc, Status: calyptos.Fail,
 		Message: "sosreport produced no archive: stopped by its time limit after 9m0s (EucalyptusSosreports.CommandTimeout)"})
 	assert.Equal(t, 1, e.CallCount("rm -rf -- "+testDir+" && ! test -e "+testDir))
@@ -508,6 +519,7 @@ func TestSosreportsRelativeTempDir(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "", "centos7")
 	rep := calyptostest.RunDebugger(t, clcRoles(), e, &EucalyptusSosreports{RemoteTempDir: "tmp"}, calyptos.RunOptions{ArtifactsDir: t.TempDir()})
+	calyptostest.RequireHints(t, rep)
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Fail, Message: `EucalyptusSosreports.RemoteTempDir "tmp" is not an absolute path`})
 	for _, c := range e.Calls() {
 		assert.False(t, sosCommandRE.MatchString(c.Command), "sosreport not run")

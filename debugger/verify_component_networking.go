@@ -85,7 +85,7 @@ func (d *VerifyComponentNetworking) Debug(ctx context.Context, c *calyptos.Check
 func checkNICs(s calyptos.Scope, r calyptos.FactResult[[]facts.NIC], minSpeed int) {
 	nics := r.Value
 	if len(nics) == 0 {
-		s.Report(calyptos.Fail, "no network interface found", evidence(r.Output))
+		s.Key("nics").Hint("check that /sys/class/net lists the host's interfaces").Report(calyptos.Fail, "no network interface found", evidence(r.Output))
 		return
 	}
 	var all, slow []string
@@ -113,14 +113,14 @@ func checkNICs(s calyptos.Scope, r calyptos.FactResult[[]facts.NIC], minSpeed in
 			slow = append(slow, desc)
 		}
 	}
-	s.Successf("%d network interface(s): %s", len(nics), strings.Join(all, ", "))
+	s.Key("nics").Successf("%d network interface(s): %s", len(nics), strings.Join(all, ", "))
 	switch {
 	case up == 0:
-		s.Warning("no network interface is up")
+		s.Key("nic-speed").Hint("bring up the host's network interface (ip link set <nic> up)").Warning("no network interface is up")
 	case len(slow) > 0:
-		s.Warningf("NIC speed below %d Mb/s or unknown: %s", minSpeed, strings.Join(slow, ", "))
+		s.Key("nic-speed").Hint("use gigabit (or faster) NICs for cloud traffic; a virtual NIC reports no speed and can be ignored").Warningf("NIC speed below %d Mb/s or unknown: %s", minSpeed, strings.Join(slow, ", "))
 	default:
-		s.Successf("all active NICs are at least %d Mb/s", minSpeed)
+		s.Key("nic-speed").Successf("all active NICs are at least %d Mb/s", minSpeed)
 	}
 }
 
@@ -188,15 +188,15 @@ func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.C
 				switch {
 				case !c.HostOK(r):
 				case r.OK():
-					c.OnHost(r.Host).Success("Installed iperf")
+					c.OnHost(r.Host).Key("iperf").Success("Installed iperf")
 					ready = append(ready, r.Host)
 				default:
-					c.OnHost(r.Host).Report(calyptos.Fail, fmt.Sprintf("Installing iperf failed (exit %d)", r.ExitCode), tail(evidence(r.Output), 2048))
+					c.OnHost(r.Host).Key("iperf").Hint("install iperf by hand (it is in EPEL) to see why").Report(calyptos.Fail, fmt.Sprintf("Installing iperf failed (exit %d)", r.ExitCode), tail(evidence(r.Output), 2048))
 				}
 			}
 		} else {
 			for _, h := range missing {
-				c.OnHost(h).Failure("iperf is not installed: install it, or set InstallPackages (--install-packages)")
+				c.OnHost(h).Key("iperf").Hint("install iperf (from EPEL), or run with --install-packages").Failure("iperf is not installed: install it, or set InstallPackages (--install-packages)")
 			}
 		}
 	}
@@ -226,7 +226,7 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 	pid, okPID := atoi(kv["pid"])
 	log := kv["log"]
 	if !out.OK() || !okPID || pid < 2 || pid > 1<<22 || !strings.HasPrefix(log, "/tmp/calyptos-iperf.") {
-		s.Report(calyptos.Fail, "iperf (server mode) failed to be established", evidence(out))
+		s.Key("multicast-server").Hint("run the iperf server command by hand on the host to see why (is port 8773 free?)").Report(calyptos.Fail, "iperf (server mode) failed to be established", evidence(out))
 		return
 	}
 	// Stop the server even if the clients' run was cancelled.
@@ -237,10 +237,10 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 		o, err := c.RunOnHost(sctx, iperfStop(int(pid), log), server)
 		switch {
 		case err != nil:
-			s.Warningf("iperf (server mode) pid %d may still be running: %v", pid, err)
+			s.Key("multicast-server-stop").Hint("stop the iperf server on the host by hand (pkill -f 'iperf -s -u')").Warningf("iperf (server mode) pid %d may still be running: %v", pid, err)
 			return
 		case !strings.Contains(o.Stdout, "stopped=yes"):
-			s.Report(calyptos.Warn, fmt.Sprintf("iperf (server mode) pid %d may still be running (exit %d)", pid, o.ExitCode), evidence(o))
+			s.Key("multicast-server-stop").Hint("stop the iperf server on the host by hand (pkill -f 'iperf -s -u')").Report(calyptos.Warn, fmt.Sprintf("iperf (server mode) pid %d may still be running (exit %d)", pid, o.ExitCode), evidence(o))
 		default:
 			s.Infof("iperf (server mode) pid %d stopped", pid)
 		}
@@ -252,7 +252,7 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 	}()
 	for _, r := range c.RunOnHosts(ctx, d.iperfClient(), clients) {
 		if c.HostOK(r) && !r.OK() {
-			c.OnHost(r.Host).Report(calyptos.Warn, fmt.Sprintf("iperf client to the server on %s exited %d", server, r.ExitCode), tail(evidence(r.Output), 2048))
+			c.OnHost(r.Host).Key("multicast-client:"+server).Hint("run the iperf client by hand to see why").Report(calyptos.Warn, fmt.Sprintf("iperf client to the server on %s exited %d", server, r.ExitCode), tail(evidence(r.Output), 2048))
 		}
 	}
 }
@@ -262,7 +262,7 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 func (d *VerifyComponentNetworking) judgeLog(c *calyptos.Check, server string, clients []string, out string) {
 	_, log, _ := strings.Cut(out, "--- log")
 	if strings.TrimSpace(log) == "" {
-		c.OnHost(server).Failure("iperf (server mode) log is empty: no multicast traffic arrived")
+		c.OnHost(server).Key("multicast-server").Hint("allow IP multicast between the Java component hosts (switches, IGMP snooping, firewall): they find each other by multicast").Failure("iperf (server mode) log is empty: no multicast traffic arrived")
 		return
 	}
 	peers := parseIperfPeers(log)
@@ -277,9 +277,9 @@ func (d *VerifyComponentNetworking) judgeLog(c *calyptos.Check, server string, c
 			ok = len(peers) >= len(clients)
 		}
 		if ok {
-			c.OnHost(cl).Successf("%s communicated successfully with %s for multicast membership", cl, server)
+			c.OnHost(cl).Key("multicast:"+server).Successf("%s communicated successfully with %s for multicast membership", cl, server)
 		} else {
-			c.OnHost(cl).Report(calyptos.Fail, fmt.Sprintf("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none")),
+			c.OnHost(cl).Key("multicast:"+server).Hint("allow IP multicast between the Java component hosts (switches, IGMP snooping, firewall): they find each other by multicast").Report(calyptos.Fail, fmt.Sprintf("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none")),
 				"iperf server log on "+server+":\n"+tail(strings.TrimSpace(log), 2048))
 		}
 	}

@@ -187,9 +187,9 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	for _, l := range local {
 		c.RecordProbe(calyptos.Probe{From: "local", To: l.host, Port: l.port, Proto: "tcp", Label: "end-user access", Result: l.result, Detail: l.detail})
 		if l.result == calyptos.ProbeOK {
-			c.Successf("End-user access available on %s port %d", addrOf(l.host), l.port)
+			c.Key("end-user:"+l.host).Successf("End-user access available on %s port %d", addrOf(l.host), l.port)
 		} else {
-			c.Failuref("End-user access to %s port %d from this machine failed: %s (%s)", addrOf(l.host), l.port, l.result, l.detail)
+			c.Key("end-user:"+l.host).Hint("start the user-facing services on the host and open port 8773 in its firewall to the users' networks").Failuref("End-user access to %s port %d from this machine failed: %s (%s)", addrOf(l.host), l.port, l.result, l.detail)
 		}
 	}
 }
@@ -222,13 +222,13 @@ func (d *VerifyNetworking) reportSource(c *calyptos.Check, r calyptos.HostResult
 		}
 		failed++
 		msg := fmt.Sprintf("%s was not able to connect to %s on TCP port %d: %s", t.label, t.addr, t.port, res)
-		s.Report(calyptos.Fail, msg, cmp.Or(detail, evidence(r.Output)))
+		s.Key("tcp:"+t.addr+":"+strconv.Itoa(t.port)).Hint("start the component listening on that port and allow the connection in the target's firewall").Report(calyptos.Fail, msg, cmp.Or(detail, evidence(r.Output)))
 	}
 	switch {
 	case failed == 0:
-		s.Successf("reached all %d component ports: %s", len(targets), strings.Join(okList, " "))
+		s.Key("component-ports").Successf("reached all %d component ports: %s", len(targets), strings.Join(okList, " "))
 	case len(okList) > 0:
-		s.Successf("reached %d of %d component ports: %s", len(okList), len(targets), strings.Join(okList, " "))
+		s.Key("component-ports").Successf("reached %d of %d component ports: %s", len(okList), len(targets), strings.Join(okList, " "))
 	}
 }
 

@@ -27,10 +27,10 @@
 //
 // WriteJSON writes one compact JSON object and a newline. Its fields are the
 // json tags of the calyptos types, plus schema_version (first) and
-// duration_seconds (last). Version 1, shown indented:
+// duration_seconds (last). Version 2, shown indented:
 //
 //	{
-//	  "schema_version": 1,               // SchemaVersion; bumped only on incompatible change
+//	  "schema_version": 2,               // SchemaVersion; bumped only on incompatible change
 //	  "kind": "debug",                   // "validate" or "debug"
 //	  "started": "2026-11-25T04:00:00Z", // RFC 3339 with nanoseconds
 //	  "duration_ns": 1500000000,         // whole run, nanoseconds
@@ -45,9 +45,12 @@
 //	          "status": "fail",          // pass | warn | fail | info | skip
 //	          "message": "Database is larger than 3GB",
 //	          "evidence": "3412\t/var/lib/eucalyptus/db/", // omitted when empty
-//	          "pos": {"file": "env.yml", "line": 12, "column": 19} // where in the environment file; omitted when nowhere
+//	          "pos": {"file": "env.yml", "line": 12, "column": 19}, // where in the environment file; omitted when nowhere
+//	          "id": "debug_cloud_controller/db-size", // check/key: stable across runs
+//	          "hint": "vacuum the database or move it to a larger disk", // fail and warn only; omitted when empty
+//	          "ref": "https://docs.eucalyptus.cloud/..." // fail and warn only; omitted when empty
 //	        },
-//	        {"check": "debug_cloud_controller", "status": "info", "message": "3 CLCs"}
+//	        {"check": "debug_cloud_controller", "status": "info", "message": "3 CLCs", "id": "debug_cloud_controller/clcs"}
 //	      ],
 //	      "probes": [                    // omitted when the check probed nothing
 //	        {
@@ -70,6 +73,7 @@
 //	  ],
 //	  "totals": {"pass": 0, "warn": 0, "fail": 1, "info": 1, "skip": 0},
 //	  "interrupted": true,               // omitted unless the run was cut short
+//	  "environment": "edge-demo",        // RoleBuilder.Identity: the file's name:, or roles-<hash>
 //	  "duration_seconds": 1.5            // duration_ns in seconds, for people
 //	}
 //
@@ -82,11 +86,20 @@
 // writer: their memory use grows with the largest finding (a host's
 // output, capped by the executor), not with the number of hosts.
 //
+// Version 2 added a finding's "id", "hint" and "ref" and the report's
+// "environment". A finding's ID is "<check>/<key>"; with its host it names
+// the same thing checked in every run, whatever was measured (see
+// calyptos.Scope.Key, and calyptos.DeriveKey for the key of a finding
+// whose check gave none), so two reports can be compared (calyptos.Compare,
+// ReadBaseline). Version 1 reports are still read by ReadJSON, but cannot
+// serve as a baseline: they have no IDs.
+//
 // # JUnit
 //
 // See WriteJUnit for how findings map to test cases. In short: one
 // <testsuite> per check, one <testcase> per Pass, Warn, Fail or Skip
-// finding; warnings pass with a WARNING line in <system-out> (or fail with
+// finding, named "<host>: <key>" after the finding's ID so that a case
+// keeps its name from run to run and only its outcome changes; warnings pass with a WARNING line in <system-out> (or fail with
 // Options.Strict); Info findings go to the suite's <system-out>, not into
 // the test counts.
 package report

@@ -45,6 +45,10 @@ type Options struct {
 	Width int
 	// Strict reports warnings as JUnit failures, to match a --strict run.
 	Strict bool
+	// Baseline, if set, makes text output say how each finding changed
+	// since the baseline report and which waiver accepts it, and the
+	// summary count each class (text only).
+	Baseline *calyptos.Baseline
 }
 
 func (o Options) width() int {

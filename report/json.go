@@ -15,7 +15,7 @@ import (
 // SchemaVersion is the version of the JSON document WriteJSON writes. It
 // changes only when a field is removed or changes meaning; new fields may
 // be added within a version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // flushSize is how much JSON or XML is buffered before it is written out.
 const flushSize = 32 << 10

@@ -17,7 +17,8 @@ import (
 // richReport uses every field of the schema, with awkward strings.
 func richReport() *calyptos.Report {
 	c1 := newCheck("vpc", 1500*time.Millisecond,
-		calyptos.Finding{Host: "10.0.0.1", Status: calyptos.Fail, Message: `quote " backslash \ <tag> & amp`, Evidence: "tab\tnl\ncr\r\x00\x01\x1f\x7f bell\b ff\f"},
+		calyptos.Finding{Host: "10.0.0.1", Status: calyptos.Fail, Message: `quote " backslash \ <tag> & amp`, Evidence: "tab\tnl\ncr\r\x00\x01\x1f\x7f bell\b ff\f",
+			ID: "vpc/gateway", Hint: `fix "it" <now>`, Ref: "https://example.com/doc#vpc"},
 		fnd("", calyptos.Pass, "unicode: é 日本 🙂 \u2028 \u2029"),
 		fnd("[2001:db8::1]:22", calyptos.Warn, ""),
 		fnd("h", calyptos.Info, "info"),
@@ -36,6 +37,7 @@ func richReport() *calyptos.Report {
 	rep.Started = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
 	rep.Duration = 1234567891
 	rep.Interrupted = true
+	rep.Environment = "edge-demo"
 	return rep
 }
 
@@ -110,13 +112,13 @@ func TestJSONSchemaFields(t *testing.T) {
 		}
 		return out
 	}
-	assert.ElementsMatch(t, []string{"schema_version", "kind", "started", "duration_ns", "duration_seconds", "checks", "totals", "interrupted"}, keys(doc))
-	assert.InDelta(t, 1, doc["schema_version"], 0)
+	assert.ElementsMatch(t, []string{"schema_version", "kind", "environment", "started", "duration_ns", "duration_seconds", "checks", "totals", "interrupted"}, keys(doc))
+	assert.InDelta(t, 2, doc["schema_version"], 0)
 	assert.InDelta(t, 1.234567891, doc["duration_seconds"], 1e-12)
 	check := doc["checks"].([]any)[0].(map[string]any)
 	assert.ElementsMatch(t, []string{"name", "counts", "findings", "probes", "artifacts", "duration_ns"}, keys(check))
 	assert.ElementsMatch(t, []string{"pass", "warn", "fail", "info", "skip"}, keys(check["counts"].(map[string]any)))
-	assert.ElementsMatch(t, []string{"check", "host", "status", "message", "evidence"}, keys(check["findings"].([]any)[0].(map[string]any)))
+	assert.ElementsMatch(t, []string{"check", "host", "status", "message", "evidence", "id", "hint", "ref"}, keys(check["findings"].([]any)[0].(map[string]any)))
 	assert.ElementsMatch(t, []string{"from", "to", "port", "proto", "label", "result", "detail"}, keys(check["probes"].([]any)[1].(map[string]any)))
 	assert.ElementsMatch(t, []string{"host", "remote", "path", "bytes"}, keys(check["artifacts"].([]any)[0].(map[string]any)))
 	empty := doc["checks"].([]any)[1].(map[string]any)
@@ -160,7 +162,7 @@ func TestReadJSON(t *testing.T) {
 			assert.Equal(t, richReport().Totals, rep.Totals)
 			assert.Len(t, rep.Checks, 2)
 		}},
-		{name: "newer schema", in: `{"schema_version":2,"kind":"debug"}`, wantErr: report.ErrSchemaVersion},
+		{name: "newer schema", in: `{"schema_version":3,"kind":"debug"}`, wantErr: report.ErrSchemaVersion},
 		{name: "unknown fields ignored", in: `{"schema_version":1,"kind":"validate","future":{"x":1},"checks":[null,{"name":"a","findings":[]}]}`, check: func(t *testing.T, rep *calyptos.Report) {
 			assert.Equal(t, calyptos.KindValidate, rep.Kind)
 			require.Len(t, rep.Checks, 1, "null checks are dropped")

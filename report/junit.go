@@ -25,13 +25,14 @@ const maxNameRunes = 200
 //   - a <testsuites> root with the totals, and one <testsuite> per check
 //     (name, tests, failures, errors="0", skipped, time in seconds);
 //   - one <testcase> per Pass, Warn, Fail and Skip finding, with classname
-//     "calyptos.<kind>.<check>" and name "<host>: <message>", cut to 200
+//     "calyptos.<kind>.<check>" and name "<host>: <key>" (the key of the
+//     finding's ID; the message for a finding without one), cut to 200
 //     characters and made unique within its suite by a " (2)", " (3)"...
-//     suffix;
-//   - a Pass is an empty test case, with its evidence, if any, in
-//     <system-out>;
-//   - a Fail has <failure message="<message>" type="fail"> with the
-//     evidence as its text;
+//     suffix, so that a case keeps its name across runs;
+//   - a Pass has its message (when the name does not show it) and its
+//     evidence, if any, in <system-out>;
+//   - a Fail has <failure message="<message>" type="fail"> with the hint,
+//     the reference and the evidence as its text;
 //   - a Skip has <skipped message="<reason>">;
 //   - a Warn passes, with <system-out>WARNING: <message></system-out> (and
 //     its evidence); with opts.Strict it fails instead, with
@@ -161,15 +162,19 @@ func (j *junitWriter) testCase(class string, f calyptos.Finding) {
 	tc := j.element("testcase", "classname", class, "name", j.names.unique(caseName(f)))
 	switch {
 	case f.Status == calyptos.Fail:
-		j.writeCase(tc, j.element("failure", "message", f.Text(), "type", "fail"), f.Evidence)
+		j.writeCase(tc, j.element("failure", "message", f.Text(), "type", "fail"), failureText(f))
 	case f.Status == calyptos.Warn && j.strict:
-		j.writeCase(tc, j.element("failure", "message", "WARNING: "+f.Text(), "type", "warning"), f.Evidence)
-	case f.Status == calyptos.Warn && f.Evidence != "":
-		j.writeCase(tc, j.element("system-out"), "WARNING: ", f.Text(), "\n", f.Evidence)
+		j.writeCase(tc, j.element("failure", "message", "WARNING: "+f.Text(), "type", "warning"), failureText(f))
+	case f.Status == calyptos.Warn && failureText(f) != "":
+		j.writeCase(tc, j.element("system-out"), "WARNING: ", f.Text(), "\n", failureText(f))
 	case f.Status == calyptos.Warn:
 		j.writeCase(tc, j.element("system-out"), "WARNING: ", f.Text())
 	case f.Status == calyptos.Skip:
 		j.writeCase(tc, j.element("skipped", "message", f.Text()))
+	case f.ID != "" && f.Evidence != "":
+		j.writeCase(tc, j.element("system-out"), f.Text(), "\n", f.Evidence)
+	case f.ID != "":
+		j.writeCase(tc, j.element("system-out"), f.Text())
 	case f.Evidence != "":
 		j.writeCase(tc, j.element("system-out"), f.Evidence)
 	default:
@@ -283,17 +288,19 @@ func countSuite(c *calyptos.CheckResult, strict bool) suiteCounts {
 }
 
 // caseName is the name of finding f's test case before it is made unique
-// in its suite: "host: message" (or the message alone) on one line, cut to
-// maxNameRunes characters and marked "...", or "(no message)".
+// in its suite: "host: key" (or the key alone; the message for a finding
+// without an ID) on one line, cut to maxNameRunes characters and marked
+// "...", or "(no message)".
 func caseName(f calyptos.Finding) string {
+	key := caseKey(f)
 	var b strings.Builder
-	b.Grow(min(len(f.Host)+2+len(f.Message), maxNameRunes+3))
+	b.Grow(min(len(f.Host)+2+len(key), maxNameRunes+3))
 	n := 0
 	if f.Host != "" {
 		n = appendNamePart(&b, n, f.Host)
 		n = appendNamePart(&b, n, ": ")
 	}
-	appendNamePart(&b, n, f.Message)
+	appendNamePart(&b, n, key)
 	// Trim the spaces, which line breaks have become, at both ends.
 	if name := strings.Trim(b.String(), " "); name != "" {
 		return name

@@ -118,16 +118,20 @@ func (t *TextReporter) CheckStarted(name string) {
 	t.flush(b)
 }
 
-// Finding writes one finding, and with Options.Verbose a failure's
-// evidence, indented:
+// Finding writes one finding, a failure's or warning's hint and reference,
+// and with Options.Verbose a failure's evidence, indented; with
+// Options.Baseline, how the finding changed (see appendVerdict):
 //
-//	[VALIDATION FAILED   ] host: message
+//	[VALIDATION FAILED   ] host: message [NEW]
+//	                       hint: what to do
+//	                       see: https://...
 //	                       | evidence
 func (t *TextReporter) Finding(f calyptos.Finding) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buf[:0]
-	b = t.appendLine(b, statusColor(f.Status), t.prefix("VALIDATION", statusLabel(f.Status)), f.Host, f.Text())
+	b = t.appendLine(b, statusColor(f.Status), t.prefix("VALIDATION", statusLabel(f.Status)), f.Host, f.Text()+t.verdict(f))
+	b = appendHint(b, f)
 	if t.opts.Verbose && f.Status == calyptos.Fail && f.Evidence != "" {
 		b = t.appendEvidence(b, f.Evidence)
 	}
@@ -176,6 +180,7 @@ func (t *TextReporter) Summary(rep *calyptos.Report) error {
 	if rep.Interrupted {
 		b = t.appendColored(b, colorRed, "Run interrupted: not every check ran.")
 	}
+	b = t.appendDiffSummary(b, rep)
 	if probes := rep.Probes(); len(probes) > 0 {
 		b = append(b, '\n')
 		b = appendMatrix(b, probes, t.opts.width(), t.opts.Verbose)

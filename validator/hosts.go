@@ -94,16 +94,16 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range all {
 		if err := CheckHost(h); err != nil {
 			bad++
-			atHost(c.OnHost(h), e, h).Failuref("invalid host %q: %v", h, err)
+			atHost(c.OnHost(h), e, h).Key("host-name").Hint("write the host as an IPv4 or IPv6 address or a DNS name, optionally with :port").Failuref("invalid host %q: %v", h, err)
 			continue
 		}
 		addr, _, _ := calyptos.SplitHostPort(h)
 		if ip, err := netip.ParseAddr(addr); err == nil && ip.IsLoopback() && len(distinct) > 1 {
-			atHost(c.OnHost(h), e, h).Warningf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)
+			atHost(c.OnHost(h), e, h).Key("loopback").Hint("list the host by an address the other hosts can reach, not 127.0.0.1 or ::1").Warningf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)
 		}
 	}
 	if bad == 0 {
-		c.Successf("all %s are IP addresses or DNS names", words.Count(len(all), "host", "hosts"))
+		c.Key("host-names").Successf("all %s are IP addresses or DNS names", words.Count(len(all), "host", "hosts"))
 	}
 
 	// The Eucalyptus hosts (RoleBuilder.EucaHosts, without its sort).
@@ -136,11 +136,11 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, h := range rb.Hosts(calyptos.RoleNodeController) {
 		if r := front[hostKey(h)]; r != "" {
 			mixed++
-			atHost(c.OnHost(h), e, h).Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
+			atHost(c.OnHost(h), e, h).Key("nc-on-front-end").Hint("move the node controller to a host of its own; only a cloud-in-a-box shares the CLC/UFS host with instances").Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
 		}
 	}
 	if mixed == 0 && len(eucaKeys) > 0 {
-		c.Success("no node controller is also a cloud controller or user-facing services host")
+		c.Key("nc-on-front-end").Success("no node controller is also a cloud controller or user-facing services host")
 	}
 }
 

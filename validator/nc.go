@@ -33,7 +33,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	if nc.Kind != yaml.MappingNode {
-		at(c, e, nk).Failuref("default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc))
+		at(c, e, nk).Key("nc").Hint("write nc as a mapping with max-cores, cache-size and work-size").Failuref("default_attributes.eucalyptus.nc: expected a mapping, found %s", kind(nc))
 		return
 	}
 	vals := map[string]int64{}
@@ -48,10 +48,10 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 		switch {
 		case !ok || err != nil:
 			bad++
-			at(c, e, v).Failuref("nc.%s must be a whole number, found %s", k, shownValue(v))
+			at(c, e, v).Key("nc."+k).Hint("give a whole number (0 lets Eucalyptus choose)").Failuref("nc.%s must be a whole number, found %s", k, shownValue(v))
 		case n < 0:
 			bad++
-			at(c, e, v).Failuref("nc.%s must not be negative, found %d", k, n)
+			at(c, e, v).Key("nc."+k).Hint("give a positive number (0 lets Eucalyptus choose)").Failuref("nc.%s must not be negative, found %d", k, n)
 		case n == 0:
 			c.Infof("nc.%s is 0: Eucalyptus chooses the value", k)
 		default:
@@ -62,7 +62,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	work, hasWork := vals["work-size"]
 	if hasCache && hasWork && cache > work {
 		bad++
-		at(c, e, get(nc, "cache-size")).Failuref("nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work)
+		at(c, e, get(nc, "cache-size")).Key("nc.cache-size").Hint("make nc.cache-size (the image cache) at most nc.work-size (the instances' working space)").Failuref("nc.cache-size (%d MB) is larger than nc.work-size (%d MB)", cache, work)
 	}
 	if bad == 0 {
 		msg := "node controller sizing is valid"
@@ -71,7 +71,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 				msg += ", " + k + " " + strconv.FormatInt(v, 10)
 			}
 		}
-		c.Success(msg)
+		c.Key("nc-sizing").Success(msg)
 	}
 }
 

@@ -66,36 +66,36 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	mode, ok := yamlx.Scalar(modeNode)
 	switch {
 	case !ok:
-		at(c, e, nw).Failure("missing required key " + base + ".mode")
+		at(c, e, nw).Key("mode").Hint("set default_attributes.eucalyptus.network.mode to EDGE or VPCMIDO").Failure("missing required key " + base + ".mode")
 		return
 	case !slices.Contains(networkModes(), mode):
 		if slices.Contains(networkModes(), strings.ToUpper(mode)) {
-			at(c, e, modeNode).Failuref("network mode %q must be written %q", mode, strings.ToUpper(mode))
+			at(c, e, modeNode).Key("mode").Hint("write the network mode in upper case, as Eucalyptus reads it").Failuref("network mode %q must be written %q", mode, strings.ToUpper(mode))
 		} else {
-			at(c, e, modeNode).Failuref("network mode %q is not one Eucalyptus knows (%s)", mode, strings.Join(networkModes(), ", "))
+			at(c, e, modeNode).Key("mode").Hint("use one of the network modes Eucalyptus supports: EDGE or VPCMIDO (MANAGED and MANAGED-NOVLAN on older releases)").Failuref("network mode %q is not one Eucalyptus knows (%s)", mode, strings.Join(networkModes(), ", "))
 		}
 		return
 	}
-	c.Successf("network mode %s", mode)
+	c.Key("mode").Successf("network mode %s", mode)
 
 	cjKey, cj := calyptos.Lookup(nw, "config-json")
 	if cjKey == nil || yamlx.IsNull(cj) {
 		if mode == "EDGE" || mode == "VPCMIDO" {
-			at(c, e, nw).Warningf("network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode)
+			at(c, e, nw).Key("config-json").Hint("add network.config-json (PublicIps, Clusters), or upload it with euctl cloud.network.network_configuration after deployment").Warningf("network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode)
 		} else {
 			c.Skipped("network mode " + mode + " does not use config-json")
 		}
 		return
 	}
 	if cj.Kind != yaml.MappingNode {
-		at(c, e, cjKey).Failuref("%s.config-json: expected a mapping, found %s", base, kind(cj))
+		at(c, e, cjKey).Key("config-json").Hint("write config-json as a mapping (Mode, PublicIps, Clusters, InstanceDnsServers)").Failuref("%s.config-json: expected a mapping, found %s", base, kind(cj))
 		return
 	}
 	if mode != "EDGE" && mode != "VPCMIDO" {
 		c.Infof("network mode %s ignores config-json", mode)
 	}
 	if m, ok := yamlx.Scalar(get(cj, "Mode")); ok && m != mode {
-		at(c, e, get(cj, "Mode")).Failuref("config-json Mode %q differs from network mode %q", m, mode)
+		at(c, e, get(cj, "Mode")).Key("config-json.Mode").Hint("make config-json.Mode the same as network.mode, or remove it").Failuref("config-json Mode %q differs from network mode %q", m, mode)
 	}
 
 	nc := &netChecker{c: c, e: e}
@@ -103,15 +103,15 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	pk, pv := calyptos.Lookup(cj, "PublicIps")
 	switch {
 	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
-		at(c, e, pk).Failure("config-json.PublicIps: expected a list of addresses and ranges, found a mapping")
+		at(c, e, pk).Key("config-json.PublicIps").Hint("write PublicIps as a list of addresses and a-b ranges").Failure("config-json.PublicIps: expected a list of addresses and ranges, found a mapping")
 	case yamlx.IsNull(pv) || len(yamlx.Hosts(pv)) == 0:
-		at(c, e, cjKey).Failure("missing required key " + base + ".config-json.PublicIps: instances need public addresses")
+		at(c, e, cjKey).Key("config-json.PublicIps").Hint("add config-json.PublicIps: the public addresses (and a-b ranges) instances get").Failure("missing required key " + base + ".config-json.PublicIps: instances need public addresses")
 	case nc.noOverlap(public, "PublicIps"):
 		var n uint64
 		for _, r := range public {
 			n += r.r.size()
 		}
-		c.Successf("PublicIps: %s, %s, no overlap", words.Count(len(public), "range", "ranges"), words.Count(int(n), "address", "addresses"))
+		c.Key("config-json.PublicIps").Successf("PublicIps: %s, %s, no overlap", words.Count(len(public), "range", "ranges"), words.Count(int(n), "address", "addresses"))
 	}
 
 	if dns := get(cj, "InstanceDnsServers"); dns != nil {
@@ -119,11 +119,11 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 		for i, s := range scalarsAt(dns) {
 			if _, err := netip.ParseAddr(s.val); err != nil {
 				bad++
-				at(c, e, s.node).Failuref("InstanceDnsServers[%d] %q is not an IP address", i, s.val)
+				at(c, e, s.node).Key("config-json.InstanceDnsServers").Hint("list the instances' DNS servers by IP address").Failuref("InstanceDnsServers[%d] %q is not an IP address", i, s.val)
 			}
 		}
 		if bad == 0 {
-			c.Successf("InstanceDnsServers: %s", strings.Join(yamlx.Hosts(dns), ", "))
+			c.Key("config-json.InstanceDnsServers").Successf("InstanceDnsServers: %s", strings.Join(yamlx.Hosts(dns), ", "))
 		}
 	}
 
@@ -171,7 +171,7 @@ func (nc *netChecker) ranges(n *yaml.Node, name string) []rangeAt {
 	for i, s := range scalarsAt(n) {
 		r, err := ParseIPRange(s.val)
 		if err != nil {
-			at(nc.c, nc.e, s.node).Failuref("%s[%d]: %v", name, i, err)
+			at(nc.c, nc.e, s.node).Key("range:"+name).Hint("write each entry as an address or a range first-last (a-b) with first <= last").Failuref("%s[%d]: %v", name, i, err)
 			continue
 		}
 		out = append(out, rangeAt{r: r, node: s.node, name: name})
@@ -189,7 +189,7 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 	for i := 1; i < len(sorted); i++ {
 		if sorted[widest].r.Overlaps(sorted[i].r) {
 			ok = false
-			at(nc.c, nc.e, sorted[i].node).Failuref("%s ranges %s and %s overlap", name, sorted[widest].r, sorted[i].r)
+			at(nc.c, nc.e, sorted[i].node).Key("overlap:"+name).Hint("make the ranges disjoint: an address handed out twice breaks both instances").Failuref("%s ranges %s and %s overlap", name, sorted[widest].r, sorted[i].r)
 		}
 		if sorted[widest].r.To.Less(sorted[i].r.To) {
 			widest = i
@@ -204,12 +204,12 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 	ck, list := calyptos.Lookup(cj, "Clusters")
 	if ck == nil || yamlx.IsNull(list) {
 		if mode == "EDGE" {
-			at(c, e, cjKey).Failure("missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet")
+			at(c, e, cjKey).Key("config-json.Clusters").Hint("add config-json.Clusters with each cluster's Name, Subnet and PrivateIps").Failure("missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet")
 		}
 		return
 	}
 	if list.Kind != yaml.SequenceNode {
-		at(c, e, ck).Failuref("config-json.Clusters: expected a list, found %s", kind(list))
+		at(c, e, ck).Key("config-json.Clusters").Hint("write Clusters as a list of mappings with Name, Subnet and PrivateIps").Failuref("config-json.Clusters: expected a list, found %s", kind(list))
 		return
 	}
 	seen := map[string]bool{}
@@ -224,15 +224,15 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		nameNode := get(cl, "Name")
 		name, ok := yamlx.Scalar(nameNode)
 		if !ok {
-			at(c, e, cl).Failuref("config-json.Clusters[%d] has no Name", i)
+			at(c, e, cl).Key("cluster-name").Hint("give every config-json cluster the Name of a topology cluster").Failuref("config-json.Clusters[%d] has no Name", i)
 			continue
 		}
 		if seen[name] {
-			at(c, e, nameNode).Failuref("config-json.Clusters lists cluster %q twice", name)
+			at(c, e, nameNode).Key("cluster:"+name).Hint("list each cluster once in config-json.Clusters").Failuref("config-json.Clusters lists cluster %q twice", name)
 		}
 		seen[name] = true
 		if !known[name] {
-			at(c, e, nameNode).Failuref("config-json cluster %q is not a cluster of the topology", name)
+			at(c, e, nameNode).Key("cluster:"+name).Hint("use the name of a cluster of topology.clusters (or add the cluster there)").Failuref("config-json cluster %q is not a cluster of the topology", name)
 		}
 		p, ok := nc.subnet(cl, name)
 		if !ok {
@@ -243,7 +243,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 	}
 	for _, cl := range topoClusters {
 		if !seen[cl.Name] && mode == "EDGE" {
-			at(c, e, ck).Failuref("topology cluster %q has no entry in config-json.Clusters", cl.Name)
+			at(c, e, ck).Key("cluster:"+cl.Name).Hint("add the cluster to config-json.Clusters with its Subnet and PrivateIps").Failuref("topology cluster %q has no entry in config-json.Clusters", cl.Name)
 		}
 	}
 	nc.overlaps(public, subnets, private)
@@ -266,16 +266,16 @@ func (nc *netChecker) privateRanges(cl *yaml.Node, name string, p netip.Prefix) 
 	for i, r := range ps {
 		switch {
 		case !r.r.Within(p):
-			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p)
+			at(c, e, r.node).Key("cluster:"+name+":PrivateIps").Hint("keep every PrivateIps range inside the cluster's Subnet/Netmask").Failuref("cluster %s: PrivateIps range %s is not inside its subnet %s", name, r.r, p)
 		case r.r.Contains(gw):
-			at(c, e, r.node).Failuref("cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw)
+			at(c, e, r.node).Key("cluster:"+name+":PrivateIps").Hint("leave the gateway address out of PrivateIps").Failuref("cluster %s: PrivateIps range %s includes the gateway %s", name, r.r, gw)
 		default:
 			good++
 		}
 		ps[i].name = name
 	}
 	if good == len(ps) {
-		c.Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
+		c.Key("cluster:"+name+":PrivateIps").Successf("cluster %s: subnet %s, gateway %s, %s inside it", name, p, gw, words.Count(len(ps), "private range", "private ranges"))
 	}
 	return ps
 }
@@ -287,14 +287,14 @@ func (nc *netChecker) overlaps(public []rangeAt, subnets []subnetAt, private []r
 	for _, pub := range public {
 		for _, s := range subnets {
 			if pub.r.Overlaps(prefixRange(s.p)) {
-				at(c, e, pub.node).Failuref("PublicIps range %s overlaps the subnet %s of cluster %s", pub.r, s.p, s.name)
+				at(c, e, pub.node).Key("public-private:"+s.name).Hint("take public addresses from outside every cluster's private subnet").Failuref("PublicIps range %s overlaps the subnet %s of cluster %s", pub.r, s.p, s.name)
 			}
 		}
 	}
 	for i := range private {
 		for j := range i {
 			if private[j].name != private[i].name && private[j].r.Overlaps(private[i].r) {
-				at(c, e, private[i].node).Warningf("PrivateIps range %s of cluster %s overlaps range %s of cluster %s", private[i].r, private[i].name, private[j].r, private[j].name)
+				at(c, e, private[i].node).Key("private-overlap:"+private[i].name+":"+private[j].name).Hint("give each cluster private addresses of its own").Warningf("PrivateIps range %s of cluster %s overlaps range %s of cluster %s", private[i].r, private[i].name, private[j].r, private[j].name)
 			}
 		}
 	}
@@ -310,7 +310,7 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	c, e := nc.c, nc.e
 	sk, sn := calyptos.Lookup(cl, "Subnet")
 	if sk == nil || yamlx.IsNull(sn) {
-		at(c, e, cl).Failuref("config-json cluster %s has no Subnet", name)
+		at(c, e, cl).Key("cluster:"+name+":Subnet").Hint("add Subnet with Name, Subnet, Netmask and Gateway").Failuref("config-json cluster %s has no Subnet", name)
 		return netip.Prefix{}, false
 	}
 	addrs := map[string]netip.Addr{}
@@ -319,13 +319,13 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 		kn, v := calyptos.Lookup(sn, k)
 		s, has := yamlx.Scalar(v)
 		if kn == nil || !has {
-			at(c, e, sn).Failuref("config-json cluster %s: Subnet has no %s", name, k)
+			at(c, e, sn).Key("cluster:"+name+":Subnet."+k).Hint("add Subnet.Subnet, Subnet.Netmask and Subnet.Gateway").Failuref("config-json cluster %s: Subnet has no %s", name, k)
 			ok = false
 			continue
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() {
-			at(c, e, v).Failuref("config-json cluster %s: Subnet.%s %q is not an IPv4 address", name, k, s)
+			at(c, e, v).Key("cluster:"+name+":Subnet."+k).Hint("write the subnet's addresses as dotted IPv4 addresses").Failuref("config-json cluster %s: Subnet.%s %q is not an IPv4 address", name, k, s)
 			ok = false
 			continue
 		}
@@ -336,22 +336,22 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	}
 	ones, err := maskBits(addrs["Netmask"])
 	if err != nil {
-		at(c, e, get(sn, "Netmask")).Failuref("config-json cluster %s: %v", name, err)
+		at(c, e, get(sn, "Netmask")).Key("cluster:"+name+":Subnet.Netmask").Hint("use a contiguous netmask such as 255.255.255.0").Failuref("config-json cluster %s: %v", name, err)
 		return netip.Prefix{}, false
 	}
 	p := netip.PrefixFrom(addrs["Subnet"], ones)
 	if p.Masked().Addr() != addrs["Subnet"] {
-		at(c, e, get(sn, "Subnet")).Failuref("config-json cluster %s: Subnet %s is not the network address of netmask %s (that is %s)", name, addrs["Subnet"], addrs["Netmask"], p.Masked().Addr())
+		at(c, e, get(sn, "Subnet")).Key("cluster:"+name+":Subnet.Subnet").Hint("write the network address: the subnet's address with the host bits zero").Failuref("config-json cluster %s: Subnet %s is not the network address of netmask %s (that is %s)", name, addrs["Subnet"], addrs["Netmask"], p.Masked().Addr())
 		return netip.Prefix{}, false
 	}
 	gw := addrs["Gateway"]
 	all := prefixRange(p)
 	switch {
 	case !p.Contains(gw):
-		at(c, e, get(sn, "Gateway")).Failuref("config-json cluster %s: Gateway %s is not inside the subnet %s", name, gw, p)
+		at(c, e, get(sn, "Gateway")).Key("cluster:"+name+":Subnet.Gateway").Hint("use a gateway address inside the cluster's subnet").Failuref("config-json cluster %s: Gateway %s is not inside the subnet %s", name, gw, p)
 		return netip.Prefix{}, false
 	case ones < 31 && (gw == all.From || gw == all.To):
-		at(c, e, get(sn, "Gateway")).Failuref("config-json cluster %s: Gateway %s is the network or broadcast address of %s", name, gw, p)
+		at(c, e, get(sn, "Gateway")).Key("cluster:"+name+":Subnet.Gateway").Hint("use a host address of the subnet as gateway, not its network or broadcast address").Failuref("config-json cluster %s: Gateway %s is the network or broadcast address of %s", name, gw, p)
 		return netip.Prefix{}, false
 	}
 	return p, true

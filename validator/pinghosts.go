@@ -108,17 +108,17 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 		switch {
 		case r.err == nil:
 			ok++
-			s.Successf("%s accepts TCP connections on port %d", r.host, r.port)
+			s.Key("ssh-port").Successf("%s accepts TCP connections on port %d", r.host, r.port)
 		case r.port == 0:
-			s.Failuref("cannot reach %s: %v", r.host, r.err)
+			s.Key("ssh-port").Hint("check the host name resolves and the host is up and routable from here").Failuref("cannot reach %s: %v", r.host, r.err)
 		default:
-			s.Failuref("cannot reach %s on TCP port %d: %v", r.host, r.port, r.err)
+			s.Key("ssh-port").Hint("check the host is up, sshd listens on that port and no firewall drops it (ssh to it by hand)").Failuref("cannot reach %s on TCP port %d: %v", r.host, r.port, r.err)
 		}
 	}
 	if ok == len(results) {
-		c.Successf("all %s answered", words.Count(ok, "host", "hosts"))
+		c.Key("all-hosts").Successf("all %s answered", words.Count(ok, "host", "hosts"))
 	} else {
-		c.Failuref("%d of %s did not answer", len(results)-ok, words.Count(len(results), "host", "hosts"))
+		c.Key("all-hosts").Hint("fix the hosts above before deploying: the deployment logs into every one").Failuref("%d of %s did not answer", len(results)-ok, words.Count(len(results), "host", "hosts"))
 	}
 }
 

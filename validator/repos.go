@@ -81,6 +81,7 @@ func repoKeys() []repoKey {
 type repoResult struct {
 	status calyptos.Status
 	msg    string
+	hint   string // what to do about a failure or warning
 }
 
 // Validate asks every URL.
@@ -131,7 +132,7 @@ func (r Repos) Validate(ctx context.Context, c *calyptos.Check) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			results[i] = repoResult{calyptos.Fail, fmt.Sprintf("%s: not checked: %v", j.key.key, ctx.Err())}
+			results[i] = repoResult{calyptos.Fail, fmt.Sprintf("%s: not checked: %v", j.key.key, ctx.Err()), "the run was stopped: run validate again"}
 			continue
 		}
 		wg.Go(func() {
@@ -140,8 +141,8 @@ func (r Repos) Validate(ctx context.Context, c *calyptos.Check) {
 		})
 	}
 	wg.Wait()
-	for _, res := range results {
-		c.Report(res.status, res.msg, "")
+	for i, res := range results {
+		c.Key(jobs[i].key.key).Hint(res.hint).Report(res.status, res.msg, "")
 	}
 }
 
@@ -149,15 +150,15 @@ func (r Repos) Validate(ctx context.Context, c *calyptos.Check) {
 func (r Repos) check(ctx context.Context, k repoKey, raw string) repoResult {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return repoResult{calyptos.Fail, fmt.Sprintf("%s is not a valid URL", k.key)}
+		return repoResult{calyptos.Fail, fmt.Sprintf("%s is not a valid URL", k.key), "write a full http:// or https:// URL"}
 	}
 	switch {
 	case strings.Contains(raw, "$"):
-		return repoResult{calyptos.Warn, fmt.Sprintf("%s %s holds yum variables ($releasever, $basearch, ...) and cannot be checked from here", k.key, SafeURL(u))}
+		return repoResult{calyptos.Warn, fmt.Sprintf("%s %s holds yum variables ($releasever, $basearch, ...) and cannot be checked from here", k.key, SafeURL(u)), "check it from a host of the cloud (yum repolist), or write the URL without variables"}
 	case u.Scheme != "http" && u.Scheme != "https":
-		return repoResult{calyptos.Skip, fmt.Sprintf("%s %s: only http and https URLs are checked", k.key, SafeURL(u))}
+		return repoResult{calyptos.Skip, fmt.Sprintf("%s %s: only http and https URLs are checked", k.key, SafeURL(u)), ""}
 	case u.Host == "":
-		return repoResult{calyptos.Fail, fmt.Sprintf("%s %s has no host", k.key, SafeURL(u))}
+		return repoResult{calyptos.Fail, fmt.Sprintf("%s %s has no host", k.key, SafeURL(u)), "write a full URL with a host name, e.g. http://repo.example.com/path/"}
 	}
 	if k.yum && !r.CheckDirectory && !strings.HasSuffix(u.Path, ".rpm") {
 		u = u.JoinPath("repodata", "repomd.xml")
@@ -174,11 +175,11 @@ func (r Repos) check(ctx context.Context, k repoKey, raw string) repoResult {
 			}
 			switch {
 			case err != nil:
-				return repoResult{calyptos.Fail, fmt.Sprintf("%s %s is unreachable: %v%s", k.key, shown, err, tries)}
+				return repoResult{calyptos.Fail, fmt.Sprintf("%s %s is unreachable: %v%s", k.key, shown, err, tries), "check the URL and that this machine reaches it (DNS, proxy, firewall); the cloud's hosts must reach it too"}
 			case code >= 400:
-				return repoResult{calyptos.Fail, fmt.Sprintf("%s %s answered %d %s%s", k.key, shown, code, http.StatusText(code), tries)}
+				return repoResult{calyptos.Fail, fmt.Sprintf("%s %s answered %d %s%s", k.key, shown, code, http.StatusText(code), tries), "correct the URL: a yum repository has repodata/repomd.xml under it"}
 			}
-			return repoResult{calyptos.Pass, fmt.Sprintf("%s %s answered %d %s", k.key, shown, code, http.StatusText(code))}
+			return repoResult{calyptos.Pass, fmt.Sprintf("%s %s answered %d %s", k.key, shown, code, http.StatusText(code)), ""}
 		}
 		t := time.NewTimer(r.Backoff << attempt)
 		select {

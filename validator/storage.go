@@ -89,7 +89,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		node := e.Attr("eucalyptus", "topology", "clusters", cl.Name)
 		bk, bv := calyptos.Lookup(node, "storage-backend")
 		if bk == nil {
-			c.At(cl.Pos).Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
+			c.At(cl.Pos).Key("cluster:"+cl.Name+":storage-backend").Hint("set storage-backend (das, overlay, ceph-rbd, netapp, equallogic, threepar) in the cluster, or set the property after deployment").Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
 			continue
 		}
 		name, _ := yamlx.Scalar(bv)
@@ -99,7 +99,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 			if j := slices.IndexFunc(backends, func(b storageBackend) bool { return strings.EqualFold(b.name, name) }); j >= 0 {
 				msg += "; did you mean " + backends[j].name + "?"
 			}
-			at(c, e, bv).Failure(msg)
+			at(c, e, bv).Key("cluster:" + cl.Name + ":storage-backend").Hint("use a storage backend Eucalyptus supports").Failure(msg)
 			continue
 		}
 		b := backends[i]
@@ -119,21 +119,21 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 		ok := true
 		if b.name == "das" && strings.TrimSpace(cl.DASDevice) == "" && !prop("dasdevice") {
 			ok = false
-			at(c, e, bv).Failuref("cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name)
+			at(c, e, bv).Key("cluster:"+cl.Name+":das-device").Hint("set das-device (or the property <cluster>.storage.dasdevice) to the volume group or block device for volumes").Failuref("cluster %s: storage-backend das needs a das-device (the volume group or block device for volumes)", cl.Name)
 		}
 		if m := missing(b.props); len(m) > 0 {
 			if b.name == "ceph-rbd" && hasCeph {
 				c.Infof("cluster %s: ceph-rbd properties not set (%s): Eucalyptus defaults and the ceph section apply", cl.Name, strings.Join(m, ", "))
 			} else {
 				ok = false
-				at(c, e, bv).Failuref("cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", "))
+				at(c, e, bv).Key("cluster:"+cl.Name+":properties").Hint("add the listed system-properties; euctl sets them on a running cloud").Failuref("cluster %s: storage-backend %s needs the system properties %s", cl.Name, b.name, strings.Join(m, ", "))
 			}
 		}
 		if m := missing(b.warn); len(m) > 0 {
-			at(c, e, bv).Warningf("cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", "))
+			at(c, e, bv).Key("cluster:"+cl.Name+":netapp-vserver").Hint("set the vserver name property for clustered Data ONTAP; 7-mode filers need none").Warningf("cluster %s: storage-backend %s usually needs %s (clustered Data ONTAP)", cl.Name, b.name, strings.Join(m, ", "))
 		}
 		if ok {
-			c.Successf("cluster %s: storage-backend %s is configured", cl.Name, b.name)
+			c.Key("cluster:"+cl.Name+":properties").Successf("cluster %s: storage-backend %s is configured", cl.Name, b.name)
 		}
 	}
 	var orphans []string
@@ -144,6 +144,6 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	slices.Sort(orphans)
 	for _, k := range orphans {
-		at(c, e, e.Attr("eucalyptus", "system-properties")).Warningf("system property %s names no cluster of the topology", k)
+		at(c, e, e.Attr("eucalyptus", "system-properties")).Key("orphan-property:"+k).Hint("correct the cluster prefix of the property, or remove it").Warningf("system property %s names no cluster of the topology", k)
 	}
 }

@@ -225,17 +225,17 @@ func (Structure) Validate(ctx context.Context, c *calyptos.Check) {
 	w.walk(e.Root(), envSchema(installType), "", nil)
 	w.duplicates(e.Root(), "", map[*yaml.Node]bool{})
 	if e.Attr("eucalyptus", "network") != nil && e.Attr("eucalyptus", "network", "bridge-interface") == nil {
-		w.warn(e.Attr("eucalyptus", "network"), "default_attributes.eucalyptus.network has no bridge-interface: the cookbook default (br0) applies")
+		w.warn(e.Attr("eucalyptus", "network"), "network.bridge-interface", "set bridge-interface to the bridge instances attach to (EDGE: the one on the private network)", "default_attributes.eucalyptus.network has no bridge-interface: the cookbook default (br0) applies")
 	}
 	if e.Topology.Form == "mixed" {
-		w.warn(e.Attr("eucalyptus", "topology"), "default_attributes.eucalyptus.topology mixes the legacy form (clc-1, cc-1, sc-1, walrus) with the list form (clc, cc, sc, objectstorage)")
+		w.warn(e.Attr("eucalyptus", "topology"), "topology-form", "write the whole topology in one form: the list form (clc, cc, sc, nodes, objectstorage) is the current one", "default_attributes.eucalyptus.topology mixes the legacy form (clc-1, cc-1, sc-1, walrus) with the list form (clc, cc, sc, objectstorage)")
 	}
 	if w.fails == 0 {
 		form := e.Topology.Form
 		if form == "" {
 			form = "no"
 		}
-		c.Successf("%s matches the environment schema (%s topology form)", e.File, form)
+		c.Key("schema").Successf("%s matches the environment schema (%s topology form)", e.File, form)
 	}
 }
 
@@ -246,12 +246,16 @@ type walker struct {
 	fails int
 }
 
-func (w *walker) fail(n *yaml.Node, msg string) {
+// fail reports a schema failure; key names the YAML path and the problem,
+// hint what to do.
+func (w *walker) fail(n *yaml.Node, key, hint, msg string) {
 	w.fails++
-	at(w.c, w.e, n).Failure(msg)
+	at(w.c, w.e, n).Key(key).Hint(hint).Failure(msg)
 }
 
-func (w *walker) warn(n *yaml.Node, msg string) { at(w.c, w.e, n).Warning(msg) }
+func (w *walker) warn(n *yaml.Node, key, hint, msg string) {
+	at(w.c, w.e, n).Key(key).Hint(hint).Warning(msg)
+}
 
 func join(path, key string) string {
 	if path == "" {
@@ -270,7 +274,7 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 	}
 	if yamlx.IsNull(n) {
 		if s.required {
-			w.fail(where, path+": required, but it is empty")
+			w.fail(where, "empty:"+path, "give "+path+" a value", path+": required, but it is empty")
 		}
 		return
 	}
@@ -302,7 +306,7 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 		case yaml.SequenceNode:
 			for i, it := range yamlx.Items(n) {
 				if it.Kind != yaml.ScalarNode || yamlx.IsNull(it) || (s.kind == sHosts && isBool(it)) {
-					w.fail(it, elem(path, i)+": expected "+itemWord(s.kind)+", found "+kind(it))
+					w.fail(it, "type:"+elem(path, i), "write each entry of "+path+" as "+itemWord(s.kind), elem(path, i)+": expected "+itemWord(s.kind)+", found "+kind(it))
 				}
 			}
 		default:
@@ -310,11 +314,11 @@ func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) 
 		}
 	}
 	if want != "" {
-		w.fail(where, path+": expected "+want+", found "+kind(n))
+		w.fail(where, "type:"+path, "write "+path+" as "+want, path+": expected "+want+", found "+kind(n))
 		return
 	}
 	if len(s.enum) > 0 && n.Kind == yaml.ScalarNode && !slices.Contains(s.enum, strings.TrimSpace(n.Value)) {
-		w.fail(n, path+" must be one of "+strings.Join(s.enum, ", ")+", found "+shown(path, n))
+		w.fail(n, "value:"+path, "use one of "+strings.Join(s.enum, ", "), path+" must be one of "+strings.Join(s.enum, ", ")+", found "+shown(path, n))
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -344,7 +348,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 		case s.keys != nil:
 			sub, ok := s.keys[k]
 			if !ok {
-				w.warn(p.Key, "unknown key "+join(path, k))
+				w.warn(p.Key, "unknown:"+join(path, k), "check the spelling against the cookbook's attributes; an unknown key is ignored", "unknown key "+join(path, k))
 				continue
 			}
 			w.walk(p.Value, sub, join(path, k), p.Key)
@@ -354,7 +358,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 	}
 	for _, k := range sortedKeys(s.keys) {
 		if s.keys[k].required && !have[k] {
-			w.fail(where, "missing required key "+join(path, k))
+			w.fail(where, "missing:"+join(path, k), "add "+join(path, k), "missing required key "+join(path, k))
 		}
 	}
 	for _, group := range s.oneOf {
@@ -363,7 +367,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 			if len(group) > 1 {
 				msg += " (or " + strings.Join(group[1:], ", ") + ")"
 			}
-			w.fail(where, msg)
+			w.fail(where, "missing:"+join(path, group[0]), "add "+join(path, strings.Join(group, " or ")), msg)
 		}
 	}
 }
@@ -396,7 +400,7 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 			continue
 		}
 		if l, ok := last[k.Value]; ok {
-			w.warn(k, join(path, k.Value)+" is set again at "+w.e.Pos(l).String()+": the last value is used")
+			w.warn(k, "duplicate:"+join(path, k.Value), "keep one of the two; the last one is what the cookbook sees", join(path, k.Value)+" is set again at "+w.e.Pos(l).String()+": the last value is used")
 		} else {
 			last[k.Value] = k
 		}
@@ -419,11 +423,11 @@ func (w *walker) merge(v *yaml.Node, path string) {
 	case v.Kind == yaml.SequenceNode:
 		for i, it := range yamlx.Items(v) {
 			if it.Kind != yaml.MappingNode {
-				w.fail(it, elem(path, i)+msg+kind(it))
+				w.fail(it, "merge:"+elem(path, i), "merge only mappings (<<: *anchor of a mapping)", elem(path, i)+msg+kind(it))
 			}
 		}
 	case v.Kind != yaml.MappingNode:
-		w.fail(v, path+msg+kind(v))
+		w.fail(v, "merge:"+path, "merge only mappings (<<: *anchor of a mapping)", path+msg+kind(v))
 	}
 }
 

@@ -39,15 +39,15 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		{calyptos.RoleUserFacing, "user-facing services host", "user-facing"},
 	} {
 		if hs := rb.Hosts(r.role); len(hs) > 0 {
-			c.Successf("%s: %s", r.what, strings.Join(hs, ", "))
+			c.Key(r.key).Successf("%s: %s", r.what, strings.Join(hs, ", "))
 		} else {
-			at(c, e, topo).Failuref("no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key)
+			at(c, e, topo).Key(r.key).Hint("list at least one host under topology.clc (or user-facing); every cloud needs one").Failuref("no %s (default_attributes.eucalyptus.topology.%s)", r.what, r.key)
 		}
 	}
 	objectStorage(c, e, topo)
 	clusters := rb.Clusters()
 	if len(clusters) == 0 {
-		at(c, e, topo).Failure("the topology has no clusters (default_attributes.eucalyptus.topology.clusters)")
+		at(c, e, topo).Key("clusters").Hint("add topology.clusters with at least one cluster (cc, sc, nodes)").Failure("the topology has no clusters (default_attributes.eucalyptus.topology.clusters)")
 	}
 	for _, cl := range clusters {
 		clusterParts(c, cl)
@@ -68,23 +68,23 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 	provider := e.Topology.ObjectStorageProvider
 	switch {
 	case wk != nil && rk != nil:
-		at(c, e, rk).Failure("the topology has both walrus and riakcs: object storage is one or the other")
+		at(c, e, rk).Key("object-storage").Hint("keep either walrus or riakcs in the topology, not both").Failure("the topology has both walrus and riakcs: object storage is one or the other")
 	case provider == "walrus":
 		if hs := c.Roles().Hosts(calyptos.RoleWalrus); len(hs) > 0 {
-			c.Successf("walrus backend: %s", strings.Join(hs, ", "))
+			c.Key("walrus").Successf("walrus backend: %s", strings.Join(hs, ", "))
 		} else {
-			at(c, e, topo).Failure("object storage is walrus but no walrus backend host is listed")
+			at(c, e, topo).Key("walrus").Hint("list the walrus host (topology.walrus, or objectstorage.walrusbackend)").Failure("object storage is walrus but no walrus backend host is listed")
 		}
 	case provider != "" && !slices.Contains(objectStorageProviders, provider):
-		at(c, e, get(topo, "objectstorage")).Warningf("object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", "))
+		at(c, e, get(topo, "objectstorage")).Key("object-storage").Hint("use walrus or riakcs as object storage provider").Warningf("object storage provider %q is not one Eucalyptus ships (%s)", provider, strings.Join(objectStorageProviders, ", "))
 	case provider != "":
-		c.Successf("object storage provider: %s", provider)
+		c.Key("object-storage").Successf("object storage provider: %s", provider)
 	}
 	if rk == nil {
 		return
 	}
 	if riak == nil || len(calyptos.Entries(riak)) == 0 {
-		at(c, e, rk).Failure("topology.riakcs must be a mapping with " + strings.Join(riakcsKeys, ", "))
+		at(c, e, rk).Key("riakcs").Hint("write topology.riakcs as a mapping with access-key, admin-email, admin-name, endpoint, port and secret-key").Failure("topology.riakcs must be a mapping with " + strings.Join(riakcsKeys, ", "))
 		return
 	}
 	var missing []string
@@ -94,9 +94,9 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 		}
 	}
 	if len(missing) > 0 {
-		at(c, e, rk).Failure("topology.riakcs has no value for " + strings.Join(missing, ", "))
+		at(c, e, rk).Key("riakcs").Hint("give every riakcs key a value").Failure("topology.riakcs has no value for " + strings.Join(missing, ", "))
 	} else {
-		c.Success("topology.riakcs has every key the cookbook reads")
+		c.Key("riakcs").Success("topology.riakcs has every key the cookbook reads")
 	}
 }
 
@@ -113,10 +113,10 @@ func clusterParts(c *calyptos.Check, cl calyptos.Cluster) {
 		}
 	}
 	if len(missing) > 0 {
-		c.At(cl.Pos).Failuref("cluster %q has no %s", cl.Name, strings.Join(missing, ", no "))
+		c.At(cl.Pos).Key("cluster:"+cl.Name).Hint("give every cluster a cluster controller (cc), a storage controller (sc) and node controllers (nodes)").Failuref("cluster %q has no %s", cl.Name, strings.Join(missing, ", no "))
 		return
 	}
-	c.Successf("cluster %s has %s, %s and %s", cl.Name,
+	c.Key("cluster:"+cl.Name).Successf("cluster %s has %s, %s and %s", cl.Name,
 		words.Count(len(cl.CC), "cluster controller", "cluster controllers"),
 		words.Count(len(cl.SC), "storage controller", "storage controllers"),
 		words.Count(len(cl.Nodes), "node controller", "node controllers"))
@@ -149,9 +149,9 @@ func sharedHosts(c *calyptos.Check, e *calyptos.Environment, clusters []calyptos
 	slices.SortFunc(dups, calyptos.CompareHosts)
 	for _, k := range dups {
 		names := owner[k]
-		atHost(c.OnHost(first[k]), e, first[k]).Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
+		atHost(c.OnHost(first[k]), e, first[k]).Key("one-cluster").Hint("keep each host in one cluster: a CC, SC or NC serves one availability zone").Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))
 	}
 	if len(dups) == 0 && len(clusters) > 1 {
-		c.Successf("no host is in more than one of the %d clusters", len(clusters))
+		c.Key("one-cluster").Successf("no host is in more than one of the %d clusters", len(clusters))
 	}
 }

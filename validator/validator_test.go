@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/validator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,7 @@ func run(t testing.TB, v calyptos.Validator, rb *calyptos.RoleBuilder) *calyptos
 	t.Helper()
 	rep, err := calyptos.RunValidators(context.Background(), rb, []calyptos.Validator{v}, calyptos.RunOptions{})
 	require.NoError(t, err)
+	calyptostest.RequireHints(t, rep)
 	res := rep.Check(v.Name())
 	require.NotNil(t, res)
 	return res
@@ -96,6 +98,7 @@ func TestGoodFilesHaveNoFailures(t *testing.T) {
 			rb := load(t, goodFile(f))
 			rep, err := calyptos.RunValidators(context.Background(), rb, validator.Offline(), calyptos.RunOptions{})
 			require.NoError(t, err)
+			calyptostest.RequireHints(t, rep)
 			for _, fd := range rep.Findings() {
 				assert.NotEqual(t, calyptos.Fail, fd.Status, "%s: %s", fd.Check, fd.Message)
 			}
@@ -149,7 +152,8 @@ func TestMissingSections(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"structure: bare.yml:3:1: missing required key default_attributes.eucalyptus"}, fails)
-	assert.Equal(t, []calyptos.Finding{{Check: "topology", Status: calyptos.Skip, Message: "no eucalyptus topology in the file"}}, rep.Check("topology").Findings)
+	calyptostest.RequireHints(t, rep)
+	assert.Equal(t, []calyptos.Finding{{Check: "topology", Status: calyptos.Skip, Message: "no eucalyptus topology in the file", ID: "topology/no-eucalyptus-topology-in-the-file"}}, rep.Check("topology").Findings)
 }
 
 func TestStructure(t *testing.T) {
@@ -208,6 +212,7 @@ func TestNeverShowsSecrets(t *testing.T) {
 	for _, f := range []string{"structure-types.yml", "storage-bad.yml", "storage-good.yml", "structure-duplicates.yml"} {
 		rep, err := calyptos.RunValidators(context.Background(), load(t, td(f)), validator.Offline(), calyptos.RunOptions{})
 		require.NoError(t, err)
+		calyptostest.RequireHints(t, rep)
 		for _, fd := range rep.Findings() {
 			assert.NotContains(t, fd.Message, "hunter2", "%s %s", f, fd.Check)
 			assert.NotContains(t, fd.Message, "[REDACTED]", "%s %s", f, fd.Check)

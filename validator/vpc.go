@@ -3,6 +3,7 @@ package validator
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/org/calyptos"
@@ -51,7 +52,7 @@ func (VPC) Validate(ctx context.Context, c *calyptos.Check) {
 	v.currentGateways()
 	v.olderGateways()
 	if len(v.gwIPs) == 0 && len(v.gwHosts) == 0 {
-		at(c, e, e.Attr("eucalyptus", "network", "mode")).Failure("VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)")
+		at(c, e, e.Attr("eucalyptus", "network", "mode")).Key("midonet.Gateways").Hint("add midonet.Gateways with each gateway's Ip, ExternalCidr, ExternalIp, ExternalRouterIp and ExternalInterface").Failure("VPCMIDO needs at least one MidoNet gateway (default_attributes.eucalyptus.midonet.Gateways)")
 	}
 	v.mappings()
 	v.nsdb()
@@ -71,17 +72,17 @@ func (v *vpcCheck) currentGateways() {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		at(c, e, k).Failuref("midonet.Gateways: expected a list, found %s", kind(gws))
+		at(c, e, k).Key("midonet.Gateways").Hint("write midonet.Gateways as a list of gateway mappings").Failuref("midonet.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
 	for i, gw := range yamlx.Items(gws) {
 		ip, ok := yamlx.Scalar(get(gw, "Ip"))
 		if !ok {
-			at(c, e, gw).Failuref("midonet.Gateways[%d] has no Ip", i)
+			at(c, e, gw).Key("gateway-"+strconv.Itoa(i)+":Ip").Hint("give every MidoNet gateway its Ip").Failuref("midonet.Gateways[%d] has no Ip", i)
 			continue
 		}
 		if err := CheckHost(ip); err != nil {
-			at(c, e, get(gw, "Ip")).Failuref("midonet.Gateways[%d].Ip: %v", i, err)
+			at(c, e, get(gw, "Ip")).Key("gateway-"+strconv.Itoa(i)+":Ip").Hint("write the gateway's Ip as an IP address").Failuref("midonet.Gateways[%d].Ip: %v", i, err)
 			continue
 		}
 		v.gwIPs[hostKey(ip)] = true
@@ -91,7 +92,7 @@ func (v *vpcCheck) currentGateways() {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				ok = false
-				at(c, e, get(gw, "ExternalCidr")).Failuref("midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s)
+				at(c, e, get(gw, "ExternalCidr")).Key("gateway:"+ip+":ExternalCidr").Hint("write ExternalCidr as address/prefix-length, e.g. 172.19.0.0/30").Failuref("midonet gateway %s: ExternalCidr %q is not a CIDR prefix", ip, s)
 			}
 			cidr = p
 		}
@@ -104,14 +105,14 @@ func (v *vpcCheck) currentGateways() {
 			switch {
 			case err != nil:
 				ok = false
-				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %q is not an IP address", ip, key, s)
+				at(c, e, get(gw, key)).Key("gateway:"+ip+":"+key).Hint("write it as an IP address").Failuref("midonet gateway %s: %s %q is not an IP address", ip, key, s)
 			case cidr.IsValid() && !cidr.Contains(a):
 				ok = false
-				at(c, e, get(gw, key)).Failuref("midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr)
+				at(c, e, get(gw, key)).Key("gateway:"+ip+":"+key).Hint("use an address inside the gateway's ExternalCidr").Failuref("midonet gateway %s: %s %s is not inside ExternalCidr %s", ip, key, a, cidr)
 			}
 		}
 		if ok {
-			c.OnHost(ip).Successf("MidoNet gateway %s", ip)
+			c.OnHost(ip).Key("gateway").Successf("MidoNet gateway %s", ip)
 		}
 	}
 }
@@ -127,19 +128,19 @@ func (v *vpcCheck) olderGateways() {
 	if hk != nil {
 		if h, ok := yamlx.Scalar(host); ok && h != "" {
 			v.gwHosts[h] = true
-			c.Successf("config-json.Mido.GatewayHost: %s", h)
+			c.Key("Mido.GatewayHost").Successf("config-json.Mido.GatewayHost: %s", h)
 		} else {
-			at(c, e, hk).Failure("config-json.Mido.GatewayHost is empty")
+			at(c, e, hk).Key("Mido.GatewayHost").Hint("name the gateway host, or move to midonet.Gateways").Failure("config-json.Mido.GatewayHost is empty")
 		}
 		if gk != nil {
-			at(c, e, hk).Warning("config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways")
+			at(c, e, hk).Key("Mido.GatewayHost").Hint("remove GatewayHost: Eucalyptus reads Mido.Gateways").Warning("config-json.Mido has both GatewayHost and Gateways: Eucalyptus uses Gateways")
 		}
 	}
 	if gk == nil {
 		return
 	}
 	if gws.Kind != yaml.SequenceNode {
-		at(c, e, gk).Failuref("config-json.Mido.Gateways: expected a list, found %s", kind(gws))
+		at(c, e, gk).Key("Mido.Gateways").Hint("write Mido.Gateways as a list of mappings with GatewayHost, GatewayIP and GatewayInterface").Failuref("config-json.Mido.Gateways: expected a list, found %s", kind(gws))
 		return
 	}
 	for i, gw := range yamlx.Items(gws) {
@@ -150,17 +151,17 @@ func (v *vpcCheck) olderGateways() {
 			}
 		}
 		if len(missing) > 0 {
-			at(c, e, gw).Failuref("config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no "))
+			at(c, e, gw).Key("Mido.Gateways-"+strconv.Itoa(i)).Hint("give every gateway GatewayHost, GatewayIP and GatewayInterface").Failuref("config-json.Mido.Gateways[%d] has no %s", i, strings.Join(missing, ", no "))
 			continue
 		}
 		h, _ := yamlx.Scalar(get(gw, "GatewayHost"))
 		ip, _ := yamlx.Scalar(get(gw, "GatewayIP"))
 		v.gwHosts[h] = true
 		if _, err := netip.ParseAddr(ip); err != nil {
-			at(c, e, get(gw, "GatewayIP")).Failuref("config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip)
+			at(c, e, get(gw, "GatewayIP")).Key("Mido.Gateways-"+strconv.Itoa(i)+":GatewayIP").Hint("write GatewayIP as an IP address").Failuref("config-json.Mido.Gateways[%d].GatewayIP %q is not an IP address", i, ip)
 			continue
 		}
-		c.Successf("config-json.Mido gateway %s (%s)", h, ip)
+		c.Key("Mido.Gateways-"+strconv.Itoa(i)).Successf("config-json.Mido gateway %s (%s)", h, ip)
 	}
 }
 
@@ -187,7 +188,7 @@ func (v *vpcCheck) mappings() {
 		}
 	}
 	if len(ms) == 0 {
-		at(c, e, e.Attr("eucalyptus", "midonet")).Failure("no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts")
+		at(c, e, e.Attr("eucalyptus", "midonet")).Key("midolman-host-mapping").Hint("add midonet.midolman-host-mapping: each CLC, NC and gateway host name with its address").Failure("no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts")
 		return
 	}
 	clc := keySet(rb.Hosts(calyptos.RoleCLC))
@@ -195,7 +196,7 @@ func (v *vpcCheck) mappings() {
 	var flat []map[string]string
 	for _, m := range ms {
 		if m.val == nil || m.val.Kind != yaml.MappingNode {
-			at(c, e, m.key).Failuref("%s: expected a mapping of host name to address, found %s", m.name, kind(m.val))
+			at(c, e, m.key).Key("mapping:"+m.name).Hint("write the mapping as host-name: address pairs").Failuref("%s: expected a mapping of host name to address, found %s", m.name, kind(m.val))
 			continue
 		}
 		values := map[string]bool{}
@@ -206,7 +207,7 @@ func (v *vpcCheck) mappings() {
 			k := hostKey(ip)
 			values[k] = true
 			if !clc[k] && !ncs[k] && !v.gwIPs[k] && !v.gwHosts[p.Key.Value] {
-				at(c, e, p.Key).Warningf("%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip)
+				at(c, e, p.Key).Key("mapping:"+m.name+":"+p.Key.Value).Hint("remove the entry, or list the host in the topology or as a gateway").Warningf("%s: %s (%s) is not a cloud controller, node controller or MidoNet gateway", m.name, p.Key.Value, ip)
 			}
 		}
 		flat = append(flat, entries)
@@ -218,16 +219,16 @@ func (v *vpcCheck) mappings() {
 			for _, h := range rb.Hosts(r.role) {
 				if !values[hostKey(h)] {
 					missing++
-					at(c.OnHost(h), e, m.key).Failuref("%s %s is not in %s: midolman must run on it", r.what, h, m.name)
+					at(c.OnHost(h), e, m.key).Key("mapping:"+m.name).Hint("add the host to the midolman host mapping: every CLC and NC runs midolman").Failuref("%s %s is not in %s: midolman must run on it", r.what, h, m.name)
 				}
 			}
 		}
 		if missing == 0 {
-			c.Successf("%s covers the cloud controller and %s", m.name, words.Count(len(ncs), "node controller", "node controllers"))
+			c.Key("mapping:"+m.name).Successf("%s covers the cloud controller and %s", m.name, words.Count(len(ncs), "node controller", "node controllers"))
 		}
 	}
 	if len(flat) == 2 && !mapsEqual(flat[0], flat[1]) {
-		at(c, e, ms[1].key).Warning("midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter")
+		at(c, e, ms[1].key).Key("midokura.midolman-host-mapping").Hint("make the two mappings the same, or drop the midokura one").Warning("midokura.midolman-host-mapping differs from eucalyptus.midonet.midolman-host-mapping; the cookbook reads the latter")
 	}
 }
 
@@ -270,13 +271,13 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 	switch {
 	case k == nil:
 		if hs := c.Roles().Hosts(role); len(hs) > 0 {
-			c.Successf("%s: %s", role, strings.Join(hs, ", "))
+			c.Key(key).Successf("%s: %s", role, strings.Join(hs, ", "))
 		} else {
-			c.Warningf("no %s hosts (midokura.%s or %s.topology): MidoNet needs its NSDB, unless it is run elsewhere", role, key, role)
+			c.Key(key).Hint("list the NSDB servers under midokura (zookeepers, cassandras) or in their own topology sections").Warningf("no %s hosts (midokura.%s or %s.topology): MidoNet needs its NSDB, unless it is run elsewhere", role, key, role)
 		}
 		return
 	case list == nil || list.Kind != yaml.SequenceNode:
-		at(c, e, k).Failuref("midokura.%s: expected a list of %s, found %s", key, listOf, kind(list))
+		at(c, e, k).Key(key).Hint("write it as a list of servers").Failuref("midokura.%s: expected a list of %s, found %s", key, listOf, kind(list))
 		return
 	}
 	bad := 0
@@ -285,13 +286,13 @@ func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid f
 		switch {
 		case !ok:
 			bad++
-			at(c, e, it).Failuref("midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it))
+			at(c, e, it).Key(key+"-"+strconv.Itoa(i)).Hint("write each server as a plain host:port string").Failuref("midokura.%s[%d]: expected a %s, found %s", key, i, shape, kind(it))
 		case !valid(s):
 			bad++
-			at(c, e, it).Failuref("midokura.%s[%d] %q %s", key, i, s, invalid)
+			at(c, e, it).Key(key+"-"+strconv.Itoa(i)).Hint("write each server as host:port (zookeeper) or a host (cassandra)").Failuref("midokura.%s[%d] %q %s", key, i, s, invalid)
 		}
 	}
 	if bad == 0 {
-		c.Successf("midokura.%s: %s", key, words.Count(len(list.Content), "server", "servers"))
+		c.Key(key).Successf("midokura.%s: %s", key, words.Count(len(list.Content), "server", "servers"))
 	}
 }

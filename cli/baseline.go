@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/report"
+)
+
+// gateOptions are the --baseline and --waivers flags of validate and
+// debug, and what they loaded.
+type gateOptions struct {
+	baselineFile string
+	waiversFile  string
+	// baseline is set by loadGate when either flag was given.
+	baseline *calyptos.Baseline
+}
+
+func gateFlags(fs *flagSet, o *options) {
+	fs.stringVar(&o.gate.baselineFile, "baseline", "REPORT.json", "compare with an earlier -o json report: findings are marked\nnew, still failing or fixed, and only new failures (and\nnew warnings with --strict) give exit code 1")
+	fs.stringVar(&o.gate.waiversFile, "waivers", "FILE", "YAML file of accepted failures (id, hosts, reason, expires);\nan expired waiver fails the run")
+}
+
+// loadGate reads --baseline and --waivers for a cmd run over rb, and
+// refuses a baseline of another kind of run or another deployment before
+// anything runs.
+func (p *Program) loadGate(cmd string, o *options, rb *calyptos.RoleBuilder) int {
+	g := &o.gate
+	if g.baselineFile == "" && g.waiversFile == "" {
+		return ExitOK
+	}
+	b := &calyptos.Baseline{}
+	if g.waiversFile != "" {
+		ws, err := calyptos.LoadWaivers(g.waiversFile)
+		if err != nil {
+			p.errorf("--waivers: %v", unwrapPathError(err))
+			return ExitUsage
+		}
+		b.Waivers = ws
+	}
+	if g.baselineFile != "" {
+		old, err := readReportFile(g.baselineFile)
+		if err != nil {
+			p.errorf("--baseline: %v", err)
+			return ExitUsage
+		}
+		if want := calyptos.Kind(cmd); old.Kind != want {
+			p.errorf("--baseline: %s is a %s report, not a %s one", g.baselineFile, old.Kind, want)
+			return ExitUsage
+		}
+		if id := rb.Identity(); old.Environment != id {
+			p.errorf("--baseline: %s is a report of environment %q, not of %q (%s)", g.baselineFile, old.Environment, id, o.envFile)
+			return ExitUsage
+		}
+		b.Report = old
+	}
+	g.baseline = b
+	return ExitOK
+}
+
+// readReportFile reads a JSON report for comparison (report.ReadBaseline).
+func readReportFile(name string) (*calyptos.Report, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist", name)
+		}
+		return nil, unwrapPathError(err)
+	}
+	defer f.Close()
+	return report.ReadBaseline(f, name)
+}
+
+// failed reports whether rep fails the run: with a baseline or waivers,
+// when it has a regression against them; otherwise when it has a failure
+// (or a warning with --strict).
+func (p *Program) failed(rep *calyptos.Report, o *options) bool {
+	b := o.gate.baseline
+	if b == nil {
+		return rep.Failed(o.strict)
+	}
+	d, err := b.Compare(rep)
+	if err != nil {
+		p.errorf("--baseline: %v", err)
+		return true
+	}
+	return d.Failed(o.strict)
+}
