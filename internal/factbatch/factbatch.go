@@ -10,7 +10,7 @@
 // still running (the command's subshell and its direct children are
 // killed; the command is marked timed out). Its stdout, stderr and exit
 // status go to files of a private temporary directory, and `head -c`
-// copies the cap of its stdout (plus one byte, which tells a cut output)
+// copies the cap of its stdout and stderr (plus one byte, which tells a cut output)
 // once it ended, so a process it left behind cannot change what is
 // framed. When all are
 // done, the script prints, framed by lines starting with a boundary that
@@ -80,13 +80,13 @@ func Script(boundary string, cmds []Cmd) string {
 	b.WriteString(`_cfd=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n")
 	b.WriteString(`trap 'rm -rf "$_cfd"' EXIT` + "\n")
 	// _cfr ID SECS CAP CMD: run CMD in a subshell (no exec of sh or timeout),
-	// keep CAP+1 bytes of its stdout (copied from a file, not a pipe, once
+	// keep CAP+1 bytes of its stdout and stderr (copied from files, not pipes, once
 	// it ended: a process it left behind cannot change the copy); "ID.c"
 	// gets "EXIT TIMEDOUT". A watchdog's TERM stops it at its bound: the
 	// trap kills the command (and its direct children) and marks it.
-	b.WriteString(`_cfr() { _cft=0; ( _cfc=$4; set --; eval "$_cfc" ) >"$_cfd/$1.O" 2>"$_cfd/$1.e" </dev/null & _cfp=$!; ` +
+	b.WriteString(`_cfr() { _cft=0; ( _cfc=$4; set --; eval "$_cfc" ) >"$_cfd/$1.O" 2>"$_cfd/$1.E" </dev/null & _cfp=$!; ` +
 		`trap '_cft=1; kill -STOP "$_cfp" 2>/dev/null; pkill -KILL -P "$_cfp" 2>/dev/null; kill -KILL "$_cfp" 2>/dev/null' TERM; wait "$_cfp"; _cfx=$?; ` +
-		`[ "$_cft" = 1 ] && { wait "$_cfp"; _cfx=$?; }; trap '' TERM; head -c $(($3+1)) "$_cfd/$1.O" >"$_cfd/$1.o"; echo "$_cfx $_cft" >"$_cfd/$1.c"; }` + "\n")
+		`[ "$_cft" = 1 ] && { wait "$_cfp"; _cfx=$?; }; trap '' TERM; head -c $(($3+1)) "$_cfd/$1.O" >"$_cfd/$1.o"; head -c $(($3+1)) "$_cfd/$1.E" >"$_cfd/$1.e"; echo "$_cfx $_cft" >"$_cfd/$1.c"; }` + "\n")
 	// _cfw SECS PIDS: after SECS, stop the facts of PIDS still running.
 	// TERM (when every fact ended first) stops its sleep too.
 	b.WriteString(`_cfw() { sleep "$1" & _cfs=$!; trap 'kill "$_cfs" 2>/dev/null; exit 0' TERM; wait "$_cfs" && kill -TERM $2 2>/dev/null; }` + "\n")

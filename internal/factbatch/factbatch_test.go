@@ -148,3 +148,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A process a command leaves behind keeps writing to the command's stderr
+// while the script frames the output: what cat prints must still be what
+// wc counted, or every later command's frame is misread (and forgeable).
+func TestScriptChildWritingStderrAfterExit(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	cmds := []Cmd{
+		{Command: `( i=0; while [ $i -lt 3000 ]; do echo "0 0" >&2; i=$((i+1)); sleep 0.001 2>/dev/null || :; done ) & echo parent`, Seconds: 5, Cap: 1 << 20},
+		{Command: "sleep 1; echo second", Seconds: 5, Cap: 1024},
+		{Command: "echo third", Seconds: 5, Cap: 1024},
+	}
+	out := runScript(t, sh, Script(testBoundary, cmds))
+	res := Parse(testBoundary, cmds, out)
+	require.Len(t, res, 3)
+	assert.Equal(t, "parent\n", res[0].Stdout)
+	assert.Equal(t, Result{Stdout: "second\n"}, res[1])
+	assert.Equal(t, Result{Stdout: "third\n"}, res[2])
+}
