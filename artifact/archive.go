@@ -42,7 +42,15 @@ type Options struct {
 	TempDir string
 	// MemoryLimit is the largest member held in memory (default 1 MiB).
 	MemoryLimit int64
+	// MaxMemberSize is the largest member copied (default
+	// DefaultMaxMemberSize): a larger one, which would fill TempDir (a
+	// decompression bomb), is left out unread and named in
+	// Stats.TooLarge.
+	MaxMemberSize int64
 }
+
+// DefaultMaxMemberSize is Options.MaxMemberSize when it is not set.
+const DefaultMaxMemberSize = 1 << 30
 
 // Stats says what RedactArchive did.
 type Stats struct {
@@ -58,6 +66,9 @@ type Stats struct {
 	// which a secret appears as it is, and text members that could not be
 	// cut safely (ErrNoSafeCut).
 	Dropped []string
+	// TooLarge lists the members left out unread because they are larger
+	// than Options.MaxMemberSize.
+	TooLarge []string
 }
 
 // RedactArchive copies the tar archive read from src to dst, in the same
@@ -86,9 +97,12 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 	if err != nil {
 		return st, err
 	}
-	sp := &spool{dir: opts.TempDir, limit: opts.MemoryLimit}
+	sp := &spool{dir: opts.TempDir, limit: opts.MemoryLimit, maxMember: opts.MaxMemberSize}
 	if sp.limit <= 0 {
 		sp.limit = 1 << 20
+	}
+	if sp.maxMember <= 0 {
+		sp.maxMember = DefaultMaxMemberSize
 	}
 	defer sp.remove()
 	tr, tw := tar.NewReader(in), tar.NewWriter(out)
@@ -126,6 +140,10 @@ func copyMember(tw *tar.Writer, tr io.Reader, hdr *tar.Header, r Redacter, sp *s
 		return tw.WriteHeader(hdr)
 	}
 	hdr.Typeflag = tar.TypeReg
+	if hdr.Size > sp.maxMember {
+		st.TooLarge = append(st.TooLarge, hdr.Name) // tr.Next skips its body
+		return nil
+	}
 	n, err := io.ReadFull(tr, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read %s: %w", hdr.Name, err)

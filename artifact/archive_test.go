@@ -313,3 +313,22 @@ func BenchmarkRedactSample(b *testing.B) {
 	b.ReportMetric(float64(st.Redacted), "text-files-redacted")
 	b.ReportMetric(float64(st.Text), "text-files")
 }
+
+// A member larger than MaxMemberSize (a decompression bomb: gigabytes of
+// zeros in a few KiB of gzip) is left out unread rather than spooled to
+// disk, and named in Stats.TooLarge.
+func TestRedactArchiveMemberTooLarge(t *testing.T) {
+	in := []member{{name: "bomb", body: make([]byte, 3<<20)}, {name: "small", body: []byte(secret)}}
+	tmp := t.TempDir()
+	var out bytes.Buffer
+	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.Gzip, in)), calyptos.NewRedactor(secret),
+		artifact.Options{TempDir: tmp, MemoryLimit: 64 << 10, MaxMemberSize: 1 << 20})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"bomb"}, st.TooLarge)
+	got := readTar(t, artifact.Gzip, out.Bytes())
+	require.Len(t, got, 1)
+	assert.Equal(t, "small", got[0].name)
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "nothing was spooled")
+}

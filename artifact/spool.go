@@ -12,9 +12,11 @@ import (
 type spool struct {
 	dir   string
 	limit int64
-	mem   bytes.Buffer
-	f     *os.File
-	n     int64
+	// maxMember is the largest member spooled at all.
+	maxMember int64
+	mem       bytes.Buffer
+	f         *os.File
+	n         int64
 }
 
 func (s *spool) Write(p []byte) (int, error) {

@@ -227,6 +227,10 @@ func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
 				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
 		}
+		if n := len(st.TooLarge); n > 0 {
+			s.Warningf("sosreport copy %s leaves out %d files larger than %s: %s",
+				f.copy.Path, n, byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
+		}
 		if f.original.Path != "" {
 			s.Infof("kept the unredacted original - %s (%s): it holds the environment's secrets (KeepUnredacted)", f.original.Path, byteSize(f.original.Bytes))
 		}
