@@ -214,8 +214,9 @@ func sosArchives(out, dir string) (inside, outside []string) {
 	return inside, outside
 }
 
-// sosArchiveName matches the base name of a sosreport archive.
-var sosArchiveName = regexp.MustCompile(`^sosreport[^/\s]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
+// sosArchiveName matches the base name of a sosreport archive, which
+// becomes a local file name: printable ASCII only, no spaces.
+var sosArchiveName = regexp.MustCompile(`^sosreport[A-Za-z0-9._+@-]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
 
 // reportFetched reports what was collected from one host.
 func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {

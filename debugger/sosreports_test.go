@@ -525,3 +525,14 @@ func TestSosreportsRelativeTempDir(t *testing.T) {
 		assert.False(t, sosCommandRE.MatchString(c.Command), "sosreport not run")
 	}
 }
+
+// The archive's base name becomes a local file name: a host cannot put
+// control characters (terminal escapes) or other odd bytes in it.
+func TestSosArchivesRefusesOddNames(t *testing.T) {
+	for _, name := range []string{"sosreport-\x1b[2J.tar.xz", "sosreport-a\x7f.tar.xz", "sosreport-\u202e.tar.xz", "sosreport-a\xff.tar.gz", "sosreport-a\x0b.tar"} {
+		in, _ := sosArchives("/d/"+name+"\n", "/d")
+		assert.Empty(t, in, "%q", name)
+	}
+	in, _ := sosArchives("/d/sosreport-clc.example.com-case_1+2@x-2026-01-01-abcdef.tar.xz\n", "/d")
+	assert.Len(t, in, 1)
+}
