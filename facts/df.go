@@ -122,7 +122,7 @@ func dfLine(cols, f []string) (DF, error) {
 		case "1024-blocks", "1k-blocks", "size":
 			n, ok := atoi(v)
 			if !ok {
-				return e, fmt.Errorf("df: size %q is not a number", v)
+				return e, fmt.Errorf("df: size %q is not a number", firstLine(v))
 			}
 			e.SizeKiB, haveSize = n, true
 		case "used":

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -52,4 +53,12 @@ func FuzzParseDF(f *testing.F) {
 			t.Fatalf("bad df %+v", e)
 		}
 	})
+}
+
+// The parse error quotes the host's text it could not read, but only a
+// little of it: it ends up in a finding's message, which is not capped.
+func TestParseDFErrorIsShort(t *testing.T) {
+	_, err := parseDF("1K-blocks Use% Mounted on\n" + strings.Repeat("\x1b", 100000) + " 5% /\n")
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), 600, "120 bytes, each at most 4 once quoted")
 }
