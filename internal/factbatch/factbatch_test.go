@@ -169,3 +169,17 @@ func TestScriptChildWritingStderrAfterExit(t *testing.T) {
 	assert.Equal(t, Result{Stdout: "second\n"}, res[1])
 	assert.Equal(t, Result{Stdout: "third\n"}, res[2])
 }
+
+// A command flooding stderr is cut on the host, as stdout is, so that it
+// cannot push the later commands' frames past the executor's output cap.
+func TestScriptCapsStderrOnHost(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout(1)")
+	}
+	cmds := []Cmd{{Command: "yes e | head -c 1000000 >&2", Seconds: 5, Cap: 100}, {Command: "echo next", Seconds: 5, Cap: 100}}
+	out := runScript(t, Script(testBoundary, cmds), "")
+	assert.Less(t, len(out), 4096)
+	res := Parse(testBoundary, cmds, out)
+	assert.Equal(t, Result{Stderr: strings.Repeat("e\n", 50), Truncated: true}, res[0])
+	assert.Equal(t, Result{Stdout: "next\n"}, res[1])
+}
