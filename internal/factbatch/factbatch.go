@@ -275,8 +275,8 @@ func unquote(s string) (string, int, bool) {
 }
 
 // Encode writes the output a host gives for Script(boundary, cmds) when
-// its commands produced results (stdout cut at its command's Cap plus one
-// byte, as the host does). The fake executor uses it.
+// its commands produced results (stdout and stderr cut at its command's
+// Cap plus one byte, as the host does). The fake executor uses it.
 func Encode(boundary string, cmds []Cmd, results []Result) string {
 	var b strings.Builder
 	n := 64
@@ -294,11 +294,9 @@ func Encode(boundary string, cmds []Cmd, results []Result) string {
 		if r.TimedOut {
 			t = 1
 		}
-		o := r.Stdout
-		if c := max(1, cmds[i].Cap) + 1; len(o) > c {
-			o = o[:c]
-		}
-		body := [3]string{strconv.Itoa(r.ExitCode) + " " + strconv.Itoa(t) + "\n", o, r.Stderr}
+		o, e, c := r.Stdout, r.Stderr, max(1, cmds[i].Cap)+1
+		o, e = o[:min(len(o), c)], e[:min(len(e), c)]
+		body := [3]string{strconv.Itoa(r.ExitCode) + " " + strconv.Itoa(t) + "\n", o, e}
 		var line []byte
 		for k, x := range body {
 			line = strconv.AppendInt(line[:0], int64(len(x)), 10)

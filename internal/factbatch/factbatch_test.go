@@ -104,9 +104,12 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 	_, _, ok = Decode("echo hello")
 	assert.False(t, ok)
 
-	in := []Result{{Stdout: "a\n", Stderr: "b", ExitCode: 1}, {TimedOut: true, ExitCode: 124}, {}, {Stdout: strings.Repeat("y", 150)}, {}, {ExitCode: 127}, {Stdout: "z"}}
-	got := Parse(testBoundary, cmds, Encode(testBoundary, cmds, in))
-	in[3].Stdout, in[3].Truncated = strings.Repeat("y", 100), true
+	in := []Result{{Stdout: "a\n", Stderr: "b", ExitCode: 1}, {TimedOut: true, ExitCode: 124}, {}, {Stdout: strings.Repeat("y", 150), Stderr: strings.Repeat("z", 150)}, {}, {ExitCode: 127}, {Stdout: "z"}}
+	enc := Encode(testBoundary, cmds, in)
+	assert.Contains(t, enc, strings.Repeat("z", 101))
+	assert.NotContains(t, enc, strings.Repeat("z", 102), "stderr cut at Cap+1 as the host does")
+	got := Parse(testBoundary, cmds, enc)
+	in[3].Stdout, in[3].Stderr, in[3].Truncated = strings.Repeat("y", 100), strings.Repeat("z", 100), true
 	assert.Equal(t, in, got)
 }
 
@@ -173,11 +176,12 @@ func TestScriptChildWritingStderrAfterExit(t *testing.T) {
 // A command flooding stderr is cut on the host, as stdout is, so that it
 // cannot push the later commands' frames past the executor's output cap.
 func TestScriptCapsStderrOnHost(t *testing.T) {
-	if _, err := exec.LookPath("timeout"); err != nil {
-		t.Skip("no timeout(1)")
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
 	}
 	cmds := []Cmd{{Command: "yes e | head -c 1000000 >&2", Seconds: 5, Cap: 100}, {Command: "echo next", Seconds: 5, Cap: 100}}
-	out := runScript(t, Script(testBoundary, cmds), "")
+	out := runScript(t, sh, Script(testBoundary, cmds))
 	assert.Less(t, len(out), 4096)
 	res := Parse(testBoundary, cmds, out)
 	assert.Equal(t, Result{Stderr: strings.Repeat("e\n", 50), Truncated: true}, res[0])
