@@ -229,7 +229,7 @@ func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
 		}
 		if n := len(st.TooLarge); n > 0 {
-			s.Warningf("sosreport copy %s leaves out %d files larger than %s: %s",
+			s.Key("too-large").Hint("collect with --artifacts-unredacted to keep the archive whole").Warningf("sosreport copy %s leaves out %d files larger than %s: %s",
 				f.copy.Path, n, byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
 		}
 		if f.original.Path != "" {
