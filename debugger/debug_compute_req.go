@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/facts"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // Defaults of DebugComputeReq.
@@ -189,7 +191,7 @@ func (d *DebugComputeReq) checkArch(s calyptos.Scope, r calyptos.FactResult[stri
 		s.Key("arch").Successf("Architecture is %s", got)
 		return
 	}
-	s.Key("arch").Hint("use an x86_64 host: Eucalyptus ships for x86_64 only").Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", firstLine(got), want), evidence(out))
+	s.Key("arch").Hint("use an x86_64 host: Eucalyptus ships for x86_64 only").Report(calyptos.Fail, fmt.Sprintf("Architecture is %q, want %s", textparse.FirstLine(got), want), evidence(out))
 }
 
 func (d *DebugComputeReq) checkCPU(s calyptos.Scope, ci facts.CPUInfo, nc bool) {
@@ -204,7 +206,7 @@ func (d *DebugComputeReq) checkCPU(s calyptos.Scope, ci facts.CPUInfo, nc bool) 
 		s.Key("cpu-vendor").Successf("Intel/AMD processor: %s", model)
 	} else {
 		s.Key("cpu-vendor").Hint("use an Intel or AMD x86_64 processor").Failuref("processor is not Intel or AMD: vendor %s, model %s",
-			orDefault(strings.Join(ci.Vendors, ","), "unknown"), orDefault(model, "unknown"))
+			cmp.Or(strings.Join(ci.Vendors, ","), "unknown"), cmp.Or(model, "unknown"))
 	}
 	if !nc {
 		return

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -188,7 +189,7 @@ func TestDebugComputeReqClocks(t *testing.T) {
 			var got []string
 			for _, f := range rep.Findings() {
 				if strings.Contains(f.Message, "lock") && !strings.Contains(f.Message, "synchronised") {
-					got = append(got, fmt.Sprintf("%s %s %s", f.Status, orDefault(f.Host, "-"), f.Message))
+					got = append(got, fmt.Sprintf("%s %s %s", f.Status, cmp.Or(f.Host, "-"), f.Message))
 				}
 			}
 			assert.Equal(t, tt.want, got)

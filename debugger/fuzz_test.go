@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // seed adds every recorded sample named name (all distributions) and the
@@ -51,7 +53,7 @@ func FuzzParseIperfPeers(f *testing.F) {
 func FuzzParseKV(f *testing.F) {
 	f.Add("unit=a init=sysv status=0 boot= text=a b c")
 	f.Fuzz(func(t *testing.T, line string) {
-		for k, v := range parseKV(line) {
+		for k, v := range textparse.ParseKV(line) {
 			if k == "" || (k != "text" && strings.ContainsAny(v, " \t")) {
 				t.Fatalf("bad pair %q=%q", k, v)
 			}

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -171,7 +172,7 @@ func run(t testing.TB, rb *calyptos.RoleBuilder, e calyptos.Executor, d calyptos
 func statuses(rep *calyptos.Report) []string {
 	var out []string
 	for _, f := range rep.Findings() {
-		out = append(out, fmt.Sprintf("%s %s %s", f.Status, orDefault(f.Host, "-"), f.Message))
+		out = append(out, fmt.Sprintf("%s %s %s", f.Status, cmp.Or(f.Host, "-"), f.Message))
 	}
 	return out
 }

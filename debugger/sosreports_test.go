@@ -3,6 +3,7 @@ package debugger
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func scriptSos(t testing.TB, e *calyptostest.Executor, host, out string) {
 		dir := sosCommandRE.FindStringSubmatch(cmd)[1]
 		return calyptos.Output{Stdout: recordedDirRE.ReplaceAllLiteralString(out, dir)}, nil
 	})
-	e.OnFetch(host, "~/.*/sosreport-.*").Content(string(sosArchive(t, orDefault(host, "a-host"))))
+	e.OnFetch(host, "~/.*/sosreport-.*").Content(string(sosArchive(t, cmp.Or(host, "a-host"))))
 }
 
 // sosArchive is a sosreport archive (tar.xz) of host: a configuration

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/facts"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // Defaults of VerifyComponentNetworking.
@@ -222,8 +224,8 @@ func (d *VerifyComponentNetworking) multicastRound(ctx context.Context, c *calyp
 	if !c.HostOK(calyptos.HostResult{Host: server, Output: out, Err: err}) {
 		return
 	}
-	kv := parseKV(firstLineWith(out.Stdout, "pid="))
-	pid, okPID := atoi(kv["pid"])
+	kv := textparse.ParseKV(firstLineWith(out.Stdout, "pid="))
+	pid, okPID := textparse.Atoi(kv["pid"])
 	log := kv["log"]
 	if !out.OK() || !okPID || pid < 2 || pid > 1<<22 || !strings.HasPrefix(log, "/tmp/calyptos-iperf.") {
 		s.Key("multicast-server").Hint("run the iperf server command by hand on the host to see why (is port 8773 free?)").Report(calyptos.Fail, "iperf (server mode) failed to be established", evidence(out))
@@ -279,7 +281,7 @@ func (d *VerifyComponentNetworking) judgeLog(c *calyptos.Check, server string, c
 		if ok {
 			c.OnHost(cl).Key("multicast:"+server).Successf("%s communicated successfully with %s for multicast membership", cl, server)
 		} else {
-			c.OnHost(cl).Key("multicast:"+server).Hint("allow IP multicast between the Java component hosts (switches, IGMP snooping, firewall): they find each other by multicast").Report(calyptos.Fail, fmt.Sprintf("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, orDefault(strings.Join(peers, " "), "none")),
+			c.OnHost(cl).Key("multicast:"+server).Hint("allow IP multicast between the Java component hosts (switches, IGMP snooping, firewall): they find each other by multicast").Report(calyptos.Fail, fmt.Sprintf("%s did not reach the multicast group %s on %s (peers seen: %s)", cl, d.group(), server, cmp.Or(strings.Join(peers, " "), "none")),
 				"iperf server log on "+server+":\n"+tail(strings.TrimSpace(log), 2048))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // ClockCommand prints the host's clock in seconds since the epoch.
@@ -24,16 +25,16 @@ func Clock() *calyptos.Fact[time.Time] {
 func parseClock(out string) (time.Time, error) {
 	s := strings.TrimSpace(out)
 	sec, frac, _ := strings.Cut(s, ".")
-	n, ok := atoi(sec)
+	n, ok := textparse.Atoi(sec)
 	if !ok {
-		return time.Time{}, fmt.Errorf("clock: %q is not a time in seconds: %w", firstLine(s), ErrNoData)
+		return time.Time{}, fmt.Errorf("clock: %q is not a time in seconds: %w", textparse.FirstLine(s), ErrNoData)
 	}
 	var ns int64
-	if isDigits(frac) {
+	if textparse.IsDigits(frac) {
 		if len(frac) > 9 {
 			frac = frac[:9]
 		}
-		ns, _ = atoi(frac + strings.Repeat("0", 9-len(frac)))
+		ns, _ = textparse.Atoi(frac + strings.Repeat("0", 9-len(frac)))
 	}
 	return time.Unix(n, ns).UTC(), nil
 }

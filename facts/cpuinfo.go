@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // CPUInfoCommand reads the processors' description.
@@ -38,7 +39,7 @@ func parseCPUInfo(out string) CPUInfo {
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		switch k {
 		case "processor":
-			if _, ok := atoi(v); ok {
+			if _, ok := textparse.Atoi(v); ok {
 				ci.Processors++
 			}
 		case "vendor_id":

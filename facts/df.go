@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // absentMarker is printed by the filesystem command when the directory
@@ -82,15 +83,15 @@ func parseDF(out string) (DF, error) {
 // point (which may hold blanks).
 func dfPosix(f []string) (DF, bool) {
 	for i := 1; i+4 < len(f); i++ {
-		size, ok1 := atoi(f[i])
-		used, ok2 := atoi(f[i+1])
-		avail, ok3 := atoi(f[i+2])
+		size, ok1 := textparse.Atoi(f[i])
+		used, ok2 := textparse.Atoi(f[i+1])
+		avail, ok3 := textparse.Atoi(f[i+2])
 		if !ok1 || !ok2 || !ok3 {
 			continue
 		}
 		pct := -1
 		if c := f[i+3]; c != "-" {
-			n, ok := atoi(strings.TrimSuffix(c, "%"))
+			n, ok := textparse.Atoi(strings.TrimSuffix(c, "%"))
 			if !ok || !strings.HasSuffix(c, "%") || n > 100 {
 				continue
 			}
@@ -120,17 +121,17 @@ func dfLine(cols, f []string) (DF, error) {
 		case "filesystem":
 			e.Filesystem = v
 		case "1024-blocks", "1k-blocks", "size":
-			n, ok := atoi(v)
+			n, ok := textparse.Atoi(v)
 			if !ok {
-				return e, fmt.Errorf("df: size %q is not a number", firstLine(v))
+				return e, fmt.Errorf("df: size %q is not a number", textparse.FirstLine(v))
 			}
 			e.SizeKiB, haveSize = n, true
 		case "used":
-			e.UsedKiB, _ = atoi(v)
+			e.UsedKiB, _ = textparse.Atoi(v)
 		case "available", "avail":
-			e.AvailKiB, _ = atoi(v)
+			e.AvailKiB, _ = textparse.Atoi(v)
 		case "capacity", "use%":
-			if n, ok := atoi(strings.TrimSuffix(v, "%")); ok && n <= 100 {
+			if n, ok := textparse.Atoi(strings.TrimSuffix(v, "%")); ok && n <= 100 {
 				e.UsePercent = int(n)
 			}
 		case "mounted_on":

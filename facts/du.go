@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // DirSize is the disk use of dir in KiB (du -sk). du prints the size of
@@ -22,7 +23,7 @@ func parseDU(out string) (int64, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if n, ok := atoi(f[0]); ok {
+		if n, ok := textparse.Atoi(f[0]); ok {
 			return n, nil
 		}
 	}

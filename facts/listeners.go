@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // ListenersCommand lists listening TCP and UDP sockets: ss with -H
@@ -64,7 +65,7 @@ func listenerFields(f []string) (proto, local string, ok bool) {
 	switch p {
 	case "tcp", "tcp6", "udp", "udp6":
 		proto = p[:3]
-		if isDigits(f[1]) {
+		if textparse.IsDigits(f[1]) {
 			// netstat: Proto Recv-Q Send-Q Local Foreign [State] [PID/Program]
 			if len(f) < 5 {
 				return "", "", false
@@ -107,7 +108,7 @@ func splitLocal(s string) (addr string, port int, ok bool) {
 	if i < 0 {
 		return "", 0, false
 	}
-	n, ok := atoi(s[i+1:])
+	n, ok := textparse.Atoi(s[i+1:])
 	if !ok || n < 1 || n > 65535 {
 		return "", 0, false
 	}

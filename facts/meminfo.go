@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // MeminfoCommand reads the memory totals.
@@ -39,7 +40,7 @@ func parseMeminfo(out string) (Meminfo, error) {
 		if len(f) == 0 {
 			continue
 		}
-		n, ok := atoi(f[0])
+		n, ok := textparse.Atoi(f[0])
 		if !ok {
 			continue
 		}

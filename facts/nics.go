@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // NICsCommand lists the physical network interfaces (those with a
@@ -38,12 +39,12 @@ func parseNICs(out string) []NIC {
 		l := strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(l, "nic "):
-			kv := parseKV(l[4:])
+			kv := textparse.ParseKV(l[4:])
 			if kv["name"] == "" {
 				continue
 			}
 			n := NIC{Name: kv["name"], Driver: kv["driver"], State: kv["state"], Speed: -1}
-			if s, ok := atoi(kv["speed"]); ok && s > 0 && s < 10_000_000 {
+			if s, ok := textparse.Atoi(kv["speed"]); ok && s > 0 && s < 10_000_000 {
 				n.Speed = int(s)
 			}
 			ns = append(ns, n)

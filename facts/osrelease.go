@@ -1,11 +1,13 @@
 package facts
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // OSReleaseCommand prints /etc/os-release, or on hosts without it (EL6)
@@ -47,7 +49,7 @@ func parseOSRelease(out string) (OSInfo, error) {
 			info.IDLike = like
 		}
 		info.Version = kv["VERSION_ID"]
-		info.Pretty = orDefault(kv["PRETTY_NAME"], strings.TrimSpace(kv["NAME"]+" "+info.Version))
+		info.Pretty = cmp.Or(kv["PRETTY_NAME"], strings.TrimSpace(kv["NAME"]+" "+info.Version))
 	} else {
 		line := ""
 		for l := range strings.Lines(out) {
@@ -80,7 +82,7 @@ func parseOSRelease(out string) (OSInfo, error) {
 		}
 	}
 	major, _, _ := strings.Cut(info.Version, ".")
-	if n, ok := atoi(major); ok && n < 1000 {
+	if n, ok := textparse.Atoi(major); ok && n < 1000 {
 		info.Major = int(n)
 	}
 	return info, nil

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // Packages says, for each named package, whether rpm or dpkg knows it as
@@ -27,7 +28,7 @@ func packageScript(names ...string) string {
 func parsePackages(out string) map[string]bool {
 	m := map[string]bool{}
 	for line := range strings.Lines(out) {
-		kv := parseKV(line)
+		kv := textparse.ParseKV(line)
 		if p := kv["pkg"]; p != "" {
 			m[p] = kv["status"] == "installed"
 		}

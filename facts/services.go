@@ -1,10 +1,12 @@
 package facts
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // Services is the state of each named service, through systemd where the
@@ -62,7 +64,7 @@ type ServiceState struct {
 func parseServices(out string) []ServiceState {
 	var ss []ServiceState
 	for line := range strings.Lines(out) {
-		kv := parseKV(line)
+		kv := textparse.ParseKV(line)
 		name, ok := kv["unit"]
 		if !ok || name == "" {
 			continue
@@ -79,12 +81,12 @@ func parseServices(out string) []ServiceState {
 			case "disabled", "masked", "masked-runtime":
 				s.Enabled = "no"
 			}
-			s.Detail = orDefault(active, "unknown")
+			s.Detail = cmp.Or(active, "unknown")
 			if !s.Installed {
 				s.Detail = "not installed"
 			}
 		case "sysv":
-			code, ok := atoi(kv["status"])
+			code, ok := textparse.Atoi(kv["status"])
 			text := kv["text"]
 			low := strings.ToLower(text)
 			negative := strings.Contains(low, "not running") || strings.Contains(low, "stopped") ||
@@ -92,7 +94,7 @@ func parseServices(out string) []ServiceState {
 			s.Running = ok && code == 0 && !negative
 			s.Installed = ok && code != 4 && code != 127 && !strings.Contains(low, "unrecognized") && !strings.Contains(low, "not found")
 			s.Enabled = chkconfigEnabled(kv["boot"])
-			s.Detail = fmt.Sprintf("exit %s", orDefault(kv["status"], "?"))
+			s.Detail = fmt.Sprintf("exit %s", cmp.Or(kv["status"], "?"))
 			if text != "" {
 				s.Detail += ": " + text
 			}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/textparse"
 )
 
 // FileOwners is the owner, group and mode of each path (stat -c '%U %G
@@ -24,7 +25,7 @@ func parseStat(out string) []FileOwner {
 	var fs []FileOwner
 	for line := range strings.Lines(out) {
 		f := strings.SplitN(strings.TrimRight(line, "\r\n"), " ", 4)
-		if len(f) != 4 || f[0] == "" || !strings.HasPrefix(f[3], "/") || !isDigits(f[2]) {
+		if len(f) != 4 || f[0] == "" || !strings.HasPrefix(f[3], "/") || !textparse.IsDigits(f[2]) {
 			continue
 		}
 		fs = append(fs, FileOwner{User: f[0], Group: f[1], Mode: f[2], Path: f[3]})
