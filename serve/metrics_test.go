@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -79,4 +81,53 @@ func TestMetricsExpositionParsesAndIsBounded(t *testing.T) {
 	// 3 targets × (4 mesh ports + fleet's 8773) × at most 2 results seen.
 	assert.LessOrEqual(t, probes, 3*5*2)
 	assert.Positive(t, probes)
+}
+
+type panicDebugger struct{}
+
+func (panicDebugger) Name() string   { return "boom" }
+func (panicDebugger) ReadOnly() bool { return true }
+func (panicDebugger) Debug(ctx context.Context, c *calyptos.Check) {
+	c.RunOnHosts(ctx, "status", c.Roles().All())
+	panic("boom " + secret)
+}
+
+// TestPanickingRunKeepsServing: a debugger that panics is a failed check
+// in a report, the server goes on, and the panic value (which may hold
+// host text) is redacted.
+func TestPanickingRunKeepsServing(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.allOK()
+	f.s.plan.Debuggers = append(f.s.plan.Debuggers, panicDebugger{})
+	require.NotPanics(t, func() { f.s.RunOnce(t.Context()) })
+	require.NotPanics(t, func() { f.s.RunOnce(t.Context()) })
+	for _, p := range []string{"/", "/report.json", "/healthz", "/metrics", "/report?run=previous"} {
+		r := f.get(t, p)
+		assert.NotContains(t, r.body, secret, p)
+	}
+	assert.Contains(t, f.get(t, "/healthz").body, "failing")
+	assert.Contains(t, f.get(t, "/metrics").body, `calyptos_runs_total{result="failed"} 2`)
+}
+
+// TestMethods: HEAD answers like GET without a body; other methods are
+// refused with 405 and an Allow header.
+func TestMethods(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.allOK()
+	f.s.RunOnce(t.Context())
+	for _, p := range []string{"/", "/report", "/report.json", "/metrics", "/healthz"} {
+		req := httptest.NewRequest(http.MethodHead, p, nil)
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusOK, rec.Code, p)
+		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, httptest.NewRequest(m, p, strings.NewReader("x")))
+			assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, m+" "+p)
+			assert.Contains(t, rec.Header().Get("Allow"), "GET", m+" "+p)
+		}
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
+	assert.Equal(t, http.StatusNotFound, rec.Code)
 }
