@@ -376,8 +376,11 @@ func cleanHTMLText(s string) string {
 	return b.String()
 }
 
+// isControl: C0 but newline and tab, DEL, C1, and every Bidi_Control
+// character (ALM, LRM, RLM, embeddings, overrides, isolates).
 func isControl(r rune) bool {
 	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) ||
+		r == 0x061c || r == 0x200e || r == 0x200f ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
