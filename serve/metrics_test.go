@@ -2,10 +2,13 @@ package serve
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -130,4 +133,30 @@ func TestMethods(t *testing.T) {
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
 	assert.Equal(t, http.StatusNotFound, rec.Code)
+}
+
+// failingListener fails every Accept.
+type failingListener struct{ net.Listener }
+
+func (failingListener) Accept() (net.Conn, error) {
+	return nil, errors.New("accept: too many open files (test)")
+}
+
+// TestServeReturnsWhenTheListenerFails: a listener that fails ends Serve
+// with its error (the program exits and a supervisor restarts it) instead
+// of leaving a server that runs checks but answers nobody.
+func TestServeReturnsWhenTheListenerFails(t *testing.T) {
+	f := newFixture(t, Options{Interval: time.Hour})
+	f.allOK()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- f.s.Serve(t.Context(), failingListener{ln}) }()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "too many open files")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after its listener failed")
+	}
 }
