@@ -93,6 +93,9 @@ type problem struct {
 	Hint     string
 	Hosts    []string
 	Evidence []hostText // the hosts' evidence, when they gave some
+	// EvidenceAbove: in a check, the evidence is under "Failures and
+	// warnings" (shown once: at 200 hosts a copy is 90 KB of the page).
+	EvidenceAbove bool
 }
 
 type hostText struct {
@@ -177,6 +180,11 @@ func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
 	}
 	for _, st := range []calyptos.Status{calyptos.Fail, calyptos.Warn, calyptos.Pass, calyptos.Info, calyptos.Skip} {
 		hc.Groups = groupFindings(hc.Groups, c, st)
+	}
+	for i := range hc.Groups {
+		if g := &hc.Groups[i]; len(g.Evidence) > 0 && (g.Status == "fail" || g.Status == "warn") {
+			g.Evidence, g.EvidenceAbove = nil, true
+		}
 	}
 	return hc
 }

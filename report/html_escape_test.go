@@ -49,3 +49,21 @@ func TestWriteHTMLEveryContext(t *testing.T) {
 	assert.Empty(t, regexp.MustCompile(`(?i)<[^>]*\s(src|href|srcset|action)=|url\(|@import`).FindString(markup), "an asset is loaded")
 	assert.Equal(t, strings.Count(page, "<table"), strings.Count(page, "</table>"))
 }
+
+// TestWriteHTMLEvidenceOnce: a failure's or warning's evidence is shown
+// once, under "Failures and warnings", not again in its check (at 200
+// hosts the copy was 90 KB of the page); a pass's evidence stays in its
+// check, the only place it appears.
+func TestWriteHTMLEvidenceOnce(t *testing.T) {
+	rep := newReport(calyptos.KindDebug,
+		newCheck("c", time.Second,
+			calyptos.Finding{Host: "10.0.0.1", Status: calyptos.Fail, Message: "down", Evidence: "EVIDENCE-FAIL"},
+			calyptos.Finding{Host: "10.0.0.1", Status: calyptos.Warn, Message: "slow", Evidence: "EVIDENCE-WARN"},
+			calyptos.Finding{Host: "10.0.0.2", Status: calyptos.Pass, Message: "up", Evidence: "EVIDENCE-PASS"},
+		),
+	)
+	page := writeHTML(t, rep, report.HTMLOptions{})
+	for _, ev := range []string{"EVIDENCE-FAIL", "EVIDENCE-WARN", "EVIDENCE-PASS"} {
+		assert.Equal(t, 1, strings.Count(page, ev), ev)
+	}
+}
