@@ -160,3 +160,35 @@ func TestServeReturnsWhenTheListenerFails(t *testing.T) {
 		t.Fatal("Serve did not return after its listener failed")
 	}
 }
+
+// TestSlowClientIsCutOff: a client that never finishes its request
+// headers (slow loris) is disconnected after readHeaderTimeout, while
+// another client is served meanwhile.
+func TestSlowClientIsCutOff(t *testing.T) {
+	f := newFixture(t, Options{Interval: time.Hour})
+	f.allOK()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	slow, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer slow.Close()
+	_, err = slow.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+	require.NoError(t, err)
+
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	start := time.Now()
+	require.NoError(t, slow.SetReadDeadline(time.Now().Add(3*readHeaderTimeout)))
+	_, err = slow.Read(make([]byte, 1024))
+	assert.Error(t, err, "the connection was closed") // EOF or reset, not a deadline
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server kept the slow client")
+	assert.Less(t, time.Since(start), 2*readHeaderTimeout)
+}
