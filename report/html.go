@@ -90,7 +90,8 @@ type problem struct {
 	Check    string
 	Status   string // "fail" or "warn"
 	Message  string
-	Hint     string
+	Hint     string // what to do about it (Finding.Hint)
+	Ref      string // where to read more (Finding.Ref), shown as text
 	Hosts    []string
 	Evidence []hostText // the hosts' evidence, when they gave some
 	// EvidenceAbove: in a check, the evidence is under "Failures and
@@ -189,10 +190,6 @@ func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
 	return hc
 }
 
-// hintOf returns what the reader can do about f, shown under its message
-// wherever f appears; "" shows nothing.
-func hintOf(calyptos.Finding) string { return "" }
-
 // problems returns the findings of status st of every check, grouped by
 // check and message, in run order.
 func problems(rep *calyptos.Report, st calyptos.Status) []problem {
@@ -217,7 +214,7 @@ func groupFindings(out []problem, c *calyptos.CheckResult, st calyptos.Status) [
 		if !ok {
 			i = len(out)
 			idx[f.Message] = i
-			out = append(out, problem{Check: c.Name, Status: st.String(), Message: f.Message, Hint: hintOf(f)})
+			out = append(out, problem{Check: c.Name, Status: st.String(), Message: f.Message, Hint: f.Hint, Ref: f.Ref})
 		}
 		pr := &out[i]
 		if f.Host != "" {

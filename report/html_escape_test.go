@@ -67,3 +67,18 @@ func TestWriteHTMLEvidenceOnce(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(page, ev), ev)
 	}
 }
+
+// TestWriteHTMLHintAndRef: a finding's Hint and Ref are shown under its
+// message, in the failures section and in its check, as escaped text (a
+// Ref is not made a link: it comes from plugins and may be anything).
+func TestWriteHTMLHintAndRef(t *testing.T) {
+	rep := newReport(calyptos.KindDebug,
+		newCheck("c", time.Second,
+			calyptos.Finding{Host: "10.0.0.1", Status: calyptos.Fail, Message: "down", Hint: "restart <it>", Ref: "javascript:alert(1)"},
+		),
+	)
+	page := writeHTML(t, rep, report.HTMLOptions{})
+	assert.Equal(t, 2, strings.Count(page, `<div class="hint">restart &lt;it&gt;</div>`))
+	assert.Equal(t, 2, strings.Count(page, `<div class="hint">see: javascript:alert(1)</div>`))
+	assert.NotContains(t, page, "href=")
+}
