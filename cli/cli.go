@@ -185,7 +185,10 @@ type command struct {
 	checks func(p *Program) []string
 	// exits are the exit codes the command can return, for its help.
 	exits []exitCode
-	run   func(ctx context.Context, p *Program, o *options, args []string) int
+	// stopsOnSignal: SIGINT/SIGTERM is how the command is asked to stop
+	// (serve), so a clean stop exits with the command's own code, not 130.
+	stopsOnSignal bool
+	run           func(ctx context.Context, p *Program, o *options, args []string) int
 }
 
 func (p *Program) commands() []*command {
@@ -272,7 +275,7 @@ func (p *Program) run(ctx context.Context, args []string) int {
 	}
 	o.fs = fs
 	code := c.run(ctx, p, o, pos)
-	if ctx.Err() != nil && code != ExitUsage {
+	if ctx.Err() != nil && code != ExitUsage && !(c.stopsOnSignal && code == ExitOK) {
 		fmt.Fprintf(p.Stderr, "%s: interrupted\n", p.Name)
 		return ExitInterrupted
 	}

@@ -39,7 +39,7 @@ report until the next one is complete:
   /             the report as an HTML page;  /report.json  as -o json
   /report       JSON, HTML or text by the Accept header (?run=previous too)
   /metrics      Prometheus metrics
-Stops cleanly on SIGINT or SIGTERM. Listens on loopback unless --listen
+Stops cleanly on SIGINT or SIGTERM, with exit code 0. Listens on loopback unless --listen
 says otherwise.`,
 		examples: `  calyptos serve --local -e examples/localhost.yml
   calyptos serve -e environment.yml -i ~/.ssh/cloud_ed25519 --interval 5m
@@ -61,7 +61,8 @@ says otherwise.`,
 			fs.boolVar(&o.serve.validate, "validate", "run the validators too, before the debuggers")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
-		run: runServe,
+		stopsOnSignal: true,
+		run:           runServe,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -106,11 +107,13 @@ func TestServeLocalEndToEnd(t *testing.T) {
 	cancel()
 	select {
 	case code := <-exit:
-		assert.Equal(t, ExitInterrupted, code)
+		// A server stopped by SIGTERM stopped as asked: systemd wants 0.
+		assert.Equal(t, ExitOK, code)
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop after its context ended")
 	}
 	assert.Contains(t, stderr.String(), "stopped")
+	assert.NotContains(t, stderr.String(), "calyptos: interrupted")
 	assert.Empty(t, stdout.String())
 }
 
@@ -157,4 +160,20 @@ func TestDebugHTMLOutput(t *testing.T) {
 	assert.True(t, strings.HasPrefix(page, "<!DOCTYPE html>"))
 	assert.Contains(t, page, "<strong>check_ports</strong>")
 	assert.NotContains(t, page, "<script")
+}
+
+// TestListenWarnsOffLoopback: only a loopback --listen is quiet; every
+// other address (the wildcard included) is warned about.
+func TestListenWarnsOffLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:0", true}, {"[::1]:0", true}, {"localhost:0", true},
+		{":0", false}, {"0.0.0.0:0", false}, {"[::]:0", false}, {"10.1.2.3:9273", false},
+	} {
+		host, _, err := net.SplitHostPort(tc.addr)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, isLoopback(host), tc.addr)
+	}
 }

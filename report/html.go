@@ -90,9 +90,13 @@ type problem struct {
 	Check    string
 	Status   string // "fail" or "warn"
 	Message  string
-	Hint     string
+	Hint     string // what to do about it (Finding.Hint)
+	Ref      string // where to read more (Finding.Ref), shown as text
 	Hosts    []string
 	Evidence []hostText // the hosts' evidence, when they gave some
+	// EvidenceAbove: in a check, the evidence is under "Failures and
+	// warnings" (shown once: at 200 hosts a copy is 90 KB of the page).
+	EvidenceAbove bool
 }
 
 type hostText struct {
@@ -178,12 +182,13 @@ func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
 	for _, st := range []calyptos.Status{calyptos.Fail, calyptos.Warn, calyptos.Pass, calyptos.Info, calyptos.Skip} {
 		hc.Groups = groupFindings(hc.Groups, c, st)
 	}
+	for i := range hc.Groups {
+		if g := &hc.Groups[i]; len(g.Evidence) > 0 && (g.Status == "fail" || g.Status == "warn") {
+			g.Evidence, g.EvidenceAbove = nil, true
+		}
+	}
 	return hc
 }
-
-// hintOf returns what the reader can do about f, shown under its message
-// wherever f appears; "" shows nothing.
-func hintOf(calyptos.Finding) string { return "" }
 
 // problems returns the findings of status st of every check, grouped by
 // check and message, in run order.
@@ -209,7 +214,7 @@ func groupFindings(out []problem, c *calyptos.CheckResult, st calyptos.Status) [
 		if !ok {
 			i = len(out)
 			idx[f.Message] = i
-			out = append(out, problem{Check: c.Name, Status: st.String(), Message: f.Message, Hint: hintOf(f)})
+			out = append(out, problem{Check: c.Name, Status: st.String(), Message: f.Message, Hint: f.Hint, Ref: f.Ref})
 		}
 		pr := &out[i]
 		if f.Host != "" {
@@ -376,8 +381,11 @@ func cleanHTMLText(s string) string {
 	return b.String()
 }
 
+// isControl: C0 but newline and tab, DEL, C1, and every Bidi_Control
+// character (ALM, LRM, RLM, embeddings, overrides, isolates).
 func isControl(r rune) bool {
 	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) ||
+		r == 0x061c || r == 0x200e || r == 0x200f ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 

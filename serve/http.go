@@ -72,17 +72,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	// The runs stop with ctx, or when the listener fails: a server that
+	// answers nobody should exit, for its supervisor to restart it.
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
 	loopDone := make(chan struct{})
 	go func() {
 		defer close(loopDone)
-		s.Run(ctx)
+		s.Run(rctx)
 	}()
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-served:
+		stop()
 	}
-	<-loopDone // ctx ended (or the listener failed, and ctx will end)
+	<-loopDone
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil {

@@ -39,7 +39,9 @@ func newMetrics(s *Server) *metrics {
 	m.findings = d("findings", "Findings of the last run, per check and status.", "check", "status")
 	m.checkDur = d("check_duration_seconds", "How long each check of the last run took.", "check")
 	m.hostUp = d("host_up", "1 when the host answered during the last run, 0 when it could not be reached.", "host")
-	m.probe = d("probe_result", "1 for the result of each reachability probe of the last run (from a host to a port of another).", "from", "to", "port", "proto", "result")
+	// Per target, not per (source, target): a full mesh of 200 hosts would
+	// be 40000 series per port.
+	m.probe = d("probes", "Reachability probes of the last run to each target (host, port, protocol), by result: how many sources got it.", "to", "port", "proto", "result")
 	m.runDur = d("run_duration_seconds", "How long the last run took.")
 	m.lastRun = d("last_run_timestamp_seconds", "When the last run ended (Unix time).")
 	m.lastSuccess = d("last_success_timestamp_seconds", "When a run last ended without a failure (Unix time); absent until one has.")
@@ -194,18 +196,23 @@ func (m *metrics) runSeries(rep *calyptos.Report, sn *snapshot, now time.Time) [
 	return append(out, m.probeSeries(rep)...)
 }
 
-// probeSeries returns one series per probed (from, to, port, proto), with
-// the worst result when a pair was probed twice.
+// probeSeries returns, per target and result, how many sources got that
+// result, a pair probed twice counting with its worst result.
 func (m *metrics) probeSeries(rep *calyptos.Report) []prometheus.Metric {
-	type key struct {
+	type pair struct {
 		from, to, proto string
 		port            int
 	}
+	type target struct {
+		to, proto string
+		port      int
+		result    calyptos.ProbeResult
+	}
 	red := m.s.redact
-	worst := map[key]calyptos.ProbeResult{}
-	var order []key
+	worst := map[pair]calyptos.ProbeResult{}
+	var order []pair
 	for _, p := range rep.Probes() {
-		k := key{p.From, p.To, strings.ToLower(p.Proto), p.Port}
+		k := pair{p.From, p.To, normalProto(p.Proto), p.Port}
 		r := normalResult(p.Result)
 		prev, ok := worst[k]
 		if !ok {
@@ -215,12 +222,30 @@ func (m *metrics) probeSeries(rep *calyptos.Report) []prometheus.Metric {
 			worst[k] = r
 		}
 	}
-	out := make([]prometheus.Metric, 0, len(order))
+	counts := map[target]int{}
+	var targets []target
 	for _, k := range order {
-		out = append(out, prometheus.MustNewConstMetric(m.probe, prometheus.GaugeValue, 1,
-			red(k.from), red(k.to), strconv.Itoa(k.port), red(k.proto), string(worst[k])))
+		t := target{k.to, k.proto, k.port, worst[k]}
+		if counts[t] == 0 {
+			targets = append(targets, t)
+		}
+		counts[t]++
+	}
+	out := make([]prometheus.Metric, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, prometheus.MustNewConstMetric(m.probe, prometheus.GaugeValue, float64(counts[t]),
+			red(t.to), strconv.Itoa(t.port), t.proto, string(t.result)))
 	}
 	return out
+}
+
+// normalProto keeps the proto label to a few known values.
+func normalProto(p string) string {
+	switch p = strings.ToLower(p); p {
+	case "tcp", "udp", "icmp":
+		return p
+	}
+	return "other"
 }
 
 // normalResult keeps the result label to the five known values: any other
