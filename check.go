@@ -36,6 +36,10 @@ var (
 // cannot bloat a report.
 const maxEvidence = 4 << 10
 
+// maxMessage bounds a finding's message: checks format host output into
+// messages, and a hostile host's output must not grow a report unbounded.
+const maxMessage = 4 << 10
+
 // Scope reports findings about one host, or about the whole deployment when
 // its host is empty. Check embeds the deployment-wide Scope, so c.Success
 // and c.OnHost(h).Success are the two forms of every reporting method.
@@ -152,7 +156,7 @@ func (c *Check) report(s Scope, st Status, msg, evidence, keySource string) {
 		Host:    s.host,
 		Pos:     s.pos,
 		Status:  st,
-		Message: c.run.redact(msg),
+		Message: capMessage(c.run.redact(msg)),
 		// Redacted before it is cut, so that a secret straddling the cut
 		// leaves nothing of itself.
 		Evidence: capText(c.run.redact(evidence), maxEvidence),
@@ -168,6 +172,15 @@ func (c *Check) report(s Scope, st Status, msg, evidence, keySource string) {
 	c.result.Findings = append(c.result.Findings, f)
 	c.result.Counts.Add(st)
 	c.run.emit(f)
+}
+
+// capMessage cuts a message longer than maxMessage as capText does, and
+// leaves shorter ones exactly as written.
+func capMessage(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	return capText(s, maxMessage)
 }
 
 func capText(s string, n int) string {

@@ -522,3 +522,23 @@ default_attributes:
 	rep = calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
 	assert.Equal(t, "cluster one is too small", rep.Findings()[0].Text())
 }
+
+// TestMessageIsCapped: a check that formats a host's output into a
+// message cannot grow the report without bound; short messages stay
+// exactly as written.
+func TestMessageIsCapped(t *testing.T) {
+	huge := strings.Repeat("é", 1<<20)
+	rep, err := calyptos.RunValidators(context.Background(), edge(t), []calyptos.Validator{
+		plugin{name: "a", body: func(_ context.Context, c *calyptos.Check) {
+			c.Failuref("bad output: %s", huge)
+			c.Success(" kept as written ")
+		}},
+	}, calyptos.RunOptions{})
+	require.NoError(t, err)
+	fs := rep.Findings()
+	require.Len(t, fs, 2)
+	assert.Less(t, len(fs[0].Message), 5<<10)
+	assert.True(t, utf8.ValidString(fs[0].Message))
+	assert.Contains(t, fs[0].Message, "[... truncated]")
+	assert.Equal(t, " kept as written ", fs[1].Message)
+}
