@@ -245,7 +245,7 @@ func acceptsGzip(values []string) bool {
 		for part := range strings.SplitSeq(v, ",") {
 			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-				return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+				return qParam(params) > 0
 			}
 		}
 	}
@@ -290,13 +290,20 @@ func quality(accept []string, mime string) float64 {
 			if s <= spec {
 				continue
 			}
-			spec, q = s, 1
-			for p := range strings.SplitSeq(params, ";") {
-				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
-					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
-						q = f
-					}
-				}
+			spec, q = s, qParam(params)
+		}
+	}
+	return q
+}
+
+// qParam returns the q value of a header element's parameters, 1 when it
+// has none or an invalid one.
+func qParam(params string) float64 {
+	q := 1.0
+	for p := range strings.SplitSeq(params, ";") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
+				q = f
 			}
 		}
 	}
