@@ -165,7 +165,8 @@ type DebugConfig struct {
 // returns the process exit code. args excludes the program name. ctx
 // should be cancelled on SIGINT and SIGTERM (signal.NotifyContext): the
 // run then stops, connections are closed, the partial report is printed
-// and Main returns ExitInterrupted.
+// and Main returns ExitInterrupted (serve, whose normal end is a signal,
+// shuts down and returns ExitOK).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	p := &Program{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: env,
 		firstRun: "debug --local -e examples/localhost.yml"}
