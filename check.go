@@ -236,19 +236,25 @@ func (c *Check) HostOK(r HostResult) bool {
 	if r.Err == nil {
 		return true
 	}
+	c.reportUnreachable(r.Host, r.Err)
+	return false
+}
+
+// reportUnreachable reports host as unreachable with err, once per check
+// however many calls fail for it (HostOK and Reached share it).
+func (c *Check) reportUnreachable(host string, err error) {
 	c.mu.Lock()
-	first := !c.reported[r.Host]
+	first := !c.reported[host]
 	if c.reported == nil {
 		c.reported = map[string]bool{}
 	}
-	c.reported[r.Host] = true
+	c.reported[host] = true
 	c.mu.Unlock()
 	if first {
-		c.OnHost(r.Host).Key("unreachable").
+		c.OnHost(host).Key("unreachable").
 			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
-			Failuref("cannot run commands: %v", r.Err)
+			Failuref("cannot run commands: %v", err)
 	}
-	return false
 }
 
 type commandTimeoutKey struct{}

@@ -196,17 +196,6 @@ func (c *Check) Reached(host string, err error) bool {
 			Failuref("cannot read a fact: %v", err)
 		return false
 	}
-	c.mu.Lock()
-	first := !c.reported[host]
-	if c.reported == nil {
-		c.reported = map[string]bool{}
-	}
-	c.reported[host] = true
-	c.mu.Unlock()
-	if first {
-		c.OnHost(host).Key("unreachable").
-			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
-			Failuref("cannot run commands: %v", err)
-	}
+	c.reportUnreachable(host, err)
 	return false
 }
