@@ -123,6 +123,7 @@ type ParseError struct {
 	Err      error
 }
 
+// Error returns the parser's message, so findings read as before facts.
 func (e *ParseError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the parser's error.
