@@ -150,11 +150,7 @@ func (t *TextReporter) appendDiffSummary(b []byte, rep *calyptos.Report) []byte 
 			first = false
 		}
 		b = append(b, "  "...)
-		b = appendTerminal(b, ch.ID)
-		if ch.Host != "" {
-			b = append(b, " on "...)
-			b = appendTerminal(b, ch.Host)
-		}
+		b = appendChangeName(b, ch)
 		b = append(b, " (was "...)
 		b = append(b, ch.Status.String()...)
 		b = append(b, "): "...)

@@ -97,11 +97,7 @@ func (t *TextReporter) appendChange(b []byte, ch calyptos.Change, strict bool) [
 	b = append(b, ch.Class.Label()...)
 	b = appendSpaces(b, diffLabelWidth-len(ch.Class.Label()))
 	b = append(b, "] "...)
-	b = appendTerminal(b, ch.ID)
-	if ch.Host != "" {
-		b = append(b, " on "...)
-		b = appendTerminal(b, ch.Host)
-	}
+	b = appendChangeName(b, ch)
 	b = append(b, ": "...)
 	b = append(b, ch.Status.String()...)
 	if ch.Was != 0 && ch.Was != ch.Status {
@@ -126,6 +122,17 @@ func (t *TextReporter) appendChange(b []byte, ch calyptos.Change, strict bool) [
 	b = t.endColor(b, color)
 	if ch.Class != calyptos.ClassFixed {
 		b = appendHintAt(b, ch.Finding, diffLabelWidth+3)
+	}
+	return b
+}
+
+// appendChangeName appends a change's finding ID and, when it has one, its
+// host: "check/key on host", escaped for a terminal.
+func appendChangeName(b []byte, ch calyptos.Change) []byte {
+	b = appendTerminal(b, ch.ID)
+	if ch.Host != "" {
+		b = append(b, " on "...)
+		b = appendTerminal(b, ch.Host)
 	}
 	return b
 }
