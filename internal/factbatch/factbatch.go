@@ -4,33 +4,35 @@
 // executor of calyptostest, which decodes a script and answers it the way
 // a host would.
 //
-// Each command runs in the background in a subshell of the script (eval,
-// without its arguments: no exec of sh or timeout per command). One
-// watchdog per distinct time bound stops, at that bound, the commands
-// still running (the command's subshell and its direct children are
-// killed; the command is marked timed out). Its stdout, stderr and exit
-// status go to files of a private temporary directory, and `head -c`
-// copies the cap of its stdout and stderr (plus one byte, which tells a cut output)
-// once it ended, so a process it left behind cannot change what is
-// framed. When all are
-// done, the script prints, framed by lines starting with a boundary that
-// is random per run:
+// The script costs the host about one fork per fact plus seven processes
+// in all, whatever the number of facts: every command starts at once in a
+// subshell of the script (eval, no exec of sh, timeout or head), with its
+// stdout and stderr in files of a private temporary directory, capped on
+// the host by the subshell's file-size limit (ulimit -f, a little over
+// the cap; SIGXFSZ is ignored, so a command that goes on writing gets
+// EFBIG and usually exits non-zero). One watchdog process sleeps to each
+// distinct time bound and stops the commands of that bound still running
+// (the command's subshell and its direct children are killed; the command
+// is marked timed out). When all have ended, cp snapshots the output
+// files, so that a process a command left behind cannot change what is
+// framed, and the script prints, framed by lines starting with a boundary
+// that is random per run:
 //
 //	BOUNDARY sizes
-//	(wc -c of every file)
+//	(wc -c of every file: per command its status, stdout and stderr)
 //	BOUNDARY data
-//	(every file, in command order: status, stdout, stderr)
+//	(every file, in command order)
 //	BOUNDARY end
 //
 // The bodies are read by the lengths wc printed, never scanned for a
 // marker, so nothing a command prints can end its frame early or forge
-// another command's result. Two processes (wc, cat) frame all the
-// commands, instead of several per command.
+// another command's result.
 package factbatch
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,59 +63,84 @@ type Result struct {
 // in the output (the session ended early, or the executor capped it).
 var ErrNoFrame = errors.New("no complete result for this fact in the gathering output")
 
-const header = "calyptos-facts v3"
+const header = "calyptos-facts v4"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
 // Decode reads back.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+// The script's fixed parts. Its variables start with _cf; a command sees
+// no positional parameter.
+const (
+	// _cfd is the private directory (absolute: a command may cd), with s/
+	// for the snapshot; the EXIT trap removes it.
+	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT` + "\n" +
+		`_cfd=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") && case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac && mkdir "$_cfd/s" || ` +
+		`{ printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n"
+	// _cfr ID SECS CAP CMD starts CMD in a background subshell whose
+	// files may grow to CAP+1 bytes (ulimit -f counts 512-byte blocks,
+	// or 1024 in bash); "ID.x" gets CMD's status when it returns.
+	scriptRun = `_cfr() { ( _cfi=$1; trap '' XFSZ; ulimit -f $((($3+512)/512)) 2>/dev/null; _cfc=$4; set --; eval "$_cfc"; echo $? >"$_cfd/$_cfi.x" ) ` +
+		`>"$_cfd/$1.O" 2>"$_cfd/$1.E" </dev/null & }` + "\n"
+	// _cfk ID... (the watchdog, at a bound) stops the commands that have
+	// neither returned nor been reaped, marking them timed out.
+	scriptKill = `_cfk() { for _cfi; do [ -e "$_cfd/$_cfi.x" ] || [ -e "$_cfd/$_cfi.c" ] || { : >"$_cfd/$_cfi.t"; eval "_cfq=\$_cfp$_cfi"; ` +
+		`kill -STOP $_cfq; pkill -KILL -P $_cfq; kill -KILL $_cfq; } 2>/dev/null; done; }` + "\n"
+	// _cfz ID reaps command ID and writes "ID.c": "EXIT TIMEDOUT".
+	scriptReap = `_cfz() { eval "wait \$_cfp$1"; _cfs=$?; [ -e "$_cfd/$1.x" ] && read -r _cfy <"$_cfd/$1.x" && _cfs=$_cfy; _cft=0; ` +
+		`[ -e "$_cfd/$1.t" ] && _cft=1; echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
+)
+
 // Script returns the command that runs cmds on a host, framed by boundary
 // (letters and digits only).
 func Script(boundary string, cmds []Cmd) string {
 	var b strings.Builder
-	n := 2048
+	n := 1024
 	for _, c := range cmds {
-		n += len(c.Command) + 96
+		n += len(c.Command) + 160
 	}
 	b.Grow(n)
 	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
-	b.WriteString(`_cfd=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") || { printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n")
-	b.WriteString(`trap 'rm -rf "$_cfd"' EXIT` + "\n")
-	// _cfr ID SECS CAP CMD: run CMD in a subshell (no exec of sh or timeout),
-	// keep CAP+1 bytes of its stdout and stderr (copied from files, not pipes, once
-	// it ended: a process it left behind cannot change the copy); "ID.c"
-	// gets "EXIT TIMEDOUT". A watchdog's TERM stops it at its bound: the
-	// trap kills the command (and its direct children) and marks it.
-	b.WriteString(`_cfr() { _cft=0; ( _cfc=$4; set --; eval "$_cfc" ) >"$_cfd/$1.O" 2>"$_cfd/$1.E" </dev/null & _cfp=$!; ` +
-		`trap '_cft=1; kill -STOP "$_cfp" 2>/dev/null; pkill -KILL -P "$_cfp" 2>/dev/null; kill -KILL "$_cfp" 2>/dev/null' TERM; wait "$_cfp"; _cfx=$?; ` +
-		`[ "$_cft" = 1 ] && { wait "$_cfp"; _cfx=$?; }; trap '' TERM; head -c $(($3+1)) "$_cfd/$1.O" >"$_cfd/$1.o"; head -c $(($3+1)) "$_cfd/$1.E" >"$_cfd/$1.e"; echo "$_cfx $_cft" >"$_cfd/$1.c"; }` + "\n")
-	// _cfw SECS PIDS: after SECS, stop the facts of PIDS still running.
-	// TERM (when every fact ended first) stops its sleep too.
-	b.WriteString(`_cfw() { sleep "$1" & _cfs=$!; trap 'kill "$_cfs" 2>/dev/null; exit 0' TERM; wait "$_cfs" && kill -TERM $2 2>/dev/null; }` + "\n")
-	var secs []int
+	b.WriteString(scriptSetup + scriptRun + scriptKill + scriptReap)
+	bounds := map[int][]int{} // ids by bound
 	for i, c := range cmds {
 		s := max(1, c.Seconds)
-		fmt.Fprintf(&b, "_cfr %d %d %d %s & _cfP%d=\"$_cfP%d $!\"\n", i, s, max(1, c.Cap), quote(c.Command), s, s)
-		if !slices.Contains(secs, s) {
-			secs = append(secs, s)
-		}
+		fmt.Fprintf(&b, "_cfr %d %d %d %s; _cfp%d=$!\n", i, s, max(1, c.Cap), quote(c.Command), i)
+		bounds[s] = append(bounds[s], i)
 	}
-	for _, s := range secs {
-		fmt.Fprintf(&b, "_cfw %d \"$_cfP%d\" & _cfW=\"$_cfW $!\"\n", s, s)
-	}
-	b.WriteString("wait")
-	for _, s := range secs {
-		fmt.Fprintf(&b, " $_cfP%d", s)
-	}
-	b.WriteString("\nkill $_cfW 2>/dev/null\n")
-	var files strings.Builder
+	writeWatchdog(&b, bounds)
 	for i := range cmds {
-		fmt.Fprintf(&files, ` "$_cfd/%d.c" "$_cfd/%d.o" "$_cfd/%d.e"`, i, i, i)
+		fmt.Fprintf(&b, "_cfz %d\n", i)
 	}
+	b.WriteString("kill $_cfW 2>/dev/null\n")
+	var snap, files strings.Builder
+	for i := range cmds {
+		fmt.Fprintf(&snap, ` "$_cfd/%d.O" "$_cfd/%d.E"`, i, i)
+		fmt.Fprintf(&files, ` "$_cfd/%d.c" "$_cfd/s/%d.O" "$_cfd/s/%d.E"`, i, i, i)
+	}
+	b.WriteString("cp" + snap.String() + ` "$_cfd/s/" 2>/dev/null` + "\n")
 	b.WriteString(`printf '%s sizes\n' "$_cfB"; wc -c` + files.String() + " 2>/dev/null\n")
 	b.WriteString(`printf '%s data\n' "$_cfB"; cat` + files.String() + " 2>/dev/null\n")
 	b.WriteString(`printf '%s end\n' "$_cfB"` + "\n")
 	return b.String()
+}
+
+// writeWatchdog writes the one background process that sleeps to each
+// bound in turn and stops that bound's commands still running. The
+// script ends it with TERM when every command has returned; it then
+// kills its sleep too.
+func writeWatchdog(b *strings.Builder, bounds map[int][]int) {
+	secs := slices.Sorted(maps.Keys(bounds))
+	b.WriteString(`( trap 'kill $_cfs 2>/dev/null; exit 0' TERM`)
+	last := 0
+	for _, s := range secs {
+		fmt.Fprintf(b, "; sleep %d & _cfs=$!; wait $_cfs && _cfk", s-last)
+		for _, i := range bounds[s] {
+			fmt.Fprintf(b, " %d", i)
+		}
+		last = s
+	}
+	b.WriteString(" ) >/dev/null 2>&1 </dev/null & _cfW=$!\n")
 }
 
 // Parse reads the output of Script(boundary, cmds): one Result per
@@ -193,7 +220,7 @@ func sizeLine(line string, n int) (id, kind, size int, ok bool) {
 		return 0, 0, 0, false
 	}
 	id, err = strconv.Atoi(name[:dot])
-	kind = strings.IndexByte("coe", name[dot+1])
+	kind = strings.IndexByte("cOE", name[dot+1])
 	if err != nil || id < 0 || id >= n || kind < 0 {
 		return 0, 0, 0, false
 	}
@@ -302,7 +329,7 @@ func Encode(boundary string, cmds []Cmd, results []Result) string {
 			line = strconv.AppendInt(line[:0], int64(len(x)), 10)
 			line = append(line, " /fake/"...)
 			line = strconv.AppendInt(line, int64(i), 10)
-			line = append(line, '.', "coe"[k], '\n')
+			line = append(line, '.', "cOE"[k], '\n')
 			b.Write(line)
 		}
 		bodies = append(bodies, body)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,15 +64,7 @@ func runScript(t *testing.T, sh, script string) string {
 func TestScriptRunsHere(t *testing.T) {
 	for i, name := range []string{"sh", "dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			sh, err := exec.LookPath(name)
-			if err != nil {
-				t.Skip("no " + name)
-			}
-			if name == "busybox" {
-				dir := t.TempDir()
-				require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
-				sh = filepath.Join(dir, "sh")
-			}
+			sh := lookShell(t, name)
 			cmds := testCmds()
 			hung := fmt.Sprintf("sleep 30.%d%d", os.Getpid(), i)
 			cmds[1].Command = hung + "; echo late"
@@ -121,7 +114,7 @@ func TestParseBroken(t *testing.T) {
 		"cut in a body":   full[:strings.Index(full, "two")+1],
 		"fatal":           testBoundary + " fatal cannot create a temporary directory\n",
 		"other boundary":  strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
-		"length too long": strings.Replace(full, "3 /fake/1.o", "99 /fake/1.o", 1),
+		"length too long": strings.Replace(full, "3 /fake/1.O", "99 /fake/1.O", 1),
 	}
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -137,7 +130,7 @@ func TestParseBroken(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	cmds := testCmds()
 	f.Add(Encode(testBoundary, cmds, []Result{{Stdout: "a"}, {TimedOut: true}, {Stderr: "e"}, {}, {}, {ExitCode: 127}}))
-	f.Add("banner\n" + testBoundary + " sizes\n4 /t/0.c\n1 /t/0.o\n 1 /t/0.e\n9 total\n" + testBoundary + " data\n0 0\nab" + testBoundary + " end\n")
+	f.Add("banner\n" + testBoundary + " sizes\n4 /t/0.c\n1 /t/0.O\n 1 /t/0.E\n9 total\n" + testBoundary + " data\n0 0\nab" + testBoundary + " end\n")
 	f.Add(testBoundary + " sizes\n4 /t/9.c\n" + testBoundary + " data\n0 0\n")
 	f.Fuzz(func(t *testing.T, out string) {
 		res := Parse(testBoundary, cmds, out)
@@ -184,6 +177,42 @@ func TestScriptCapsStderrOnHost(t *testing.T) {
 	out := runScript(t, sh, Script(testBoundary, cmds))
 	assert.Less(t, len(out), 4096)
 	res := Parse(testBoundary, cmds, out)
-	assert.Equal(t, Result{Stderr: strings.Repeat("e\n", 50), Truncated: true}, res[0])
+	// The writer got EFBIG at the cap: its status is the write error's.
+	assert.Equal(t, Result{Stderr: strings.Repeat("e\n", 50), ExitCode: 1, Truncated: true}, res[0])
 	assert.Equal(t, Result{Stdout: "next\n"}, res[1])
+}
+
+// The cap holds on the host's disk too: a command printing 20 MB leaves a
+// file of about the cap (one 512- or 1024-byte block), not 20 MB, in the
+// host's temporary directory. The command reports its own stdout file's
+// size on stderr.
+func TestScriptCapsOutputFileOnHost(t *testing.T) {
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := lookShell(t, name)
+			cmds := []Cmd{{Command: `yes | head -c 20000000; wc -c </proc/self/fd/1 >&2`, Seconds: 20, Cap: 100}}
+			res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+			require.NoError(t, res[0].Err)
+			assert.True(t, res[0].Truncated)
+			size, err := strconv.Atoi(strings.TrimSpace(res[0].Stderr[strings.LastIndexByte(strings.TrimSpace(res[0].Stderr), '\n')+1:]))
+			require.NoError(t, err, "stderr %q", res[0].Stderr)
+			assert.LessOrEqual(t, size, 1024)
+		})
+	}
+}
+
+// lookShell returns the path of shell name, run as sh (busybox picks its
+// applet by name), or skips.
+func lookShell(t *testing.T, name string) string {
+	t.Helper()
+	sh, err := exec.LookPath(name)
+	if err != nil {
+		t.Skip("no " + name)
+	}
+	if name == "busybox" {
+		dir := t.TempDir()
+		require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
+		sh = filepath.Join(dir, "sh")
+	}
+	return sh
 }
