@@ -129,7 +129,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.On(host, osCommand).Stdout(s("os-release"))
 	e.On(host, archCommand).Stdout(s("uname"))
 	e.On(host, cpuinfoCommand).Stdout(s("cpuinfo"))
-	e.OnMatch(host, `^for p in `).Respond(packageResponder(s("packages"), ""))
+	e.OnMatch(host, `for p in `).Respond(packageResponder(s("packages"), ""))
 	e.On(host, statCommand([]string{"/var/lib/eucalyptus", "/var/log/eucalyptus"})).Stdout(s("stat"))
 	ds := e.On(host, describeServicesCommand).Stdout(s("describe-services"))
 	if strings.Contains(s("describe-services"), "not found") {

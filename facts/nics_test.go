@@ -1,6 +1,8 @@
 package facts
 
 import (
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,4 +34,22 @@ func FuzzParseNICs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNICsCommandHere runs NICsCommand on this machine and compares it
+// with the command it replaced, which read the sysfs files with cat.
+func TestNICsCommandHere(t *testing.T) {
+	if _, err := os.Stat("/sys/class/net"); err != nil {
+		t.Skip("no /sys/class/net here")
+	}
+	const withCat = `found=0; for d in /sys/class/net/*; do [ -e "$d/device" ] || continue; found=1; ` +
+		`drv=$(readlink "$d/device/driver" 2>/dev/null); ` +
+		`printf 'nic name=%s speed=%s driver=%s state=%s\n' "${d##*/}" "$(cat "$d/speed" 2>/dev/null)" "${drv##*/}" "$(cat "$d/operstate" 2>/dev/null)"; done; ` +
+		`if [ "$found" = 0 ] && command -v lspci >/dev/null 2>&1; then lspci | grep -Ei 'network|ethernet' | sed 's/^/lspci /'; fi`
+	run := func(script string) string {
+		out, err := exec.Command("sh", "-c", script).Output()
+		require.NoError(t, err)
+		return string(out)
+	}
+	assert.Equal(t, run(withCat), run(NICsCommand))
 }

@@ -15,12 +15,18 @@ func Packages(names ...string) *calyptos.Fact[map[string]bool] {
 }
 
 // packageScript returns one command that prints, for each package,
-// "pkg=NAME status=installed|missing".
+// "pkg=NAME status=installed|missing": installed when rpm knows it, or
+// when dpkg's status for it ends in "ok installed". Each package database
+// is asked once for all the names (one rpm and one dpkg-query process,
+// where they exist), and the shell matches the answers.
 func packageScript(names ...string) string {
-	return "for p in " + quoteAll(names) + "; do " +
-		"if command -v rpm >/dev/null 2>&1 && rpm -q \"$p\" >/dev/null 2>&1; then s=installed; " +
-		"elif command -v dpkg-query >/dev/null 2>&1 && dpkg-query -W -f='${Status}' \"$p\" 2>/dev/null | grep -q 'ok installed'; then s=installed; " +
-		"else s=missing; fi; printf 'pkg=%s status=%s\\n' \"$p\" \"$s\"; done"
+	q := quoteAll(names)
+	return "nl='\n'; r=; d=; " +
+		"if command -v rpm >/dev/null 2>&1; then r=$(rpm -q --qf '%{NAME}\\n' " + q + " 2>/dev/null); fi; " +
+		"if command -v dpkg-query >/dev/null 2>&1; then d=$(dpkg-query -W -f='${Status} ${Package}\\n' " + q + " 2>/dev/null); fi; " +
+		"for p in " + q + "; do case \"$nl$r$nl\" in *\"$nl$p$nl\"*) s=installed;; " +
+		"*) case \"$nl$d$nl\" in *\" ok installed $p$nl\"*) s=installed;; *) s=missing;; esac;; esac; " +
+		"printf 'pkg=%s status=%s\\n' \"$p\" \"$s\"; done"
 }
 
 // parsePackages reads packageScript's "pkg=NAME status=installed|missing"

@@ -24,13 +24,31 @@ func Services(names ...string) *calyptos.Fact[[]ServiceState] {
 // last non-blank line is kept: init scripts print their warnings first and
 // their status line last.
 func serviceScript(names ...string) string {
+	// Where service(8) looks for a SysV init script or an upstart job.
+	return serviceScriptIn([3]string{"/etc/init.d", "/etc/rc.d/init.d", "/etc/init"}, names...)
+}
+
+// serviceScriptIn is serviceScript with the init script and upstart job
+// directories of dirs, which tests point at their own stand-ins. Costs are per process,
+// for this runs on every host: the first line of systemctl's answer is
+// taken by the shell, not head; chkconfig is only run where it exists;
+// and service(8), a script of its own, is only run for a service that has
+// an init script or upstart job: without one it prints exactly "NAME:
+// unrecognized service" and exits 1 (SysV and Debian's alike), which the
+// script then says for it.
+func serviceScriptIn(dirs [3]string, names ...string) string {
 	q := quoteAll(names)
-	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then " +
-		"for s in " + q + "; do printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" " +
-		"\"$(systemctl is-active \"$s\" 2>/dev/null | head -n 1)\" \"$(systemctl is-enabled \"$s\" 2>/dev/null | head -n 1)\"; done; " +
-		"else for s in " + q + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
-		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
-		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1)\"; done; fi"
+	d, r, u := calyptos.ShellQuote(dirs[0]), calyptos.ShellQuote(dirs[1]), calyptos.ShellQuote(dirs[2])
+	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then nl='\n'; " +
+		"for s in " + q + "; do a=$(systemctl is-active \"$s\" 2>/dev/null); e=$(systemctl is-enabled \"$s\" 2>/dev/null); " +
+		"printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" \"${a%%\"$nl\"*}\" \"${e%%\"$nl\"*}\"; done; " +
+		"else c=; command -v chkconfig >/dev/null 2>&1 && c=1; v=; command -v service >/dev/null 2>&1 && v=1; " +
+		"for s in " + q + "; do " +
+		"if [ -z \"$v\" ] || [ -e " + d + "/\"$s\" ] || [ -e " + r + "/\"$s\" ] || [ -e " + u + "/\"$s.conf\" ]; then " +
+		"o=$(LC_ALL=C service \"$s\" status 2>&1); x=$?; t=$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1); " +
+		"else x=1; t=\"$s: unrecognized service\"; fi; " +
+		"b=; [ -z \"$c\" ] || b=$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,'); " +
+		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$x\" \"$b\" \"$t\"; done; fi"
 }
 
 // quoteAll shell-quotes every word and joins them with spaces.

@@ -2,9 +2,11 @@ package facts
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,9 +78,10 @@ de*) printf 'ntpd           \t0:Aus\t1:Aus\t2:Ein\t3:Ein\t4:Ein\t5:Ein\t6:Aus\n'
 esac
 `)
 	write("service", "echo \"$1 (pid  1466) wird ausgeführt...\"\n")
+	write("ntpd", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("ntpd"))
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, dir, dir}, "ntpd"))
 	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -109,9 +112,11 @@ eucalyptus-nc) echo "eucalyptus-nc is stopped" ;;
 esac
 echo
 `), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "eucalyptus-nc"), nil, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "libvirtd.conf"), nil, 0o644)) // an upstart job
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", serviceScript("eucalyptus-nc", "libvirtd"))
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, "/nonexistent", dir}, "eucalyptus-nc", "libvirtd"))
 	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -121,6 +126,52 @@ echo
 	assert.Equal(t, "exit 0: eucalyptus-nc is stopped", states[0].Detail)
 	assert.True(t, states[1].Running, "%+v", states[1])
 	assert.Equal(t, "exit 0: libvirtd (pid  1991) is running...", states[1].Detail)
+}
+
+// TestServiceScriptNoInitScript: for a service without an init script or
+// upstart job, service(8) is not run (it would only print "NAME:
+// unrecognized service" and exit 1), and the script says what it would
+// have; chkconfig, when missing, is not run either.
+func TestServiceScriptNoInitScript(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte("#!/bin/sh\necho ran >&2; echo \"$1 is running\"\n"), 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, dir, dir}, "ntpd"))
+	cmd.Env = append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	assert.Equal(t, "unit=ntpd init=sysv status=1 boot= text=ntpd: unrecognized service\n", string(out))
+	states := parseServices(string(out))
+	require.Len(t, states, 1)
+	assert.Equal(t, ServiceState{Name: "ntpd", Init: "sysv", Detail: "not installed (exit 1: ntpd: unrecognized service)"}, states[0])
+}
+
+// TestServiceScriptSaysWhatServiceSays compares, on this machine, the line
+// the script writes for a service without an init script with what
+// service(8) itself prints for it.
+func TestServiceScriptSaysWhatServiceSays(t *testing.T) {
+	svc, err := exec.LookPath("service")
+	if err != nil {
+		t.Skip("no service(8) here")
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	const name = "calyptos-no-such-service"
+	real, err := exec.Command(svc, name, "status").CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	out, err := exec.Command("sh", "-c", serviceScript(name)).Output()
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("unit=%s init=sysv status=%d boot= text=%s\n", name, ee.ExitCode(), strings.TrimSpace(string(real))), string(out))
 }
 
 func FuzzParseServices(f *testing.F) {
