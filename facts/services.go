@@ -29,24 +29,29 @@ func serviceScript(names ...string) string {
 }
 
 // serviceScriptIn is serviceScript with the init script and upstart job
-// directories of dirs, which tests point at their own stand-ins. Costs are per process,
-// for this runs on every host: the first line of systemctl's answer is
-// taken by the shell, not head; chkconfig is only run where it exists;
-// and service(8), a script of its own, is only run for a service that has
-// an init script or upstart job: without one it prints exactly "NAME:
-// unrecognized service" and exits 1 (SysV and Debian's alike), which the
-// script then says for it.
+// directories of dirs, which tests point at their own stand-ins. It runs
+// on every host, where each process costs a few milliseconds, so it
+// starts as few as it can: the first line of systemctl's answer is taken
+// by the shell, not head; chkconfig is only run where it exists; a status
+// text of one line needs no sed; service(8), itself a script, is only run
+// for a service that has an init script or upstart job (without one it
+// prints exactly "NAME: unrecognized service" and exits 1, SysV's and
+// Debian's alike, which the script then says for it); and where there is
+// no service(8) on the PATH (a user's PATH without /sbin), the shell's
+// "not found" is asked for once, not once per service.
 func serviceScriptIn(dirs [3]string, names ...string) string {
 	q := quoteAll(names)
 	d, r, u := calyptos.ShellQuote(dirs[0]), calyptos.ShellQuote(dirs[1]), calyptos.ShellQuote(dirs[2])
 	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then nl='\n'; " +
 		"for s in " + q + "; do a=$(systemctl is-active \"$s\" 2>/dev/null); e=$(systemctl is-enabled \"$s\" 2>/dev/null); " +
 		"printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" \"${a%%\"$nl\"*}\" \"${e%%\"$nl\"*}\"; done; " +
-		"else c=; command -v chkconfig >/dev/null 2>&1 && c=1; v=; command -v service >/dev/null 2>&1 && v=1; " +
+		"else nl='\n'; m=; c=; command -v chkconfig >/dev/null 2>&1 && c=1; v=; command -v service >/dev/null 2>&1 && v=1; " +
 		"for s in " + q + "; do " +
-		"if [ -z \"$v\" ] || [ -e " + d + "/\"$s\" ] || [ -e " + r + "/\"$s\" ] || [ -e " + u + "/\"$s.conf\" ]; then " +
-		"o=$(LC_ALL=C service \"$s\" status 2>&1); x=$?; t=$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1); " +
-		"else x=1; t=\"$s: unrecognized service\"; fi; " +
+		"if [ -n \"$v\" ] && [ ! -e " + d + "/\"$s\" ] && [ ! -e " + r + "/\"$s\" ] && [ ! -e " + u + "/\"$s.conf\" ]; then x=1; t=\"$s: unrecognized service\"; " +
+		"elif [ -z \"$v\" ] && [ -n \"$m\" ]; then x=$mx; t=$m; " +
+		"else o=$(LC_ALL=C service \"$s\" status 2>&1); x=$?; " +
+		"case $o in *\"$nl\"*) t=$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1);; *[![:space:]]*) t=$o;; *) t=;; esac; " +
+		"[ -n \"$v\" ] || { m=$t; mx=$x; }; fi; " +
 		"b=; [ -z \"$c\" ] || b=$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,'); " +
 		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$x\" \"$b\" \"$t\"; done; fi"
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,73 @@ func TestServiceScriptSaysWhatServiceSays(t *testing.T) {
 	out, err := exec.Command("sh", "-c", serviceScript(name)).Output()
 	require.NoError(t, err)
 	assert.Equal(t, fmt.Sprintf("unit=%s init=sysv status=%d boot= text=%s\n", name, ee.ExitCode(), strings.TrimSpace(string(real))), string(out))
+}
+
+// sysvScriptBefore is the SysV branch serviceScript had before it saved
+// processes: the oracle of TestServiceScriptLikeBefore.
+func sysvScriptBefore(names ...string) string {
+	return "for s in " + quoteAll(names) + "; do o=$(LC_ALL=C service \"$s\" status 2>&1); r=$?; " +
+		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$r\" " +
+		"\"$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,')\" \"$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1)\"; done"
+}
+
+// TestServiceScriptLikeBefore runs the SysV branch and the script it
+// replaced side by side, in each shell at hand, with stand-ins for
+// service(8) (one-line, multi-line, blank and no output; a service with
+// an init script) and without service(8) on the PATH at all, where the
+// shell's own "not found" is the text.
+func TestServiceScriptLikeBefore(t *testing.T) {
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "service"), []byte(`#!/bin/sh
+case "$1" in
+one) echo "one is running"; exit 0 ;;
+multi) printf 'warning\n\none is stopped  \n \n'; exit 3 ;;
+blank) printf '  \n'; exit 4 ;;
+esac
+`), 0o755))
+	names := []string{"one", "multi", "blank", "silent"}
+	for _, n := range names {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), nil, 0o755))
+	}
+	for _, shell := range []string{"dash", "bash", "busybox"} {
+		for _, path := range []string{bin + ":/usr/bin:/bin", "/usr/bin:/bin"} {
+			t.Run(shell+" PATH="+path, func(t *testing.T) {
+				sh := shellPath(t, shell)
+				run := func(script string) string {
+					cmd := exec.Command(sh, "-c", script)
+					cmd.Env = []string{"PATH=" + path}
+					out, _ := cmd.Output()
+					return string(out)
+				}
+				// The shell's "not found" names the script line of the call.
+				line := regexp.MustCompile(`(line )?[0-9]+: service`)
+				want := line.ReplaceAllString(run(sysvScriptBefore(names...)), "N: service")
+				assert.Equal(t, want, line.ReplaceAllString(run(serviceScriptIn([3]string{dir, dir, dir}, names...)), "N: service"))
+				assert.Len(t, parseServices(want), len(names), "%s", want)
+			})
+		}
+	}
+}
+
+// shellPath returns shell name's path, run as sh (busybox picks its
+// applet by name), or skips.
+func shellPath(t *testing.T, name string) string {
+	t.Helper()
+	sh, err := exec.LookPath(name)
+	if err != nil {
+		t.Skip("no " + name)
+	}
+	if name == "busybox" {
+		dir := t.TempDir()
+		require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
+		sh = filepath.Join(dir, "sh")
+	}
+	return sh
 }
 
 func FuzzParseServices(f *testing.F) {
