@@ -4,19 +4,23 @@
 // executor of calyptostest, which decodes a script and answers it the way
 // a host would.
 //
-// The script costs the host about one fork per fact plus seven processes
-// in all, whatever the number of facts: every command starts at once in a
-// subshell of the script (eval, no exec of sh, timeout or head), with its
-// stdout and stderr in files of a private temporary directory, capped on
-// the host by the subshell's file-size limit (ulimit -f, a little over
-// the cap; SIGXFSZ is ignored, so a command that goes on writing gets
-// EFBIG and usually exits non-zero). One watchdog process sleeps to each
-// distinct time bound and stops the commands of that bound still running
-// (the command's subshell and its direct children are killed; the command
-// is marked timed out). When all have ended, cp snapshots the output
-// files, so that a process a command left behind cannot change what is
-// framed, and the script prints, framed by lines starting with a boundary
-// that is random per run:
+// On the hosts a process costs milliseconds of CPU, so the script starts
+// as few as it can: six in all (mkdir, the watchdog and its sleep, cp, wc,
+// cat; rm at exit) whatever the number of facts, and per fact one process
+// for a plain simple command ("cat /proc/meminfo", written into the
+// script as it is) or a subshell running eval for any other, plus what the
+// command itself starts. Every command starts at once, in the background,
+// with stdout and stderr in files of a private directory, capped on the
+// host by the file-size limit it inherits (ulimit -S -f, a little over its
+// cap; SIGXFSZ is ignored, so a command that goes on writing gets EFBIG
+// and usually exits non-zero). The one watchdog sleeps to each distinct
+// time bound in turn and stops the commands of that bound not yet reaped
+// (the command or its subshell and their direct children are killed); a
+// command is timed out when the watchdog marked it and it died of SIGKILL
+// (exit 137), so one that had already finished keeps its status. When all
+// are reaped, cp snapshots the output files, so that a process a command
+// left behind cannot change what is framed, and the script prints, framed
+// by lines starting with a boundary that is random per run:
 //
 //	BOUNDARY sizes
 //	(wc -c of every file: per command its status, stdout and stderr)
@@ -69,26 +73,31 @@ const header = "calyptos-facts v4"
 // Decode reads back.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// The script's fixed parts. Its variables start with _cf; a command sees
-// no positional parameter.
+// The script's fixed parts. Its variables start with _cf.
 const (
-	// _cfd is the private directory (absolute: a command may cd), with s/
-	// for the snapshot; the EXIT trap removes it.
-	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT` + "\n" +
-		`_cfd=$(mktemp -d "${TMPDIR:-/tmp}/calyptos-facts.XXXXXX") && case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac && mkdir "$_cfd/s" || ` +
-		`{ printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n"
-	// _cfr ID SECS CAP CMD starts CMD in a background subshell whose
-	// files may grow to CAP+1 bytes (ulimit -f counts 512-byte blocks,
-	// or 1024 in bash); "ID.x" gets CMD's status when it returns.
-	scriptRun = `_cfr() { ( _cfi=$1; trap '' XFSZ; ulimit -f $((($3+512)/512)) 2>/dev/null; _cfc=$4; set --; eval "$_cfc"; echo $? >"$_cfd/$_cfi.x" ) ` +
-		`>"$_cfd/$1.O" 2>"$_cfd/$1.E" </dev/null & }` + "\n"
-	// _cfk ID... (the watchdog, at a bound) stops the commands that have
-	// neither returned nor been reaped, marking them timed out.
-	scriptKill = `_cfk() { for _cfi; do [ -e "$_cfd/$_cfi.x" ] || [ -e "$_cfd/$_cfi.c" ] || { : >"$_cfd/$_cfi.t"; eval "_cfq=\$_cfp$_cfi"; ` +
+	// _cfd, the private directory (absolute: a command may cd), and its
+	// s/ for the snapshot are made by one mkdir: the boundary and the
+	// shell's PID make the name unique, and mkdir fails on a name that
+	// exists. The EXIT trap removes it. SIGXFSZ is ignored from here on,
+	// by the commands too: a write past the cap fails with EFBIG.
+	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ` + "\n" +
+		`_cfd=${TMPDIR:-/tmp}/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac` + "\n" +
+		`mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n"
+	// _cfl ID SECS CAP CMD sets the file-size limit the next command
+	// inherits, CAP+1 bytes or a little more (ulimit -f counts 512-byte
+	// blocks, 1024 in bash; -S keeps it raisable). The launch that follows
+	// starts the command; SECS and CMD are there for Decode.
+	scriptLimit = `_cfl() { ulimit -S -f $((($3+512)/512)) 2>/dev/null; }` + "\n"
+	// _cfk ID... (the watchdog, at a bound) marks timed out and stops the
+	// commands not yet reaped: the command (or its subshell) and its
+	// direct children. A command that had already exited is a zombie the
+	// kill does not reach: its status tells it finished.
+	scriptKill = `_cfk() { for _cfi; do [ -e "$_cfd/$_cfi.c" ] || { : >"$_cfd/$_cfi.t"; eval "_cfq=\$_cfp$_cfi"; ` +
 		`kill -STOP $_cfq; pkill -KILL -P $_cfq; kill -KILL $_cfq; } 2>/dev/null; done; }` + "\n"
-	// _cfz ID reaps command ID and writes "ID.c": "EXIT TIMEDOUT".
-	scriptReap = `_cfz() { eval "wait \$_cfp$1"; _cfs=$?; [ -e "$_cfd/$1.x" ] && read -r _cfy <"$_cfd/$1.x" && _cfs=$_cfy; _cft=0; ` +
-		`[ -e "$_cfd/$1.t" ] && _cft=1; echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
+	// _cfz ID reaps command ID and writes "ID.c": "EXIT TIMEDOUT", timed
+	// out when the watchdog marked it and it died of its SIGKILL.
+	scriptReap = `_cfz() { eval "wait \$_cfp$1"; _cfs=$?; _cft=0; [ "$_cfs" = 137 ] && [ -e "$_cfd/$1.t" ] && _cft=1; ` +
+		`echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
 )
 
 // Script returns the command that runs cmds on a host, framed by boundary
@@ -97,32 +106,101 @@ func Script(boundary string, cmds []Cmd) string {
 	var b strings.Builder
 	n := 1024
 	for _, c := range cmds {
-		n += len(c.Command) + 160
+		n += 2*len(c.Command) + 160
 	}
 	b.Grow(n)
 	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
-	b.WriteString(scriptSetup + scriptRun + scriptKill + scriptReap)
+	b.WriteString(scriptSetup + scriptLimit + scriptKill + scriptReap)
 	bounds := map[int][]int{} // ids by bound
+	maxCap := 1
 	for i, c := range cmds {
-		s := max(1, c.Seconds)
-		fmt.Fprintf(&b, "_cfr %d %d %d %s; _cfp%d=$!\n", i, s, max(1, c.Cap), quote(c.Command), i)
+		s, cp := max(1, c.Seconds), max(1, c.Cap)
+		q := quote(c.Command)
+		fmt.Fprintf(&b, "_cfl %d %d %d %s; ", i, s, cp, q)
+		if simple(c.Command) {
+			b.WriteString(c.Command) // one process: the shell forks and execs it
+		} else {
+			// A subshell, not a bare eval: the shell would keep a copy of
+			// the script's stdout for the redirected eval, and a process
+			// the command leaves behind would hold the session open.
+			b.WriteString("_cfc=" + q + `; ( eval "$_cfc" )`)
+		}
+		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfp%d=$!`+"\n", i, i, i)
 		bounds[s] = append(bounds[s], i)
+		maxCap = max(maxCap, cp)
 	}
 	writeWatchdog(&b, bounds)
 	for i := range cmds {
 		fmt.Fprintf(&b, "_cfz %d\n", i)
 	}
 	b.WriteString("kill $_cfW 2>/dev/null\n")
+	writeFrames(&b, len(cmds), maxCap)
+	return b.String()
+}
+
+// writeFrames writes the end of the script: the snapshot (by cp, under the
+// largest cap) and the frames.
+func writeFrames(b *strings.Builder, n, maxCap int) {
 	var snap, files strings.Builder
-	for i := range cmds {
+	for i := range n {
 		fmt.Fprintf(&snap, ` "$_cfd/%d.O" "$_cfd/%d.E"`, i, i)
 		fmt.Fprintf(&files, ` "$_cfd/%d.c" "$_cfd/s/%d.O" "$_cfd/s/%d.E"`, i, i, i)
 	}
-	b.WriteString("cp" + snap.String() + ` "$_cfd/s/" 2>/dev/null` + "\n")
+	fmt.Fprintf(b, "_cfl - - %d; cp%s \"$_cfd/s/\" 2>/dev/null\n", maxCap, snap.String())
 	b.WriteString(`printf '%s sizes\n' "$_cfB"; wc -c` + files.String() + " 2>/dev/null\n")
 	b.WriteString(`printf '%s data\n' "$_cfB"; cat` + files.String() + " 2>/dev/null\n")
 	b.WriteString(`printf '%s end\n' "$_cfB"` + "\n")
-	return b.String()
+}
+
+// simple reports whether command is one plain simple command: words of
+// letters, digits and _./%+:,@=- or single-quoted, separated by single
+// blanks, the first a command name. Such a command is written into the
+// script as it is and costs the host one process; any other runs through
+// eval in a background subshell, which then forks it.
+func simple(command string) bool {
+	first := true
+	for rest := command; ; {
+		var w string
+		if strings.HasPrefix(rest, "'") {
+			end := strings.IndexByte(rest[1:], '\'')
+			if end < 0 || first {
+				return false
+			}
+			w, rest = rest[:end+2], rest[end+2:]
+		} else {
+			end := strings.IndexFunc(rest, func(r rune) bool { return !strings.ContainsRune(plainChars, r) })
+			if end < 0 {
+				end = len(rest)
+			}
+			w, rest = rest[:end], rest[end:]
+			if w == "" || (first && (strings.ContainsAny(w, "=%+:,@") || reserved(w))) {
+				return false
+			}
+		}
+		first = false
+		if rest == "" {
+			return true
+		}
+		if rest[0] != ' ' || len(rest) == 1 {
+			return false
+		}
+		rest = rest[1:]
+	}
+}
+
+const plainChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./%+:,@=-"
+
+// reserved reports whether w is one of the shell's reserved words, which
+// cannot start a simple command, or a builtin that runs other commands in
+// the shell itself (which would keep a copy of the script's stdout, as
+// above).
+func reserved(w string) bool {
+	switch w {
+	case "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "time",
+		"eval", ".", "source", "command", "builtin":
+		return true
+	}
+	return false
 }
 
 // writeWatchdog writes the one background process that sleeps to each
@@ -257,7 +335,7 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 	}
 	boundary, rest, _ = strings.Cut(rest, "\n")
 	for {
-		i := strings.Index(rest, "\n_cfr ")
+		i := strings.Index(rest, "\n_cfl ")
 		if i < 0 {
 			break
 		}
@@ -265,6 +343,9 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 		f := strings.SplitN(rest, " ", 4)
 		if len(f) < 4 {
 			return "", nil, false
+		}
+		if f[0] == "-" { // the limit of the snapshot
+			break
 		}
 		secs, err1 := strconv.Atoi(f[1])
 		cp, err2 := strconv.Atoi(f[2])

@@ -216,3 +216,59 @@ func lookShell(t *testing.T, name string) string {
 	}
 	return sh
 }
+
+func TestSimple(t *testing.T) {
+	for cmd, want := range map[string]bool{
+		"cat /proc/meminfo": true,
+		"uname -m":          true,
+		"date -u +%s.%N":    true,
+		"stat -c '%U %G %a %n' -- /var/lib/x /var/y": true,
+		"du -sk '/var/lib/eucalyptus'":               true,
+		"cat /etc/os-release 2>/dev/null || cat /x":  false,
+		"echo a; echo b":                             false,
+		"echo $HOME":                                 false,
+		"echo `id`":                                  false,
+		"echo 'a'b":                                  false,
+		"echo 'unterminated":                         false,
+		"echo  two-blanks":                           false,
+		"echo trailing ":                             false,
+		"'quoted' first":                             false,
+		"A=b cmd":                                    false,
+		"if":                                         false,
+		"eval 'sleep 1 & echo x'":                    false,
+		". /etc/profile":                             false,
+		"":                                           false,
+		"cat <x":                                     false,
+		"echo a&":                                    false,
+		"echo 'it'\\''s'":                            false,
+		"ls -- -x":                                   true,
+		"printf '%s\\n' x":                           true,
+	} {
+		assert.Equal(t, want, simple(cmd), "%q", cmd)
+	}
+}
+
+// A command stopped at its bound is timed out, whether the script runs it
+// as it is (simple) or in a subshell. One that had finished when its
+// watchdog came, but was not yet reaped behind a command with a longer
+// bound, keeps its own status and output.
+func TestScriptTimeoutMarks(t *testing.T) {
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := lookShell(t, name)
+			tag := fmt.Sprintf("%d%d", os.Getpid(), len(name))
+			cmds := []Cmd{
+				{Command: "sleep 30." + tag, Seconds: 2, Cap: 100},
+				{Command: "echo fast", Seconds: 1, Cap: 100},
+				{Command: "sleep 31." + tag + "; echo late", Seconds: 1, Cap: 100},
+			}
+			res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+			for i, r := range res {
+				require.NoError(t, r.Err, "command %d", i)
+			}
+			assert.True(t, res[0].TimedOut, "simple command: %+v", res[0])
+			assert.Equal(t, Result{Stdout: "fast\n"}, res[1])
+			assert.True(t, res[2].TimedOut, "subshell: %+v", res[2])
+		})
+	}
+}
