@@ -88,7 +88,7 @@ func packageResponder(recorded, prefix string) func(host, cmd string) (calyptos.
 	}
 }
 
-var probeArgs = regexp.MustCompile(`p (\S+) (\d+) &`)
+var probeArgs = regexp.MustCompile(`p (\S+) (\d+)(?: &|;)`)
 
 // probeResponder answers probeScript: result(addr, port) gives the exit
 // code and message of each probe.

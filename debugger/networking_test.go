@@ -70,7 +70,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 	require.Len(t, e.Calls(), 2)
 	for _, c := range e.Calls() {
 		if c.Host == "192.0.2.20" {
-			assert.Contains(t, c.Command, "p 192.0.2.21 8775 & wait")
+			assert.Contains(t, c.Command, "p 192.0.2.21 8775; wait")
 		}
 	}
 }
@@ -143,6 +143,12 @@ func TestProbeScriptRuns(t *testing.T) {
 	}
 	assert.Equal(t, calyptos.ProbeOK, res[targets[0].port], string(out))
 	assert.Equal(t, calyptos.ProbeRefused, res[targets[1].port], string(out))
+	// bash's two-line message is one line of the probe's output.
+	for _, p := range ps {
+		if p.Port == targets[1].port {
+			assert.Regexp(t, `^_: connect: Connection refused _: line 1: /dev/tcp/127\.0\.0\.1/[0-9]+: Connection refused$`, p.Detail)
+		}
+	}
 }
 
 func TestProbeScriptBatchesAndQuotes(t *testing.T) {
@@ -153,7 +159,7 @@ func TestProbeScriptBatchesAndQuotes(t *testing.T) {
 	ts = append(ts, probeTarget{addr: "evil;reboot", port: 1})
 	s := probeScript(ts, 1500*time.Millisecond)
 	assert.Equal(t, 1, strings.Count(s, "wait; "), "41 probes run in two batches")
-	assert.True(t, strings.HasSuffix(s, "p 'evil;reboot' 1 & wait"), s)
+	assert.True(t, strings.HasSuffix(s, "p 10.0.0.39 8773 & p 'evil;reboot' 1; wait"), s)
 	assert.Contains(t, s, "timeout 2 bash -c", "the per-probe timeout is rounded up to whole seconds")
 }
 

@@ -115,23 +115,31 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]probeTarget {
 
 // probeScript returns one command that tries a TCP connection to every
 // target, probeBatch at a time, printing one "probe ADDR PORT EXIT DETAIL"
-// line each. The probes run with LC_ALL=C so that their error messages
-// ("Connection refused") are classified whatever the host's language.
+// line each (the message's newlines made blanks by the shell, without a
+// process). The probes run with LC_ALL=C so that their error messages
+// ("Connection refused") are classified whatever the host's language. The
+// last probe of each batch runs in the script's own shell: one process
+// fewer per batch, on every host.
 func probeScript(targets []probeTarget, timeout time.Duration) string {
 	t := strconv.Itoa(max(1, int((timeout+time.Second-1)/time.Second)))
 	var b strings.Builder
-	b.WriteString(`p() { if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then ` +
+	b.WriteString(`p() { nl='` + "\n" + `'; if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then ` +
 		`e=$(LC_ALL=C timeout ` + t + ` bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>&1); r=$?; ` +
 		`elif command -v nc >/dev/null 2>&1; then e=$(LC_ALL=C nc -z -w ` + t + ` "$1" "$2" 2>&1); r=$?; ` +
 		`else e='no probe tool: need bash and timeout, or nc'; r=127; fi; ` +
-		`printf 'probe %s %s %s %s\n' "$1" "$2" "$r" "$(printf '%s' "$e" | tr '\n' ' ')"; }; `)
+		`while :; do case $e in *"$nl"*) e="${e%%"$nl"*} ${e#*"$nl"}";; *) break;; esac; done; ` +
+		`printf 'probe %s %s %s %s\n' "$1" "$2" "$r" "$e"; }; `)
 	for i, tg := range targets {
-		b.WriteString("p " + calyptos.ShellQuote(tg.addr) + " " + strconv.Itoa(tg.port) + " & ")
-		if (i+1)%probeBatch == 0 && i+1 < len(targets) {
-			b.WriteString("wait; ")
+		b.WriteString("p " + calyptos.ShellQuote(tg.addr) + " " + strconv.Itoa(tg.port))
+		switch {
+		case i+1 == len(targets):
+			b.WriteString("; wait")
+		case (i+1)%probeBatch == 0:
+			b.WriteString("; wait; ")
+		default:
+			b.WriteString(" & ")
 		}
 	}
-	b.WriteString("wait")
 	return b.String()
 }
 
