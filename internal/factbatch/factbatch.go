@@ -36,8 +36,6 @@ package factbatch
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -67,7 +65,7 @@ type Result struct {
 // in the output (the session ended early, or the executor capped it).
 var ErrNoFrame = errors.New("no complete result for this fact in the gathering output")
 
-const header = "calyptos-facts v4"
+const header = "calyptos-facts v5"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
 // Decode reads back.
@@ -79,8 +77,9 @@ const (
 	// s/ for the snapshot are made by one mkdir: the boundary and the
 	// shell's PID make the name unique, and mkdir fails on a name that
 	// exists. The EXIT trap removes it. SIGXFSZ is ignored from here on,
-	// by the commands too: a write past the cap fails with EFBIG.
-	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ` + "\n" +
+	// by the commands too: a write past the cap fails with EFBIG. USR1 is
+	// the watchdog telling the script to stop waiting for a slow command.
+	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
 		`_cfd=${TMPDIR:-/tmp}/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac` + "\n" +
 		`mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n"
 	// _cfl ID SECS CAP CMD sets the file-size limit the next command
@@ -88,31 +87,49 @@ const (
 	// blocks, 1024 in bash; -S keeps it raisable). The launch that follows
 	// starts the command; SECS and CMD are there for Decode.
 	scriptLimit = `_cfl() { ulimit -S -f $((($3+512)/512)) 2>/dev/null; }` + "\n"
-	// _cfk ID... (the watchdog, at a bound) marks timed out and stops the
-	// commands not yet reaped: the command (or its subshell) and its
-	// direct children. A command that had already exited is a zombie the
-	// kill does not reach: its status tells it finished.
-	scriptKill = `_cfk() { for _cfi; do [ -e "$_cfd/$_cfi.c" ] || { : >"$_cfd/$_cfi.t"; eval "_cfq=\$_cfp$_cfi"; ` +
-		`kill -STOP $_cfq; pkill -KILL -P $_cfq; kill -KILL $_cfq; } 2>/dev/null; done; }` + "\n"
-	// _cfz ID reaps command ID and writes "ID.c": "EXIT TIMEDOUT", timed
-	// out when the watchdog marked it and it died of its SIGKILL.
-	scriptReap = `_cfz() { eval "wait \$_cfp$1"; _cfs=$?; _cft=0; [ "$_cfs" = 137 ] && [ -e "$_cfd/$1.t" ] && _cft=1; ` +
-		`echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
+	// _cfs ID PID SECS lists a started command for the watchdog (with the
+	// tick it started at) and waits for it; if the watchdog interrupts the
+	// wait (the command is slow), the command is left running and waited
+	// for at the end.
+	scriptStart = `_cfs() { read -r _cfT <"$_cfd/T"; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
+		`_cfi=0; wait "$2"; _cfx=$?; if [ "$_cfi" = 1 ] && kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2"; else _cfe "$1" "$_cfx"; fi; }` + "\n"
+	// _cfe ID EXIT writes "ID.c": "EXIT TIMEDOUT", timed out when the
+	// watchdog marked the command and it died of its SIGKILL (one that had
+	// already exited, a zombie the kill does not reach, keeps its status).
+	scriptEnd = `_cfe() { _cft=0; [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ] && _cft=1; echo "$2 $_cft" >"$_cfd/$1.c"; }` + "\n"
+	// _cfa waits for the commands left running, in turn.
+	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; ` +
+		`[ "$_cfi" = 1 ] && kill -0 "$_cfq" 2>/dev/null || break; done; _cfe "${_cfj%%:*}" "$_cfx"; done; }` + "\n"
+	// _cfk ID PID marks command ID timed out and stops it: the command
+	// (or its subshell) and its direct children.
+	scriptKill = `_cfk() { : >"$_cfd/$1.t"; kill -STOP "$2"; pkill -KILL -P "$2"; kill -KILL "$2"; }` + "\n"
+	// _cfw MAX, the watchdog, ticks every second: it stops each command
+	// not yet reaped that has run past its bound, or past MAX seconds
+	// from the start, and tells the script (USR1) to stop waiting for the
+	// newest command once it has run a tick. TERM ends it and its sleep.
+	scriptWatch = `_cfw() { _cfT=0; trap 'kill $_cfz 2>/dev/null; exit 0' TERM; while :; do sleep 1 & _cfz=$!; wait $_cfz || exit 0; ` +
+		`_cfT=$((_cfT+1)); echo $_cfT >"$_cfd/T"; _cfn=; while read -r _cfi _cfq _cfb _cft; do [ -n "$_cft" ] || continue; ` +
+		`[ -e "$_cfd/$_cfi.c" ] && continue; _cfn=$_cfi; if [ $((_cfT-_cft)) -gt "$_cfb" ] || [ "$_cfT" -ge "$1" ]; then _cfk "$_cfi" "$_cfq"; ` +
+		`elif [ $((_cfT-_cft)) -ge 1 ]; then _cfn=$_cfi:$_cfq; fi; done <"$_cfd/run"; ` +
+		`case $_cfn in *:*) kill -USR1 $$;; esac; done; } 2>/dev/null` + "\n"
 )
 
 // Script returns the command that runs cmds on a host, framed by boundary
 // (letters and digits only).
 func Script(boundary string, cmds []Cmd) string {
 	var b strings.Builder
-	n := 1024
+	n := 2048
 	for _, c := range cmds {
 		n += 2*len(c.Command) + 160
 	}
 	b.Grow(n)
 	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
-	b.WriteString(scriptSetup + scriptLimit + scriptKill + scriptReap)
-	bounds := map[int][]int{} // ids by bound
-	maxCap := 1
+	b.WriteString(scriptSetup + scriptLimit + scriptStart + scriptEnd + scriptAwait + scriptKill + scriptWatch)
+	maxCap, maxSecs := 1, 1
+	for _, c := range cmds {
+		maxCap, maxSecs = max(maxCap, c.Cap), max(maxSecs, c.Seconds)
+	}
+	fmt.Fprintf(&b, ": >\"$_cfd/run\"; echo 0 >\"$_cfd/T\"; _cfw %d >/dev/null </dev/null & _cfW=$!\n", maxSecs)
 	for i, c := range cmds {
 		s, cp := max(1, c.Seconds), max(1, c.Cap)
 		q := quote(c.Command)
@@ -125,15 +142,9 @@ func Script(boundary string, cmds []Cmd) string {
 			// the command leaves behind would hold the session open.
 			b.WriteString("_cfc=" + q + `; ( eval "$_cfc" )`)
 		}
-		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfp%d=$!`+"\n", i, i, i)
-		bounds[s] = append(bounds[s], i)
-		maxCap = max(maxCap, cp)
+		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfs %d $! %d`+"\n", i, i, i, s)
 	}
-	writeWatchdog(&b, bounds)
-	for i := range cmds {
-		fmt.Fprintf(&b, "_cfz %d\n", i)
-	}
-	b.WriteString("kill $_cfW 2>/dev/null\n")
+	b.WriteString("_cfa; kill $_cfW 2>/dev/null\n")
 	writeFrames(&b, len(cmds), maxCap)
 	return b.String()
 }
@@ -201,24 +212,6 @@ func reserved(w string) bool {
 		return true
 	}
 	return false
-}
-
-// writeWatchdog writes the one background process that sleeps to each
-// bound in turn and stops that bound's commands still running. The
-// script ends it with TERM when every command has returned; it then
-// kills its sleep too.
-func writeWatchdog(b *strings.Builder, bounds map[int][]int) {
-	secs := slices.Sorted(maps.Keys(bounds))
-	b.WriteString(`( trap 'kill $_cfs 2>/dev/null; exit 0' TERM`)
-	last := 0
-	for _, s := range secs {
-		fmt.Fprintf(b, "; sleep %d & _cfs=$!; wait $_cfs && _cfk", s-last)
-		for _, i := range bounds[s] {
-			fmt.Fprintf(b, " %d", i)
-		}
-		last = s
-	}
-	b.WriteString(" ) >/dev/null 2>&1 </dev/null & _cfW=$!\n")
 }
 
 // Parse reads the output of Script(boundary, cmds): one Result per

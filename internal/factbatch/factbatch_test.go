@@ -272,3 +272,28 @@ func TestScriptTimeoutMarks(t *testing.T) {
 		})
 	}
 }
+
+// The commands run one after another, but one that is still running after
+// a watchdog tick is left to run in the background while the next ones go
+// on: two hung commands with a 4 s bound end the script in about 5 s, not
+// 8 s, and the quick command after them is not lost.
+func TestScriptSlowCommandsOverlap(t *testing.T) {
+	sh := lookShell(t, "sh")
+	tag := strconv.Itoa(os.Getpid())
+	cmds := []Cmd{
+		{Command: "sleep 40." + tag, Seconds: 4, Cap: 100},
+		{Command: "sleep 41." + tag + "; echo late", Seconds: 4, Cap: 100},
+		{Command: "sleep 1.5; echo slow", Seconds: 4, Cap: 100},
+		{Command: "echo quick", Seconds: 4, Cap: 100},
+	}
+	start := time.Now()
+	res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+	assert.Less(t, time.Since(start), 7500*time.Millisecond, "the hung commands overlap")
+	for i, r := range res {
+		require.NoError(t, r.Err, "command %d", i)
+	}
+	assert.True(t, res[0].TimedOut)
+	assert.True(t, res[1].TimedOut)
+	assert.Equal(t, Result{Stdout: "slow\n"}, res[2])
+	assert.Equal(t, Result{Stdout: "quick\n"}, res[3])
+}
