@@ -45,11 +45,19 @@ type Fact[T any] struct {
 	// (fuzz it). A command that exits non-zero is still parsed: the exit
 	// code may be part of the fact.
 	Parse func(Output) (T, error)
-	// Timeout bounds the command on the host; zero means the run's
-	// command deadline, less a margin for the answer to come back.
+	// Timeout bounds the command on the host, in whole seconds (a
+	// watchdog on the host checks once a second, so the command may run
+	// up to a second longer); zero means the run's command deadline, less
+	// a margin for the answer to come back. A host's facts run one after
+	// another, and one still running after a second goes on in the
+	// background while the next ones start: a slow fact delays the others
+	// by about a second, a hung one by no more.
 	Timeout time.Duration
 	// MaxOutput caps each of stdout and stderr on the host (default
-	// DefaultFactMaxOutput); the cut is marked in Output.Truncated.
+	// DefaultFactMaxOutput); the cut is marked in Output.Truncated. The
+	// cap is the command's file-size limit (ulimit -f) there: a write past
+	// it fails with EFBIG, so a cut command usually exits non-zero, and a
+	// command must not write files of its own larger than MaxOutput.
 	MaxOutput int
 }
 

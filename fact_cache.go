@@ -190,7 +190,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		case err != nil:
 			e.err = err
 		case errors.Is(res[k].Err, factbatch.ErrNoFrame):
-			e.err = fmt.Errorf("fact %s: %w (gathering exit %d%s)", j.specs[i].name, ErrFactLost, out.ExitCode, truncNote(out))
+			e.err = fmt.Errorf("fact %s: %w (gathering exit %d%s%s)", j.specs[i].name, ErrFactLost, out.ExitCode, truncNote(out), hostSaid(res[k].Err))
 			e.out = Output{Stderr: capText(out.Stderr, maxEvidence), ExitCode: -1}
 		default:
 			r := res[k]
@@ -225,6 +225,16 @@ func (fc *factCache) script(cmds []factbatch.Cmd, specs []factSpec, idx []int) s
 	fc.scripts[key] = s
 	fc.mu.Unlock()
 	return s
+}
+
+// hostSaid is the reason the gathering script gave for ending early
+// ("cannot create a private directory ..."), if it gave one.
+func hostSaid(err error) string {
+	if err == nil || err == factbatch.ErrNoFrame {
+		return ""
+	}
+	_, why, _ := strings.Cut(err.Error(), "the host said: ")
+	return "; " + why
 }
 
 func truncNote(o Output) string {

@@ -74,14 +74,15 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 // The script's fixed parts. Its variables start with _cf.
 const (
 	// _cfd, the private directory (absolute: a command may cd), and its
-	// s/ for the snapshot are made by one mkdir: the boundary and the
-	// shell's PID make the name unique, and mkdir fails on a name that
-	// exists. The EXIT trap removes it. SIGXFSZ is ignored from here on,
+	// s/ for the snapshot are made by one mkdir, in TMPDIR (or /tmp), else
+	// /var/tmp, else /dev/shm: the boundary and the shell's PID make the
+	// name unique, and mkdir fails on a name that exists. The EXIT trap removes it. SIGXFSZ is ignored from here on,
 	// by the commands too: a write past the cap fails with EFBIG. USR1 is
 	// the watchdog telling the script to stop waiting for a slow command.
 	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
-		`_cfd=${TMPDIR:-/tmp}/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac` + "\n" +
-		`mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; printf '%s fatal cannot create a temporary directory\n' "$_cfB"; exit 1; }` + "\n"
+		`_cfm() { _cfd=$1/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac; mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; false; }; }` + "\n" +
+		`_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm || ` +
+		`{ printf '%s fatal cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm\n' "$_cfB"; exit 1; }` + "\n"
 	// _cfl ID SECS CAP CMD sets the file-size limit the next command
 	// inherits, CAP+1 bytes or a little more (ulimit -f counts 512-byte
 	// blocks, 1024 in bash; -S keeps it raisable). The launch that follows
@@ -228,6 +229,13 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	}
 	pos, ok := lineAfter(out, boundary+" sizes\n")
 	if !ok {
+		if at, fatal := lineAfter(out, boundary+" fatal "); fatal {
+			msg, _, _ := strings.Cut(out[at:min(len(out), at+200)], "\n")
+			err := fmt.Errorf("%w: the host said: %s", ErrNoFrame, msg)
+			for i := range res {
+				res[i].Err = err
+			}
+		}
 		return res
 	}
 	sizes := make([][3]int, len(cmds))

@@ -123,6 +123,10 @@ func TestParseBroken(t *testing.T) {
 			}
 		})
 	}
+	// The reason the script gave for ending early is kept.
+	fatal := Parse(testBoundary, cmds, "banner\n"+testBoundary+" fatal cannot create a private directory in x\n")
+	assert.ErrorIs(t, fatal[0].Err, ErrNoFrame)
+	assert.EqualError(t, fatal[1].Err, ErrNoFrame.Error()+": the host said: cannot create a private directory in x")
 	// The first frame of a cut output is kept.
 	assert.Equal(t, "one", Parse(testBoundary, cmds, full[:strings.Index(full, "two")+1])[0].Stdout)
 }
@@ -296,4 +300,24 @@ func TestScriptSlowCommandsOverlap(t *testing.T) {
 	assert.True(t, res[1].TimedOut)
 	assert.Equal(t, Result{Stdout: "slow\n"}, res[2])
 	assert.Equal(t, Result{Stdout: "quick\n"}, res[3])
+}
+
+// With no writable TMPDIR, the script falls back to /var/tmp or /dev/shm;
+// with none at all it says so, and Parse keeps the reason.
+func TestScriptPrivateDirectory(t *testing.T) {
+	sh := lookShell(t, "sh")
+	cmds := []Cmd{{Command: "echo ok", Seconds: 5, Cap: 100}}
+	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
+	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	assert.Equal(t, Result{Stdout: "ok\n"}, Parse(testBoundary, cmds, string(out))[0], "fell back to /var/tmp")
+
+	script := strings.ReplaceAll(Script(testBoundary, cmds), "_cfm /var/tmp || _cfm /dev/shm", "_cfm /nonexistent/a || _cfm /nonexistent/b")
+	cmd = exec.Command(sh, "-c", script)
+	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
+	out, _ = cmd.Output()
+	res := Parse(testBoundary, cmds, string(out))
+	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
+	assert.ErrorContains(t, res[0].Err, "cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
 }
