@@ -172,19 +172,19 @@ func writeFrames(b *strings.Builder, n, maxCap int) {
 func simple(command string) bool {
 	first := true
 	for rest := command; ; {
-		var w string
 		if strings.HasPrefix(rest, "'") {
 			end := strings.IndexByte(rest[1:], '\'')
 			if end < 0 || first {
 				return false
 			}
-			w, rest = rest[:end+2], rest[end+2:]
+			rest = rest[end+2:]
 		} else {
 			end := strings.IndexFunc(rest, func(r rune) bool { return !strings.ContainsRune(plainChars, r) })
 			if end < 0 {
 				end = len(rest)
 			}
-			w, rest = rest[:end], rest[end:]
+			w := rest[:end]
+			rest = rest[end:]
 			if w == "" || (first && (strings.ContainsAny(w, "=%+:,@") || reserved(w))) {
 				return false
 			}
