@@ -8,7 +8,8 @@ import (
 )
 
 // Packages says, for each named package, whether rpm or dpkg knows it as
-// installed.
+// installed. Names are plain package names ("ntp"): no version,
+// architecture ("libc6:amd64") or pattern.
 func Packages(names ...string) *calyptos.Fact[map[string]bool] {
 	return &calyptos.Fact[map[string]bool]{Name: "packages " + strings.Join(names, " "), Command: packageScript(names...),
 		Parse: func(o calyptos.Output) (map[string]bool, error) { return parsePackages(o.Stdout), nil }}

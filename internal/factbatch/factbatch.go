@@ -9,18 +9,23 @@
 // cat; rm at exit) whatever the number of facts, and per fact one process
 // for a plain simple command ("cat /proc/meminfo", written into the
 // script as it is) or a subshell running eval for any other, plus what the
-// command itself starts. Every command starts at once, in the background,
-// with stdout and stderr in files of a private directory, capped on the
-// host by the file-size limit it inherits (ulimit -S -f, a little over its
-// cap; SIGXFSZ is ignored, so a command that goes on writing gets EFBIG
-// and usually exits non-zero). The one watchdog sleeps to each distinct
-// time bound in turn and stops the commands of that bound not yet reaped
-// (the command or its subshell and their direct children are killed); a
-// command is timed out when the watchdog marked it and it died of SIGKILL
-// (exit 137), so one that had already finished keeps its status. When all
-// are reaped, cp snapshots the output files, so that a process a command
-// left behind cannot change what is framed, and the script prints, framed
-// by lines starting with a boundary that is random per run:
+// command itself starts.
+//
+// The commands run one after another, each in the background and waited
+// for, with stdout and stderr in files of a private directory, capped on
+// the host by the file-size limit it inherits (ulimit -S -f, a little over
+// its cap; SIGXFSZ is ignored, so a command that goes on writing gets
+// EFBIG and usually exits non-zero). One watchdog ticks every second: a
+// command still running after a tick is left to run in the background
+// while the next ones start (and once half the largest bound has passed,
+// the rest all start without waiting); a command past its own bound, or
+// past the largest bound from the start, is stopped (it or its subshell,
+// and their direct children: on Linux, where /proc shows it is still the
+// script's child) and marked timed out. The watchdog ends with the script,
+// even one killed by SIGKILL. When all are reaped, cp snapshots the
+// output files, so that a process a command left behind cannot change
+// what is framed, and the script prints, framed by lines starting with a
+// boundary that is random per run:
 //
 //	BOUNDARY sizes
 //	(wc -c of every file: per command its status, stdout and stderr)
@@ -88,31 +93,43 @@ const (
 	// blocks, 1024 in bash; -S keeps it raisable). The launch that follows
 	// starts the command; SECS and CMD are there for Decode.
 	scriptLimit = `_cfl() { ulimit -S -f $((($3+512)/512)) 2>/dev/null; }` + "\n"
-	// _cfs ID PID SECS lists a started command for the watchdog (with the
-	// tick it started at) and waits for it; if the watchdog interrupts the
-	// wait (the command is slow), the command is left running and waited
-	// for at the end.
-	scriptStart = `_cfs() { read -r _cfT <"$_cfd/T"; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
-		`_cfi=0; wait "$2"; _cfx=$?; if [ "$_cfi" = 1 ] && kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2"; else _cfe "$1" "$_cfx"; fi; }` + "\n"
+	// _cfs ID PID SECS raises the script's own limit again, lists a
+	// started command for the watchdog (with the tick it started at) and
+	// waits for it. If the watchdog interrupts the wait (the command is
+	// slow), or half the largest bound has passed, the command is left
+	// running and waited for at the end. A wait interrupted just as the
+	// command ended is waited again: bash has reaped it already.
+	scriptStart = `_cfs() { ulimit -S -f unlimited 2>/dev/null || ulimit -S -f "$(ulimit -H -f)" 2>/dev/null; ` +
+		`read -r _cfT <"$_cfd/T"; [ -n "$_cfT" ] || _cfT=0; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
+		`if [ "$_cfT" -ge "$_cfH" ]; then _cfP="$_cfP $1:$2"; return; fi; _cfi=0; wait "$2"; _cfx=$?; ` +
+		`if [ "$_cfi" = 1 ]; then if kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2"; return; fi; wait "$2"; _cfx=$?; fi; _cfe "$1" "$_cfx"; }` + "\n"
 	// _cfe ID EXIT writes "ID.c": "EXIT TIMEDOUT", timed out when the
 	// watchdog marked the command and it died of its SIGKILL (one that had
 	// already exited, a zombie the kill does not reach, keeps its status).
-	scriptEnd = `_cfe() { _cft=0; [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ] && _cft=1; echo "$2 $_cft" >"$_cfd/$1.c"; }` + "\n"
+	// A subshell's command writes its own status to "ID.x" when it
+	// returns, which is right even where bash's wait has lost it.
+	scriptEnd = `_cfe() { _cft=0; _cfs=$2; if [ -s "$_cfd/$1.x" ]; then read -r _cfs <"$_cfd/$1.x"; ` +
+		`elif [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ]; then _cft=1; fi; echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
 	// _cfa waits for the commands left running, in turn.
-	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; ` +
-		`[ "$_cfi" = 1 ] && kill -0 "$_cfq" 2>/dev/null || break; done; _cfe "${_cfj%%:*}" "$_cfx"; done; }` + "\n"
-	// _cfk ID PID marks command ID timed out and stops it: the command
-	// (or its subshell) and its direct children.
-	scriptKill = `_cfk() { : >"$_cfd/$1.t"; kill -STOP "$2"; pkill -KILL -P "$2"; kill -KILL "$2"; }` + "\n"
+	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; [ "$_cfi" = 1 ] || break; ` +
+		`kill -0 "$_cfq" 2>/dev/null && continue; wait "$_cfq"; _cfx=$?; break; done; _cfe "${_cfj%%:*}" "$_cfx"; done; }` + "\n"
+	// _cfk ID PID marks command ID timed out and stops it (the command or
+	// its subshell, and its direct children), once, and only while PID is
+	// still the script's child (/proc/PID/stat's parent): a PID the shell
+	// has freed may be another process's by now.
+	scriptKill = `_cfk() { [ -e "$_cfd/$1.t" ] && return; read -r _cfo <"/proc/$2/stat" || return; _cfo=${_cfo##*) }; set -- "$1" "$2" $_cfo; ` +
+		`[ "$4" = "$$" ] || return; : >"$_cfd/$1.t"; kill -STOP "$2"; pkill -KILL -P "$2"; kill -KILL "$2"; }` + "\n"
 	// _cfw MAX, the watchdog, ticks every second: it stops each command
 	// not yet reaped that has run past its bound, or past MAX seconds
 	// from the start, and tells the script (USR1) to stop waiting for the
-	// newest command once it has run a tick. TERM ends it and its sleep.
-	scriptWatch = `_cfw() { _cfT=0; trap 'kill $_cfz 2>/dev/null; exit 0' TERM; while :; do sleep 1 & _cfz=$!; wait $_cfz || exit 0; ` +
-		`_cfT=$((_cfT+1)); echo $_cfT >"$_cfd/T"; _cfn=; while read -r _cfi _cfq _cfb _cft; do [ -n "$_cft" ] || continue; ` +
-		`[ -e "$_cfd/$_cfi.c" ] && continue; _cfn=$_cfi; if [ $((_cfT-_cft)) -gt "$_cfb" ] || [ "$_cfT" -ge "$1" ]; then _cfk "$_cfi" "$_cfq"; ` +
-		`elif [ $((_cfT-_cft)) -ge 1 ]; then _cfn=$_cfi:$_cfq; fi; done <"$_cfd/run"; ` +
-		`case $_cfn in *:*) kill -USR1 $$;; esac; done; } 2>/dev/null` + "\n"
+	// newest command once it has run a tick. TERM ends it and its sleep;
+	// it also ends, removing the directory, if the script died (SIGKILL
+	// runs no EXIT trap), and in any case a little after MAX.
+	scriptWatch = `_cfw() { _cfT=0; trap 'kill $_cfz 2>/dev/null; exit 0' TERM; while kill -0 $$ && [ "$_cfT" -le $(($1+2)) ]; do ` +
+		`sleep 1 & _cfz=$!; wait $_cfz || exit 0; _cfT=$((_cfT+1)); echo $_cfT 1<>"$_cfd/T"; _cfn=; ` +
+		`while read -r _cfi _cfq _cfb _cft; do [ -n "$_cft" ] || continue; [ -e "$_cfd/$_cfi.c" ] && continue; _cfn=$_cfi; ` +
+		`if [ $((_cfT-_cft)) -gt "$_cfb" ] || [ "$_cfT" -ge "$1" ]; then _cfk "$_cfi" "$_cfq"; elif [ $((_cfT-_cft)) -ge 1 ]; then _cfn=$_cfi:$_cfq; fi; ` +
+		`done <"$_cfd/run"; case $_cfn in *:*) kill -USR1 $$;; esac; done; kill -0 $$ || rm -rf "$_cfd"; } 2>/dev/null` + "\n"
 )
 
 // Script returns the command that runs cmds on a host, framed by boundary
@@ -130,7 +147,7 @@ func Script(boundary string, cmds []Cmd) string {
 	for _, c := range cmds {
 		maxCap, maxSecs = max(maxCap, c.Cap), max(maxSecs, c.Seconds)
 	}
-	fmt.Fprintf(&b, ": >\"$_cfd/run\"; echo 0 >\"$_cfd/T\"; _cfw %d >/dev/null </dev/null & _cfW=$!\n", maxSecs)
+	fmt.Fprintf(&b, "_cfH=%d; : >\"$_cfd/run\"; echo 0 >\"$_cfd/T\"; _cfw %d >/dev/null </dev/null & _cfW=$!\n", max(1, maxSecs/2), maxSecs)
 	for i, c := range cmds {
 		s, cp := max(1, c.Seconds), max(1, c.Cap)
 		q := quote(c.Command)
@@ -141,7 +158,7 @@ func Script(boundary string, cmds []Cmd) string {
 			// A subshell, not a bare eval: the shell would keep a copy of
 			// the script's stdout for the redirected eval, and a process
 			// the command leaves behind would hold the session open.
-			b.WriteString("_cfc=" + q + `; ( eval "$_cfc" )`)
+			fmt.Fprintf(&b, `_cfc=%s; ( _cfx="$_cfd/%d.x"; unset _cfd _cfB _cfP _cfW _cfH; eval "$_cfc"; echo $? >"$_cfx" )`, q, i)
 		}
 		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfs %d $! %d`+"\n", i, i, i, s)
 	}

@@ -27,7 +27,7 @@ func testCmds() []Cmd {
 		{Command: "printf 'it'\\''s quoted\\n'", Seconds: 5, Cap: 1024},
 		{Command: "calyptos-no-such-command", Seconds: 5, Cap: 1024},
 		// Sees no argument or variable of the script, as under sh -c.
-		{Command: `echo "[$#][$B][$d][$p]"; r 2>/dev/null || echo no r`, Seconds: 7, Cap: 1024},
+		{Command: `echo "[$#][$_cfd][$_cfB][$_cfP]"; r 2>/dev/null || echo no r`, Seconds: 7, Cap: 1024},
 	}
 }
 
@@ -320,4 +320,57 @@ func TestScriptPrivateDirectory(t *testing.T) {
 	res := Parse(testBoundary, cmds, string(out))
 	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
 	assert.ErrorContains(t, res[0].Err, "cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
+}
+
+// Many quick commands that add up past the largest bound are not killed:
+// after half of it, the rest start without being waited for one by one.
+func TestScriptQuickCommandsPastTheBound(t *testing.T) {
+	sh := lookShell(t, "sh")
+	var cmds []Cmd
+	for range 12 {
+		cmds = append(cmds, Cmd{Command: "sleep 0.3; echo done", Seconds: 2, Cap: 100})
+	}
+	for i, r := range Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds))) {
+		assert.Equal(t, Result{Stdout: "done\n"}, r, "command %d", i)
+	}
+}
+
+// A USR1 that interrupts the script's wait just as the command exits does
+// not turn the command's status into the signal's (bash and busybox reap
+// the command before the trap runs, and bash's later wait may not know its
+// status): a subshell's command writes its own. (A command that leaves
+// its subshell with exit writes none; in bash, in this race, its status
+// can be lost.)
+func TestScriptStatusAfterLateInterrupt(t *testing.T) {
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := lookShell(t, name)
+			cmds := []Cmd{{Command: "sleep 0.1; kill -USR1 $$; (exit 6)", Seconds: 5, Cap: 100}, {Command: "echo next", Seconds: 5, Cap: 100}}
+			for range 4 {
+				res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+				assert.Equal(t, Result{ExitCode: 6}, res[0])
+				assert.Equal(t, Result{Stdout: "next\n"}, res[1])
+			}
+		})
+	}
+}
+
+// When the script itself is killed (SIGKILL runs no EXIT trap), its
+// watchdog notices within a tick or two, removes the private directory
+// and ends, instead of living on and signalling PIDs forever.
+func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
+	sh := lookShell(t, "sh")
+	tmp := t.TempDir()
+	cmds := []Cmd{{Command: "sleep 30." + strconv.Itoa(os.Getpid()), Seconds: 20, Cap: 100}}
+	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { e, _ := os.ReadDir(tmp); return len(e) == 1 }, 5*time.Second, 20*time.Millisecond)
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	assert.Eventually(t, func() bool { e, _ := os.ReadDir(tmp); return len(e) == 0 }, 5*time.Second, 50*time.Millisecond,
+		"the watchdog removes the directory once the script is gone")
+	if _, err := exec.LookPath("pkill"); err == nil {
+		_ = exec.Command("pkill", "-f", "sleep 30."+strconv.Itoa(os.Getpid())).Run()
+	}
 }
