@@ -230,11 +230,11 @@ func (fc *factCache) script(cmds []factbatch.Cmd, specs []factSpec, idx []int) s
 // hostSaid is the reason the gathering script gave for ending early
 // ("cannot create a private directory ..."), if it gave one.
 func hostSaid(err error) string {
-	if err == nil || err == factbatch.ErrNoFrame {
+	var ended *factbatch.EndedError
+	if !errors.As(err, &ended) {
 		return ""
 	}
-	_, why, _ := strings.Cut(err.Error(), "the host said: ")
-	return "; " + why
+	return "; " + ended.Reason
 }
 
 func truncNote(o Output) string {

@@ -215,3 +215,26 @@ func TestFactsOverLocalShell(t *testing.T) {
 	assert.Less(t, time.Since(start), 15*time.Second)
 	assert.Equal(t, []string{"2 <nil>", "out\nerr\n3<nil>", "true"}, got)
 }
+
+// noPrivateDir runs commands locally with every directory the gathering
+// script may use for its files made unusable.
+type noPrivateDir struct{ calyptos.Executor }
+
+func (n noPrivateDir) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	command = strings.ReplaceAll(command, `_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm`, `_cfm /nonexistent/a || _cfm /nonexistent/b`)
+	return n.Executor.Run(ctx, host, command)
+}
+
+// A host where the gathering script cannot make its private directory
+// loses its facts with the script's reason in the error, not an opaque
+// exit status.
+func TestGatherSaysWhyTheScriptEnded(t *testing.T) {
+	d := &reader{name: "one", needs: []calyptos.AnyFact{factA}, reads: []*calyptos.Fact[int]{factA}}
+	e := noPrivateDir{localexec.New(localexec.Options{})}
+	_, err := calyptos.RunDebuggers(context.Background(), hostsRB("localhost"), e, []calyptos.Debugger{d}, calyptos.RunOptions{CommandTimeout: 20 * time.Second})
+	require.NoError(t, err)
+	require.Len(t, d.got["a"], 1)
+	got := d.got["a"][0].Err
+	assert.ErrorIs(t, got, calyptos.ErrFactLost)
+	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,6 +52,17 @@ func TestParseServices(t *testing.T) {
 	assert.Empty(t, parseServices("garbage\nunit= init=systemd\nunit=x init=upstart active=active\n"))
 }
 
+// sysvShell returns sh, or skips a test of serviceScript's SysV branch on
+// a machine that runs systemd (the script would take the other branch).
+func sysvShell(t *testing.T) string {
+	t.Helper()
+	sh := shelltest.Path(t, "sh")
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		t.Skip("this machine runs systemd: the script takes its systemd branch")
+	}
+	return sh
+}
+
 func TestServiceScriptQuotes(t *testing.T) {
 	s := serviceScript("ntpd", "evil; rm -rf /")
 	assert.Contains(t, s, "for s in ntpd 'evil; rm -rf /'; do")
@@ -62,13 +74,7 @@ func TestServiceScriptQuotes(t *testing.T) {
 // reaches it through /etc/bashrc even over a non-interactive SSH session:
 // a service enabled in runlevels 2-5 must still read as enabled.
 func TestServiceScriptLocalizedChkconfig(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		t.Skip("this machine runs systemd: the script takes its systemd branch")
-	}
+	sh := sysvShell(t)
 	dir := t.TempDir()
 	write := func(name, body string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o755))
@@ -97,13 +103,7 @@ esac
 // warning before its status line ("You should have at least 32 loop
 // devices"), and says "stopped" while exiting 0: the status line decides.
 func TestServiceScriptStatusLineIsLast(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		t.Skip("this machine runs systemd: the script takes its systemd branch")
-	}
+	sh := sysvShell(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte(`#!/bin/sh
 echo "You should have at least 32 loop devices"
@@ -134,13 +134,7 @@ echo
 // unrecognized service" and exit 1), and the script says what it would
 // have; chkconfig, when missing, is not run either.
 func TestServiceScriptNoInitScript(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		t.Skip("this machine runs systemd: the script takes its systemd branch")
-	}
+	sh := sysvShell(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte("#!/bin/sh\necho ran >&2; echo \"$1 is running\"\n"), 0o755))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -163,14 +157,12 @@ func TestServiceScriptSaysWhatServiceSays(t *testing.T) {
 	if err != nil {
 		t.Skip("no service(8) here")
 	}
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		t.Skip("this machine runs systemd: the script takes its systemd branch")
-	}
+	sh := sysvShell(t)
 	const name = "calyptos-no-such-service"
 	real, err := exec.Command(svc, name, "status").CombinedOutput()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee)
-	out, err := exec.Command("sh", "-c", serviceScript(name)).Output()
+	out, err := exec.Command(sh, "-c", serviceScript(name)).Output()
 	require.NoError(t, err)
 	assert.Equal(t, fmt.Sprintf("unit=%s init=sysv status=%d boot= text=%s\n", name, ee.ExitCode(), strings.TrimSpace(string(real))), string(out))
 }
@@ -189,9 +181,7 @@ func sysvScriptBefore(names ...string) string {
 // an init script) and without service(8) on the PATH at all, where the
 // shell's own "not found" is the text.
 func TestServiceScriptLikeBefore(t *testing.T) {
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		t.Skip("this machine runs systemd: the script takes its systemd branch")
-	}
+	sysvShell(t) // skips on systemd; the shells are below
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	require.NoError(t, os.Mkdir(bin, 0o755))
@@ -209,7 +199,7 @@ esac
 	for _, shell := range []string{"dash", "bash", "busybox"} {
 		for _, path := range []string{bin + ":/usr/bin:/bin", "/usr/bin:/bin"} {
 			t.Run(shell+" PATH="+path, func(t *testing.T) {
-				sh := shellPath(t, shell)
+				sh := shelltest.Path(t, shell)
 				run := func(script string) string {
 					cmd := exec.Command(sh, "-c", script)
 					cmd.Env = []string{"PATH=" + path}
@@ -224,22 +214,6 @@ esac
 			})
 		}
 	}
-}
-
-// shellPath returns shell name's path, run as sh (busybox picks its
-// applet by name), or skips.
-func shellPath(t *testing.T, name string) string {
-	t.Helper()
-	sh, err := exec.LookPath(name)
-	if err != nil {
-		t.Skip("no " + name)
-	}
-	if name == "busybox" {
-		dir := t.TempDir()
-		require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
-		sh = filepath.Join(dir, "sh")
-	}
-	return sh
 }
 
 func FuzzParseServices(f *testing.F) {

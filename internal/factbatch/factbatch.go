@@ -70,6 +70,20 @@ type Result struct {
 // in the output (the session ended early, or the executor capped it).
 var ErrNoFrame = errors.New("no complete result for this fact in the gathering output")
 
+// EndedError is the Err of every command when the script ended before
+// running any, saying why (it could not make its private directory). It
+// matches ErrNoFrame.
+type EndedError struct {
+	// Reason is the script's own words, at most 200 bytes of one line.
+	Reason string
+}
+
+// Error says that no frame came, and why.
+func (e *EndedError) Error() string { return ErrNoFrame.Error() + ": the host said: " + e.Reason }
+
+// Unwrap returns ErrNoFrame.
+func (e *EndedError) Unwrap() error { return ErrNoFrame }
+
 const header = "calyptos-facts v5"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
@@ -81,9 +95,10 @@ const (
 	// _cfd, the private directory (absolute: a command may cd), and its
 	// s/ for the snapshot are made by one mkdir, in TMPDIR (or /tmp), else
 	// /var/tmp, else /dev/shm: the boundary and the shell's PID make the
-	// name unique, and mkdir fails on a name that exists. The EXIT trap removes it. SIGXFSZ is ignored from here on,
-	// by the commands too: a write past the cap fails with EFBIG. USR1 is
-	// the watchdog telling the script to stop waiting for a slow command.
+	// name unique, and mkdir fails on a name that exists. The EXIT trap
+	// removes it. SIGXFSZ is ignored from here on, by the commands too: a
+	// write past the cap fails with EFBIG. USR1 is the watchdog telling
+	// the script to stop waiting for a slow command.
 	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
 		`_cfm() { _cfd=$1/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac; mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; false; }; }` + "\n" +
 		`_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm || ` +
@@ -248,7 +263,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	if !ok {
 		if at, fatal := lineAfter(out, boundary+" fatal "); fatal {
 			msg, _, _ := strings.Cut(out[at:min(len(out), at+200)], "\n")
-			err := fmt.Errorf("%w: the host said: %s", ErrNoFrame, msg)
+			err := &EndedError{Reason: msg}
 			for i := range res {
 				res[i].Err = err
 			}

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -64,7 +64,7 @@ func runScript(t *testing.T, sh, script string) string {
 func TestScriptRunsHere(t *testing.T) {
 	for i, name := range []string{"sh", "dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			sh := lookShell(t, name)
+			sh := shelltest.Path(t, name)
 			cmds := testCmds()
 			hung := fmt.Sprintf("sleep 30.%d%d", os.Getpid(), i)
 			cmds[1].Command = hung + "; echo late"
@@ -81,10 +81,7 @@ func TestScriptRunsHere(t *testing.T) {
 }
 
 func TestScriptIsPOSIX(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
+	sh := shelltest.Path(t, "sh")
 	out, err := exec.Command(sh, "-n", "-c", Script(testBoundary, testCmds())).CombinedOutput()
 	assert.NoError(t, err, "%s", out)
 }
@@ -153,10 +150,7 @@ func FuzzParse(f *testing.F) {
 // while the script frames the output: what cat prints must still be what
 // wc counted, or every later command's frame is misread (and forgeable).
 func TestScriptChildWritingStderrAfterExit(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
+	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{
 		{Command: `( i=0; while [ $i -lt 3000 ]; do echo "0 0" >&2; i=$((i+1)); sleep 0.001 2>/dev/null || :; done ) & echo parent`, Seconds: 5, Cap: 1 << 20},
 		{Command: "sleep 1; echo second", Seconds: 5, Cap: 1024},
@@ -173,10 +167,7 @@ func TestScriptChildWritingStderrAfterExit(t *testing.T) {
 // A command flooding stderr is cut on the host, as stdout is, so that it
 // cannot push the later commands' frames past the executor's output cap.
 func TestScriptCapsStderrOnHost(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
+	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{{Command: "yes e | head -c 1000000 >&2", Seconds: 5, Cap: 100}, {Command: "echo next", Seconds: 5, Cap: 100}}
 	out := runScript(t, sh, Script(testBoundary, cmds))
 	assert.Less(t, len(out), 4096)
@@ -193,7 +184,7 @@ func TestScriptCapsStderrOnHost(t *testing.T) {
 func TestScriptCapsOutputFileOnHost(t *testing.T) {
 	for _, name := range []string{"dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			sh := lookShell(t, name)
+			sh := shelltest.Path(t, name)
 			cmds := []Cmd{{Command: `yes | head -c 20000000; wc -c </proc/self/fd/1 >&2`, Seconds: 20, Cap: 100}}
 			res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
 			require.NoError(t, res[0].Err)
@@ -203,22 +194,6 @@ func TestScriptCapsOutputFileOnHost(t *testing.T) {
 			assert.LessOrEqual(t, size, 1024)
 		})
 	}
-}
-
-// lookShell returns the path of shell name, run as sh (busybox picks its
-// applet by name), or skips.
-func lookShell(t *testing.T, name string) string {
-	t.Helper()
-	sh, err := exec.LookPath(name)
-	if err != nil {
-		t.Skip("no " + name)
-	}
-	if name == "busybox" {
-		dir := t.TempDir()
-		require.NoError(t, os.Symlink(sh, filepath.Join(dir, "sh")))
-		sh = filepath.Join(dir, "sh")
-	}
-	return sh
 }
 
 func TestSimple(t *testing.T) {
@@ -259,7 +234,7 @@ func TestSimple(t *testing.T) {
 func TestScriptTimeoutMarks(t *testing.T) {
 	for _, name := range []string{"dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			sh := lookShell(t, name)
+			sh := shelltest.Path(t, name)
 			tag := fmt.Sprintf("%d%d", os.Getpid(), len(name))
 			cmds := []Cmd{
 				{Command: "sleep 30." + tag, Seconds: 2, Cap: 100},
@@ -282,7 +257,7 @@ func TestScriptTimeoutMarks(t *testing.T) {
 // on: two hung commands with a 4 s bound end the script in about 5 s, not
 // 8 s, and the quick command after them is not lost.
 func TestScriptSlowCommandsOverlap(t *testing.T) {
-	sh := lookShell(t, "sh")
+	sh := shelltest.Path(t, "sh")
 	tag := strconv.Itoa(os.Getpid())
 	cmds := []Cmd{
 		{Command: "sleep 40." + tag, Seconds: 4, Cap: 100},
@@ -305,7 +280,7 @@ func TestScriptSlowCommandsOverlap(t *testing.T) {
 // With no writable TMPDIR, the script falls back to /var/tmp or /dev/shm;
 // with none at all it says so, and Parse keeps the reason.
 func TestScriptPrivateDirectory(t *testing.T) {
-	sh := lookShell(t, "sh")
+	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{{Command: "echo ok", Seconds: 5, Cap: 100}}
 	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
 	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
@@ -325,7 +300,7 @@ func TestScriptPrivateDirectory(t *testing.T) {
 // Many quick commands that add up past the largest bound are not killed:
 // after half of it, the rest start without being waited for one by one.
 func TestScriptQuickCommandsPastTheBound(t *testing.T) {
-	sh := lookShell(t, "sh")
+	sh := shelltest.Path(t, "sh")
 	var cmds []Cmd
 	for range 12 {
 		cmds = append(cmds, Cmd{Command: "sleep 0.3; echo done", Seconds: 2, Cap: 100})
@@ -344,7 +319,7 @@ func TestScriptQuickCommandsPastTheBound(t *testing.T) {
 func TestScriptStatusAfterLateInterrupt(t *testing.T) {
 	for _, name := range []string{"dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			sh := lookShell(t, name)
+			sh := shelltest.Path(t, name)
 			cmds := []Cmd{{Command: "sleep 0.1; kill -USR1 $$; (exit 6)", Seconds: 5, Cap: 100}, {Command: "echo next", Seconds: 5, Cap: 100}}
 			for range 4 {
 				res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
@@ -359,7 +334,7 @@ func TestScriptStatusAfterLateInterrupt(t *testing.T) {
 // watchdog notices within a tick or two, removes the private directory
 // and ends, instead of living on and signalling PIDs forever.
 func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
-	sh := lookShell(t, "sh")
+	sh := shelltest.Path(t, "sh")
 	tmp := t.TempDir()
 	cmds := []Cmd{{Command: "sleep 30." + strconv.Itoa(os.Getpid()), Seconds: 20, Cap: 100}}
 	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
