@@ -119,6 +119,9 @@ type FactResult[T any] struct {
 	Err error
 	// Sent is when the gathering command was sent, and Elapsed how long
 	// it took to answer: the host ran the command within that window.
+	// Where the host counted whole seconds of the session spent before
+	// the command started or after it ended (other facts were slow), the
+	// window is narrowed by them.
 	Sent    time.Time
 	Elapsed time.Duration
 }

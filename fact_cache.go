@@ -194,6 +194,9 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 			e.out = Output{Stderr: capText(out.Stderr, maxEvidence), ExitCode: -1}
 		default:
 			r := res[k]
+			if narrowed := elapsed - r.Head - r.Tail; narrowed >= 0 {
+				e.sent, e.elapsed = start.Add(r.Head), narrowed
+			}
 			e.out = Output{Stdout: r.Stdout, Stderr: r.Stderr, ExitCode: r.ExitCode, Truncated: r.Truncated}
 			if r.TimedOut {
 				e.err = fmt.Errorf("fact %s: %w (stopped after %ds)", j.specs[i].name, ErrFactTimeout, cmds[k].Seconds)

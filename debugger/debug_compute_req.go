@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -52,10 +51,11 @@ func DefaultAcceptedOS() []OSVersion {
 // Intel or AMD processors, an NTP daemon installed, running and enabled at
 // boot, clocks in step, and hardware virtualization on node controllers.
 //
-// Clocks are compared as real times: one fan-out reads `date -u +%s.%N`
-// on every host, each reading is offset by the local time the command was
-// sent, and a host fails when it is more than MaxClockSkew from the median
-// of the hosts (the original compared HHMMSS strings as integers). A
+// Clocks are compared as real times: the gathering session reads
+// `date -u +%s.%N` on every host, each reading is offset by the local time
+// of the middle of that session, and a host fails when it is more than
+// MaxClockSkew (less the reading's uncertainty, half the session) from the
+// median of the hosts (the original compared HHMMSS strings as integers). A
 // deployment whose hosts agree but differ from this machine is a warning.
 // Where chronyc or ntpq answers, the daemon's own offset is reported too
 // (a daemon not synchronised to any source is a warning).
@@ -90,15 +90,13 @@ func timePackages() *calyptos.Fact[map[string]bool] {
 }
 
 // Needs implements calyptos.FactNeeder: release, architecture, CPUs, time
-// packages, services and daemon of every host. The clock is not a
-// declared need: a reading means something only with the time it was
-// asked, so it has its own short session per host, time-stamped when it is
-// sent, whose round trip bounds the reading (a gathering session lasts as
-// long as its slowest fact).
+// packages, services, daemon and clock of every host. The clock is read in
+// the gathering session, which costs the host no session of its own; the
+// session's round trip bounds when it was read (see checkClocks).
 func (d *DebugComputeReq) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
 	hosts := rb.All()
 	var ns []calyptos.Need
-	for _, f := range []calyptos.AnyFact{facts.OSRelease(), facts.Arch(), facts.CPU(), timePackages(), facts.Services(d.timeServices()...), facts.NTPSync()} {
+	for _, f := range []calyptos.AnyFact{facts.Clock(), facts.OSRelease(), facts.Arch(), facts.CPU(), timePackages(), facts.Services(d.timeServices()...), facts.NTPSync()} {
 		ns = append(ns, calyptos.Need{Fact: f, Hosts: hosts})
 	}
 	return ns
@@ -112,31 +110,13 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	timeSvcs := d.timeServices()
-	now := d.Now
-	if now == nil {
-		now = time.Now
-	}
-	var (
-		clocks calyptos.Results
-		sentMu sync.Mutex
-		sent   = make(map[string]time.Time, len(hosts))
-		wg     sync.WaitGroup
-	)
-	wg.Go(func() {
-		clocks = c.RunEach(ctx, hosts, func(h string) string {
-			sentMu.Lock()
-			sent[h] = now()
-			sentMu.Unlock()
-			return facts.ClockCommand
-		})
-	})
+	clocks := calyptos.Gather(ctx, c, facts.Clock(), hosts)
 	osr := calyptos.Gather(ctx, c, facts.OSRelease(), hosts)
 	arch := calyptos.Gather(ctx, c, facts.Arch(), hosts)
 	cpu := calyptos.Gather(ctx, c, facts.CPU(), hosts)
 	pkgs := calyptos.Gather(ctx, c, timePackages(), hosts)
 	svcs := calyptos.Gather(ctx, c, facts.Services(timeSvcs...), hosts)
 	ntp := calyptos.Gather(ctx, c, facts.NTPSync(), hosts)
-	wg.Wait()
 
 	rb := c.Roles()
 	for i, h := range hosts {
@@ -160,7 +140,7 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 			d.checkTimeSync(s, ntp[i])
 		}
 	}
-	d.checkClocks(c, clocks, sent)
+	d.checkClocks(c, hosts, clocks)
 }
 
 func (d *DebugComputeReq) checkOS(s calyptos.Scope, r calyptos.FactResult[facts.OSInfo]) {
@@ -307,20 +287,28 @@ type clockReading struct {
 	slack time.Duration
 }
 
-func (d *DebugComputeReq) checkClocks(c *calyptos.Check, clocks calyptos.Results, sent map[string]time.Time) {
+// checkClocks compares the hosts' clocks. A reading was taken somewhere
+// in its gathering session, between Sent and Sent+Elapsed (this machine's
+// clock, moved to Now's): it is compared with the middle of that window,
+// so that a host slow to connect is not taken for a host whose clock is
+// ahead, and the window's half is how exact it is.
+func (d *DebugComputeReq) checkClocks(c *calyptos.Check, hosts []string, clocks []calyptos.FactResult[time.Time]) {
+	shift := time.Duration(0)
+	if d.Now != nil {
+		shift = time.Until(d.Now())
+	}
 	var rs []clockReading
-	for _, r := range clocks {
-		if !c.HostOK(r) {
+	for i, r := range clocks {
+		h := hosts[i]
+		if !c.Reached(h, r.Err) {
 			continue
 		}
-		t, err := facts.Clock().Parse(r.Output)
-		if err != nil {
-			c.OnHost(r.Host).Key("clock").Hint("check that date works on the host").Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
+		if r.Err != nil {
+			c.OnHost(h).Key("clock").Hint("check that date works on the host").Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
 			continue
 		}
-		// Compare with the middle of the round trip, so that a host slow to
-		// connect is not taken for a host whose clock is ahead.
-		rs = append(rs, clockReading{host: r.Host, offset: t.Sub(sent[r.Host].Add(r.Elapsed / 2)), slack: r.Elapsed / 2})
+		mid := r.Sent.Add(shift + r.Elapsed/2)
+		rs = append(rs, clockReading{host: h, offset: r.Value.Sub(mid), slack: r.Elapsed / 2})
 	}
 	if len(rs) == 0 {
 		return

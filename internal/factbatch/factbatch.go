@@ -5,11 +5,11 @@
 // a host would.
 //
 // On the hosts a process costs milliseconds of CPU, so the script starts
-// as few as it can: six in all (mkdir, the watchdog and its sleep, cp, wc,
-// cat; rm at exit) whatever the number of facts, and per fact one process
-// for a plain simple command ("cat /proc/meminfo", written into the
-// script as it is) or a subshell running eval for any other, plus what the
-// command itself starts.
+// as few as it can: five in all (mkdir, the watchdog and its sleep, cat;
+// rm at exit) whatever the number of facts, and per fact one process for
+// a plain simple command ("cat /proc/meminfo", written into the script as
+// it is) or a subshell running eval for any other, plus what the command
+// itself starts.
 //
 // The commands run one after another, each in the background and waited
 // for, with stdout and stderr in files of a private directory, capped on
@@ -19,23 +19,21 @@
 // command still running after a tick is left to run in the background
 // while the next ones start (and once half the largest bound has passed,
 // the rest all start without waiting); a command past its own bound, or
-// past the largest bound from the start, is stopped (it or its subshell,
-// and their direct children: on Linux, where /proc shows it is still the
-// script's child) and marked timed out. The watchdog ends with the script,
-// even one killed by SIGKILL. When all are reaped, cp snapshots the
-// output files, so that a process a command left behind cannot change
-// what is framed, and the script prints, framed by lines starting with a
-// boundary that is random per run:
+// past the largest bound from the start, is stopped with its descendants
+// (on Linux, where /proc shows it is still the script's child; its
+// descendants where pgrep is) and marked timed out. The watchdog ends
+// with the script, even one killed by SIGKILL. When all are reaped, the
+// script prints, after a line with a boundary that is random per run, the
+// watchdog's ticks so far and the host's hard file-size limit:
 //
-//	BOUNDARY sizes
-//	(wc -c of every file: per command its status, stdout and stderr)
-//	BOUNDARY data
-//	(every file, in command order)
-//	BOUNDARY end
+//	BOUNDARY data TICKS HARDLIMIT
+//	(per command: its status file, MARKER, stdout, MARKER, stderr, MARKER)
 //
-// The bodies are read by the lengths wc printed, never scanned for a
-// marker, so nothing a command prints can end its frame early or forge
-// another command's result.
+// one cat of every file, each followed by the marker file. The marker is
+// made from the boundary on the host after the commands have run (see
+// Marker), so nothing a command could read holds it, and nothing a
+// command prints can end its frame early or forge another command's
+// result.
 package factbatch
 
 import (
@@ -43,6 +41,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Cmd is one command of a batch.
@@ -60,8 +59,14 @@ type Result struct {
 	ExitCode       int
 	// TimedOut is set when the command was stopped at its time bound.
 	TimedOut bool
-	// Truncated is set when the host cut stdout or stderr at the cap.
+	// Truncated is set when the host cut stdout or stderr at the cap, or
+	// at its own hard file-size limit.
 	Truncated bool
+	// Head and Tail are how long, at least, the script ran before the
+	// command started and after it ended, in the whole seconds its
+	// watchdog counted: the command ran within the session's time window
+	// less these.
+	Head, Tail time.Duration
 	// Err is set when the output holds no complete frame for the command.
 	Err error
 }
@@ -84,7 +89,7 @@ func (e *EndedError) Error() string { return ErrNoFrame.Error() + ": the host sa
 // Unwrap returns ErrNoFrame.
 func (e *EndedError) Unwrap() error { return ErrNoFrame }
 
-const header = "calyptos-facts v5"
+const header = "calyptos-facts v6"
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
 // Decode reads back.
@@ -92,15 +97,15 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 
 // The script's fixed parts. Its variables start with _cf.
 const (
-	// _cfd, the private directory (absolute: a command may cd), and its
-	// s/ for the snapshot are made by one mkdir, in TMPDIR (or /tmp), else
+	// _cfd, the private directory (absolute: a command may cd), is made
+	// by one mkdir, in TMPDIR (or /tmp), else
 	// /var/tmp, else /dev/shm: the boundary and the shell's PID make the
 	// name unique, and mkdir fails on a name that exists. The EXIT trap
 	// removes it. SIGXFSZ is ignored from here on, by the commands too: a
 	// write past the cap fails with EFBIG. USR1 is the watchdog telling
 	// the script to stop waiting for a slow command.
 	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
-		`_cfm() { _cfd=$1/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac; mkdir -m 700 "$_cfd" "$_cfd/s" 2>/dev/null || { _cfd=; false; }; }` + "\n" +
+		`_cfm() { _cfd=$1/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac; mkdir -m 700 "$_cfd" 2>/dev/null || { _cfd=; false; }; }` + "\n" +
 		`_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm || ` +
 		`{ printf '%s fatal cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm\n' "$_cfB"; exit 1; }` + "\n"
 	// _cfl ID SECS CAP CMD sets the file-size limit the next command
@@ -116,24 +121,28 @@ const (
 	// command ended is waited again: bash has reaped it already.
 	scriptStart = `_cfs() { ulimit -S -f unlimited 2>/dev/null || ulimit -S -f "$(ulimit -H -f)" 2>/dev/null; ` +
 		`read -r _cfT <"$_cfd/T"; [ -n "$_cfT" ] || _cfT=0; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
-		`if [ "$_cfT" -ge "$_cfH" ]; then _cfP="$_cfP $1:$2"; return; fi; _cfi=0; wait "$2"; _cfx=$?; ` +
-		`if [ "$_cfi" = 1 ]; then if kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2"; return; fi; wait "$2"; _cfx=$?; fi; _cfe "$1" "$_cfx"; }` + "\n"
-	// _cfe ID EXIT writes "ID.c": "EXIT TIMEDOUT", timed out when the
+		`if [ "$_cfT" -ge "$_cfH" ]; then _cfP="$_cfP $1:$2:$_cfT"; return; fi; _cfi=0; wait "$2"; _cfx=$?; ` +
+		`if [ "$_cfi" = 1 ]; then if kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2:$_cfT"; return; fi; wait "$2"; _cfx=$?; fi; _cfe "$1" "$_cfx" "$_cfT"; }` + "\n"
+	// _cfe ID EXIT TICK writes "ID.c": "EXIT TIMEDOUT TICK NOW" (the
+	// watchdog's ticks when the command started and now), timed out when the
 	// watchdog marked the command and it died of its SIGKILL (one that had
 	// already exited, a zombie the kill does not reach, keeps its status).
 	// A subshell's command writes its own status to "ID.x" when it
 	// returns, which is right even where bash's wait has lost it.
 	scriptEnd = `_cfe() { _cft=0; _cfs=$2; if [ -s "$_cfd/$1.x" ]; then read -r _cfs <"$_cfd/$1.x"; ` +
-		`elif [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ]; then _cft=1; fi; echo "$_cfs $_cft" >"$_cfd/$1.c"; }` + "\n"
+		`elif [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ]; then _cft=1; fi; read -r _cfE <"$_cfd/T"; echo "$_cfs $_cft $3 $_cfE" >"$_cfd/$1.c"; }` + "\n"
 	// _cfa waits for the commands left running, in turn.
-	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; [ "$_cfi" = 1 ] || break; ` +
-		`kill -0 "$_cfq" 2>/dev/null && continue; wait "$_cfq"; _cfx=$?; break; done; _cfe "${_cfj%%:*}" "$_cfx"; done; }` + "\n"
-	// _cfk ID PID marks command ID timed out and stops it (the command or
-	// its subshell, and its direct children), once, and only while PID is
-	// still the script's child (/proc/PID/stat's parent): a PID the shell
-	// has freed may be another process's by now.
+	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; _cfL=${_cfq#*:}; _cfq=${_cfq%%:*}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; [ "$_cfi" = 1 ] || break; ` +
+		`kill -0 "$_cfq" 2>/dev/null && continue; wait "$_cfq"; _cfx=$?; break; done; _cfe "${_cfj%%:*}" "$_cfx" "$_cfL"; done; }` + "\n"
+	// _cfk ID PID marks command ID timed out and stops it, once, and only
+	// while PID is still the script's child (/proc/PID/stat's parent): a
+	// PID the shell has freed may be another process's by now. _cfK stops
+	// a process and, where pgrep is, its descendants: each is frozen
+	// before its children are listed, so none can start more, and killed
+	// after them.
 	scriptKill = `_cfk() { [ -e "$_cfd/$1.t" ] && return; read -r _cfo <"/proc/$2/stat" || return; _cfo=${_cfo##*) }; set -- "$1" "$2" $_cfo; ` +
-		`[ "$4" = "$$" ] || return; : >"$_cfd/$1.t"; kill -STOP "$2"; pkill -KILL -P "$2"; kill -KILL "$2"; }` + "\n"
+		`[ "$4" = "$$" ] || return; : >"$_cfd/$1.t"; _cfK "$2"; }` + "\n" +
+		`_cfK() { kill -STOP "$1"; for _cfr in $(pgrep -P "$1"); do _cfK "$_cfr"; done; kill -KILL "$1"; }` + "\n"
 	// _cfw MAX, the watchdog, ticks every second: it stops each command
 	// not yet reaped that has run past its bound, or past MAX seconds
 	// from the start, and tells the script (USR1) to stop waiting for the
@@ -158,9 +167,9 @@ func Script(boundary string, cmds []Cmd) string {
 	b.Grow(n)
 	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
 	b.WriteString(scriptSetup + scriptLimit + scriptStart + scriptEnd + scriptAwait + scriptKill + scriptWatch)
-	maxCap, maxSecs := 1, 1
+	maxSecs := 1
 	for _, c := range cmds {
-		maxCap, maxSecs = max(maxCap, c.Cap), max(maxSecs, c.Seconds)
+		maxSecs = max(maxSecs, c.Seconds)
 	}
 	fmt.Fprintf(&b, "_cfH=%d; : >\"$_cfd/run\"; echo 0 >\"$_cfd/T\"; _cfw %d >/dev/null </dev/null & _cfW=$!\n", max(1, maxSecs/2), maxSecs)
 	for i, c := range cmds {
@@ -178,22 +187,35 @@ func Script(boundary string, cmds []Cmd) string {
 		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfs %d $! %d`+"\n", i, i, i, s)
 	}
 	b.WriteString("_cfa; kill $_cfW 2>/dev/null\n")
-	writeFrames(&b, len(cmds), maxCap)
+	writeFrames(&b, len(cmds), boundary)
 	return b.String()
 }
 
-// writeFrames writes the end of the script: the snapshot (by cp, under the
-// largest cap) and the frames.
-func writeFrames(b *strings.Builder, n, maxCap int) {
-	var snap, files strings.Builder
+// writeFrames writes the end of the script: the marker file, then the
+// frames (see Marker).
+func writeFrames(b *strings.Builder, n int, boundary string) {
+	// The marker is made here, after the commands ran, from the halves of
+	// the boundary swapped: no command line or variable a command could
+	// see holds it.
+	half := strings.Repeat("?", len(boundary)/2)
+	fmt.Fprintf(b, "_cfM=${_cfB#%s}; _cfM=$_cfM${_cfB%%\"$_cfM\"}; printf '%%s' \"$_cfM\" >\"$_cfd/m\"\n", half)
+	b.WriteString(`read -r _cfE <"$_cfd/T"; printf '%s data %s ' "$_cfB" "$_cfE"; ulimit -H -f; cat`)
 	for i := range n {
-		fmt.Fprintf(&snap, ` "$_cfd/%d.O" "$_cfd/%d.E"`, i, i)
-		fmt.Fprintf(&files, ` "$_cfd/%d.c" "$_cfd/s/%d.O" "$_cfd/s/%d.E"`, i, i, i)
+		fmt.Fprintf(b, ` "$_cfd/%d.c" "$_cfd/m" "$_cfd/%d.O" "$_cfd/m" "$_cfd/%d.E" "$_cfd/m"`, i, i, i)
 	}
-	fmt.Fprintf(b, "_cfl - - %d; cp%s \"$_cfd/s/\" 2>/dev/null\n", maxCap, snap.String())
-	b.WriteString(`printf '%s sizes\n' "$_cfB"; wc -c` + files.String() + " 2>/dev/null\n")
-	b.WriteString(`printf '%s data\n' "$_cfB"; cat` + files.String() + " 2>/dev/null\n")
-	b.WriteString(`printf '%s end\n' "$_cfB"` + "\n")
+	b.WriteString(" 2>/dev/null\n")
+}
+
+// Marker is what ends each file in the frames of Script(boundary, ...):
+// boundary's second half, then its first. The script writes it only
+// after the commands have run, so no command line, argument or variable
+// a command could read holds it (a command listing processes prints the
+// boundary, never the marker), and a process a command left behind that
+// is still writing to the command's file only adds to that command's
+// output, before the marker.
+func Marker(boundary string) string {
+	h := len(boundary) / 2
+	return boundary[h:] + boundary[:h]
 }
 
 // simple reports whether command is one plain simple command: words of
@@ -256,10 +278,10 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	for i := range res {
 		res[i].Err = ErrNoFrame
 	}
-	if boundary == "" {
+	if len(boundary) < 2 {
 		return res
 	}
-	pos, ok := lineAfter(out, boundary+" sizes\n")
+	pos, ok := lineAfter(out, boundary+" data ")
 	if !ok {
 		if at, fatal := lineAfter(out, boundary+" fatal "); fatal {
 			msg, _, _ := strings.Cut(out[at:min(len(out), at+200)], "\n")
@@ -270,38 +292,41 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 		}
 		return res
 	}
-	sizes := make([][3]int, len(cmds))
-	dataMark := boundary + " data\n"
-	for {
-		if strings.HasPrefix(out[pos:], dataMark) {
-			pos += len(dataMark)
-			break
-		}
-		nl := strings.IndexByte(out[pos:], '\n')
-		if nl < 0 {
-			return res
-		}
-		i, kind, n, ok := sizeLine(out[pos:pos+nl], len(cmds))
-		if ok {
-			sizes[i][kind] = n
-		}
-		pos += nl + 1
+	nl := strings.IndexByte(out[pos:], '\n')
+	if nl < 0 {
+		return res
 	}
+	ticks, hardText, _ := strings.Cut(out[pos:pos+nl], " ")
+	end, hard := tick(ticks), hardLimit(hardText)
+	data, marker := out[pos+nl+1:], Marker(boundary)
 	for i := range cmds {
 		var body [3]string
-		for k, n := range sizes[i] {
-			if n > len(out)-pos {
+		for k := range body {
+			end := strings.Index(data, marker)
+			if end < 0 {
 				return res
 			}
-			body[k], pos = out[pos:pos+n], pos+n
+			body[k], data = data[:end], data[end+len(marker):]
 		}
-		res[i] = result(body, max(1, cmds[i].Cap))
+		res[i] = result(body, max(1, cmds[i].Cap), hard, end)
 	}
 	return res
 }
 
-// lineAfter returns the position after the first line of out that is
-// mark (a line, with its newline).
+// hardLimit reads the host's hard file-size limit, as ulimit -H -f
+// printed it, in bytes: 0 for unlimited or unreadable. Shells count
+// 512-byte blocks (bash 1024): the smaller unit is taken, so that a file
+// the limit may have cut is never taken for a whole one.
+func hardLimit(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n <= 0 || n > 1<<40 {
+		return 0
+	}
+	return n * 512
+}
+
+// lineAfter returns the position after the first line start of out
+// that begins with mark.
 func lineAfter(out, mark string) (int, bool) {
 	for from := 0; ; {
 		i := strings.Index(out[from:], mark)
@@ -316,33 +341,12 @@ func lineAfter(out, mark string) (int, bool) {
 	}
 }
 
-// sizeLine reads one line of wc -c: "SIZE .../ID.KIND".
-func sizeLine(line string, n int) (id, kind, size int, ok bool) {
-	line = strings.TrimLeft(line, " \t")
-	sp := strings.IndexAny(line, " \t")
-	slash := strings.LastIndexByte(line, '/')
-	if sp <= 0 || slash < sp {
-		return 0, 0, 0, false
-	}
-	size, err := strconv.Atoi(line[:sp])
-	name := line[slash+1:]
-	dot := strings.IndexByte(name, '.')
-	if err != nil || size < 0 || dot <= 0 || dot != len(name)-2 {
-		return 0, 0, 0, false
-	}
-	id, err = strconv.Atoi(name[:dot])
-	kind = strings.IndexByte("cOE", name[dot+1])
-	if err != nil || id < 0 || id >= n || kind < 0 {
-		return 0, 0, 0, false
-	}
-	return id, kind, size, true
-}
-
 // result makes one command's Result of its status, stdout and stderr
-// files.
-func result(body [3]string, capN int) Result {
+// files. A file cut at the cap, or at the host's hard limit hard (when
+// below the cap), is Truncated. end is the watchdog's last tick.
+func result(body [3]string, capN, hard, end int) Result {
 	f := strings.Fields(body[0])
-	if len(f) != 2 {
+	if len(f) != 2 && len(f) != 4 {
 		return Result{Err: ErrNoFrame}
 	}
 	code, err := strconv.Atoi(f[0])
@@ -356,7 +360,29 @@ func result(body [3]string, capN int) Result {
 	if len(r.Stderr) > capN {
 		r.Stderr, r.Truncated = r.Stderr[:capN], true
 	}
+	if hard > 0 && hard <= capN && max(len(r.Stdout), len(r.Stderr)) >= hard {
+		r.Truncated = true
+	}
+	if len(f) == 4 {
+		// The tick read after a launch may be one the command started
+		// before; the one read at its end, one it ended before.
+		if start := tick(f[2]); start > 1 {
+			r.Head = time.Duration(start-1) * time.Second
+		}
+		if stop := tick(f[3]); stop >= 0 && end-stop > 1 {
+			r.Tail = time.Duration(end-stop-1) * time.Second
+		}
+	}
 	return r
+}
+
+// tick reads a watchdog tick count: -1 if it is not one.
+func tick(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 1<<20 {
+		return -1
+	}
+	return n
 }
 
 // Decode reads back the boundary and commands of a script made by Script;
@@ -376,9 +402,6 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 		f := strings.SplitN(rest, " ", 4)
 		if len(f) < 4 {
 			return "", nil, false
-		}
-		if f[0] == "-" { // the limit of the snapshot
-			break
 		}
 		secs, err1 := strconv.Atoi(f[1])
 		cp, err2 := strconv.Atoi(f[2])
@@ -420,40 +443,27 @@ func unquote(s string) (string, int, bool) {
 // Cap plus one byte, as the host does). The fake executor uses it.
 func Encode(boundary string, cmds []Cmd, results []Result) string {
 	var b strings.Builder
+	marker := Marker(boundary)
 	n := 64
 	for _, r := range results {
-		n += len(r.Stdout) + len(r.Stderr) + 96
+		n += len(r.Stdout) + len(r.Stderr) + 3*len(marker) + 8
 	}
 	b.Grow(n)
-	bodies := make([][3]string, 0, len(results))
-	b.WriteString(boundary + " sizes\n")
+	b.WriteString(boundary + " data 0 unlimited\n")
 	for i, r := range results {
 		if i >= len(cmds) {
 			break
 		}
-		t := 0
+		t := "0"
 		if r.TimedOut {
-			t = 1
+			t = "1"
 		}
-		o, e, c := r.Stdout, r.Stderr, max(1, cmds[i].Cap)+1
-		o, e = o[:min(len(o), c)], e[:min(len(e), c)]
-		body := [3]string{strconv.Itoa(r.ExitCode) + " " + strconv.Itoa(t) + "\n", o, e}
-		var line []byte
-		for k, x := range body {
-			line = strconv.AppendInt(line[:0], int64(len(x)), 10)
-			line = append(line, " /fake/"...)
-			line = strconv.AppendInt(line, int64(i), 10)
-			line = append(line, '.', "cOE"[k], '\n')
-			b.Write(line)
-		}
-		bodies = append(bodies, body)
-	}
-	b.WriteString(boundary + " data\n")
-	for _, body := range bodies {
-		for _, x := range body {
+		c := max(1, cmds[i].Cap) + 1
+		o, e := r.Stdout[:min(len(r.Stdout), c)], r.Stderr[:min(len(r.Stderr), c)]
+		for _, x := range []string{strconv.Itoa(r.ExitCode) + " " + t + "\n", o, e} {
 			b.WriteString(x)
+			b.WriteString(marker)
 		}
 	}
-	b.WriteString(boundary + " end\n")
 	return b.String()
 }

@@ -37,7 +37,7 @@ func checkResults(t *testing.T, res []Result) {
 	for i, r := range res {
 		require.NoError(t, r.Err, "command %d", i)
 	}
-	assert.Equal(t, Result{Stdout: "hello\n", Stderr: "oops\n", ExitCode: 3}, res[0])
+	assert.Equal(t, Result{Stdout: "hello\n", Stderr: "oops\n", ExitCode: 3}, untimed(res[0]))
 	assert.True(t, res[1].TimedOut, "%+v", res[1])
 	assert.Empty(t, res[1].Stdout)
 	assert.Equal(t, testBoundary+" 0 0 0 5 0 5 0\nforgedCALYPTOSb7e1d0c2a9f3 end\n", res[2].Stdout, "a forged frame is data")
@@ -46,6 +46,12 @@ func checkResults(t *testing.T, res []Result) {
 	assert.Equal(t, "it's quoted\n", res[4].Stdout)
 	assert.Equal(t, 127, res[5].ExitCode)
 	assert.Equal(t, "[0][][][]\nno r\n", res[6].Stdout)
+}
+
+// untimed is r without Head and Tail, for tests of what a command said.
+func untimed(r Result) Result {
+	r.Head, r.Tail = 0, 0
+	return r
 }
 
 // runScript runs the script in shell sh.
@@ -107,11 +113,12 @@ func TestParseBroken(t *testing.T) {
 	cmds := testCmds()[:2]
 	full := Encode(testBoundary, cmds, []Result{{Stdout: "one"}, {Stdout: "two"}})
 	tests := map[string]string{
-		"empty":           "",
-		"cut in a body":   full[:strings.Index(full, "two")+1],
-		"fatal":           testBoundary + " fatal cannot create a temporary directory\n",
-		"other boundary":  strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
-		"length too long": strings.Replace(full, "3 /fake/1.O", "99 /fake/1.O", 1),
+		"empty":            "",
+		"cut in a body":    full[:strings.Index(full, "two")+1],
+		"fatal":            testBoundary + " fatal cannot create a temporary directory\n",
+		"other boundary":   strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
+		"marker missing":   strings.Replace(full, "two"+Marker(testBoundary), "two", 1),
+		"no data line end": testBoundary + " data ",
 	}
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,8 +138,9 @@ func TestParseBroken(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	cmds := testCmds()
 	f.Add(Encode(testBoundary, cmds, []Result{{Stdout: "a"}, {TimedOut: true}, {Stderr: "e"}, {}, {}, {ExitCode: 127}}))
-	f.Add("banner\n" + testBoundary + " sizes\n4 /t/0.c\n1 /t/0.O\n 1 /t/0.E\n9 total\n" + testBoundary + " data\n0 0\nab" + testBoundary + " end\n")
-	f.Add(testBoundary + " sizes\n4 /t/9.c\n" + testBoundary + " data\n0 0\n")
+	m := Marker(testBoundary)
+	f.Add("banner\n" + testBoundary + " data 5 8\n0 0 2 3\n" + m + "ab" + m + m + "1 1\n" + m)
+	f.Add(testBoundary + " data 0 unlimited\n0 0\n" + m + m)
 	f.Fuzz(func(t *testing.T, out string) {
 		res := Parse(testBoundary, cmds, out)
 		if len(res) != len(cmds) {
@@ -147,8 +155,8 @@ func FuzzParse(f *testing.F) {
 }
 
 // A process a command leaves behind keeps writing to the command's stderr
-// while the script frames the output: what cat prints must still be what
-// wc counted, or every later command's frame is misread (and forgeable).
+// while the script frames the output: what it adds stays that command's,
+// and the later commands' frames are read whole.
 func TestScriptChildWritingStderrAfterExit(t *testing.T) {
 	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{
@@ -273,8 +281,8 @@ func TestScriptSlowCommandsOverlap(t *testing.T) {
 	}
 	assert.True(t, res[0].TimedOut)
 	assert.True(t, res[1].TimedOut)
-	assert.Equal(t, Result{Stdout: "slow\n"}, res[2])
-	assert.Equal(t, Result{Stdout: "quick\n"}, res[3])
+	assert.Equal(t, Result{Stdout: "slow\n"}, untimed(res[2]))
+	assert.Equal(t, Result{Stdout: "quick\n"}, untimed(res[3]))
 }
 
 // With no writable TMPDIR, the script falls back to /var/tmp or /dev/shm;
@@ -347,5 +355,94 @@ func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
 		"the watchdog removes the directory once the script is gone")
 	if _, err := exec.LookPath("pkill"); err == nil {
 		_ = exec.Command("pkill", "-f", "sleep 30."+strconv.Itoa(os.Getpid())).Run()
+	}
+}
+
+// The marker that ends each file is nowhere in the script, so a command
+// that prints the script's command line (as a process listing would)
+// prints the boundary but cannot end its own frame or forge the next.
+func TestMarkerNotInScript(t *testing.T) {
+	cmds := []Cmd{
+		{Command: `tr '\000' ' ' </proc/$$/cmdline`, Seconds: 5, Cap: 1 << 20},
+		{Command: "echo after", Seconds: 5, Cap: 100},
+	}
+	script := Script(testBoundary, cmds)
+	assert.NotContains(t, script, Marker(testBoundary))
+	assert.Equal(t, testBoundary[10:]+testBoundary[:10], Marker(testBoundary))
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			res := Parse(testBoundary, cmds, runScript(t, shelltest.Path(t, name), script))
+			require.NoError(t, res[0].Err)
+			assert.Contains(t, res[0].Stdout, "_cfB="+testBoundary, "the command saw the script")
+			assert.Equal(t, Result{Stdout: "after\n"}, res[1])
+		})
+	}
+}
+
+// A host whose hard file-size limit is below a command's cap cuts the
+// command's output there: the result says it was cut.
+func TestScriptHardLimitBelowCap(t *testing.T) {
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := shelltest.Path(t, name)
+			cmds := []Cmd{{Command: "yes | head -c 5000", Seconds: 5, Cap: 100000}, {Command: "echo small", Seconds: 5, Cap: 100000}}
+			out := runScript(t, sh, "ulimit -f 2; "+Script(testBoundary, cmds))
+			res := Parse(testBoundary, cmds, out)
+			require.NoError(t, res[0].Err)
+			assert.True(t, res[0].Truncated, "%d bytes kept", len(res[0].Stdout))
+			assert.Less(t, len(res[0].Stdout), 5000)
+			assert.Equal(t, Result{Stdout: "small\n"}, res[1])
+		})
+	}
+}
+
+// A command stopped at its bound is stopped with the processes it
+// started, and theirs: none is left running on the host.
+func TestScriptTimeoutKillsDescendants(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("pgrep is needed to stop descendants")
+	}
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := shelltest.Path(t, name)
+			tag := fmt.Sprintf("3%d%d", os.Getpid(), len(name))
+			cmds := []Cmd{{Command: "( ( sleep 32." + tag + " ) & sleep 33." + tag + " ) & wait", Seconds: 1, Cap: 100}}
+			res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+			require.NoError(t, res[0].Err)
+			assert.True(t, res[0].TimedOut, "%+v", res[0])
+			for _, p := range []string{"sleep 32." + tag, "sleep 33." + tag} {
+				pg, _ := exec.Command("pgrep", "-f", p).Output()
+				if !assert.Empty(t, string(pg), "%s is killed", p) {
+					_ = exec.Command("pkill", "-f", p).Run()
+				}
+			}
+		})
+	}
+}
+
+// Whole seconds the script spent before a command started and after it
+// ended are counted, so that a reading (a clock) taken by a command is
+// placed within a narrower window than the whole session.
+func TestScriptHeadAndTail(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	tag := strconv.Itoa(os.Getpid())
+	cmds := []Cmd{
+		{Command: "echo first", Seconds: 20, Cap: 100},
+		{Command: "sleep 2.1" + tag, Seconds: 20, Cap: 100},
+		{Command: "sleep 2.2" + tag, Seconds: 20, Cap: 100},
+		{Command: "sleep 3.3" + tag, Seconds: 20, Cap: 100},
+		{Command: "echo last", Seconds: 20, Cap: 100},
+	}
+	start := time.Now()
+	res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+	took := time.Since(start)
+	for i, r := range res {
+		require.NoError(t, r.Err, "command %d", i)
+	}
+	assert.Zero(t, res[0].Head)
+	assert.GreaterOrEqual(t, res[0].Tail, 2*time.Second, "%+v", res[0])
+	assert.GreaterOrEqual(t, res[4].Head, time.Second, "%+v", res[4])
+	for i, r := range res {
+		assert.LessOrEqual(t, r.Head+r.Tail, took, "command %d: never more than the script's own time", i)
 	}
 }
