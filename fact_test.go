@@ -238,3 +238,23 @@ func TestGatherSaysWhyTheScriptEnded(t *testing.T) {
 	assert.ErrorIs(t, got, calyptos.ErrFactLost)
 	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
 }
+
+// A fact's time window is its gathering session's, less the whole seconds
+// the host counted before it started and after it ended: a quick fact
+// gathered before a slow one gets a narrower window than the session.
+func TestGatherNarrowsTheWindow(t *testing.T) {
+	slow := lineCount("slow", "sleep 3.3; echo s")
+	d := &reader{name: "one", needs: []calyptos.AnyFact{factA, slow}, reads: []*calyptos.Fact[int]{factA, slow}}
+	e := localexec.New(localexec.Options{})
+	start := time.Now()
+	_, err := calyptos.RunDebuggers(context.Background(), hostsRB("localhost"), e, []calyptos.Debugger{d}, calyptos.RunOptions{CommandTimeout: 20 * time.Second})
+	took := time.Since(start)
+	require.NoError(t, err)
+	a, s := d.got["a"][0], d.got["slow"][0]
+	require.NoError(t, a.Err)
+	require.NoError(t, s.Err)
+	assert.GreaterOrEqual(t, s.Elapsed, 3300*time.Millisecond, "the slow fact's window is the session")
+	assert.LessOrEqual(t, a.Elapsed, s.Elapsed-2*time.Second, "the quick fact ended at least two ticks before the script")
+	assert.False(t, a.Sent.Before(start))
+	assert.False(t, a.Sent.Add(a.Elapsed).After(start.Add(took)))
+}
