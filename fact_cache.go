@@ -174,8 +174,15 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		return
 	}
 	script := st.facts.script(cmds, j.specs, idx)
+	longest := 0
+	for _, c := range cmds {
+		longest = max(longest, c.Seconds)
+	}
+	// The script's watchdog stops every fact by the longest bound and
+	// itself a little after.
+	bounded := WithSelfBounded(ctx, time.Duration(longest+5)*time.Second)
 	start := time.Now()
-	out, err := st.exec(ctx, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
+	out, err := st.exec(bounded, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
 		return e.Run(ctx, j.host, script)
 	})
 	elapsed := time.Since(start)

@@ -258,3 +258,34 @@ func TestGatherNarrowsTheWindow(t *testing.T) {
 	assert.False(t, a.Sent.Before(start))
 	assert.False(t, a.Sent.Add(a.Elapsed).After(start.Add(took)))
 }
+
+// boundSeen records the self-bound an executor was told of.
+type boundSeen struct {
+	calyptos.Executor
+	mu     sync.Mutex
+	bounds []time.Duration
+}
+
+func (b *boundSeen) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
+	d, ok := calyptos.SelfBounded(ctx)
+	b.mu.Lock()
+	if !ok {
+		d = -1
+	}
+	b.bounds = append(b.bounds, d)
+	b.mu.Unlock()
+	return b.Executor.Run(ctx, host, command)
+}
+
+// The gathering script bounds every fact on the host, so the executor is
+// told it may run it without its own reaper; a plugin's own command is
+// not marked.
+func TestGatherIsSelfBounded(t *testing.T) {
+	d := &reader{name: "one", needs: []calyptos.AnyFact{factA}, reads: []*calyptos.Fact[int]{factA}}
+	own := funcDebugger{name: "own", f: func(ctx context.Context, c *calyptos.Check) { c.RunOnHosts(ctx, "true", c.Roles().All()) }}
+	e := &boundSeen{Executor: localexec.New(localexec.Options{})}
+	_, err := calyptos.RunDebuggers(context.Background(), hostsRB("localhost"), e, []calyptos.Debugger{d, own}, calyptos.RunOptions{CommandTimeout: 20 * time.Second})
+	require.NoError(t, err)
+	require.Len(t, e.bounds, 2)
+	assert.Equal(t, []time.Duration{23 * time.Second, -1}, e.bounds, "facts bounded at 18 s on the host, plus 5 s")
+}

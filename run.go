@@ -429,6 +429,28 @@ func CommandLimit(ctx context.Context) (parent context.Context, timeout time.Dur
 	return l.parent, l.timeout, true
 }
 
+// selfBoundedKey is the context key of WithSelfBounded.
+type selfBoundedKey struct{}
+
+// WithSelfBounded returns ctx marked for an executor's Run: the command
+// run under it bounds itself on the host and ends within d whatever
+// happens (as the fact-gathering script, whose watchdog stops every fact,
+// and the probe script, whose probes run under timeout, do). An executor
+// may then run it without its own means of ending it remotely when ctx
+// ends, which costs the host processes: sshexec runs it without its
+// reaper, and when ctx ends the client returns at once while the command
+// runs on to its own end.
+func WithSelfBounded(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, selfBoundedKey{}, d)
+}
+
+// SelfBounded reports whether ctx was marked by WithSelfBounded, and the
+// bound it was given.
+func SelfBounded(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(selfBoundedKey{}).(time.Duration)
+	return d, ok
+}
+
 // ErrTransport marks executor errors that mean the host cannot be reached
 // at all (dial, handshake or authentication failure). Executors wrap it so
 // that the run stops retrying such a host; other errors (a missing remote

@@ -82,6 +82,12 @@
 // altogether ends the command only when its sshd notices the connection
 // is gone.
 //
+// A command whose context is marked by calyptos.WithSelfBounded (the
+// gathering and probe scripts of calyptos debug, which bound their own
+// commands) runs without the wrapper, which saves the host two processes
+// per session: when its call ends early, Run still returns at once, and
+// the command runs on to its own bound.
+//
 // Every open connection sends a keepalive after each
 // Options.KeepAliveInterval (15s by default, or ssh_config's
 // ServerAliveInterval) in which nothing came from the server. When

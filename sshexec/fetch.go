@@ -99,7 +99,7 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 		cmd = "sudo -n " + cmd
 	}
 	stderr := &capBuffer{max: 4 << 10}
-	code, err := e.exec(ctx, h, cmd, w, stderr)
+	code, err := e.exec(ctx, h, cmd, true, w, stderr)
 	if err != nil {
 		var se *Error
 		if errors.As(err, &se) {

@@ -36,6 +36,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	if err != nil {
 		return calyptos.Output{}, err
 	}
+	_, selfBounded := calyptos.SelfBounded(ctx)
 	lim := splitCall(ctx)
 	leave, err := e.enter(lim.setup, h)
 	if err != nil {
@@ -53,7 +54,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	stdout := &capBuffer{max: e.opts.MaxOutput}
 	stderr := &capBuffer{max: e.opts.MaxOutput}
 	start := time.Now()
-	code, err := e.exec(ctx, h, command, stdout, stderr)
+	code, err := e.exec(ctx, h, command, !selfBounded, stdout, stderr)
 	err = lim.explain(err, ctx)
 	out := calyptos.Output{
 		Stdout:    stdout.String(),
@@ -66,8 +67,10 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 }
 
 // exec runs command in a new session on h's connection, copying its
-// streams to stdout and stderr, and returns its exit code.
-func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout, stderr io.Writer) (int, error) {
+// streams to stdout and stderr, and returns its exit code. With reap, the
+// command runs under the remote reaper; without, as it is, with stdin at
+// its end: it must end by itself (calyptos.WithSelfBounded).
+func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap bool, stdout, stderr io.Writer) (int, error) {
 	select {
 	case h.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -83,9 +86,13 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	sess.Stderr = stderr
 	// Kept open (nothing is written) until the command ends or the session
 	// is closed: its end is what makes the remote reaper end the command.
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		return -1, &Error{Host: h.t.key, Op: "session", Err: err}
+	var stdin io.WriteCloser
+	if reap {
+		stdin, err = sess.StdinPipe()
+		if err != nil {
+			return -1, &Error{Host: h.t.key, Op: "session", Err: err}
+		}
+		command = reaped(command)
 	}
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
@@ -93,7 +100,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 	type startError struct{ error }
 	done := make(chan error, 1)
 	go func() {
-		if err := sess.Start(reaped(command)); err != nil {
+		if err := sess.Start(command); err != nil {
 			done <- startError{err}
 			return
 		}
@@ -105,7 +112,9 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, stdout
 		// No signal request (OpenSSH refuses it for root): closing the
 		// channel ends the reaper's stdin, and it kills the command's
 		// process group.
-		_ = stdin.Close()
+		if stdin != nil {
+			_ = stdin.Close()
+		}
 		_ = sess.Close()
 		e.checkAlive(h, c)
 		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}

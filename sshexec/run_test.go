@@ -492,3 +492,29 @@ func TestKeepAliveBusySlowLink(t *testing.T) {
 	assert.Equal(t, "done\n", out.Stderr)
 	assert.Len(t, out.Stdout, 1500001)
 }
+
+// A command marked self-bounded runs as it is, without the reaper: its
+// shell is the session's process, a child of sshd. When the call is given
+// up, Run returns at once and the command runs on to its own end.
+func TestRunSelfBounded(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.77"}})
+	e := newExecutor(t, baseOptions(srv))
+	parent := "cat /proc/$PPID/comm; cat"
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, parent)
+	require.NoError(t, err)
+	assert.Equal(t, "sh\n", out.Stdout, "reaped: the reaper's shell is the parent")
+	out, err = e.Run(calyptos.WithSelfBounded(ctxTimeout(t, 30*time.Second), 5*time.Second), srv.Addr, parent)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out.Stdout, "sshd"), "self-bounded: sshd is the parent, and stdin is at its end: %q", out.Stdout)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = e.Run(calyptos.WithSelfBounded(ctx, 3*time.Second), srv.Addr, "sleep 3; echo done")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2500*time.Millisecond, "the client does not wait for the command")
+	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo still")
+	require.NoError(t, err)
+	assert.Equal(t, "still\n", out.Stdout)
+}

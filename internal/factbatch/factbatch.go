@@ -199,7 +199,10 @@ func writeFrames(b *strings.Builder, n int, boundary string) {
 	// see holds it.
 	half := strings.Repeat("?", len(boundary)/2)
 	fmt.Fprintf(b, "_cfM=${_cfB#%s}; _cfM=$_cfM${_cfB%%\"$_cfM\"}; printf '%%s' \"$_cfM\" >\"$_cfd/m\"\n", half)
-	b.WriteString(`read -r _cfE <"$_cfd/T"; printf '%s data %s ' "$_cfB" "$_cfE"; ulimit -H -f; cat`)
+	// A session closed early (the caller gave up) makes the writes fail
+	// instead of killing the script before its EXIT trap removes the
+	// directory.
+	b.WriteString(`trap '' PIPE; read -r _cfE <"$_cfd/T"; printf '%s data %s ' "$_cfB" "$_cfE"; ulimit -H -f; cat`)
 	for i := range n {
 		fmt.Fprintf(b, ` "$_cfd/%d.c" "$_cfd/m" "$_cfd/%d.O" "$_cfd/m" "$_cfd/%d.E" "$_cfd/m"`, i, i, i)
 	}
