@@ -287,12 +287,56 @@ type clockReading struct {
 	slack time.Duration
 }
 
-// checkClocks compares the hosts' clocks. A reading was taken somewhere
-// in its gathering session, between Sent and Sent+Elapsed (this machine's
-// clock, moved to Now's): it is compared with the middle of that window,
-// so that a host slow to connect is not taken for a host whose clock is
-// ahead, and the window's half is how exact it is.
+// checkClocks compares the hosts' clocks with the median reading. Each
+// reading is known to within its slack, and so is the median: a host fails
+// only when it is further from the median than the limit plus both.
 func (d *DebugComputeReq) checkClocks(c *calyptos.Check, hosts []string, clocks []calyptos.FactResult[time.Time]) {
+	rs := d.clockReadings(c, hosts, clocks)
+	if len(rs) == 0 {
+		return
+	}
+	slices.SortStableFunc(rs, func(a, b clockReading) int { return cmp.Compare(a.offset, b.offset) })
+	// The reference is the median; of two middle readings, the one closer
+	// to this machine's clock, so that with two hosts the odd one out is
+	// the one that also disagrees with here.
+	median := rs[len(rs)/2]
+	if n := len(rs); n%2 == 0 && rs[n/2-1].offset.Abs() < median.offset.Abs() {
+		median = rs[n/2-1]
+	}
+	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
+	var worst time.Duration
+	failed := false
+	for _, r := range rs {
+		dev := r.offset - median.offset
+		worst = max(worst, dev.Abs())
+		if dev.Abs()-r.slack-median.slack > skew {
+			failed = true
+			dir := "ahead of"
+			if dev < 0 {
+				dir = "behind"
+			}
+			accuracy := ""
+			if r.slack+median.slack >= 50*time.Millisecond {
+				accuracy = fmt.Sprintf("; readings accurate to ±%s", seconds(r.slack+median.slack))
+			}
+			c.OnHost(r.host).Key("clock").Hint("synchronise the host's clock with NTP: components reject requests signed with a skewed clock").Failuref("clock is %s %s the other hosts (more than %s allowed%s)", seconds(dev.Abs()), dir, skew, accuracy)
+		}
+	}
+	if !failed {
+		c.Key("clocks").Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
+	}
+	if median.offset.Abs()-median.slack > skew {
+		c.Key("local-clock").Hint("synchronise this machine's clock, or the hosts', with NTP").Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.offset.Abs()))
+	}
+}
+
+// clockReadings places each host's reading in its gathering session: it
+// was read between Sent and Sent+Elapsed (this machine's clock, moved to
+// Now's), so it is compared with the middle of that window, and half the
+// window is how exact it is. A host slow to connect is thus not taken for
+// a host whose clock is ahead. A reading with no window (a value a test
+// provided) is left out.
+func (d *DebugComputeReq) clockReadings(c *calyptos.Check, hosts []string, clocks []calyptos.FactResult[time.Time]) []clockReading {
 	shift := time.Duration(0)
 	if d.Now != nil {
 		shift = time.Until(d.Now())
@@ -307,51 +351,13 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, hosts []string, clocks 
 			c.OnHost(h).Key("clock").Hint("check that date works on the host").Report(calyptos.Fail, "cannot read the clock", evidence(r.Output))
 			continue
 		}
+		if r.Sent.IsZero() {
+			continue
+		}
 		mid := r.Sent.Add(shift + r.Elapsed/2)
 		rs = append(rs, clockReading{host: h, offset: r.Value.Sub(mid), slack: r.Elapsed / 2})
 	}
-	if len(rs) == 0 {
-		return
-	}
-	offsets := make([]time.Duration, len(rs))
-	for i, r := range rs {
-		offsets[i] = r.offset
-	}
-	slices.Sort(offsets)
-	// The reference is the median; of two middle readings, the one closer
-	// to this machine's clock, so that with two hosts the odd one out is
-	// the one that also disagrees with here.
-	median := offsets[len(offsets)/2]
-	if n := len(offsets); n%2 == 0 && offsets[n/2-1].Abs() < median.Abs() {
-		median = offsets[n/2-1]
-	}
-	skew := withDefault(d.MaxClockSkew, DefaultMaxClockSkew)
-	var worst time.Duration
-	failed := false
-	for _, r := range rs {
-		dev := r.offset - median
-		if dev.Abs() > worst {
-			worst = dev.Abs()
-		}
-		if dev.Abs()-r.slack > skew {
-			failed = true
-			dir := "ahead of"
-			if dev < 0 {
-				dir = "behind"
-			}
-			accuracy := ""
-			if r.slack >= 50*time.Millisecond {
-				accuracy = fmt.Sprintf("; reading accurate to ±%s", seconds(r.slack))
-			}
-			c.OnHost(r.host).Key("clock").Hint("synchronise the host's clock with NTP: components reject requests signed with a skewed clock").Failuref("clock is %s %s the other hosts (more than %s allowed%s)", seconds(dev.Abs()), dir, skew, accuracy)
-		}
-	}
-	if !failed {
-		c.Key("clocks").Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
-	}
-	if median.Abs() > skew {
-		c.Key("local-clock").Hint("synchronise this machine's clock, or the hosts', with NTP").Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.Abs()))
-	}
+	return rs
 }
 
 // seconds formats a duration in seconds with one decimal.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/facts"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -263,4 +264,32 @@ func TestDebugComputeReqTwoClocks(t *testing.T) {
 			assert.Contains(t, fails[0].Message, "clock is 40.0s")
 		}
 	}
+}
+
+// Hosts whose gathering sessions are long (a slow fact after the clock)
+// read their clocks within wide windows, and so may be the median: a
+// host with a short session, and a perfect clock, is not failed for the
+// median's uncertainty, nor this machine warned about.
+func TestDebugComputeReqMedianSlack(t *testing.T) {
+	hosts := []string{"a", "b", "c"}
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	e.On("", clockCommand).Respond(clockResponder(nil))
+	e.On("a", timeSyncCommand).Delay(3 * time.Second).Stdout("")
+	e.On("b", timeSyncCommand).Delay(3 * time.Second).Stdout("")
+	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: time.Second})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "clock is"})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "away from this machine"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 3 hosts"})
+}
+
+// A clock a test provides with SetFact has no session window: it is left
+// out of the comparison, not compared with the zero time.
+func TestDebugComputeReqProvidedClock(t *testing.T) {
+	e := calyptostest.NewExecutor(t)
+	scriptDistro(t, e, "", "centos7")
+	calyptostest.SetFact(e, "a", facts.Clock(), time.Now())
+	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
+	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "away from this machine"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 hosts"})
 }

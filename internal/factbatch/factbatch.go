@@ -9,7 +9,8 @@
 // rm at exit) whatever the number of facts, and per fact one process for
 // a plain simple command ("cat /proc/meminfo", written into the script as
 // it is) or a subshell running eval for any other, plus what the command
-// itself starts.
+// itself starts. (A host with a finite hard file-size limit adds one
+// process, a host with no /proc/sys/kernel/random/uuid three.)
 //
 // The commands run one after another, each in the background and waited
 // for, with stdout and stderr in files of a private directory, capped on
@@ -21,19 +22,24 @@
 // the rest all start without waiting); a command past its own bound, or
 // past the largest bound from the start, is stopped with its descendants
 // (on Linux, where /proc shows it is still the script's child; its
-// descendants where pgrep is) and marked timed out. The watchdog ends
+// descendants where pgrep is, except one whose parent had already exited,
+// which init adopted) and marked timed out. The watchdog ends
 // with the script, even one killed by SIGKILL. When all are reaped, the
-// script prints, after a line with a boundary that is random per run, the
-// watchdog's ticks so far and the host's hard file-size limit:
+// script prints, after a line with a boundary that is random per run, a
+// marker, the watchdog's ticks so far and the host's hard file-size limit:
 //
-//	BOUNDARY data TICKS HARDLIMIT
+//	BOUNDARY data MARKER TICKS HARDLIMIT
 //	(per command: its status file, MARKER, stdout, MARKER, stderr, MARKER)
 //
-// one cat of every file, each followed by the marker file. The marker is
-// made from the boundary on the host after the commands have run (see
-// Marker), so nothing a command could read holds it, and nothing a
-// command prints can end its frame early or forge another command's
-// result.
+// one cat of every file, each followed by the marker file. The boundary
+// is no secret (the script's command line and directory name show it to
+// every user of the host); the marker is: random, made on the host after
+// every command has run (a builtin read of the kernel's random UUID),
+// kept in the private directory and printed before any command's output.
+// So nothing a command prints, and nothing another user of the host
+// plants in what it prints, can end its frame early or forge another
+// command's result; only a process running as the login user, after the
+// commands, could read it.
 package factbatch
 
 import (
@@ -112,15 +118,19 @@ const (
 	// inherits, CAP+1 bytes or a little more (ulimit -f counts 512-byte
 	// blocks, 1024 in bash; -S keeps it raisable). The launch that follows
 	// starts the command; SECS and CMD are there for Decode.
-	scriptLimit = `_cfl() { ulimit -S -f $((($3+512)/512)) 2>/dev/null; }` + "\n"
+	scriptLimit = `_cfl() { ulimit -S -f $((($3+512)/512)) 2>/dev/null; }` + "\n" +
+		// _cfN sets _cfR to the watchdog's tick count. dash and busybox
+		// read a byte at a time, and the watchdog rewrites the file in
+		// place once a second: two reads that agree are not torn.
+		`_cfN() { read -r _cfR <"$_cfd/T"; while read -r _cfQ <"$_cfd/T" && [ "$_cfQ" != "$_cfR" ]; do _cfR=$_cfQ; done; [ -n "$_cfR" ] || _cfR=0; }` + "\n"
 	// _cfs ID PID SECS raises the script's own limit again, lists a
 	// started command for the watchdog (with the tick it started at) and
 	// waits for it. If the watchdog interrupts the wait (the command is
 	// slow), or half the largest bound has passed, the command is left
 	// running and waited for at the end. A wait interrupted just as the
 	// command ended is waited again: bash has reaped it already.
-	scriptStart = `_cfs() { ulimit -S -f unlimited 2>/dev/null || ulimit -S -f "$(ulimit -H -f)" 2>/dev/null; ` +
-		`read -r _cfT <"$_cfd/T"; [ -n "$_cfT" ] || _cfT=0; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
+	scriptStart = `_cfs() { ulimit -S -f unlimited 2>/dev/null || { [ -n "$_cfh" ] || _cfh=$(ulimit -H -f); ulimit -S -f "$_cfh"; } 2>/dev/null; ` +
+		`_cfN; _cfT=$_cfR; echo "$1 $2 $3 $_cfT" >>"$_cfd/run"; ` +
 		`if [ "$_cfT" -ge "$_cfH" ]; then _cfP="$_cfP $1:$2:$_cfT"; return; fi; _cfi=0; wait "$2"; _cfx=$?; ` +
 		`if [ "$_cfi" = 1 ]; then if kill -0 "$2" 2>/dev/null; then _cfP="$_cfP $1:$2:$_cfT"; return; fi; wait "$2"; _cfx=$?; fi; _cfe "$1" "$_cfx" "$_cfT"; }` + "\n"
 	// _cfe ID EXIT TICK writes "ID.c": "EXIT TIMEDOUT TICK NOW" (the
@@ -130,7 +140,7 @@ const (
 	// A subshell's command writes its own status to "ID.x" when it
 	// returns, which is right even where bash's wait has lost it.
 	scriptEnd = `_cfe() { _cft=0; _cfs=$2; if [ -s "$_cfd/$1.x" ]; then read -r _cfs <"$_cfd/$1.x"; ` +
-		`elif [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ]; then _cft=1; fi; read -r _cfE <"$_cfd/T"; echo "$_cfs $_cft $3 $_cfE" >"$_cfd/$1.c"; }` + "\n"
+		`elif [ "$2" = 137 ] && [ -e "$_cfd/$1.t" ]; then _cft=1; fi; _cfN; echo "$_cfs $_cft $3 $_cfR" >"$_cfd/$1.c"; }` + "\n"
 	// _cfa waits for the commands left running, in turn.
 	scriptAwait = `_cfa() { for _cfj in $_cfP; do _cfq=${_cfj#*:}; _cfL=${_cfq#*:}; _cfq=${_cfq%%:*}; while :; do _cfi=0; wait "$_cfq"; _cfx=$?; [ "$_cfi" = 1 ] || break; ` +
 		`kill -0 "$_cfq" 2>/dev/null && continue; wait "$_cfq"; _cfx=$?; break; done; _cfe "${_cfj%%:*}" "$_cfx" "$_cfL"; done; }` + "\n"
@@ -139,7 +149,8 @@ const (
 	// PID the shell has freed may be another process's by now. _cfK stops
 	// a process and, where pgrep is, its descendants: each is frozen
 	// before its children are listed, so none can start more, and killed
-	// after them.
+	// after them. A process whose parent exited before (init adopted it)
+	// is not found.
 	scriptKill = `_cfk() { [ -e "$_cfd/$1.t" ] && return; read -r _cfo <"/proc/$2/stat" || return; _cfo=${_cfo##*) }; set -- "$1" "$2" $_cfo; ` +
 		`[ "$4" = "$$" ] || return; : >"$_cfd/$1.t"; _cfK "$2"; }` + "\n" +
 		`_cfK() { kill -STOP "$1"; for _cfr in $(pgrep -P "$1"); do _cfK "$_cfr"; done; kill -KILL "$1"; }` + "\n"
@@ -187,38 +198,40 @@ func Script(boundary string, cmds []Cmd) string {
 		fmt.Fprintf(&b, ` >"$_cfd/%d.O" 2>"$_cfd/%d.E" </dev/null & _cfs %d $! %d`+"\n", i, i, i, s)
 	}
 	b.WriteString("_cfa; kill $_cfW 2>/dev/null\n")
-	writeFrames(&b, len(cmds), boundary)
+	writeFrames(&b, len(cmds))
 	return b.String()
 }
 
-// writeFrames writes the end of the script: the marker file, then the
-// frames (see Marker).
-func writeFrames(b *strings.Builder, n int, boundary string) {
-	// The marker is made here, after the commands ran, from the halves of
-	// the boundary swapped: no command line or variable a command could
-	// see holds it.
-	half := strings.Repeat("?", len(boundary)/2)
-	fmt.Fprintf(b, "_cfM=${_cfB#%s}; _cfM=$_cfM${_cfB%%\"$_cfM\"}; printf '%%s' \"$_cfM\" >\"$_cfd/m\"\n", half)
+// writeFrames writes the end of the script: the marker, then the frames.
+// The marker is random, made on the host after the commands ran, and
+// printed before any of their output; where the kernel offers no random
+// UUID, od reads 16 bytes of /dev/urandom.
+func writeFrames(b *strings.Builder, n int) {
+	b.WriteString(`read -r _cfM </proc/sys/kernel/random/uuid 2>/dev/null || _cfM=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n'); ` +
+		`printf '%s' "$_cfM" >"$_cfd/m"` + "\n")
 	// A session closed early (the caller gave up) makes the writes fail
 	// instead of killing the script before its EXIT trap removes the
 	// directory.
-	b.WriteString(`trap '' PIPE; read -r _cfE <"$_cfd/T"; printf '%s data %s ' "$_cfB" "$_cfE"; ulimit -H -f; cat`)
+	b.WriteString(`trap '' PIPE; _cfN; printf '%s data %s %s ' "$_cfB" "$_cfM" "$_cfR"; ulimit -H -f; cat`)
 	for i := range n {
 		fmt.Fprintf(b, ` "$_cfd/%d.c" "$_cfd/m" "$_cfd/%d.O" "$_cfd/m" "$_cfd/%d.E" "$_cfd/m"`, i, i, i)
 	}
 	b.WriteString(" 2>/dev/null\n")
 }
 
-// Marker is what ends each file in the frames of Script(boundary, ...):
-// boundary's second half, then its first. The script writes it only
-// after the commands have run, so no command line, argument or variable
-// a command could read holds it (a command listing processes prints the
-// boundary, never the marker), and a process a command left behind that
-// is still writing to the command's file only adds to that command's
-// output, before the marker.
-func Marker(boundary string) string {
-	h := len(boundary) / 2
-	return boundary[h:] + boundary[:h]
+// validMarker reports whether m can be the marker of a frame: 32 hex
+// digits at least, with dashes (a UUID) or not.
+func validMarker(m string) bool {
+	digits := 0
+	for _, r := range m {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'f':
+			digits++
+		case r != '-':
+			return false
+		}
+	}
+	return digits >= 32 && len(m) <= 64
 }
 
 // simple reports whether command is one plain simple command: words of
@@ -299,9 +312,12 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	if nl < 0 {
 		return res
 	}
-	ticks, hardText, _ := strings.Cut(out[pos:pos+nl], " ")
-	end, hard := tick(ticks), hardLimit(hardText)
-	data, marker := out[pos+nl+1:], Marker(boundary)
+	f := strings.Fields(out[pos : pos+nl])
+	if len(f) != 3 || !validMarker(f[0]) {
+		return res
+	}
+	marker, end, hard := f[0], tick(f[1]), hardLimit(f[2])
+	data := out[pos+nl+1:]
 	for i := range cmds {
 		var body [3]string
 		for k := range body {
@@ -368,12 +384,12 @@ func result(body [3]string, capN, hard, end int) Result {
 	}
 	if len(f) == 4 {
 		// The tick read after a launch may be one the command started
-		// before; the one read at its end, one it ended before.
-		if start := tick(f[2]); start > 1 {
-			r.Head = time.Duration(start-1) * time.Second
-		}
-		if stop := tick(f[3]); stop >= 0 && end-stop > 1 {
-			r.Tail = time.Duration(end-stop-1) * time.Second
+		// before; the one read at its end, one it ended before. Ticks out
+		// of order narrow nothing.
+		start, stop := tick(f[2]), tick(f[3])
+		if start >= 0 && start <= stop && stop <= end {
+			r.Head = time.Duration(max(0, start-1)) * time.Second
+			r.Tail = time.Duration(max(0, end-stop-1)) * time.Second
 		}
 	}
 	return r
@@ -441,18 +457,22 @@ func unquote(s string) (string, int, bool) {
 	}
 }
 
+// fakeMarker is the marker Encode writes, as a host would write a random
+// one.
+const fakeMarker = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
 // Encode writes the output a host gives for Script(boundary, cmds) when
 // its commands produced results (stdout and stderr cut at its command's
 // Cap plus one byte, as the host does). The fake executor uses it.
 func Encode(boundary string, cmds []Cmd, results []Result) string {
 	var b strings.Builder
-	marker := Marker(boundary)
+	marker := fakeMarker
 	n := 64
 	for _, r := range results {
 		n += len(r.Stdout) + len(r.Stderr) + 3*len(marker) + 8
 	}
 	b.Grow(n)
-	b.WriteString(boundary + " data 0 unlimited\n")
+	b.WriteString(boundary + " data " + marker + " 0 unlimited\n")
 	for i, r := range results {
 		if i >= len(cmds) {
 			break

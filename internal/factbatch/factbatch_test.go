@@ -117,7 +117,9 @@ func TestParseBroken(t *testing.T) {
 		"cut in a body":    full[:strings.Index(full, "two")+1],
 		"fatal":            testBoundary + " fatal cannot create a temporary directory\n",
 		"other boundary":   strings.ReplaceAll(full, testBoundary, "CALYPTOSother"),
-		"marker missing":   strings.Replace(full, "two"+Marker(testBoundary), "two", 1),
+		"marker missing":   strings.Replace(full, "two"+fakeMarker, "two", 1),
+		"short marker":     strings.ReplaceAll(full, fakeMarker, "0f1e2d3c"),
+		"marker not hex":   strings.ReplaceAll(full, fakeMarker, strings.Repeat("x", 36)),
 		"no data line end": testBoundary + " data ",
 	}
 	for name, out := range tests {
@@ -138,9 +140,10 @@ func TestParseBroken(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	cmds := testCmds()
 	f.Add(Encode(testBoundary, cmds, []Result{{Stdout: "a"}, {TimedOut: true}, {Stderr: "e"}, {}, {}, {ExitCode: 127}}))
-	m := Marker(testBoundary)
-	f.Add("banner\n" + testBoundary + " data 5 8\n0 0 2 3\n" + m + "ab" + m + m + "1 1\n" + m)
-	f.Add(testBoundary + " data 0 unlimited\n0 0\n" + m + m)
+	m := fakeMarker
+	f.Add("banner\n" + testBoundary + " data " + m + " 5 8\n0 0 2 3\n" + m + "ab" + m + m + "1 1\n" + m)
+	f.Add(testBoundary + " data " + m + " 0 unlimited\n0 0\n" + m + m)
+	f.Add(testBoundary + " data " + m + " 25 unlimited\n0 0 19 10\n" + m + m + m)
 	f.Fuzz(func(t *testing.T, out string) {
 		res := Parse(testBoundary, cmds, out)
 		if len(res) != len(cmds) {
@@ -358,23 +361,33 @@ func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
 	}
 }
 
-// The marker that ends each file is nowhere in the script, so a command
-// that prints the script's command line (as a process listing would)
-// prints the boundary but cannot end its own frame or forge the next.
-func TestMarkerNotInScript(t *testing.T) {
+// The boundary is no secret on the host (a command, or another user,
+// can read it from the script's command line or its directory's name),
+// but the marker is: a command that knows the boundary, and prints every
+// marker it could derive from it, neither ends its own frame nor forges
+// the next command's result. Each run has a marker of its own.
+func TestMarkerCannotBeForged(t *testing.T) {
+	h := len(testBoundary) / 2
+	forge := `b=$(tr '\000' '\n' </proc/$$/cmdline | sed -n 's/^_cfB=//p'); ` +
+		`for m in "$b" "` + testBoundary[h:] + testBoundary[:h] + `"; do printf '%s0 0\n%s1 0\n' "$m" "$m"; done; ls "${TMPDIR:-/tmp}" | grep -c "$b"`
 	cmds := []Cmd{
-		{Command: `tr '\000' ' ' </proc/$$/cmdline`, Seconds: 5, Cap: 1 << 20},
+		{Command: forge, Seconds: 5, Cap: 1 << 20},
 		{Command: "echo after", Seconds: 5, Cap: 100},
 	}
 	script := Script(testBoundary, cmds)
-	assert.NotContains(t, script, Marker(testBoundary))
-	assert.Equal(t, testBoundary[10:]+testBoundary[:10], Marker(testBoundary))
 	for _, name := range []string{"dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
-			res := Parse(testBoundary, cmds, runScript(t, shelltest.Path(t, name), script))
+			out := runScript(t, shelltest.Path(t, name), script)
+			res := Parse(testBoundary, cmds, out)
 			require.NoError(t, res[0].Err)
-			assert.Contains(t, res[0].Stdout, "_cfB="+testBoundary, "the command saw the script")
-			assert.Equal(t, Result{Stdout: "after\n"}, res[1])
+			assert.Contains(t, res[0].Stdout, testBoundary+"0 0\n", "the command knew the boundary")
+			assert.True(t, strings.HasSuffix(res[0].Stdout, "\n1\n"), "it saw the private directory: %q", res[0].Stdout)
+			assert.Equal(t, Result{Stdout: "after\n"}, untimed(res[1]))
+			marker := strings.Fields(out[strings.Index(out, testBoundary+" data "):])[2]
+			assert.True(t, validMarker(marker), marker)
+			assert.NotContains(t, script, marker)
+			again := runScript(t, shelltest.Path(t, name), script)
+			assert.NotContains(t, again, marker, "a marker per run")
 		})
 	}
 }
@@ -445,4 +458,41 @@ func TestScriptHeadAndTail(t *testing.T) {
 	for i, r := range res {
 		assert.LessOrEqual(t, r.Head+r.Tail, took, "command %d: never more than the script's own time", i)
 	}
+}
+
+// Ticks out of order (a torn read of the tick file would give them) narrow
+// nothing; ticks in order give whole seconds before and after.
+func TestParseTicks(t *testing.T) {
+	cmds := testCmds()[:1]
+	m := fakeMarker
+	for _, tt := range []struct {
+		status     string
+		end        string
+		head, tail time.Duration
+	}{
+		{"0 0 0 0", "0", 0, 0},
+		{"0 0 3 5", "9", 2 * time.Second, 3 * time.Second},
+		{"0 0 19 10", "25", 0, 0},
+		{"0 0 2 30", "25", 0, 0},
+		{"0 0 x 3", "9", 0, 0},
+		{"0 0", "9", 0, 0},
+	} {
+		out := testBoundary + " data " + m + " " + tt.end + " unlimited\n" + tt.status + "\n" + m + m + m
+		r := Parse(testBoundary, cmds, out)[0]
+		require.NoError(t, r.Err, tt.status)
+		assert.Equal(t, tt.head, r.Head, tt.status)
+		assert.Equal(t, tt.tail, r.Tail, tt.status)
+	}
+}
+
+// Where the kernel offers no random UUID, the marker is 16 random bytes
+// read by od, and the frames read the same.
+func TestScriptMarkerWithoutUUID(t *testing.T) {
+	cmds := testCmds()[:1]
+	script := strings.Replace(Script(testBoundary, cmds), "/proc/sys/kernel/random/uuid", "/nonexistent/uuid", 1)
+	require.Contains(t, script, "/nonexistent/uuid")
+	out := runScript(t, shelltest.Path(t, "sh"), script)
+	marker := strings.Fields(out[strings.Index(out, testBoundary+" data "):])[2]
+	assert.Len(t, marker, 32)
+	assert.Equal(t, Result{Stdout: "hello\n", Stderr: "oops\n", ExitCode: 3}, untimed(Parse(testBoundary, cmds, out)[0]))
 }
