@@ -433,13 +433,17 @@ func CommandLimit(ctx context.Context) (parent context.Context, timeout time.Dur
 type selfBoundedKey struct{}
 
 // WithSelfBounded returns ctx marked for an executor's Run: the command
-// run under it bounds itself on the host and ends within d whatever
-// happens (as the fact-gathering script, whose watchdog stops every fact,
-// and the probe script, whose probes run under timeout, do). An executor
-// may then run it without its own means of ending it remotely when ctx
-// ends, which costs the host processes: sshexec runs it without its
-// reaper, and when ctx ends the client returns at once while the command
-// runs on to its own end.
+// run under it bounds itself on the host and ends within about d (as the
+// fact-gathering script, whose watchdog stops every fact, and the probe
+// script, whose probes run under timeout, do). An executor may then run it
+// without its own means of ending it remotely when ctx ends, which costs
+// the host processes: sshexec runs it without its reaper. When ctx ends
+// early, the client returns at once while the command runs on to its own
+// end on the host, holding one of sshd's sessions of that connection
+// until then; a process it left in the background is not stopped (the
+// reaper would have stopped it); and a command stuck in the kernel (a
+// dead NFS mount) or, for the gathering script, on a host without /proc
+// may outlive d.
 func WithSelfBounded(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, selfBoundedKey{}, d)
 }

@@ -85,8 +85,12 @@
 // A command whose context is marked by calyptos.WithSelfBounded (the
 // gathering and probe scripts of calyptos debug, which bound their own
 // commands) runs without the wrapper, which saves the host two processes
-// per session: when its call ends early, Run still returns at once, and
-// the command runs on to its own bound.
+// per session. Its standard input is a pipe already at its end, not
+// /dev/null. When its call ends early, Run still returns at once, and the
+// command runs on to its own bound on the host, keeping its sshd session
+// until then (sshd allows ten per connection by default: a call that
+// follows many abandoned ones may be refused a session); what it left in
+// the background is not stopped.
 //
 // Every open connection sends a keepalive after each
 // Options.KeepAliveInterval (15s by default, or ssh_config's

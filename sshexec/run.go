@@ -26,7 +26,8 @@ import (
 //
 // Errors: transport failures wrap calyptos.ErrTransport (see the
 // sentinels); when ctx ends, the session is closed, which ends the remote
-// command and everything it started (see the package doc), and Run
+// command and everything it started (see the package doc; a command run
+// under calyptos.WithSelfBounded runs on to its own end instead), and Run
 // returns at once with an error wrapping ctx.Err() that names the limit
 // that ran out, and the output read so far; a connection lost mid-command
 // gives ErrConnLost; a command that ends without an exit status gives

@@ -109,8 +109,12 @@ const (
 	// name unique, and mkdir fails on a name that exists. The EXIT trap
 	// removes it. SIGXFSZ is ignored from here on, by the commands too: a
 	// write past the cap fails with EFBIG. USR1 is the watchdog telling
-	// the script to stop waiting for a slow command.
-	scriptSetup = `trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
+	// the script to stop waiting for a slow command. The script's own
+	// stderr goes to /dev/null: the shell's "Killed" notices for stopped
+	// commands would otherwise reach the session, and, once the caller has
+	// closed it, kill the script with SIGPIPE (every command has its own
+	// stderr file, and the fatal line goes to stdout).
+	scriptSetup = `exec 2>/dev/null; trap '[ -z "$_cfd" ] || rm -rf "$_cfd"' EXIT; trap '' XFSZ; trap '_cfi=1' USR1` + "\n" +
 		`_cfm() { _cfd=$1/calyptos-facts.$_cfB.$$; case $_cfd in /*) ;; *) _cfd=$PWD/$_cfd;; esac; mkdir -m 700 "$_cfd" 2>/dev/null || { _cfd=; false; }; }` + "\n" +
 		`_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm || ` +
 		`{ printf '%s fatal cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm\n' "$_cfB"; exit 1; }` + "\n"
@@ -209,9 +213,9 @@ func Script(boundary string, cmds []Cmd) string {
 func writeFrames(b *strings.Builder, n int) {
 	b.WriteString(`read -r _cfM </proc/sys/kernel/random/uuid 2>/dev/null || _cfM=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n'); ` +
 		`printf '%s' "$_cfM" >"$_cfd/m"` + "\n")
-	// A session closed early (the caller gave up) makes the writes fail
-	// instead of killing the script before its EXIT trap removes the
-	// directory.
+	// A session closed early (the caller gave up) makes the writes of the
+	// frames fail instead of killing the script before its EXIT trap
+	// removes the directory.
 	b.WriteString(`trap '' PIPE; _cfN; printf '%s data %s %s ' "$_cfB" "$_cfM" "$_cfR"; ulimit -H -f; cat`)
 	for i := range n {
 		fmt.Fprintf(b, ` "$_cfd/%d.c" "$_cfd/m" "$_cfd/%d.O" "$_cfd/m" "$_cfd/%d.E" "$_cfd/m"`, i, i, i)

@@ -496,3 +496,33 @@ func TestScriptMarkerWithoutUUID(t *testing.T) {
 	assert.Len(t, marker, 32)
 	assert.Equal(t, Result{Stdout: "hello\n", Stderr: "oops\n", ExitCode: 3}, untimed(Parse(testBoundary, cmds, out)[0]))
 }
+
+// The script's stderr may be a pipe nobody reads any more (the caller
+// gave up on the session): the shell's notice that it killed a timed-out
+// command must not kill the script with SIGPIPE, which would leave the
+// other commands running past their bounds.
+func TestScriptSurvivesClosedStderr(t *testing.T) {
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			tag := fmt.Sprintf("4%d%d", os.Getpid(), len(name))
+			cmds := []Cmd{
+				{Command: "sleep 36." + tag, Seconds: 1, Cap: 100},
+				{Command: "sleep 2.5; echo second", Seconds: 10, Cap: 100},
+			}
+			r, w, err := os.Pipe()
+			require.NoError(t, err)
+			require.NoError(t, r.Close())
+			cmd := exec.Command(shelltest.Path(t, name), "-c", Script(testBoundary, cmds))
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, w
+			err = cmd.Run()
+			_ = w.Close()
+			require.NoError(t, err, "the script ends by itself")
+			res := Parse(testBoundary, cmds, out.String())
+			// (Under bash on a loaded machine the killed command's status
+			// may be lost in bash's wait: its TimedOut is not checked here.)
+			assert.NoError(t, res[0].Err)
+			assert.Equal(t, Result{Stdout: "second\n"}, untimed(res[1]))
+		})
+	}
+}
