@@ -174,13 +174,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		return
 	}
 	script := st.facts.script(cmds, j.specs, idx)
-	longest := 0
-	for _, c := range cmds {
-		longest = max(longest, c.Seconds)
-	}
-	// The script's watchdog stops every fact by the longest bound and
-	// itself a little after.
-	bounded := WithSelfBounded(ctx, time.Duration(longest+5)*time.Second)
+	bounded := WithSelfBounded(ctx, factbatch.Bound(cmds))
 	start := time.Now()
 	out, err := st.exec(bounded, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
 		return e.Run(ctx, j.host, script)

@@ -183,12 +183,13 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	} else {
 		pctx := ctx
 		batches := (maxTargets + probeBatch - 1) / probeBatch
-		if need := time.Duration(batches)*(timeout+2*time.Second) + 10*time.Second; need > c.CommandTimeout(ctx) {
+		probing := time.Duration(batches) * (timeout + 2*time.Second)
+		if need := probing + 10*time.Second; need > c.CommandTimeout(ctx) {
 			pctx = calyptos.WithCommandTimeout(ctx, need)
 		}
 		// Every probe runs under timeout (or nc -w): the script ends by
 		// itself, and needs no remote reaper.
-		pctx = calyptos.WithSelfBounded(pctx, time.Duration(batches)*(timeout+2*time.Second)+5*time.Second)
+		pctx = calyptos.WithSelfBounded(pctx, probing+5*time.Second)
 		rs := c.RunEach(pctx, sources, func(h string) string { return probeScript(pairs[h], timeout) })
 		for _, r := range rs {
 			d.reportSource(c, r, pairs[r.Host])

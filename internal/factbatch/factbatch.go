@@ -182,10 +182,7 @@ func Script(boundary string, cmds []Cmd) string {
 	b.Grow(n)
 	b.WriteString(": " + header + "\n_cfB=" + boundary + "\n")
 	b.WriteString(scriptSetup + scriptLimit + scriptStart + scriptEnd + scriptAwait + scriptKill + scriptWatch)
-	maxSecs := 1
-	for _, c := range cmds {
-		maxSecs = max(maxSecs, c.Seconds)
-	}
+	maxSecs := longest(cmds)
 	fmt.Fprintf(&b, "_cfH=%d; : >\"$_cfd/run\"; echo 0 >\"$_cfd/T\"; _cfw %d >/dev/null </dev/null & _cfW=$!\n", max(1, maxSecs/2), maxSecs)
 	for i, c := range cmds {
 		s, cp := max(1, c.Seconds), max(1, c.Cap)
@@ -204,6 +201,22 @@ func Script(boundary string, cmds []Cmd) string {
 	b.WriteString("_cfa; kill $_cfW 2>/dev/null\n")
 	writeFrames(&b, len(cmds))
 	return b.String()
+}
+
+// longest is the largest bound of cmds, in seconds (at least 1).
+func longest(cmds []Cmd) int {
+	n := 1
+	for _, c := range cmds {
+		n = max(n, c.Seconds)
+	}
+	return n
+}
+
+// Bound is how long Script(boundary, cmds) runs on a host at most: its
+// watchdog stops every command by the largest bound, and ends itself two
+// ticks later; the frames take a little more.
+func Bound(cmds []Cmd) time.Duration {
+	return time.Duration(longest(cmds)+5) * time.Second
 }
 
 // writeFrames writes the end of the script: the marker, then the frames.
