@@ -95,8 +95,8 @@ func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
 	default:
 		return nil, &EnvError{Pos: Position{File: file, Line: next.Line, Column: next.Column}, Msg: "a second YAML document starts here: an environment file is one document (remove this '---' line, or split the file)"}
 	}
-	root := Resolve(&doc)
-	if root == nil || root.Kind == 0 || isNull(root) {
+	root := yamlx.Resolve(&doc)
+	if root == nil || root.Kind == 0 || yamlx.IsNull(root) {
 		return nil, &EnvError{Pos: Position{File: file, Line: 1, Column: 1}, Msg: "empty environment file: expected a mapping with default_attributes"}
 	}
 	p := &parser{env: &Environment{File: file, root: root, hostPos: map[string][]Position{}}, roles: map[string][]string{}, seen: map[hostAt]bool{}}
@@ -405,22 +405,22 @@ func (p *parser) finish() *RoleBuilder {
 func (p *parser) parse() {
 	root := p.env.root
 	if root.Kind != yaml.MappingNode {
-		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(root), Msg: fmt.Sprintf("expected a mapping with default_attributes at the top level, found %s", kindName(root))})
+		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(root), Msg: fmt.Sprintf("expected a mapping with default_attributes at the top level, found %s", yamlx.KindName(root))})
 		return
 	}
-	if v := mapValue(root, "name"); v != nil && v.Kind == yaml.ScalarNode {
+	if v := yamlx.MapValue(root, "name"); v != nil && v.Kind == yaml.ScalarNode {
 		p.env.Name = v.Value
 	}
-	if v := mapValue(root, "description"); v != nil && v.Kind == yaml.ScalarNode {
+	if v := yamlx.MapValue(root, "description"); v != nil && v.Kind == yaml.ScalarNode {
 		p.env.Description = v.Value
 	}
-	attrs := mapValue(root, "default_attributes")
+	attrs := yamlx.MapValue(root, "default_attributes")
 	if attrs == nil {
 		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(root), Path: "default_attributes", Msg: "missing default_attributes: the roles are read from it"})
 		return
 	}
 	if attrs.Kind != yaml.MappingNode {
-		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(attrs), Path: "default_attributes", Msg: fmt.Sprintf("default_attributes must be a mapping, found %s", kindName(attrs))})
+		p.errs = append(p.errs, &EnvError{Pos: p.env.Pos(attrs), Path: "default_attributes", Msg: fmt.Sprintf("default_attributes must be a mapping, found %s", yamlx.KindName(attrs))})
 		return
 	}
 	p.env.attrs = attrs
@@ -428,7 +428,7 @@ func (p *parser) parse() {
 	p.ceph()
 	p.eucalyptus()
 	for _, role := range []string{RoleZookeeper, RoleCassandra} {
-		if sec := mapValue(attrs, role); truthy(sec) {
+		if sec := yamlx.MapValue(attrs, role); yamlx.Truthy(sec) {
 			p.add(role, p.requiredHosts(sec, []string{role}, "topology", role+" hosts")...)
 		}
 	}
@@ -443,8 +443,8 @@ func (p *parser) parse() {
 // hosts normalises a host list: a scalar is one host (or several when it
 // is whitespace or comma separated), a list holds scalars.
 func (p *parser) hosts(n *yaml.Node, path []string) []string {
-	n = Resolve(n)
-	if n == nil || isNull(n) {
+	n = yamlx.Resolve(n)
+	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
 	switch n.Kind {
@@ -453,12 +453,12 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 	case yaml.SequenceNode:
 		var out []string
 		for i, c := range n.Content {
-			c = Resolve(c)
+			c = yamlx.Resolve(c)
 			if c.Kind != yaml.ScalarNode {
-				p.errorf(c, append(path, strconv.Itoa(i)), "%s[%d]: expected a host address, found %s", path[len(path)-1], i, kindName(c))
+				p.errorf(c, append(path, strconv.Itoa(i)), "%s[%d]: expected a host address, found %s", path[len(path)-1], i, yamlx.KindName(c))
 				continue
 			}
-			if h := strings.TrimSpace(c.Value); h != "" && !isNull(c) {
+			if h := strings.TrimSpace(c.Value); h != "" && !yamlx.IsNull(c) {
 				col := newColumns(c)
 				col.skip(c.Value[:strings.Index(c.Value, h)])
 				out = append(out, p.checkHost(c, path, h, col.at())...)
@@ -466,7 +466,7 @@ func (p *parser) hosts(n *yaml.Node, path []string) []string {
 		}
 		return out
 	}
-	p.errorf(n, path, "%s: expected a host or a list of hosts, found %s", path[len(path)-1], kindName(n))
+	p.errorf(n, path, "%s: expected a host or a list of hosts, found %s", path[len(path)-1], yamlx.KindName(n))
 	return nil
 }
 
@@ -565,10 +565,10 @@ func (p *parser) checkHost(n *yaml.Node, path []string, h string, col int) []str
 // error saying what is missing.
 func (p *parser) requiredHosts(m *yaml.Node, path []string, key, what string) []string {
 	if m.Kind != yaml.MappingNode {
-		p.errorf(m, path, "%s: expected a mapping, found %s", path[len(path)-1], kindName(m))
+		p.errorf(m, path, "%s: expected a mapping, found %s", path[len(path)-1], yamlx.KindName(m))
 		return nil
 	}
-	k, v := Lookup(m, key)
+	k, v := yamlx.Lookup(m, key)
 	if k == nil {
 		p.errorf(m, path, "%s has no %s (%s)", path[len(path)-1], what, key)
 		return nil
@@ -583,34 +583,34 @@ func (p *parser) requiredHosts(m *yaml.Node, path []string, key, what string) []
 
 func (p *parser) riak() {
 	path := []string{"riakcs_cluster"}
-	sec := mapValue(p.env.attrs, "riakcs_cluster")
-	if !truthy(sec) {
+	sec := yamlx.MapValue(p.env.attrs, "riakcs_cluster")
+	if !yamlx.Truthy(sec) {
 		return
 	}
-	topo := mapValue(sec, "topology")
+	topo := yamlx.MapValue(sec, "topology")
 	if topo == nil || topo.Kind != yaml.MappingNode {
 		p.errorf(sec, path, "riakcs_cluster has no topology mapping")
 		return
 	}
 	path = append(path, "topology")
-	head := mapValue(topo, "head")
-	if !truthy(head) {
+	head := yamlx.MapValue(topo, "head")
+	if !yamlx.Truthy(head) {
 		p.errorf(topo, path, "no head node found for the RiakCS cluster (topology.head.ipaddr)")
 	} else {
 		p.add(RoleRiakHead, p.requiredHosts(head, append(path, "head"), "ipaddr", "head address")...)
 	}
-	if n := mapValue(topo, "nodes"); n != nil {
+	if n := yamlx.MapValue(topo, "nodes"); n != nil {
 		p.add(RoleRiakNode, p.hosts(n, append(path, "nodes"))...)
 	}
-	lb := mapValue(topo, "load_balancer")
-	if !truthy(lb) {
+	lb := yamlx.MapValue(topo, "load_balancer")
+	if !yamlx.Truthy(lb) {
 		return
 	}
 	lbHosts := p.hosts(lb, append(path, "load_balancer"))
 	switch {
-	case truthy(mapValue(p.env.attrs, "nginx")):
+	case yamlx.Truthy(yamlx.MapValue(p.env.attrs, "nginx")):
 		p.add(RoleNginx, lbHosts...)
-	case truthy(mapValue(p.env.attrs, "haproxy")):
+	case yamlx.Truthy(yamlx.MapValue(p.env.attrs, "haproxy")):
 		p.add(RoleHAProxy, lbHosts...)
 	default:
 		p.errorf(lb, append(path, "load_balancer"), "load_balancer is set but there is no haproxy (or nginx) section to configure it")
@@ -619,11 +619,11 @@ func (p *parser) riak() {
 
 func (p *parser) ceph() {
 	path := []string{"ceph"}
-	sec := mapValue(p.env.attrs, "ceph")
-	if !truthy(sec) {
+	sec := yamlx.MapValue(p.env.attrs, "ceph")
+	if !yamlx.Truthy(sec) {
 		return
 	}
-	topo := mapValue(sec, "topology")
+	topo := yamlx.MapValue(sec, "topology")
 	if topo == nil {
 		// A ceph section with only config describes an external cluster
 		// (ceph-rbd storage); it has no hosts of ours.
@@ -631,15 +631,15 @@ func (p *parser) ceph() {
 	}
 	path = append(path, "topology")
 	if topo.Kind != yaml.MappingNode {
-		p.errorf(topo, path, "ceph topology: expected a mapping, found %s", kindName(topo))
+		p.errorf(topo, path, "ceph topology: expected a mapping, found %s", yamlx.KindName(topo))
 		return
 	}
-	if mons := mapValue(topo, "mons"); truthy(mons) {
+	if mons := yamlx.MapValue(topo, "mons"); yamlx.Truthy(mons) {
 		bootstrap := ""
 		for i, m := range p.entries(mons, append(path, "mons")) {
 			h := p.requiredHosts(m, append(path, "mons", strconv.Itoa(i)), "ipaddr", "monitor address")
 			p.add(RoleCephMons, h...)
-			if bootstrap == "" && len(h) > 0 && truthy(mapValue(m, "init")) {
+			if bootstrap == "" && len(h) > 0 && yamlx.Truthy(yamlx.MapValue(m, "init")) {
 				bootstrap = h[0]
 			}
 		}
@@ -649,11 +649,11 @@ func (p *parser) ceph() {
 			p.add(RoleMonBootstrap, bootstrap)
 		}
 	}
-	k, osds := Lookup(topo, "osds")
+	k, osds := yamlx.Lookup(topo, "osds")
 	switch {
 	case k == nil:
 		p.errorf(topo, path, "ceph topology has no osds")
-	case !truthy(osds):
+	case !yamlx.Truthy(osds):
 		p.errorf(osds, append(path, "osds"), "no OSD found: ceph topology.osds is empty")
 	default:
 		for i, o := range p.entries(osds, append(path, "osds")) {
@@ -665,14 +665,14 @@ func (p *parser) ceph() {
 // entries returns the elements of a list node, recording an error if n is
 // not a list.
 func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
-	n = Resolve(n)
+	n = yamlx.Resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, path, "%s: expected a list, found %s", path[len(path)-1], kindName(n))
+		p.errorf(n, path, "%s: expected a list, found %s", path[len(path)-1], yamlx.KindName(n))
 		return nil
 	}
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out[i] = Resolve(c)
+		out[i] = yamlx.Resolve(c)
 	}
 	return out
 }
@@ -680,14 +680,14 @@ func (p *parser) entries(n *yaml.Node, path []string) []*yaml.Node {
 // pick returns the hosts under the list-form key or the legacy key of m,
 // noting which forms were seen.
 func (p *parser) pick(m *yaml.Node, path []string, key, legacy string, forms map[string]bool) (hosts []string, found bool) {
-	if k, v := Lookup(m, key); k != nil {
+	if k, v := yamlx.Lookup(m, key); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, key))...)
 		found = true
 		if legacy != "" { // nodes is spelt the same in both forms
 			forms["lists"] = true
 		}
 	}
-	if k, v := Lookup(m, legacy); k != nil {
+	if k, v := yamlx.Lookup(m, legacy); k != nil {
 		hosts = append(hosts, p.hosts(v, append(path, legacy))...)
 		forms["legacy"], found = true, true
 	}
@@ -695,16 +695,16 @@ func (p *parser) pick(m *yaml.Node, path []string, key, legacy string, forms map
 }
 
 func (p *parser) eucalyptus() {
-	euca := mapValue(p.env.attrs, "eucalyptus")
-	if !truthy(euca) {
+	euca := yamlx.MapValue(p.env.attrs, "eucalyptus")
+	if !yamlx.Truthy(euca) {
 		return
 	}
 	path := []string{"eucalyptus"}
 	if euca.Kind != yaml.MappingNode {
-		p.errorf(euca, path, "eucalyptus: expected a mapping, found %s", kindName(euca))
+		p.errorf(euca, path, "eucalyptus: expected a mapping, found %s", yamlx.KindName(euca))
 		return
 	}
-	topo := mapValue(euca, "topology")
+	topo := yamlx.MapValue(euca, "topology")
 	if topo == nil || topo.Kind != yaml.MappingNode {
 		p.errorf(euca, path, "eucalyptus has no topology mapping")
 		return
@@ -730,7 +730,7 @@ func (p *parser) eucalyptus() {
 	}
 	t.UserFacing = p.requiredHosts(topo, path, "user-facing", "user-facing services host")
 	p.add(RoleUserFacing, t.UserFacing...)
-	if v := mapValue(topo, "console"); v != nil {
+	if v := yamlx.MapValue(topo, "console"); v != nil {
 		t.Console = p.hosts(v, append(path, "console"))
 		p.add(RoleConsole, t.Console...)
 	}
@@ -751,19 +751,19 @@ func (p *parser) eucalyptus() {
 // mapping (list form) of the topology.
 func (p *parser) objectStorage(topo *yaml.Node, path []string, forms map[string]bool) {
 	t := &p.env.Topology
-	if k, v := Lookup(topo, "walrus"); k != nil {
+	if k, v := yamlx.Lookup(topo, "walrus"); k != nil {
 		forms["legacy"] = true
 		t.Walrus = append(t.Walrus, p.hosts(v, append(path, "walrus"))...)
 		t.ObjectStorageProvider = "walrus"
 	}
-	if store := mapValue(topo, "objectstorage"); store != nil {
+	if store := yamlx.MapValue(topo, "objectstorage"); store != nil {
 		forms["lists"] = true
 		opath := append(path, "objectstorage")
-		prov, _ := Lookup(store, "providerclient")
+		prov, _ := yamlx.Lookup(store, "providerclient")
 		if prov == nil {
 			p.errorf(store, opath, "objectstorage has no providerclient (walrus, riakcs, ceph-rgw, ...)")
 		} else {
-			t.ObjectStorageProvider = mapValue(store, "providerclient").Value
+			t.ObjectStorageProvider = yamlx.MapValue(store, "providerclient").Value
 			if t.ObjectStorageProvider == "walrus" {
 				t.Walrus = append(t.Walrus, p.requiredHosts(store, opath, "walrusbackend", "walrus backend host")...)
 			}
@@ -775,14 +775,14 @@ func (p *parser) objectStorage(topo *yaml.Node, path []string, forms map[string]
 // clusters reads the clusters of the topology, sorted by name.
 func (p *parser) clusters(topo *yaml.Node, path []string, forms map[string]bool) {
 	t := &p.env.Topology
-	ck, clusters := Lookup(topo, "clusters")
+	ck, clusters := yamlx.Lookup(topo, "clusters")
 	switch {
 	case ck == nil:
 		p.errorf(topo, path, "topology has no clusters")
 	case clusters.Kind != yaml.MappingNode:
-		p.errorf(clusters, append(path, "clusters"), "clusters: expected a mapping of cluster name to its hosts, found %s", kindName(clusters))
+		p.errorf(clusters, append(path, "clusters"), "clusters: expected a mapping of cluster name to its hosts, found %s", yamlx.KindName(clusters))
 	default:
-		for _, e := range Entries(clusters) {
+		for _, e := range yamlx.Entries(clusters) {
 			t.Clusters = append(t.Clusters, p.cluster(e.Key, e.Value, append(path, "clusters", e.Key.Value), forms))
 		}
 		slices.SortFunc(t.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
@@ -792,7 +792,7 @@ func (p *parser) clusters(topo *yaml.Node, path []string, forms map[string]bool)
 func (p *parser) cluster(key, n *yaml.Node, path []string, forms map[string]bool) Cluster {
 	c := Cluster{Name: key.Value, Pos: p.env.Pos(key)}
 	if n.Kind != yaml.MappingNode {
-		p.errorf(key, path, "cluster %q: expected a mapping with cc, sc and nodes, found %s", c.Name, kindName(n))
+		p.errorf(key, path, "cluster %q: expected a mapping with cc, sc and nodes, found %s", c.Name, yamlx.KindName(n))
 		return c
 	}
 	for _, part := range []struct {
@@ -817,10 +817,10 @@ func (p *parser) cluster(key, n *yaml.Node, path []string, forms map[string]bool
 		*part.dst = SortHosts(slices.Clone(hs))
 		p.add(part.role, hs...)
 	}
-	if v := mapValue(n, "storage-backend"); v != nil && v.Kind == yaml.ScalarNode {
+	if v := yamlx.MapValue(n, "storage-backend"); v != nil && v.Kind == yaml.ScalarNode {
 		c.StorageBackend = v.Value
 	}
-	if v := mapValue(n, "das-device"); v != nil && v.Kind == yaml.ScalarNode {
+	if v := yamlx.MapValue(n, "das-device"); v != nil && v.Kind == yaml.ScalarNode {
 		c.DASDevice = v.Value
 	}
 	return c
@@ -839,19 +839,19 @@ func (p *parser) vpc() {
 		p.errorf(p.env.Attr("eucalyptus", "network", "mode"), path, "network mode VPCMIDO needs an eucalyptus.midonet mapping (Gateways, midolman-host-mapping)")
 		return
 	}
-	if k, gws := Lookup(mido, "Gateways"); k == nil {
+	if k, gws := yamlx.Lookup(mido, "Gateways"); k == nil {
 		p.errorf(mido, path, "midonet has no Gateways list")
 	} else {
 		for i, gw := range p.entries(gws, append(path, "Gateways")) {
 			p.add(RoleMidonetGateway, p.requiredHosts(gw, append(path, "Gateways", strconv.Itoa(i)), "Ip", "gateway address")...)
 		}
 	}
-	k, mapping := Lookup(mido, "midolman-host-mapping")
+	k, mapping := yamlx.Lookup(mido, "midolman-host-mapping")
 	if k == nil || mapping.Kind != yaml.MappingNode {
 		p.errorf(mido, path, "midonet has no midolman-host-mapping (hostname: ip)")
 		return
 	}
-	for _, e := range Entries(mapping) {
+	for _, e := range yamlx.Entries(mapping) {
 		p.add(RoleMidolman, p.hosts(e.Value, append(path, "midolman-host-mapping"))...)
 	}
 }

@@ -2,6 +2,7 @@ package calyptos_test
 
 import (
 	"errors"
+	"github.com/org/calyptos/internal/yamlx"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -318,19 +319,19 @@ m:
   <<: [*a, *b]
   sc: 10.0.0.5
 `), &doc))
-	m := calyptos.Resolve(calyptos.Entries(&doc)[2].Value)
+	m := yamlx.Resolve(yamlx.Entries(&doc)[2].Value)
 	var got []string
-	for _, e := range calyptos.Entries(m) {
+	for _, e := range yamlx.Entries(m) {
 		got = append(got, e.Key.Value+"="+e.Value.Value)
 	}
 	assert.Equal(t, []string{"sc=10.0.0.5", "cc=10.0.0.2", "nodes=10.0.0.4"}, got, "own keys first and winning, then merged keys in merge order")
-	_, v := calyptos.Lookup(m, "nodes")
+	_, v := yamlx.Lookup(m, "nodes")
 	require.NotNil(t, v)
 	assert.Equal(t, "10.0.0.4", v.Value)
-	k, v := calyptos.Lookup(m, "absent")
+	k, v := yamlx.Lookup(m, "absent")
 	assert.Nil(t, k)
 	assert.Nil(t, v)
-	k, _ = calyptos.Lookup(v, "x")
+	k, _ = yamlx.Lookup(v, "x")
 	assert.Nil(t, k, "a nil node is not a mapping")
 }
 
@@ -527,12 +528,12 @@ func TestDuplicateKeysLastWins(t *testing.T) {
 	assert.Equal(t, 9, one.Pos.Line, "the cluster is declared where its last key is")
 
 	topo := rb.Environment().Attr("eucalyptus", "topology")
-	k, v := calyptos.Lookup(topo, "clc")
+	k, v := yamlx.Lookup(topo, "clc")
 	require.NotNil(t, k)
 	assert.Equal(t, 10, k.Line)
 	assert.Equal(t, "h9", v.Content[0].Value)
 	var keys []string
-	for _, e := range calyptos.Entries(rb.Environment().Attr("eucalyptus", "topology", "clusters")) {
+	for _, e := range yamlx.Entries(rb.Environment().Attr("eucalyptus", "topology", "clusters")) {
 		keys = append(keys, e.Key.Value)
 	}
 	assert.Equal(t, []string{"two", "one"}, keys, "each key once, where it is last written")
@@ -554,9 +555,9 @@ func TestEntriesOfLargeMappings(t *testing.T) {
 	b.WriteString("  k7: last\n  b5: own\n")
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(b.String()), &doc))
-	m := calyptos.Resolve(calyptos.Entries(&doc)[1].Value)
+	m := yamlx.Resolve(yamlx.Entries(&doc)[1].Value)
 	got := map[string]string{}
-	for _, e := range calyptos.Entries(m) {
+	for _, e := range yamlx.Entries(m) {
 		_, dup := got[e.Key.Value]
 		require.False(t, dup, "key %s listed twice", e.Key.Value)
 		got[e.Key.Value] = e.Value.Value
@@ -566,7 +567,7 @@ func TestEntriesOfLargeMappings(t *testing.T) {
 	assert.Equal(t, "first", got["k3"])
 	assert.Equal(t, "own", got["b5"])
 	assert.Equal(t, "base", got["b6"])
-	_, v := calyptos.Lookup(m, "k7")
+	_, v := yamlx.Lookup(m, "k7")
 	assert.Equal(t, "last", v.Value)
 }
 

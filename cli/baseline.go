@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"io/fs"
 	"os"
 
@@ -16,7 +17,7 @@ type gateOptions struct {
 	baselineFile string
 	waiversFile  string
 	// baseline is set by loadGate when either flag was given.
-	baseline *calyptos.Baseline
+	baseline *baseline.Baseline
 }
 
 func gateFlags(fs *flagSet, o *options) {
@@ -32,9 +33,9 @@ func (p *Program) loadGate(cmd string, o *options, rb *calyptos.RoleBuilder) int
 	if g.baselineFile == "" && g.waiversFile == "" {
 		return ExitOK
 	}
-	b := &calyptos.Baseline{}
+	b := &baseline.Baseline{}
 	if g.waiversFile != "" {
-		ws, err := calyptos.LoadWaivers(g.waiversFile)
+		ws, err := baseline.LoadWaivers(g.waiversFile)
 		if err != nil {
 			p.errorf("--waivers: %v", unwrapPathError(err))
 			return ExitUsage

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/org/calyptos/baseline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,16 +75,16 @@ func TestBaselineWorkflow(t *testing.T) {
 	assert.Equal(t, ExitFailed, h.run("diff", first, stopped, "-o", "json"))
 	var doc struct {
 		Regressions int                 `json:"regressions"`
-		Counts      calyptos.DiffCounts `json:"counts"`
+		Counts      baseline.DiffCounts `json:"counts"`
 		Changes     []struct {
-			Class calyptos.Class `json:"class"`
+			Class baseline.Class `json:"class"`
 			ID    string         `json:"id"`
 			Host  string         `json:"host"`
 		} `json:"changes"`
 	}
 	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &doc), h.stdout.String())
 	assert.Equal(t, 1, doc.Regressions)
-	assert.Equal(t, calyptos.DiffCounts{New: 1, Unchanged: 1}, doc.Counts)
+	assert.Equal(t, baseline.DiffCounts{New: 1, Unchanged: 1}, doc.Counts)
 
 	// Against the stopped run as baseline, the failure is known: exit 0;
 	// the other way round it is fixed.
@@ -182,7 +183,7 @@ func TestDebugLocalTwiceHasNoRegression(t *testing.T) {
 }
 
 func TestExampleWaiversParse(t *testing.T) {
-	ws, err := calyptos.LoadWaivers("../examples/waivers.yml")
+	ws, err := baseline.LoadWaivers("../examples/waivers.yml")
 	require.NoError(t, err)
 	assert.Len(t, ws, 2)
 }

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
+	"github.com/org/calyptos/baseline"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
 )
 
@@ -53,9 +53,9 @@ func runDiff(_ context.Context, p *Program, o *options, args []string) int {
 		p.errorf("%v", err)
 		return ExitUsage
 	}
-	b := &calyptos.Baseline{Report: old}
+	b := &baseline.Baseline{Report: old}
 	if o.gate.waiversFile != "" {
-		if b.Waivers, err = calyptos.LoadWaivers(o.gate.waiversFile); err != nil {
+		if b.Waivers, err = baseline.LoadWaivers(o.gate.waiversFile); err != nil {
 			p.errorf("--waivers: %v", unwrapPathError(err))
 			return ExitUsage
 		}

@@ -3,6 +3,7 @@ package localexec_test
 import (
 	"context"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"net"
 	"os"
 
@@ -34,7 +35,7 @@ func Example_baseline() {
 	ln.Close() // the service stops
 	after := run()
 
-	d, err := calyptos.Compare(before, after)
+	d, err := baseline.Compare(before, after)
 	if err != nil {
 		fmt.Println(err)
 		return

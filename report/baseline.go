@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"io"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ var ErrNotReport = errors.New("not a calyptos JSON report")
 const maxBaseline = 512 << 20
 
 // ReadBaseline reads a report written by WriteJSON for use as a baseline
-// (calyptos.Baseline, calyptos.Compare). name names it in errors, which
+// (baseline.Baseline, baseline.Compare). name names it in errors, which
 // say what is wrong and nothing else: an empty, truncated or non-JSON file
 // and JSON that is not a report wrap ErrNotReport; a report of a newer
 // schema, or of schema 1 (which has no finding IDs), wraps
@@ -81,7 +82,7 @@ func (t *TextReporter) verdict(f calyptos.Finding) string {
 	}
 	v := b.Classify(f)
 	var parts []string
-	if b.Report != nil && v.Class != calyptos.ClassUnchanged {
+	if b.Report != nil && v.Class != baseline.ClassUnchanged {
 		parts = append(parts, v.Class.Label())
 	}
 	if w := v.Waiver; w != nil {
@@ -142,7 +143,7 @@ func (t *TextReporter) appendDiffSummary(b []byte, rep *calyptos.Report) []byte 
 	}
 	first := true
 	for _, ch := range d.Changes {
-		if ch.Class != calyptos.ClassFixed || ch.Status == calyptos.Pass || ch.Status == calyptos.Skip {
+		if ch.Class != baseline.ClassFixed || ch.Status == calyptos.Pass || ch.Status == calyptos.Skip {
 			continue
 		}
 		if first {

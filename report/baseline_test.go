@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"github.com/org/calyptos/baseline"
 	"strings"
 	"testing"
 
@@ -88,10 +89,10 @@ func TestJUnitCarriesHint(t *testing.T) {
 func TestTextShowsHintAndVerdict(t *testing.T) {
 	old := runDisk(t, map[string]string{"10.0.0.1": "91.5", "10.0.0.2": "97.0"})
 	cur := runDisk(t, map[string]string{"10.0.0.1": "3.2", "10.0.0.2": "99.9"})
-	ws, err := calyptos.ParseWaivers("w.yml", []byte("waivers:\n  - id: disk/load\n    hosts: 10.0.0.2\n    reason: busy box\n    expires: 2099-01-01\n  - id: disk/gone\n    reason: old\n    expires: 2020-01-01\n"))
+	ws, err := baseline.ParseWaivers("w.yml", []byte("waivers:\n  - id: disk/load\n    hosts: 10.0.0.2\n    reason: busy box\n    expires: 2099-01-01\n  - id: disk/gone\n    reason: old\n    expires: 2020-01-01\n"))
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, report.WriteText(&buf, cur, report.Options{Baseline: &calyptos.Baseline{Report: old, Waivers: ws}}))
+	require.NoError(t, report.WriteText(&buf, cur, report.Options{Baseline: &baseline.Baseline{Report: old, Waivers: ws}}))
 	out := buf.String()
 	assert.Contains(t, out, "[DEBUG FAILED        ] 10.0.0.1: / has only 3.2 GiB free [NEW]\n"+
 		"                       hint: free space on /\n")
@@ -103,7 +104,7 @@ func TestTextShowsHintAndVerdict(t *testing.T) {
 
 	// The other way round the failure is fixed.
 	buf.Reset()
-	require.NoError(t, report.WriteText(&buf, old, report.Options{Baseline: &calyptos.Baseline{Report: cur}}))
+	require.NoError(t, report.WriteText(&buf, old, report.Options{Baseline: &baseline.Baseline{Report: cur}}))
 	assert.Contains(t, buf.String(), "10.0.0.1: / has 91.5 GiB free [FIXED]\n")
 	assert.NotContains(t, buf.String(), "hint:", "passes and unclassified findings carry no hint")
 }
@@ -112,7 +113,7 @@ func TestTextFixedByAbsence(t *testing.T) {
 	old := newReport(calyptos.KindDebug, newCheck("c", 0, calyptos.Finding{Host: "h", Status: calyptos.Fail, Message: "gone\x1b[31m", ID: "c/x"}))
 	cur := newReport(calyptos.KindDebug, newCheck("c", 0))
 	var buf bytes.Buffer
-	require.NoError(t, report.WriteText(&buf, cur, report.Options{Baseline: &calyptos.Baseline{Report: old}}))
+	require.NoError(t, report.WriteText(&buf, cur, report.Options{Baseline: &baseline.Baseline{Report: old}}))
 	assert.Contains(t, buf.String(), "Fixed since the baseline (no longer reported):\n  c/x on h (was fail): gone\\x1b[31m\n")
 }
 
@@ -124,7 +125,7 @@ func TestReadBaseline(t *testing.T) {
 	got, err := report.ReadBaseline(strings.NewReader(doc), "old.json")
 	require.NoError(t, err)
 	assert.Equal(t, good.Environment, got.Environment)
-	d, err := calyptos.Compare(got, good)
+	d, err := baseline.Compare(got, good)
 	require.NoError(t, err)
 	assert.False(t, d.Failed(true))
 
@@ -169,7 +170,7 @@ func FuzzReadBaseline(f *testing.F) {
 			return
 		}
 		// Whatever was read compares with itself without a regression.
-		if d, err := calyptos.Compare(rep, rep); err == nil && d.Failed(true) {
+		if d, err := baseline.Compare(rep, rep); err == nil && d.Failed(true) {
 			t.Fatalf("a report regresses against itself: %+v", d.Regressions(true))
 		}
 	})

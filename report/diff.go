@@ -3,17 +3,16 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/org/calyptos"
 )
 
 // diffLabelWidth is the width class labels are padded to: "[STILL FAILING]".
 const diffLabelWidth = len("STILL FAILING")
 
-// WriteDiff renders a comparison of two reports (calyptos.Compare) in
+// WriteDiff renders a comparison of two reports (baseline.Compare) in
 // format f, Text or JSON.
 //
 // Text lists the new failures and warnings, those still failing, and the
@@ -27,11 +26,11 @@ const diffLabelWidth = len("STILL FAILING")
 //	Summary: new 1, still failing 0, fixed 1, unchanged 12
 //	Regressions: 1
 //
-// JSON is the calyptos.Diff as encoding/json writes it, with a
+// JSON is the baseline.Diff as encoding/json writes it, with a
 // "regressions" count added: {"kind", "environment", "changes": [{finding
 // fields, "class", "was", "waiver", "waiver_expired"}], "counts",
 // "regressions"}.
-func WriteDiff(w io.Writer, d *calyptos.Diff, f Format, opts Options) error {
+func WriteDiff(w io.Writer, d *baseline.Diff, f Format, opts Options) error {
 	if d == nil {
 		return ErrNilReport
 	}
@@ -40,7 +39,7 @@ func WriteDiff(w io.Writer, d *calyptos.Diff, f Format, opts Options) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		doc := struct {
-			*calyptos.Diff
+			*baseline.Diff
 			Regressions int `json:"regressions"`
 		}{d, len(d.Regressions(opts.Strict))}
 		if err := enc.Encode(doc); err != nil {
@@ -53,11 +52,11 @@ func WriteDiff(w io.Writer, d *calyptos.Diff, f Format, opts Options) error {
 	return fmt.Errorf("%w: %v", ErrUnknownFormat, f)
 }
 
-func writeDiffText(w io.Writer, d *calyptos.Diff, opts Options) error {
+func writeDiffText(w io.Writer, d *baseline.Diff, opts Options) error {
 	t := &TextReporter{w: w, opts: opts}
 	var b []byte
 	for _, ch := range d.Changes {
-		if ch.Class == calyptos.ClassUnchanged && !opts.Verbose {
+		if ch.Class == baseline.ClassUnchanged && !opts.Verbose {
 			continue
 		}
 		b = t.appendChange(b, ch, opts.Strict)
@@ -81,14 +80,14 @@ func writeDiffText(w io.Writer, d *calyptos.Diff, opts Options) error {
 }
 
 // appendChange appends one line for ch, and its hint.
-func (t *TextReporter) appendChange(b []byte, ch calyptos.Change, strict bool) []byte {
+func (t *TextReporter) appendChange(b []byte, ch baseline.Change, strict bool) []byte {
 	color := colorNone
 	switch {
 	case ch.Regression(strict):
 		color = colorRed
-	case ch.Class == calyptos.ClassFixed:
+	case ch.Class == baseline.ClassFixed:
 		color = colorGreen
-	case ch.Class == calyptos.ClassStill:
+	case ch.Class == baseline.ClassStill:
 		color = colorYellow
 	}
 	b = t.startColor(b, color)
@@ -120,7 +119,7 @@ func (t *TextReporter) appendChange(b []byte, ch calyptos.Change, strict bool) [
 	}
 	b = trimSpaces(b, start)
 	b = t.endColor(b, color)
-	if ch.Class != calyptos.ClassFixed {
+	if ch.Class != baseline.ClassFixed {
 		b = appendHintAt(b, ch.Finding, diffLabelWidth+3)
 	}
 	return b
@@ -128,7 +127,7 @@ func (t *TextReporter) appendChange(b []byte, ch calyptos.Change, strict bool) [
 
 // appendChangeName appends a change's finding ID and, when it has one, its
 // host: "check/key on host", escaped for a terminal.
-func appendChangeName(b []byte, ch calyptos.Change) []byte {
+func appendChangeName(b []byte, ch baseline.Change) []byte {
 	b = appendTerminal(b, ch.ID)
 	if ch.Host != "" {
 		b = append(b, " on "...)

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"io"
 	"strings"
 
@@ -48,7 +49,7 @@ type Options struct {
 	// Baseline, if set, makes text output say how each finding changed
 	// since the baseline report and which waiver accepts it, and the
 	// summary count each class (text only).
-	Baseline *calyptos.Baseline
+	Baseline *baseline.Baseline
 }
 
 func (o Options) width() int {

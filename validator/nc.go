@@ -27,7 +27,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	if e == nil {
 		return
 	}
-	nk, nc := calyptos.Lookup(e.Attr("eucalyptus"), "nc")
+	nk, nc := yamlx.Lookup(e.Attr("eucalyptus"), "nc")
 	if nk == nil || yamlx.IsNull(nc) {
 		c.Skipped("no eucalyptus.nc section: Eucalyptus sizes node controllers itself")
 		return
@@ -39,7 +39,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 	vals := map[string]int64{}
 	bad := 0
 	for _, k := range []string{"max-cores", "cache-size", "work-size"} {
-		kn, v := calyptos.Lookup(nc, k)
+		kn, v := yamlx.Lookup(nc, k)
 		if kn == nil || yamlx.IsNull(v) {
 			continue
 		}
@@ -78,7 +78,7 @@ func (NC) Validate(ctx context.Context, c *calyptos.Check) {
 // shownValue describes a scalar by its quoted value, or a collection by
 // its kind.
 func shownValue(n *yaml.Node) string {
-	n = calyptos.Resolve(n)
+	n = yamlx.Resolve(n)
 	if n != nil && n.Kind == yaml.ScalarNode && !yamlx.IsNull(n) {
 		return strconv.Quote(n.Value)
 	}

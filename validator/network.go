@@ -78,7 +78,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	c.Key("mode").Successf("network mode %s", mode)
 
-	cjKey, cj := calyptos.Lookup(nw, "config-json")
+	cjKey, cj := yamlx.Lookup(nw, "config-json")
 	if cjKey == nil || yamlx.IsNull(cj) {
 		if mode == "EDGE" || mode == "VPCMIDO" {
 			at(c, e, nw).Key("config-json").Hint("add network.config-json (PublicIps, Clusters), or upload it with euctl cloud.network.network_configuration after deployment").Warningf("network mode %s but no config-json: instances cannot start until a network configuration (PublicIps, Clusters) is uploaded", mode)
@@ -100,7 +100,7 @@ func (Network) Validate(ctx context.Context, c *calyptos.Check) {
 
 	nc := &netChecker{c: c, e: e}
 	public := nc.ranges(get(cj, "PublicIps"), "PublicIps")
-	pk, pv := calyptos.Lookup(cj, "PublicIps")
+	pk, pv := yamlx.Lookup(cj, "PublicIps")
 	switch {
 	case pk != nil && pv != nil && pv.Kind == yaml.MappingNode:
 		at(c, e, pk).Key("config-json.PublicIps").Hint("write PublicIps as a list of addresses and a-b ranges").Failure("config-json.PublicIps: expected a list of addresses and ranges, found a mapping")
@@ -139,7 +139,7 @@ type scalarAt struct {
 // scalarsAt returns the scalars of a scalar-or-list node, each with its
 // node; a space-separated scalar gives one entry per word.
 func scalarsAt(n *yaml.Node) []scalarAt {
-	n = calyptos.Resolve(n)
+	n = yamlx.Resolve(n)
 	if n == nil || yamlx.IsNull(n) {
 		return nil
 	}
@@ -201,7 +201,7 @@ func (nc *netChecker) noOverlap(rs []rangeAt, name string) bool {
 // clusters checks config-json.Clusters against the topology.
 func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []rangeAt) {
 	c, e := nc.c, nc.e
-	ck, list := calyptos.Lookup(cj, "Clusters")
+	ck, list := yamlx.Lookup(cj, "Clusters")
 	if ck == nil || yamlx.IsNull(list) {
 		if mode == "EDGE" {
 			at(c, e, cjKey).Key("config-json.Clusters").Hint("add config-json.Clusters with each cluster's Name, Subnet and PrivateIps").Failure("missing required key default_attributes.eucalyptus.network.config-json.Clusters: EDGE needs each cluster's subnet")
@@ -308,7 +308,7 @@ func mustScalar(n *yaml.Node) string {
 // subnet checks a config-json cluster's Subnet and returns its prefix.
 func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	c, e := nc.c, nc.e
-	sk, sn := calyptos.Lookup(cl, "Subnet")
+	sk, sn := yamlx.Lookup(cl, "Subnet")
 	if sk == nil || yamlx.IsNull(sn) {
 		at(c, e, cl).Key("cluster:"+name+":Subnet").Hint("add Subnet with Name, Subnet, Netmask and Gateway").Failuref("config-json cluster %s has no Subnet", name)
 		return netip.Prefix{}, false
@@ -316,7 +316,7 @@ func (nc *netChecker) subnet(cl *yaml.Node, name string) (netip.Prefix, bool) {
 	addrs := map[string]netip.Addr{}
 	ok := true
 	for _, k := range []string{"Subnet", "Netmask", "Gateway"} {
-		kn, v := calyptos.Lookup(sn, k)
+		kn, v := yamlx.Lookup(sn, k)
 		s, has := yamlx.Scalar(v)
 		if kn == nil || !has {
 			at(c, e, sn).Key("cluster:"+name+":Subnet."+k).Hint("add Subnet.Subnet, Subnet.Netmask and Subnet.Gateway").Failuref("config-json cluster %s: Subnet has no %s", name, k)

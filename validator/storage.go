@@ -87,7 +87,7 @@ func (Storage) Validate(ctx context.Context, c *calyptos.Check) {
 	for _, cl := range clusters {
 		names[cl.Name] = true
 		node := e.Attr("eucalyptus", "topology", "clusters", cl.Name)
-		bk, bv := calyptos.Lookup(node, "storage-backend")
+		bk, bv := yamlx.Lookup(node, "storage-backend")
 		if bk == nil {
 			c.At(cl.Pos).Key("cluster:"+cl.Name+":storage-backend").Hint("set storage-backend (das, overlay, ceph-rbd, netapp, equallogic, threepar) in the cluster, or set the property after deployment").Warningf("cluster %s has no storage-backend: its storage controller stays unconfigured until %s.storage.blockstoragemanager is set", cl.Name, cl.Name)
 			continue

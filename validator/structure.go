@@ -267,7 +267,7 @@ func join(path, key string) string {
 // walk checks n (already dereferenced) against s; keyNode is the node of
 // n's key, for positions of null values.
 func (w *walker) walk(n *yaml.Node, s *schema, path string, keyNode *yaml.Node) {
-	n = calyptos.Resolve(n)
+	n = yamlx.Resolve(n)
 	where := n
 	if where == nil || (yamlx.IsNull(where) && keyNode != nil) {
 		where = keyNode
@@ -339,7 +339,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 	if keyNode != nil {
 		where = keyNode
 	}
-	ps := calyptos.Entries(n)
+	ps := yamlx.Entries(n)
 	have := make(map[string]bool, len(ps))
 	for _, p := range ps {
 		k := p.Key.Value
@@ -378,7 +378,7 @@ func (w *walker) mapping(n *yaml.Node, s *schema, path string, keyNode *yaml.Nod
 // merge anything but mappings. Each anchored node is looked at once,
 // however many aliases point to it.
 func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool) {
-	n = calyptos.Resolve(n)
+	n = yamlx.Resolve(n)
 	if n == nil || seen[n] || (n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode) {
 		return
 	}
@@ -417,7 +417,7 @@ func (w *walker) duplicates(n *yaml.Node, path string, seen map[*yaml.Node]bool)
 // it.
 func (w *walker) merge(v *yaml.Node, path string) {
 	const msg = ": a merge key merges a mapping or a list of mappings, found "
-	v = calyptos.Resolve(v)
+	v = yamlx.Resolve(v)
 	switch {
 	case v == nil:
 	case v.Kind == yaml.SequenceNode:

@@ -63,8 +63,8 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 	// objectStorageProviders the providerclient values Eucalyptus knows.
 	riakcsKeys := []string{"access-key", "admin-email", "admin-name", "endpoint", "port", "secret-key"}
 	objectStorageProviders := []string{"walrus", "riakcs", "ceph-rgw"}
-	wk, _ := calyptos.Lookup(topo, "walrus")
-	rk, riak := calyptos.Lookup(topo, "riakcs")
+	wk, _ := yamlx.Lookup(topo, "walrus")
+	rk, riak := yamlx.Lookup(topo, "riakcs")
 	provider := e.Topology.ObjectStorageProvider
 	switch {
 	case wk != nil && rk != nil:
@@ -83,7 +83,7 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 	if rk == nil {
 		return
 	}
-	if riak == nil || len(calyptos.Entries(riak)) == 0 {
+	if riak == nil || len(yamlx.Entries(riak)) == 0 {
 		at(c, e, rk).Key("riakcs").Hint("write topology.riakcs as a mapping with access-key, admin-email, admin-name, endpoint, port and secret-key").Failure("topology.riakcs must be a mapping with " + strings.Join(riakcsKeys, ", "))
 		return
 	}

@@ -85,14 +85,14 @@ func atHost(s scope, e *calyptos.Environment, host string) calyptos.Scope {
 
 // get returns the value of key in mapping m, or nil.
 func get(m *yaml.Node, key string) *yaml.Node {
-	_, v := calyptos.Lookup(m, key)
+	_, v := yamlx.Lookup(m, key)
 	return v
 }
 
 // kind describes a node's type without showing its value, so that a
 // message about a secret attribute never echoes the secret.
 func kind(n *yaml.Node) string {
-	n = calyptos.Resolve(n)
+	n = yamlx.Resolve(n)
 	switch {
 	case n == nil || yamlx.IsNull(n):
 		return "nothing (null)"

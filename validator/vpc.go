@@ -67,7 +67,7 @@ type vpcCheck struct {
 
 func (v *vpcCheck) currentGateways() {
 	c, e := v.c, v.e
-	k, gws := calyptos.Lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
+	k, gws := yamlx.Lookup(e.Attr("eucalyptus", "midonet"), "Gateways")
 	if k == nil || yamlx.IsNull(gws) {
 		return
 	}
@@ -119,12 +119,12 @@ func (v *vpcCheck) currentGateways() {
 
 func (v *vpcCheck) olderGateways() {
 	c, e := v.c, v.e
-	mk, mido := calyptos.Lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
+	mk, mido := yamlx.Lookup(e.Attr("eucalyptus", "network", "config-json"), "Mido")
 	if mk == nil || yamlx.IsNull(mido) {
 		return
 	}
-	hk, host := calyptos.Lookup(mido, "GatewayHost")
-	gk, gws := calyptos.Lookup(mido, "Gateways")
+	hk, host := yamlx.Lookup(mido, "GatewayHost")
+	gk, gws := yamlx.Lookup(mido, "Gateways")
 	if hk != nil {
 		if h, ok := yamlx.Scalar(host); ok && h != "" {
 			v.gwHosts[h] = true
@@ -183,7 +183,7 @@ func (v *vpcCheck) mappings() {
 		{"eucalyptus.midonet.midolman-host-mapping", []string{"eucalyptus", "midonet"}},
 		{"midokura.midolman-host-mapping", []string{"midokura"}},
 	} {
-		if k, val := calyptos.Lookup(e.Attr(m.path...), "midolman-host-mapping"); k != nil {
+		if k, val := yamlx.Lookup(e.Attr(m.path...), "midolman-host-mapping"); k != nil {
 			ms = append(ms, mapping{m.name, k, val})
 		}
 	}
@@ -201,7 +201,7 @@ func (v *vpcCheck) mappings() {
 		}
 		values := map[string]bool{}
 		entries := map[string]string{}
-		for _, p := range calyptos.Entries(m.val) {
+		for _, p := range yamlx.Entries(m.val) {
 			ip, _ := yamlx.Scalar(p.Value)
 			entries[p.Key.Value] = ip
 			k := hostKey(ip)
@@ -267,7 +267,7 @@ func (v *vpcCheck) nsdb() {
 // (what valid accepts), or, without it, that role has hosts.
 func (v *vpcCheck) nsdbServers(key, role, shape, listOf, invalid string, valid func(string) bool) {
 	c, e := v.c, v.e
-	k, list := calyptos.Lookup(e.Attr("midokura"), key)
+	k, list := yamlx.Lookup(e.Attr("midokura"), key)
 	switch {
 	case k == nil:
 		if hs := c.Roles().Hosts(role); len(hs) > 0 {

@@ -1,10 +1,12 @@
-package calyptos
+package baseline
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/yamlx"
 	"io"
 	"os"
 	"path"
@@ -40,13 +42,13 @@ type Waiver struct {
 	// of the day after the one written (JSON shows the day written).
 	Expires time.Time `json:"-"`
 	// Pos is where the waiver is written.
-	Pos Position `json:"-"`
+	Pos calyptos.Position `json:"-"`
 }
 
 // Matches reports whether w names f: its ID matches w.ID and its host
 // w.Hosts (a deployment-wide finding matches only a waiver without hosts
 // or with hosts "*").
-func (w *Waiver) Matches(f Finding) bool {
+func (w *Waiver) Matches(f calyptos.Finding) bool {
 	if ok, _ := path.Match(w.ID, f.ID); !ok {
 		return false
 	}
@@ -115,34 +117,34 @@ func ParseWaivers(file string, data []byte) ([]Waiver, error) {
 	errAt := func(n *yaml.Node, format string, args ...any) error {
 		return fmt.Errorf("%w: %s:%d:%d: %s", ErrInvalidWaivers, file, n.Line, n.Column, fmt.Sprintf(format, args...))
 	}
-	root := Resolve(&doc)
-	if root == nil || isNull(root) {
+	root := yamlx.Resolve(&doc)
+	if root == nil || yamlx.IsNull(root) {
 		return nil, nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, errAt(root, "expected a mapping with a waivers: list, found %s", kindName(root))
+		return nil, errAt(root, "expected a mapping with a waivers: list, found %s", yamlx.KindName(root))
 	}
 	var list *yaml.Node
 	var errs []error
-	for _, e := range Entries(root) {
+	for _, e := range yamlx.Entries(root) {
 		if e.Key.Value != "waivers" {
 			errs = append(errs, errAt(e.Key, "unknown key %q (expected waivers)", e.Key.Value))
 			continue
 		}
-		list = Resolve(e.Value)
+		list = yamlx.Resolve(e.Value)
 	}
-	if list == nil || isNull(list) {
+	if list == nil || yamlx.IsNull(list) {
 		return nil, errors.Join(errs...)
 	}
 	if list.Kind != yaml.SequenceNode {
-		return nil, errAt(list, "waivers: expected a list, found %s", kindName(list))
+		return nil, errAt(list, "waivers: expected a list, found %s", yamlx.KindName(list))
 	}
 	var out []Waiver
 	for _, item := range list.Content {
-		w, werrs := parseWaiver(Resolve(item), errAt)
+		w, werrs := parseWaiver(yamlx.Resolve(item), errAt)
 		errs = append(errs, werrs...)
 		if len(werrs) == 0 {
-			w.Pos = Position{File: file, Line: item.Line, Column: item.Column}
+			w.Pos = calyptos.Position{File: file, Line: item.Line, Column: item.Column}
 			out = append(out, w)
 		}
 	}
@@ -159,16 +161,16 @@ func parseWaiver(n *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (Wa
 		return w, []error{fmt.Errorf("%w: an empty waiver", ErrInvalidWaivers)}
 	}
 	if n.Kind != yaml.MappingNode {
-		return w, []error{errAt(n, "a waiver: expected a mapping with id, reason and expires, found %s", kindName(n))}
+		return w, []error{errAt(n, "a waiver: expected a mapping with id, reason and expires, found %s", yamlx.KindName(n))}
 	}
 	got := map[string]bool{}
-	for _, e := range Entries(n) {
-		v := Resolve(e.Value)
+	for _, e := range yamlx.Entries(n) {
+		v := yamlx.Resolve(e.Value)
 		if v == nil {
 			continue
 		}
-		if v.Kind != yaml.ScalarNode || isNull(v) {
-			errs = append(errs, errAt(e.Key, "%s: expected a value, found %s", e.Key.Value, kindName(v)))
+		if v.Kind != yaml.ScalarNode || yamlx.IsNull(v) {
+			errs = append(errs, errAt(e.Key, "%s: expected a value, found %s", e.Key.Value, yamlx.KindName(v)))
 			continue
 		}
 		got[e.Key.Value] = true

@@ -1,8 +1,9 @@
-package calyptos_test
+package baseline_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/org/calyptos/baseline"
 	"strings"
 
 	"github.com/org/calyptos"
@@ -43,7 +44,7 @@ func ExampleCompare() {
 	}
 	before, after := run(""), run("10.0.0.22")
 
-	d, err := calyptos.Compare(before, after)
+	d, err := baseline.Compare(before, after)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package calyptos_test
+package baseline
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func rep(check string, lines ...string) *calyptos.Report {
 	return r
 }
 
-func classes(d *calyptos.Diff) []string {
+func classes(d *Diff) []string {
 	var out []string
 	for _, ch := range d.Changes {
 		out = append(out, string(ch.Class)+" "+ch.ID+" "+ch.Host)
@@ -65,7 +65,7 @@ func TestCompareClassifies(t *testing.T) {
 		"fail tcp-8773 h2", // same ID, other host: new
 		"info note h1",     // not classified
 	)
-	d, err := calyptos.Compare(old, cur)
+	d, err := Compare(old, cur)
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"still ports/tcp-8773 h1",
@@ -77,7 +77,7 @@ func TestCompareClassifies(t *testing.T) {
 		"new ports/tcp-8773 h2",
 		"fixed ports/tcp-22 h1",
 	}, classes(d))
-	assert.Equal(t, calyptos.DiffCounts{New: 3, Still: 2, Fixed: 2, Unchanged: 1}, d.Counts)
+	assert.Equal(t, DiffCounts{New: 3, Still: 2, Fixed: 2, Unchanged: 1}, d.Counts)
 	assert.True(t, d.Failed(false))
 	require.Len(t, d.Regressions(false), 3)
 	assert.Equal(t, calyptos.Pass, d.Changes[2].Was)
@@ -85,14 +85,14 @@ func TestCompareClassifies(t *testing.T) {
 
 func TestCompareSameReportHasNoRegression(t *testing.T) {
 	r := rep("ports", "fail tcp-8773 h1", "warn disk h1", "pass x h1")
-	d, err := calyptos.Compare(r, r)
+	d, err := Compare(r, r)
 	require.NoError(t, err)
 	assert.False(t, d.Failed(true))
-	assert.Equal(t, calyptos.DiffCounts{Still: 2, Unchanged: 1}, d.Counts)
+	assert.Equal(t, DiffCounts{Still: 2, Unchanged: 1}, d.Counts)
 }
 
 func TestCompareStrictCountsNewWarnings(t *testing.T) {
-	d, err := calyptos.Compare(rep("c", "pass disk h"), rep("c", "warn disk h"))
+	d, err := Compare(rep("c", "pass disk h"), rep("c", "warn disk h"))
 	require.NoError(t, err)
 	assert.False(t, d.Failed(false))
 	assert.True(t, d.Failed(true))
@@ -101,7 +101,7 @@ func TestCompareStrictCountsNewWarnings(t *testing.T) {
 func TestCompareSkipsChecksThatDidNotRun(t *testing.T) {
 	old := rep("a", "fail x h")
 	cur := rep("b", "pass y h")
-	d, err := calyptos.Compare(old, cur)
+	d, err := Compare(old, cur)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"unchanged b/y h"}, classes(d))
 }
@@ -126,16 +126,16 @@ func TestCompareRefuses(t *testing.T) {
 		"nil old":     {nil, base, "no baseline"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := calyptos.Compare(tt.old, tt.cur)
+			_, err := Compare(tt.old, tt.cur)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, calyptos.ErrIncomparable))
+			assert.True(t, errors.Is(err, ErrIncomparable))
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
 }
 
 func TestWaivers(t *testing.T) {
-	ws, err := calyptos.ParseWaivers("w.yml", []byte(`
+	ws, err := ParseWaivers("w.yml", []byte(`
 waivers:
   - id: ports/tcp-8773
     hosts: "10.0.0.*"
@@ -153,7 +153,7 @@ waivers:
 	assert.Equal(t, "2027-01-31", ws[0].Day())
 	assert.Equal(t, 3, ws[0].Pos.Line)
 
-	b := &calyptos.Baseline{Waivers: ws, Now: time.Date(2027, 1, 31, 23, 59, 0, 0, time.UTC)}
+	b := &Baseline{Waivers: ws, Now: time.Date(2027, 1, 31, 23, 59, 0, 0, time.UTC)}
 	cur := rep("ports", "fail tcp-8773 10.0.0.5", "fail tcp-8773 10.1.0.5", "fail disk h", "pass tcp-80 h")
 	d, err := b.Compare(cur)
 	require.NoError(t, err)
@@ -163,17 +163,17 @@ waivers:
 	assert.Nil(t, d.Changes[1].Waiver, "host pattern does not match")
 	assert.True(t, d.Changes[2].Expired)
 	assert.True(t, d.Changes[2].Regression(false), "an expired waiver fails the run")
-	assert.Equal(t, calyptos.DiffCounts{New: 3, Unchanged: 1, Waived: 1, Expired: 1}, d.Counts)
+	assert.Equal(t, DiffCounts{New: 3, Unchanged: 1, Waived: 1, Expired: 1}, d.Counts)
 
 	// A day later the first waiver has expired too.
-	b2 := &calyptos.Baseline{Waivers: ws, Now: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)}
+	b2 := &Baseline{Waivers: ws, Now: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)}
 	assert.True(t, b2.Classify(cur.Checks[0].Findings[0]).Expired)
 
 	// Against a baseline that had the failure, an expired waiver still fails.
-	b3 := &calyptos.Baseline{Report: rep("ports", "fail disk h"), Waivers: ws, Now: b.Now}
+	b3 := &Baseline{Report: rep("ports", "fail disk h"), Waivers: ws, Now: b.Now}
 	v := b3.Classify(cur.Checks[0].Findings[2])
-	assert.Equal(t, calyptos.ClassStill, v.Class)
-	assert.True(t, calyptos.Change{Finding: cur.Checks[0].Findings[2], Verdict: v}.Regression(false))
+	assert.Equal(t, ClassStill, v.Class)
+	assert.True(t, Change{Finding: cur.Checks[0].Findings[2], Verdict: v}.Regression(false))
 }
 
 func TestParseWaiversErrors(t *testing.T) {
@@ -190,13 +190,13 @@ func TestParseWaiversErrors(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := calyptos.ParseWaivers("w.yml", []byte(tt.in))
+			_, err := ParseWaivers("w.yml", []byte(tt.in))
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, calyptos.ErrInvalidWaivers))
+			assert.True(t, errors.Is(err, ErrInvalidWaivers))
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
-	ws, err := calyptos.ParseWaivers("w.yml", nil)
+	ws, err := ParseWaivers("w.yml", nil)
 	require.NoError(t, err)
 	assert.Empty(t, ws)
 }
@@ -205,7 +205,7 @@ func FuzzParseWaivers(f *testing.F) {
 	f.Add([]byte("waivers:\n  - id: a/b\n    hosts: '*'\n    reason: r\n    expires: 2027-01-01\n"))
 	f.Add([]byte("waivers: [{id: a/b}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ws, err := calyptos.ParseWaivers("w.yml", data)
+		ws, err := ParseWaivers("w.yml", data)
 		if err != nil {
 			return
 		}
@@ -218,7 +218,7 @@ func FuzzParseWaivers(f *testing.F) {
 }
 
 func TestWaiverJSON(t *testing.T) {
-	ws, err := calyptos.ParseWaivers("w.yml", []byte("waivers:\n  - id: a/b\n    hosts: h*\n    reason: r\n    expires: 2027-01-31\n"))
+	ws, err := ParseWaivers("w.yml", []byte("waivers:\n  - id: a/b\n    hosts: h*\n    reason: r\n    expires: 2027-01-31\n"))
 	require.NoError(t, err)
 	b, err := json.Marshal(ws[0])
 	require.NoError(t, err)
@@ -246,7 +246,7 @@ func BenchmarkCompare(b *testing.B) {
 	old, cur := mk(0), mk(1)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := calyptos.Compare(old, cur); err != nil {
+		if _, err := Compare(old, cur); err != nil {
 			b.Fatal(err)
 		}
 	}

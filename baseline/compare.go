@@ -1,8 +1,9 @@
-package calyptos
+package baseline
 
 import (
 	"errors"
 	"fmt"
+	"github.com/org/calyptos"
 	"iter"
 	"sync"
 	"time"
@@ -50,7 +51,7 @@ func (c Class) Label() string {
 type Verdict struct {
 	Class Class `json:"class"`
 	// Was is the finding's status in the baseline (0 when it had none).
-	Was Status `json:"was,omitempty"`
+	Was calyptos.Status `json:"was,omitempty"`
 	// Waiver is the waiver that matches the finding, if any; it accepts
 	// the finding only while it has not expired.
 	Waiver *Waiver `json:"waiver,omitempty"`
@@ -64,7 +65,7 @@ func (v Verdict) Accepted() bool { return v.Waiver != nil && !v.Expired }
 // Change is one finding of a comparison with its verdict: a finding of the
 // new report, or for a fix by absence the baseline's finding.
 type Change struct {
-	Finding
+	calyptos.Finding
 	Verdict
 }
 
@@ -72,7 +73,7 @@ type Change struct {
 // new failure (or, with strict, a new warning) that no live waiver
 // accepts, or any failure or warning whose waiver has expired.
 func (ch Change) Regression(strict bool) bool {
-	bad := ch.Status == Fail || (strict && ch.Status == Warn)
+	bad := ch.Status == calyptos.Fail || (strict && ch.Status == calyptos.Warn)
 	if !bad || ch.Class == ClassFixed {
 		return false
 	}
@@ -96,8 +97,8 @@ type DiffCounts struct {
 
 // Diff is the comparison of a report with a baseline.
 type Diff struct {
-	Kind        Kind   `json:"kind"`
-	Environment string `json:"environment,omitempty"`
+	Kind        calyptos.Kind `json:"kind"`
+	Environment string        `json:"environment,omitempty"`
 	// Changes lists every finding of the new report but its Info ones, in
 	// run order, then the baseline's failures and warnings that the new
 	// report no longer has (ClassFixed), in the baseline's order.
@@ -128,24 +129,24 @@ func (d *Diff) Failed(strict bool) bool { return len(d.Regressions(strict)) > 0 
 // it is built; do not change its fields afterwards.
 type Baseline struct {
 	// Report is the earlier run, or nil.
-	Report *Report
+	Report *calyptos.Report
 	// Waivers accept known failures until they expire.
 	Waivers []Waiver
 	// Now is the time waivers expire against; zero means time.Now().
 	Now time.Time
 
 	once  sync.Once
-	index map[identity]Status // the worst status of each identity in Report
+	index map[identity]calyptos.Status // the worst status of each identity in Report
 }
 
 // identity is what names a finding across runs.
 type identity struct{ id, host string }
 
-func severity(s Status) int {
+func severity(s calyptos.Status) int {
 	switch s {
-	case Fail:
+	case calyptos.Fail:
 		return 2
-	case Warn:
+	case calyptos.Warn:
 		return 1
 	}
 	return 0
@@ -153,12 +154,12 @@ func severity(s Status) int {
 
 func (b *Baseline) build() {
 	b.once.Do(func() {
-		b.index = map[identity]Status{}
+		b.index = map[identity]calyptos.Status{}
 		if b.Report == nil {
 			return
 		}
 		for f := range findings(b.Report) {
-			if f.Status == Info {
+			if f.Status == calyptos.Info {
 				continue
 			}
 			k := identity{f.ID, f.Host}
@@ -172,7 +173,7 @@ func (b *Baseline) build() {
 // Classify returns the verdict on f, a finding of a run compared with the
 // baseline. It may be called while the run streams its findings. An Info
 // finding is always ClassUnchanged.
-func (b *Baseline) Classify(f Finding) Verdict {
+func (b *Baseline) Classify(f calyptos.Finding) Verdict {
 	b.build()
 	var v Verdict
 	was, seen := b.index[identity{f.ID, f.Host}]
@@ -181,7 +182,7 @@ func (b *Baseline) Classify(f Finding) Verdict {
 	}
 	now, before := severity(f.Status), severity(was)
 	switch {
-	case f.Status == Info:
+	case f.Status == calyptos.Info:
 		v.Class = ClassUnchanged
 	case now > 0 && now > before:
 		v.Class = ClassNew
@@ -198,7 +199,7 @@ func (b *Baseline) Classify(f Finding) Verdict {
 	return v
 }
 
-func (b *Baseline) waive(v *Verdict, f Finding) {
+func (b *Baseline) waive(v *Verdict, f calyptos.Finding) {
 	now := b.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -220,7 +221,7 @@ func (b *Baseline) waive(v *Verdict, f Finding) {
 // wrapping ErrIncomparable for reports of different kinds or deployments,
 // or with a failure or warning that has no ID (a report older than
 // finding IDs).
-func (b *Baseline) Compare(rep *Report) (*Diff, error) {
+func (b *Baseline) Compare(rep *calyptos.Report) (*Diff, error) {
 	if rep == nil {
 		return nil, fmt.Errorf("%w: no report", ErrIncomparable)
 	}
@@ -243,7 +244,7 @@ func (b *Baseline) Compare(rep *Report) (*Diff, error) {
 		}
 	}
 	for f := range findings(rep) {
-		if f.Status == Info {
+		if f.Status == calyptos.Info {
 			continue
 		}
 		seen[identity{f.ID, f.Host}] = true
@@ -286,7 +287,7 @@ func (d *Diff) add(ch Change) {
 
 // Compare classifies the findings of new against old (see Baseline and
 // Diff), for tools that compare two saved reports.
-func Compare(old, new *Report) (*Diff, error) {
+func Compare(old, new *calyptos.Report) (*Diff, error) {
 	if old == nil {
 		return nil, fmt.Errorf("%w: no baseline report", ErrIncomparable)
 	}
@@ -294,7 +295,7 @@ func Compare(old, new *Report) (*Diff, error) {
 }
 
 // comparable returns why old and rep cannot be compared, or nil.
-func comparable(old, rep *Report) error {
+func comparable(old, rep *calyptos.Report) error {
 	if err := hasIDs(rep, "the new report"); err != nil {
 		return err
 	}
@@ -314,8 +315,8 @@ func comparable(old, rep *Report) error {
 }
 
 // findings yields every finding of rep in run order without copying them.
-func findings(rep *Report) iter.Seq[*Finding] {
-	return func(yield func(*Finding) bool) {
+func findings(rep *calyptos.Report) iter.Seq[*calyptos.Finding] {
+	return func(yield func(*calyptos.Finding) bool) {
 		for _, c := range rep.Checks {
 			if c == nil {
 				continue
@@ -329,9 +330,9 @@ func findings(rep *Report) iter.Seq[*Finding] {
 	}
 }
 
-func hasIDs(rep *Report, what string) error {
+func hasIDs(rep *calyptos.Report, what string) error {
 	for f := range findings(rep) {
-		if f.ID == "" && f.Status != Info {
+		if f.ID == "" && f.Status != calyptos.Info {
 			return fmt.Errorf("%w: %s has a finding without an ID (check %q: %q); it predates finding IDs: make it again with this version", ErrIncomparable, what, f.Check, f.Message)
 		}
 	}
