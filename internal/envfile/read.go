@@ -1,4 +1,4 @@
-package calyptos
+package envfile
 
 import (
 	"bytes"
@@ -21,21 +21,7 @@ const (
 	maxHosts       = 100_000  // host entries, a space-separated list counting each
 )
 
-// LoadEnvironment reads and parses an environment file. It refuses a
-// file that is not a regular file (a FIFO, a device, a directory), whose
-// read could block forever or never end, and a file larger than 16 MiB.
-// See ParseEnvironment for the bounds on its content. The errors of both
-// refusals match ErrInvalidEnvironment; a file that cannot be opened
-// gives the *fs.PathError of the open.
-func LoadEnvironment(path string) (*RoleBuilder, error) {
-	data, err := readEnvironment(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseEnvironment(path, data)
-}
-
-func readEnvironment(path string) ([]byte, error) {
+func Read(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -89,15 +75,15 @@ func regular(path string, st fs.FileInfo) error {
 }
 
 // refused is a file LoadEnvironment does not read; it matches
-// ErrInvalidEnvironment.
+// ErrInvalid.
 type refused string
 
 func (r refused) Error() string { return string(r) }
 
-func (r refused) Is(target error) bool { return target == ErrInvalidEnvironment }
+func (r refused) Is(target error) bool { return target == ErrInvalid }
 
-// errTooManyNodes is the cause of the EnvError for a file past maxYAMLNodes.
-var errTooManyNodes = errors.New("too many YAML nodes")
+// ErrTooManyNodes is the cause of the EnvError for a file past maxYAMLNodes.
+var ErrTooManyNodes = errors.New("too many YAML nodes")
 
 // countNodes returns the position in data where an upper bound of the
 // number of YAML nodes passes limit, or ok when it never does. It reads
@@ -107,7 +93,7 @@ var errTooManyNodes = errors.New("too many YAML nodes")
 // entry (a key and its value in a flow mapping), '[' two and '{' three for
 // the collection and its first entry). Indicators inside block scalars
 // count too; the bound only ever over-counts.
-func countNodes(data []byte, limit int) (line, col int, ok bool) {
+func CountNodes(data []byte, limit int) (line, col int, ok bool) {
 	n := 1
 	line, col = 1, 0
 	var quote byte // the open quote, or 0

@@ -1,4 +1,4 @@
-package calyptos
+package envfile
 
 import (
 	"os"
@@ -42,14 +42,14 @@ func FuzzCountNodes(f *testing.F) {
 			return
 		}
 		want := yamlNodes(doc.Content[0])
-		if _, _, ok := countNodes(data, want-1); ok {
+		if _, _, ok := CountNodes(data, want-1); ok {
 			t.Fatalf("countNodes counts fewer than the %d nodes of %q", want, data)
 		}
 	})
 }
 
 func TestCountNodesPosition(t *testing.T) {
-	line, col, ok := countNodes([]byte("a: [1,\n  2, 'x,y', 3] # ,,,,\n"), 10)
+	line, col, ok := CountNodes([]byte("a: [1,\n  2, 'x,y', 3] # ,,,,\n"), 10)
 	assert.False(t, ok)
 	assert.Equal(t, 2, line)
 	assert.Equal(t, 11, col, "the third comma, after the quoted one")
