@@ -80,7 +80,7 @@ type Finding struct {
 	// with Scope.At; zero when it is about no place in a file.
 	Pos Position `json:"pos,omitzero"`
 	// ID is "<check>/<key>": with Host, it names the same thing checked
-	// across runs (see Scope.Key and DeriveKey). Hint says what to do
+	// across runs (see Scope.Key). Hint says what to do
 	// about a failure or warning, Ref where to read more.
 	ID   string `json:"id,omitempty"`
 	Hint string `json:"hint,omitempty"`

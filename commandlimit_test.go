@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/stretchr/testify/assert"
 
 	"github.com/org/calyptos"
@@ -19,7 +21,7 @@ type limitProbe struct {
 }
 
 func (p *limitProbe) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	parent, d, ok := calyptos.CommandLimit(ctx)
+	parent, d, ok := executor.CommandLimit(ctx)
 	p.ok, p.timeout = ok, d
 	if ok {
 		_, has := parent.Deadline()
@@ -27,7 +29,7 @@ func (p *limitProbe) Run(ctx context.Context, host, command string) (calyptos.Ou
 	}
 	tighter, cancel := context.WithTimeout(ctx, time.Millisecond)
 	defer cancel()
-	_, _, p.okTighter = calyptos.CommandLimit(tighter)
+	_, _, p.okTighter = executor.CommandLimit(tighter)
 	return calyptos.Output{}, nil
 }
 
@@ -54,6 +56,6 @@ func TestCommandLimit(t *testing.T) {
 	assert.False(t, p.parentLeft, "the parent keeps the check's deadline")
 	assert.False(t, p.okTighter, "a context given a deadline of its own since is not the runner's")
 
-	_, _, ok := calyptos.CommandLimit(t.Context())
+	_, _, ok := executor.CommandLimit(t.Context())
 	assert.False(t, ok)
 }

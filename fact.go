@@ -94,14 +94,6 @@ type FactNeeder interface {
 	Needs(rb *RoleBuilder) []Need
 }
 
-// FactProvider is an optional interface of an Executor that knows the
-// value of some facts without running their commands; the runner asks it
-// first. calyptostest's fake implements it, so that a test can script a
-// fact's parsed value.
-type FactProvider interface {
-	ProvideFact(host, name string) (value any, ok bool)
-}
-
 // FactResult is one host's value of a fact.
 type FactResult[T any] struct {
 	Host string

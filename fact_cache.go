@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/org/calyptos/internal/factbatch"
 )
 
@@ -157,7 +159,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 	}()
 	var cmds []factbatch.Cmd
 	var idx []int
-	prov, _ := st.executor.(FactProvider)
+	prov, _ := st.executor.(executor.FactProvider)
 	for i, s := range j.specs {
 		if prov != nil {
 			if v, ok := prov.ProvideFact(j.host, s.name); ok {
@@ -174,7 +176,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 		return
 	}
 	script := st.facts.script(cmds, j.specs, idx)
-	bounded := WithSelfBounded(ctx, factbatch.Bound(cmds))
+	bounded := executor.WithSelfBounded(ctx, factbatch.Bound(cmds))
 	start := time.Now()
 	out, err := st.exec(bounded, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
 		return e.Run(ctx, j.host, script)

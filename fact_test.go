@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/localexec"
@@ -267,7 +269,7 @@ type boundSeen struct {
 }
 
 func (b *boundSeen) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	d, ok := calyptos.SelfBounded(ctx)
+	d, ok := executor.SelfBounded(ctx)
 	b.mu.Lock()
 	if !ok {
 		d = -1

@@ -20,10 +20,10 @@ const maxHintLen = 1 << 10
 // "<check>/<key>" and, with the host, names the same thing checked across
 // runs. A key names what is checked ("tcp-8773", "disk-size"), never what
 // was measured, so a pass and a failure of the same thing share it. The
-// key is cleaned by CleanKey; an empty one selects the derived default
-// (see DeriveKey).
+// key is cleaned by cleanKey; an empty one selects the derived default
+// (see deriveKey).
 func (s Scope) Key(key string) Scope {
-	s.key = CleanKey(key)
+	s.key = cleanKey(key)
 	return s
 }
 
@@ -49,10 +49,10 @@ func (f Finding) Key() string {
 	return k
 }
 
-// CleanKey makes key usable in an ID: surrounding space trimmed, every
+// cleanKey makes key usable in an ID: surrounding space trimmed, every
 // character other than an ASCII letter, digit or one of . _ - : / @ + =
 // replaced by "-", and the result cut to 96 bytes.
-func CleanKey(key string) string {
+func cleanKey(key string) string {
 	key = strings.TrimSpace(key)
 	b := make([]byte, 0, min(len(key), maxKeyLen))
 	for _, r := range key {
@@ -70,7 +70,7 @@ func CleanKey(key string) string {
 	return string(b)
 }
 
-// DeriveKey is the key of a finding whose check gave none, made from the
+// deriveKey is the key of a finding whose check gave none, made from the
 // format string of the f-variant that reported it (Failuref, Successf...)
 // or from the message of the plain one:
 //
@@ -85,7 +85,7 @@ func CleanKey(key string) string {
 // and Failure("load 7.25 over 4") the key "load-over". Keys derived from
 // plain messages that embed names (a path, a host) still carry them: give
 // such findings a Key.
-func DeriveKey(formatOrMessage string) string {
+func deriveKey(formatOrMessage string) string {
 	s := stripVerbs(formatOrMessage)
 	b := make([]byte, 0, len(s))
 	dash := false
@@ -172,9 +172,9 @@ func (rb *RoleBuilder) Identity() string {
 func (c *Check) identify(f *Finding, s Scope, keySource string) {
 	key := s.key
 	if key == "" {
-		key = DeriveKey(keySource)
+		key = deriveKey(keySource)
 	}
-	f.ID = findingID(c.name, CleanKey(c.run.redact(key)))
+	f.ID = findingID(c.name, cleanKey(c.run.redact(key)))
 	if f.Status == Fail || f.Status == Warn {
 		f.Hint = capText(c.run.redact(s.hint), maxHintLen)
 		f.Ref = capText(c.run.redact(s.ref), maxHintLen)

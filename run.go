@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/org/calyptos/executor"
 )
 
 // Defaults for RunOptions fields left zero.
@@ -378,8 +380,7 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	dl, _ := cctx.Deadline()
-	cctx = context.WithValue(cctx, commandLimitKey{}, commandLimit{ctx, timeout, dl})
+	cctx = executor.WithCommandLimit(cctx, ctx, timeout)
 	out, err := call(cctx, st.executor)
 	if err == nil {
 		return out, nil
@@ -403,56 +404,6 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 		st.downMu.Unlock()
 	}
 	return out, err
-}
-
-type commandLimitKey struct{}
-
-type commandLimit struct {
-	parent   context.Context
-	timeout  time.Duration
-	deadline time.Time // of the call's context
-}
-
-// CommandLimit is for executors that set up a connection before running
-// a command. When ctx is the context the runner gives an executor call, it
-// returns the context the call was made under and the command timeout that
-// ctx adds to it: such an executor may wait for its connection under
-// parent, bounded by a connection limit of its own, and then give the
-// command timeout from the moment the command starts, so that set-up time
-// is not taken from the command. ok is false for any other context, and
-// for one given a deadline of its own since.
-func CommandLimit(ctx context.Context) (parent context.Context, timeout time.Duration, ok bool) {
-	l, ok := ctx.Value(commandLimitKey{}).(commandLimit)
-	if dl, _ := ctx.Deadline(); !ok || !dl.Equal(l.deadline) {
-		return nil, 0, false
-	}
-	return l.parent, l.timeout, true
-}
-
-// selfBoundedKey is the context key of WithSelfBounded.
-type selfBoundedKey struct{}
-
-// WithSelfBounded returns ctx marked for an executor's Run: the command
-// run under it bounds itself on the host and ends within about d (as the
-// fact-gathering script, whose watchdog stops every fact, and the probe
-// script, whose probes run under timeout, do). An executor may then run it
-// without its own means of ending it remotely when ctx ends, which costs
-// the host processes: sshexec runs it without its reaper. When ctx ends
-// early, the client returns at once while the command runs on to its own
-// end on the host, holding one of sshd's sessions of that connection
-// until then; a process it left in the background is not stopped (the
-// reaper would have stopped it); and a command stuck in the kernel (a
-// dead NFS mount) or, for the gathering script, on a host without /proc
-// may outlive d.
-func WithSelfBounded(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, selfBoundedKey{}, d)
-}
-
-// SelfBounded reports whether ctx was marked by WithSelfBounded, and the
-// bound it was given.
-func SelfBounded(ctx context.Context) (time.Duration, bool) {
-	d, ok := ctx.Value(selfBoundedKey{}).(time.Duration)
-	return d, ok
 }
 
 // ErrTransport marks executor errors that mean the host cannot be reached

@@ -34,7 +34,7 @@ func SetFact[T any](e *Executor, host string, f *calyptos.Fact[T], v T) {
 	e.facts[factKey{host, f.Name}] = v
 }
 
-// ProvideFact implements calyptos.FactProvider with the values scripted
+// ProvideFact implements executor.FactProvider with the values scripted
 // with SetFact.
 func (e *Executor) ProvideFact(host, name string) (any, bool) {
 	e.mu.Lock()

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/org/calyptos"
 )
 
@@ -189,7 +191,7 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 		}
 		// Every probe runs under timeout (or nc -w): the script ends by
 		// itself, and needs no remote reaper.
-		pctx = calyptos.WithSelfBounded(pctx, probing+5*time.Second)
+		pctx = executor.WithSelfBounded(pctx, probing+5*time.Second)
 		rs := c.RunEach(pctx, sources, func(h string) string { return probeScript(pairs[h], timeout) })
 		for _, r := range rs {
 			d.reportSource(c, r, pairs[r.Host])

@@ -89,8 +89,8 @@
 // Version 2 added a finding's "id", "hint" and "ref" and the report's
 // "environment". A finding's ID is "<check>/<key>"; with its host it names
 // the same thing checked in every run, whatever was measured (see
-// calyptos.Scope.Key, and calyptos.DeriveKey for the key of a finding
-// whose check gave none), so two reports can be compared (baseline.Compare,
+// calyptos.Scope.Key; a finding whose check gave no key is keyed by its
+// format string), so two reports can be compared (baseline.Compare,
 // ReadBaseline). Version 1 reports are still read by ReadJSON, but cannot
 // serve as a baseline: they have no IDs.
 //

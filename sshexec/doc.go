@@ -62,7 +62,7 @@
 // with "could not connect within 20s (connect timeout)", a transport
 // error: the runner marks the host unreachable and no later check dials
 // it again. The command is bounded by its context; when the context comes
-// from the calyptos runner (calyptos.CommandLimit), the command timeout
+// from the calyptos runner (executor.CommandLimit), the command timeout
 // starts once the connection is up, so set-up time is not taken from it.
 // A call cut by its deadline wraps context.DeadlineExceeded and says which
 // limit ran out: "did not finish within 2m0s (command timeout)".
@@ -82,7 +82,7 @@
 // altogether ends the command only when its sshd notices the connection
 // is gone.
 //
-// A command whose context is marked by calyptos.WithSelfBounded (the
+// A command whose context is marked by executor.WithSelfBounded (the
 // gathering and probe scripts of calyptos debug, which bound their own
 // commands) runs without the wrapper, which saves the host two processes
 // per session. Its standard input is a pipe already at its end, not

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/org/calyptos"
+	"github.com/org/calyptos/executor"
 )
 
 // callLimits splits one Run or Fetch into setting up the connection and
@@ -18,14 +18,14 @@ type callLimits struct {
 	// dial has a limit of its own, the connect timeout).
 	setup context.Context
 	// ctx is the call's context; when fresh, the command gets timeout
-	// from its start instead (calyptos.CommandLimit).
+	// from its start instead (executor.CommandLimit).
 	ctx     context.Context
 	timeout time.Duration
 	fresh   bool
 }
 
 func splitCall(ctx context.Context) callLimits {
-	if parent, d, ok := calyptos.CommandLimit(ctx); ok {
+	if parent, d, ok := executor.CommandLimit(ctx); ok {
 		return callLimits{start: time.Now(), setup: parent, ctx: ctx, timeout: d, fresh: true}
 	}
 	return callLimits{start: time.Now(), setup: ctx, ctx: ctx}

@@ -112,7 +112,7 @@ type Options struct {
 	// handshake and authentication, together. Default the ssh_config
 	// ConnectTimeout for the host, then DefaultConnectTimeout. It is not
 	// taken from a command's time when the runner's calls are used (see
-	// calyptos.CommandLimit): the command gets its whole timeout once
+	// executor.CommandLimit): the command gets its whole timeout once
 	// connected. A host that cannot be connected within it fails with
 	// ErrDial or ErrHandshake, "could not connect within 20s (connect
 	// timeout)", which the runner takes as the host being unreachable.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"golang.org/x/crypto/ssh"
 
 	"github.com/org/calyptos"
@@ -21,13 +23,13 @@ import (
 // in a shell.
 //
 // The connection is set up first (see Options.ConnectTimeout); when ctx
-// comes from the calyptos runner (calyptos.CommandLimit), the command
+// comes from the calyptos runner (executor.CommandLimit), the command
 // timeout starts only then.
 //
 // Errors: transport failures wrap calyptos.ErrTransport (see the
 // sentinels); when ctx ends, the session is closed, which ends the remote
 // command and everything it started (see the package doc; a command run
-// under calyptos.WithSelfBounded runs on to its own end instead), and Run
+// under executor.WithSelfBounded runs on to its own end instead), and Run
 // returns at once with an error wrapping ctx.Err() that names the limit
 // that ran out, and the output read so far; a connection lost mid-command
 // gives ErrConnLost; a command that ends without an exit status gives
@@ -37,7 +39,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	if err != nil {
 		return calyptos.Output{}, err
 	}
-	_, selfBounded := calyptos.SelfBounded(ctx)
+	_, selfBounded := executor.SelfBounded(ctx)
 	lim := splitCall(ctx)
 	leave, err := e.enter(lim.setup, h)
 	if err != nil {
@@ -70,7 +72,7 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 // exec runs command in a new session on h's connection, copying its
 // streams to stdout and stderr, and returns its exit code. With reap, the
 // command runs under the remote reaper; without, as it is, with stdin at
-// its end: it must end by itself (calyptos.WithSelfBounded).
+// its end: it must end by itself (executor.WithSelfBounded).
 func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap bool, stdout, stderr io.Writer) (int, error) {
 	select {
 	case h.sem <- struct{}{}:

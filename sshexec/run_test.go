@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -504,14 +506,14 @@ func TestRunSelfBounded(t *testing.T) {
 	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
 	assert.Equal(t, "sh\n", out.Stdout, "reaped: the reaper's shell is the parent")
-	out, err = e.Run(calyptos.WithSelfBounded(ctxTimeout(t, 30*time.Second), 5*time.Second), srv.Addr, parent)
+	out, err = e.Run(executor.WithSelfBounded(ctxTimeout(t, 30*time.Second), 5*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(out.Stdout, "sshd"), "self-bounded: sshd is the parent, and stdin is at its end: %q", out.Stdout)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = e.Run(calyptos.WithSelfBounded(ctx, 3*time.Second), srv.Addr, "sleep 3; echo done")
+	_, err = e.Run(executor.WithSelfBounded(ctx, 3*time.Second), srv.Addr, "sleep 3; echo done")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 2500*time.Millisecond, "the client does not wait for the command")
 	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "echo still")

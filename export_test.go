@@ -1,0 +1,7 @@
+package calyptos
+
+// Unexported helpers the external tests exercise.
+var (
+	CleanKey  = cleanKey
+	DeriveKey = deriveKey
+)
