@@ -2,17 +2,16 @@ package calyptos
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/org/calyptos/internal/safefile"
 )
 
 // Errors a check's executor helpers can return, checkable with errors.Is.
@@ -361,11 +360,11 @@ func (c *Check) saveArtifact(host, name, remote string, write func(w io.Writer) 
 		return Artifact{}, ErrNoArtifactsDir
 	}
 	hostDir := strings.NewReplacer(":", "_", "/", "_", "[", "", "]", "").Replace(host)
-	if err := errors.Join(safeName(name), safeName(hostDir)); err != nil {
+	if err := errors.Join(safefile.CheckName(name, ErrUnsafePath), safefile.CheckName(hostDir, ErrUnsafePath)); err != nil {
 		return Artifact{}, err
 	}
 	dst := filepath.Join(dir, hostDir, name)
-	n, err := writeArtifact(dir, hostDir, name, write)
+	n, err := safefile.Write(dir, hostDir, name, ErrUnsafePath, write)
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -380,81 +379,10 @@ func (c *Check) saveArtifact(host, name, remote string, write func(w io.Writer) 
 	return a, nil
 }
 
-// writeArtifact writes dir/hostDir/name without following a symbolic link
-// at hostDir or name, and returns its size.
-func writeArtifact(dir, hostDir, name string, write func(io.Writer) error) (int64, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return 0, err
-	}
-	defer root.Close()
-	if err := root.Mkdir(hostDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return 0, err
-	}
-	hroot, err := openDirNoFollow(root, hostDir)
-	if err != nil {
-		return 0, err
-	}
-	defer hroot.Close()
-	if fi, err := hroot.Lstat(name); err == nil && !fi.Mode().IsRegular() {
-		return 0, fmt.Errorf("%w: %s is not a regular file (%s)", ErrUnsafePath, name, fi.Mode().Type())
-	}
-	tmp := "." + name + ".part-" + rand.Text()
-	f, err := hroot.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return 0, err
-	}
-	defer hroot.Remove(tmp) // no-op after a successful rename
-	werr := write(f)
-	st, serr := f.Stat()
-	if err := errors.Join(werr, f.Close(), serr); err != nil {
-		return 0, err
-	}
-	if err := hroot.Rename(tmp, name); err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
-}
-
-// openDirNoFollow opens the directory name of root, refusing a symbolic
-// link or a directory of another user (who could swap the files in it),
-// and checks that what it opened is what it looked at.
-func openDirNoFollow(root *os.Root, name string) (*os.Root, error) {
-	fi, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%w: %s is not a directory (%s)", ErrUnsafePath, name, fi.Mode().Type())
-	}
-	if ownedByOther(fi) {
-		return nil, fmt.Errorf("%w: %s belongs to another user", ErrUnsafePath, name)
-	}
-	r, err := root.OpenRoot(name)
-	if err != nil {
-		return nil, err
-	}
-	if got, err := r.Stat("."); err != nil || !os.SameFile(fi, got) {
-		r.Close()
-		return nil, fmt.Errorf("%w: %s changed while it was opened", ErrUnsafePath, name)
-	}
-	return r, nil
-}
-
 func remoteBase(p string) string {
 	p = strings.TrimRight(p, "/")
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[i+1:]
 	}
 	return p
-}
-
-func safeName(name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsRune(name, 0) {
-		return fmt.Errorf("%w: %q is not a plain file name", ErrUnsafePath, name)
-	}
-	return nil
 }

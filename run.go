@@ -153,10 +153,12 @@ func run(ctx context.Context, kind Kind, rb *RoleBuilder, exec Executor, plugins
 		opts:     opts,
 		redactor: runRedactor(rb, opts),
 		down:     map[string]error{},
+		reached:  map[string]bool{},
 	}
 	rep := &Report{Kind: kind, Environment: rb.Identity(), Started: time.Now()}
 	defer func() {
 		rep.Duration = time.Since(rep.Started)
+		rep.Hosts = st.hostStates()
 		st.redactReport(rep)
 	}()
 	st.prefetchFacts(ctx, plugins, keep)
@@ -188,8 +190,9 @@ type runState struct {
 
 	emitMu sync.Mutex // serialises Reporter calls
 
-	downMu sync.Mutex
-	down   map[string]error
+	downMu  sync.Mutex
+	down    map[string]error // the first transport error of each host down
+	reached map[string]bool  // hosts that answered a call
 
 	facts factCache // the facts gathered in this run (fact_cache.go)
 }
@@ -225,6 +228,35 @@ func (st *runState) redactReport(rep *Report) {
 			c.Artifacts[i].Path = st.redact(c.Artifacts[i].Path)
 		}
 	}
+	for i := range rep.Hosts {
+		rep.Hosts[i].Error = st.redact(rep.Hosts[i].Error)
+	}
+}
+
+// hostStates is what the run learnt of each host its calls went to,
+// sorted by host.
+func (st *runState) hostStates() []HostState {
+	st.downMu.Lock()
+	defer st.downMu.Unlock()
+	seen := map[string]*HostState{}
+	for h := range st.reached {
+		seen[h] = &HostState{Host: h, Reached: true}
+	}
+	for h, err := range st.down {
+		hs := seen[h]
+		if hs == nil {
+			hs = &HostState{Host: h}
+			seen[h] = hs
+		}
+		hs.Unreachable = true
+		hs.Error = capMessage(strings.TrimPrefix(err.Error(), ErrHostDown.Error()+": "))
+	}
+	out := make([]HostState, 0, len(seen))
+	for _, hs := range seen {
+		out = append(out, *hs)
+	}
+	slices.SortFunc(out, func(a, b HostState) int { return CompareHosts(a.Host, b.Host) })
+	return out
 }
 
 func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
@@ -383,6 +415,9 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	cctx = executor.WithCommandLimit(cctx, ctx, timeout)
 	out, err := call(cctx, st.executor)
 	if err == nil {
+		st.downMu.Lock()
+		st.reached[host] = true
+		st.downMu.Unlock()
 		return out, nil
 	}
 	if cerr := cctx.Err(); cerr != nil {
@@ -405,12 +440,6 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	}
 	return out, err
 }
-
-// ErrTransport marks executor errors that mean the host cannot be reached
-// at all (dial, handshake or authentication failure). Executors wrap it so
-// that the run stops retrying such a host; other errors (a missing remote
-// file in Fetch, say) leave the host usable.
-var ErrTransport = errors.New("transport failure")
 
 func runRedactor(rb *RoleBuilder, opts RunOptions) *Redactor {
 	r := opts.Redactor

@@ -3,9 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/org/calyptos/baseline"
 	"io/fs"
 	"os"
+
+	"github.com/org/calyptos/baseline"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/report"
@@ -81,7 +82,7 @@ func readReportFile(name string) (*calyptos.Report, error) {
 func (p *Program) failed(rep *calyptos.Report, o *options) bool {
 	b := o.gate.baseline
 	if b == nil {
-		return rep.Failed(o.strict)
+		return !rep.Passed(o.strict) && !rep.Interrupted // an interrupted run exits ExitInterrupted
 	}
 	d, err := b.Compare(rep)
 	if err != nil {

@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"github.com/org/calyptos/baseline"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/org/calyptos/baseline"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

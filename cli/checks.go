@@ -54,7 +54,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 				return code
 			}
 			vs := p.Validators(ValidateConfig{Timeout: o.timeout, Parallel: o.parallel})
-			return p.runChecks(ctx, "validate", o, p.newConsole(), calyptos.KindValidate, pluginNames(vs), nil,
+			return p.runChecks(ctx, "validate", o, p.newConsole(), calyptos.KindValidate, pluginNames(vs),
 				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
 					return calyptos.RunValidators(ctx, rb, vs, opts)
 				})
@@ -126,7 +126,7 @@ every command runs on this machine instead, whatever host it is for.`,
 				return ExitUsage
 			}
 			defer tr.Close()
-			return p.runChecks(ctx, "debug", o, con, calyptos.KindDebug, pluginNames(ds), tr,
+			return p.runChecks(ctx, "debug", o, con, calyptos.KindDebug, pluginNames(ds),
 				func(ctx context.Context, opts calyptos.RunOptions) (*calyptos.Report, error) {
 					return calyptos.RunDebuggers(ctx, rb, tr, ds, opts)
 				})
@@ -252,7 +252,7 @@ func (p *Program) selectChecks(cmd string, names []string, o *options) ([]string
 // runChecks runs validators or debuggers and turns the report into an
 // exit code.
 func (p *Program) runChecks(ctx context.Context, cmd string, o *options, con *console, kind calyptos.Kind, names []string,
-	tr *tracker, run func(context.Context, calyptos.RunOptions) (*calyptos.Report, error)) int {
+	run func(context.Context, calyptos.RunOptions) (*calyptos.Report, error)) int {
 	keep, code := p.selectChecks(cmd, names, o)
 	if code != ExitOK {
 		return code
@@ -283,11 +283,9 @@ func (p *Program) runChecks(ctx context.Context, cmd string, o *options, con *co
 	if !s.finish(rep, o) {
 		return ExitUsage
 	}
-	if tr != nil {
-		if down, first := tr.allDown(); down && !rep.Interrupted {
-			con.errorf("no host could be reached (first error: %s)", o.redactor.Redact(first.Error()))
-			return ExitTransport
-		}
+	if first, ok := noHostReached(rep); ok && !rep.Interrupted {
+		con.errorf("no host could be reached (first error: %s)", first)
+		return ExitTransport
 	}
 	if p.failed(rep, o) {
 		return ExitFailed
@@ -313,4 +311,22 @@ func checkTimeout(cmd time.Duration) time.Duration {
 func (s *sink) finishEmpty() {
 	s.con.stopProgress()
 	s.close()
+}
+
+// noHostReached reports whether the run's calls went to some host and
+// none answered, with the first host's error (redacted by the runner).
+func noHostReached(rep *calyptos.Report) (string, bool) {
+	if len(rep.Hosts) == 0 {
+		return "", false
+	}
+	first := ""
+	for _, h := range rep.Hosts {
+		if h.Reached {
+			return "", false
+		}
+		if first == "" {
+			first = h.Error
+		}
+	}
+	return first, first != ""
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+
 	"github.com/org/calyptos/baseline"
 
 	"github.com/org/calyptos/report"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,9 +134,9 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 		r.color = report.ColorEnabled(p.Stdout, p.Getenv)
 		r.stream = true
 	}
-	tr.after = r.hostDone
 	con.update(func(*progress) {}) // "[0/N hosts]" while the first host runs
-	rep, err := calyptos.RunDebuggers(ctx, rb, tr, []calyptos.Debugger{&execDebugger{command: command, hosts: hosts, r: r}}, execRunOptions(o, len(hosts)))
+	d := &execDebugger{command: command, hosts: hosts, parallel: o.parallel, r: r}
+	rep, err := calyptos.RunDebuggers(ctx, rb, tr, []calyptos.Debugger{d}, execRunOptions(o, len(hosts)))
 	if rep == nil {
 		s.finishEmpty()
 		con.errorf("%v", err)
@@ -147,7 +146,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	if !p.finishExecute(s, con, r.stream, res, rep) {
 		return ExitUsage
 	}
-	return p.executeExit(con, res, tr, o.redactor)
+	return p.executeExit(con, res, rep)
 }
 
 // executeArgs checks execute's arguments and loads the environment file:
@@ -219,10 +218,8 @@ func writeExecDoc(w io.Writer, format report.Format, res ExecResult, rep *calypt
 		c1 := report.NewC1Escaper(bw)
 		err = errors.Join(writeExecJSON(c1, res), c1.Flush())
 	case report.JUnit:
-		// The runner's report says "debug": the suites are named after
-		// the command that ran them.
-		rep.Kind = calyptos.Kind("execute")
-		err = report.Write(bw, rep, report.JUnit, report.Options{})
+		// The suites are named after the command that ran them.
+		err = report.Write(bw, rep, report.JUnit, report.Options{Name: "execute"})
 	default:
 		for _, h := range res.Hosts {
 			writeHostBlock(bw, h, false)
@@ -233,13 +230,13 @@ func writeExecDoc(w io.Writer, format report.Format, res ExecResult, rep *calypt
 }
 
 // executeExit is the exit code of an execute run.
-func (p *Program) executeExit(con *console, res ExecResult, tr *tracker, r *calyptos.Redactor) int {
+func (p *Program) executeExit(con *console, res ExecResult, rep *calyptos.Report) int {
 	switch {
 	case res.Interrupted:
 		return ExitInterrupted
 	case res.Totals.Unreachable == len(res.Hosts):
-		if _, first := tr.allDown(); first != nil {
-			con.errorf("no host could be reached (first error: %s)", r.Redact(first.Error()))
+		if down := rep.Unreachable(); len(down) > 0 {
+			con.errorf("no host could be reached (first error: %s)", down[0].Error)
 		} else {
 			con.errorf("no host could be reached")
 		}
@@ -260,20 +257,47 @@ func nonEmptyRoles(rb *calyptos.RoleBuilder) []string {
 	return out
 }
 
-// execDebugger runs one command on a role's hosts with the runner's
-// fan-out, so that execute gets its time limits, unreachable-host handling
-// and redaction, and reports each host as a finding (for JUnit). Its
-// renderer shows each host's output as the transport returns it.
+// execDebugger runs one command on a role's hosts through the runner, so
+// that execute gets its time limits, unreachable-host handling and
+// redaction, and reports each host as a finding (for JUnit). Each host's
+// answer goes to the renderer as it comes.
 type execDebugger struct {
-	command string
-	hosts   []string
-	r       *execRenderer
+	command  string
+	hosts    []string
+	parallel int
+	r        *execRenderer
 }
 
 func (d *execDebugger) Name() string { return "execute" }
 
 func (d *execDebugger) Debug(ctx context.Context, c *calyptos.Check) {
-	c.RunOnHosts(ctx, d.command, d.hosts)
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range max(1, min(d.parallel, len(d.hosts))) {
+		wg.Go(func() {
+			for h := range next {
+				if ctx.Err() != nil {
+					continue // not run
+				}
+				start := time.Now()
+				out, err := c.RunOnHost(ctx, d.command, h)
+				d.r.hostDone(h, out, err, time.Since(start))
+			}
+		})
+	}
+feed:
+	for _, h := range d.hosts {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case next <- h:
+		case <-ctx.Done():
+			break feed // the hosts left are not run
+		}
+	}
+	close(next)
+	wg.Wait()
 	for _, h := range d.r.outputs() {
 		scope := c.OnHost(h.Host)
 		switch {
@@ -313,7 +337,6 @@ func (r *execRenderer) hostDone(host string, out calyptos.Output, err error, too
 	}
 	if err != nil {
 		h.Error = r.redact(err.Error())
-		h.Unreachable = errors.Is(err, calyptos.ErrTransport) || errors.Is(err, calyptos.ErrHostDown)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -359,10 +382,15 @@ func (r *execRenderer) result(command, role string, rep *calyptos.Report) ExecRe
 		Interrupted:   rep.Interrupted,
 		Hosts:         make([]HostOutput, len(r.hosts)),
 	}
+	down := map[string]bool{}
+	for _, h := range rep.Unreachable() {
+		down[h.Host] = true
+	}
 	for i, h := range r.results {
 		if !r.ran[i] {
 			h = HostOutput{Host: r.hosts[i], ExitCode: -1, Error: "not run: the run ended first"}
 		}
+		h.Unreachable = r.ran[i] && h.Error != "" && down[h.Host]
 		res.Hosts[i] = h
 		switch {
 		case !r.ran[i]:
@@ -378,64 +406,107 @@ func (r *execRenderer) result(command, role string, rep *calyptos.Report) ExecRe
 	return res
 }
 
-// writeExecJSON writes res as encoding/json does with a two-space indent,
-// one host at a time: the document of hosts that printed much is never
-// held whole in memory.
+// writeExecJSON writes res as encoding/json's MarshalIndent does with a
+// two-space indent, one host at a time: the document of hosts that printed
+// much is never held whole in memory.
 func writeExecJSON(w io.Writer, res ExecResult) error {
-	hosts := res.Hosts
-	res.Hosts = nil
-	doc, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
+	fields := []jsonField{
+		{"schema_version", res.SchemaVersion, false}, {"command", res.Command, false},
+		{"role", res.Role, false}, {"started", res.Started, false},
+		{"duration_seconds", res.Seconds, false}, {"interrupted", res.Interrupted, !res.Interrupted},
+		{"hosts", execHosts(res.Hosts), false}, {"totals", res.Totals, false},
+	}
+	if err := writeJSONObject(w, "", fields); err != nil {
 		return err
 	}
-	// A newline inside a JSON string is escaped: this one is the key's.
-	const key, null = "\n  \"hosts\": ", "null"
-	i := bytes.Index(doc, []byte(key+null))
-	if i < 0 {
-		return errors.New("execute document: no hosts key")
-	}
-	if _, err := w.Write(doc[:i+len(key)]); err != nil {
-		return err
-	}
-	io.WriteString(w, "[")
-	for i, h := range hosts {
-		if i > 0 {
-			io.WriteString(w, ",")
-		}
-		io.WriteString(w, "\n    ")
-		if err := writeHostJSON(w, h); err != nil {
-			return err
-		}
-	}
-	io.WriteString(w, "\n  ]")
-	_, err = fmt.Fprintf(w, "%s\n", doc[i+len(key)+len(null):])
+	_, err := io.WriteString(w, "\n")
 	return err
 }
 
-// writeHostJSON writes h as encoding/json does (at the indent of a host of
-// ExecResult), with its stdout and stderr encoded in pieces: a host's
-// output, six times longer once escaped, is never encoded whole.
-func writeHostJSON(w io.Writer, h HostOutput) error {
-	texts := []string{h.Stdout, h.Stderr}
-	h.Stdout, h.Stderr = "", ""
-	doc, err := json.MarshalIndent(h, "    ", "  ")
-	if err != nil {
-		return err
-	}
-	// An unescaped quote is structural: these are the keys, not text.
-	for i, key := range []string{`"stdout": ""`, `"stderr": ""`} {
-		j := bytes.Index(doc, []byte(key))
-		if j < 0 {
-			return fmt.Errorf("execute document: no %s", key)
+// jsonField is one member of an object writeJSONObject writes; omit
+// leaves it out (omitempty).
+type jsonField struct {
+	key   string
+	value any
+	omit  bool
+}
+
+// rawJSON writes itself as a JSON value at an indent.
+type rawJSON interface {
+	writeJSON(w io.Writer, indent string) error
+}
+
+// writeJSONObject writes fields as the object MarshalIndent(v, indent,
+// "  ") would write for a struct with those fields.
+func writeJSONObject(w io.Writer, indent string, fields []jsonField) error {
+	io.WriteString(w, "{")
+	first := true
+	for _, f := range fields {
+		if f.omit {
+			continue
 		}
-		w.Write(doc[:j+len(key)-2])
-		if err := writeJSONString(w, texts[i]); err != nil {
+		if !first {
+			io.WriteString(w, ",")
+		}
+		first = false
+		key, _ := json.Marshal(f.key)
+		fmt.Fprintf(w, "\n%s  %s: ", indent, key)
+		if r, ok := f.value.(rawJSON); ok {
+			if err := r.writeJSON(w, indent+"  "); err != nil {
+				return err
+			}
+			continue
+		}
+		b, err := json.MarshalIndent(f.value, indent+"  ", "  ")
+		if err != nil {
 			return err
 		}
-		doc = doc[j+len(key):]
+		w.Write(b)
 	}
-	_, err = w.Write(doc)
+	_, err := fmt.Fprintf(w, "\n%s}", indent)
 	return err
+}
+
+// execHosts writes the hosts of an ExecResult one at a time.
+type execHosts []HostOutput
+
+func (hs execHosts) writeJSON(w io.Writer, indent string) error {
+	if hs == nil {
+		_, err := io.WriteString(w, "null")
+		return err
+	}
+	io.WriteString(w, "[")
+	for i, h := range hs {
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, "\n"+indent+"  ")
+		if err := writeHostJSON(w, indent+"  ", h); err != nil {
+			return err
+		}
+	}
+	if len(hs) > 0 {
+		io.WriteString(w, "\n"+indent)
+	}
+	_, err := io.WriteString(w, "]")
+	return err
+}
+
+// hostText is a host's output, encoded in pieces by writeJSONString.
+type hostText string
+
+func (s hostText) writeJSON(w io.Writer, _ string) error { return writeJSONString(w, string(s)) }
+
+// writeHostJSON writes h as MarshalIndent would at indent, its stdout and
+// stderr encoded in pieces: a host's output, six times longer once
+// escaped, is never encoded whole.
+func writeHostJSON(w io.Writer, indent string, h HostOutput) error {
+	return writeJSONObject(w, indent, []jsonField{
+		{"host", h.Host, false}, {"exit_code", h.ExitCode, false},
+		{"stdout", hostText(h.Stdout), false}, {"stderr", hostText(h.Stderr), false},
+		{"truncated", h.Truncated, !h.Truncated}, {"error", h.Error, h.Error == ""},
+		{"unreachable", h.Unreachable, !h.Unreachable}, {"duration_seconds", h.Seconds, false},
+	})
 }
 
 // writeJSONString writes s as a JSON string, encoding it with

@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -46,15 +44,14 @@ type SSHConfig struct {
 const passwordEnv = "CALYPTOS_SSH_PASSWORD"
 
 // openTransport returns the executor of a debug or execute run: the local
-// one with --local, SSH otherwise. The executor records which hosts
-// answered, for the exit code. Questions (passphrases, the password) are
+// one with --local, SSH otherwise. Questions (passphrases, the password) are
 // asked on con until ctx, the run's, ends.
-func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.RoleBuilder, con *console) (*tracker, error) {
+func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.RoleBuilder, con *console) (Transport, error) {
 	if o.local {
 		if hs := nonLocalHosts(rb.All()); len(hs) > 0 {
 			con.errorf("note: --local runs every command on this machine, including those labelled %s", strings.Join(hs[:min(3, len(hs))], ", ")+more(len(hs)-3))
 		}
-		return &tracker{Transport: nopCloser{localexec.New(localexec.Options{})}}, nil
+		return nopCloser{localexec.New(localexec.Options{})}, nil
 	}
 	cfg := SSHConfig{
 		User:                  o.user,
@@ -80,11 +77,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 	if cfg.InsecureIgnoreHostKey {
 		con.errorf("warning: --insecure-ignore-host-keys: host keys are not verified; anyone on the path can impersonate the hosts and read what is sent")
 	}
-	t, err := p.SSH(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &tracker{Transport: t}, nil
+	return p.SSH(cfg)
 }
 
 func more(n int) string {
@@ -115,65 +108,6 @@ func nonLocalHosts(hosts []string) []string {
 type nopCloser struct{ calyptos.Executor }
 
 func (nopCloser) Close() error { return nil }
-
-// tracker records which hosts answered and which could not be reached, so
-// that a run where no host could be reached exits with ExitTransport.
-type tracker struct {
-	Transport
-	// after, if set, is called with what each Run returned and how long
-	// it took (execute's renderer).
-	after func(host string, out calyptos.Output, err error, took time.Duration)
-
-	mu    sync.Mutex
-	ok    map[string]bool
-	down  map[string]error
-	first error
-}
-
-func (t *tracker) record(host string, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ok == nil {
-		t.ok, t.down = map[string]bool{}, map[string]error{}
-	}
-	switch {
-	case err == nil:
-		t.ok[host] = true
-	case errors.Is(err, calyptos.ErrTransport):
-		if _, seen := t.down[host]; !seen {
-			t.down[host] = err
-		}
-		if t.first == nil {
-			t.first = err
-		}
-	}
-}
-
-// Run runs command on host and records whether the host answered.
-func (t *tracker) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	start := time.Now()
-	out, err := t.Transport.Run(ctx, host, command)
-	t.record(host, err)
-	if t.after != nil {
-		t.after(host, out, err, time.Since(start))
-	}
-	return out, err
-}
-
-// Fetch fetches a file from host and records whether the host answered.
-func (t *tracker) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
-	err := t.Transport.Fetch(ctx, host, path, dst)
-	t.record(host, err)
-	return err
-}
-
-// allDown reports whether some host was tried and none answered, with the
-// first transport error.
-func (t *tracker) allDown() (bool, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.ok) == 0 && len(t.down) > 0, t.first
-}
 
 // errNoTerminal is returned when a password is needed but cannot be asked.
 var errNoTerminal = errors.New("standard input is not a terminal")

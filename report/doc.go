@@ -26,8 +26,8 @@
 // # JSON
 //
 // WriteJSON writes one compact JSON object and a newline. Its fields are the
-// json tags of the calyptos types, plus schema_version (first) and
-// duration_seconds (last). Version 2, shown indented:
+// json tags of the calyptos types, plus schema_version (first),
+// duration_seconds and outcome (last). Version 2, shown indented:
 //
 //	{
 //	  "schema_version": 2,               // SchemaVersion; bumped only on incompatible change
@@ -74,7 +74,12 @@
 //	  "totals": {"pass": 0, "warn": 0, "fail": 1, "info": 1, "skip": 0},
 //	  "interrupted": true,               // omitted unless the run was cut short
 //	  "environment": "edge-demo",        // RoleBuilder.Identity: the file's name:, or roles-<hash>
-//	  "duration_seconds": 1.5            // duration_ns in seconds, for people
+//	  "hosts": [                         // hosts the executor's calls went to; omitted when none
+//	    {"host": "10.0.0.1", "reached": true},
+//	    {"host": "10.0.0.9", "reached": false, "unreachable": true, "error": "dial tcp 10.0.0.9:22: i/o timeout"}
+//	  ],
+//	  "duration_seconds": 1.5,           // duration_ns in seconds, for people
+//	  "outcome": "failed"                // Report.Outcome: passed | warnings | failed | interrupted
 //	}
 //
 // (The comments are not part of the document.) It is encoding/json's

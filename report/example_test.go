@@ -93,7 +93,7 @@ func ExampleWriteJSON() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"schema_version":2,"kind":"debug","started":"2026-11-25T04:00:00Z","duration_ns":1500000000,"checks":[{"name":"debug_cloud_controller","counts":{"pass":1,"warn":1,"fail":1,"info":0,"skip":0},"findings":[{"check":"debug_cloud_controller","host":"10.0.0.1","status":"pass","message":"CLC service running"},{"check":"debug_cloud_controller","host":"10.0.0.1","status":"fail","message":"Database is larger than 3GB","evidence":"3412 /var/lib/eucalyptus/db/"},{"check":"debug_cloud_controller","host":"10.0.0.1","status":"warn","message":"clock offset 0.8s"}],"probes":[{"from":"10.0.0.2","to":"10.0.0.1","port":8773,"proto":"tcp","label":"CLC web","result":"ok"},{"from":"10.0.0.3","to":"10.0.0.1","port":8773,"proto":"tcp","label":"CLC web","result":"refused","detail":"connection refused"}],"duration_ns":1200000000}],"totals":{"pass":1,"warn":1,"fail":1,"info":0,"skip":0},"duration_seconds":1.5}
+	// {"schema_version":2,"kind":"debug","started":"2026-11-25T04:00:00Z","duration_ns":1500000000,"checks":[{"name":"debug_cloud_controller","counts":{"pass":1,"warn":1,"fail":1,"info":0,"skip":0},"findings":[{"check":"debug_cloud_controller","host":"10.0.0.1","status":"pass","message":"CLC service running"},{"check":"debug_cloud_controller","host":"10.0.0.1","status":"fail","message":"Database is larger than 3GB","evidence":"3412 /var/lib/eucalyptus/db/"},{"check":"debug_cloud_controller","host":"10.0.0.1","status":"warn","message":"clock offset 0.8s"}],"probes":[{"from":"10.0.0.2","to":"10.0.0.1","port":8773,"proto":"tcp","label":"CLC web","result":"ok"},{"from":"10.0.0.3","to":"10.0.0.1","port":8773,"proto":"tcp","label":"CLC web","result":"refused","detail":"connection refused"}],"duration_ns":1200000000}],"totals":{"pass":1,"warn":1,"fail":1,"info":0,"skip":0},"duration_seconds":1.5,"outcome":"failed"}
 }
 
 func ExampleWriteJUnit() {
@@ -129,6 +129,6 @@ func ExampleWrite() {
 	_, err = report.ParseFormat("yaml")
 	fmt.Println(err)
 	// Output:
-	// {"schema_version":2,"kind":"validate","started":"2026-11-25T04:00:00Z","duration_ns":0,"checks":[],"totals":{"pass":0,"warn":0,"fail":0,"info":0,"skip":0},"duration_seconds":0}
+	// {"schema_version":2,"kind":"validate","started":"2026-11-25T04:00:00Z","duration_ns":0,"checks":[],"totals":{"pass":0,"warn":0,"fail":0,"info":0,"skip":0},"duration_seconds":0,"outcome":"passed"}
 	// unknown report format "yaml" (valid: text, json, junit, html)
 }

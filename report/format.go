@@ -46,6 +46,10 @@ type Options struct {
 	Width int
 	// Strict reports warnings as JUnit failures, to match a --strict run.
 	Strict bool
+	// Name, if set, names the run in JUnit output (the testsuites name and
+	// the classnames) instead of the report's Kind: `calyptos execute`
+	// names its suites "execute".
+	Name string
 	// Baseline, if set, makes text output say how each finding changed
 	// since the baseline report and which waiver accepts it, and the
 	// summary count each class (text only).

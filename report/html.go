@@ -123,16 +123,13 @@ func buildPage(rep *calyptos.Report, opts HTMLOptions) *htmlPage {
 		Duration:    rep.Duration,
 		Interrupted: rep.Interrupted,
 		Totals:      rep.Totals,
-		Verdict:     "passed",
+		Verdict:     string(rep.Outcome()),
 	}
 	if !rep.Started.IsZero() {
 		p.Started = rep.Started.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	switch {
-	case rep.Totals.Fail > 0 || rep.Interrupted:
-		p.Verdict = "failed"
-	case rep.Totals.Warn > 0:
-		p.Verdict = "warnings"
+	if rep.Outcome() == calyptos.OutcomeInterrupted {
+		p.Verdict = string(calyptos.OutcomeFailed) // the page says it was interrupted
 	}
 	hosts := map[string]bool{}
 	for _, c := range rep.Checks {

@@ -26,6 +26,9 @@ type jsonDoc struct {
 	SchemaVersion int `json:"schema_version"`
 	*plainReport
 	DurationSeconds float64 `json:"duration_seconds"`
+	// Outcome is the run's verdict (calyptos.Report.Outcome); ReadJSON
+	// ignores it, since it follows from the rest.
+	Outcome calyptos.Outcome `json:"outcome,omitempty"`
 }
 
 // plainReport is calyptos.Report without its methods, so that encoding and
@@ -89,7 +92,7 @@ func newJSONStream(out io.Writer) *jsonStream {
 func (s *jsonStream) report(rep *calyptos.Report) error {
 	shell := plainReport(*rep)
 	shell.Checks = []*calyptos.CheckResult{}
-	head, tail, err := s.split(jsonDoc{SchemaVersion, &shell, rep.Duration.Seconds()}, s.checksKey)
+	head, tail, err := s.split(jsonDoc{SchemaVersion, &shell, rep.Duration.Seconds(), rep.Outcome()}, s.checksKey)
 	if err != nil {
 		return err
 	}

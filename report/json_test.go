@@ -48,8 +48,9 @@ func referenceJSON(t testing.TB, rep *calyptos.Report) []byte {
 	doc := struct {
 		SchemaVersion int `json:"schema_version"`
 		*plain
-		Seconds float64 `json:"duration_seconds"`
-	}{report.SchemaVersion, (*plain)(rep), rep.Duration.Seconds()}
+		Seconds float64          `json:"duration_seconds"`
+		Outcome calyptos.Outcome `json:"outcome"`
+	}{report.SchemaVersion, (*plain)(rep), rep.Duration.Seconds(), rep.Outcome()}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -112,7 +113,7 @@ func TestJSONSchemaFields(t *testing.T) {
 		}
 		return out
 	}
-	assert.ElementsMatch(t, []string{"schema_version", "kind", "environment", "started", "duration_ns", "duration_seconds", "checks", "totals", "interrupted"}, keys(doc))
+	assert.ElementsMatch(t, []string{"schema_version", "kind", "environment", "started", "duration_ns", "duration_seconds", "checks", "totals", "interrupted", "outcome"}, keys(doc))
 	assert.InDelta(t, 2, doc["schema_version"], 0)
 	assert.InDelta(t, 1.234567891, doc["duration_seconds"], 1e-12)
 	check := doc["checks"].([]any)[0].(map[string]any)

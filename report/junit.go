@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"hash"
@@ -49,7 +50,7 @@ const maxNameRunes = 200
 // carry (control characters other than tab, newline and carriage return,
 // U+FFFE, U+FFFF) are dropped and invalid UTF-8 becomes U+FFFD, so the
 // document is well-formed whatever the findings contain. Only opts.Strict
-// is used.
+// and opts.Name are used.
 func WriteJUnit(w io.Writer, rep *calyptos.Report, opts Options) error {
 	if rep == nil {
 		return ErrNilReport
@@ -60,6 +61,7 @@ func WriteJUnit(w io.Writer, rep *calyptos.Report, opts Options) error {
 		enc:    xml.NewEncoder(bw), // writes into bw, which it takes as its buffer
 		rep:    rep,
 		strict: opts.Strict,
+		kind:   cmp.Or(opts.Name, string(rep.Kind)),
 		names:  caseNames{used: map[uint64]struct{}{}, hash: fnv.New64a()},
 	}
 	j.enc.Indent("", "  ")
@@ -79,6 +81,7 @@ type junitWriter struct {
 	enc    *xml.Encoder
 	rep    *calyptos.Report
 	strict bool
+	kind   string // names the run: Options.Name, else the report's Kind
 	names  caseNames
 	chunk  []byte // scratch for character data
 	// attrs holds the attributes of the start tags of one test case:
@@ -105,7 +108,7 @@ func (j *junitWriter) document() error {
 	if j.rep.Interrupted {
 		total.add(interruptedCounts())
 	}
-	root := j.suiteStart("testsuites", "calyptos "+string(j.rep.Kind), total, j.rep.Duration)
+	root := j.suiteStart("testsuites", "calyptos "+j.kind, total, j.rep.Duration)
 	j.token(root)
 	for _, c := range j.rep.Checks {
 		if c != nil && j.err == nil {
@@ -140,7 +143,7 @@ func (j *junitWriter) suiteStart(tag, name string, n suiteCounts, d time.Duratio
 func (j *junitWriter) suite(c *calyptos.CheckResult) {
 	start := j.suiteStart("testsuite", c.Name, countSuite(c, j.strict), c.Duration)
 	j.token(start)
-	class := "calyptos." + string(j.rep.Kind) + "." + c.Name
+	class := "calyptos." + j.kind + "." + c.Name
 	clear(j.names.used)
 	infos := 0
 	for _, f := range c.Findings {
@@ -203,7 +206,7 @@ func (j *junitWriter) infoOutput(c *calyptos.CheckResult) {
 func (j *junitWriter) interrupted() {
 	start := j.suiteStart("testsuite", "calyptos", interruptedCounts(), 0)
 	j.token(start)
-	j.writeCase(j.element("testcase", "classname", "calyptos."+string(j.rep.Kind), "name", "run interrupted"),
+	j.writeCase(j.element("testcase", "classname", "calyptos."+j.kind, "name", "run interrupted"),
 		j.element("error", "message", "the run was interrupted before every check ran", "type", "interrupted"))
 	j.token(start.End())
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/calyptos"
 )
 
 // Bounds of the HTTP server: a slow or stuck client cannot hold a
@@ -114,14 +116,14 @@ func (s *Server) health() (bool, string) {
 		return false, fmt.Sprintf("stale: the last report is %v old (more than %d intervals of %v)", age.Round(time.Second), staleIntervals, s.opts.Interval)
 	}
 	when := "run of " + rep.Started.UTC().Format(time.RFC3339)
-	switch {
-	case rep.Interrupted:
+	switch rep.Outcome() {
+	case calyptos.OutcomeInterrupted:
 		why := "the run was interrupted"
 		if st.lastErr != "" {
 			why = oneLine(st.lastErr)
 		}
 		return false, fmt.Sprintf("failing: %s; %d failures so far (%s)", why, rep.Totals.Fail, when)
-	case rep.Failed(false):
+	case calyptos.OutcomeFailed:
 		return false, fmt.Sprintf("failing: %d %s in %s (%s)", rep.Totals.Fail, plural(rep.Totals.Fail, "failure", "failures"), failedChecks(st.last), when)
 	}
 	return true, fmt.Sprintf("ok: %d checks, %d passed, %d warnings (%s)", len(rep.Checks), rep.Totals.Pass, rep.Totals.Warn, when)

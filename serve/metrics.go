@@ -90,7 +90,7 @@ func (m *metrics) observe(rep *calyptos.Report, now time.Time) {
 	case rep == nil:
 		m.runs.WithLabelValues("error").Inc()
 		return
-	case rep.Failed(false) || rep.Interrupted:
+	case !rep.Passed(false):
 		m.runs.WithLabelValues("failed").Inc()
 	default:
 		m.runs.WithLabelValues("passed").Inc()

@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -261,8 +260,8 @@ func countDown(up map[string]bool) int {
 
 func (s *Server) redact(text string) string { return s.plan.RunOptions.Redactor.Redact(text) }
 
-// runPlan runs the validators, then the debuggers through an executor
-// that records which hosts answered, and merges the two reports.
+// runPlan runs the validators, then the debuggers, and merges the two
+// reports.
 func (s *Server) runPlan(ctx context.Context) (*calyptos.Report, map[string]bool, error) {
 	all := slices.Concat(names(s.plan.Validators), names(s.plan.Debuggers))
 	keep, _ := calyptos.Select(all, s.plan.RunOptions.Only, s.plan.RunOptions.Skip)
@@ -272,13 +271,24 @@ func (s *Server) runPlan(ctx context.Context) (*calyptos.Report, map[string]bool
 		rep, err := calyptos.RunValidators(ctx, s.plan.Roles, vs, s.plainOptions())
 		reps, errs = append(reps, rep), append(errs, err)
 	}
-	tr := &hostTracker{e: s.plan.Executor, up: map[string]bool{}}
 	if ds := only(s.plan.Debuggers, keep); len(ds) > 0 && ctx.Err() == nil {
-		rep, err := calyptos.RunDebuggers(ctx, s.plan.Roles, tr, ds, s.plainOptions())
+		rep, err := calyptos.RunDebuggers(ctx, s.plan.Roles, s.plan.Executor, ds, s.plainOptions())
 		reps, errs = append(reps, rep), append(errs, err)
 	}
 	rep := merge(reps)
-	return rep, tr.snapshot(), errors.Join(errs...)
+	return rep, hostsUp(rep), errors.Join(errs...)
+}
+
+// hostsUp maps each host the run's calls went to to whether it was
+// reachable (calyptos.HostState).
+func hostsUp(rep *calyptos.Report) map[string]bool {
+	up := map[string]bool{}
+	if rep != nil {
+		for _, h := range rep.Hosts {
+			up[h.Host] = !h.Unreachable
+		}
+	}
+	return up
 }
 
 // plainOptions are the run options without Only and Skip, which runPlan
@@ -318,6 +328,7 @@ func merge(reps []*calyptos.Report) *calyptos.Report {
 		out.Totals.Merge(r.Totals)
 		out.Duration = r.Started.Add(r.Duration).Sub(out.Started)
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.Hosts = append(out.Hosts, r.Hosts...)
 	}
 	return out
 }
@@ -331,7 +342,7 @@ func (s *Server) publish(rep *calyptos.Report, up map[string]bool, err error) {
 		st.lastErr = s.redact(cmp.Or(errString(err), "no report"))
 	} else {
 		st.previous, st.last = old.last, s.render(rep, up, now)
-		if !rep.Failed(false) && !rep.Interrupted {
+		if rep.Passed(false) {
 			st.lastSuccess = now
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -373,45 +384,4 @@ func (s *Server) render(rep *calyptos.Report, up map[string]bool, now time.Time)
 		sn.body[format], sn.gzipped[format] = b.Bytes(), z.Bytes()
 	}
 	return sn
-}
-
-// hostTracker is the executor of one run: it records, per host, whether a
-// call reached it (true) or failed in transport (false).
-type hostTracker struct {
-	e  calyptos.Executor
-	mu sync.Mutex
-	up map[string]bool
-}
-
-func (t *hostTracker) record(host string, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	switch {
-	case errors.Is(err, calyptos.ErrTransport) || errors.Is(err, calyptos.ErrHostDown):
-		t.up[host] = false
-	case err == nil:
-		if _, seen := t.up[host]; !seen {
-			t.up[host] = true
-		}
-	}
-}
-
-// Run implements calyptos.Executor.
-func (t *hostTracker) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	out, err := t.e.Run(ctx, host, command)
-	t.record(host, err)
-	return out, err
-}
-
-// Fetch implements calyptos.Executor.
-func (t *hostTracker) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
-	err := t.e.Fetch(ctx, host, remotePath, dst)
-	t.record(host, err)
-	return err
-}
-
-func (t *hostTracker) snapshot() map[string]bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return maps.Clone(t.up)
 }

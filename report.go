@@ -1,11 +1,8 @@
 package calyptos
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"time"
 )
 
@@ -130,69 +127,6 @@ func (c *Counts) Merge(o Counts) {
 	c.Skip += o.Skip
 }
 
-// Output is what a command produced on one host. A non-zero ExitCode is a
-// normal result, not a transport error.
-type Output struct {
-	Stdout   string `json:"stdout"`
-	Stderr   string `json:"stderr"`
-	ExitCode int    `json:"exit_code"`
-	// Truncated is set when the executor cut the output at its size cap.
-	Truncated bool `json:"truncated,omitempty"`
-}
-
-// OK reports whether the command exited with status 0.
-func (o Output) OK() bool { return o.ExitCode == 0 }
-
-// Executor is the transport that debuggers use to reach hosts. sshexec
-// implements it over SSH, localexec on this machine, calyptostest fakes it.
-//
-// Run returns an error only when the command could not be run or its result
-// could not be read (host unreachable, authentication refused, context
-// ended); a command that ran and exited non-zero is an Output with its code.
-// Implementations must be safe for concurrent use and must honour ctx.
-type Executor interface {
-	Run(ctx context.Context, host, command string) (Output, error)
-	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
-}
-
-// ContextDialer opens network connections; *net.Dialer implements it.
-// Checks that dial from this machine (pinghosts, the end-user access
-// probe) take one, so tests and proxies can supply their own.
-type ContextDialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
-
-// Validator checks the deployment description before anything is deployed.
-// Validate reports through c and must return when ctx ends.
-type Validator interface {
-	Name() string
-	Validate(ctx context.Context, c *Check)
-}
-
-// Debugger inspects the running deployment through c's executor helpers.
-// Debug reports through c and must return when ctx ends.
-type Debugger interface {
-	Name() string
-	Debug(ctx context.Context, c *Check)
-}
-
-// TimeoutPlugin is implemented by a Validator or Debugger that needs
-// another time limit than RunOptions.CheckTimeout (a debugger that waits
-// for sosreport, one that must be quick): a positive Timeout replaces the
-// run's limit for that plugin.
-type TimeoutPlugin interface {
-	Timeout() time.Duration
-}
-
-// Reporter receives a run's events as they happen, for streaming output.
-// The runner calls it from one goroutine at a time, in order: CheckStarted,
-// the check's findings, CheckFinished, then the next check.
-type Reporter interface {
-	CheckStarted(name string)
-	Finding(f Finding)
-	CheckFinished(r *CheckResult)
-}
-
 // ProbeResult is the outcome of one reachability probe.
 type ProbeResult string
 
@@ -258,10 +192,72 @@ type Report struct {
 	// Environment names the deployment checked (RoleBuilder.Identity), so
 	// that only reports of one deployment are compared.
 	Environment string `json:"environment,omitempty"`
+	// Hosts is what the run learnt of each host its executor calls went
+	// to, sorted: whether it answered, and whether it was unreachable.
+	Hosts []HostState `json:"hosts,omitempty"`
+}
+
+// HostState is what a run learnt of one host's transport.
+type HostState struct {
+	Host string `json:"host"`
+	// Reached is set when a call to the host answered (a command ran,
+	// whatever its exit status, or a file was fetched).
+	Reached bool `json:"reached"`
+	// Unreachable is set when a call failed with an error matching
+	// ErrTransport (dial, handshake, authentication); the run made no
+	// further calls to the host. Error is that first error, redacted.
+	Unreachable bool   `json:"unreachable,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+// Unreachable returns the hosts of the run that were unreachable.
+func (r *Report) Unreachable() []HostState {
+	var out []HostState
+	for _, h := range r.Hosts {
+		if h.Unreachable {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Outcome is a run's verdict, the one answer to whether it passed.
+type Outcome string
+
+// The outcomes of a run, worst first.
+const (
+	OutcomeInterrupted Outcome = "interrupted" // the run ended before every check ran
+	OutcomeFailed      Outcome = "failed"      // a check failed
+	OutcomeWarnings    Outcome = "warnings"    // no failure, but warnings
+	OutcomePassed      Outcome = "passed"
+)
+
+// Outcome returns the run's verdict. Text, JSON, HTML, serve, its metrics
+// and the CLI's exit codes all use it (with a baseline, package baseline
+// decides instead which failures count).
+func (r *Report) Outcome() Outcome {
+	switch {
+	case r.Interrupted:
+		return OutcomeInterrupted
+	case r.Totals.Fail > 0:
+		return OutcomeFailed
+	case r.Totals.Warn > 0:
+		return OutcomeWarnings
+	}
+	return OutcomePassed
+}
+
+// Passed reports whether the run passed: it ran to its end and no check
+// failed; with strict, none warned either.
+func (r *Report) Passed(strict bool) bool {
+	o := r.Outcome()
+	return o == OutcomePassed || o == OutcomeWarnings && !strict
 }
 
 // Failed reports whether any check failed. With strict, warnings count as
 // failures too.
+//
+// Deprecated: Failed ignores an interrupted run; use !Passed(strict).
 func (r *Report) Failed(strict bool) bool {
 	return r.Totals.Fail > 0 || (strict && r.Totals.Warn > 0)
 }
@@ -312,5 +308,6 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		*plain
 		Seconds float64 `json:"duration_seconds"`
-	}{(*plain)(r), r.Duration.Seconds()})
+		Outcome Outcome `json:"outcome"`
+	}{(*plain)(r), r.Duration.Seconds(), r.Outcome()})
 }

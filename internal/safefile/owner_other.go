@@ -1,6 +1,6 @@
 //go:build !unix
 
-package calyptos
+package safefile
 
 import "io/fs"
 
