@@ -211,7 +211,9 @@ func (e *Environment) SystemProperties() map[string]string {
 // when its last word (after the last '-', '.' or ' ') ends in "key" or
 // "keys" and is not "publickey" or preceded by "public" (access-key,
 // secret-key, ssh_key, license-key, api-key, private-key, sshkey). The
-// package documentation lists the environment-file keys this covers.
+// environment file's riakcs access-key and secret-key, midokura
+// repo-password and <cluster>.storage.sanpassword are secrets; user names
+// (repo-username, chapuser) and file paths (cephkeyringfile) are not.
 func IsSecretKey(key string) bool {
 	k := strings.ReplaceAll(strings.ToLower(key), "_", "-")
 	for _, word := range [...]string{"pass", "secret", "token", "credential"} {
