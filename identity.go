@@ -156,8 +156,9 @@ func (rb *RoleBuilder) Identity() string {
 		return strings.TrimSpace(e.Name)
 	}
 	h := sha256.New()
-	names := rb.RoleNames()
-	slices.Sort(names)
+	// The format's roles count even when absent, as they did when every
+	// RoleBuilder had them, so that identities stay what they were.
+	names := slices.Compact(slices.Sorted(slices.Values(append(rb.RoleNames(), baseRoles()...))))
 	for _, n := range names {
 		hosts := rb.Hosts(n)
 		slices.Sort(hosts)

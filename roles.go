@@ -56,14 +56,13 @@ type RoleBuilder struct {
 	clusters []Cluster
 }
 
-// NewRoleBuilder builds a RoleBuilder from a plain role map, for
-// inventories that are not environment files and for tests. Cluster hosts
-// are added to the controller roles, and every host to "all".
+// NewRoleBuilder builds a RoleBuilder from a plain role map: any fleet
+// (package inventory reads an Ansible inventory into one), and tests. Its
+// roles are the map's keys and "all", which holds every host; Eucalyptus
+// clusters, if given, add their hosts to the controller roles.
 func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder {
-	m := make(map[string][]string, len(roles)+len(baseRoles()))
-	for _, r := range baseRoles() {
-		m[r] = nil
-	}
+	m := make(map[string][]string, len(roles)+1)
+	m[RoleAll] = nil
 	for r, hs := range roles {
 		m[r] = append(m[r], hs...)
 	}
@@ -94,7 +93,7 @@ func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *RoleBuilder
 func (rb *RoleBuilder) Environment() *Environment { return rb.env }
 
 // ErrUnknownRole is matched by the error of Lookup for a role name that
-// is neither one of the Role constants nor a role given to NewRoleBuilder.
+// is neither one of the Role constants nor a role of the RoleBuilder.
 var ErrUnknownRole = errors.New("unknown role")
 
 // Hosts returns the hosts of role, sorted. An unknown role has none; use
@@ -104,10 +103,10 @@ func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.role
 
 // Lookup is Hosts for a role name that must exist: it returns an error
 // matching ErrUnknownRole, listing the roles, for a name that is neither
-// one of the Role constants nor a role given to NewRoleBuilder.
+// one of the Role constants nor a role of the RoleBuilder.
 func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
 	hs, ok := rb.roles[role]
-	if !ok {
+	if !ok && !slices.Contains(baseRoles(), role) {
 		return nil, fmt.Errorf("%w %q (roles: %s)", ErrUnknownRole, role, strings.Join(rb.RoleNames(), ", "))
 	}
 	return slices.Clone(hs), nil
@@ -122,7 +121,9 @@ func (rb *RoleBuilder) Has(role, host string) bool {
 // All returns every host of the deployment.
 func (rb *RoleBuilder) All() []string { return rb.Hosts(RoleAll) }
 
-// RoleNames returns the name of every role, sorted, including empty ones.
+// RoleNames returns the name of every role, sorted: those of the map given
+// to NewRoleBuilder, or every Role constant for an environment file, and
+// "all".
 func (rb *RoleBuilder) RoleNames() []string {
 	return slices.Sorted(maps.Keys(rb.roles))
 }

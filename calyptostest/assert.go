@@ -27,7 +27,11 @@ func Parse(t testing.TB, yamlText string) *calyptos.RoleBuilder {
 // the role names a plugin reads.
 func KnownRoles(t testing.TB, roles ...string) {
 	t.Helper()
-	format := calyptos.NewRoleBuilder(nil)
+	known := map[string][]string{}
+	for _, r := range formatRoles() {
+		known[r] = nil
+	}
+	format := calyptos.NewRoleBuilder(known)
 	for _, r := range roles {
 		if _, err := format.Lookup(r); err != nil {
 			t.Errorf("calyptostest: %v", err)
@@ -154,4 +158,17 @@ func dumpFindings(fs []calyptos.Finding) string {
 		fmt.Fprintf(&b, " %s\n", f.Message)
 	}
 	return b.String()
+}
+
+// formatRoles returns the roles of the environment file format.
+func formatRoles() []string {
+	return []string{
+		calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleConsole, calyptos.RoleWalrus,
+		calyptos.RoleClusterController, calyptos.RoleStorageController, calyptos.RoleNodeController,
+		calyptos.RoleMidonetCluster, calyptos.RoleMidolman, calyptos.RoleMidonetGateway,
+		calyptos.RoleMonBootstrap, calyptos.RoleCephMons, calyptos.RoleCephOSDs, calyptos.RoleRiakHead,
+		calyptos.RoleRiakNode, calyptos.RoleHAProxy, calyptos.RoleNginx, calyptos.RoleZookeeper,
+		calyptos.RoleCassandra, calyptos.RoleSetupAdminCreds, calyptos.RoleConfigureEucalyptus,
+		calyptos.RoleConfigureVPC, calyptos.RoleAll,
+	}
 }
