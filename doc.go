@@ -19,8 +19,9 @@
 // siblings to report, c.RunOnHosts to run a command on many hosts at once.
 // A debugger reads typed host facts with Gather and may declare them
 // (FactNeeder), so that a run gathers every fact once per host, in one
-// session, before the first debugger runs; package facts holds the
-// built-in ones.
+// session, before the first debugger runs; facts of one Family (services,
+// packages, paths) asked with different keys are one query per host.
+// Package facts holds the built-in ones.
 //
 // RunValidators and RunDebuggers run a list of plugins, stream every
 // Finding to an optional Reporter, and return a Report: its Outcome is the

@@ -59,6 +59,12 @@ type Fact[T any] struct {
 	// it fails with EFBIG, so a cut command usually exits non-zero, and a
 	// command must not write files of its own larger than MaxOutput.
 	MaxOutput int
+	// Family, when set, makes the fact a member of a family (see Family):
+	// Command, Timeout and MaxOutput are not used, Keys are gathered with
+	// the other members' keys in one command per host, and Parse reads the
+	// Outputs of the fact's Keys joined in their order.
+	Family *Family
+	Keys   []string
 }
 
 // AnyFact is a *Fact of any type, for lists of facts of different types
@@ -72,10 +78,16 @@ type factSpec struct {
 	name, command string
 	timeout       time.Duration
 	maxOutput     int
+	family        *Family
+	keys          []string
 }
 
 func (f *Fact[T]) spec() factSpec {
-	return factSpec{name: f.Name, command: f.Command, timeout: f.Timeout, maxOutput: f.MaxOutput}
+	s := factSpec{name: f.Name, command: f.Command, timeout: f.Timeout, maxOutput: f.MaxOutput}
+	if f.Family != nil && f.Family.Command != nil && f.Family.Split != nil {
+		s.family, s.keys = f.Family, f.Keys
+	}
+	return s
 }
 
 // Need is a fact a debugger reads, on the hosts it reads it on.

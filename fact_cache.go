@@ -157,7 +157,6 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 			st.facts.forget(j)
 		}
 	}()
-	var cmds []factbatch.Cmd
 	var idx []int
 	prov, _ := st.executor.(executor.FactProvider)
 	for i, s := range j.specs {
@@ -167,15 +166,20 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 				continue
 			}
 		}
-		secs := int(remoteBound(timeout, s.timeout) / time.Second)
-		cmds = append(cmds, factbatch.Cmd{Command: s.command, Seconds: max(1, secs), Cap: cmp0(s.maxOutput, DefaultFactMaxOutput)})
 		idx = append(idx, i)
 	}
-	if len(cmds) == 0 {
+	if len(idx) == 0 {
 		answered = true
 		return
 	}
-	script := st.facts.script(cmds, j.specs, idx)
+	us := units(j.specs, idx)
+	cmds := make([]factbatch.Cmd, len(us))
+	for k, u := range us {
+		command, own, maxOut := u.command(j.specs)
+		secs := int(remoteBound(timeout, own) / time.Second)
+		cmds[k] = factbatch.Cmd{Command: command, Seconds: max(1, secs), Cap: cmp0(maxOut, DefaultFactMaxOutput)}
+	}
+	script := st.facts.script(cmds, us, j.specs)
 	bounded := executor.WithSelfBounded(ctx, factbatch.Bound(cmds))
 	start := time.Now()
 	out, err := st.exec(bounded, timeout, j.host, func(ctx context.Context, e Executor) (Output, error) {
@@ -186,35 +190,58 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 	if err == nil {
 		res = factbatch.Parse(st.facts.boundary, cmds, out.Stdout)
 	}
-	for k, i := range idx {
-		e := j.entries[i]
-		e.sent, e.elapsed = start, elapsed
-		switch {
-		case err != nil:
-			e.err = err
-		case errors.Is(res[k].Err, factbatch.ErrNoFrame):
-			e.err = fmt.Errorf("fact %s: %w (gathering exit %d%s%s)", j.specs[i].name, ErrFactLost, out.ExitCode, truncNote(out), hostSaid(res[k].Err))
-			e.out = Output{Stderr: capText(out.Stderr, maxEvidence), ExitCode: -1}
-		default:
-			r := res[k]
-			if narrowed := elapsed - r.Head - r.Tail; narrowed >= 0 {
-				e.sent, e.elapsed = start.Add(r.Head), narrowed
+	for k, u := range us {
+		for _, i := range u.members {
+			e := j.entries[i]
+			e.sent, e.elapsed = start, elapsed
+			if err != nil {
+				e.err = err
+				continue
 			}
-			e.out = Output{Stdout: r.Stdout, Stderr: r.Stderr, ExitCode: r.ExitCode, Truncated: r.Truncated}
-			if r.TimedOut {
-				e.err = fmt.Errorf("fact %s: %w (stopped after %ds)", j.specs[i].name, ErrFactTimeout, cmds[k].Seconds)
-			}
+			st.fillEntry(e, j.specs[i], u, cmds[k], res[k], out, elapsed)
 		}
 	}
 	answered = true
 }
 
+// fillEntry sets a fact's entry from its command's result r: the fact's
+// own, or its family's, split to the fact's keys.
+func (st *runState) fillEntry(e *factEntry, spec factSpec, u familyUnit, cmd factbatch.Cmd, r factbatch.Result, session Output, elapsed time.Duration) {
+	if errors.Is(r.Err, factbatch.ErrNoFrame) {
+		e.err = fmt.Errorf("fact %s: %w (gathering exit %d%s%s)", spec.name, ErrFactLost, session.ExitCode, truncNote(session), hostSaid(r.Err))
+		e.out = Output{Stderr: capText(session.Stderr, maxEvidence), ExitCode: -1}
+		return
+	}
+	if narrowed := elapsed - r.Head - r.Tail; narrowed >= 0 {
+		e.sent, e.elapsed = e.sent.Add(r.Head), narrowed
+	}
+	e.out = Output{Stdout: r.Stdout, Stderr: r.Stderr, ExitCode: r.ExitCode, Truncated: r.Truncated}
+	if r.TimedOut {
+		e.err = fmt.Errorf("fact %s: %w (stopped after %ds)", spec.name, ErrFactTimeout, cmd.Seconds)
+		return
+	}
+	if u.family == nil {
+		return
+	}
+	outs, serr := u.split(e.out)
+	if serr != nil {
+		e.err = fmt.Errorf("fact %s: %w: %w", spec.name, ErrFactLost, serr)
+		return
+	}
+	mo, missing, ok := memberOutput(outs, spec.keys)
+	if !ok {
+		e.err = fmt.Errorf("fact %s: %w: no result for %q in the output of family %s", spec.name, ErrFactLost, missing, u.family.Name)
+		return
+	}
+	e.out = mo
+}
+
 // script returns the gathering script of cmds, built once per run for
 // each set of facts: most hosts of a deployment are asked the same.
-func (fc *factCache) script(cmds []factbatch.Cmd, specs []factSpec, idx []int) string {
+func (fc *factCache) script(cmds []factbatch.Cmd, us []familyUnit, specs []factSpec) string {
 	var kb strings.Builder
-	for k, i := range idx {
-		fmt.Fprintf(&kb, "%s\x00%d\x00%d\x00", specs[i].name, cmds[k].Seconds, cmds[k].Cap)
+	for k, u := range us {
+		fmt.Fprintf(&kb, "%s\x00%d\x00%d\x00", u.cacheKey(specs), cmds[k].Seconds, cmds[k].Cap)
 	}
 	key := kb.String()
 	fc.mu.Lock()

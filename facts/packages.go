@@ -10,8 +10,11 @@ import (
 // Packages says, for each named package, whether rpm or dpkg knows it as
 // installed. Names are plain package names ("ntp"): no version,
 // architecture ("libc6:amd64") or pattern.
+// It is a member of the packages family: every Packages fact of a run is
+// gathered on a host with one query for all the names they ask.
 func Packages(names ...string) *calyptos.Fact[map[string]bool] {
-	return &calyptos.Fact[map[string]bool]{Name: "packages " + strings.Join(names, " "), Command: packageScript(names...),
+	return &calyptos.Fact[map[string]bool]{Name: "packages " + strings.Join(names, " "), Command: packageScript(sortedKeys(names)...),
+		Family: packagesFamily(), Keys: names,
 		Parse: func(o calyptos.Output) (map[string]bool, error) { return parsePackages(o.Stdout), nil }}
 }
 

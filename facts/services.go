@@ -13,8 +13,12 @@ import (
 // host booted with it (systemctl is-active / is-enabled) and through SysV
 // init otherwise (service NAME status, chkconfig --list). A service the
 // host does not know is in the list as not installed.
+//
+// It is a member of the services family: every Services fact of a run is
+// gathered on a host with one command for all the names they ask.
 func Services(names ...string) *calyptos.Fact[[]ServiceState] {
-	return &calyptos.Fact[[]ServiceState]{Name: "services " + strings.Join(names, " "), Command: serviceScript(names...),
+	return &calyptos.Fact[[]ServiceState]{Name: "services " + strings.Join(names, " "), Command: serviceScript(sortedKeys(names)...),
+		Family: servicesFamily(), Keys: names,
 		Parse: func(o calyptos.Output) ([]ServiceState, error) { return parseServices(o.Stdout), nil }}
 }
 
