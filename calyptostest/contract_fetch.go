@@ -88,7 +88,6 @@ var errWrite = errors.New("calyptostest: the destination refused the write")
 func (s *suite) testFetch(t *testing.T) {
 	ex := s.h.New(t)
 	f := s.putFiles(t, ex)
-	var stopped []*recordWriter // checked at the end for late writes
 	s.sub(t, "exact bytes", func(t *testing.T) {
 		for _, c := range []struct{ name, want string }{{"bin", f.bin}, {"empty", ""}, {"big", f.big}} {
 			var w recordWriter
@@ -116,18 +115,18 @@ func (s *suite) testFetch(t *testing.T) {
 		defer cancel()
 		var ended time.Time
 		w := &recordWriter{onWrite: func() error { ended = time.Now(); cancel(); return nil }}
-		stopped = append(stopped, w)
 		err := s.fetch(t, ctx, ex, s.host(), f.dir+"/big", w)
 		if ended.IsZero() {
 			t.Fatalf("nothing was written: %v", err)
 		}
 		s.ctxEnded(t, err, context.Canceled, ended)
 		assert.True(t, strings.HasPrefix(f.big, w.String()), "what was written before the cancellation is not the start of the file")
+		s.noLateWrites(t, ex, w)
 	})
 	s.sub(t, "named pipe", func(t *testing.T) {
 		// Opening a pipe nobody writes to blocks. Opening it for
 		// reading and writing does not, and lets a blocked open go on.
-		defer s.run(t, s.ctx(t), ex, s.host(), "exec 3<>"+f.dir+"/fifo")
+		defer func() { _, _ = s.run(t, s.ctx(t), ex, s.host(), "exec 3<>"+f.dir+"/fifo") }()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		dl, _ := ctx.Deadline()
@@ -141,23 +140,29 @@ func (s *suite) testFetch(t *testing.T) {
 		}
 		assert.Empty(t, w.String())
 		var again recordWriter
-		err = s.fetch(t, s.ctx(t), ex, s.host(), f.dir+"/bin", &again)
+		quick, cancel := context.WithTimeout(context.Background(), 2*s.h.Grace)
+		defer cancel()
+		err = s.fetch(t, quick, ex, s.host(), f.dir+"/bin", &again)
 		if assert.NoError(t, err, "a fetch after one that waited on a named pipe") {
 			sameText(t, "bin", f.bin, again.String())
 		}
 	})
 	s.sub(t, "write error", func(t *testing.T) {
 		w := &recordWriter{onWrite: func() error { return errWrite }}
-		stopped = append(stopped, w)
 		// The copy must stop at once: the call's deadline is short.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*s.h.Grace)
 		defer cancel()
 		err := s.fetch(t, ctx, ex, s.host(), f.dir+"/big", w)
 		assert.ErrorIs(t, err, errWrite, "a write error of dst ends the fetch with it")
 		assert.NotErrorIs(t, err, calyptos.ErrTransport, "dst's error leaves the host usable")
+		s.noLateWrites(t, ex, w)
 	})
-	s.usable(t, ex) // also gives late writes some time to come
-	for _, w := range stopped {
-		assert.Zero(t, w.lateWrites(), "dst was written to after Fetch returned")
-	}
+}
+
+// noLateWrites checks that w, given to a Fetch that returned, is not
+// written to while ex runs another command on the host.
+func (s *suite) noLateWrites(t *testing.T, ex calyptos.Executor, w *recordWriter) {
+	t.Helper()
+	s.usable(t, ex)
+	assert.Zero(t, w.lateWrites(), "dst was written to after Fetch returned")
 }

@@ -65,7 +65,7 @@ func (s *suite) testConcurrent(t *testing.T) {
 		default:
 			c.host = s.h.Hosts[i%len(s.h.Hosts)]
 			c.command = fmt.Sprintf("printf 'out %d'; printf 'err %d' >&2; exit %d", i, i, i%5)
-			if i%4 == 0 {
+			if i%8 == 0 { // held a while, so that the calls overlap
 				c.command = "sleep 1; " + c.command
 			}
 		}
