@@ -1,7 +1,10 @@
 // Package calyptostest helps unit-test calyptos checks without any host,
 // the way net/http/httptest helps test handlers: a scripted fake Executor
 // that records every call, and helpers to run a plugin and assert on its
-// findings.
+// findings. It also holds TestExecutor, the contract suite that an
+// Executor of one's own (a transport other than SSH) runs to show that it
+// keeps the contract the runner relies on, as testing/slogtest does for
+// slog handlers.
 package calyptostest
 
 import (

@@ -3,6 +3,7 @@ package sshexec_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
@@ -32,22 +33,27 @@ const (
 )
 
 // TestExecutorContract runs calyptostest's contract suite on sshexec
-// against a real sshd listening on two loopback addresses (the
-// unreachable host is a loopback port nothing listens on): as configured
-// by default; fetching with cat on a server without SFTP; and with one
-// session per host, where every call waits for the one before.
+// against a real sshd listening on two loopback addresses: as configured
+// by default; fetching with cat on a server without SFTP, with an
+// unreachable host that accepts connections and never answers (ended by
+// the connect timeout); and with one session per host, where every call
+// waits for the one before. The unreachable host of the others is a
+// loopback port nothing listens on.
 func TestExecutorContract(t *testing.T) {
+	refused := func(t *testing.T) string { return closedPort(t, "127.0.7.100") }
 	tests := []struct {
-		name   string
-		server sshdtest.Options
-		opts   func(*sshexec.Options)
-		known  map[string]string
+		name        string
+		server      sshdtest.Options
+		opts        func(*sshexec.Options)
+		unreachable func(t *testing.T) string
+		known       map[string]string
 	}{
-		{"default", sshdtest.Options{}, func(*sshexec.Options) {},
+		{"default", sshdtest.Options{}, func(*sshexec.Options) {}, refused,
 			map[string]string{"Fetch/named pipe": knownSFTPPipe}},
-		{"no sftp", sshdtest.Options{NoSFTP: true}, func(*sshexec.Options) {},
+		{"no sftp", sshdtest.Options{NoSFTP: true}, func(o *sshexec.Options) { o.ConnectTimeout = 3 * time.Second },
+			func(t *testing.T) string { return blackHole(t, "127.0.7.101") },
 			map[string]string{"Fetch/write error": knownCatWriteError}},
-		{"one session", sshdtest.Options{}, func(o *sshexec.Options) { o.MaxSessionsPerHost = 1 },
+		{"one session", sshdtest.Options{}, func(o *sshexec.Options) { o.MaxSessionsPerHost = 1 }, refused,
 			map[string]string{"Fetch/write error": knownCatWriteError}},
 	}
 	for i, tt := range tests {
@@ -62,7 +68,7 @@ func TestExecutorContract(t *testing.T) {
 					return newExecutor(t, opts)
 				},
 				Hosts:       srv.Addrs,
-				Unreachable: closedPort(t, "127.0.7.100"),
+				Unreachable: tt.unreachable(t),
 				Known:       tt.known,
 			})
 		})
