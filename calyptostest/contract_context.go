@@ -138,9 +138,8 @@ func (s *suite) testCancel(t *testing.T) {
 // error and starts nothing.
 func (s *suite) testDoneContext(t *testing.T) {
 	ex := s.h.New(t)
-	dir := s.hostDir(t, ex, s.host()) // connected, as a runner's host would be
-	mustRunNothing := "printf calyptos > " + dir + "/bin"
-	s.mustRun(t, ex, s.host(), mustRunNothing)
+	dir := s.hostDir(t, ex, s.host())                           // connected, as a runner's host would be
+	s.mustRun(t, ex, s.host(), "printf calyptos > "+dir+"/bin") // to fetch
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))

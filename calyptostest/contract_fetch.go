@@ -53,7 +53,7 @@ type recordWriter struct {
 	buf     bytes.Buffer
 	done    bool
 	late    int
-	first   bool
+	first   time.Time // of the first write
 	onWrite func() error
 }
 
@@ -63,8 +63,8 @@ func (w *recordWriter) Write(p []byte) (int, error) {
 	if w.done {
 		w.late++
 	}
-	if !w.first {
-		w.first = true
+	if w.first.IsZero() {
+		w.first = time.Now()
 		if w.onWrite != nil {
 			if err := w.onWrite(); err != nil {
 				return 0, err
@@ -80,6 +80,9 @@ func (w *recordWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); retur
 
 // lateWrites is how many writes came after the Fetch returned.
 func (w *recordWriter) lateWrites() int { w.mu.Lock(); defer w.mu.Unlock(); return w.late }
+
+// firstWrite is when the first write came (zero if none did).
+func (w *recordWriter) firstWrite() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.first }
 
 // errWrite is the error of a destination that refuses a write.
 var errWrite = errors.New("calyptostest: the destination refused the write")
@@ -110,43 +113,8 @@ func (s *suite) testFetch(t *testing.T) {
 		assert.Error(t, err, "fetching a directory")
 		assert.NotErrorIs(t, err, calyptos.ErrTransport, "a directory leaves the host usable")
 	})
-	s.sub(t, "cancelled while copying", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(s.ctx(t))
-		defer cancel()
-		var ended time.Time
-		w := &recordWriter{onWrite: func() error { ended = time.Now(); cancel(); return nil }}
-		err := s.fetch(t, ctx, ex, s.host(), f.dir+"/big", w)
-		if ended.IsZero() {
-			t.Fatalf("nothing was written: %v", err)
-		}
-		s.ctxEnded(t, err, context.Canceled, ended)
-		assert.True(t, strings.HasPrefix(f.big, w.String()), "what was written before the cancellation is not the start of the file")
-		s.noLateWrites(t, ex, w)
-	})
-	s.sub(t, "named pipe", func(t *testing.T) {
-		// Opening a pipe nobody writes to blocks. Opening it for
-		// reading and writing does not, and lets a blocked open go on.
-		defer func() { _, _ = s.run(t, s.ctx(t), ex, s.host(), "exec 3<>"+f.dir+"/fifo") }()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		dl, _ := ctx.Deadline()
-		var w recordWriter
-		err := s.fetch(t, ctx, ex, s.host(), f.dir+"/fifo", &w)
-		if ctx.Err() != nil { // it waited for a writer: the deadline must end it
-			s.ctxEnded(t, err, context.DeadlineExceeded, dl)
-		} else {
-			assert.Error(t, err, "a named pipe with no writer is no file to fetch")
-			assert.NotErrorIs(t, err, calyptos.ErrTransport, "a named pipe leaves the host usable")
-		}
-		assert.Empty(t, w.String())
-		var again recordWriter
-		quick, cancel := context.WithTimeout(context.Background(), 2*s.h.Grace)
-		defer cancel()
-		err = s.fetch(t, quick, ex, s.host(), f.dir+"/bin", &again)
-		if assert.NoError(t, err, "a fetch after one that waited on a named pipe") {
-			sameText(t, "bin", f.bin, again.String())
-		}
-	})
+	s.sub(t, "cancelled while copying", func(t *testing.T) { s.fetchCancelled(t, ex, f) })
+	s.sub(t, "named pipe", func(t *testing.T) { s.fetchPipe(t, ex, f) })
 	s.sub(t, "write error", func(t *testing.T) {
 		w := &recordWriter{onWrite: func() error { return errWrite }}
 		// The copy must stop at once: the call's deadline is short.
@@ -157,6 +125,49 @@ func (s *suite) testFetch(t *testing.T) {
 		assert.NotErrorIs(t, err, calyptos.ErrTransport, "dst's error leaves the host usable")
 		s.noLateWrites(t, ex, w)
 	})
+}
+
+// fetchCancelled: a fetch cancelled at its first write stops with
+// context.Canceled, having written the start of the file.
+func (s *suite) fetchCancelled(t *testing.T, ex calyptos.Executor, f hostFiles) {
+	ctx, cancel := context.WithCancel(s.ctx(t))
+	defer cancel()
+	w := &recordWriter{onWrite: func() error { cancel(); return nil }}
+	err := s.fetch(t, ctx, ex, s.host(), f.dir+"/big", w)
+	ended := w.firstWrite()
+	if ended.IsZero() {
+		t.Fatalf("nothing was written: %v", err)
+	}
+	s.ctxEnded(t, err, context.Canceled, ended)
+	assert.True(t, strings.HasPrefix(f.big, w.String()), "what was written before the cancellation is not the start of the file")
+	s.noLateWrites(t, ex, w)
+}
+
+// fetchPipe: a named pipe no one writes to is refused, or waited on until
+// the deadline; the executor goes on fetching from the host.
+func (s *suite) fetchPipe(t *testing.T, ex calyptos.Executor, f hostFiles) {
+	// Opening a pipe nobody writes to blocks. Opening it for reading and
+	// writing does not, and lets a blocked open go on.
+	defer func() { _, _ = s.run(t, s.ctx(t), ex, s.host(), "exec 3<>"+f.dir+"/fifo") }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	dl, _ := ctx.Deadline()
+	var w recordWriter
+	err := s.fetch(t, ctx, ex, s.host(), f.dir+"/fifo", &w)
+	if ctx.Err() != nil { // it waited for a writer: the deadline must end it
+		s.ctxEnded(t, err, context.DeadlineExceeded, dl)
+	} else {
+		assert.Error(t, err, "a named pipe with no writer is no file to fetch")
+		assert.NotErrorIs(t, err, calyptos.ErrTransport, "a named pipe leaves the host usable")
+	}
+	assert.Empty(t, w.String())
+	var again recordWriter
+	quick, cancel2 := context.WithTimeout(context.Background(), 2*s.h.Grace)
+	defer cancel2()
+	err = s.fetch(t, quick, ex, s.host(), f.dir+"/bin", &again)
+	if assert.NoError(t, err, "a fetch after one that waited on a named pipe") {
+		sameText(t, "bin", f.bin, again.String())
+	}
 }
 
 // noLateWrites checks that w, given to a Fetch that returned, is not

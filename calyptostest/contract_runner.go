@@ -121,7 +121,8 @@ type runnerSeen struct {
 }
 
 // testRunner: the executor as calyptos.RunDebuggers calls it, with the
-// runner's contexts and its fact-gathering script.
+// runner's contexts and its fact-gathering script. The command past its
+// command timeout ends on the host too.
 func (s *suite) testRunner(t *testing.T) {
 	ex := s.h.New(t)
 	dir := s.hostDir(t, ex, s.host())
@@ -134,7 +135,7 @@ func (s *suite) testRunner(t *testing.T) {
 	}
 	var seen runnerSeen
 	d := debuggerFunc(func(ctx context.Context, c *calyptos.Check) {
-		seen.slow = c.RunOnHosts(calyptos.WithCommandTimeout(ctx, 2*time.Second), "sleep 60", []string{live})[0]
+		seen.slow = c.RunOnHosts(calyptos.WithCommandTimeout(ctx, 2*time.Second), sleeper(dir+"/pids", true), []string{live})[0]
 		seen.after = c.RunOnHosts(ctx, "printf ok", []string{live})[0]
 		facts := calyptos.Gather(ctx, c, fact, []string{live, dead})
 		seen.fact, seen.deadFact = facts[0], facts[1]
@@ -153,7 +154,13 @@ func (s *suite) testRunner(t *testing.T) {
 			calyptos.RunOptions{CommandTimeout: s.h.Timeout, CheckTimeout: 2 * s.h.Timeout})
 	})
 	require.NoError(t, err)
+	s.checkRunner(t, &seen, rep)
+	s.ended(t, ex, s.pids(t, ex, dir+"/pids"))
+}
 
+// checkRunner checks what testRunner's debugger saw.
+func (s *suite) checkRunner(t *testing.T, seen *runnerSeen, rep *calyptos.Report) {
+	t.Helper()
 	assert.ErrorIs(t, seen.slow.Err, context.DeadlineExceeded, "a command past its command timeout")
 	assert.NotErrorIs(t, seen.slow.Err, calyptos.ErrTransport, "a command past its command timeout")
 	if seen.slow.Elapsed > 2*time.Second+s.h.Grace {
@@ -174,5 +181,5 @@ func (s *suite) testRunner(t *testing.T) {
 	}
 	assert.ErrorIs(t, seen.dead1, calyptos.ErrHostDown, "the runner counts the host down after its first transport error")
 	assert.ErrorIs(t, seen.dead2, calyptos.ErrHostDown)
-	HasFinding(t, rep, Match{Host: dead, ID: "calyptostest-contract/unreachable", Status: calyptos.Fail})
+	HasFinding(t, rep, Match{Host: s.h.Unreachable, ID: "calyptostest-contract/unreachable", Status: calyptos.Fail})
 }
