@@ -27,9 +27,10 @@ type ExecutorHarness struct {
 	// cleanups, which still use it, run first).
 	New func(t *testing.T) calyptos.Executor
 	// Hosts are host names the executor reaches; at least one. Commands
-	// on them run in a POSIX sh (with awk, mv, rm, sleep, kill and ps or
-	// /proc), as a user who may make a directory in $TMPDIR (or /tmp),
-	// which the suite removes at the end, and signal its own processes.
+	// on them run in a POSIX sh (with awk, cat, kill, mkdir, mkfifo, mv,
+	// rm, sed, sleep, and ps or /proc), as a user who may make a
+	// directory in $TMPDIR (or /tmp), which the suite removes at the end,
+	// and signal its own processes.
 	// The suite runs most of its commands on Hosts[0] and spreads its
 	// concurrent calls over all of them.
 	Hosts []string
@@ -75,7 +76,7 @@ type ExecutorHarness struct {
 // suite sends POSIX sh commands, puts the files it fetches on Hosts[0]
 // itself, with commands run through the executor (printf and awk into a
 // directory of its own), and removes them at the end. It takes about
-// fifteen seconds on a loopback host. Every call it makes is bounded: a
+// twenty seconds on a loopback host. Every call it makes is bounded: a
 // call that hangs fails the subtest (and is left behind) instead of
 // hanging the test.
 //

@@ -1,3 +1,5 @@
+//go:build unix
+
 package calyptostest_test
 
 import (
@@ -7,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,9 +159,24 @@ func TestContractCatchesBrokenExecutors(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run="+pattern, "-test.v")
 			cmd.Env = append(os.Environ(), brokenEnv+"="+name)
 			out, err := cmd.CombinedOutput()
+			killLeft(t, string(out))
 			require.Error(t, err, "the suite passed an executor that %s:\n%s", name, out)
 			assert.Contains(t, string(out), "--- FAIL: TestContractCatchesBrokenExecutors/"+strings.ReplaceAll(b.run, " ", "_"))
 			assert.Contains(t, string(out), b.says)
 		})
+	}
+}
+
+// killLeft kills the processes that a failed Deadline check names as
+// still running: the child process's own command, left by the executor
+// that kills the shell only.
+func killLeft(t *testing.T, out string) {
+	for _, m := range regexp.MustCompile(`processes \[([0-9 ]+)\]`).FindAllStringSubmatch(out, -1) {
+		for _, f := range strings.Fields(m[1]) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+				t.Logf("killing process %d, left by the broken executor", pid)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
 	}
 }
