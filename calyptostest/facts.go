@@ -132,7 +132,7 @@ func (e *Executor) runBatch(ctx context.Context, host string, session int, b *ba
 	}
 	results := make([]factbatch.Result, len(cmds))
 	errs := make([]error, len(cmds))
-	// The host runs the commands concurrently: delayed replies overlap.
+	// The host runs the commands concurrently: slow replies overlap.
 	var wg sync.WaitGroup
 	for i := range cmds {
 		if rules[i] != nil && rules[i].slow() {
@@ -158,10 +158,8 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 	r.mu.Lock()
 	out, err, delay, respond, forward := r.out, r.err, r.delay, r.respond, r.forward
 	r.mu.Unlock()
-	if forward != nil && err == nil && delay == 0 {
-		return forwardCmd(ctx, host, forward, c)
-	}
-	if bound := time.Duration(c.Seconds) * time.Second; delay >= bound {
+	bound := time.Duration(c.Seconds) * time.Second
+	if delay >= bound {
 		if werr := wait(ctx, bound); werr != nil {
 			return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
 		}
@@ -169,6 +167,9 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 	}
 	if werr := wait(ctx, delay); werr != nil {
 		return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
+	}
+	if forward != nil && err == nil {
+		return forwardCmd(ctx, host, forward, c.Command, bound-delay)
 	}
 	if respond != nil {
 		out, err = respond(host, c.Command)
@@ -179,13 +180,13 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 	return factbatch.Result{Stdout: out.Stdout, Stderr: out.Stderr, ExitCode: out.ExitCode, Truncated: out.Truncated}, nil
 }
 
-// forwardCmd runs one command of a batch on ex under its bound on the
-// host; one still running at the bound is a timed-out command, as the
-// gathering script's watchdog would make it.
-func forwardCmd(ctx context.Context, host string, ex calyptos.Executor, c factbatch.Cmd) (factbatch.Result, error) {
-	cctx, cancel := context.WithTimeout(ctx, time.Duration(c.Seconds)*time.Second)
+// forwardCmd runs one command of a batch on ex within what is left of
+// its bound on the host; one still running then is a timed-out command,
+// as the gathering script's watchdog would make it.
+func forwardCmd(ctx context.Context, host string, ex calyptos.Executor, command string, left time.Duration) (factbatch.Result, error) {
+	cctx, cancel := context.WithTimeout(ctx, left)
 	defer cancel()
-	out, err := ex.Run(cctx, host, c.Command)
+	out, err := ex.Run(cctx, host, command)
 	switch {
 	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
 		return factbatch.Result{ExitCode: 124, TimedOut: true}, nil
