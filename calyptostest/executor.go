@@ -1,7 +1,10 @@
 // Package calyptostest helps unit-test calyptos checks without any host,
 // the way net/http/httptest helps test handlers: a scripted fake Executor
 // that records every call, and helpers to run a plugin and assert on its
-// findings.
+// findings. It also holds TestExecutor, the contract suite that an
+// Executor of one's own (a transport other than SSH) runs to show that it
+// keeps the contract the runner relies on, as testing/slogtest does for
+// slog handlers.
 package calyptostest
 
 import (
@@ -49,6 +52,7 @@ type Rule struct {
 	err     error
 	delay   time.Duration
 	respond func(host, command string) (calyptos.Output, error)
+	forward calyptos.Executor
 	limit   int // 0 = unlimited
 	used    int
 }
@@ -89,6 +93,21 @@ func (r *Rule) Times(n int) *Rule { r.mu.Lock(); r.limit = n; r.mu.Unlock(); ret
 func (r *Rule) Respond(f func(host, command string) (calyptos.Output, error)) *Rule {
 	r.mu.Lock()
 	r.respond = f
+	r.mu.Unlock()
+	return r
+}
+
+// Forward makes the rule answer by passing each call it matches on to
+// ex, with the call's context: Run to ex.Run, Fetch to ex.Fetch, and each
+// command of a fact-gathering batch to ex.Run under the command's bound
+// on the host (one that runs past it is a timed-out fact). A fake whose
+// catch-all rule forwards to a localexec.Executor runs the commands it
+// has no script for on this machine, records every call, and still takes
+// down the hosts of HostDown. Delay and Err apply first; Stdout, Exit,
+// Content and Respond are ignored.
+func (r *Rule) Forward(ex calyptos.Executor) *Rule {
+	r.mu.Lock()
+	r.forward = ex
 	r.mu.Unlock()
 	return r
 }
@@ -278,10 +297,13 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 		return calyptos.Output{}, fmt.Errorf("%w for %q on %s", ErrUnscripted, command, host)
 	}
 	r.mu.Lock()
-	out, err, delay, respond := r.out, r.err, r.delay, r.respond
+	out, err, delay, respond, forward := r.out, r.err, r.delay, r.respond, r.forward
 	r.mu.Unlock()
 	if werr := wait(ctx, delay); werr != nil {
 		return calyptos.Output{}, fmt.Errorf("run on %s: %w", host, werr)
+	}
+	if forward != nil && err == nil {
+		return forward.Run(ctx, host, command)
 	}
 	if respond != nil {
 		return respond(host, command)
@@ -296,13 +318,16 @@ func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Wr
 		return fmt.Errorf("%w for fetch of %q on %s", ErrUnscripted, remotePath, host)
 	}
 	r.mu.Lock()
-	content, err, delay := r.content, r.err, r.delay
+	content, err, delay, forward := r.content, r.err, r.delay, r.forward
 	r.mu.Unlock()
 	if werr := wait(ctx, delay); werr != nil {
 		return fmt.Errorf("fetch from %s: %w", host, werr)
 	}
 	if err != nil {
 		return err
+	}
+	if forward != nil {
+		return forward.Fetch(ctx, host, remotePath, dst)
 	}
 	_, err = io.WriteString(dst, content)
 	return err

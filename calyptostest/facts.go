@@ -2,6 +2,7 @@ package calyptostest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -131,10 +132,10 @@ func (e *Executor) runBatch(ctx context.Context, host string, session int, b *ba
 	}
 	results := make([]factbatch.Result, len(cmds))
 	errs := make([]error, len(cmds))
-	// The host runs the commands concurrently: delayed replies overlap.
+	// The host runs the commands concurrently: slow replies overlap.
 	var wg sync.WaitGroup
 	for i := range cmds {
-		if rules[i] != nil && rules[i].delayed() {
+		if rules[i] != nil && rules[i].slow() {
 			wg.Go(func() { results[i], errs[i] = answer(ctx, host, rules[i], cmds[i]) })
 		} else {
 			results[i], errs[i] = answer(ctx, host, rules[i], cmds[i])
@@ -155,9 +156,10 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 		return factbatch.Result{ExitCode: 127, Stderr: fmt.Sprintf("%v for %q on %s\n", ErrUnscripted, c.Command, host)}, nil
 	}
 	r.mu.Lock()
-	out, err, delay, respond := r.out, r.err, r.delay, r.respond
+	out, err, delay, respond, forward := r.out, r.err, r.delay, r.respond, r.forward
 	r.mu.Unlock()
-	if bound := time.Duration(c.Seconds) * time.Second; delay >= bound {
+	bound := time.Duration(c.Seconds) * time.Second
+	if delay >= bound {
 		if werr := wait(ctx, bound); werr != nil {
 			return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
 		}
@@ -165,6 +167,9 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 	}
 	if werr := wait(ctx, delay); werr != nil {
 		return factbatch.Result{}, fmt.Errorf("run on %s: %w", host, werr)
+	}
+	if forward != nil && err == nil {
+		return forwardCmd(ctx, host, forward, c.Command, bound-delay)
 	}
 	if respond != nil {
 		out, err = respond(host, c.Command)
@@ -175,8 +180,28 @@ func answer(ctx context.Context, host string, r *Rule, c factbatch.Cmd) (factbat
 	return factbatch.Result{Stdout: out.Stdout, Stderr: out.Stderr, ExitCode: out.ExitCode, Truncated: out.Truncated}, nil
 }
 
-func (r *Rule) delayed() bool {
+// forwardCmd runs one command of a batch on ex within what is left of
+// its bound on the host; one still running then is a timed-out command,
+// as the gathering script's watchdog would make it.
+func forwardCmd(ctx context.Context, host string, ex calyptos.Executor, command string, left time.Duration) (factbatch.Result, error) {
+	cctx, cancel := context.WithTimeout(ctx, left)
+	defer cancel()
+	out, err := ex.Run(cctx, host, command)
+	switch {
+	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return factbatch.Result{ExitCode: 124, TimedOut: true}, nil
+	case err != nil:
+		return factbatch.Result{}, err
+	}
+	// Encode cuts each stream at the command's cap, as the host does.
+	return factbatch.Result{Stdout: out.Stdout, Stderr: out.Stderr, ExitCode: out.ExitCode, Truncated: out.Truncated}, nil
+}
+
+// slow reports whether the rule's reply takes time (a Delay, or a call
+// forwarded to another executor), so that a batch answers it alongside
+// the others.
+func (r *Rule) slow() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.delay > 0
+	return r.delay > 0 || r.forward != nil
 }

@@ -21,7 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"os/exec"
 	"slices"
 	"time"
@@ -40,9 +40,16 @@ const (
 	DefaultWaitDelay = 2 * time.Second
 )
 
-// ErrUnknownHost is wrapped by the errors returned for a host outside
-// Options.Hosts.
-var ErrUnknownHost = errors.New("host not served by the local executor")
+// Errors of Run and Fetch, checkable with errors.Is.
+var (
+	// ErrUnknownHost is wrapped by the errors returned for a host outside
+	// Options.Hosts.
+	ErrUnknownHost = errors.New("host not served by the local executor")
+	// ErrNotRegularFile is wrapped by Fetch's error for a path that is
+	// not a regular file: a directory, a named pipe (whose opening would
+	// wait for a writer, whatever the context), a device or a socket.
+	ErrNotRegularFile = errors.New("not a regular file")
+)
 
 // Options configure an Executor. The zero value is ready to use.
 type Options struct {
@@ -150,8 +157,9 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 }
 
 // Fetch copies the local file at path to dst, streaming it. A missing file
-// is an error wrapping fs.ErrNotExist; the copy stops with ctx's error
-// when ctx ends.
+// is an error wrapping fs.ErrNotExist, anything but a regular file one
+// wrapping ErrNotRegularFile; the copy stops with ctx's error when ctx
+// ends, and with dst's error when a write fails.
 func (e *Executor) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
 	if err := e.checkHost(host); err != nil {
 		return err
@@ -159,7 +167,7 @@ func (e *Executor) Fetch(ctx context.Context, host, path string, dst io.Writer) 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("fetch %s: %w", path, err)
 	}
-	f, err := os.Open(path)
+	f, err := openNoWait(path)
 	if err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
@@ -168,13 +176,28 @@ func (e *Executor) Fetch(ctx context.Context, host, path string, dst io.Writer) 
 	if err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
-	if st.IsDir() {
-		return fmt.Errorf("fetch %s: is a directory", path)
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("fetch %s: %w (%s)", path, ErrNotRegularFile, fileKind(st.Mode()))
 	}
 	if _, err := io.Copy(dst, ctxReader{ctx: ctx, r: f}); err != nil {
 		return fmt.Errorf("fetch %s: %w", path, err)
 	}
 	return nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "type " + m.Type().String()
 }
 
 // ctxReader stops a copy when its context ends.

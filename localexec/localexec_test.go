@@ -178,6 +178,8 @@ func TestRunDirAndEnv(t *testing.T) {
 
 func TestHosts(t *testing.T) {
 	e := localexec.New(localexec.Options{Hosts: []string{"127.0.0.1", "localhost"}})
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o600))
 	tests := []struct {
 		host string
 		ok   bool
@@ -190,7 +192,7 @@ func TestHosts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
 			_, err := e.Run(t.Context(), tt.host, "true")
-			ferr := e.Fetch(t.Context(), tt.host, "/dev/null", &bytes.Buffer{})
+			ferr := e.Fetch(t.Context(), tt.host, file, &bytes.Buffer{})
 			if tt.ok {
 				assert.NoError(t, err)
 				assert.NoError(t, ferr)
@@ -219,11 +221,29 @@ func TestFetch(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.NotErrorIs(t, err, calyptos.ErrTransport, "a missing file leaves the host usable")
 
-	assert.Error(t, e.Fetch(t.Context(), "h", dir, &buf), "a directory is not a file")
+	assert.ErrorIs(t, e.Fetch(t.Context(), "h", dir, &buf), localexec.ErrNotRegularFile, "a directory is not a file")
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	assert.ErrorIs(t, e.Fetch(ctx, "h", path, &buf), context.Canceled)
+}
+
+// TestFetchNotRegular: Fetch refuses what is not a regular file at once.
+// A named pipe was opened as a file, which waits for a writer however
+// long, whatever the context: a pipe planted where a log should be hung
+// the fetch and its check for good.
+func TestFetchNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	e := localexec.New(localexec.Options{})
+	for _, path := range []string{fifo, dir, "/dev/null"} {
+		var buf bytes.Buffer
+		err := e.Fetch(t.Context(), "h", path, &buf)
+		assert.ErrorIs(t, err, localexec.ErrNotRegularFile, path)
+		assert.NotErrorIs(t, err, calyptos.ErrTransport, path)
+		assert.Zero(t, buf.Len(), path)
+	}
 }
 
 func TestConcurrentRuns(t *testing.T) {
