@@ -111,7 +111,7 @@ type ExecutorHarness struct {
 //     context.Canceled, whichever ended it; never ErrTransport), the
 //     command ends on the host within the grace too, with the processes
 //     it started (those left in its process group), and the executor
-//     still serves the host. Under calyptos.WithSelfBounded the call
+//     still serves the host. Under executor.WithSelfBounded the call
 //     still returns promptly, but the command may run on to its own end.
 //     The Output returned with a context error may hold what was read so
 //     far.
@@ -127,8 +127,8 @@ type ExecutorHarness struct {
 //     wrapping dst's error; dst is never written to after Fetch returns,
 //     and what was written is a prefix of the file.
 //   - The runner. Run through calyptos.RunDebuggers, the executor is
-//     given the runner's contexts (calyptos.CommandLimit,
-//     calyptos.WithSelfBounded) and the fact-gathering script: a command
+//     given the runner's contexts (executor.CommandLimit,
+//     executor.WithSelfBounded) and the fact-gathering script: a command
 //     past its command timeout fails with context.DeadlineExceeded and
 //     leaves the host usable, a fact's bytes and exit status come
 //     through the gathering script intact, and an unreachable host is

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/executor"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -165,7 +167,7 @@ func (s *suite) testDoneContext(t *testing.T) {
 	}
 }
 
-// testSelfBounded: under calyptos.WithSelfBounded the call still returns
+// testSelfBounded: under executor.WithSelfBounded the call still returns
 // promptly when its context ends, and the executor still serves the host.
 func (s *suite) testSelfBounded(t *testing.T) {
 	ex := s.h.New(t)
@@ -173,7 +175,7 @@ func (s *suite) testSelfBounded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	dl, _ := ctx.Deadline()
-	_, err := s.run(t, calyptos.WithSelfBounded(ctx, 3*time.Second), ex, s.host(), "sleep 3")
+	_, err := s.run(t, executor.WithSelfBounded(ctx, 3*time.Second), ex, s.host(), "sleep 3")
 	s.ctxEnded(t, err, context.DeadlineExceeded, dl)
 	s.usable(t, ex)
 }
