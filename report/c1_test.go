@@ -24,6 +24,9 @@ func TestC1EscaperAcrossWrites(t *testing.T) {
 		{[]string{"\xc2", "\xa2\xc2", "\x85"}, `¢\u0085`},
 		{[]string{"é", "\xc2"}, "é\xc2"},
 		{[]string{"plain"}, "plain"},
+		{[]string{"a\xe2\x80", "\xaeb"}, `a\u202eb`},
+		{[]string{"\xe2", "\x81\xa6x\xd8", "\x9c"}, `\u2066x\u061c`},
+		{[]string{"\xe2\x86\x92 \xe2"}, "→ \xe2"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder
@@ -56,4 +59,26 @@ func TestWriteJSONEscapesC1(t *testing.T) {
 	require.Len(t, got.Checks, 1)
 	assert.Equal(t, "c\u009b1m", got.Checks[0].Name)
 	assert.Equal(t, rep.Checks[0].Findings, got.Checks[0].Findings)
+}
+
+// FuzzC1Escaper: whatever is written, in whatever pieces, the output holds
+// no C1 or direction control and, with those unescaped, is the input.
+func FuzzC1Escaper(f *testing.F) {
+	f.Add("a\u202eb\u0085c", 3)
+	f.Add("\xe2\x80\xae\xc2\x9b", 1)
+	f.Fuzz(func(t *testing.T, s string, cut int) {
+		var b strings.Builder
+		e := report.NewC1Escaper(&b)
+		if cut < 0 || cut > len(s) {
+			cut = len(s) / 2
+		}
+		_, _ = e.Write([]byte(s[:cut]))
+		_, _ = e.Write([]byte(s[cut:]))
+		require.NoError(t, e.Flush())
+		for _, r := range b.String() {
+			if (r >= 0x80 && r <= 0x9f) || report.IsBidiControl(r) {
+				t.Fatalf("%U left in %q", r, b.String())
+			}
+		}
+	})
 }

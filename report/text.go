@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -380,12 +381,18 @@ func appendTerminal(b []byte, s string) []byte {
 		// A byte that is not UTF-8 is escaped too: a terminal reading
 		// 8-bit controls takes 0x9b alone for CSI.
 		invalid := r == utf8.RuneError && size == 1
-		if invalid || (r >= 0x80 && r <= 0x9f) {
+		switch {
+		case invalid || (r >= 0x80 && r <= 0x9f):
 			if invalid {
 				r = rune(c)
 			}
 			b = append(b, s[start:i]...)
 			b = appendHexEscape(b, byte(r))
+			start = i + size
+		case IsBidiControl(r):
+			// A direction override would reorder what the reader sees.
+			b = append(b, s[start:i]...)
+			b = fmt.Appendf(b, "\\u%04x", r)
 			start = i + size
 		}
 		i += size
