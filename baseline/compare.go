@@ -339,6 +339,32 @@ func hasIDs(rep *calyptos.Report, what string) error {
 	return nil
 }
 
+// UnusedWaivers returns the waivers of b that match no failure or warning
+// of rep, in file order: a misspelt or stale waiver hides nothing, and a
+// caller should say so (the CLI warns, and fails the run under --strict).
+func (b *Baseline) UnusedWaivers(rep *calyptos.Report) []Waiver {
+	used := make([]bool, len(b.Waivers))
+	if rep != nil {
+		for f := range findings(rep) {
+			if severity(f.Status) == 0 {
+				continue
+			}
+			for i := range b.Waivers {
+				if !used[i] && b.Waivers[i].Matches(*f) {
+					used[i] = true
+				}
+			}
+		}
+	}
+	var out []Waiver
+	for i, w := range b.Waivers {
+		if !used[i] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // ExpiredWaivers returns the waivers of b that have expired, in file
 // order, for a caller to name them: an expired waiver accepts nothing.
 func (b *Baseline) ExpiredWaivers() []Waiver {

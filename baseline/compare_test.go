@@ -251,3 +251,37 @@ func BenchmarkCompare(b *testing.B) {
 		}
 	}
 }
+
+func TestWaiverRefusesDuplicateKeysAndCatchAll(t *testing.T) {
+	for name, tt := range map[string]struct{ doc, want string }{
+		"two ids": {"waivers:\n  - id: a/x\n    id: b/y\n    reason: r\n    expires: 2030-01-01\n",
+			"waivers.yml:3:5: id is set twice (first at line 2)"},
+		"catch-all": {"waivers:\n  - id: '*/*'\n    hosts: '*'\n    reason: r\n    expires: 2030-01-01\n",
+			`waivers.yml:2:9: id "*/*" waives every finding of every check`},
+		"wildcards only": {"waivers:\n  - {id: '?*/*', reason: r, expires: 2030-01-01}\n", "waives every finding"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseWaivers("waivers.yml", []byte(tt.doc))
+			require.ErrorIs(t, err, ErrInvalidWaivers)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	ws, err := ParseWaivers("waivers.yml", []byte("waivers:\n  - {id: 'check_ports/*', hosts: '*', reason: r, expires: 2030-01-01}\n"))
+	require.NoError(t, err, "a check's every finding may be waived")
+	require.Len(t, ws, 1)
+}
+
+func TestUnusedWaivers(t *testing.T) {
+	ws, err := ParseWaivers("w.yml", []byte(`waivers:
+  - {id: c/used, reason: r, expires: 2030-01-01}
+  - {id: nosuchcheck/x, reason: typo, expires: 2030-01-01}
+  - {id: c/passes, reason: stale, expires: 2030-01-01}
+`))
+	require.NoError(t, err)
+	b := &Baseline{Waivers: ws}
+	got := b.UnusedWaivers(rep("c", "fail used h1", "pass passes h1"))
+	require.Len(t, got, 2, "a waiver matching nothing, and one matching only a pass, hide nothing")
+	assert.Equal(t, "nosuchcheck/x", got[0].ID)
+	assert.Equal(t, "c/passes", got[1].ID)
+	assert.Equal(t, 3, got[0].Pos.Line)
+}

@@ -163,6 +163,7 @@ func parseWaiver(n *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (Wa
 	if n.Kind != yaml.MappingNode {
 		return w, []error{errAt(n, "a waiver: expected a mapping with id, reason and expires, found %s", yamlx.KindName(n))}
 	}
+	errs = append(errs, duplicateKeys(n, errAt)...)
 	got := map[string]bool{}
 	for _, e := range yamlx.Entries(n) {
 		v := yamlx.Resolve(e.Value)
@@ -179,6 +180,8 @@ func parseWaiver(n *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (Wa
 			w.ID = strings.TrimSpace(v.Value)
 			if _, err := path.Match(w.ID, ""); err != nil || w.ID == "" || !strings.Contains(w.ID, "/") {
 				errs = append(errs, errAt(v, "id %q is not a finding ID (check/key) or pattern", v.Value))
+			} else if catchAll(w.ID) {
+				errs = append(errs, errAt(v, "id %q waives every finding of every check: name the check (check_ports/*), so that a new failure elsewhere is not hidden", v.Value))
 			}
 		case "hosts":
 			w.Hosts = strings.TrimSpace(v.Value)
@@ -207,4 +210,31 @@ func parseWaiver(n *yaml.Node, errAt func(*yaml.Node, string, ...any) error) (Wa
 		errs = append(errs, errAt(n, "a waiver needs a non-empty reason"))
 	}
 	return w, errs
+}
+
+// duplicateKeys refuses a key a waiver sets twice: YAML keeps the last,
+// and a waiver with two ids would silently waive the second only.
+func duplicateKeys(n *yaml.Node, errAt func(*yaml.Node, string, ...any) error) []error {
+	var errs []error
+	first := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" {
+			continue
+		}
+		if f, ok := first[k.Value]; ok {
+			errs = append(errs, errAt(k, "%s is set twice (first at line %d): a waiver names one finding ID; write two waivers", k.Value, f.Line))
+			continue
+		}
+		first[k.Value] = k
+	}
+	return errs
+}
+
+// catchAll reports whether the ID pattern's check part and key part are
+// wildcards only ("*/*", "*/?*"): it matches every finding there is.
+func catchAll(id string) bool {
+	check, key, _ := strings.Cut(id, "/")
+	wild := func(s string) bool { return strings.Trim(s, "*?/") == "" }
+	return wild(check) && wild(key)
 }

@@ -89,5 +89,24 @@ func (p *Program) failed(rep *calyptos.Report, o *options) bool {
 		p.errorf("--baseline: %v", err)
 		return true
 	}
-	return d.Failed(o.strict)
+	unused := p.warnUnusedWaivers(b, rep, o.strict)
+	return d.Failed(o.strict) || (o.strict && unused > 0)
+}
+
+// warnUnusedWaivers names every waiver that matched no failure or warning
+// of rep (a misspelt ID, a stale waiver: it hides nothing) and returns how
+// many there were; with strict they fail the run.
+func (p *Program) warnUnusedWaivers(b *baseline.Baseline, rep *calyptos.Report, strict bool) int {
+	if rep == nil || rep.Interrupted {
+		return 0 // the checks that did not run could have used them
+	}
+	unused := b.UnusedWaivers(rep)
+	what := "warning"
+	if strict {
+		what = "error (--strict)"
+	}
+	for _, w := range unused {
+		p.errorf("%s: waiver %s at %s matched no failure or warning of this run: remove it, or fix its id", what, w.String(), w.Pos)
+	}
+	return len(unused)
 }

@@ -188,3 +188,53 @@ func TestExampleWaiversParse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, ws, 2)
 }
+
+// TestDiffRefusesPartialReports: a NEW report with no checks, or of an
+// interrupted run, says nothing of what did not run: not a pass.
+func TestDiffRefusesPartialReports(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	dir := t.TempDir()
+	first := filepath.Join(dir, "1.json")
+	h := serviceHarness(t, "127.0.0.2")
+	require.Equal(t, ExitFailed, h.run("debug", "-e", env, "-o", "json", "--out", first), h.stderr.String())
+	data, err := os.ReadFile(first)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	for name, edit := range map[string]func(map[string]any){
+		"empty":       func(d map[string]any) { d["checks"] = []any{} },
+		"null":        func(d map[string]any) { d["checks"] = nil },
+		"interrupted": func(d map[string]any) { d["interrupted"] = true },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cp := map[string]any{}
+			for k, v := range doc {
+				cp[k] = v
+			}
+			edit(cp)
+			b, err := json.Marshal(cp)
+			require.NoError(t, err)
+			cur := filepath.Join(t.TempDir(), "new.json")
+			require.NoError(t, os.WriteFile(cur, b, 0o600))
+			h := serviceHarness(t)
+			assert.Equal(t, ExitUsage, h.run("diff", first, cur), h.stderr.String())
+			assert.Contains(t, h.stderr.String(), "--allow-partial accepts it")
+			h = serviceHarness(t)
+			assert.Equal(t, ExitOK, h.run("diff", first, cur, "--allow-partial"), h.stderr.String())
+		})
+	}
+}
+
+// TestUnusedWaiverWarns: a waiver matching nothing is named on stderr, and
+// fails the run under --strict.
+func TestUnusedWaiverWarns(t *testing.T) {
+	env := writeEnv(t, twoHosts)
+	waivers := filepath.Join(t.TempDir(), "w.yml")
+	require.NoError(t, os.WriteFile(waivers, []byte("waivers:\n  - {id: nosuchcheck/x, reason: typo, expires: 2099-01-01}\n"), 0o600))
+	h := serviceHarness(t)
+	assert.Equal(t, ExitOK, h.run("debug", "-e", env, "--waivers", waivers), h.stderr.String())
+	assert.Contains(t, h.stderr.String(), "warning: waiver nosuchcheck/x (until 2099-01-01: typo) at "+waivers+":2:5 matched no failure or warning of this run")
+	h = serviceHarness(t)
+	assert.Equal(t, ExitFailed, h.run("debug", "-e", env, "--waivers", waivers, "--strict"), h.stderr.String())
+	assert.Contains(t, h.stderr.String(), "error (--strict): waiver nosuchcheck/x")
+}

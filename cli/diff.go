@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 
+	"github.com/org/calyptos"
 	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/internal/words"
 
 	"github.com/org/calyptos/report"
 )
@@ -30,11 +32,12 @@ kinds of run or incompatible schema versions are refused.`,
 			fs.stringVar(&o.gate.waiversFile, "waivers", "FILE", "YAML file of accepted failures (id, hosts, reason, expires)")
 			fs.boolVar(&o.strict, "strict", "count new warnings as regressions")
 			fs.boolVar(&o.verbose, "v,verbose", "list unchanged findings too")
+			fs.boolVar(&o.allowPartial, "allow-partial", "accept a NEW report with no checks, or of an interrupted run\n(refused otherwise: it says nothing of what did not run)")
 		},
 		exits: []exitCode{
 			{ExitOK, "NEW has no regression against OLD"},
 			{ExitFailed, "NEW has a regression: a new failure no waiver accepts, or an expired waiver"},
-			{ExitUsage, "usage error, or a report that cannot be read or compared"},
+			{ExitUsage, "usage error, or a report that cannot be read or compared, or a NEW\nreport with no checks or of an interrupted run (see --allow-partial)"},
 		},
 		run: runDiff,
 	}
@@ -42,7 +45,7 @@ kinds of run or incompatible schema versions are refused.`,
 
 func runDiff(_ context.Context, p *Program, o *options, args []string) int {
 	if len(args) != 2 {
-		return p.usageErr("diff", "want two reports, OLD.json and NEW.json; got %d arguments", len(args))
+		return p.usageErr("diff", "want two reports, OLD.json and NEW.json; got %s", words.Count(len(args), "argument", "arguments"))
 	}
 	old, err := readReportFile(args[0])
 	if err != nil {
@@ -52,6 +55,10 @@ func runDiff(_ context.Context, p *Program, o *options, args []string) int {
 	cur, err := readReportFile(args[1])
 	if err != nil {
 		p.errorf("%v", err)
+		return ExitUsage
+	}
+	if why := partial(cur); why != "" && !o.allowPartial {
+		p.errorf("%s %s: it says nothing of what did not run, so it cannot pass (--allow-partial accepts it)", args[1], why)
 		return ExitUsage
 	}
 	b := &baseline.Baseline{Report: old}
@@ -84,14 +91,27 @@ func runDiff(_ context.Context, p *Program, o *options, args []string) int {
 	if !s.close() {
 		return ExitUsage
 	}
-	if cur.Interrupted {
+	if cur.Interrupted { // accepted with --allow-partial
 		p.errorf("%s: the run was interrupted: failures of the checks that did not run are not counted as fixed", args[1])
 	}
 	for _, wv := range b.ExpiredWaivers() {
 		p.errorf("%s: waiver for %s EXPIRED after %s (%s): renew or remove it", wv.Pos, wv.ID, wv.Day(), wv.Reason)
 	}
-	if d.Failed(o.strict) {
+	unused := p.warnUnusedWaivers(b, cur, o.strict)
+	if d.Failed(o.strict) || (o.strict && unused > 0) {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// partial says why a report cannot stand for a whole run: it has no
+// checks, or its run was interrupted.
+func partial(rep *calyptos.Report) string {
+	switch {
+	case len(rep.Checks) == 0:
+		return "has no checks"
+	case rep.Interrupted:
+		return "is of an interrupted run"
+	}
+	return ""
 }

@@ -25,6 +25,9 @@ type options struct {
 	skip    []string
 	strict  bool
 	verbose bool
+	// allowPartial accepts, in diff, a NEW report that is empty or of an
+	// interrupted run.
+	allowPartial bool
 
 	role        string
 	artifacts   string
