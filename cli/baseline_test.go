@@ -67,10 +67,10 @@ func TestBaselineWorkflow(t *testing.T) {
 		"                       hint: systemctl start eucalyptus-cloud\n")
 	assert.Contains(t, h.stdout.String(), "Compared with the baseline: new 1, still failing 0, fixed 0, unchanged 1\n")
 	assert.Equal(t, ExitFailed, h.run("diff", first, stopped), h.stderr.String())
-	assert.Equal(t, "[NEW          ] service/eucalyptus-cloud on 127.0.0.2: fail (was pass): eucalyptus-cloud is inactive\n"+
-		"                hint: systemctl start eucalyptus-cloud\n"+
-		"Summary: new 1, still failing 0, fixed 0, unchanged 1\n"+
-		"Regressions: 1\n", h.stdout.String())
+	assert.Equal(t, "Summary: new 1, still failing 0, fixed 0, unchanged 1\n"+
+		"Regressions: 1\n"+
+		"[NEW          ] service/eucalyptus-cloud on 127.0.0.2: fail (was pass): eucalyptus-cloud is inactive\n"+
+		"                hint: systemctl start eucalyptus-cloud\n", h.stdout.String(), "counts first, then what is new")
 
 	// -o json says the same.
 	assert.Equal(t, ExitFailed, h.run("diff", first, stopped, "-o", "json"))

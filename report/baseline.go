@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/org/calyptos/baseline"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/org/calyptos/baseline"
 
 	"github.com/org/calyptos"
 )
@@ -123,8 +124,8 @@ func appendHintAt(b []byte, f calyptos.Finding, col int) []byte {
 }
 
 // appendDiffSummary appends, with Options.Baseline, the count of each
-// class, the baseline's failures no longer reported, and every expired
-// waiver.
+// class, the new failures and warnings, the baseline's failures no longer
+// reported, and every expired waiver.
 func (t *TextReporter) appendDiffSummary(b []byte, rep *calyptos.Report) []byte {
 	bl := t.opts.Baseline
 	if bl == nil {
@@ -141,22 +142,14 @@ func (t *TextReporter) appendDiffSummary(b []byte, rep *calyptos.Report) []byte 
 	if len(bl.Waivers) > 0 {
 		b = t.appendColored(b, colorYellow, "Waived: "+strconv.Itoa(c.Waived))
 	}
-	first := true
-	for _, ch := range d.Changes {
-		if ch.Class != baseline.ClassFixed || ch.Status == calyptos.Pass || ch.Status == calyptos.Skip {
-			continue
+	// The new ones again, which streamed among the rest, then the
+	// failures whose checks no longer report them: fixed on their own IDs.
+	for _, class := range []baseline.Class{baseline.ClassNew, baseline.ClassFixed} {
+		for _, ch := range d.Changes {
+			if ch.Class == class && (ch.Status == calyptos.Fail || ch.Status == calyptos.Warn) {
+				b = t.appendChange(b, ch, t.opts.Strict)
+			}
 		}
-		if first {
-			b = append(b, "Fixed since the baseline (no longer reported):\n"...)
-			first = false
-		}
-		b = append(b, "  "...)
-		b = appendChangeName(b, ch)
-		b = append(b, " (was "...)
-		b = append(b, ch.Status.String()...)
-		b = append(b, "): "...)
-		b = appendTerminal(b, strings.Join(strings.Fields(ch.Text()), " "))
-		b = append(b, '\n')
 	}
 	for _, w := range bl.ExpiredWaivers() {
 		what := w.ID

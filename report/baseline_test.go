@@ -114,7 +114,7 @@ func TestTextFixedByAbsence(t *testing.T) {
 	cur := newReport(calyptos.KindDebug, newCheck("c", 0))
 	var buf bytes.Buffer
 	require.NoError(t, report.WriteText(&buf, cur, report.Options{Baseline: &baseline.Baseline{Report: old}}))
-	assert.Contains(t, buf.String(), "Fixed since the baseline (no longer reported):\n  c/x on h (was fail): gone\\x1b[31m\n")
+	assert.Contains(t, buf.String(), "[FIXED        ] c/x on h: no longer reported (was fail): gone\\x1b[31m\n", "fixed on its own ID")
 }
 
 func TestReadBaseline(t *testing.T) {
@@ -174,4 +174,29 @@ func FuzzReadBaseline(f *testing.F) {
 			t.Fatalf("a report regresses against itself: %+v", d.Regressions(true))
 		}
 	})
+}
+
+// TestDiffTextLeadsWithRegressions: counts first, then NEW, FIXED (a
+// failure no longer reported included), STILL FAILING, whatever the order
+// of the checks; hints only under the new ones.
+func TestDiffTextLeadsWithRegressions(t *testing.T) {
+	old := newReport(calyptos.KindDebug, newCheck("a", 0,
+		calyptos.Finding{Check: "a", ID: "a/still", Host: "h", Status: calyptos.Fail, Message: "still bad", Hint: "fix a"},
+		calyptos.Finding{Check: "a", ID: "a/gone", Host: "h", Status: calyptos.Fail, Message: "port closed"}),
+		newCheck("b", 0, calyptos.Finding{Check: "b", ID: "b/new", Host: "h", Status: calyptos.Pass, Message: "ok"}))
+	cur := newReport(calyptos.KindDebug, newCheck("a", 0,
+		calyptos.Finding{Check: "a", ID: "a/still", Host: "h", Status: calyptos.Fail, Message: "still bad", Hint: "fix a"},
+		calyptos.Finding{Check: "a", ID: "a/open", Host: "h", Status: calyptos.Pass, Message: "port open"}),
+		newCheck("b", 0, calyptos.Finding{Check: "b", ID: "b/new", Host: "h", Status: calyptos.Fail, Message: "broke", Hint: "fix b"}))
+	old.Environment, cur.Environment = "e", "e"
+	d, err := baseline.Compare(old, cur)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, report.WriteDiff(&buf, d, report.Text, report.Options{}))
+	assert.Equal(t, "Summary: new 1, still failing 1, fixed 1, unchanged 1\n"+
+		"Regressions: 1\n"+
+		"[NEW          ] b/new on h: fail (was pass): broke\n"+
+		"                hint: fix b\n"+
+		"[FIXED        ] a/gone on h: no longer reported (was fail): port closed\n"+
+		"[STILL FAILING] a/still on h: fail: still bad\n", buf.String())
 }

@@ -3,10 +3,12 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/org/calyptos/baseline"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/baseline"
 )
 
 // diffLabelWidth is the width class labels are padded to: "[STILL FAILING]".
@@ -15,16 +17,18 @@ const diffLabelWidth = len("STILL FAILING")
 // WriteDiff renders a comparison of two reports (baseline.Compare) in
 // format f, Text or JSON.
 //
-// Text lists the new failures and warnings, those still failing, and the
-// fixed ones (every change with opts.Verbose, unchanged ones included),
-// each with its ID, host, status and message and the hint of a failure,
-// then the counts:
+// Text leads with what matters: the counts, then the new failures and
+// warnings with their hints, the fixed ones (a failure whose check ran and
+// no longer reports its ID is fixed too, "no longer reported"), and those
+// still failing, one line each (every change with opts.Verbose, unchanged
+// ones included, and hints of those still failing):
 //
+//	Summary: new 1, still failing 1, fixed 1, unchanged 12
+//	Regressions: 1
 //	[NEW          ] check_ports/tcp-8773 on 10.0.0.5: fail: Closed tcp/8773
 //	                hint: start eucalyptus-cloud
-//	[FIXED        ] component_storage_check/disk-size on 10.0.0.5: pass: ...
-//	Summary: new 1, still failing 0, fixed 1, unchanged 12
-//	Regressions: 1
+//	[FIXED        ] check_ports/tcp-8774 on 10.0.0.5: no longer reported (was fail): Closed tcp/8774
+//	[STILL FAILING] debug_cloud_controller/db-size on 10.0.0.5: fail: Database is larger than 3GB
 //
 // JSON is the baseline.Diff as encoding/json writes it, with a
 // "regressions" count added: {"kind", "environment", "changes": [{finding
@@ -54,29 +58,37 @@ func WriteDiff(w io.Writer, d *baseline.Diff, f Format, opts Options) error {
 
 func writeDiffText(w io.Writer, d *baseline.Diff, opts Options) error {
 	t := &TextReporter{w: w, opts: opts}
-	var b []byte
-	for _, ch := range d.Changes {
-		if ch.Class == baseline.ClassUnchanged && !opts.Verbose {
+	b := t.appendDiffCounts(nil, d, opts.Strict)
+	for _, class := range []baseline.Class{baseline.ClassNew, baseline.ClassFixed, baseline.ClassStill, baseline.ClassUnchanged} {
+		if class == baseline.ClassUnchanged && !opts.Verbose {
 			continue
 		}
-		b = t.appendChange(b, ch, opts.Strict)
+		for _, ch := range d.Changes {
+			if ch.Class == class {
+				b = t.appendChange(b, ch, opts.Strict)
+			}
+		}
 	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("report: write diff: %w", err)
+	}
+	return nil
+}
+
+// appendDiffCounts appends the summary line and the regressions.
+func (t *TextReporter) appendDiffCounts(b []byte, d *baseline.Diff, strict bool) []byte {
 	c := d.Counts
 	b = fmt.Appendf(b, "Summary: new %d, still failing %d, fixed %d, unchanged %d", c.New, c.Still, c.Fixed, c.Unchanged)
 	if c.Waived > 0 || c.Expired > 0 {
 		b = fmt.Appendf(b, ", waived %d, waiver expired %d", c.Waived, c.Expired)
 	}
 	b = append(b, '\n')
-	n := len(d.Regressions(opts.Strict))
+	n := len(d.Regressions(strict))
 	color := colorGreen
 	if n > 0 {
 		color = colorRed
 	}
-	b = t.appendColored(b, color, "Regressions: "+strconv.Itoa(n))
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("report: write diff: %w", err)
-	}
-	return nil
+	return t.appendColored(b, color, "Regressions: "+strconv.Itoa(n))
 }
 
 // appendChange appends one line for ch, and its hint.
@@ -98,8 +110,15 @@ func (t *TextReporter) appendChange(b []byte, ch baseline.Change, strict bool) [
 	b = append(b, "] "...)
 	b = appendChangeName(b, ch)
 	b = append(b, ": "...)
-	b = append(b, ch.Status.String()...)
-	if ch.Was != 0 && ch.Was != ch.Status {
+	gone := ch.Class == baseline.ClassFixed && (ch.Status == calyptos.Fail || ch.Status == calyptos.Warn)
+	if gone { // the baseline's finding, whose check no longer reports it
+		b = append(b, "no longer reported (was "...)
+		b = append(b, ch.Status.String()...)
+		b = append(b, ')')
+	} else {
+		b = append(b, ch.Status.String()...)
+	}
+	if !gone && ch.Was != 0 && ch.Was != ch.Status {
 		b = append(b, " (was "...)
 		b = append(b, ch.Was.String()...)
 		b = append(b, ')')
@@ -119,7 +138,7 @@ func (t *TextReporter) appendChange(b []byte, ch baseline.Change, strict bool) [
 	}
 	b = trimSpaces(b, start)
 	b = t.endColor(b, color)
-	if ch.Class != baseline.ClassFixed {
+	if ch.Class == baseline.ClassNew || (ch.Class == baseline.ClassStill && t.opts.Verbose) {
 		b = appendHintAt(b, ch.Finding, diffLabelWidth+3)
 	}
 	return b
