@@ -34,33 +34,46 @@ func (p *Program) loadGate(cmd string, o *options, rb *calyptos.RoleBuilder) int
 	if g.baselineFile == "" && g.waiversFile == "" {
 		return ExitOK
 	}
+	b, err := readGate(cmd, o, rb)
+	if err != nil {
+		p.errorf("%v", err)
+		return ExitUsage
+	}
+	g.baseline = b
+	return ExitOK
+}
+
+// readGate reads --waivers and --baseline, refusing a baseline of another
+// kind of run or another deployment.
+func readGate(cmd string, o *options, rb *calyptos.RoleBuilder) (*baseline.Baseline, error) {
+	g := &o.gate
 	b := &baseline.Baseline{}
 	if g.waiversFile != "" {
 		ws, err := baseline.LoadWaivers(g.waiversFile)
 		if err != nil {
-			p.errorf("--waivers: %v", unwrapPathError(err))
-			return ExitUsage
+			return nil, fmt.Errorf("--waivers: %w", unwrapPathError(err))
 		}
 		b.Waivers = ws
 	}
-	if g.baselineFile != "" {
-		old, err := readReportFile(g.baselineFile)
-		if err != nil {
-			p.errorf("--baseline: %v", err)
-			return ExitUsage
-		}
-		if want := calyptos.Kind(cmd); old.Kind != want {
-			p.errorf("--baseline: %s is a %s report, not a %s one", g.baselineFile, old.Kind, want)
-			return ExitUsage
-		}
-		if id := rb.Identity(); old.Environment != id {
-			p.errorf("--baseline: %s is a report of environment %q, not of %q (%s)", g.baselineFile, old.Environment, id, o.envFile)
-			return ExitUsage
-		}
-		b.Report = old
+	if g.baselineFile == "" {
+		return b, nil
 	}
-	g.baseline = b
-	return ExitOK
+	old, err := readReportFile(g.baselineFile)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	want := calyptos.Kind(cmd)
+	if cmd == "serve" {
+		want = old.Kind // serve runs debuggers, and validators too with --validate
+	}
+	if old.Kind != want {
+		return nil, fmt.Errorf("--baseline: %s is a %s report, not a %s one", g.baselineFile, old.Kind, want)
+	}
+	if id := rb.Identity(); old.Environment != id {
+		return nil, fmt.Errorf("--baseline: %s is a report of environment %q, not of %q (%s)", g.baselineFile, old.Environment, id, o.envFile)
+	}
+	b.Report = old
+	return b, nil
 }
 
 // readReportFile reads a JSON report for comparison (report.ReadBaseline).

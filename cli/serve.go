@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/baseline"
 	"github.com/org/calyptos/serve"
 )
 
@@ -34,14 +37,18 @@ multicast test, nothing installed, nothing collected) every --interval,
 moved by up to 10% at random, one run at a time, each bounded by
 --run-timeout; with --validate the validators run first. Serves the last
 report until the next one is complete:
-  /healthz      200 when the last run had no failure; 503 with the reason
+  /healthz      200 when the last run had no failure (with --baseline or
+                --waivers: none they do not accept); 503 with the reason
                 before the first run, on failure, or when stale (3 intervals)
   /             the report as an HTML page;  /report.json  as -o json
   /report       JSON, HTML or text by the Accept header (?run=previous too)
   /metrics      Prometheus metrics
-Stops cleanly on SIGINT or SIGTERM, with exit code 0. Listens on loopback unless --listen
-says otherwise.`,
-		examples: `  calyptos serve --local -e examples/localhost.yml
+--baseline and --waivers are read again before a run's verdict when their
+file changed, so a waiver added for a known failure turns /healthz green
+from the next run (a file that no longer reads keeps the last good one and
+fails the verdict with the reason). Stops cleanly on SIGINT or SIGTERM,
+with exit code 0. Listens on loopback unless --listen says otherwise.`,
+		examples: `  calyptos serve --local -e examples/localhost.yml --waivers waivers.yml
   calyptos serve -e environment.yml -i ~/.ssh/cloud_ed25519 --interval 5m
   calyptos serve -e environment.yml --listen 0.0.0.0:9273 --validate --skip repos
   curl -s localhost:9273/healthz
@@ -59,7 +66,15 @@ says otherwise.`,
 			fs.durationVar(&o.serve.interval, "interval", "DURATION", fmt.Sprintf("time between runs (default %v)", serve.DefaultInterval))
 			fs.durationVar(&o.serve.runTimeout, "run-timeout", "DURATION", "time limit of each run (default: the interval)")
 			fs.boolVar(&o.serve.validate, "validate", "run the validators too, before the debuggers")
+			gateFlags(fs, o)
+			fs.boolVar(&o.strict, "strict", "count warnings as failures (new warnings as regressions with\n--baseline or --waivers)")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
+		},
+		exits: []exitCode{
+			{ExitOK, "stopped by SIGINT or SIGTERM"},
+			{ExitFailed, "the HTTP server failed after it started"},
+			{ExitUsage, exitUsageMeaning},
+			{ExitInterrupted, "interrupted while asking for a passphrase or password"},
 		},
 		stopsOnSignal: true,
 		run:           runServe,
@@ -112,7 +127,10 @@ func runServe(ctx context.Context, p *Program, o *options, args []string) int {
 	plan := serve.Plan{Roles: rb, Executor: tr, Debuggers: ds, Validators: vs, RunOptions: calyptos.RunOptions{
 		Only: o.only, Skip: o.skip, Parallel: o.parallel, CommandTimeout: o.timeout,
 		CheckTimeout: checkTimeout(o.timeout), Redactor: o.redactor,
-	}}
+	}, Strict: o.strict}
+	if o.gate.baseline != nil {
+		plan.Gate = (&gateFiles{o: o, rb: rb, current: o.gate.baseline}).load
+	}
 	logger := slog.New(slog.NewTextHandler(consoleStderr{con}, nil))
 	s, err := serve.NewServer(plan, serve.Options{Interval: o.serve.interval, RunTimeout: o.serve.runTimeout, Logger: logger})
 	if err != nil {
@@ -158,4 +176,44 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// gateFiles is serve's --baseline and --waivers: read again when a file
+// changed since it was last read.
+type gateFiles struct {
+	o       *options
+	rb      *calyptos.RoleBuilder
+	mu      sync.Mutex
+	stamp   string // the files' sizes and modification times when read
+	current *baseline.Baseline
+}
+
+func (g *gateFiles) load() (*baseline.Baseline, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	stamp := fileStamp(g.o.gate.baselineFile) + "|" + fileStamp(g.o.gate.waiversFile)
+	if g.stamp == "" {
+		g.stamp = stamp // what loadGate read at start
+	}
+	if stamp == g.stamp {
+		return g.current, nil
+	}
+	b, err := readGate("serve", g.o, g.rb)
+	if err != nil {
+		return nil, err // the stamp is kept: the file is read again next run
+	}
+	g.stamp, g.current = stamp, b
+	return b, nil
+}
+
+// fileStamp identifies a file's version by size and modification time.
+func fileStamp(name string) string {
+	if name == "" {
+		return ""
+	}
+	st, err := os.Stat(name)
+	if err != nil {
+		return "missing"
+	}
+	return fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
 }

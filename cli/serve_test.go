@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -176,4 +178,23 @@ func TestListenWarnsOffLoopback(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, isLoopback(host), tc.addr)
 	}
+}
+
+// TestServeTakesTheGateFlags: serve accepts --waivers, --baseline and
+// --strict (it refused them), reads them before it listens, and its -h
+// lists its exit codes under the heading.
+func TestServeTakesTheGateFlags(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	env := writeEnv(t, twoHosts)
+	bad := filepath.Join(t.TempDir(), "w.yml")
+	require.NoError(t, os.WriteFile(bad, []byte("waivers:\n  - {id: '*/*', reason: r, expires: 2099-01-01}\n"), 0o600))
+	assert.Equal(t, ExitUsage, h.run("serve", "-e", env, "--waivers", bad, "--strict", "--listen", "127.0.0.1:0"))
+	assert.Contains(t, h.stderr.String(), "waives every finding of every check")
+	assert.NotContains(t, h.stderr.String(), "flag provided but not defined")
+
+	h = newHarness(t, nil, nil)
+	require.Equal(t, ExitOK, h.run("serve", "-h"))
+	_, table, ok := strings.Cut(h.stdout.String(), "Exit codes:\n")
+	require.True(t, ok)
+	assert.Contains(t, table, "0    stopped by SIGINT or SIGTERM")
 }

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/org/calyptos"
 )
 
 // Bounds of the HTTP server: a slow or stuck client cannot hold a
@@ -116,17 +114,26 @@ func (s *Server) health() (bool, string) {
 		return false, fmt.Sprintf("stale: the last report is %v old (more than %d intervals of %v)", age.Round(time.Second), staleIntervals, s.opts.Interval)
 	}
 	when := "run of " + rep.Started.UTC().Format(time.RFC3339)
-	switch rep.Outcome() {
-	case calyptos.OutcomeInterrupted:
+	v := st.last.verdict
+	switch {
+	case rep.Interrupted:
 		why := "the run was interrupted"
 		if st.lastErr != "" {
 			why = oneLine(st.lastErr)
 		}
 		return false, fmt.Sprintf("failing: %s; %d failures so far (%s)", why, rep.Totals.Fail, when)
-	case calyptos.OutcomeFailed:
+	case v.gateErr != "":
+		return false, fmt.Sprintf("failing: the baseline or waivers cannot be used: %s (%s)", oneLine(v.gateErr), when)
+	case !v.passed && s.plan.Gate != nil:
+		return false, fmt.Sprintf("failing: %d %s not waived nor in the baseline, in %s (%s)", v.regressions, plural(v.regressions, "regression", "regressions"), failedChecks(st.last), when)
+	case !v.passed:
 		return false, fmt.Sprintf("failing: %d %s in %s (%s)", rep.Totals.Fail, plural(rep.Totals.Fail, "failure", "failures"), failedChecks(st.last), when)
 	}
-	return true, fmt.Sprintf("ok: %d checks, %d passed, %d warnings (%s)", len(rep.Checks), rep.Totals.Pass, rep.Totals.Warn, when)
+	accepted := ""
+	if v.accepted > 0 {
+		accepted = fmt.Sprintf(", %d %s waived or in the baseline", v.accepted, plural(v.accepted, "failure", "failures"))
+	}
+	return true, fmt.Sprintf("ok: %d checks, %d passed, %d warnings%s (%s)", len(rep.Checks), rep.Totals.Pass, rep.Totals.Warn, accepted, when)
 }
 
 // failedChecks names the checks that failed, at most three.

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/baseline"
 	"github.com/org/calyptos/report"
 )
 
@@ -65,6 +66,16 @@ type Plan struct {
 	Debuggers  []calyptos.Debugger
 	Validators []calyptos.Validator
 	RunOptions calyptos.RunOptions
+	// Gate, if set, decides which failures count, as --baseline and
+	// --waivers do for debug: it is asked for the baseline once per run,
+	// after the run (so a waiver file edited between runs applies from the
+	// next one), and /healthz, calyptos_healthy and calyptos_runs_total
+	// pass a run that has no regression against it. An error fails the
+	// run's verdict and says why.
+	Gate func() (*baseline.Baseline, error)
+	// Strict counts warnings as failures, and new warnings as
+	// regressions with Gate.
+	Strict bool
 }
 
 // Options tune a Server. Zero values select the defaults.
@@ -141,6 +152,34 @@ type snapshot struct {
 	// gzip-encoded copy: a 200-host page is 600 KB, 60 KB compressed.
 	body, gzipped map[string][]byte
 	hostsUp       map[string]bool // hosts tried: true when they answered
+	verdict       verdict
+}
+
+// verdict is what a run's report says of the deployment, with the gate.
+type verdict struct {
+	passed bool
+	// regressions counts the failures that count (all of them without a
+	// gate); accepted those the gate accepts (waived, or in the baseline).
+	regressions, accepted int
+	gateErr               string
+}
+
+// judge decides whether rep passes: without a gate, Report.Passed; with
+// one, no regression against it and a run that ended.
+func (s *Server) judge(rep *calyptos.Report) verdict {
+	if s.plan.Gate == nil {
+		return verdict{passed: rep.Passed(s.plan.Strict), regressions: rep.Totals.Fail}
+	}
+	b, err := s.plan.Gate()
+	if err != nil {
+		return verdict{regressions: rep.Totals.Fail, gateErr: s.redact(err.Error())}
+	}
+	d, err := b.Compare(rep)
+	if err != nil {
+		return verdict{regressions: rep.Totals.Fail, gateErr: s.redact(err.Error())}
+	}
+	n := len(d.Regressions(s.plan.Strict))
+	return verdict{passed: n == 0 && !rep.Interrupted, regressions: n, accepted: max(0, rep.Totals.Fail-n)}
 }
 
 // NewServer checks plan and returns a Server that has not run yet.
@@ -342,7 +381,8 @@ func (s *Server) publish(rep *calyptos.Report, up map[string]bool, err error) {
 		st.lastErr = s.redact(cmp.Or(errString(err), "no report"))
 	} else {
 		st.previous, st.last = old.last, s.render(rep, up, now)
-		if rep.Passed(false) {
+		st.last.verdict = s.judge(rep)
+		if st.last.verdict.passed {
 			st.lastSuccess = now
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -350,7 +390,7 @@ func (s *Server) publish(rep *calyptos.Report, up map[string]bool, err error) {
 		}
 	}
 	s.state.Store(st)
-	s.metrics.observe(rep, now)
+	s.metrics.observe(rep, st.last, now)
 }
 
 func errString(err error) string {

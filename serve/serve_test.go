@@ -3,6 +3,7 @@ package serve
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/baseline"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/report"
 )
@@ -472,4 +474,35 @@ func TestRunErrorIsRedactedAndOneLine(t *testing.T) {
 	f.s.state.Store(st)
 	r := f.get(t, "/healthz")
 	assert.Equal(t, "no report: the last run failed: bad [REDACTED]\n", r.body)
+}
+
+// TestHealthzWithWaivers: a known failure a waiver accepts keeps /healthz
+// and calyptos_healthy green; a waiver file changed between runs applies
+// from the next run; a gate that cannot be read fails the verdict.
+func TestHealthzWithWaivers(t *testing.T) {
+	f := newFixture(t, Options{Interval: time.Minute})
+	waivers := []baseline.Waiver{{ID: "fleet/*", Hosts: "10.0.0.3", Reason: "r", Expires: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	var gateErr error
+	var current []baseline.Waiver
+	f.s.plan.Gate = func() (*baseline.Baseline, error) { return &baseline.Baseline{Waivers: current}, gateErr }
+	f.exec.On("10.0.0.3", "status").Stdout("dead\n")
+	f.allOK()
+
+	f.s.RunOnce(t.Context())
+	r := f.get(t, "/healthz")
+	assert.Equal(t, http.StatusServiceUnavailable, r.code)
+	assert.Regexp(t, `^failing: 1 regression not waived nor in the baseline, in fleet`, r.body)
+
+	current = waivers // the waiver file changed
+	f.s.RunOnce(t.Context())
+	r = f.get(t, "/healthz")
+	assert.Equal(t, http.StatusOK, r.code, r.body)
+	assert.Contains(t, r.body, "1 failure waived or in the baseline")
+	assert.Contains(t, f.get(t, "/metrics").body, "calyptos_healthy 1")
+
+	gateErr = errors.New("waivers.yml:3:5: expires is not a date")
+	f.s.RunOnce(t.Context())
+	r = f.get(t, "/healthz")
+	assert.Equal(t, http.StatusServiceUnavailable, r.code)
+	assert.Contains(t, r.body, "the baseline or waivers cannot be used: waivers.yml:3:5")
 }
