@@ -60,7 +60,8 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // Serve serves HTTP on ln and runs the plan on its interval until ctx
 // ends; then it cancels the run in progress, waits for it, lets requests
 // in flight finish (for a few seconds) and returns nil. It returns an
-// error only when the listener fails.
+// error only when the listener fails. At most Options.MaxConns connections
+// are open at once; the next wait in the listen backlog.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -71,7 +72,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- hs.Serve(newLimitListener(ln, s.opts.MaxConns)) }()
 	// The runs stop with ctx, or when the listener fails: a server that
 	// answers nobody should exit, for its supervisor to restart it.
 	rctx, stop := context.WithCancel(ctx)

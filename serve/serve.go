@@ -95,11 +95,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests replace it.
 	Now func() time.Time
+	// MaxConns bounds the HTTP connections open at once (default
+	// DefaultMaxConns); the next ones wait in the listen backlog.
+	MaxConns int
 }
 
 func (o Options) withDefaults() Options {
 	if o.Interval <= 0 {
 		o.Interval = DefaultInterval
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
 	}
 	if o.Jitter == 0 {
 		o.Jitter = DefaultJitter
