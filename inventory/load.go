@@ -166,7 +166,7 @@ func (m *model) parseSource(name string, data []byte) error {
 	case ext != "":
 		// A .yml file that is neither is best explained as YAML.
 		m.probs.errs = append(m.probs.errs[:before], yamlErr)
-	default:
+	case looksLikeYAML(data):
 		m.probs.addErr(&Error{Pos: calyptos.Position{File: name}, Msg: "(read as INI above, as it is not YAML either: " + yamlErr.Error() + ")"})
 	}
 	return nil
@@ -198,4 +198,14 @@ func (m *model) yamlRoot(name string, data []byte) (*yaml.Node, error) {
 		}
 	}
 	return parseYAMLDoc(name, data)
+}
+
+// looksLikeYAML reports whether a file without extension that is neither
+// valid INI nor valid YAML was meant to be YAML: a line starts with a
+// "key:" and none holds '='.
+func looksLikeYAML(data []byte) bool {
+	if bytes.ContainsRune(data, '=') {
+		return false
+	}
+	return regexp.MustCompile(`(?m)^[\w.-]+:(?:\s|$)`).Match(data)
 }

@@ -26,13 +26,13 @@ func parseYAMLDoc(file string, data []byte) (*yaml.Node, error) {
 		if err == io.EOF {
 			return nil, nil
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	default:
 		return nil, &Error{Pos: calyptos.Position{File: file, Line: next.Line, Column: next.Column}, Msg: "a second YAML document starts here: an inventory is one document"}
 	}
@@ -47,10 +47,13 @@ func isNullNode(n *yaml.Node) bool {
 		(n.Tag == "!!null" || n.Value == "" || n.Value == "~" || n.Value == "null" || n.Value == "Null" || n.Value == "NULL")
 }
 
-// yamlSyntaxError positions yaml.v3's "yaml: line N: message".
-func yamlSyntaxError(file string, err error) error {
+// yamlSyntaxError positions yaml.v3's "yaml: line N: message" as
+// package calyptos does for environment files: parser errors (as opposed
+// to scanner errors) carry a 0-based line, and one left open until the
+// end points past the last line.
+func yamlSyntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	pos := calyptos.Position{File: file, Line: 1}
+	pos := calyptos.Position{File: file}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, text, ok := strings.Cut(rest, ": "); ok {
 			if n, cerr := strconv.Atoi(num); cerr == nil {
@@ -58,7 +61,41 @@ func yamlSyntaxError(file string, err error) error {
 			}
 		}
 	}
+	if parserProblem(msg) {
+		pos.Line = min(pos.Line+1, lastTextLine(data))
+	}
+	pos.Line = max(pos.Line, 1)
 	return &Error{Pos: pos, Msg: "invalid YAML: " + msg, Err: err}
+}
+
+// parserProblem reports whether msg is one of the problems yaml.v3's
+// parser (not its scanner) reports, with a 0-based line.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected <stream-start>", "did not find expected <document start>",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found duplicate %TAG directive", "found undefined tag handle",
+		"did not find expected node content", "did not find expected '-' indicator",
+		"did not find expected key", "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+		return true
+	}
+	return false
+}
+
+// lastTextLine returns the number of the last line of data that holds
+// something other than white space (1 for an empty file).
+func lastTextLine(data []byte) int {
+	last, line := 1, 1
+	for _, c := range data {
+		switch c {
+		case '\n':
+			line++
+		case ' ', '\t', '\r':
+		default:
+			last = line
+		}
+	}
+	return last
 }
 
 // countNodes (a copy of package calyptos' own, which is not exported)
