@@ -283,6 +283,11 @@ func (m *model) build() (*Inventory, error) {
 	}
 	conn := &connChecker{m: m, reported: map[string]bool{}}
 	for _, h := range m.horder {
+		if len(h.groups) == 0 {
+			// Left in no group by the "ungrouped" rule (ungrouped made a
+			// child group): not a host of "all", as in Ansible.
+			continue
+		}
 		mb, err := ms.of(h)
 		if err != nil {
 			return nil, err

@@ -101,8 +101,8 @@ func (a *addressPatterns) expandPattern(pattern string, limit int) (hosts []stri
 	if n > int64(limit) {
 		return nil, "", fmt.Errorf("%w: the ranges of %q stand for %d hosts, more than the %d left", errTooMany, host, n, limit)
 	}
-	hosts = make([]string, 0, n)
-	return expandRange(host, hosts)
+	hosts, err = expandRange(host, make([]string, 0, n))
+	return hosts, port, err
 }
 
 // errTooMany is the cause of a refusal for passing the host bound.
@@ -220,10 +220,10 @@ func countRange(line string, limit int) (int64, error) {
 
 // expandRange appends to out the host names line stands for, in Ansible's
 // order. countRange has bounded their number.
-func expandRange(line string, out []string) ([]string, string, error) {
+func expandRange(line string, out []string) ([]string, error) {
 	r, err := parseRange(line, maxHosts)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	for i := int64(0); i < r.n; i++ {
 		var v string
@@ -238,11 +238,11 @@ func expandRange(line string, out []string) ([]string, string, error) {
 			out = append(out, name)
 			continue
 		}
-		if out, _, err = expandRange(name, out); err != nil {
-			return nil, "", err
+		if out, err = expandRange(name, out); err != nil {
+			return nil, err
 		}
 	}
-	return out, "", nil
+	return out, nil
 }
 
 // pyInt is Python's int(s) for a decimal string: surrounding white space,

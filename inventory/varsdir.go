@@ -178,17 +178,13 @@ func (m *model) loadVarsFile(path string) (*varsFile, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		k, err := conv.key(e.k)
-		if err != nil {
-			return nil, err
-		}
 		v, err := conv.value(e.v, 1)
 		if err != nil {
 			return nil, err
 		}
-		f.vars[k] = v
-		if isConnVar(k) {
-			f.varPos[k] = calyptos.Position{File: path, Line: e.k.Line, Column: e.k.Column}
+		f.vars[e.name] = v
+		if isConnVar(e.name) {
+			f.varPos[e.name] = calyptos.Position{File: path, Line: e.k.Line, Column: e.k.Column}
 		}
 	}
 	if len(f.vars) == 0 {

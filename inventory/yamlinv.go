@@ -190,15 +190,11 @@ func (y *yamlInv) addChild(g, child *group, k *yaml.Node) {
 // vars converts the variables of a vars mapping or of a host.
 func (y *yamlInv) vars(entries []pair, set func(string, any, calyptos.Position)) error {
 	for _, e := range entries {
-		k, err := y.conv.key(e.k)
-		if err != nil {
-			return err
-		}
 		v, err := y.conv.value(e.v, 1)
 		if err != nil {
 			return err
 		}
-		set(k, v, y.pos(e.k))
+		set(e.name, v, y.pos(e.k))
 	}
 	return nil
 }

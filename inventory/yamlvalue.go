@@ -124,60 +124,76 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 	}
 	out := make(map[string]any, len(entries))
 	for _, e := range entries {
-		k, err := c.key(e.k)
-		if err != nil {
-			return nil, err
-		}
 		v, err := c.value(e.v, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = v
+		out[e.name] = v
 	}
 	return out, nil
 }
 
-// pair is one entry of a mapping.
-type pair struct{ k, v *yaml.Node }
+// pair is one entry of a mapping, with its key as Python compares it
+// (1, 1.0 and true are one key) and as JSON writes it.
+type pair struct {
+	k, v     *yaml.Node
+	id, name string
+}
 
 // pairs returns the entries of mapping n as PyYAML builds the dict: the
 // merged mappings first (an earlier one of a list winning), then n's own
-// keys, a key set twice keeping its first place and its last value.
+// keys, a key set twice keeping its first place and name and its last
+// value.
 func (c *yamlConv) pairs(n *yaml.Node, depth int) ([]pair, error) {
 	if depth > maxDepth {
 		return nil, c.errorf(n, "merge keys nested more than %d deep", maxDepth)
 	}
-	var merged, own []pair
+	var all []pair
+	merges := 0
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if !isMergeKey(k) {
-			own = append(own, pair{k, v})
-			continue
-		}
-		v = resolveAlias(v)
-		srcs := []*yaml.Node{v}
-		if v.Kind == yaml.SequenceNode {
-			srcs = nil
-			for _, s := range v.Content {
-				srcs = append([]*yaml.Node{resolveAlias(s)}, srcs...)
-			}
-		}
-		for _, s := range srcs {
-			if s.Kind != yaml.MappingNode {
-				return nil, c.errorf(s, "a merge key (<<) takes a mapping or a list of mappings")
-			}
-			sub, err := c.pairs(s, depth+1)
+		if isMergeKey(k) {
+			sub, err := c.merged(v, depth)
 			if err != nil {
 				return nil, err
 			}
-			merged = append(merged, sub...)
+			// Merged keys come before the mapping's own.
+			all = append(all[:merges], append(sub, all[merges:]...)...)
+			merges += len(sub)
+			continue
 		}
-	}
-	all := append(merged, own...)
-	if len(merged) == 0 && !hasDuplicateKeys(own) {
-		return own, nil
+		id, name, err := c.key(k)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pair{k, v, id, name})
 	}
 	return dedupePairs(all), nil
+}
+
+// merged returns the entries a merge key brings: of a mapping, or of a
+// list of mappings where an earlier one wins.
+func (c *yamlConv) merged(v *yaml.Node, depth int) ([]pair, error) {
+	v = resolveAlias(v)
+	srcs := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		srcs = nil
+		for _, s := range v.Content {
+			srcs = append([]*yaml.Node{resolveAlias(s)}, srcs...)
+		}
+	}
+	var out []pair
+	for _, s := range srcs {
+		if s.Kind != yaml.MappingNode {
+			return nil, c.errorf(s, "a merge key (<<) takes a mapping or a list of mappings")
+		}
+		sub, err := c.pairs(s, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub...)
+	}
+	return out, nil
 }
 
 func isMergeKey(k *yaml.Node) bool {
@@ -191,54 +207,51 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// hasDuplicateKeys reports whether a scalar key appears twice (compared
-// as written, which is enough for the common case; dedupePairs compares
-// values).
-func hasDuplicateKeys(ps []pair) bool {
-	if len(ps) > 16 {
-		return true // let dedupePairs use its map
-	}
-	for i := range ps {
-		for j := i + 1; j < len(ps); j++ {
-			if ps[i].k.Value == ps[j].k.Value {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // dedupePairs keeps, for each key, its first place and its last value.
 func dedupePairs(ps []pair) []pair {
+	if len(ps) <= 8 {
+		out := ps[:0:0]
+	next:
+		for _, p := range ps {
+			for i := range out {
+				if out[i].id == p.id {
+					out[i].v = p.v
+					continue next
+				}
+			}
+			out = append(out, p)
+		}
+		return out
+	}
 	at := make(map[string]int, len(ps))
 	out := make([]pair, 0, len(ps))
 	for _, p := range ps {
-		id := p.k.Tag + "\x00" + p.k.Value
-		if i, ok := at[id]; ok {
+		if i, ok := at[p.id]; ok {
 			out[i].v = p.v
 			continue
 		}
-		at[id] = len(out)
+		at[p.id] = len(out)
 		out = append(out, p)
 	}
 	return out
 }
 
-// key converts a mapping key to the string JSON makes of it.
-func (c *yamlConv) key(n *yaml.Node) (string, error) {
+// key converts a mapping key: its identity under Python's equality and
+// the string JSON makes of it.
+func (c *yamlConv) key(n *yaml.Node) (id, name string, err error) {
 	n = resolveAlias(n)
 	if n.Kind != yaml.ScalarNode {
-		return "", c.errorf(n, "a mapping key must be a scalar, not a list or a mapping")
+		return "", "", c.errorf(n, "a mapping key must be a scalar, not a list or a mapping")
 	}
 	v, err := c.scalar(n)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	_, name, ok := pyKey(v)
+	id, name, ok := pyKey(v)
 	if !ok {
-		return "", c.errorf(n, "unsupported mapping key %q", n.Value)
+		return "", "", c.errorf(n, "unsupported mapping key %q", n.Value)
 	}
-	return name, nil
+	return id, name, nil
 }
 
 // scalar converts a scalar with YAML 1.1 rules.
