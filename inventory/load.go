@@ -156,6 +156,10 @@ func (m *model) parseSource(name string, data []byte) error {
 				m.probs.addErr(err)
 			}
 			return nil
+		case err == nil && root == nil:
+			err = &Error{Pos: calyptos.Position{File: name, Line: 1, Column: 1}, Msg: "an empty YAML document: a YAML inventory is a mapping of groups"}
+		case err == nil:
+			err = &Error{Pos: calyptos.Position{File: name, Line: root.Line, Column: root.Column}, Msg: "a YAML inventory is a mapping of groups, not a list or a scalar"}
 		}
 		yamlErr = err
 	}
