@@ -125,6 +125,9 @@ func listJSONAsScript(t *testing.T, path string) string {
 // TestAgainstAnsible is the differential test: ansible-inventory itself
 // on every case, compared with Load and with the recording.
 func TestAgainstAnsible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Ansible once per case")
+	}
 	for _, c := range corpus(t) {
 		t.Run(c.name, func(t *testing.T) {
 			path := c.inventory

@@ -23,7 +23,7 @@ type PatternError struct {
 	// Part is the part that matched nothing, "" when the whole pattern
 	// selects no host.
 	Part string
-	// Groups are the groups (roles) a pattern can name, sorted.
+	// Groups are the groups (roles) that have hosts, sorted.
 	Groups []string
 	// Err says what is wrong with a part that is not a valid pattern.
 	Err error
@@ -34,9 +34,9 @@ func (e *PatternError) Error() string {
 	case e.Err != nil:
 		return fmt.Sprintf("host pattern %q: %v", e.Pattern, e.Err)
 	case e.Part != "":
-		return fmt.Sprintf("host pattern %q: %q matches no group and no host (groups: %s)", e.Pattern, e.Part, strings.Join(e.Groups, ", "))
+		return fmt.Sprintf("host pattern %q: %q matches no group and no host (groups with hosts: %s)", e.Pattern, e.Part, strings.Join(e.Groups, ", "))
 	}
-	return fmt.Sprintf("host pattern %q selects no host (groups: %s)", e.Pattern, strings.Join(e.Groups, ", "))
+	return fmt.Sprintf("host pattern %q selects no host (groups with hosts: %s)", e.Pattern, strings.Join(e.Groups, ", "))
 }
 
 // Is matches calyptos.ErrUnknownRole or ErrNoHosts, as said above.
@@ -102,7 +102,7 @@ func Select(rb *calyptos.RoleBuilder, pattern string) ([]string, error) {
 	}
 	hosts = calyptos.SortHosts(hosts)
 	if len(hosts) == 0 {
-		return nil, &PatternError{Pattern: pattern, Groups: s.groups}
+		return nil, &PatternError{Pattern: pattern, Groups: s.nonEmpty()}
 	}
 	return hosts, nil
 }
@@ -188,9 +188,20 @@ func (s *selector) matchOne(part string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 && groups == 0 && p != calyptos.RoleAll {
-		return nil, &PatternError{Pattern: s.pattern, Part: part, Groups: s.groups}
+		return nil, &PatternError{Pattern: s.pattern, Part: part, Groups: s.nonEmpty()}
 	}
 	return out, nil
+}
+
+// nonEmpty returns the roles that have hosts, for an error message.
+func (s *selector) nonEmpty() []string {
+	var out []string
+	for _, g := range s.groups {
+		if len(s.rb.Hosts(g)) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // subscript reports whether p ends in an Ansible subscript: [0], [-1],
