@@ -26,7 +26,38 @@ func pyLiteral(v string, count *int) (any, bool) {
 	if err != nil || p.tok.kind != tEOF {
 		return nil, false
 	}
+	// to_text decodes bytes at the top only: nested ones cannot be
+	// printed (ansible-inventory: "bytes is not JSON serializable").
+	if b, ok := val.(pyBytes); ok {
+		return string(b), true
+	}
+	if hasBytes(val) {
+		return nil, false
+	}
 	return val, true
+}
+
+// pyBytes is a bytes literal, valid UTF-8.
+type pyBytes string
+
+func hasBytes(v any) bool {
+	switch v := v.(type) {
+	case pyBytes:
+		return true
+	case []any:
+		for _, x := range v {
+			if hasBytes(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, x := range v {
+			if hasBytes(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var errNotLiteral = errors.New("not a Python literal")
@@ -419,6 +450,9 @@ func (p *pyParser) strings() (any, error) {
 		}
 		b.WriteString(p.tok.text)
 		p.next()
+	}
+	if kind == tBytes {
+		return pyBytes(b.String()), nil
 	}
 	return b.String(), nil
 }
