@@ -94,10 +94,11 @@
 // memory, and every refusal is positioned. A file is at most 16 MiB, and
 // one Load reads at most 64 MiB in 100,000 files; a YAML file has at most
 // 300,000 nodes (counted from its text before it is parsed), a JSON file
-// 1,000,000 values, an INI file 500,000 lines of 64 KiB; an inventory
+// 1,000,000 values, any other file 500,000 lines (an INI line 64
+// KiB); an inventory
 // holds at most 100,000 hosts (a range is counted before it is expanded,
 // so web[0:99999999] costs nothing), 100,000 groups, 4,000,000 (host,
-// group) memberships and 8,000,000 merged variables; aliases count each
+// group) memberships and 4,000,000 merged variables; aliases count each
 // time they are used, up to 2,000,000 values.
 //
 // Inventories, Hosts and their variables are shared, read-only values.

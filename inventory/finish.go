@@ -218,10 +218,10 @@ func (ms *memberships) of(h *host) (*membership, error) {
 	})
 	mb.groups = append([]*group{all}, mb.groups...)
 	slices.Sort(mb.names)
-	mb.vars = ms.m.groupLayers(mb.groups)
-	if ms.m.spent.cells += len(mb.vars); ms.m.spent.cells > maxVarCells {
+	if ms.m.spent.cells += ms.m.groupVarCount(mb.groups); ms.m.spent.cells > maxVarCells {
 		return nil, &Error{Pos: calyptos.Position{File: ms.m.file}, Msg: fmt.Sprintf("the hosts' variables, merged, pass %d entries: refusing to build them", maxVarCells)}
 	}
+	mb.vars = ms.m.groupLayers(mb.groups)
 	ms.memo[key] = mb
 	return mb, nil
 }
@@ -231,14 +231,7 @@ func (ms *memberships) of(h *host) (*membership, error) {
 // group_vars/all, then the other groups' group_vars. groups starts with
 // "all".
 func (m *model) groupLayers(groups []*group) map[string]any {
-	n := 0
-	for _, g := range groups {
-		n += len(g.vars)
-		if f := m.groupFiles[g.name]; f != nil {
-			n += len(f.vars)
-		}
-	}
-	out := make(map[string]any, n)
+	out := make(map[string]any, m.groupVarCount(groups))
 	for _, g := range groups {
 		for k, v := range g.vars {
 			out[k] = v
@@ -252,6 +245,18 @@ func (m *model) groupLayers(groups []*group) map[string]any {
 		}
 	}
 	return out
+}
+
+// groupVarCount bounds the size of the variables groups give a host.
+func (m *model) groupVarCount(groups []*group) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g.vars)
+		if f := m.groupFiles[g.name]; f != nil {
+			n += len(f.vars)
+		}
+	}
+	return n
 }
 
 // layers returns where a host's variables come from, lowest precedence
@@ -297,6 +302,9 @@ func (m *model) build() (*Inventory, error) {
 		}
 		vars := mb.vars
 		if f := m.hostFiles[h.name]; len(h.vars) > 0 || f != nil {
+			if m.spent.cells += len(mb.vars) + len(h.vars); m.spent.cells > maxVarCells {
+				return nil, &Error{Pos: calyptos.Position{File: m.file}, Msg: fmt.Sprintf("the hosts' variables, merged, pass %d entries: refusing to build them", maxVarCells)}
+			}
 			vars = make(map[string]any, len(mb.vars)+len(h.vars))
 			for k, v := range mb.vars {
 				vars[k] = v
@@ -308,9 +316,6 @@ func (m *model) build() (*Inventory, error) {
 				for k, v := range f.vars {
 					vars[k] = v
 				}
-			}
-			if m.spent.cells += len(vars); m.spent.cells > maxVarCells {
-				return nil, &Error{Pos: calyptos.Position{File: m.file}, Msg: fmt.Sprintf("the hosts' variables, merged, pass %d entries: refusing to build them", maxVarCells)}
 			}
 		}
 		out := &Host{Name: h.name, Address: h.name, Groups: mb.names, Vars: vars}

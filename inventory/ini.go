@@ -48,10 +48,6 @@ func (m *model) parseINI(data []byte) {
 		group:     m.group("ungrouped"),
 		state:     "hosts",
 	}
-	if line, ok := countLines(data, maxINILines); !ok {
-		m.probs.add(m.pos(line, 1), "more than %d lines by here: refusing to read the file (write hosts with ranges)", maxINILines)
-		return
-	}
 	for raw := range splitLines(data) {
 		p.line++
 		if m.probs.full() {

@@ -17,7 +17,7 @@ const (
 	maxHosts     = 100_000   // hosts, ranges counted before they are expanded
 	maxGroups    = 100_000
 	maxMembers   = 4_000_000 // (host, group) pairs, ancestors included
-	maxVarCells  = 8_000_000 // entries of the merged variable maps of every host
+	maxVarCells  = 4_000_000 // entries of the merged variable maps of every host
 	maxDepth     = 200       // nesting of values, and of groups in a YAML inventory
 	maxPyDigits  = 4300      // Python's limit on the digits of an int read from text
 )

@@ -144,7 +144,12 @@ func (m *model) parseSource(name string, data []byte) error {
 			return err
 		}
 	}
-	if isYAMLExt(ext) {
+	if !bytes.HasPrefix(text, []byte("{")) {
+		if line, ok := countLines(data, maxINILines); !ok {
+			return &Error{Pos: calyptos.Position{File: name, Line: line, Column: 1}, Msg: fmt.Sprintf("more than %d lines by here: refusing to read the file (write hosts with ranges)", maxINILines)}
+		}
+	}
+	if ext != "" && isYAMLExt(ext) || ext == "" && mayBeYAMLMapping(data) {
 		root, err := m.yamlRoot(name, data)
 		var bound *boundError
 		switch {
@@ -212,4 +217,26 @@ func looksLikeYAML(data []byte) bool {
 		return false
 	}
 	return regexp.MustCompile(`(?m)^[\w.-]+:(?:\s|$)`).Match(data)
+}
+
+// mayBeYAMLMapping reports whether data could be a YAML mapping, which
+// its first line of content shows: a flow mapping, or a "key:" entry.
+// Other files without an extension (most INI files) are not parsed as
+// YAML first, which Ansible does to no avail: what is not a mapping is
+// read as INI anyway.
+func mayBeYAMLMapping(data []byte) bool {
+	for line := range splitLines(data) {
+		l := bytes.TrimSpace(line)
+		switch {
+		case len(l) == 0 || l[0] == '#' || l[0] == '%' || bytes.Equal(l, []byte("---")):
+			continue
+		case l[0] == '{' || l[0] == '?' || l[0] == '&' || l[0] == '!':
+			return true
+		}
+		if i := bytes.Index(l, []byte(" #")); i >= 0 {
+			l = bytes.TrimSpace(l[:i])
+		}
+		return bytes.HasSuffix(l, []byte(":")) || bytes.Contains(l, []byte(": ")) || bytes.Contains(l, []byte(":\t"))
+	}
+	return false
 }

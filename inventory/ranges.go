@@ -99,7 +99,7 @@ func (a *addressPatterns) expandPattern(pattern string, limit int) (hosts []stri
 		return nil, "", err
 	}
 	if n > int64(limit) {
-		return nil, "", fmt.Errorf("%w: the ranges of %q stand for %d hosts, more than the %d left", errTooMany, host, n, limit)
+		return nil, "", fmt.Errorf("%w: the ranges of %q stand for more than the %d hosts the inventory may still hold", errTooMany, host, limit)
 	}
 	hosts, err = expandRange(host, make([]string, 0, n))
 	return hosts, port, err
@@ -213,9 +213,18 @@ func countRange(line string, limit int) (int64, error) {
 		if total > int64(limit) {
 			return int64(limit) + 1, nil
 		}
-		line = r.head + "x" + r.tail
+		line = r.head + r.value(0) + r.tail
 	}
 	return total, nil
+}
+
+// value returns the i-th value of the range.
+func (r *hostRange) value(i int64) string {
+	if r.letters != "" {
+		return r.letters[i : i+1]
+	}
+	x := new(big.Int).Mul(r.step, big.NewInt(i))
+	return pyZfill(x.Add(x, r.beg).String(), r.width)
 }
 
 // expandRange appends to out the host names line stands for, in Ansible's
@@ -226,14 +235,7 @@ func expandRange(line string, out []string) ([]string, error) {
 		return nil, err
 	}
 	for i := int64(0); i < r.n; i++ {
-		var v string
-		if r.letters != "" {
-			v = r.letters[i : i+1]
-		} else {
-			x := new(big.Int).Mul(r.step, big.NewInt(i))
-			v = pyZfill(x.Add(x, r.beg).String(), r.width)
-		}
-		name := r.head + v + r.tail
+		name := r.head + r.value(i) + r.tail
 		if !strings.Contains(name, "[") {
 			out = append(out, name)
 			continue
