@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"iter"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -14,14 +13,12 @@ import (
 
 // iniParser reads one INI file into a model.
 type iniParser struct {
-	m         *model
-	section   *regexp.Regexp
-	groupName *regexp.Regexp
-	pending   []*pendingDecl // in the order first seen
-	byName    map[string]*pendingDecl
-	group     *group
-	state     string
-	line      int
+	m       *model
+	pending []*pendingDecl // in the order first seen
+	byName  map[string]*pendingDecl
+	group   *group
+	state   string
+	line    int
 }
 
 // pendingDecl is a group used before it is declared: in [x:children],
@@ -41,12 +38,10 @@ type pendingParent struct {
 // parseINI reads data as an INI inventory.
 func (m *model) parseINI(data []byte) {
 	p := &iniParser{
-		m:         m,
-		section:   regexp.MustCompile(`^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$`),
-		groupName: regexp.MustCompile(`^([^:\]\s]+)\s*(?:#.*)?$`),
-		byName:    map[string]*pendingDecl{},
-		group:     m.group("ungrouped"),
-		state:     "hosts",
+		m:      m,
+		byName: map[string]*pendingDecl{},
+		group:  m.group("ungrouped"),
+		state:  "hosts",
 	}
 	for raw := range splitLines(data) {
 		p.line++
@@ -134,7 +129,7 @@ func countLines(data []byte, limit int) (int, bool) {
 func (p *iniParser) parseLine(line string, col int) {
 	m := p.m
 	pos := m.pos(p.line, col)
-	if s := p.section.FindStringSubmatch(line); s != nil {
+	if s := iniSectionRE.FindStringSubmatch(line); s != nil {
 		p.startSection(s[1], s[2], pos)
 		return
 	}
@@ -155,7 +150,7 @@ func (p *iniParser) parseLine(line string, col int) {
 			m.setGroupVar(p.group, strings.TrimSpace(k), p.value(strings.TrimSpace(v)), pos)
 		}
 	case "children":
-		s := p.groupName.FindStringSubmatch(line)
+		s := iniGroupNameRE.FindStringSubmatch(line)
 		if s == nil {
 			m.probs.add(pos, "expected a group name, got %q", line)
 			return

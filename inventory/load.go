@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 
 	"github.com/org/calyptos"
@@ -74,10 +73,9 @@ func (m *model) loadDir(dir string, depth int) error {
 	if err != nil {
 		return err
 	}
-	ignored := regexp.MustCompile(`^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$`)
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		if !ignored.MatchString(e.Name()) {
+		if !ignoredRE.MatchString(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -190,7 +188,7 @@ func (b *boundError) Unwrap() error { return b.err }
 
 // newConv returns a YAML value converter for file.
 func (m *model) newConv(file string) *yamlConv {
-	return &yamlConv{file: file, y: newYAML11(), count: &m.spent.values, memo: map[*yaml.Node]sized{}}
+	return &yamlConv{file: file, y: yaml11RE, count: &m.spent.values, memo: map[*yaml.Node]sized{}}
 }
 
 // yamlRoot parses data as Ansible's loader does: as JSON when it is
@@ -216,7 +214,7 @@ func looksLikeYAML(data []byte) bool {
 	if bytes.ContainsRune(data, '=') {
 		return false
 	}
-	return regexp.MustCompile(`(?m)^[\w.-]+:(?:\s|$)`).Match(data)
+	return yamlKeyLineRE.Match(data)
 }
 
 // mayBeYAMLMapping reports whether data could be a YAML mapping, which

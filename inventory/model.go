@@ -59,7 +59,7 @@ type varsFile struct {
 func newModel() *model {
 	m := &model{
 		groups: map[string]*group{}, hosts: map[string]*host{},
-		probs: &problems{}, spent: &budget{}, ap: newAddressPatterns(),
+		probs: &problems{}, spent: &budget{}, ap: addressRE,
 	}
 	all := m.group(calyptos.RoleAll)
 	m.addChild(all, m.group("ungrouped"), calyptos.Position{})

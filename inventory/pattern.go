@@ -114,10 +114,10 @@ func splitPattern(pattern string) []string {
 	case strings.Contains(pattern, ","):
 		parts = strings.Split(pattern, ",")
 	default:
-		if _, _, ok := newAddressPatterns().parseAddress(pattern); ok {
+		if _, _, ok := addressRE.parseAddress(pattern); ok {
 			parts = []string{pattern}
 		} else {
-			parts = regexp.MustCompile(`(?:[^\s:\[\]]|\[[^\]]*\])+`).FindAllString(pattern, -1)
+			parts = patternPartRE.FindAllString(pattern, -1)
 		}
 	}
 	out := parts[:0]
@@ -208,7 +208,7 @@ func (s *selector) nonEmpty() []string {
 // [1:3], [2:]. A glob class like [ab] is not one (but [12] is, as in
 // Ansible).
 func subscript(p string) bool {
-	return regexp.MustCompile(`^.+\[(?:-?[0-9]+|[0-9]+[:-][0-9]*)\]$`).MatchString(p)
+	return subscriptRE.MatchString(p)
 }
 
 // compileMatch compiles a part: "~re" a regular expression matched at the

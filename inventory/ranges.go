@@ -23,7 +23,7 @@ const (
 	ipv4Component = `(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|` + numericRange + `)`
 )
 
-// addressPatterns are Ansible's, compiled once per Parse (no globals).
+// addressPatterns are Ansible's (addressRE holds them compiled).
 // Python's ipv6 expression is "^a|b|...|z$": its '^' and '$' bind to the
 // first and last alternatives only, which re.match then anchors at the
 // start; the Go expression keeps that.

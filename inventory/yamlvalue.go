@@ -19,7 +19,8 @@ import (
 // 0777 is octal, 1:30 is 90, 2001-12-14 a date), merge keys, and
 // Ansible's !unsafe and !vault tags.
 
-// yaml11 holds PyYAML's implicit resolvers, compiled once per Load.
+// yaml11 holds PyYAML's implicit resolvers (yaml11RE holds them
+// compiled).
 type yaml11 struct {
 	boolRe, floatRe, intRe, timestampRe *regexp.Regexp
 }
