@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/org/calyptos"
 )
@@ -112,7 +113,7 @@ func (m *model) reconcileHosts() {
 				ungrouped.hosts = slices.DeleteFunc(ungrouped.hosts, func(x *host) bool { return x == h })
 			}
 		case len(h.groups) == 0 || len(h.groups) == 1 && h.groups[0] == all:
-			m.addHost(h.name, ungrouped, 0, calyptos.Position{})
+			m.addHost(h.name, ungrouped, calyptos.Position{})
 		}
 	}
 	for _, h := range m.horder {
@@ -287,6 +288,7 @@ func (m *model) build() (*Inventory, error) {
 		roles[g.name] = nil
 	}
 	conn := &connChecker{m: m, reported: map[string]bool{}}
+	shared := map[sharedKey]map[string]any{}
 	for _, h := range m.horder {
 		if len(h.groups) == 0 {
 			// Left in no group by the "ungrouped" rule (ungrouped made a
@@ -300,30 +302,18 @@ func (m *model) build() (*Inventory, error) {
 		if m.spent.members += len(mb.names); m.spent.members > maxMembers {
 			return nil, &Error{Pos: calyptos.Position{File: m.file}, Msg: fmt.Sprintf("more than %d (host, group) memberships, nested groups included: refusing to build them", maxMembers)}
 		}
-		vars := mb.vars
-		if f := m.hostFiles[h.name]; len(h.vars) > 0 || f != nil {
-			if m.spent.cells += len(mb.vars) + len(h.vars); m.spent.cells > maxVarCells {
-				return nil, &Error{Pos: calyptos.Position{File: m.file}, Msg: fmt.Sprintf("the hosts' variables, merged, pass %d entries: refusing to build them", maxVarCells)}
-			}
-			vars = make(map[string]any, len(mb.vars)+len(h.vars))
-			for k, v := range mb.vars {
-				vars[k] = v
-			}
-			for k, v := range h.vars {
-				vars[k] = v
-			}
-			if f != nil {
-				for k, v := range f.vars {
-					vars[k] = v
-				}
-			}
+		vars, err := m.hostVars(h, mb, shared)
+		if err != nil {
+			return nil, err
 		}
 		out := &Host{Name: h.name, Address: h.name, Groups: mb.names, Vars: vars}
 		conn.settings(out, func() []map[string]calyptos.Position { return m.layers(h, mb) })
 		inv.hosts = append(inv.hosts, out)
 		inv.byName[h.name] = out
 		for _, g := range mb.names {
-			roles[g] = append(roles[g], h.name)
+			if g != calyptos.RoleAll { // NewRoleBuilder puts every host in "all"
+				roles[g] = append(roles[g], h.name)
+			}
 		}
 	}
 	for _, g := range m.gorder {
@@ -340,7 +330,57 @@ func (m *model) build() (*Inventory, error) {
 		inv.groupVars[g.name] = gv
 	}
 	slices.Sort(inv.groups)
-	sortHosts(inv.hosts)
-	inv.rb = calyptos.NewRoleBuilder(roles)
+	inv.hosts = sortHosts(inv.hosts, inv.byName)
+	inv.roles = roles
+	inv.rb = sync.OnceValue(func() *calyptos.RoleBuilder { return calyptos.NewRoleBuilder(inv.roles) })
 	return inv, nil
+}
+
+// sharedKey names the merged variables that the hosts of one host line
+// in the same groups share.
+type sharedKey struct {
+	mb  *membership
+	src int
+}
+
+// hostVars merges a host's own variables and host_vars over those of
+// its groups. Hosts without their own share their groups' map, and the
+// hosts of one line in the same groups share one map.
+func (m *model) hostVars(h *host, mb *membership, shared map[sharedKey]map[string]any) (map[string]any, error) {
+	f := m.hostFiles[h.name]
+	switch {
+	case len(h.vars) == 0 && f == nil:
+		return mb.vars, nil
+	case len(mb.vars) == 0 && f == nil:
+		return h.vars, nil // ansible-inventory's JSON: every variable is the host's
+	}
+	key := sharedKey{mb, h.src}
+	if h.src > 0 && f == nil {
+		if v, ok := shared[key]; ok {
+			return v, nil
+		}
+	}
+	n := len(mb.vars) + len(h.vars)
+	if f != nil {
+		n += len(f.vars)
+	}
+	if m.spent.cells += n; m.spent.cells > maxVarCells {
+		return nil, &Error{Pos: calyptos.Position{File: m.file}, Msg: fmt.Sprintf("the hosts' variables, merged, pass %d entries: refusing to build them", maxVarCells)}
+	}
+	vars := make(map[string]any, n)
+	for k, v := range mb.vars {
+		vars[k] = v
+	}
+	for k, v := range h.vars {
+		vars[k] = v
+	}
+	if f != nil {
+		for k, v := range f.vars {
+			vars[k] = v
+		}
+	}
+	if h.src > 0 && f == nil {
+		shared[key] = vars
+	}
+	return vars, nil
 }

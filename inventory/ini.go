@@ -288,27 +288,14 @@ func (p *iniParser) hostLine(line string, col int) {
 		m.probs.add(at(toks[0]), "host %q: port %s is not from 1 to 65535", pattern, port)
 		return
 	}
-	type kv struct {
-		k   string
-		v   any
-		pos calyptos.Position
-	}
-	var vars []kv
+	var vars []hostVar
 	for _, t := range toks[1:] {
 		k, v, ok := strings.Cut(t.text, "=")
 		if !ok {
 			m.probs.add(at(t), "expected key=value after the host, got %q", t.text)
 			return
 		}
-		vars = append(vars, kv{k, p.value(v), at(t)})
+		vars = append(vars, hostVar{k, p.value(v), at(t)})
 	}
-	for _, name := range hosts {
-		h := m.addHost(name, p.group, portNum, at(toks[0]))
-		if h == nil {
-			return
-		}
-		for _, e := range vars {
-			m.setHostVar(h, e.k, e.v, e.pos)
-		}
-	}
+	m.hostLine(hosts, p.group, portNum, at(toks[0]), vars)
 }

@@ -3,7 +3,6 @@ package inventory
 import (
 	"maps"
 	"slices"
-	"sort"
 
 	"github.com/org/calyptos"
 )
@@ -42,8 +41,9 @@ type Inventory struct {
 	byName    map[string]*Host
 	groups    []string
 	groupVars map[string]map[string]any
-	rb        *calyptos.RoleBuilder
 	warnings  []error
+	roles     map[string][]string // the hosts of every group but "all"
+	rb        func() *calyptos.RoleBuilder
 }
 
 // Hosts returns every host, sorted as calyptos.SortHosts sorts names.
@@ -73,15 +73,26 @@ func (inv *Inventory) GroupVars(name string) map[string]any {
 
 // RoleBuilder returns the inventory as roles: every group is a role
 // holding its hosts and those of its child groups, "all" and "ungrouped"
-// included. It is built once and shared.
-func (inv *Inventory) RoleBuilder() *calyptos.RoleBuilder { return inv.rb }
+// included. It is built on first use (sorting every role takes about as
+// long as reading the inventory) and shared.
+func (inv *Inventory) RoleBuilder() *calyptos.RoleBuilder { return inv.rb() }
 
 // Warnings returns what Ansible would warn about and go on: entries of a
 // YAML inventory that are not groups, hosts or variables, a name that is
 // both a group and a host. Each matches ErrInvalid and has a position.
 func (inv *Inventory) Warnings() []error { return slices.Clone(inv.warnings) }
 
-// sortHosts sorts hosts by name as calyptos.SortHosts does.
-func sortHosts(hs []*Host) {
-	sort.Slice(hs, func(i, j int) bool { return calyptos.CompareHosts(hs[i].Name, hs[j].Name) < 0 })
+// sortHosts sorts hosts by name with calyptos.SortHosts, which reads
+// each name once (CompareHosts would read both names at every step).
+func sortHosts(hs []*Host, byName map[string]*Host) []*Host {
+	names := make([]string, len(hs))
+	for i, h := range hs {
+		names[i] = h.Name
+	}
+	names = calyptos.SortHosts(names)
+	out := hs[:0]
+	for _, n := range names {
+		out = append(out, byName[n])
+	}
+	return out
 }

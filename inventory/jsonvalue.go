@@ -25,6 +25,8 @@ type jsonParser struct {
 	i         int
 	line      int // of data[i]
 	lineStart int // offset of the line's first byte
+	colAt     int // the offset whose column is col
+	col       int
 	items     int
 	// nodes makes the parser build *yaml.Node trees (with explicit tags)
 	// instead of values, for the YAML inventory reader.
@@ -32,17 +34,32 @@ type jsonParser struct {
 	// keyPos, when set, is told where each key is whose path (the keys
 	// of the objects around it) keep accepts.
 	keep   func(path []string, key string) bool
-	keyPos map[string]calyptos.Position
+	keyPos map[jsonPath]calyptos.Position
 	path   []string
 }
 
+// jsonPath names a key by the keys of the objects around it, up to three
+// of them (keep asks for no deeper key).
+type jsonPath [4]string
+
 // pathKey names a key under path in keyPos.
-func pathKey(path []string, key string) string {
-	return strings.Join(append(path[:len(path):len(path)], key), "\x00")
+func pathKey(path []string, key string) jsonPath {
+	var p jsonPath
+	n := copy(p[:3], path)
+	p[n] = key
+	return p
 }
 
+// pos returns the position of p.i. The column is counted on from the
+// last position asked for, as p.i only grows: on a JSON text of one long
+// line, counting from the line's start each time would be quadratic.
 func (p *jsonParser) pos() calyptos.Position {
-	return calyptos.Position{File: p.file, Line: p.line, Column: utf8.RuneCountInString(p.data[p.lineStart:p.i]) + 1}
+	if p.colAt < p.lineStart {
+		p.colAt, p.col = p.lineStart, 1
+	}
+	p.col += utf8.RuneCountInString(p.data[p.colAt:p.i])
+	p.colAt = p.i
+	return calyptos.Position{File: p.file, Line: p.line, Column: p.col}
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -51,7 +68,7 @@ func (p *jsonParser) errorf(format string, args ...any) error {
 
 // parseJSON reads data as one JSON document.
 func (p *jsonParser) parse() (any, error) {
-	p.line = 1
+	p.line, p.col = 1, 1
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -88,7 +105,10 @@ func (p *jsonParser) value(depth int) (any, error) {
 	if p.i >= len(p.data) {
 		return nil, p.errorf("unexpected end of data")
 	}
-	line, col := p.line, p.pos().Column
+	line, col := 0, 0
+	if p.nodes {
+		line, col = p.line, p.pos().Column
+	}
 	switch c := p.data[p.i]; {
 	case c == '{':
 		return p.object(depth, line, col)
@@ -189,6 +209,9 @@ func (p *jsonParser) number(line, col int) (any, error) {
 	if len(text) > maxPyDigits {
 		return nil, p.errorf("an integer of more than %d digits", maxPyDigits)
 	}
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return p.scalar("!!int", text, int(n), line, col), nil
+	}
 	v, _ := parseBigInt(text, 10)
 	return p.scalar("!!int", text, v, line, col), nil
 }
@@ -197,6 +220,15 @@ func (p *jsonParser) number(line, col int) (any, error) {
 // characters as Python's strict decoder does.
 func (p *jsonParser) str() (string, error) {
 	p.i++ // the opening quote
+	start := p.i
+	for p.i < len(p.data) && p.data[p.i] != '"' && p.data[p.i] != '\\' && p.data[p.i] >= 0x20 && p.data[p.i] < 0x80 {
+		p.i++
+	}
+	if p.i < len(p.data) && p.data[p.i] == '"' {
+		p.i++
+		return p.data[start : p.i-1], nil // ASCII without escapes: a slice of the input
+	}
+	p.i = start
 	var b strings.Builder
 	for {
 		start := p.i
@@ -314,25 +346,29 @@ func (p *jsonParser) seq(items []any, line, col int) any {
 
 func (p *jsonParser) object(depth, line, col int) (any, error) {
 	p.i++
-	var keys []string
-	var keyNodes []*yaml.Node
-	var vals []any
+	o := &jsonObject{}
+	if !p.nodes {
+		o.m = map[string]any{}
+	}
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++
-		return p.obj(keys, keyNodes, vals, line, col), nil
+		return p.obj(o, line, col), nil
 	}
 	for {
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.errorf("expected a key in double quotes")
 		}
-		kpos := p.pos()
+		var kpos calyptos.Position
+		if p.nodes || p.keep != nil {
+			kpos = p.pos()
+		}
 		k, err := p.str()
 		if err != nil {
 			return nil, err
 		}
-		if p.keep != nil && p.keep(p.path, k) {
+		if p.keep != nil && len(p.path) < 4 && p.keep(p.path, k) {
 			p.keyPos[pathKey(p.path, k)] = kpos
 		}
 		p.space()
@@ -347,10 +383,7 @@ func (p *jsonParser) object(depth, line, col int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		keys, vals = append(keys, k), append(vals, v)
-		if p.nodes {
-			keyNodes = append(keyNodes, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: yaml.DoubleQuotedStyle, Line: kpos.Line, Column: kpos.Column})
-		}
+		o.add(k, v, kpos, p.nodes)
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated object")
@@ -360,44 +393,57 @@ func (p *jsonParser) object(depth, line, col int) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			return p.obj(keys, keyNodes, vals, line, col), nil
+			return p.obj(o, line, col), nil
 		default:
 			return nil, p.errorf("expected ',' or '}'")
 		}
 	}
 }
 
-// obj builds an object, applying AnsibleJSONDecoder's hooks.
-func (p *jsonParser) obj(keys []string, keyNodes []*yaml.Node, vals []any, line, col int) any {
-	for i, k := range keys {
-		switch k {
-		case "__ansible_vault":
-			if s, ok := vals[i].(string); ok {
-				return s
-			}
-			if n, ok := vals[i].(*yaml.Node); ok && n.Kind == yaml.ScalarNode {
-				n.Tag = "!vault"
-				return n
-			}
-		case "__ansible_unsafe":
-			if n, ok := vals[i].(*yaml.Node); ok && n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
-				n.Tag = "!unsafe"
-			}
-			return vals[i]
+// jsonObject is an object being read: a map of values, or the key and
+// value nodes; and the first of AnsibleJSONDecoder's keys it holds.
+type jsonObject struct {
+	m       map[string]any
+	content []*yaml.Node
+	hook    string // "__ansible_vault" or "__ansible_unsafe", "" for none
+	hookVal any
+}
+
+func (o *jsonObject) add(k string, v any, kpos calyptos.Position, nodes bool) {
+	if k == "__ansible_vault" || k == "__ansible_unsafe" {
+		if o.hook == "" || o.hook == k {
+			o.hook, o.hookVal = k, v
 		}
+	}
+	if !nodes {
+		o.m[k] = v
+		return
+	}
+	o.content = append(o.content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: yaml.DoubleQuotedStyle, Line: kpos.Line, Column: kpos.Column}, v.(*yaml.Node))
+}
+
+// obj builds an object, applying AnsibleJSONDecoder's hooks: a vault
+// value is kept as its ciphertext, an unsafe one as what it wraps.
+func (p *jsonParser) obj(o *jsonObject, line, col int) any {
+	switch o.hook {
+	case "__ansible_vault":
+		if n, ok := o.hookVal.(*yaml.Node); ok && n.Kind == yaml.ScalarNode {
+			n.Tag = "!vault"
+			return n
+		}
+		if _, ok := o.hookVal.(string); ok {
+			return o.hookVal
+		}
+	case "__ansible_unsafe":
+		if n, ok := o.hookVal.(*yaml.Node); ok && n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+			n.Tag = "!unsafe"
+		}
+		return o.hookVal
 	}
 	if !p.nodes {
-		m := make(map[string]any, len(keys))
-		for i, k := range keys {
-			m[k] = vals[i]
-		}
-		return m
+		return o.m
 	}
-	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: col}
-	for i := range keys {
-		n.Content = append(n.Content, keyNodes[i], vals[i].(*yaml.Node))
-	}
-	return n
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: col, Content: o.content}
 }
 
 // countJSON returns where an upper bound of the number of values of a

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -33,6 +34,14 @@ type host struct {
 	vars   map[string]any
 	varPos map[string]calyptos.Position
 	groups []*group // the groups it was put in, ancestors not included
+	// src is the one host line (or YAML host entry) all of the host's
+	// own variables come from, so that the hosts of a range share their
+	// merged variables: 0 when it has none, -1 when they come from
+	// several places.
+	src int
+	// shared is set when vars and varPos are shared with other hosts of
+	// the same line: they are copied before they are changed.
+	shared bool
 }
 
 // model is an inventory being built from one or more files.
@@ -48,6 +57,7 @@ type model struct {
 	ap       *addressPatterns
 	// The group_vars and host_vars files, by group or host name.
 	groupFiles, hostFiles map[string]*varsFile
+	sources               int // host lines read, numbering host.src
 }
 
 // varsFile is the variables of one group_vars or host_vars entry.
@@ -119,10 +129,8 @@ func (m *model) addGroup(name string, pos calyptos.Position) *group {
 	return m.group(name)
 }
 
-// addHost adds a host to g (nil: to no group), creating it with port as
-// its ansible_port as Ansible does: a port written on a host already
-// known is ignored.
-func (m *model) addHost(name string, g *group, port int, pos calyptos.Position) *host {
+// addHost adds a host to g (nil: to no group), creating it.
+func (m *model) addHost(name string, g *group, pos calyptos.Position) *host {
 	h, ok := m.hosts[name]
 	if !ok {
 		if err := checkHostName(name); err != nil {
@@ -133,12 +141,9 @@ func (m *model) addHost(name string, g *group, port int, pos calyptos.Position) 
 			m.probs.add(pos, "more than %d hosts by here: refusing the rest", maxHosts)
 			return nil
 		}
-		h = &host{name: name, vars: map[string]any{}}
+		h = &host{name: name}
 		m.hosts[name] = h
 		m.horder = append(m.horder, h)
-		if port > 0 {
-			m.setHostVar(h, "ansible_port", port, pos)
-		}
 	}
 	if g != nil && !slices.Contains(h.groups, g) {
 		g.hosts = append(g.hosts, h)
@@ -163,6 +168,51 @@ func (m *model) addChild(parent, child *group, pos calyptos.Position) bool {
 	return true
 }
 
+// hostLine adds the hosts of one host line (or YAML host entry) with
+// their port and variables, as Ansible does: the port is set on a host
+// the line creates, the variables on every host. The line is noted as
+// the source of their own variables, and the hosts it creates share one
+// map of them (copied when one is set again).
+func (m *model) hostLine(names []string, g *group, port int, pos calyptos.Position, vars []hostVar) {
+	m.sources++
+	var first *host // the first host the line created
+	for _, name := range names {
+		old, existed := m.hosts[name]
+		had := existed && len(old.vars) > 0
+		h := m.addHost(name, g, pos)
+		if h == nil {
+			return
+		}
+		if !existed && first != nil {
+			h.vars, h.varPos, h.shared = first.vars, first.varPos, true
+		} else {
+			if !existed && port > 0 {
+				m.setHostVar(h, "ansible_port", port, pos)
+			}
+			for _, v := range vars {
+				m.setHostVar(h, v.k, v.v, v.pos)
+			}
+			if !existed {
+				first, h.shared = h, true
+			}
+		}
+		switch {
+		case len(h.vars) == 0:
+		case had:
+			h.src = -1
+		default:
+			h.src = m.sources
+		}
+	}
+}
+
+// hostVar is one variable of a host line.
+type hostVar struct {
+	k   string
+	v   any
+	pos calyptos.Position
+}
+
 // setGroupVar sets a variable of a group; ansible_group_priority sets the
 // group's priority instead, as in Ansible.
 func (m *model) setGroupVar(g *group, k string, v any, pos calyptos.Position) {
@@ -185,12 +235,40 @@ func (m *model) setGroupVar(g *group, k string, v any, pos calyptos.Position) {
 }
 
 func (m *model) setHostVar(h *host, k string, v any, pos calyptos.Position) {
+	switch {
+	case h.shared:
+		h.vars, h.varPos, h.shared = maps.Clone(h.vars), maps.Clone(h.varPos), false
+	case h.vars == nil:
+		h.vars = make(map[string]any, 2)
+	}
 	h.vars[k] = v
+	h.src = -1 // hostLine says when the variables have one source
 	if isConnVar(k) {
 		if h.varPos == nil {
 			h.varPos = map[string]calyptos.Position{}
 		}
 		h.varPos[k] = pos
+	}
+}
+
+// adoptHostVars gives h the variables of a map built for it alone (from
+// ansible-inventory's JSON), without copying them; at says where a
+// connection variable is.
+func (m *model) adoptHostVars(h *host, vars map[string]any, at func(string) calyptos.Position) {
+	if len(h.vars) > 0 {
+		for k, v := range vars {
+			m.setHostVar(h, k, v, at(k))
+		}
+		return
+	}
+	h.vars, h.src = vars, -1
+	for k := range vars {
+		if isConnVar(k) {
+			if h.varPos == nil {
+				h.varPos = map[string]calyptos.Position{}
+			}
+			h.varPos[k] = at(k)
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package inventory
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/org/calyptos"
 )
@@ -19,7 +18,7 @@ func (m *model) parseListJSON(name string, data []byte) (done bool, err error) {
 	if line, col, ok := countJSON(data, maxJSONItems); !ok {
 		return true, &boundError{err: &Error{Pos: calyptos.Position{File: name, Line: line, Column: col}, Msg: fmt.Sprintf("more than %d JSON values by here: refusing to parse the file", maxJSONItems)}}
 	}
-	jp := &jsonParser{file: name, data: string(data), keyPos: map[string]calyptos.Position{}, keep: keepListKey}
+	jp := &jsonParser{file: name, data: string(data), keyPos: map[jsonPath]calyptos.Position{}, keep: keepListKey}
 	v, err := jp.parse()
 	if err != nil {
 		return false, nil
@@ -51,14 +50,14 @@ func keepListKey(path []string, key string) bool {
 // plugin does.
 type scriptInv struct {
 	m      *model
-	pos    map[string]calyptos.Position
+	pos    map[jsonPath]calyptos.Position
 	listed map[string]bool
 	hosts  []string // listed hosts, in order
 }
 
 // at returns the place of the key at path.
 func (s *scriptInv) at(path ...string) calyptos.Position {
-	if p, ok := s.pos[strings.Join(path, "\x00")]; ok {
+	if p, ok := s.pos[pathKey(path[:len(path)-1], path[len(path)-1])]; ok {
 		return p
 	}
 	return calyptos.Position{File: s.m.file}
@@ -98,10 +97,7 @@ func (s *scriptInv) parse(top map[string]any) {
 			}
 			continue
 		}
-		h := s.m.hosts[name]
-		for k, v := range vars {
-			s.m.setHostVar(h, k, v, s.at("_meta", "hostvars", name, k))
-		}
+		s.m.adoptHostVars(s.m.hosts[name], vars, func(k string) calyptos.Position { return s.at("_meta", "hostvars", name, k) })
 	}
 }
 
@@ -164,7 +160,7 @@ func (s *scriptInv) hostList(g *group, hs any) {
 			s.m.probs.add(s.at(g.name, "hosts"), "group %q: host %v must be a string", g.name, h)
 			continue
 		}
-		if s.m.addHost(name, g, 0, s.at(g.name, "hosts")) == nil {
+		if s.m.addHost(name, g, s.at(g.name, "hosts")) == nil {
 			continue
 		}
 		if !s.listed[name] {

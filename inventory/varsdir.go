@@ -20,8 +20,10 @@ import (
 // loadVarsDirs reads the vars files of every group and host.
 func (m *model) loadVarsDirs(basedir string) error {
 	m.groupFiles, m.hostFiles = map[string]*varsFile{}, map[string]*varsFile{}
+	gdir, hdir := filepath.Join(basedir, "group_vars"), filepath.Join(basedir, "host_vars")
+	gnames, hnames := dirNames(gdir), dirNames(hdir)
 	for _, g := range m.gorder {
-		f, err := m.varsFor(filepath.Join(basedir, "group_vars"), g.name)
+		f, err := m.varsFor(gdir, gnames, g.name)
 		if err != nil {
 			return err
 		}
@@ -30,7 +32,7 @@ func (m *model) loadVarsDirs(basedir string) error {
 		}
 	}
 	for _, h := range m.horder {
-		f, err := m.varsFor(filepath.Join(basedir, "host_vars"), h.name)
+		f, err := m.varsFor(hdir, hnames, h.name)
 		if err != nil {
 			return err
 		}
@@ -41,10 +43,26 @@ func (m *model) loadVarsDirs(basedir string) error {
 	return nil
 }
 
-// varsFor merges the vars files of name under dir, or returns nil.
-func (m *model) varsFor(dir, name string) (*varsFile, error) {
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, nil // Ansible warns when it is not a directory, and goes on
+// dirNames returns the names in a vars directory, read once rather than
+// looked up for each of thousands of hosts; nil when it is not a
+// directory (Ansible warns and goes on).
+func dirNames(dir string) map[string]bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		out[e.Name()] = true
+	}
+	return out
+}
+
+// varsFor merges the vars files of name under dir, whose entries are
+// names, or returns nil.
+func (m *model) varsFor(dir string, names map[string]bool, name string) (*varsFile, error) {
+	if names == nil {
+		return nil, nil
 	}
 	if strings.ContainsRune(name, filepath.Separator) || name == "." || name == ".." {
 		m.warn(calyptos.Position{File: dir}, "no vars files are read for %q: the name is not a file name", name)
@@ -52,6 +70,9 @@ func (m *model) varsFor(dir, name string) (*varsFile, error) {
 	}
 	var files []string
 	for _, ext := range []string{"", ".yml", ".yaml", ".json"} {
+		if !names[name+ext] {
+			continue
+		}
 		p := filepath.Join(dir, name+ext)
 		st, err := os.Stat(p)
 		if err != nil {
@@ -143,7 +164,7 @@ func (m *model) loadVarsFile(path string) (*varsFile, error) {
 	m.file = path
 	f := &varsFile{vars: map[string]any{}, varPos: map[string]calyptos.Position{}}
 	if bytes.HasPrefix(text, []byte("{")) {
-		jp := &jsonParser{file: path, data: string(data), keyPos: f.varPos,
+		jp := &jsonParser{file: path, data: string(data), keyPos: map[jsonPath]calyptos.Position{},
 			keep: func(path []string, key string) bool { return len(path) == 0 && isConnVar(key) }}
 		if _, _, ok := countJSON(data, maxJSONItems); ok {
 			if v, err := jp.parse(); err == nil {
@@ -155,6 +176,9 @@ func (m *model) loadVarsFile(path string) (*varsFile, error) {
 					return nil, nil // Ansible skips an empty file
 				}
 				f.vars = vars
+				for p, pos := range jp.keyPos {
+					f.varPos[p[0]] = pos
+				}
 				return f, nil
 			}
 		}

@@ -181,7 +181,7 @@ func (y *yamlInv) addChild(g, child *group, k *yaml.Node) {
 	case y.m.groups[name] != nil:
 		y.m.addChild(g, y.m.groups[name], y.pos(k))
 	case y.m.hosts[name] != nil:
-		y.m.addHost(name, g, 0, y.pos(k))
+		y.m.addHost(name, g, y.pos(k))
 	default:
 		y.m.probs.add(y.pos(k), "child %q of group %q is neither a group nor a host", name, g.name)
 	}
@@ -225,23 +225,10 @@ func (y *yamlInv) hosts(g *group, e pair) error {
 	if !ok {
 		return &Error{Pos: y.pos(e.k), Msg: fmt.Sprintf("host %q: port %s is not from 1 to 65535", pattern, port)}
 	}
-	type kv struct {
-		k   string
-		v   any
-		pos calyptos.Position
-	}
-	var vars []kv
-	if err := y.vars(entries, func(k string, val any, pos calyptos.Position) { vars = append(vars, kv{k, val, pos}) }); err != nil {
+	var vars []hostVar
+	if err := y.vars(entries, func(k string, val any, pos calyptos.Position) { vars = append(vars, hostVar{k, val, pos}) }); err != nil {
 		return err
 	}
-	for _, name := range names {
-		h := y.m.addHost(name, g, portNum, y.pos(e.k))
-		if h == nil {
-			return nil
-		}
-		for _, kv := range vars {
-			y.m.setHostVar(h, kv.k, kv.v, kv.pos)
-		}
-	}
+	y.m.hostLine(names, g, portNum, y.pos(e.k), vars)
 	return nil
 }
