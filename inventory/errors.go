@@ -64,9 +64,3 @@ func (p *problems) addErr(err error) {
 func (p *problems) full() bool { return len(p.errs) > maxProblems }
 
 func (p *problems) err() error { return errors.Join(p.errs...) }
-
-// fatal is a problem that stops the parsing of a file (a bound passed):
-// nothing read after it can be trusted to be complete.
-type fatal struct{ err *Error }
-
-func (f fatal) Error() string { return f.err.Error() }
