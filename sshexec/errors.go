@@ -2,6 +2,9 @@ package sshexec
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/org/calyptos"
 )
@@ -9,9 +12,9 @@ import (
 // Errors returned by the Executor, checkable with errors.Is. Every error
 // names the host it is about and never contains a password or key.
 //
-// ErrConfig, ErrDial, ErrHandshake, ErrHostKeyUnknown, ErrHostKeyChanged
-// and ErrAuth also wrap calyptos.ErrTransport: the host cannot be used at all, and the
-// runner stops sending it commands. The other errors concern one command or
+// ErrConfig, ErrDial, ErrHandshake, ErrHostKeyUnknown, ErrHostKeyChanged,
+// ErrAuth and ErrLoginShell also wrap calyptos.ErrTransport: the host cannot
+// be used at all, and the runner stops sending it commands. The other errors concern one command or
 // one connection and leave the host usable.
 var (
 	// ErrDial: the TCP connection (direct or through the jump host) could
@@ -27,6 +30,12 @@ var (
 	ErrHostKeyChanged = errors.New("host key changed")
 	// ErrAuth: the server refused every authentication method offered.
 	ErrAuth = errors.New("authentication failed")
+	// ErrLoginShell: the login succeeded, but the account's login shell
+	// ended without running the command: a nologin or false shell, an rc
+	// file that exits, a restricted shell that refuses /bin/sh. The error
+	// gives the shell's exit status and the end of what it wrote (capped
+	// and quoted: "This account is currently not available.").
+	ErrLoginShell = errors.New("the login shell did not run the command")
 	// ErrConnLost: the connection dropped while a command or transfer was
 	// running, so its result is unknown. The next call redials.
 	ErrConnLost = errors.New("connection lost")
@@ -88,8 +97,32 @@ func (e *Error) Unwrap() []error {
 
 func isTransport(kind error) bool {
 	switch kind {
-	case ErrConfig, ErrDial, ErrHandshake, ErrHostKeyUnknown, ErrHostKeyChanged, ErrAuth:
+	case ErrConfig, ErrDial, ErrHandshake, ErrHostKeyUnknown, ErrHostKeyChanged, ErrAuth, ErrLoginShell:
 		return true
 	}
 	return false
+}
+
+// loginShellError explains an ErrLoginShell: the exit status of the login
+// shell, and what it wrote on stderr and stdout (host text: capped by the
+// caller, quoted here so that no byte of it reaches a terminal as is).
+// lineLen is the length of the line the shell was given, named when it is
+// past what Linux passes to a program.
+func loginShellError(code int, stderr, stdout []byte, lineLen int) error {
+	var said []string
+	for _, s := range [][]byte{stderr, stdout} {
+		if t := strings.TrimSpace(string(s)); t != "" {
+			said = append(said, strconv.Quote(t))
+		}
+	}
+	msg := fmt.Sprintf("the login shell exited %d without running the command", code)
+	if len(said) == 0 {
+		msg += " and said nothing"
+	} else {
+		msg += "; it said " + strings.Join(said, " and ")
+	}
+	if lineLen > maxArgLen {
+		msg += fmt.Sprintf(" (the command line was %d bytes, more than Linux passes to a program: %d)", lineLen, maxArgLen)
+	}
+	return errors.New(msg)
 }

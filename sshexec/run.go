@@ -68,9 +68,10 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 }
 
 // exec runs command in a new session on h's connection, copying its
-// streams to stdout and stderr, and returns its exit code. With reap, the
-// command runs under the remote reaper; without, as it is, with stdin at
-// its end: it must end by itself (calyptos.WithSelfBounded).
+// streams to stdout and stderr, and returns its exit code. The command
+// reaches /bin/sh through the login shell (loginLine). With reap, it runs
+// under the remote reaper; without, as it is, with stdin at its end: it
+// must end by itself (calyptos.WithSelfBounded).
 func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap bool, stdout, stderr io.Writer) (int, error) {
 	select {
 	case h.sem <- struct{}{}:
@@ -83,25 +84,28 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		return -1, err
 	}
 	defer sess.Close()
-	sess.Stdout = stdout
-	sess.Stderr = stderr
+	out := &headRecorder{w: stdout}
+	gate := newMarkerFilter(stderr)
+	sess.Stdout, sess.Stderr = out, gate
 	// Kept open (nothing is written) until the command ends or the session
 	// is closed: its end is what makes the remote reaper end the command.
 	var stdin io.WriteCloser
+	script := asIs(command)
 	if reap {
 		stdin, err = sess.StdinPipe()
 		if err != nil {
 			return -1, &Error{Host: h.t.key, Op: "session", Err: err}
 		}
-		command = reaped(command)
+		script = reaped(command)
 	}
+	line := loginLine(script)
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
 	// answering.
 	type startError struct{ error }
 	done := make(chan error, 1)
 	go func() {
-		if err := sess.Start(command); err != nil {
+		if err := sess.Start(line); err != nil {
 			done <- startError{err}
 			return
 		}
@@ -118,7 +122,11 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		}
 		_ = sess.Close()
 		e.checkAlive(h, c)
-		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}
+		cerr := ctx.Err()
+		if !gate.started.Load() {
+			cerr = fmt.Errorf("%w (the login shell had not started the command yet)", cerr)
+		}
+		return -1, &Error{Host: h.t.key, Op: "run", Err: cerr}
 	}
 	if se, ok := err.(startError); ok {
 		if c.waitDead(100 * time.Millisecond) {
@@ -127,12 +135,28 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
-	if err == nil {
-		return 0, nil
-	}
+	return e.exitCode(h, c, err, gate, out, len(line))
+}
+
+// exitCode reads the end of a session that ran to its end (err is what
+// Wait returned): its exit code, or why there is none. A session whose
+// stderr never carried the marker never reached /bin/sh: the login shell
+// refused the command (ErrLoginShell).
+func (e *Executor) exitCode(h *hostConn, c *conn, err error, gate *markerFilter, out *headRecorder, lineLen int) (int, error) {
+	started := gate.end()
+	code := -1
 	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitStatus(), nil
+	switch {
+	case err == nil:
+		code = 0
+	case errors.As(err, &ee):
+		code = ee.ExitStatus()
+	}
+	if code >= 0 {
+		if !started {
+			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrLoginShell, Err: loginShellError(code, gate.said, out.head, lineLen)}
+		}
+		return code, nil
 	}
 	if c.waitDead(time.Second) {
 		e.drop(h, c)

@@ -44,7 +44,10 @@ func TestRunOutput(t *testing.T) {
 		// signal beyond those x/crypto/ssh names, no extra descriptors.
 		{"stdin empty", "cat; echo end", calyptos.Output{Stdout: "end\n"}},
 		{"stdin not a terminal", "test -t 0 || echo no tty", calyptos.Output{Stdout: "no tty\n"}},
-		{"login shell", `test "$0" = "$SHELL" -o "$0" = "${SHELL##*/}" && echo shell`, calyptos.Output{Stdout: "shell\n"}},
+		// The command runs under /bin/sh, started by the login shell
+		// with the environment it set up.
+		{"POSIX sh", `echo "$0"`, calyptos.Output{Stdout: "sh\n"}},
+		{"login environment", `test -n "$SHELL" -a -n "$HOME" -a -n "$SSH_CONNECTION" && echo env`, calyptos.Output{Stdout: "env\n"}},
 		{"no arguments", `echo "[$#]"`, calyptos.Output{Stdout: "[0]\n"}},
 		{"killed by SIGUSR1", "kill -USR1 $$", calyptos.Output{ExitCode: 128 + 10}},
 		{"no descriptor 3", "{ echo x >&3; } 2>/dev/null || echo closed", calyptos.Output{Stdout: "closed\n"}},
