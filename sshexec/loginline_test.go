@@ -30,13 +30,14 @@ func allBytes() string {
 }
 
 // runLine runs line as sshd would: `shell -c line`, in a process group of
-// its own, with stdin a pipe kept open until the line ends.
-func runLine(t *testing.T, shell, line string) (stdout, stderr string, code int) {
+// its own when leader (otherwise the reaper gets one with setsid), with
+// stdin a pipe kept open until the line ends.
+func runLine(t *testing.T, shell, line string, leader bool) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, shell, "-c", line)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: leader}
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "LC_ALL=C"}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -78,10 +79,12 @@ func TestLoginLineEveryShell(t *testing.T) {
 					if s.reap {
 						script = reaped(s.script)
 					}
-					stdout, stderr, code := runLine(t, shell, loginLine(script))
-					assert.Equal(t, s.stdout, stdout)
-					assert.Equal(t, shMarker+"\n"+s.stderr, stderr)
-					assert.Equal(t, s.code, code)
+					for _, leader := range []bool{true, false} {
+						stdout, stderr, code := runLine(t, shell, loginLine(script), leader)
+						assert.Equal(t, s.stdout, stdout, "leader %v", leader)
+						assert.Equal(t, shMarker+"\n"+s.stderr, stderr, "leader %v", leader)
+						assert.Equal(t, s.code, code, "leader %v", leader)
+					}
 				})
 			}
 		})
