@@ -46,6 +46,11 @@ var (
 	// (the server closed the session without one). Its Output carries what
 	// was read, with ExitCode -1.
 	ErrNoExitStatus = errors.New("no exit status")
+	// ErrNotRegular: Fetch was asked for a remote path that is not a
+	// regular file (a named pipe, a device, a directory, a socket), which
+	// it does not read: a pipe would block the transfer and a device
+	// might never end.
+	ErrNotRegular = errors.New("not a regular file")
 	// ErrClosed: the Executor has been closed.
 	ErrClosed = errors.New("executor closed")
 	// ErrConfig: the host could not be resolved (bad host string, bad
