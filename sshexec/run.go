@@ -15,10 +15,11 @@ import (
 	"github.com/org/calyptos"
 )
 
-// Run runs command on host through the remote user's shell and returns its
-// output. A command that ran and exited non-zero is an Output with its
-// ExitCode and a nil error; one killed by a signal has ExitCode 128+n, as
-// in a shell.
+// Run runs command on host and returns its output. The command is POSIX
+// sh, run by the /bin/sh that the remote user's login shell starts (see
+// the package doc). A command that ran and exited non-zero is an Output
+// with its ExitCode and a nil error; one killed by a signal has ExitCode
+// 128+n, as in a shell.
 //
 // The connection is set up first (see Options.ConnectTimeout); when ctx
 // comes from the calyptos runner (calyptos.CommandLimit), the command
@@ -31,7 +32,9 @@ import (
 // returns at once with an error wrapping ctx.Err() that names the limit
 // that ran out, and the output read so far; a connection lost mid-command
 // gives ErrConnLost; a command that ends without an exit status gives
-// ErrNoExitStatus with ExitCode -1.
+// ErrNoExitStatus with ExitCode -1; a login shell that ended without
+// running the command gives ErrLoginShell with ExitCode -1 and what the
+// shell wrote as the Output's streams.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
