@@ -1,11 +1,18 @@
 package sshexec_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/sshexec"
@@ -160,4 +167,109 @@ func BenchmarkDebugLikeRun(b *testing.B) {
 // waitHandshakes gives sshd a moment to write its log.
 func waitHandshakes(servers []*sshdtest.Server, want int) {
 	eventually(func() bool { return handshakes(servers) >= want })
+}
+
+// BenchmarkSlowRcFile runs `true` for a bash login whose ~/.bashrc takes
+// 200 ms (sleep 0.2), over connections already open, through sshexec and
+// through bare x/crypto/ssh sessions (the floor: `ssh host true` reads the
+// rc file once too): on 20 loopback endpoints at once (fan20), and one
+// command at a time on one (serial). host-ms/cmd is the CPU sshd and
+// everything it started used per command.
+func BenchmarkSlowRcFile(b *testing.B) {
+	addrs, servers, opts := fleet(b, 20)
+	a := sshdtest.CreateAccount(b, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{".bashrc": "sleep 0.2\n"}})
+	opts.User = a.Name
+	for _, n := range []int{20, 1} {
+		name := map[int]string{20: "fan20", 1: "serial"}[n]
+		b.Run(name+"/bare", func(b *testing.B) {
+			clients := bareClients(b, servers, addrs[:n], a.Name)
+			cpu := sshdCPU(servers)
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for _, c := range clients {
+					wg.Go(func() { bareTrue(b, c) })
+				}
+				wg.Wait()
+			}
+			b.StopTimer()
+			for _, c := range clients {
+				_ = c.Close()
+			}
+			b.ReportMetric(float64((sshdCPU(servers)-cpu).Milliseconds())/float64(b.N*n), "host-ms/cmd")
+		})
+		b.Run(name+"/sshexec", func(b *testing.B) {
+			e, err := sshexec.New(opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fanOut(b, e, addrs[:n], "true") // connect
+			cpu := sshdCPU(servers)
+			for b.Loop() {
+				fanOut(b, e, addrs[:n], "true")
+			}
+			b.StopTimer()
+			_ = e.Close()
+			b.ReportMetric(float64((sshdCPU(servers)-cpu).Milliseconds())/float64(b.N*n), "host-ms/cmd")
+		})
+	}
+}
+
+func bareTrue(b *testing.B, c *ssh.Client) {
+	s, err := c.NewSession()
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer s.Close()
+	if err := s.Run("true"); err != nil {
+		b.Error(err)
+	}
+}
+
+// sshdCPU is the CPU time used so far by the servers and every process
+// they started and reaped, once the connections closed so far have ended.
+func sshdCPU(servers []*sshdtest.Server) time.Duration {
+	var total time.Duration
+	for _, s := range servers {
+		p := strconv.Itoa(s.PID())
+		eventually(func() bool {
+			c, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
+			return err == nil && len(bytes.TrimSpace(c)) == 0
+		})
+		st, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:]))
+		for _, v := range f[11:15] { // utime, stime, cutime, cstime
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total += time.Duration(n) * 10 * time.Millisecond // USER_HZ is 100
+		}
+	}
+	return total
+}
+
+// bareClients opens one x/crypto/ssh connection per address as user.
+func bareClients(b *testing.B, servers []*sshdtest.Server, addrs []string, user string) []*ssh.Client {
+	var known []string
+	for _, s := range servers {
+		known = append(known, s.KnownHostsFile)
+	}
+	cb, err := knownhosts.New(known...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var clients []*ssh.Client
+	for _, addr := range addrs {
+		c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{
+			User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(servers[0].ClientSigner)},
+			HostKeyCallback: cb, Timeout: 30 * time.Second,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = c.Close() })
+		clients = append(clients, c)
+	}
+	return clients
 }

@@ -71,9 +71,10 @@
 // shell's stderr elsewhere hides the marker too, and its commands fail
 // the same way.
 //
-// The line holds the command, encoded (a printf format of printable
-// ASCII): Linux passes at most 128 KiB as one argument, which bounds a
-// command to somewhat less.
+// The line holds the command as it is, or, when it has quotes, newlines,
+// '!' or bytes outside printable ASCII, encoded (a printf format of
+// printable ASCII, decoded by /bin/sh). Linux passes at most 128 KiB as
+// one argument, which bounds a command to somewhat less.
 //
 // # Errors and deadlines
 //
@@ -99,12 +100,13 @@
 // at once and closes the session, and the command ends on the host too,
 // with everything it started, whoever the login user is (root included,
 // whose sessions OpenSSH will not signal). Every command runs under a
-// small POSIX sh wrapper, in the /bin/sh the login shell started, that
-// puts it in a process group of its own and watches the session's
-// standard input, which the client holds open until the command ends:
-// when the session closes, the wrapper sends the group SIGTERM, then
-// SIGKILL two seconds later. The command runs with the same output and
-// exit status, and an empty standard input (/dev/null). What it starts in the background survives
+// small POSIX sh wrapper, in the /bin/sh the login shell became: the
+// session's process, a process-group leader, runs the command itself, and
+// a watcher process (not its child) waits on the session's standard
+// input, which the client holds open until the command ends: when the
+// session closes first, the watcher sends the group SIGTERM, then SIGKILL
+// two seconds later. The command runs with the same output and exit
+// status, and an empty standard input (/dev/null). What it starts in the background survives
 // it when it ends by itself, as with ssh; what leaves the process group
 // (setsid, daemons) is not followed. A host that stops answering
 // altogether ends the command only when its sshd notices the connection

@@ -8,17 +8,19 @@ import "strings"
 // dash, zsh, ksh, busybox sh, but also tcsh, csh or fish) parses LINE by
 // its own rules. loginLine makes a LINE that all of them read alike:
 //
-//	exec /bin/sh -c 'DECODER' sh 'ENCODED'
+//	exec /bin/sh -c 'DECODER' sh 'CODE' 'ARG'...
 //
 // Inside single quotes fish still treats \\ and \' as escapes, and csh and
 // tcsh treat ! and newline specially; everything else is literal in every
-// one of these shells. So neither DECODER nor ENCODED holds a ', a !, a
-// newline, or a backslash that is not followed by an octal digit: ENCODED is
-// the script written as a printf format, with every byte outside printable
-// ASCII, and ' ! \ themselves, as an octal escape (\047) and % doubled.
-// /bin/sh decodes it with its own printf and runs it with eval, in the
-// process the login shell became: the login shell starts once, reads its
-// rc files once, and what it exported is the script's environment.
+// one of these shells. So no word of the line holds a ', a !, a newline, a
+// backslash before another or at its end (plain): CODE is one of this
+// package's own scripts, written so, and an ARG that is not plain (a command with quotes or newlines, a
+// gathering script) goes encoded, as a printf format where every byte
+// outside printable ASCII, and ' ! \ themselves, is an octal escape (\047)
+// and % is doubled; CODE decodes it with /bin/sh's own printf. /bin/sh
+// runs CODE with eval, in the process the login shell became: the login
+// shell starts once, reads its rc files once, and what it exported is the
+// environment of what follows.
 //
 // DECODER first writes shMarker on stderr. A session that ends without it
 // never reached /bin/sh: the login shell refused to run the line (nologin,
@@ -26,39 +28,62 @@ import "strings"
 // is the only explanation there is (see ErrLoginShell).
 
 // shMarker is what /bin/sh writes on stderr before it runs anything; the
-// client strips it (markerFilter). Printable, with no character that the
-// login shell or printf would read specially.
+// client strips it (markerFilter). Plain, with no % for printf.
 const shMarker = "[sshexec: /bin/sh started 5f3a9c1e]"
 
 // decoder is the script /bin/sh runs first: it announces itself, then
-// decodes its first argument and runs it in the same shell. Its $0 is
-// "sh", as for `sh -c`; $1 stays the encoded script, so that the reaper
-// can run it again under setsid.
-const decoder = `printf "` + shMarker + `\n" >&2; eval "$(printf "$1")"`
+// runs CODE, its $1, in the same shell. Its $0 is "sh", as for `sh -c`.
+const decoder = `printf "` + shMarker + `\n" >&2; eval "$1"`
 
-// loginLine returns the line given to the login shell that runs script
-// under /bin/sh (see above). script must not start with '-' (printf would
-// take it for an option); the scripts of this package never do.
-func loginLine(script string) string {
+// loginLine returns the line given to the login shell that runs code under
+// /bin/sh with args as its positional parameters ($1 is code itself). Code
+// and args must be plain.
+func loginLine(code string, args ...string) string {
+	n := len(code) + 64 + len(decoder)
+	for _, a := range args {
+		n += len(a) + 3
+	}
 	var b strings.Builder
-	const head = "exec /bin/sh -c '" + decoder + "' sh '"
-	b.Grow(len(head) + len(script) + len(script)/8 + 1)
-	b.WriteString(head)
-	encode(&b, script)
+	b.Grow(n)
+	b.WriteString("exec /bin/sh -c '" + decoder + "' sh '")
+	b.WriteString(code)
 	b.WriteByte('\'')
+	for _, a := range args {
+		b.WriteString(" '")
+		b.WriteString(a)
+		b.WriteByte('\'')
+	}
 	return b.String()
 }
 
-// encode writes s as a printf format that prints s, using only bytes that
-// every login shell keeps as they are inside single quotes.
-func encode(b *strings.Builder, s string) {
+// plain reports whether s can go inside single quotes as it is: printable
+// ASCII but for ' and !, with no backslash before another backslash or at
+// the end (fish would read \\ or \' there).
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e || c == '\'' || c == '!':
+			return false
+		case c == '\\' && (i+1 == len(s) || s[i+1] == '\\'):
+			return false
+		}
+	}
+	return true
+}
+
+// encoded returns s as a plain printf format that prints s: octal escapes
+// for the bytes that are not plain and for a leading '-' (printf would
+// take it for an option), and % doubled.
+func encoded(s string) string {
 	const octal = "01234567"
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '%':
 			b.WriteString("%%")
-		case c < 0x20 || c > 0x7e || c == '\'' || c == '!' || c == '\\':
+		case c < 0x20 || c > 0x7e || c == '\'' || c == '!' || c == '\\' || (i == 0 && c == '-'):
 			b.WriteByte('\\')
 			b.WriteByte(octal[c>>6])
 			b.WriteByte(octal[c>>3&7])
@@ -67,6 +92,7 @@ func encode(b *strings.Builder, s string) {
 			b.WriteByte(c)
 		}
 	}
+	return b.String()
 }
 
 // maxArgLen is the longest single argument Linux passes to a program

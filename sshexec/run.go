@@ -93,15 +93,14 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 	// Kept open (nothing is written) until the command ends or the session
 	// is closed: its end is what makes the remote reaper end the command.
 	var stdin io.WriteCloser
-	script := asIs(command)
+	line := selfBoundedLine(command)
 	if reap {
 		stdin, err = sess.StdinPipe()
 		if err != nil {
 			return -1, &Error{Host: h.t.key, Op: "session", Err: err}
 		}
-		script = reaped(command)
+		line = reapedLine(command)
 	}
-	line := loginLine(script)
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
 	// answering.
@@ -154,6 +153,9 @@ func (e *Executor) exitCode(h *hostConn, c *conn, err error, gate *markerFilter,
 		code = 0
 	case errors.As(err, &ee):
 		code = ee.ExitStatus()
+		if n := moreSignal(ee.Signal()); n > 0 {
+			code = 128 + n
+		}
 	}
 	if code >= 0 {
 		if !started {
@@ -170,6 +172,21 @@ func (e *Executor) exitCode(h *hostConn, c *conn, err error, gate *markerFilter,
 		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrNoExitStatus}
 	}
 	return -1, &Error{Host: h.t.key, Op: "run", Err: err}
+}
+
+// moreSignal numbers the signals OpenSSH names in an exit-signal message
+// that x/crypto/ssh leaves out (it gives their ExitStatus as 128), 0 for
+// the others: the command's shell is the session's process, and `kill
+// -USR1 $$` ends the session by that signal. The numbers are Linux's (x86,
+// ARM and most other architectures).
+func moreSignal(name string) int {
+	switch name {
+	case "USR1":
+		return 10
+	case "USR2":
+		return 12
+	}
+	return 0
 }
 
 // session opens a session on h's connection, dialling or redialling it

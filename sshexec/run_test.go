@@ -496,20 +496,22 @@ func TestKeepAliveBusySlowLink(t *testing.T) {
 	assert.Len(t, out.Stdout, 1500001)
 }
 
-// A command marked self-bounded runs as it is, without the reaper: its
-// shell is the session's process, a child of sshd. When the call is given
-// up, Run returns at once and the command runs on to its own end.
+// A command marked self-bounded runs as it is, without the reaper. Either
+// way its shell is the session's process, a child of sshd, as for ssh;
+// reaped, it has a watcher that is not its child. When the call is given
+// up, Run returns at once and the self-bounded command runs on to its own
+// end.
 func TestRunSelfBounded(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.77"}})
 	e := newExecutor(t, baseOptions(srv))
-	parent := "cat /proc/$PPID/comm; cat"
+	parent := "cat /proc/$PPID/comm; cat; sleep 0.1 & sleep 0.2 & wait; echo waited; ps -o comm= --ppid $$"
 	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
-	assert.Equal(t, "sh\n", out.Stdout, "reaped: the reaper's shell is the parent")
+	assert.Regexp(t, "^sshd.*\nwaited\nps\n$", out.Stdout, "reaped: the shell's children are its own")
 	out, err = e.Run(calyptos.WithSelfBounded(ctxTimeout(t, 30*time.Second), 5*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(out.Stdout, "sshd"), "self-bounded: sshd is the parent, and stdin is at its end: %q", out.Stdout)
+	assert.Regexp(t, "^sshd.*\nwaited\nps\n$", out.Stdout, "self-bounded: sshd is the parent, and stdin is at its end")
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
