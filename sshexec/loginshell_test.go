@@ -186,3 +186,36 @@ func TestLoginShellRcFile(t *testing.T) {
 		})
 	}
 }
+
+// A deadline that passes while the login shell is still in its rc file is
+// a timeout that says so; the command, started once the rc file is done,
+// ends at once.
+func TestLoginShellSlowRcFile(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.96"}})
+	a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{".bashrc": "sleep 2; touch ~/rc.done\n"}})
+	done := filepath.Join(a.Home, "rc.done")
+	opts := baseOptions(srv)
+	opts.User = a.Name
+	e := newExecutor(t, opts)
+	for _, selfBounded := range []bool{false, true} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		m := marker(612)
+		cmd := "sleep " + m
+		if selfBounded {
+			ctx = calyptos.WithSelfBounded(ctx, time.Second)
+			cmd = "echo ran >&2" // bounded, as such a command must be
+		}
+		_, err := e.Run(ctx, srv.Addr, cmd)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotErrorIs(t, err, sshexec.ErrLoginShell)
+		assert.ErrorContains(t, err, "the login shell had not started the command yet")
+		if !selfBounded {
+			require.True(t, eventually(func() bool { _, err := os.Stat(done); return err == nil }), "the rc file did not end")
+			time.Sleep(500 * time.Millisecond) // time for the command to start
+			assert.True(t, eventually(func() bool { return running(m) == "" }), "still running on the host:\n%s", running(m))
+		}
+		require.NoError(t, os.RemoveAll(done))
+	}
+}
