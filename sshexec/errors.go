@@ -13,9 +13,10 @@ import (
 // names the host it is about and never contains a password or key.
 //
 // ErrConfig, ErrDial, ErrHandshake, ErrHostKeyUnknown, ErrHostKeyChanged,
-// ErrAuth and ErrLoginShell also wrap calyptos.ErrTransport: the host cannot
-// be used at all, and the runner stops sending it commands. The other errors concern one command or
-// one connection and leave the host usable.
+// ErrAuth and ErrLoginShell also wrap calyptos.ErrTransport: the host
+// cannot be used at all, and the runner stops sending it commands. The
+// other errors concern one command or one connection and leave the host
+// usable.
 var (
 	// ErrDial: the TCP connection (direct or through the jump host) could
 	// not be opened: refused, unreachable, or the dial timeout passed.
@@ -108,26 +109,26 @@ func isTransport(kind error) bool {
 	return false
 }
 
-// loginShellError explains an ErrLoginShell: the exit status of the login
-// shell, and what it wrote on stderr and stdout (host text: capped by the
-// caller, quoted here so that no byte of it reaches a terminal as is).
-// lineLen is the length of the line the shell was given, named when it is
-// past what Linux passes to a program.
-func loginShellError(code int, stderr, stdout []byte, lineLen int) error {
+// notStarted explains a session that ended without reaching /bin/sh: the
+// exit status of the login shell, and what it wrote on stderr and stdout
+// (host text: capped by the caller, quoted here so that no byte of it
+// reaches a terminal as is). It is ErrLoginShell, unless the line the
+// shell was given (lineLen bytes) was too long for Linux to start it: then
+// the command, not the account, is at fault.
+func notStarted(host string, code int, stderr, stdout []byte, lineLen int) *Error {
 	var said []string
 	for _, s := range [][]byte{stderr, stdout} {
 		if t := strings.TrimSpace(string(s)); t != "" {
 			said = append(said, strconv.Quote(t))
 		}
 	}
-	msg := fmt.Sprintf("the login shell exited %d without running the command", code)
-	if len(said) == 0 {
-		msg += " and said nothing"
-	} else {
-		msg += "; it said " + strings.Join(said, " and ")
+	words := " and said nothing"
+	if len(said) > 0 {
+		words = "; it said " + strings.Join(said, " and ")
 	}
 	if lineLen > maxArgLen {
-		msg += fmt.Sprintf(" (the command line was %d bytes, more than Linux passes to a program: %d)", lineLen, maxArgLen)
+		return &Error{Host: host, Op: "run", Err: fmt.Errorf("the command did not start: it is %d bytes as sent to the login shell, more than Linux passes to a program (%d); the login shell exited %d%s",
+			lineLen, maxArgLen, code, words)}
 	}
-	return errors.New(msg)
+	return &Error{Host: host, Op: "run", Kind: ErrLoginShell, Err: fmt.Errorf("the login shell exited %d without running the command%s", code, words)}
 }

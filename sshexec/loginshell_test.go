@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,4 +219,21 @@ func TestLoginShellSlowRcFile(t *testing.T) {
 		}
 		require.NoError(t, os.RemoveAll(done))
 	}
+}
+
+// A command longer than Linux passes to a program does not start; the
+// error says so, and does not blame the account.
+func TestRunCommandTooLong(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.97"}})
+	e := newExecutor(t, baseOptions(srv))
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, ": "+strings.Repeat("x", 200<<10)+"; echo ran")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, sshexec.ErrLoginShell)
+	assert.NotErrorIs(t, err, calyptos.ErrTransport)
+	assert.ErrorContains(t, err, "more than Linux passes to a program")
+	assert.NotContains(t, out.Stdout, "ran")
+	out, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, ": "+strings.Repeat("x'", 15<<10)+"; echo ran")
+	require.NoError(t, err, "a long command that fits, encoded")
+	assert.Equal(t, "ran\n", out.Stdout)
 }

@@ -34,7 +34,9 @@ import (
 // gives ErrConnLost; a command that ends without an exit status gives
 // ErrNoExitStatus with ExitCode -1; a login shell that ended without
 // running the command gives ErrLoginShell with ExitCode -1 and what the
-// shell wrote as the Output's streams.
+// shell wrote as the Output's streams (or an error that says the command
+// is too long, when it is past the 128 KiB that Linux passes to a program
+// and the host did not start it).
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
@@ -159,7 +161,7 @@ func (e *Executor) exitCode(h *hostConn, c *conn, err error, gate *markerFilter,
 	}
 	if code >= 0 {
 		if !started {
-			return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrLoginShell, Err: loginShellError(code, gate.said, out.head, lineLen)}
+			return -1, notStarted(h.t.key, code, gate.said, out.head, lineLen)
 		}
 		return code, nil
 	}
