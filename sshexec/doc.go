@@ -58,8 +58,9 @@
 // login shell starts once per command and reads its rc files once, as
 // with `ssh host cmd`, and the command sees the environment it exported
 // (not its aliases, functions or unexported variables). What the rc files
-// print is part of the output, once, as with ssh. The command's $0 is
-// "sh" and it has no arguments.
+// print is part of the output, once, as with ssh. The command's shell is
+// the session's process ($$), as with ssh; its $0 is "sh" and it has no
+// arguments.
 //
 // An account that cannot run commands (its shell is nologin or false, an
 // rc file exits, a restricted shell refuses /bin/sh) fails every command
@@ -74,7 +75,8 @@
 // The line holds the command as it is, or, when it has quotes, newlines,
 // '!' or bytes outside printable ASCII, encoded (a printf format of
 // printable ASCII, decoded by /bin/sh). Linux passes at most 128 KiB as
-// one argument, which bounds a command to somewhat less.
+// one argument, which bounds a command to somewhat less; a longer one does
+// not start, and its error says so (it is not ErrLoginShell).
 //
 // # Errors and deadlines
 //
@@ -106,18 +108,22 @@
 // input, which the client holds open until the command ends: when the
 // session closes first, the watcher sends the group SIGTERM, then SIGKILL
 // two seconds later. The command runs with the same output and exit
-// status, and an empty standard input (/dev/null). What it starts in the background survives
-// it when it ends by itself, as with ssh; what leaves the process group
-// (setsid, daemons) is not followed. A host that stops answering
+// status, and an empty standard input (/dev/null). What it starts in the
+// background survives it when it ends by itself, as with ssh; what leaves
+// the process group (setsid, daemons) is not followed. A deadline that
+// passes while the login shell still reads its rc files says so ("the
+// login shell had not started the command yet"); the command, started
+// when they are done, ends at once. A host that stops answering
 // altogether ends the command only when its sshd notices the connection
 // is gone.
 //
 // A command whose context is marked by calyptos.WithSelfBounded (the
 // gathering and probe scripts of calyptos debug, which bound their own
 // commands) runs without the wrapper, in the /bin/sh the login shell
-// started, which saves the host two processes per session. Its standard
-// input is a pipe already at its end, not /dev/null. When its call ends early, Run still returns at once, and the
-// command runs on to its own bound on the host, keeping its sshd session
+// became, which saves the host two processes per session. Its standard
+// input is a pipe already at its end, not /dev/null. When its call ends
+// early, Run still returns at once, and the command runs on to its own
+// bound on the host, keeping its sshd session
 // until then (sshd allows ten per connection by default: a call that
 // follows many abandoned ones may be refused a session); what it left in
 // the background is not stopped.
