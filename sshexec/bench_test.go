@@ -1,11 +1,19 @@
 package sshexec_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/sshexec"
@@ -160,4 +168,150 @@ func BenchmarkDebugLikeRun(b *testing.B) {
 // waitHandshakes gives sshd a moment to write its log.
 func waitHandshakes(servers []*sshdtest.Server, want int) {
 	eventually(func() bool { return handshakes(servers) >= want })
+}
+
+// BenchmarkSlowRcFile runs `true` for a bash login whose ~/.bashrc takes
+// some 200 ms, waiting (sleep 0.2) or computing (a shell loop: 200 ms of
+// CPU on the machine this was written on), over connections already open,
+// through sshexec and through bare x/crypto/ssh sessions (the floor: `ssh
+// host true` reads the rc file once too): on 20 loopback endpoints at once
+// (fan20), and one command at a time on one (serial). The two alternate
+// within each iteration, each on servers of its own, so that a machine
+// whose load changes affects both alike. Reported: the median wall time of
+// each (ms), the median of their ratio (x-floor), and the CPU that sshd
+// and everything it started used per command (host-ms).
+func BenchmarkSlowRcFile(b *testing.B) {
+	floorAddrs, floorServers := loopbackFleet(b, "127.0.3.", 20)
+	addrs, servers := loopbackFleet(b, "127.0.4.", 20)
+	opts := baseOptions(servers[0])
+	for _, s := range servers {
+		opts.KnownHostsFiles = append(opts.KnownHostsFiles, s.KnownHostsFile)
+	}
+	for _, rc := range []struct{ name, bashrc string }{
+		{"sleep", "sleep 0.2\n"},
+		{"busy", "i=0; while [ $i -lt 45000 ]; do i=$((i+1)); done\n"},
+	} {
+		a := sshdtest.CreateAccount(b, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{".bashrc": rc.bashrc}})
+		opts.User = a.Name
+		for _, n := range []int{20, 1} {
+			b.Run(rc.name+map[int]string{20: "/fan20", 1: "/serial"}[n], func(b *testing.B) {
+				clients := bareClients(b, floorServers, floorAddrs[:n], a.Name)
+				e, err := sshexec.New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fanOut(b, e, addrs[:n], "true") // connect
+				floorCPU, cpu := sshdCPU(floorServers), sshdCPU(servers)
+				var floor, ours, ratio []float64
+				for b.Loop() {
+					start := time.Now()
+					var wg sync.WaitGroup
+					for _, c := range clients {
+						wg.Go(func() { bareTrue(b, c) })
+					}
+					wg.Wait()
+					mid := time.Now()
+					fanOut(b, e, addrs[:n], "true")
+					f, o := mid.Sub(start).Seconds()*1000, time.Since(mid).Seconds()*1000
+					floor, ours, ratio = append(floor, f), append(ours, o), append(ratio, o/f)
+				}
+				b.StopTimer()
+				for _, c := range clients {
+					_ = c.Close()
+				}
+				_ = e.Close()
+				b.ReportMetric(median(floor), "bare-ms")
+				b.ReportMetric(median(ours), "sshexec-ms")
+				b.ReportMetric(median(ratio), "x-floor")
+				b.ReportMetric(float64((sshdCPU(floorServers)-floorCPU).Milliseconds())/float64(b.N*n), "bare-host-ms")
+				b.ReportMetric(float64((sshdCPU(servers)-cpu).Milliseconds())/float64(b.N*n), "sshexec-host-ms")
+			})
+		}
+	}
+}
+
+// loopbackFleet starts n endpoints prefix1 to prefixN on as few sshd
+// processes as possible, all accepting the first server's client key.
+func loopbackFleet(b *testing.B, prefix string, n int) (addrs []string, servers []*sshdtest.Server) {
+	var ips []string
+	for i := 1; i <= n; i++ {
+		ips = append(ips, fmt.Sprintf("%s%d", prefix, i))
+	}
+	for lo := 0; lo < n; lo += sshdtest.MaxAddrs {
+		srv := sshdtest.Start(b, sshdtest.Options{Addrs: ips[lo:min(lo+sshdtest.MaxAddrs, n)]})
+		servers = append(servers, srv)
+		addrs = append(addrs, srv.Addrs...)
+		if lo > 0 {
+			if err := srv.AuthorizeKey(servers[0].ClientSigner.PublicKey()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return addrs, servers
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func bareTrue(b *testing.B, c *ssh.Client) {
+	s, err := c.NewSession()
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer s.Close()
+	if err := s.Run("true"); err != nil {
+		b.Error(err)
+	}
+}
+
+// sshdCPU is the CPU time used so far by the servers and every process
+// they started and reaped, once the connections closed so far have ended.
+func sshdCPU(servers []*sshdtest.Server) time.Duration {
+	var total time.Duration
+	for _, s := range servers {
+		p := strconv.Itoa(s.PID())
+		eventually(func() bool {
+			c, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
+			return err == nil && len(bytes.TrimSpace(c)) == 0
+		})
+		st, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:]))
+		for _, v := range f[11:15] { // utime, stime, cutime, cstime
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total += time.Duration(n) * 10 * time.Millisecond // USER_HZ is 100
+		}
+	}
+	return total
+}
+
+// bareClients opens one x/crypto/ssh connection per address as user.
+func bareClients(b *testing.B, servers []*sshdtest.Server, addrs []string, user string) []*ssh.Client {
+	var known []string
+	for _, s := range servers {
+		known = append(known, s.KnownHostsFile)
+	}
+	cb, err := knownhosts.New(known...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var clients []*ssh.Client
+	for _, addr := range addrs {
+		c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{
+			User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(servers[0].ClientSigner)},
+			HostKeyCallback: cb, Timeout: 30 * time.Second,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = c.Close() })
+		clients = append(clients, c)
+	}
+	return clients
 }

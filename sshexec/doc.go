@@ -48,12 +48,43 @@
 // instead; Options.InsecureIgnoreHostKey turns verification off for labs,
 // and reports it once through the logger and Options.OnInsecure.
 //
+// # Commands and login shells
+//
+// Commands are POSIX sh. sshd hands every command to the login user's
+// shell, which may be bash, dash, zsh, busybox sh, but also tcsh, csh or
+// fish; each would read a command by its own rules. So the login shell
+// gets one line of fixed form that all of them read alike, and that only
+// starts /bin/sh in its place (exec); /bin/sh then runs the command. The
+// login shell starts once per command and reads its rc files once, as
+// with `ssh host cmd`, and the command sees the environment it exported
+// (not its aliases, functions or unexported variables). What the rc files
+// print is part of the output, once, as with ssh. The command's shell is
+// the session's process ($$), as with ssh; its $0 is "sh" and it has no
+// arguments.
+//
+// An account that cannot run commands (its shell is nologin or false, an
+// rc file exits, a restricted shell refuses /bin/sh) fails every command
+// with ErrLoginShell, which wraps calyptos.ErrTransport and quotes the
+// end of what the login shell wrote ("This account is currently not
+// available."). It is told apart by /bin/sh itself, which writes a marker
+// line on stderr before anything else (sshexec removes it): a session
+// that ends without it never reached /bin/sh. An rc file that sends the
+// shell's stderr elsewhere hides the marker too, and its commands fail
+// the same way.
+//
+// The line holds the command as it is, or, when it has quotes, newlines,
+// '!' or bytes outside printable ASCII, encoded (a printf format of
+// printable ASCII, decoded by /bin/sh). Linux passes at most 128 KiB as
+// one argument, which bounds a command to somewhat less; a longer one does
+// not start, and its error says so (it is not ErrLoginShell).
+//
 // # Errors and deadlines
 //
 // A command that exits non-zero is a calyptos.Output with its exit code,
 // not an error. Failures to reach a host at all (ErrConfig, ErrDial,
-// ErrHandshake, the host-key errors, ErrAuth) wrap calyptos.ErrTransport,
-// which makes the calyptos runner stop sending that host commands.
+// ErrHandshake, the host-key errors, ErrAuth) and a login that cannot run
+// commands (ErrLoginShell) wrap calyptos.ErrTransport, which makes the
+// calyptos runner stop sending that host commands.
 //
 // Two limits apply to a call. Setting up a connection (opening it,
 // directly or through jump hosts or a proxy command, the SSH handshake and
@@ -71,23 +102,28 @@
 // at once and closes the session, and the command ends on the host too,
 // with everything it started, whoever the login user is (root included,
 // whose sessions OpenSSH will not signal). Every command runs under a
-// small POSIX sh wrapper that puts it in a process group of its own and
-// watches the session's standard input, which the client holds open until
-// the command ends: when the session closes, the wrapper sends the group
-// SIGTERM, then SIGKILL two seconds later. The command still runs in the
-// login shell, with the same output and exit status, and an empty
-// standard input (/dev/null). What it starts in the background survives
-// it when it ends by itself, as with ssh; what leaves the process group
-// (setsid, daemons) is not followed. A host that stops answering
+// small POSIX sh wrapper, in the /bin/sh the login shell became: the
+// session's process, a process-group leader, runs the command itself, and
+// a watcher process (not its child) waits on the session's standard
+// input, which the client holds open until the command ends: when the
+// session closes first, the watcher sends the group SIGTERM, then SIGKILL
+// two seconds later. The command runs with the same output and exit
+// status, and an empty standard input (/dev/null). What it starts in the
+// background survives it when it ends by itself, as with ssh; what leaves
+// the process group (setsid, daemons) is not followed. A deadline that
+// passes while the login shell still reads its rc files says so ("the
+// login shell had not started the command yet"); the command, started
+// when they are done, ends at once. A host that stops answering
 // altogether ends the command only when its sshd notices the connection
 // is gone.
 //
 // A command whose context is marked by executor.WithSelfBounded (the
 // gathering and probe scripts of calyptos debug, which bound their own
-// commands) runs without the wrapper, which saves the host two processes
-// per session. Its standard input is a pipe already at its end, not
-// /dev/null. When its call ends early, Run still returns at once, and the
-// command runs on to its own bound on the host, keeping its sshd session
+// commands) runs without the wrapper, in the /bin/sh the login shell
+// became, which saves the host two processes per session. Its standard
+// input is a pipe already at its end, not /dev/null. When its call ends
+// early, Run still returns at once, and the command runs on to its own
+// bound on the host, keeping its sshd session
 // until then (sshd allows ten per connection by default: a call that
 // follows many abandoned ones may be refused a session); what it left in
 // the background is not stopped.
@@ -126,7 +162,9 @@
 //
 // Fetch streams a remote file into an io.Writer in constant memory over
 // SFTP, one SFTP client per connection, and falls back to `cat` when the
-// server has no sftp subsystem. FetchFile writes into a directory through a
+// server has no sftp subsystem. A remote path that is not a regular file
+// (a named pipe, which would block the transfer, or a device, which might
+// never end) is not read: ErrNotRegular. FetchFile writes into a directory through a
 // temporary file and a rename, so that a failed transfer never leaves a
 // partial file behind.
 package sshexec

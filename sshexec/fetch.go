@@ -28,7 +28,9 @@ var errStopped = errors.New("transfer aborted")
 // subsystem, Options.Sudo is set or MaxSessionsPerHost is 1. When ctx ends the transfer is aborted
 // and Fetch returns an error wrapping ctx.Err(); dst is not written to
 // after Fetch returns. A missing remote file gives an error wrapping
-// fs.ErrNotExist.
+// fs.ErrNotExist; one that is not a regular file (a named pipe, a device,
+// a directory, which could block the transfer or never end) is not read,
+// and gives ErrNotRegular.
 func (e *Executor) Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error {
 	h, err := e.host(host)
 	if err != nil {
@@ -87,6 +89,9 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 			if ctx.Err() != nil {
 				return n, fail(ctx.Err())
 			}
+			if answered(err) {
+				return n, fail(err)
+			}
 			if c.waitDead(time.Second) {
 				e.drop(h, c)
 				return n, &Error{Host: h.t.key, Op: "fetch " + remotePath, Kind: ErrConnLost, Err: c.lostError()}
@@ -94,9 +99,9 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 			return n, fail(err)
 		}
 	}
-	cmd := "cat -- " + calyptos.ShellQuote(remotePath)
+	cmd := catRegular(remotePath)
 	if e.opts.Sudo {
-		cmd = "sudo -n " + cmd
+		cmd = "sudo -n sh -c " + calyptos.ShellQuote(cmd)
 	}
 	stderr := &capBuffer{max: 4 << 10}
 	code, err := e.exec(ctx, h, cmd, true, w, stderr)
@@ -110,7 +115,10 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 	if code != 0 {
 		msg := strings.TrimSpace(stderr.String())
 		err := fmt.Errorf("cat exited %d: %s", code, msg)
-		if strings.Contains(msg, "No such file") {
+		switch {
+		case strings.Contains(msg, notRegularSaid):
+			err = ErrNotRegular
+		case strings.Contains(msg, "No such file"):
 			err = fmt.Errorf("%w: %s", fs.ErrNotExist, msg)
 		}
 		return w.written(), fail(err)
@@ -191,6 +199,17 @@ func sftpCopy(ctx context.Context, sc *sftp.Client, remotePath string, w *guardW
 	}
 	done := make(chan result, 1)
 	go func() {
+		// Opening a named pipe would block the server until a writer
+		// came; a device could be read for ever.
+		st, err := sc.Stat(remotePath)
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		if !st.Mode().IsRegular() {
+			done <- result{0, notRegular(st.Mode())}
+			return
+		}
 		f, err := sc.Open(remotePath)
 		if err != nil {
 			done <- result{0, err}
@@ -209,6 +228,40 @@ func sftpCopy(ctx context.Context, sc *sftp.Client, remotePath string, w *guardW
 		w.stop()
 		return w.written(), ctx.Err()
 	}
+}
+
+// answered reports whether err is the SFTP server's answer about the
+// file, which shows the connection alive.
+func answered(err error) bool {
+	var se *sftp.StatusError
+	return errors.As(err, &se) || errors.Is(err, ErrNotRegular) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
+}
+
+// notRegularSaid is what catRegular writes on stderr for a path that is
+// not a regular file.
+const notRegularSaid = "sshexec: not a regular file"
+
+// catRegular returns the command that writes remotePath on stdout if it
+// is a regular file (or missing: cat says so), and refuses anything else.
+func catRegular(remotePath string) string {
+	q := calyptos.ShellQuote(remotePath)
+	return "test -f " + q + " || test ! -e " + q + " || { echo " + calyptos.ShellQuote(notRegularSaid) + " >&2; exit 1; }; exec cat -- " + q
+}
+
+// notRegular is ErrNotRegular for a file of mode m.
+func notRegular(m fs.FileMode) error {
+	kind := "special file"
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		kind = "named pipe"
+	case m.IsDir():
+		kind = "directory"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	}
+	return fmt.Errorf("%w: a %s", ErrNotRegular, kind)
 }
 
 // guardWriter forwards writes to w until stopped; after stop returns, w is

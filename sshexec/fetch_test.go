@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -336,4 +337,47 @@ func TestFetchDeadlineWhileAnotherStartsSFTP(t *testing.T) {
 	assert.Less(t, time.Since(start), 15*time.Second, "held until the first fetch's 40s deadline")
 	srv.Thaw()
 	assert.NoError(t, <-first, "the first fetch goes on once the host answers again")
+}
+
+// A remote path that is not a regular file is not read: a named pipe
+// would block the transfer (and the server) until a writer came, a device
+// might never end. Nothing is left waiting on the pipe.
+func TestFetchNotRegular(t *testing.T) {
+	t.Parallel()
+	withSFTP := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.92"}})
+	noSFTP := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.93"}, NoSFTP: true})
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "archive.tar.gz")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	file := filepath.Join(dir, "real")
+	require.NoError(t, os.WriteFile(file, []byte("content\n"), 0o600))
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink(file, link))
+	for _, srv := range []*sshdtest.Server{withSFTP, noSFTP} {
+		name := map[bool]string{true: "cat fallback", false: "sftp"}[srv == noSFTP]
+		t.Run(name, func(t *testing.T) {
+			e := newExecutor(t, baseOptions(srv))
+			for _, p := range []string{fifo, "/dev/zero", dir} {
+				var buf bytes.Buffer
+				start := time.Now()
+				err := e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, p, &buf)
+				assert.ErrorIs(t, err, sshexec.ErrNotRegular, p)
+				assert.NotErrorIs(t, err, context.DeadlineExceeded, p)
+				assert.NotErrorIs(t, err, calyptos.ErrTransport, p)
+				assert.Less(t, time.Since(start), 5*time.Second, p)
+				assert.Zero(t, buf.Len(), p)
+				if p == fifo && srv == withSFTP {
+					assert.ErrorContains(t, err, "not a regular file: a named pipe")
+				}
+			}
+			// With no reader (none blocked opening it either), a writer
+			// that will not wait cannot open the pipe.
+			_, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+			assert.ErrorIs(t, err, syscall.ENXIO, "someone is still waiting on the pipe")
+
+			var buf bytes.Buffer
+			require.NoError(t, e.Fetch(ctxTimeout(t, 20*time.Second), srv.Addr, link, &buf), "a link to a regular file is fetched")
+			assert.Equal(t, "content\n", buf.String())
+		})
+	}
 }

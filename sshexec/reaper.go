@@ -1,32 +1,55 @@
 package sshexec
 
-import "github.com/org/calyptos"
+// reaper is the POSIX sh script every command runs under, in the /bin/sh
+// that the login shell became (see loginLine); $1 is the script itself,
+// $2 the command, and $3 "e" when the command is encoded.
+//
+// OpenSSH refuses signal requests on root sessions, so the remote side
+// ends a command itself: sshd makes each session's process a
+// process-group leader (otherwise setsid(1) makes it one, running the
+// script again), and a watcher blocked reading the session's stdin, which
+// the client keeps open until the command ends, sends the group SIGTERM
+// when the channel closes (the deadline passed, the call was cancelled,
+// the connection dropped), then SIGKILL two seconds later. The watcher is
+// started twice removed, so that it is no job or child of the shell that
+// runs the command (whose `wait` would wait for it). When the command
+// ended by itself first, sshd has reaped the session's process before it
+// closes the channel, and the watcher leaves quietly: what the command
+// left in the background runs on, as with ssh.
+//
+// The command then runs in this same shell, the session's process, as
+// the login shell runs a command for ssh: eval'd with no positional
+// parameters, $0 "sh", the environment the login shell exported, stdin
+// /dev/null, no other descriptor open, stdout and stderr the session's.
+// The script sets no variable, so a variable the login shell exported
+// reaches the command unchanged. Without a way to get a group of its own
+// the command runs unwatched.
+//
+// It is plain (see loginLine) and forks nothing to decode a plain
+// command: the watcher (and the short-lived process that starts it) is
+// all it adds to the exec of /bin/sh.
+const reaper = `case $3 in e) set -- "$1" "$(printf "$2"; echo .)"; set -- "$1" "${2%.}";; esac; ` +
+	`if kill -0 -$$ 2>/dev/null; then :; ` +
+	`elif command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$1" sh "$1" "$2"; ` +
+	`else exec /bin/sh -c -- "$2" sh </dev/null; fi; ` +
+	`exec 3<&0 </dev/null; ` +
+	`( (while read -r _ <&3; do :; done; kill -0 $$ || exit; trap "" TERM; kill -s TERM -- -$$; ` +
+	`exec /bin/sh -c "sleep 2; kill -s KILL -- -$$") >/dev/null 2>&1 & ); ` +
+	`exec 3<&-; eval "set --; $2"`
 
-// reaper is the POSIX sh script every command runs under ($1 is the
-// command, $2 the script). OpenSSH refuses signal requests on root
-// sessions, so the remote side ends a command itself: sshd makes each session's process a
-// process-group leader (otherwise setsid(1) makes it one), and a watcher
-// blocked reading the session's stdin, which the client keeps open until
-// the command ends, sends the group SIGTERM when the channel closes (the
-// deadline passed, the call was cancelled, the connection dropped), then
-// SIGKILL two seconds later. The command itself runs in the login shell
-// ($SHELL -c, as sshd runs it), in the foreground, with stdin /dev/null;
-// its output and exit status are untouched (the script's own stderr is
-// /dev/null and the command's redirections are made in a subshell, or sh
-// would add "Killed" to stderr when the command is killed). Without a way
-// to get a group of its own the command runs unwatched.
-const reaper = `if kill -0 -$$ 2>/dev/null; then :; ` +
-	`elif command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$2" "$0" "$1" "$2"; ` +
-	`else exec "${SHELL:-/bin/sh}" -c "$1" </dev/null; fi; ` +
-	`exec 3<&0 </dev/null 4>&2 2>/dev/null; ` +
-	`(while read -r _ <&3; do :; done; trap "" TERM; kill -s TERM -- -$$; ` +
-	`exec /bin/sh -c "sleep 2; kill -s KILL -- -$$") >/dev/null 2>&1 4>&- & w=$!; ` +
-	`(exec "${SHELL:-/bin/sh}" -c "$1" 2>&4 3<&- 4>&-); s=$?; kill $w 2>/dev/null; exit $s`
+// reapedLine returns the login line that runs command under reaper.
+func reapedLine(command string) string {
+	if plain(command) {
+		return loginLine(reaper, command)
+	}
+	return loginLine(reaper, encoded(command), "e")
+}
 
-// reaped returns the remote command line that runs command under reaper,
-// for the login shell to run. The script is also its own $2, so that the
-// setsid fallback can run it again.
-func reaped(command string) string {
-	q := calyptos.ShellQuote(reaper)
-	return "exec /bin/sh -c " + q + " sshexec " + calyptos.ShellQuote(command) + " " + q
+// selfBoundedLine returns the login line that runs script as it is, in
+// the /bin/sh the login shell became, with no positional parameters.
+func selfBoundedLine(script string) string {
+	if plain(script) {
+		return loginLine("set --; " + script)
+	}
+	return loginLine(`eval "set --; $(printf "$2")"`, encoded(script))
 }

@@ -17,10 +17,11 @@ import (
 	"github.com/org/calyptos"
 )
 
-// Run runs command on host through the remote user's shell and returns its
-// output. A command that ran and exited non-zero is an Output with its
-// ExitCode and a nil error; one killed by a signal has ExitCode 128+n, as
-// in a shell.
+// Run runs command on host and returns its output. The command is POSIX
+// sh, run by the /bin/sh that the remote user's login shell starts (see
+// the package doc). A command that ran and exited non-zero is an Output
+// with its ExitCode and a nil error; one killed by a signal has ExitCode
+// 128+n, as in a shell.
 //
 // The connection is set up first (see Options.ConnectTimeout); when ctx
 // comes from the calyptos runner (executor.CommandLimit), the command
@@ -33,7 +34,11 @@ import (
 // returns at once with an error wrapping ctx.Err() that names the limit
 // that ran out, and the output read so far; a connection lost mid-command
 // gives ErrConnLost; a command that ends without an exit status gives
-// ErrNoExitStatus with ExitCode -1.
+// ErrNoExitStatus with ExitCode -1; a login shell that ended without
+// running the command gives ErrLoginShell with ExitCode -1 and what the
+// shell wrote as the Output's streams (or an error that says the command
+// is too long, when it is past the 128 KiB that Linux passes to a program
+// and the host did not start it).
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
@@ -70,9 +75,10 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 }
 
 // exec runs command in a new session on h's connection, copying its
-// streams to stdout and stderr, and returns its exit code. With reap, the
-// command runs under the remote reaper; without, as it is, with stdin at
-// its end: it must end by itself (executor.WithSelfBounded).
+// streams to stdout and stderr, and returns its exit code. The command
+// reaches /bin/sh through the login shell (loginLine). With reap, it runs
+// under the remote reaper; without, as it is, with stdin at its end: it
+// must end by itself (executor.WithSelfBounded).
 func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap bool, stdout, stderr io.Writer) (int, error) {
 	select {
 	case h.sem <- struct{}{}:
@@ -85,17 +91,19 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		return -1, err
 	}
 	defer sess.Close()
-	sess.Stdout = stdout
-	sess.Stderr = stderr
+	out := &headRecorder{w: stdout}
+	gate := newMarkerFilter(stderr)
+	sess.Stdout, sess.Stderr = out, gate
 	// Kept open (nothing is written) until the command ends or the session
 	// is closed: its end is what makes the remote reaper end the command.
 	var stdin io.WriteCloser
+	line := selfBoundedLine(command)
 	if reap {
 		stdin, err = sess.StdinPipe()
 		if err != nil {
 			return -1, &Error{Host: h.t.key, Op: "session", Err: err}
 		}
-		command = reaped(command)
+		line = reapedLine(command)
 	}
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
@@ -103,7 +111,7 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 	type startError struct{ error }
 	done := make(chan error, 1)
 	go func() {
-		if err := sess.Start(command); err != nil {
+		if err := sess.Start(line); err != nil {
 			done <- startError{err}
 			return
 		}
@@ -120,7 +128,11 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		}
 		_ = sess.Close()
 		e.checkAlive(h, c)
-		return -1, &Error{Host: h.t.key, Op: "run", Err: ctx.Err()}
+		cerr := ctx.Err()
+		if !gate.started.Load() {
+			cerr = fmt.Errorf("%w (the login shell had not started the command yet)", cerr)
+		}
+		return -1, &Error{Host: h.t.key, Op: "run", Err: cerr}
 	}
 	if se, ok := err.(startError); ok {
 		if c.waitDead(100 * time.Millisecond) {
@@ -129,12 +141,31 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
-	if err == nil {
-		return 0, nil
-	}
+	return e.exitCode(h, c, err, gate, out, len(line))
+}
+
+// exitCode reads the end of a session that ran to its end (err is what
+// Wait returned): its exit code, or why there is none. A session whose
+// stderr never carried the marker never reached /bin/sh: the login shell
+// refused the command (ErrLoginShell).
+func (e *Executor) exitCode(h *hostConn, c *conn, err error, gate *markerFilter, out *headRecorder, lineLen int) (int, error) {
+	started := gate.end()
+	code := -1
 	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitStatus(), nil
+	switch {
+	case err == nil:
+		code = 0
+	case errors.As(err, &ee):
+		code = ee.ExitStatus()
+		if n := moreSignal(ee.Signal()); n > 0 {
+			code = 128 + n
+		}
+	}
+	if code >= 0 {
+		if !started {
+			return -1, notStarted(h.t.key, code, gate.said, out.head, lineLen)
+		}
+		return code, nil
 	}
 	if c.waitDead(time.Second) {
 		e.drop(h, c)
@@ -145,6 +176,21 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrNoExitStatus}
 	}
 	return -1, &Error{Host: h.t.key, Op: "run", Err: err}
+}
+
+// moreSignal numbers the signals OpenSSH names in an exit-signal message
+// that x/crypto/ssh leaves out (it gives their ExitStatus as 128), 0 for
+// the others: the command's shell is the session's process, and `kill
+// -USR1 $$` ends the session by that signal. The numbers are Linux's (x86,
+// ARM and most other architectures).
+func moreSignal(name string) int {
+	switch name {
+	case "USR1":
+		return 10
+	case "USR2":
+		return 12
+	}
+	return 0
 }
 
 // session opens a session on h's connection, dialling or redialling it

@@ -46,7 +46,10 @@ func TestRunOutput(t *testing.T) {
 		// signal beyond those x/crypto/ssh names, no extra descriptors.
 		{"stdin empty", "cat; echo end", calyptos.Output{Stdout: "end\n"}},
 		{"stdin not a terminal", "test -t 0 || echo no tty", calyptos.Output{Stdout: "no tty\n"}},
-		{"login shell", `test "$0" = "$SHELL" -o "$0" = "${SHELL##*/}" && echo shell`, calyptos.Output{Stdout: "shell\n"}},
+		// The command runs under /bin/sh, started by the login shell
+		// with the environment it set up.
+		{"POSIX sh", `echo "$0"`, calyptos.Output{Stdout: "sh\n"}},
+		{"login environment", `test -n "$SHELL" -a -n "$HOME" -a -n "$SSH_CONNECTION" && echo env`, calyptos.Output{Stdout: "env\n"}},
 		{"no arguments", `echo "[$#]"`, calyptos.Output{Stdout: "[0]\n"}},
 		{"killed by SIGUSR1", "kill -USR1 $$", calyptos.Output{ExitCode: 128 + 10}},
 		{"no descriptor 3", "{ echo x >&3; } 2>/dev/null || echo closed", calyptos.Output{Stdout: "closed\n"}},
@@ -495,20 +498,22 @@ func TestKeepAliveBusySlowLink(t *testing.T) {
 	assert.Len(t, out.Stdout, 1500001)
 }
 
-// A command marked self-bounded runs as it is, without the reaper: its
-// shell is the session's process, a child of sshd. When the call is given
-// up, Run returns at once and the command runs on to its own end.
+// A command marked self-bounded runs as it is, without the reaper. Either
+// way its shell is the session's process, a child of sshd, as for ssh;
+// reaped, it has a watcher that is not its child. When the call is given
+// up, Run returns at once and the self-bounded command runs on to its own
+// end.
 func TestRunSelfBounded(t *testing.T) {
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.77"}})
 	e := newExecutor(t, baseOptions(srv))
-	parent := "cat /proc/$PPID/comm; cat"
+	parent := "cat /proc/$PPID/comm; cat; sleep 0.1 & sleep 0.2 & wait; echo waited; ps -o comm= --ppid $$"
 	out, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
-	assert.Equal(t, "sh\n", out.Stdout, "reaped: the reaper's shell is the parent")
+	assert.Regexp(t, "^sshd.*\nwaited\nps\n$", out.Stdout, "reaped: the shell's children are its own")
 	out, err = e.Run(executor.WithSelfBounded(ctxTimeout(t, 30*time.Second), 5*time.Second), srv.Addr, parent)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(out.Stdout, "sshd"), "self-bounded: sshd is the parent, and stdin is at its end: %q", out.Stdout)
+	assert.Regexp(t, "^sshd.*\nwaited\nps\n$", out.Stdout, "self-bounded: sshd is the parent, and stdin is at its end")
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

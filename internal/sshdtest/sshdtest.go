@@ -18,17 +18,23 @@
 // sshd installed they are skipped with a message, except under CI=true,
 // where a missing sshd is a failure so that CI cannot pass by skipping.
 //
-// Commands run through the user's login shell with SHLVL=1 set, so that
-// bash does not source ~/.bashrc: test commands see a plain shell.
+// Commands of the account sshd runs as (the developer's own, or CI's
+// root) run through its login shell with SHLVL=1 set, so that bash does
+// not source its ~/.bashrc: test commands see a plain shell. Throw-away
+// accounts (CreateAccount) get no such setting: their rc files are read
+// as on a real host.
 //
 // Only addresses in 127.0.0.0/8 are accepted: these servers never listen on
 // a real network. On Linux every 127.x.y.z address is routed to the loopback
 // interface, so several "hosts" can be simulated without any setup.
 //
-// Password logins need an account with a known password. Rather than
-// touching root's password, CreateUser adds a throw-away local account
-// (useradd + chpasswd, removed with userdel when the test ends); it needs
-// root and skips the test otherwise.
+// Password logins, and logins whose shell or rc files a test chooses,
+// need an account of their own. Rather than touching root's, CreateUser
+// and CreateAccount add a throw-away local account (useradd + chpasswd,
+// removed with userdel when the test ends), with the login shell and the
+// files in its home that the test asks for (tcsh, fish, zsh, busybox sh,
+// nologin; a .bashrc that is slow, noisy or exits); they need root and
+// skip the test otherwise.
 //
 // The benchmark harness, which has no testing.TB, uses StartProcess and
 // Close instead of Start.
@@ -371,11 +377,6 @@ func (s *Server) config(opts Options, port int) string {
 	w("X11Forwarding no")
 	w("AllowTcpForwarding yes")
 	w("LogLevel VERBOSE")
-	// bash sources ~/.bashrc for ssh commands only at shell level 1; this
-	// keeps the login user's rc file (slow or noisy on developer machines,
-	// and holding locks that a killed session can leave behind) out of
-	// test commands.
-	w("SetEnv SHLVL=1")
 	if penalties(s.sshd) {
 		// OpenSSH 9.8+ penalises sources whose logins fail, which would
 		// make one test's refused key slow down the next test.
@@ -387,6 +388,13 @@ func (s *Server) config(opts Options, port int) string {
 	for _, l := range opts.ExtraConfig {
 		w("%s", l)
 	}
+	// bash sources ~/.bashrc for ssh commands only at shell level 1; this
+	// keeps the rc file of the account sshd runs as (slow or noisy on
+	// developer machines, and holding locks that a killed session can
+	// leave behind) out of test commands. Last, as a Match block ends the
+	// global part of the file.
+	w("Match User %s", s.User)
+	w("SetEnv SHLVL=1")
 	return b.String()
 }
 
@@ -645,42 +653,6 @@ func (s *Server) AuthorizeKey(pub ssh.PublicKey) error {
 func (s *Server) KnownHostsLines() string {
 	b, _ := os.ReadFile(s.KnownHostsFile)
 	return string(b)
-}
-
-// CreateUser adds a local account with a random password for password
-// logins and removes it (with its home directory) when the test ends. It
-// needs root and the useradd, chpasswd and userdel tools; without them the
-// test is skipped (failed under CI=true). The password is never logged.
-func CreateUser(t testing.TB) (name, password string) {
-	t.Helper()
-	fail := t.Skipf
-	if os.Getenv("CI") == "true" {
-		fail = t.Fatalf
-	}
-	if os.Geteuid() != 0 {
-		fail("sshdtest: creating a test account for password logins needs root")
-	}
-	for _, tool := range []string{"useradd", "chpasswd", "userdel"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			fail("sshdtest: %s not found: cannot create a test account", tool)
-		}
-	}
-	name = "calyptos-" + randomHex(4)
-	password = randomHex(12)
-	if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
-		t.Fatalf("sshdtest: useradd %s: %v: %s", name, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", "-r", "-f", name).CombinedOutput(); err != nil {
-			t.Logf("sshdtest: userdel %s: %v: %s", name, err, out)
-		}
-	})
-	cmd := exec.Command("chpasswd")
-	cmd.Stdin = strings.NewReader(name + ":" + password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("sshdtest: chpasswd %s: %v: %s", name, err, out)
-	}
-	return name, password
 }
 
 func randomHex(n int) string {

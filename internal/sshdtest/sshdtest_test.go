@@ -158,3 +158,44 @@ func TestKeyboardInteractive(t *testing.T) {
 	assert.Equal(t, name+"\n", string(out))
 	require.Eventually(t, func() bool { return srv.Handshakes() == 1 }, 5*time.Second, 20*time.Millisecond)
 }
+
+// An account's login shell and rc files are used as on a real host, by
+// every server of the package; the server's own account keeps bash's rc
+// file out (SHLVL=1).
+func TestCreateAccount(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.0.12"}})
+	tests := []struct {
+		shell, rc, command, want string
+	}{
+		{"bash", ".bashrc", `echo "$0"; cat ~/rc.count`, "bash\nrc\n"},
+		{"tcsh", ".tcshrc", `echo "$0"; cat ~/rc.count`, "tcsh\nrc\n"},
+		{"fish", ".config/fish/config.fish", `set -q FISH_VERSION; and echo fish; cat ~/rc.count`, "fish\nrc\n"},
+		{"zsh", ".zshenv", `echo "$0"; cat ~/rc.count`, "zsh\nrc\n"},
+		{"busybox", ".profile", `echo "$0"; cat ~/rc.count 2>/dev/null || echo no rc`, "ash\nno rc\n"},
+		{"nologin", "", `echo never`, "This account is currently not available.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.shell, func(t *testing.T) {
+			files := map[string]string{}
+			if tt.rc != "" {
+				files[tt.rc] = "echo rc >>~/rc.count\n"
+			}
+			a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: tt.shell, Files: files})
+			c, err := dial(t, srv, srv.Addr, a.Name, ssh.PublicKeys(srv.ClientSigner))
+			require.NoError(t, err)
+			defer c.Close()
+			s, err := c.NewSession()
+			require.NoError(t, err)
+			out, _ := s.Output(tt.command) // nologin exits 1
+			assert.Equal(t, tt.want, string(out))
+		})
+	}
+	c, err := dial(t, srv, srv.Addr, srv.User, ssh.PublicKeys(srv.ClientSigner))
+	require.NoError(t, err)
+	defer c.Close()
+	s, err := c.NewSession()
+	require.NoError(t, err)
+	out, err := s.Output("echo $SHLVL")
+	require.NoError(t, err)
+	assert.NotEqual(t, "1\n", string(out), "the server's own account starts at SHLVL=1, so a bash login is at 2")
+}
