@@ -152,6 +152,9 @@ func (rb *RoleBuilder) Identity() string {
 	if rb == nil {
 		return ""
 	}
+	if rb.identity != "" {
+		return rb.identity
+	}
 	if e := rb.Environment(); e != nil && strings.TrimSpace(e.Name) != "" {
 		return strings.TrimSpace(e.Name)
 	}

@@ -610,3 +610,14 @@ func TestLookupUnknownRole(t *testing.T) {
 	assert.Equal(t, []string{"all", "custom"}, rb.RoleNames())
 	assert.Nil(t, rb.Hosts("nodes"), "Hosts keeps the original's unknown role is empty")
 }
+
+func TestRestrict(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{"web": {"10.0.0.1", "10.0.0.2"}, "db": {"10.0.0.3"}},
+		calyptos.Cluster{Name: "one", CC: []string{"10.0.0.3"}, Nodes: []string{"10.0.0.2", "10.0.0.4"}})
+	lim := rb.Restrict([]string{"10.0.0.2", "10.0.0.3"})
+	assert.Equal(t, []string{"10.0.0.2"}, lim.Hosts("web"))
+	assert.Equal(t, []string{"10.0.0.2", "10.0.0.3"}, lim.All())
+	assert.Equal(t, []string{"10.0.0.2"}, lim.Clusters()[0].Nodes)
+	assert.Equal(t, rb.Identity(), lim.Identity(), "a limited run compares with the whole deployment's")
+	assert.Equal(t, rb.RoleNames(), lim.RoleNames())
+}

@@ -54,6 +54,7 @@ type RoleBuilder struct {
 	env      *Environment
 	roles    map[string][]string
 	clusters []Cluster
+	identity string // set by Restrict: the whole deployment's
 }
 
 // NewRoleBuilder builds a RoleBuilder from a plain role map: any fleet
@@ -177,4 +178,34 @@ func (rb *RoleBuilder) Cluster(name string) (Cluster, bool) {
 	c := rb.clusters[i]
 	c.CC, c.SC, c.Nodes = slices.Clone(c.CC), slices.Clone(c.SC), slices.Clone(c.Nodes)
 	return c, true
+}
+
+// Restrict returns a RoleBuilder of the same deployment with only hosts
+// (a host pattern's selection, the CLI's --limit): every role and cluster
+// keeps the hosts of its own that are in hosts. The environment file and
+// the Identity stay those of the whole deployment, so that reports of a
+// limited run compare with the full ones.
+func (rb *RoleBuilder) Restrict(hosts []string) *RoleBuilder {
+	keep := map[string]bool{}
+	for _, h := range hosts {
+		keep[h] = true
+	}
+	only := func(hs []string) []string {
+		var out []string
+		for _, h := range hs {
+			if keep[h] {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	out := &RoleBuilder{env: rb.env, roles: make(map[string][]string, len(rb.roles)), identity: rb.Identity()}
+	for r, hs := range rb.roles {
+		out.roles[r] = only(hs)
+	}
+	for _, c := range rb.clusters {
+		c.CC, c.SC, c.Nodes = only(c.CC), only(c.SC), only(c.Nodes)
+		out.clusters = append(out.clusters, c)
+	}
+	return out
 }

@@ -32,6 +32,7 @@ connection on its SSH port). Nothing is changed anywhere.`,
 		exits:  checkExits(false),
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
+			limitFlag(fs, o)
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
 			gateFlags(fs, o)
@@ -85,6 +86,7 @@ every command runs on this machine instead, whatever host it is for.`,
 		exits:  checkExits(true),
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
+			limitFlag(fs, o)
 			selectFlags(fs, o)
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit, report.HTML)
 			gateFlags(fs, o)

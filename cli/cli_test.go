@@ -545,7 +545,8 @@ func TestRoles(t *testing.T) {
 	assert.Equal(t, []string{}, res.Roles[calyptos.RoleCassandra])
 	require.Len(t, res.Clusters, 2)
 	assert.Equal(t, "zone-a", res.Clusters[0].Name)
-	assert.Equal(t, []string{"cluster-controller", "storage-controller"}, res.Hosts["192.0.2.20"])
+	assert.Equal(t, HostInfo{Address: "192.0.2.20", Roles: []string{"cluster-controller", "storage-controller"}}, res.Hosts["192.0.2.20"],
+		"hosts carry where they are reached and their roles")
 	assert.Equal(t, "lists", res.Form)
 
 	out2 := filepath.Join(t.TempDir(), "roles.json")

@@ -58,5 +58,22 @@ func defaultSSH(cfg SSHConfig) (Transport, error) {
 		MaxHosts:       cfg.Parallel,
 		JumpHost:       cfg.JumpHost,
 		ConnectTimeout: cfg.ConnectTimeout,
+		Hosts:          sshHosts(cfg.Hosts),
 	})
+}
+
+// sshHosts turns an inventory's per-host settings into sshexec's.
+func sshHosts(hs map[string]HostSettings) map[string]sshexec.HostOptions {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make(map[string]sshexec.HostOptions, len(hs))
+	for name, h := range hs {
+		ho := sshexec.HostOptions{HostName: h.Address, Port: h.Port, User: h.User}
+		if h.IdentityFile != "" {
+			ho.IdentityFiles = []string{h.IdentityFile}
+		}
+		out[name] = ho
+	}
+	return out
 }

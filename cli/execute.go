@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/report"
 )
 
@@ -71,7 +73,7 @@ func executeCmd() *command {
 	return &command{
 		name:    "execute",
 		summary: "run a shell command on every host of a role",
-		usage:   "execute -e FILE [-r ROLE] [--local | SSH flags] [-o text|json|junit] COMMAND...",
+		usage:   "execute (-e FILE | --inventory FILE) [-r PATTERN] [--local | SSH flags] [-o text|json|junit] COMMAND...",
 		about: `Runs COMMAND with /bin/sh -c on every host of the role (default all), at
 most --parallel hosts at once, and prints each host's output grouped under
 its name as it finishes. Several arguments are joined with spaces, as ssh
@@ -82,11 +84,12 @@ command failed (non-zero exit, time limit, unreachable) on any host.
   calyptos execute -e environment.yml -r node-controller -- systemctl is-active eucalyptus-node
   calyptos execute -e environment.yml -r clc -o json 'df -h /var/lib/eucalyptus'
   calyptos execute --local -e examples/localhost.yml 'hostname; id -un'
+  calyptos execute --inventory hosts.ini -r 'web:!web03' uptime
 `,
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
 			o.role = calyptos.RoleAll
-			fs.stringVar(&o.role, "r,role", "ROLE", "run on the hosts of this role (default all)")
+			fs.stringVar(&o.role, "r,role", "PATTERN", "run on the hosts of this role, or of an Ansible host pattern\n(web:db, prod:&web, web:!web03, web*, ~web0[12]; default all)")
 			outputFlags(fs, o, report.Text, report.JSON, report.JUnit)
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
@@ -152,7 +155,7 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 // executeArgs checks execute's arguments and loads the environment file:
 // the command, the roles and the hosts to run it on.
 func (p *Program) executeArgs(o *options, args []string) (string, *calyptos.RoleBuilder, []string, int) {
-	if o.envFile == "" && len(args) > 1 && looksLikeEnvFile(args[0]) {
+	if o.envFile == "" && o.inventoryFile == "" && len(args) > 1 && looksLikeEnvFile(args[0]) {
 		return "", nil, nil, p.usageErr("execute", "-e/--environment FILE is required (did you mean -e %s?)", args[0])
 	}
 	command := strings.TrimSpace(strings.Join(args, " "))
@@ -166,14 +169,32 @@ func (p *Program) executeArgs(o *options, args []string) (string, *calyptos.Role
 	if code != ExitOK {
 		return "", nil, nil, code
 	}
-	if !slices.Contains(rb.RoleNames(), o.role) {
-		return "", nil, nil, p.usageErr("execute", "unknown role %q (roles with hosts: %s)", o.role, strings.Join(nonEmptyRoles(rb), ", "))
-	}
-	hosts := rb.Hosts(o.role)
-	if len(hosts) == 0 {
-		return "", nil, nil, p.usageErr("execute", "role %q has no hosts in %s (roles with hosts: %s)", o.role, o.envFile, strings.Join(nonEmptyRoles(rb), ", "))
+	hosts, err := roleHosts(rb, o.role)
+	if err != nil {
+		return "", nil, nil, p.usageErr("execute", "%v (in %s)", err, cmp.Or(o.envFile, o.inventoryFile))
 	}
 	return command, rb, hosts, ExitOK
+}
+
+// roleHosts returns the hosts of a role name, or of an Ansible host
+// pattern, saying which roles have hosts when it selects none.
+func roleHosts(rb *calyptos.RoleBuilder, pattern string) ([]string, error) {
+	if !strings.ContainsAny(pattern, ":,!&*?~[") && !slices.Contains(rb.All(), pattern) {
+		roles := strings.Join(nonEmptyRoles(rb), ", ")
+		switch hs, err := rb.Lookup(pattern); {
+		case err != nil || !slices.Contains(rb.RoleNames(), pattern):
+			return nil, fmt.Errorf("unknown role %q (roles with hosts: %s)", pattern, roles)
+		case len(hs) == 0:
+			return nil, fmt.Errorf("role %q has no hosts (roles with hosts: %s)", pattern, roles)
+		default:
+			return hs, nil
+		}
+	}
+	hosts, err := inventory.Select(rb, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("-r: %w", err)
+	}
+	return hosts, nil
 }
 
 // execRunOptions are the runner's options for one command on n hosts: the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/report"
 	"github.com/org/calyptos/sshexec"
 )
@@ -19,6 +20,12 @@ type options struct {
 	fs *flagSet
 
 	envFile string
+	// inventoryFile is --inventory, exclusive with envFile; inv is what
+	// loadEnv read from it (per-host connection settings).
+	inventoryFile string
+	inv           *inventory.Inventory
+	// limit is --limit, a host pattern that narrows the run's hosts.
+	limit   string
 	format  report.Format
 	outFile string
 	only    []string
@@ -88,7 +95,13 @@ func (v formatValue) String() string {
 }
 
 func envFlag(fs *flagSet, o *options) {
-	fs.stringVar(&o.envFile, "e,environment", "FILE", "environment file describing the deployment (required)")
+	fs.stringVar(&o.envFile, "e,environment", "FILE", "environment file describing the deployment (or --inventory)")
+	fs.stringVar(&o.inventoryFile, "inventory", "FILE", "Ansible inventory (INI, YAML, or ansible-inventory --list JSON,\nwith group_vars/ and host_vars/ beside it) instead of -e:\ngroups are roles, ansible_host/port/user/ssh_private_key_file\nsay how to reach each host")
+}
+
+// limitFlag is --limit, Ansible's host patterns.
+func limitFlag(fs *flagSet, o *options) {
+	fs.stringVar(&o.limit, "limit", "PATTERN", "run on the hosts of this Ansible host pattern only\n(web:db, prod:&web, web:!web03, web*, ~web0[12])")
 }
 
 func outputFlags(fs *flagSet, o *options, formats ...report.Format) {
@@ -130,29 +143,80 @@ func transportFlags(fs *flagSet, o *options, defaultTimeout time.Duration) {
 // 16 MiB. On failure it prints why (every problem as file:line:col:
 // message) and returns ExitUsage.
 func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
-	if o.envFile == "" {
-		return nil, p.usageErr(cmd, "-e/--environment FILE is required")
+	var rb *calyptos.RoleBuilder
+	code := ExitOK
+	switch {
+	case o.envFile != "" && o.inventoryFile != "":
+		return nil, p.usageErr(cmd, "-e and --inventory are exclusive: give one")
+	case o.inventoryFile != "":
+		rb, code = p.loadInventory(o)
+	case o.envFile == "":
+		return nil, p.usageErr(cmd, "-e/--environment FILE is required (or --inventory FILE)")
+	default:
+		rb, code = p.loadEnvFile(o)
 	}
+	if code != ExitOK {
+		return nil, code
+	}
+	if o.limit != "" {
+		hosts, err := inventory.Select(rb, o.limit)
+		if err != nil {
+			return nil, p.usageErr(cmd, "--limit: %v", err)
+		}
+		rb = rb.Restrict(hosts)
+	}
+	return rb, p.loadGate(cmd, o, rb)
+}
+
+// loadEnvFile reads -e.
+func (p *Program) loadEnvFile(o *options) (*calyptos.RoleBuilder, int) {
 	rb, err := calyptos.LoadEnvironment(o.envFile)
 	var envErr *calyptos.EnvError
 	switch {
 	case err == nil:
-		return rb, p.loadGate(cmd, o, rb)
+		return rb, ExitOK
 	case errors.Is(err, fs.ErrNotExist):
 		p.errorf("environment file %s does not exist", o.envFile)
 	case errors.As(err, &envErr):
-		n := 1
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			n = len(j.Unwrap())
-		}
 		fmt.Fprintln(p.Stderr, err)
-		p.errorf("%s: %s; nothing was run", o.envFile, words.Count(n, "problem", "problems"))
+		p.errorf("%s: %s; nothing was run", o.envFile, words.Count(countErrors(err), "problem", "problems"))
 	case errors.Is(err, calyptos.ErrInvalidEnvironment):
 		p.errorf("%v", err) // not a regular file, or too large
 	default:
 		p.errorf("cannot read environment file: %v", unwrapPathError(err))
 	}
 	return nil, ExitUsage
+}
+
+// loadInventory reads --inventory, printing its warnings.
+func (p *Program) loadInventory(o *options) (*calyptos.RoleBuilder, int) {
+	inv, err := inventory.Load(o.inventoryFile)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		p.errorf("inventory %s does not exist", o.inventoryFile)
+		return nil, ExitUsage
+	case errors.Is(err, inventory.ErrInvalid):
+		fmt.Fprintln(p.Stderr, err)
+		p.errorf("%s: %s; nothing was run", o.inventoryFile, words.Count(countErrors(err), "problem", "problems"))
+		return nil, ExitUsage
+	default:
+		p.errorf("cannot read inventory: %v", unwrapPathError(err))
+		return nil, ExitUsage
+	}
+	for _, w := range inv.Warnings() {
+		p.errorf("warning: %v", w)
+	}
+	o.inv = inv
+	return inv.RoleBuilder(), ExitOK
+}
+
+// countErrors counts the problems of a joined error.
+func countErrors(err error) int {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return len(j.Unwrap())
+	}
+	return 1
 }
 
 func unwrapPathError(err error) error {

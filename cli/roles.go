@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/report"
 )
 
@@ -23,8 +27,18 @@ type RolesResult struct {
 	Roles map[string][]string `json:"roles"`
 	// Clusters are the availability zones, sorted by name.
 	Clusters []ClusterRoles `json:"clusters"`
-	// Hosts maps every host to its roles.
-	Hosts map[string][]string `json:"hosts"`
+	// Hosts maps every host to where it is reached and its roles.
+	Hosts map[string]HostInfo `json:"hosts"`
+}
+
+// HostInfo is one host of RolesResult: the address dialled (the host's
+// name unless an inventory's ansible_host says otherwise), the port and
+// user when the file sets them, and the host's roles ("all" left out).
+type HostInfo struct {
+	Address string   `json:"address"`
+	Port    int      `json:"port,omitempty"`
+	User    string   `json:"user,omitempty"`
+	Roles   []string `json:"roles"`
 }
 
 // ClusterRoles is one cluster of RolesResult.
@@ -39,12 +53,15 @@ type ClusterRoles struct {
 func rolesCmd() *command {
 	return &command{
 		name:    "roles",
-		summary: "show the roles and hosts the environment file defines",
-		usage:   "roles -e FILE [-o text|json]",
+		summary: "show the roles and hosts the environment file or inventory defines",
+		usage:   "roles (-e FILE | --inventory FILE) [-o text|json]",
 		about: `Prints each role with its hosts, the clusters, and the roles of each host:
-what calyptos understood from the file, and what execute -r accepts.`,
+what calyptos understood from the file, and what execute -r accepts. With
+--inventory, the roles are the inventory's groups, and each host shows the
+address, port and user it is reached at.`,
 		examples: `  calyptos roles -e environment.yml
   calyptos roles -e environment.yml -o json | jq '.roles["node-controller"]'
+  calyptos roles --inventory hosts.ini -o json | jq '.hosts'
 `,
 		exits: []exitCode{{ExitOK, "the roles were printed"}, {ExitUsage, exitUsageMeaning}},
 		setup: func(fs *flagSet, o *options) {
@@ -59,7 +76,7 @@ what calyptos understood from the file, and what execute -r accepts.`,
 			if code != ExitOK {
 				return code
 			}
-			res := rolesResult(o.envFile, rb)
+			res := rolesResult(cmp.Or(o.envFile, o.inventoryFile), rb, o.inv)
 			var w io.Writer = p.Stdout
 			s, err := p.openSink(o, p.newConsole(), "", 0, "")
 			if err != nil {
@@ -89,8 +106,8 @@ what calyptos understood from the file, and what execute -r accepts.`,
 	}
 }
 
-func rolesResult(file string, rb *calyptos.RoleBuilder) RolesResult {
-	res := RolesResult{File: file, Roles: map[string][]string{}, Hosts: map[string][]string{}, Clusters: []ClusterRoles{}}
+func rolesResult(file string, rb *calyptos.RoleBuilder, inv *inventory.Inventory) RolesResult {
+	res := RolesResult{File: file, Roles: map[string][]string{}, Hosts: map[string]HostInfo{}, Clusters: []ClusterRoles{}}
 	if env := rb.Environment(); env != nil {
 		res.Name, res.Description, res.Form = env.Name, env.Description, env.Topology.Form
 	}
@@ -102,7 +119,17 @@ func rolesResult(file string, rb *calyptos.RoleBuilder) RolesResult {
 		res.Roles[r] = hs
 	}
 	for _, h := range rb.All() {
-		res.Hosts[h] = rb.RolesOf(h)
+		info := HostInfo{Address: h, Roles: rb.RolesOf(h)}
+		if name, port, err := calyptos.SplitHostPort(h); err == nil {
+			info.Address, info.Port = name, port
+		}
+		if ih, ok := inventoryHost(inv, h); ok {
+			info.Address, info.Port, info.User = ih.Address, ih.Port, ih.User
+		}
+		if info.Roles == nil {
+			info.Roles = []string{}
+		}
+		res.Hosts[h] = info
 	}
 	for _, c := range rb.Clusters() {
 		res.Clusters = append(res.Clusters, ClusterRoles{Name: c.Name, CC: c.CC, SC: c.SC, Nodes: c.Nodes, StorageBackend: c.StorageBackend})
@@ -148,7 +175,8 @@ func writeRoles(w io.Writer, r RolesResult) error {
 		hw = max(hw, len(h))
 	}
 	for _, h := range all {
-		fmt.Fprintf(&b, "  %-*s  %s\n", hw, h, strings.Join(r.Hosts[h], ", "))
+		info := r.Hosts[h]
+		fmt.Fprintf(&b, "  %-*s  %s%s\n", hw, h, strings.Join(info.Roles, ", "), reachedAt(h, info))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -184,4 +212,28 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// inventoryHost is inv's host h, if there is an inventory.
+func inventoryHost(inv *inventory.Inventory, h string) (*inventory.Host, bool) {
+	if inv == nil {
+		return nil, false
+	}
+	return inv.Host(h)
+}
+
+// reachedAt says where a host is reached when that is not its name:
+// " (at user@10.0.0.5:2222)".
+func reachedAt(name string, info HostInfo) string {
+	at := info.Address
+	if info.Port != 0 {
+		at = net.JoinHostPort(at, strconv.Itoa(info.Port))
+	}
+	if info.User != "" {
+		at = info.User + "@" + at
+	}
+	if at == name {
+		return ""
+	}
+	return " (at " + at + ")"
 }

@@ -59,6 +59,7 @@ with exit code 0. Listens on loopback unless --listen says otherwise.`,
 		},
 		setup: func(fs *flagSet, o *options) {
 			envFlag(fs, o)
+			limitFlag(fs, o)
 			fs.listVar(&o.only, "only", "NAMES", true, "run only these checks (comma-separated, repeatable)")
 			fs.listVar(&o.skip, "skip", "NAMES", true, "do not run these checks (comma-separated, repeatable)")
 			o.serve.listen, o.serve.interval = defaultListen, serve.DefaultInterval

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/localexec"
 )
 
@@ -37,6 +38,38 @@ type SSHConfig struct {
 	// PasswordPrompt, set when no password was given, asks for one on
 	// the terminal (see sshexec.Options.PasswordPrompt).
 	PasswordPrompt func(ctx context.Context, user, host string, attempt int) (string, error)
+	// Hosts are the --inventory's per-host connection settings, by the
+	// host's inventory name; they win over User, Port and IdentityFiles.
+	Hosts map[string]HostSettings
+}
+
+// HostSettings say how to reach one host: an inventory's ansible_host,
+// ansible_port, ansible_user and ansible_ssh_private_key_file. Zero
+// fields keep the defaults.
+type HostSettings struct {
+	Address      string
+	Port         int
+	User         string
+	IdentityFile string
+}
+
+// inventorySettings returns the connection settings of every host of the
+// inventory that sets one.
+func inventorySettings(inv *inventory.Inventory) map[string]HostSettings {
+	if inv == nil {
+		return nil
+	}
+	m := map[string]HostSettings{}
+	for _, h := range inv.Hosts() {
+		hs := HostSettings{Port: h.Port, User: h.User, IdentityFile: h.KeyFile}
+		if h.Address != h.Name {
+			hs.Address = h.Address
+		}
+		if hs != (HostSettings{}) {
+			m[h.Name] = hs
+		}
+	}
+	return m
 }
 
 // passwordEnv is the environment variable that may hold the SSH password,
@@ -70,6 +103,7 @@ func (p *Program) openTransport(ctx context.Context, o *options, rb *calyptos.Ro
 			return con.promptSecret(ctx, fmt.Sprintf("Passphrase for key %s: ", file))
 		},
 		ConnectTimeout: o.connTimeout,
+		Hosts:          inventorySettings(o.inv),
 	}
 	if cfg.Password == "" {
 		cfg.PasswordPrompt = passwordPrompt(ctx, con, o.redactor)

@@ -84,7 +84,13 @@ func (e *Executor) optionalKey(path string) ssh.Signer {
 // The returned closer ends the agent connection once the handshake is
 // over; names lists the methods for logs.
 func (e *Executor) authFor(ctx context.Context, t *target) (methods []ssh.AuthMethod, names []string, closer io.Closer) {
-	signers := append([]ssh.Signer(nil), e.signers...)
+	var signers []ssh.Signer
+	for _, f := range t.hostKeys {
+		if s := e.optionalKey(f); s != nil {
+			signers = append(signers, s)
+		}
+	}
+	signers = append(signers, e.signers...)
 	files := t.identityFiles
 	if len(files) == 0 && len(e.signers) == 0 {
 		files = e.defaultKeys

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +224,28 @@ func TestNoAuthMethod(t *testing.T) {
 	_, err := e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
 	assert.ErrorIs(t, err, sshexec.ErrAuth)
 	assert.ErrorIs(t, err, calyptos.ErrTransport)
+}
+
+// TestHostOptionsPerHostSettings: an inventory's per-host settings reach
+// the connection: the host named "web01" is dialled at its address, as its
+// own user, with its own key (tried before Options.IdentityFiles), and the
+// run still names it web01.
+func TestHostOptionsPerHostSettings(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.5"}})
+	priv, _ := genKey(t, "ed25519") // never authorized
+	opts := baseOptions(srv)
+	opts.IdentityFiles = []string{writeKey(t, t.TempDir(), "id_other", priv, "")}
+	opts.User = "nobody-by-default"
+	host, port, err := net.SplitHostPort(srv.Addr)
+	require.NoError(t, err)
+	p, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	opts.Hosts = map[string]sshexec.HostOptions{"web01": {HostName: host, Port: p, User: srv.User, IdentityFiles: []string{srv.ClientKeyFile}}}
+	e := newExecutor(t, opts)
+	out, err := e.Run(ctxTimeout(t, 30*time.Second), "web01", "id -un")
+	require.NoError(t, err)
+	assert.Equal(t, srv.User+"\n", out.Stdout)
+	_, err = e.Run(ctxTimeout(t, 30*time.Second), srv.Addr, "true")
+	assert.ErrorIs(t, err, sshexec.ErrAuth, "other hosts keep the defaults")
 }

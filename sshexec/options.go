@@ -160,12 +160,20 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// HostOptions override Options for one host.
+// HostOptions override Options for one host, as an inventory's host
+// variables (ansible_host, ansible_port, ansible_user,
+// ansible_ssh_private_key_file) override the command line's defaults.
 type HostOptions struct {
-	// HostName is the address to dial instead of the host's name.
+	// HostName is the address to dial instead of the host's name; the
+	// ssh_config applies to it (its Host patterns match it, its HostName
+	// may rewrite it), as ssh's config applies to the address ssh is given.
 	HostName string
 	User     string
 	Port     int
+	// IdentityFiles are private key files tried first for this host, before
+	// Options.IdentityFiles; a file that is missing or cannot be read
+	// without a passphrase is skipped, as ssh skips it.
+	IdentityFiles []string
 	// JumpHost overrides Options.JumpHost; "none" connects directly.
 	JumpHost string
 }

@@ -24,10 +24,11 @@ type target struct {
 	hostname       string // what is dialled
 	port           int
 	user           string
-	addr           string // hostname:port
-	jump           string // jump host spec, "" for a direct connection
-	proxyCommand   string // ProxyCommand, expanded; "" for none
-	identityFiles  []string
+	addr           string   // hostname:port
+	jump           string   // jump host spec, "" for a direct connection
+	proxyCommand   string   // ProxyCommand, expanded; "" for none
+	identityFiles  []string // from ssh_config
+	hostKeys       []string // HostOptions.IdentityFiles, tried first
 	knownHosts     []string
 	connectTimeout time.Duration // dial, handshake and authentication
 	dialTimeout    time.Duration // 0: only connectTimeout
@@ -107,12 +108,15 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 		ho = e.opts.Hosts[name]
 	}
 	cfg := e.sshcfg
+	if ho.HostName != "" {
+		name = ho.HostName // ssh_config applies to the address dialled
+	}
 	t := &target{key: key, alias: name, hostname: name, jump: via}
 	if h := cfg.get(name, "HostName"); h != "" {
 		t.hostname = strings.ReplaceAll(h, "%h", name)
 	}
-	if ho.HostName != "" {
-		t.hostname = ho.HostName
+	for _, f := range ho.IdentityFiles {
+		t.hostKeys = append(t.hostKeys, e.expand(f, t))
 	}
 
 	t.port = cmp.Or(port, ho.Port, e.opts.Port, atoi(cfg.get(name, "Port")), 22)
