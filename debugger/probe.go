@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -33,6 +34,8 @@ type ProbeTarget struct {
 	Port int
 	// Label names the pair in the reachability matrix (Probe.Label).
 	Label string
+	// Timeout bounds this probe instead of ProbeTCP's timeout, when set.
+	Timeout time.Duration
 }
 
 // addr returns what the target dials.
@@ -65,7 +68,8 @@ type SourceProbes struct {
 // each of its targets, each attempt bounded by timeout (whole seconds,
 // rounded up). Each source host runs one command (probe.sh and one line
 // per distinct address and port), probeBatch probes at a time, under the
-// command deadline it needs; every outcome is recorded in the run's
+// command deadline it needs (a target's own Timeout, when set, replaces
+// timeout for it); every outcome is recorded in the run's
 // reachability matrix with c.RecordProbe, and returned, sources sorted.
 // It reports no finding: the caller decides what each outcome means.
 func ProbeTCP(ctx context.Context, c *calyptos.Check, targets map[string][]ProbeTarget, timeout time.Duration) []SourceProbes {
@@ -73,17 +77,20 @@ func ProbeTCP(ctx context.Context, c *calyptos.Check, targets map[string][]Probe
 		timeout = DefaultProbeTimeout
 	}
 	sources := make([]string, 0, len(targets))
-	maxTargets := 0
+	maxTargets, longest := 0, timeout
 	for s, ts := range targets {
 		sources = append(sources, s)
 		maxTargets = max(maxTargets, len(ts))
+		for _, t := range ts {
+			longest = max(longest, t.Timeout)
+		}
 	}
 	sources = calyptos.SortHosts(sources)
 	if len(sources) == 0 {
 		return nil
 	}
 	batches := (maxTargets + probeBatch - 1) / probeBatch
-	probing := time.Duration(batches) * (timeout + 2*time.Second)
+	probing := time.Duration(batches) * (wholeSeconds(longest) + 2*time.Second)
 	if need := probing + 10*time.Second; need > c.CommandTimeout(ctx) {
 		ctx = calyptos.WithCommandTimeout(ctx, need)
 	}
@@ -131,7 +138,6 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 // runs in the script's own shell, one process fewer per batch, and then
 // the batch is waited for.
 func probeScript(targets []ProbeTarget, timeout time.Duration) string {
-	secs := " " + strconv.Itoa(max(1, int((timeout+time.Second-1)/time.Second)))
 	type addrPort struct {
 		addr string
 		port int
@@ -142,7 +148,8 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) string {
 		k := addrPort{t.addr(), t.Port}
 		if !seen[k] {
 			seen[k] = true
-			lines = append(lines, "probe_tcp "+calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port)+secs)
+			secs := wholeSeconds(cmp.Or(t.Timeout, timeout)) / time.Second
+			lines = append(lines, "probe_tcp "+calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port)+" "+strconv.Itoa(int(secs)))
 		}
 	}
 	var b strings.Builder
@@ -157,6 +164,12 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) string {
 		}
 	}
 	return b.String()
+}
+
+// wholeSeconds rounds d up to whole seconds, at least one: what a probe's
+// timeout tool is given.
+func wholeSeconds(d time.Duration) time.Duration {
+	return max(time.Second, (d+time.Second-1)/time.Second*time.Second)
 }
 
 // classifyProbe turns a probe's exit status and message into a result.

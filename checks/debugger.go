@@ -1,0 +1,120 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/org/calyptos"
+)
+
+// ReachName is the name of the debugger that tests a file's reach
+// edges; its findings' keys are reach:<from>-><to>:<port> (the runner
+// writes the ">" as "-").
+const ReachName = "checks"
+
+// RoleName returns the name of the debugger that checks the resources
+// of role: "checks:<role>". Its findings' keys are
+// <resource>:<key>:<attribute> ("service:nginx:running").
+func RoleName(role string) string { return "checks:" + role }
+
+// Debuggers returns the debuggers that run the file: one per role
+// section, in file order, named RoleName(role), then, when the file has
+// reach edges, one named ReachName. Pass them to calyptos.RunDebuggers,
+// alone or with others: every fact they read is declared (Needs), so the
+// whole file costs one gathering session per host, shared with the other
+// debuggers' facts, plus one probe session per source host of an edge.
+// They change nothing on the hosts (ReadOnly), though the file's
+// commands run as written.
+func (f *File) Debuggers() []calyptos.Debugger {
+	var ds []calyptos.Debugger
+	for _, rc := range f.roles {
+		ds = append(ds, &roleDebugger{rc: rc, plan: newPlan(rc)})
+	}
+	if len(f.edges) > 0 {
+		ds = append(ds, &reachDebugger{edges: f.edges})
+	}
+	return ds
+}
+
+// roleDebugger checks one role's resources on each of its hosts.
+type roleDebugger struct {
+	rc   *roleChecks
+	plan *rolePlan
+}
+
+// Name returns "checks:<role>".
+func (d *roleDebugger) Name() string { return RoleName(d.rc.role) }
+
+// ReadOnly reports true: the debugger reads facts.
+func (d *roleDebugger) ReadOnly() bool { return true }
+
+// Needs declares every fact the role's resources read.
+func (d *roleDebugger) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	return d.plan.needs(rb.Hosts(d.rc.role))
+}
+
+// Debug checks each resource on each host of the role.
+func (d *roleDebugger) Debug(ctx context.Context, c *calyptos.Check) {
+	hosts, err := c.Roles().Lookup(d.rc.role)
+	if err != nil {
+		c.At(d.rc.pos).Key("role").Hint("name a role of the inventory or environment file").Failuref("%v", err)
+		return
+	}
+	if len(hosts) == 0 {
+		c.At(d.rc.pos).Key("role").Skipped("role " + d.rc.role + " has no hosts")
+		return
+	}
+	g := d.plan.gatherAll(ctx, c, hosts)
+	for i, h := range hosts {
+		if err := downErr(g.errs[i]); err != nil {
+			c.Reached(h, err) // one unreachable finding per host and check
+			continue
+		}
+		for _, r := range d.rc.resources {
+			switch {
+			case r.skip:
+				reportSkipped(c, h, r)
+			case r.typ.name != "clock":
+				reportResource(c, h, r, g.observe(i, r))
+			}
+		}
+	}
+	for _, r := range d.rc.resources {
+		if r.typ.name == "clock" && !r.skip {
+			checkClocks(c, hosts, r, g)
+		}
+	}
+}
+
+// downErr returns the first error of a host's facts that is not about
+// one fact (a transport error: the host is down, or the run ended).
+func downErr(errs []error) error {
+	for _, err := range errs {
+		var pe *calyptos.ParseError
+		if !errors.As(err, &pe) && !errors.Is(err, calyptos.ErrFactTimeout) && !errors.Is(err, calyptos.ErrFactLost) {
+			return err
+		}
+	}
+	return nil
+}
+
+// edgeLabel names an edge in the reachability matrix.
+func edgeLabel(e *edge) string {
+	l := e.from + " → " + e.to
+	if e.title != "" {
+		l = e.title
+	}
+	if e.closed {
+		l += " (expect closed)"
+	}
+	return l
+}
+
+// joinHosts lists hosts for a message, at most 10.
+func joinHosts(hs []string) string {
+	if len(hs) > 10 {
+		return strings.Join(hs[:10], ", ") + ", ..."
+	}
+	return strings.Join(hs, ", ")
+}
