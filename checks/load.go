@@ -94,7 +94,7 @@ func decode(name string, data []byte) (*yaml.Node, error) {
 			Msg: "a second YAML document starts here: a checks file is one document"}
 	}
 	root := yamlx.Resolve(&doc)
-	if root == nil || yamlx.IsNull(root) {
+	if root == nil || root.Kind == 0 || yamlx.IsNull(root) {
 		return nil, &Error{Pos: calyptos.Position{File: name, Line: 1, Column: 1}, Msg: "empty checks file: expected roles: and reach:"}
 	}
 	return root, nil

@@ -2,8 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -137,11 +135,94 @@ func statusByID(t *testing.T, src string, h *fakeHost) (map[string]string, *caly
 
 func TestEveryResourceType(t *testing.T) {
 	got, e := statusByID(t, everyType, healthyWeb())
-	var lines []string
-	for k, v := range got {
-		lines = append(lines, k+" = "+v)
+	want := map[string]string{
+		"checks:web/command:fails:exit-status":                       "fail",
+		"checks:web/command:nginx--t:exit-status":                    "pass",
+		"checks:web/command:nginx--t:stderr":                         "pass",
+		"checks:web/command:nginx--t:stdout":                         "pass",
+		"checks:web/disk:/:min-free":                                 "fail",
+		"checks:web/disk:/var/www:max-use":                           "pass",
+		"checks:web/disk:/var/www:min-free":                          "pass",
+		"checks:web/file:/etc/absent:exists":                         "pass",
+		"checks:web/file:/etc/gone:exists":                           "fail",
+		"checks:web/file:/etc/gone:mode":                             "fail",
+		"checks:web/file:/etc/motd:exists":                           "pass",
+		"checks:web/file:/etc/motd:filetype":                         "pass",
+		"checks:web/file:/etc/motd:linked-to":                        "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:contents":             "fail",
+		"checks:web/file:/etc/nginx/nginx.conf:exists":               "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:filetype":             "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:group":                "fail",
+		"checks:web/file:/etc/nginx/nginx.conf:md5":                  "fail",
+		"checks:web/file:/etc/nginx/nginx.conf:mode":                 "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:owner":                "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:sha256":               "pass",
+		"checks:web/file:/etc/nginx/nginx.conf:size":                 "pass",
+		"checks:web/group:adm:exists":                                "pass",
+		"checks:web/group:adm:gid":                                   "pass",
+		"checks:web/group:wheel:exists":                              "fail",
+		"checks:web/http:http://127.0.0.1/down:status":               "fail",
+		"checks:web/http:http://127.0.0.1/healthz:body":              "pass",
+		"checks:web/http:http://127.0.0.1/healthz:headers":           "pass",
+		"checks:web/http:http://127.0.0.1/healthz:status":            "pass",
+		"checks:web/kernel-param:net.core.somaxconn:value":           "pass",
+		"checks:web/kernel-param:net.ipv4.ip_local_port_range:value": "pass",
+		"checks:web/kernel-param:net.ipv4.tcp_syncookies:value":      "fail",
+		"checks:web/memory:min-available":                            "fail",
+		"checks:web/memory:min-total":                                "pass",
+		"checks:web/mount:/:exists":                                  "pass",
+		"checks:web/mount:/:usage":                                   "fail",
+		"checks:web/mount:/srv:exists":                               "fail",
+		"checks:web/mount:/var/www:exists":                           "pass",
+		"checks:web/mount:/var/www:filesystem":                       "pass",
+		"checks:web/mount:/var/www:opts":                             "pass",
+		"checks:web/mount:/var/www:source":                           "pass",
+		"checks:web/mount:/var/www:usage":                            "pass",
+		"checks:web/mount:/var/www:vfs-opts":                         "pass",
+		"checks:web/package:httpd:installed":                         "fail",
+		"checks:web/package:kernel:installed":                        "pass",
+		"checks:web/package:kernel:versions":                         "fail",
+		"checks:web/package:nginx:installed":                         "pass",
+		"checks:web/package:nginx:versions":                          "pass",
+		"checks:web/package:telnet:installed":                        "pass",
+		"checks:web/port:443:listening":                              "fail",
+		"checks:web/port:tcp6:80:listening":                          "pass",
+		"checks:web/port:tcp:80:ip":                                  "pass",
+		"checks:web/port:tcp:80:listening":                           "pass",
+		"checks:web/port:udp:53:ip":                                  "fail",
+		"checks:web/port:udp:53:listening":                           "pass",
+		"checks:web/process:apache2:running":                         "fail",
+		"checks:web/process:nginx:running":                           "pass",
+		"checks:web/service:chronyd:enabled":                         "pass",
+		"checks:web/service:chronyd:running":                         "fail",
+		"checks:web/service:nginx:enabled":                           "pass",
+		"checks:web/service:nginx:running":                           "pass",
+		"checks:web/user:nobody:exists":                              "fail",
+		"checks:web/user:www-data:exists":                            "pass",
+		"checks:web/user:www-data:gid":                               "pass",
+		"checks:web/user:www-data:groups":                            "pass",
+		"checks:web/user:www-data:home":                              "pass",
+		"checks:web/user:www-data:shell":                             "pass",
+		"checks:web/user:www-data:uid":                               "pass",
 	}
-	slices.Sort(lines)
-	fmt.Println(strings.Join(lines, "\n"))
+	statuses := map[string]string{}
+	for k, v := range got {
+		statuses[strings.TrimPrefix(k, "w1 ")], _, _ = strings.Cut(v, " ")
+	}
+	assert.Equal(t, want, statuses)
 	assert.Equal(t, 1, e.Sessions("w1"), "every resource of the file in one session")
+	// Messages say what was expected and what the host has.
+	for id, msg := range map[string]string{
+		"checks:web/file:/etc/nginx/nginx.conf:group":      `fail file /etc/nginx/nginx.conf: group: expected "nginx", got "root"`,
+		"checks:web/file:/etc/nginx/nginx.conf:contents":   `fail file /etc/nginx/nginx.conf: contents: not matched: "missing_directive" (no line has it)`,
+		"checks:web/command:fails:exit-status":             `fail command false: exit-status: expected 0, got 1`,
+		"checks:web/disk:/:min-free":                       `fail disk /: min-free: 10.0% free, 976.6 MiB, on / (at least 20%)`,
+		"checks:web/http:http://127.0.0.1/down:status":     `fail http http://127.0.0.1/down: status: no HTTP response: curl: (7) Failed to connect`,
+		"checks:web/kernel-param:net.core.somaxconn:value": `pass kernel-param net.core.somaxconn: value: "4096"`,
+		"checks:web/package:kernel:versions":               `fail package kernel: versions: expected has length 1, got [5.14.0-1, 5.14.0-2]`,
+		"checks:web/memory:min-available":                  `fail memory: min-available: 2.9 GiB (at least 4.0 GiB)`,
+		"checks:web/port:udp:53:ip":                        `fail port udp:53: ip: expected contains (have-prefix "10."), got [127.0.0.53]`,
+	} {
+		assert.Equal(t, msg, got["w1 "+id], id)
+	}
 }
