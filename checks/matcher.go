@@ -130,10 +130,14 @@ type orM []matcher
 
 func (m notM) match(v any) bool { return !m.m.match(v) }
 func (m notM) String() string   { return "not " + m.m.String() }
-func (m andM) match(v any) bool { return !slices.ContainsFunc(m, func(x matcher) bool { return !x.match(v) }) }
-func (m andM) String() string   { return joinM(m, " and ") }
-func (m orM) match(v any) bool  { return slices.ContainsFunc(m, func(x matcher) bool { return x.match(v) }) }
-func (m orM) String() string    { return joinM(m, " or ") }
+func (m andM) match(v any) bool {
+	return !slices.ContainsFunc(m, func(x matcher) bool { return !x.match(v) })
+}
+func (m andM) String() string { return joinM(m, " and ") }
+func (m orM) match(v any) bool {
+	return slices.ContainsFunc(m, func(x matcher) bool { return x.match(v) })
+}
+func (m orM) String() string { return joinM(m, " or ") }
 
 func joinM(ms []matcher, sep string) string {
 	parts := make([]string, len(ms))

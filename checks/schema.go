@@ -11,16 +11,16 @@ type kind int
 
 const (
 	// Assertions: compared with the host's state, one finding each.
-	kBool  kind = iota + 1 // true or false
-	kText                  // a value or a string matcher
-	kNum                   // a number or a numeric matcher
-	kList                  // a list matcher (a YAML list: each entry must be in the host's)
-	kLines                 // line patterns (goss's io.Reader matching): contents, stdout
-	kMode                  // a file mode, "0644"
-	kMinSize               // a size the host's must be at least
-	kMinFree               // a size or a percentage the host's free space must be at least
-	kMaxPct                // a percentage the host's use must be at most
-	kMaxSkew               // a duration the host's clock may be off by
+	kBool    kind = iota + 1 // true or false
+	kText                    // a value or a string matcher
+	kNum                     // a number or a numeric matcher
+	kList                    // a list matcher (a YAML list: each entry must be in the host's)
+	kLines                   // line patterns (goss's io.Reader matching): contents, stdout
+	kMode                    // a file mode, "0644"
+	kMinSize                 // a size the host's must be at least
+	kMinFree                 // a size or a percentage the host's free space must be at least
+	kMaxPct                  // a percentage the host's use must be at most
+	kMaxSkew                 // a duration the host's clock may be off by
 	// Settings: how the state is read, no finding of their own.
 	oText     // a string
 	oBool     // true or false
