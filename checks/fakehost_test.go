@@ -39,7 +39,7 @@ type fakeFile struct {
 
 var (
 	statLine    = regexp.MustCompile(`stat -c '[^']*' -- (\S+) 2>&1\); then rec (\d+) stat`)
-	sumLine     = regexp.MustCompile(`h=\$\((md5|sha256|sha512)sum < (\S+) 2>&1\) && rec (\d+) sum`)
+	sumLine     = regexp.MustCompile(`h=\$\((md5|sha256|sha512)sum < (\S+) 2>&1\); then rec (\d+) sum`)
 	contentLine = regexp.MustCompile(`head -c \d+ < (\S+); echo; \} \| sed 's/\^/(\d+)\|/'`)
 	kernelLine  = regexp.MustCompile(`\} < (\S+) 2>/dev/null; then rec (\d+) value`)
 	userLine    = regexp.MustCompile(`getent passwd (\S+) 2>/dev/null.*rec (\d+) passwd`)

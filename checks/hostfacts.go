@@ -43,8 +43,8 @@ func filesFamily() *calyptos.Family {
 				return "if s=$(LC_ALL=C stat -c '%F|%a|%U|%G|%u|%g|%s' -- " + p + " 2>&1); then rec " + i + " stat \"$s\"; " +
 					"[ ! -L " + p + " ] || rec " + i + " link \"$(readlink -- " + p + ")\"; else rec " + i + " error \"$s\"; fi"
 			}
-			return "if [ -f " + p + " ]; then h=$(" + op + "sum < " + p + " 2>&1) && rec " + i + " sum \"${h%% *}\" || rec " + i + " error \"$h\"; " +
-				"else rec " + i + " error 'not a regular file'; fi"
+			return "if [ ! -f " + p + " ]; then rec " + i + " error 'not a regular file'; " +
+				"elif h=$(" + op + "sum < " + p + " 2>&1); then rec " + i + " sum \"${h%% *}\"; else rec " + i + " error \"$h\"; fi"
 		})
 	}}
 }

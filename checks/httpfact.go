@@ -3,6 +3,7 @@ package checks
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,8 +134,9 @@ func parseHTTP(o calyptos.Output) httpAnswer {
 
 // curlHeaders splits curl -D -'s output into its header blocks' lines
 // and the body: a block starts with an HTTP/ status line and ends at a
-// blank line; a redirect's or 100-continue's block is followed by
-// another.
+// blank line; another block follows only an informational (1xx) one or
+// a redirect (3xx with a Location) that -L followed, so a body that
+// starts with "HTTP/" stays the body.
 func curlHeaders(out string) (heads []string, body string) {
 	rest := out
 	for strings.HasPrefix(rest, "HTTP/") {
@@ -142,10 +144,15 @@ func curlHeaders(out string) (heads []string, body string) {
 		if !found {
 			block, after, found = strings.Cut(rest, "\n\n")
 		}
-		heads = append(heads, strings.Split(strings.ReplaceAll(block, "\r\n", "\n"), "\n")...)
+		lines := strings.Split(strings.ReplaceAll(block, "\r\n", "\n"), "\n")
+		heads = append(heads, lines...)
 		heads = append(heads, "")
 		rest = after
-		if !found {
+		status, hs := lastResponse(lines)
+		redirect := status >= 300 && status < 400 && slices.ContainsFunc(hs, func(h string) bool {
+			return strings.HasPrefix(strings.ToLower(h), "location:")
+		})
+		if !found || !(status >= 100 && status < 200 || redirect) {
 			break
 		}
 	}
