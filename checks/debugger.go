@@ -3,7 +3,9 @@ package checks
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/org/calyptos"
 )
@@ -54,7 +56,8 @@ func (d *roleDebugger) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
 	return d.plan.needs(rb.Hosts(d.rc.role))
 }
 
-// Debug checks each resource on each host of the role.
+// Debug checks each resource on each host of the role. The hosts'
+// verdicts are worked out in parallel, then reported in host order.
 func (d *roleDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 	hosts, err := c.Roles().Lookup(d.rc.role)
 	if err != nil {
@@ -66,24 +69,66 @@ func (d *roleDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	g := d.plan.gatherAll(ctx, c, hosts)
+	verdicts := make([][]verdict, len(hosts))
+	parallel(len(hosts), func(i int) {
+		if downErr(g.errs[i]) == nil {
+			verdicts[i] = d.judge(g, i)
+		}
+	})
 	for i, h := range hosts {
 		if err := downErr(g.errs[i]); err != nil {
 			c.Reached(h, err) // one unreachable finding per host and check
 			continue
 		}
-		for _, r := range d.rc.resources {
-			switch {
-			case r.skip:
-				reportSkipped(c, h, r)
-			case r.typ.name != "clock":
-				reportResource(c, h, r, g.observe(i, r))
-			}
+		for _, v := range verdicts[i] {
+			scope(c, h, v.r, v.a).Report(v.status, v.msg, v.evidence)
 		}
 	}
 	for _, r := range d.rc.resources {
 		if r.typ.name == "clock" && !r.skip {
 			checkClocks(c, hosts, r, g)
 		}
+	}
+}
+
+// judge returns the verdicts of every resource but the clock (judged
+// over the role) on the i-th host.
+func (d *roleDebugger) judge(g *gathered, i int) []verdict {
+	out := make([]verdict, 0, d.rc.asserts)
+	for _, r := range d.rc.resources {
+		switch {
+		case r.skip:
+			out = skipped(out, r)
+		case r.typ.name != "clock":
+			out = judge(out, r, g.observe(i, r))
+		}
+	}
+	return out
+}
+
+// parallel calls f(i) for i in [0,n) on as many goroutines as there are
+// processors. A panic in f is raised again in the caller, where the
+// runner turns it into a failure of the check.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var once sync.Once
+	var panicked any
+	for w := range workers {
+		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					once.Do(func() { panicked = v })
+				}
+			}()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
 	}
 }
 

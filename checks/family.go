@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/org/calyptos"
 )
@@ -19,6 +21,23 @@ import (
 // recPrelude defines rec INDEX TYPE VALUE.
 const recPrelude = "nl='\n'; rec() { v=$3; while :; do case $v in *\"$nl\"*) v=\"${v%%\"$nl\"*} ${v#*\"$nl\"}\";; *) break;; esac; done; " +
 	"printf '%s %s %s\\n' \"$1\" \"$2\" \"$v\"; }; "
+
+// memo caches a family's command for the last keys it was asked for:
+// the runner asks for it once per host, and most hosts of a role have
+// the same keys.
+func memo(command func(keys []string) string) func(keys []string) string {
+	var mu sync.Mutex
+	var lastKeys []string
+	var last string
+	return func(keys []string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if last == "" || !slices.Equal(keys, lastKeys) {
+			lastKeys, last = slices.Clone(keys), command(keys)
+		}
+		return last
+	}
+}
 
 // forKeys returns prelude and one shell line per key, made by
 // line(index, key).

@@ -35,7 +35,7 @@ func keyed(fam *calyptos.Family, keys []string) *calyptos.Fact[map[string]*keyRe
 // its link's target) without following a last symbolic link, or its
 // checksum.
 func filesFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-files", Split: splitIndexed, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-files", Split: splitIndexed, Command: memo(func(keys []string) string {
 		return forKeys("", keys, func(i, k string) string {
 			op, path, _ := strings.Cut(k, " ")
 			p := q(path)
@@ -46,30 +46,30 @@ func filesFamily() *calyptos.Family {
 			return "if [ ! -f " + p + " ]; then rec " + i + " error 'not a regular file'; " +
 				"elif h=$(" + op + "sum < " + p + " 2>&1); then rec " + i + " sum \"${h%% *}\"; else rec " + i + " error \"$h\"; fi"
 		})
-	}}
+	})}
 }
 
 // contentsFamily reads the first contentCap bytes of each path, a
 // regular file, line by line.
 func contentsFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-contents", Split: splitIndexed, MaxOutput: contentsTotal, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-contents", Split: splitIndexed, MaxOutput: contentsTotal, Command: memo(func(keys []string) string {
 		return forKeys("", keys, func(i, path string) string {
 			p := q(path)
 			return "if [ -f " + p + " ] && [ -r " + p + " ]; then { head -c " + strconv.Itoa(contentCap+1) + " < " + p + "; echo; } | sed 's/^/" + i + "|/'; rec " + i + " read ok; " +
 				"elif [ -e " + p + " ]; then rec " + i + " error 'not a readable regular file'; else rec " + i + " error 'no such file'; fi"
 		})
-	}}
+	})}
 }
 
 // kernelFamily reads each sysctl from /proc/sys.
 func kernelFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-kernel", Split: splitIndexed, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-kernel", Split: splitIndexed, Command: memo(func(keys []string) string {
 		return forKeys("", keys, func(i, name string) string {
 			f := q(sysctlPath(name))
 			return "if { IFS= read -r v || [ -n \"$v\" ]; } < " + f + " 2>/dev/null; then rec " + i + " value \"$v\"; " +
 				"elif [ -e " + f + " ]; then rec " + i + " error unreadable; else rec " + i + " missing x; fi"
 		})
-	}}
+	})}
 }
 
 // sysctlPath is where a sysctl is in /proc/sys: dots are directories,
@@ -89,31 +89,31 @@ func sysctlPath(name string) string {
 // usersFamily reads each account (getent, which asks the directory
 // services too, else /etc/passwd) and its groups.
 func usersFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-users", Split: splitIndexed, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-users", Split: splitIndexed, Command: memo(func(keys []string) string {
 		return forKeys("g=; command -v getent >/dev/null 2>&1 && g=1\n", keys, func(i, name string) string {
 			n := q(name)
 			return "if [ -n \"$g\" ]; then l=$(getent passwd " + n + " 2>/dev/null); else l=$(u=" + n + " awk -F: '$1 == ENVIRON[\"u\"]' /etc/passwd 2>/dev/null); fi; " +
 				"if [ -n \"$l\" ]; then rec " + i + " passwd \"$l\"; rec " + i + " groups \"$(id -Gn -- " + n + " 2>/dev/null)\"; else rec " + i + " missing x; fi"
 		})
-	}}
+	})}
 }
 
 // groupsFamily reads each group (getent, else /etc/group).
 func groupsFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-groups", Split: splitIndexed, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-groups", Split: splitIndexed, Command: memo(func(keys []string) string {
 		return forKeys("g=; command -v getent >/dev/null 2>&1 && g=1\n", keys, func(i, name string) string {
 			n := q(name)
 			return "if [ -n \"$g\" ]; then l=$(getent group " + n + " 2>/dev/null); else l=$(u=" + n + " awk -F: '$1 == ENVIRON[\"u\"]' /etc/group 2>/dev/null); fi; " +
 				"if [ -n \"$l\" ]; then rec " + i + " group \"$l\"; else rec " + i + " missing x; fi"
 		})
-	}}
+	})}
 }
 
 // packagesFamily asks rpm and dpkg, once each, about every package: its
 // installed versions as goss reads them (rpm's [EPOCH:]VERSION-RELEASE,
 // dpkg's Version).
 func packagesFamily() *calyptos.Family {
-	return &calyptos.Family{Name: "checks-packages", Split: splitPackages, Command: func(keys []string) string {
+	return &calyptos.Family{Name: "checks-packages", Split: splitPackages, Command: memo(func(keys []string) string {
 		names := make([]string, len(keys))
 		for i, k := range keys {
 			names[i] = q(k)
@@ -122,7 +122,7 @@ func packagesFamily() *calyptos.Family {
 		return "t=; if command -v rpm >/dev/null 2>&1; then t=rpm; rpm -q --qf 'rpm %{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n' " + all + " 2>/dev/null; fi; " +
 			"if command -v dpkg-query >/dev/null 2>&1; then t=\"$t dpkg\"; dpkg-query -W -f='dpkg ${Status} ${Package} ${Version}\\n' " + all + " 2>/dev/null; fi; " +
 			"echo \"tools $t\""
-	}}
+	})}
 }
 
 // splitPackages gives each package "installed" or "missing" (or

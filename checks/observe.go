@@ -18,30 +18,64 @@ import (
 // observed is one resource's state on one host.
 type observed struct {
 	// vals holds the value of each attribute the host has.
-	vals map[string]any
+	vals values
 	// missing says why an attribute absent from vals has no value ("does
 	// not exist"); reasons overrides it per attribute.
 	missing string
-	reasons map[string]string
-	// evidence is what the host printed, shown with a failure.
+	reasons values
+	// evidence is what the host printed, shown with a failure; lazy, when
+	// set, makes it only for a failure.
 	evidence string
+	lazy     func() string
 	// err is set when the facts could not be read: every assertion
 	// fails with it.
 	err error
 }
 
+// values are attributes' values: a few, in a slice cheaper than a map.
+type values []attrValue
+
+type attrValue struct {
+	attr string
+	v    any
+}
+
+// get returns attr's value.
+func (vs values) get(attr string) (any, bool) {
+	for _, x := range vs {
+		if x.attr == attr {
+			return x.v, true
+		}
+	}
+	return nil, false
+}
+
+// set sets attr's value.
+func (vs *values) set(attr string, v any) { *vs = append(*vs, attrValue{attr, v}) }
+
 // reason returns why attr has no value.
 func (o *observed) reason(attr string) string {
-	if r := o.reasons[attr]; r != "" {
-		return r
+	if r, ok := o.reasons.get(attr); ok {
+		return r.(string)
 	}
 	return o.missing
+}
+
+// ev returns the evidence.
+func (o *observed) ev() string {
+	if o.lazy != nil {
+		return o.lazy()
+	}
+	return o.evidence
 }
 
 // factErr is a fact's error as observed, nil for none.
 func factErr[T any](rs []calyptos.FactResult[T], i int) error {
 	if rs == nil {
 		return errors.New("not gathered")
+	}
+	if rs[i].Err == nil {
+		return nil
 	}
 	var pe *calyptos.ParseError
 	if err := rs[i].Err; err != nil && !errors.As(err, &pe) {
@@ -99,11 +133,12 @@ func observePort(rs []calyptos.FactResult[[]facts.Listener], i int, target strin
 			ips = append(ips, l.Addr)
 		}
 	}
-	ev := "nothing listens on " + target
-	if len(ips) > 0 {
-		ev = target + " listens on " + strings.Join(ips, ", ")
-	}
-	return &observed{vals: map[string]any{"listening": len(ips) > 0, "ip": ips}, evidence: ev}
+	return &observed{vals: values{{"listening", len(ips) > 0}, {"ip", ips}}, lazy: func() string {
+		if len(ips) == 0 {
+			return "nothing listens on " + target
+		}
+		return target + " listens on " + strings.Join(ips, ", ")
+	}}
 }
 
 func observeService(rs []calyptos.FactResult[[]facts.ServiceState], i int, name string) *observed {
@@ -112,8 +147,9 @@ func observeService(rs []calyptos.FactResult[[]facts.ServiceState], i int, name 
 	}
 	for _, s := range rs[i].Value {
 		if s.Name == name {
-			ev := fmt.Sprintf("%s (%s): %s, enabled: %s", s.Name, s.Init, s.Detail, cmpOr(s.Enabled, "unknown"))
-			return &observed{vals: map[string]any{"running": s.Running, "enabled": s.Enabled == "yes"}, evidence: ev}
+			return &observed{vals: values{{"running", s.Running}, {"enabled", s.Enabled == "yes"}}, lazy: func() string {
+				return fmt.Sprintf("%s (%s): %s, enabled: %s", s.Name, s.Init, s.Detail, cmpOr(s.Enabled, "unknown"))
+			}}
 		}
 	}
 	return &observed{err: errors.New("the host's answer has no line for this service"), evidence: evidenceOf(rs[i].Output)}
@@ -145,10 +181,10 @@ func (g *gathered) observePackage(i int, name string) *observed {
 	}
 	switch kr.recs["state"] {
 	case "installed":
-		return &observed{vals: map[string]any{"installed": true, "versions": kr.content},
-			evidence: name + " " + strings.Join(kr.content, ", ")}
+		return &observed{vals: values{{"installed", true}, {"versions", kr.content}},
+			lazy: func() string { return name + " " + strings.Join(kr.content, ", ") }}
 	case "missing":
-		return &observed{vals: map[string]any{"installed": false}, missing: "not installed", evidence: name + " is not installed"}
+		return &observed{vals: values{{"installed", false}}, missing: "not installed", evidence: name + " is not installed"}
 	}
 	return &observed{err: errors.New("the host has neither rpm nor dpkg-query")}
 }
@@ -159,7 +195,7 @@ func (g *gathered) observeKernel(i int, name string) *observed {
 		return &observed{err: err}
 	}
 	if v, ok := kr.recs["value"]; ok {
-		return &observed{vals: map[string]any{"value": v}, evidence: name + " = " + v}
+		return &observed{vals: values{{"value", v}}, lazy: func() string { return name + " = " + v }}
 	}
 	if _, ok := kr.recs["missing"]; ok {
 		return &observed{missing: "no such kernel parameter (" + sysctlPath(name) + ")"}
@@ -173,7 +209,7 @@ func (g *gathered) observeProcess(i int, comm string) *observed {
 	}
 	// The kernel keeps 15 bytes of a program's name.
 	running := g.processes[i].Value[comm] || len(comm) > 15 && g.processes[i].Value[comm[:15]]
-	return &observed{vals: map[string]any{"running": running}}
+	return &observed{vals: values{{"running", running}}}
 }
 
 func (g *gathered) observeUser(i int, name string) *observed {
@@ -183,12 +219,12 @@ func (g *gathered) observeUser(i int, name string) *observed {
 	}
 	f := strings.Split(kr.recs["passwd"], ":")
 	if len(f) < 7 || f[0] != name {
-		return &observed{vals: map[string]any{"exists": false}, missing: "no such user"}
+		return &observed{vals: values{{"exists", false}}, missing: "no such user"}
 	}
-	vals := map[string]any{"exists": true, "home": f[5], "shell": f[6], "groups": strings.Fields(kr.recs["groups"])}
-	setNum(vals, "uid", f[2])
-	setNum(vals, "gid", f[3])
-	return &observed{vals: vals, evidence: kr.recs["passwd"] + "\ngroups: " + kr.recs["groups"]}
+	vals := values{{"exists", true}, {"home", f[5]}, {"shell", f[6]}, {"groups", strings.Fields(kr.recs["groups"])}}
+	setNum(&vals, "uid", f[2])
+	setNum(&vals, "gid", f[3])
+	return &observed{vals: vals, lazy: func() string { return kr.recs["passwd"] + "\ngroups: " + kr.recs["groups"] }}
 }
 
 func (g *gathered) observeGroup(i int, name string) *observed {
@@ -198,17 +234,17 @@ func (g *gathered) observeGroup(i int, name string) *observed {
 	}
 	f := strings.Split(kr.recs["group"], ":")
 	if len(f) < 3 || f[0] != name {
-		return &observed{vals: map[string]any{"exists": false}, missing: "no such group"}
+		return &observed{vals: values{{"exists", false}}, missing: "no such group"}
 	}
-	vals := map[string]any{"exists": true}
-	setNum(vals, "gid", f[2])
+	vals := values{{"exists", true}}
+	setNum(&vals, "gid", f[2])
 	return &observed{vals: vals, evidence: kr.recs["group"]}
 }
 
-// setNum sets vals[k] to s as a number, when it is one.
-func setNum(vals map[string]any, k, s string) {
+// setNum sets k to s as a number, when it is one.
+func setNum(vals *values, k, s string) {
 	if n, ok := textparse.Atoi(s); ok {
-		vals[k] = n
+		vals.set(k, n)
 	}
 }
 
@@ -218,18 +254,19 @@ func (g *gathered) observeMount(i int, point string) *observed {
 	}
 	m, ok := g.mounts[i].Value[point]
 	if !ok {
-		return &observed{vals: map[string]any{"exists": false}, missing: "not mounted"}
+		return &observed{vals: values{{"exists", false}}, missing: "not mounted"}
 	}
-	vals := map[string]any{"exists": true, "opts": m.opts, "vfs-opts": slices.Clip(m.vfsOpts), "source": m.source, "filesystem": m.fstype}
-	ob := &observed{vals: vals, reasons: map[string]string{},
-		evidence: fmt.Sprintf("%s on %s type %s (%s)", m.source, m.point, m.fstype, strings.Join(m.opts, ","))}
+	vals := values{{"exists", true}, {"opts", m.opts}, {"vfs-opts", slices.Clip(m.vfsOpts)}, {"source", m.source}, {"filesystem", m.fstype}}
+	ob := &observed{vals: vals, lazy: func() string {
+		return fmt.Sprintf("%s on %s type %s (%s)", m.source, m.point, m.fstype, strings.Join(m.opts, ","))
+	}}
 	if rs := g.df[point]; rs != nil {
 		if err := factErr(rs, i); err != nil {
-			ob.reasons["usage"] = "cannot read its usage: " + err.Error()
+			ob.reasons.set("usage", "cannot read its usage: "+err.Error())
 		} else if pct, ok := usePercent(rs[i].Value.DF); ok && rs[i].Err == nil {
-			vals["usage"] = int64(pct + 0.5)
+			ob.vals.set("usage", int64(pct+0.5))
 		} else {
-			ob.reasons["usage"] = "df gave no usage"
+			ob.reasons.set("usage", "df gave no usage")
 		}
 	}
 	return ob
@@ -254,8 +291,8 @@ func observeCommand(rs []calyptos.FactResult[calyptos.Output], i int, r *resourc
 		return &observed{err: err}
 	}
 	o := rs[i].Value
-	return &observed{vals: map[string]any{"exit-status": int64(o.ExitCode), "stdout": text{o.Stdout, o.Truncated}, "stderr": text{o.Stderr, o.Truncated}},
-		evidence: evidenceOf(o)}
+	return &observed{vals: values{{"exit-status", int64(o.ExitCode)}, {"stdout", text{o.Stdout, o.Truncated}}, {"stderr", text{o.Stderr, o.Truncated}}},
+		lazy: func() string { return evidenceOf(o) }}
 }
 
 func observeHTTP(rs []calyptos.FactResult[httpAnswer], i int) *observed {
@@ -267,8 +304,8 @@ func observeHTTP(rs []calyptos.FactResult[httpAnswer], i int) *observed {
 		return &observed{missing: "no HTTP response: " + a.problem, evidence: a.problem}
 	}
 	hs := strings.Join(a.headers, "\n")
-	return &observed{vals: map[string]any{"status": int64(a.status), "headers": text{s: hs}, "body": a.body},
-		evidence: fmt.Sprintf("status %d (%s)\n%s\n\n%s", a.status, a.client, hs, a.body.s)}
+	return &observed{vals: values{{"status", int64(a.status)}, {"headers", text{s: hs}}, {"body", a.body}},
+		lazy: func() string { return fmt.Sprintf("status %d (%s)\n%s\n\n%s", a.status, a.client, hs, a.body.s) }}
 }
 
 func observeDisk(rs []calyptos.FactResult[facts.DirFS], i int) *observed {
@@ -282,7 +319,8 @@ func observeDisk(rs []calyptos.FactResult[facts.DirFS], i int) *observed {
 	if d.Absent {
 		return &observed{missing: "no such directory", evidence: evidenceOf(rs[i].Output)}
 	}
-	return &observed{vals: map[string]any{"min-free": d.DF, "max-use": d.DF}, evidence: evidenceOf(rs[i].Output)}
+	o := rs[i].Output
+	return &observed{vals: values{{"min-free", d.DF}, {"max-use", d.DF}}, lazy: func() string { return evidenceOf(o) }}
 }
 
 func (g *gathered) observeMemory(i int) *observed {
@@ -293,8 +331,10 @@ func (g *gathered) observeMemory(i int) *observed {
 		return &observed{err: g.memory[i].Err}
 	}
 	m := g.memory[i].Value
-	return &observed{vals: map[string]any{"min-total": m.TotalKiB << 10, "min-available": m.AvailableKiB << 10},
-		evidence: fmt.Sprintf("total %s, available %s", sizeString(m.TotalKiB<<10), sizeString(m.AvailableKiB<<10))}
+	return &observed{vals: values{{"min-total", m.TotalKiB << 10}, {"min-available", m.AvailableKiB << 10}},
+		lazy: func() string {
+			return fmt.Sprintf("total %s, available %s", sizeString(m.TotalKiB<<10), sizeString(m.AvailableKiB<<10))
+		}}
 }
 
 // evidenceOf joins a command's stdout and stderr.

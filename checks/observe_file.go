@@ -22,7 +22,7 @@ func (g *gathered) observeFile(i int, r *resource) *observed {
 	if !ok {
 		e := kr.recs["error"]
 		if strings.Contains(e, "No such file") || strings.Contains(e, "Not a directory") {
-			return &observed{vals: map[string]any{"exists": false}, missing: "does not exist", evidence: e}
+			return &observed{vals: values{{"exists", false}}, missing: "does not exist", evidence: e}
 		}
 		return &observed{err: fmt.Errorf("cannot stat %s: %s", path, cmpOr(e, "no answer")), evidence: e}
 	}
@@ -30,15 +30,15 @@ func (g *gathered) observeFile(i int, r *resource) *observed {
 	if len(f) != 7 {
 		return &observed{err: fmt.Errorf("cannot read stat's answer %q", st)}
 	}
-	vals := map[string]any{"exists": true, "filetype": cmpOr(fileTypes[f[0]], f[0]), "mode": normMode(f[1]), "owner": f[2], "group": f[3]}
-	setNum(vals, "uid", f[4])
-	setNum(vals, "gid", f[5])
-	setNum(vals, "size", f[6])
+	vals := values{{"exists", true}, {"filetype", cmpOr(fileTypes[f[0]], f[0])}, {"mode", normMode(f[1])}, {"owner", f[2]}, {"group", f[3]}}
+	setNum(&vals, "uid", f[4])
+	setNum(&vals, "gid", f[5])
+	setNum(&vals, "size", f[6])
 	if l, ok := kr.recs["link"]; ok {
-		vals["linked-to"] = l
+		vals.set("linked-to", l)
 	}
-	ob := &observed{vals: vals, reasons: map[string]string{"linked-to": "not a symbolic link"},
-		evidence: fmt.Sprintf("%s %s %s:%s, %s bytes", f[0], normMode(f[1]), f[2], f[3], f[6])}
+	ob := &observed{vals: vals, missing: "not a symbolic link",
+		lazy: func() string { return fmt.Sprintf("%s %s %s:%s, %s bytes", f[0], normMode(f[1]), f[2], f[3], f[6]) }}
 	for _, a := range r.asserts {
 		switch a.attr {
 		case "md5", "sha256", "sha512":
@@ -55,11 +55,11 @@ func (g *gathered) fileSum(i int, op, path string, ob *observed) {
 	kr, err := records(g.files, i, op+" "+path)
 	switch {
 	case err != nil:
-		ob.reasons[op] = err.Error()
+		ob.reasons.set(op, err.Error())
 	case kr.recs["sum"] != "":
-		ob.vals[op] = kr.recs["sum"]
+		ob.vals.set(op, kr.recs["sum"])
 	default:
-		ob.reasons[op] = "cannot compute it: " + kr.recs["error"]
+		ob.reasons.set(op, "cannot compute it: "+kr.recs["error"])
 	}
 }
 
@@ -69,15 +69,15 @@ func (g *gathered) fileContents(i int, path string, ob *observed) {
 	kr, err := records(g.contents, i, path)
 	switch {
 	case err != nil:
-		ob.reasons["contents"] = err.Error()
+		ob.reasons.set("contents", err.Error())
 	case kr.recs["read"] == "ok":
 		s := strings.Join(kr.content, "\n")
 		t := text{s: s, truncated: len(s) > contentCap}
 		if t.truncated {
 			t.s = s[:contentCap]
 		}
-		ob.vals["contents"] = t
+		ob.vals.set("contents", t)
 	default:
-		ob.reasons["contents"] = "cannot read it: " + cmpOr(kr.recs["error"], "no answer")
+		ob.reasons.set("contents", "cannot read it: "+cmpOr(kr.recs["error"], "no answer"))
 	}
 }

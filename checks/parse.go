@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -21,6 +22,7 @@ type roleChecks struct {
 	role      string
 	pos       calyptos.Position
 	resources []*resource
+	asserts   int // the number of assertions of the resources
 }
 
 // resource is one resource of a role: a service, a file, a command...
@@ -38,11 +40,15 @@ type resource struct {
 	// opts are the settings: a string, bool, time.Duration or []string
 	// by attribute name.
 	opts map[string]any
+	// failHint is the hint of its failures: hint, or the type's.
+	failHint string
 }
 
 // assertion is one attribute checked: one finding per host.
 type assertion struct {
-	attr string
+	// key is the finding key, head the message's start: set once parsed.
+	key, head string
+	attr      string
 	kind kind
 	pos  calyptos.Position
 	m    matcher       // kBool, kText, kNum, kList, kLines, kMode
@@ -314,6 +320,13 @@ func (p *parser) assignIDs(f *File) {
 			}
 			r.id = r.typ.name + ":" + k
 			seen[r.id] = true
+		}
+		for _, r := range rc.resources {
+			r.failHint = cmp.Or(r.hint, strings.ReplaceAll(r.typ.hint, "NAME", r.target))
+			for _, a := range r.asserts {
+				a.key, a.head = r.id+":"+a.attr, subject(r)+": "+a.attr+": "
+			}
+			rc.asserts += len(r.asserts)
 		}
 	}
 }

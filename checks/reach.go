@@ -26,6 +26,7 @@ func (*reachDebugger) ReadOnly() bool { return true }
 type edgeRun struct {
 	*edge
 	sources, targets []string
+	isTarget         map[string]bool
 }
 
 // Debug probes every edge and reports, per source host and edge, one
@@ -81,7 +82,11 @@ func (d *reachDebugger) resolve(c *calyptos.Check, e *edge) (edgeRun, bool) {
 		s.Skipped(fmt.Sprintf("%s on TCP %d: no hosts (%s: %d, %s: %d)", edgeLabel(e), e.port, e.from, len(from), e.to, len(to)))
 		return edgeRun{}, false
 	}
-	return edgeRun{edge: e, sources: from, targets: to}, true
+	isTarget := make(map[string]bool, len(to))
+	for _, t := range to {
+		isTarget[t] = true
+	}
+	return edgeRun{edge: e, sources: from, targets: to, isTarget: isTarget}, true
 }
 
 func cmpErr(a, b error) error {
@@ -97,8 +102,9 @@ func cmpErr(a, b error) error {
 func reportEdge(c *calyptos.Check, er edgeRun, sp debugger.SourceProbes) {
 	var good, bad []string
 	var detail []string
+	label := edgeLabel(er.edge)
 	for _, p := range sp.Probes {
-		if p.Port != er.port || p.Label != edgeLabel(er.edge) || !contains(er.targets, p.Host) {
+		if p.Port != er.port || p.Label != label || !er.isTarget[p.Host] {
 			continue
 		}
 		ok := p.Result == calyptos.ProbeOK

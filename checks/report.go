@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,8 +16,7 @@ import (
 
 // scope returns the Scope of assertion a of r on host.
 func scope(c *calyptos.Check, host string, r *resource, a *assertion) calyptos.Scope {
-	hint := cmp.Or(r.hint, strings.ReplaceAll(r.typ.hint, "NAME", r.target))
-	return c.OnHost(host).At(a.pos).Key(r.id + ":" + a.attr).Hint(hint)
+	return c.OnHost(host).At(a.pos).Key(a.key).Hint(r.failHint)
 }
 
 // subject names r in a message: its title, or its type and name.
@@ -32,31 +30,39 @@ func subject(r *resource) string {
 	return r.typ.name + " " + r.target
 }
 
-// reportResource reports every assertion of r on host from ob.
-func reportResource(c *calyptos.Check, host string, r *resource, ob *observed) {
+// verdict is the outcome of one assertion on one host, to report.
+type verdict struct {
+	r             *resource
+	a             *assertion
+	status        calyptos.Status
+	msg, evidence string
+}
+
+// judge appends the verdict of every assertion of r from ob.
+func judge(out []verdict, r *resource, ob *observed) []verdict {
 	for _, a := range r.asserts {
-		s := scope(c, host, r, a)
-		head := subject(r) + ": " + a.attr + ": "
-		if ob.err != nil {
-			s.Report(calyptos.Fail, head+"cannot check: "+ob.err.Error(), ob.evidence)
-			continue
+		v := verdict{r: r, a: a, status: calyptos.Fail}
+		x, ok := ob.vals.get(a.attr)
+		switch {
+		case ob.err != nil:
+			v.msg, v.evidence = a.head+"cannot check: "+ob.err.Error(), ob.ev()
+		case !ok:
+			v.msg, v.evidence = a.head+ob.reason(a.attr), ob.ev()
+		default:
+			pass, msg := a.check(x)
+			v.msg = a.head + msg
+			switch {
+			case pass:
+				v.status = calyptos.Pass
+			case a.kind == kLines:
+				v.evidence = x.(text).s
+			default:
+				v.evidence = ob.ev()
+			}
 		}
-		v, ok := ob.vals[a.attr]
-		if !ok {
-			s.Report(calyptos.Fail, head+ob.reason(a.attr), ob.evidence)
-			continue
-		}
-		pass, msg := a.check(v)
-		if pass {
-			s.Success(head + msg)
-			continue
-		}
-		ev := ob.evidence
-		if t, ok := v.(text); ok && a.kind == kLines {
-			ev = t.s
-		}
-		s.Report(calyptos.Fail, head+msg, ev)
+		out = append(out, v)
 	}
+	return out
 }
 
 // check compares a host's value with the assertion: whether it passes,
@@ -139,9 +145,10 @@ func show(v any) string {
 // fmtNum writes a number without trailing zeros.
 func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// reportSkipped reports every assertion of r as skipped on host.
-func reportSkipped(c *calyptos.Check, host string, r *resource) {
+// skipped appends r's assertions as skipped.
+func skipped(out []verdict, r *resource) []verdict {
 	for _, a := range r.asserts {
-		scope(c, host, r, a).Skipped(subject(r) + ": " + a.attr + ": skipped (skip: true)")
+		out = append(out, verdict{r: r, a: a, status: calyptos.Skip, msg: a.head + "skipped (skip: true)"})
 	}
+	return out
 }
