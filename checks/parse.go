@@ -49,12 +49,12 @@ type assertion struct {
 	// key is the finding key, head the message's start: set once parsed.
 	key, head string
 	attr      string
-	kind kind
-	pos  calyptos.Position
-	m    matcher       // kBool, kText, kNum, kList, kLines, kMode
-	size int64         // kMinSize, kMinFree in bytes
-	pct  float64       // kMinFree as a percentage, kMaxPct
-	dur  time.Duration // kMaxSkew
+	kind      kind
+	pos       calyptos.Position
+	m         matcher       // kBool, kText, kNum, kList, kLines, kMode
+	size      int64         // kMinSize, kMinFree in bytes
+	pct       float64       // kMinFree as a percentage, kMaxPct
+	dur       time.Duration // kMaxSkew
 	// isPct is set when a kMinFree is a percentage.
 	isPct bool
 }
