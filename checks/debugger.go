@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/org/calyptos"
@@ -154,12 +153,4 @@ func edgeLabel(e *edge) string {
 		l += " (expect closed)"
 	}
 	return l
-}
-
-// joinHosts lists hosts for a message, at most 10.
-func joinHosts(hs []string) string {
-	if len(hs) > 10 {
-		return strings.Join(hs[:10], ", ") + ", ..."
-	}
-	return strings.Join(hs, ", ")
 }

@@ -149,3 +149,18 @@ func (f *File) Validate(rb *calyptos.RoleBuilder) error {
 	}
 	return errs.err()
 }
+
+// Secrets returns the values of the file that no report may show: the
+// passwords of its http resources. Add them to the run's Redactor
+// (RunOptions.Secrets).
+func (f *File) Secrets() []string {
+	var out []string
+	for _, rc := range f.roles {
+		for _, r := range rc.resources {
+			if pw := optString(r, "password"); pw != "" {
+				out = append(out, pw)
+			}
+		}
+	}
+	return out
+}

@@ -22,6 +22,7 @@ type serveOptions struct {
 	interval   time.Duration
 	runTimeout time.Duration
 	validate   bool
+	checks     string // --checks: a checks file run with the debuggers
 }
 
 func serveCmd() *command {
@@ -59,6 +60,7 @@ says otherwise.`,
 			fs.durationVar(&o.serve.interval, "interval", "DURATION", fmt.Sprintf("time between runs (default %v)", serve.DefaultInterval))
 			fs.durationVar(&o.serve.runTimeout, "run-timeout", "DURATION", "time limit of each run (default: the interval)")
 			fs.boolVar(&o.serve.validate, "validate", "run the validators too, before the debuggers")
+			fs.stringVar(&o.serve.checks, "checks", "CHECKS.yml", "run this checks file too, after the debuggers (see check -h)")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
 		stopsOnSignal: true,
@@ -87,6 +89,14 @@ func runServe(ctx context.Context, p *Program, o *options, args []string) int {
 		return code
 	}
 	ds, dropped := serve.ReadOnly(p.Debuggers(DebugConfig{}))
+	if o.serve.checks != "" {
+		f, code := p.loadChecks(o.serve.checks)
+		if code != ExitOK || p.validateChecks(f, rb) != ExitOK {
+			return ExitUsage
+		}
+		ds = append(ds, f.Debuggers()...)
+		o.redactor.Add(f.Secrets()...)
+	}
 	var vs []calyptos.Validator
 	if o.serve.validate {
 		vs = p.Validators(ValidateConfig{Parallel: o.parallel})
