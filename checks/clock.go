@@ -56,7 +56,7 @@ func checkClocks(c *calyptos.Check, hosts []string, r *resource, g *gathered) {
 			if dev < 0 {
 				dir = "behind"
 			}
-			s.Report(calyptos.Fail, msg+": "+dir, fmt.Sprintf("clock %s, offset from this machine %s", rd.offset.String(), secs(rd.offset)))
+			s.Report(calyptos.Fail, msg+": "+dir, fmt.Sprintf("offset from this machine's clock: %s; the median's: %s", rd.offset.Round(time.Millisecond), median.offset.Round(time.Millisecond)))
 			continue
 		}
 		s.Success(msg)
