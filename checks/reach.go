@@ -125,9 +125,9 @@ func reportEdge(c *calyptos.Check, er edgeRun, sp debugger.SourceProbes) {
 	what := fmt.Sprintf("%s on TCP %d", edgeLabel(er.edge), er.port)
 	switch {
 	case len(bad) == 0 && er.closed:
-		s.Successf("%s: closed, as expected, to all %d hosts of %s", what, len(good), er.to)
+		s.Success(fmt.Sprintf("%s: closed, as expected, to %s of %s", what, hostCount(len(good)), er.to))
 	case len(bad) == 0:
-		s.Successf("%s: reached all %d hosts of %s", what, len(good), er.to)
+		s.Success(fmt.Sprintf("%s: reached %s of %s", what, hostCount(len(good)), er.to))
 	case er.closed:
 		s.Hint(cmpOrStr(hint, "close the port to these sources in the target's firewall (or stop what listens)")).
 			Report(calyptos.Fail, fmt.Sprintf("%s: expected closed, but %s", what, strings.Join(bad, ", ")), strings.Join(detail, "\n"))
@@ -135,6 +135,14 @@ func reportEdge(c *calyptos.Check, er edgeRun, sp debugger.SourceProbes) {
 		s.Hint(cmpOrStr(hint, "start what listens on the port, and allow the connection in the firewalls between")).
 			Report(calyptos.Fail, fmt.Sprintf("%s: cannot reach %s", what, strings.Join(bad, ", ")), strings.Join(detail, "\n"))
 	}
+}
+
+// hostCount writes "the host" or "all N hosts".
+func hostCount(n int) string {
+	if n == 1 {
+		return "the host"
+	}
+	return fmt.Sprintf("all %d hosts", n)
 }
 
 func cmpOrStr(a, b string) string {

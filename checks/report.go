@@ -106,6 +106,9 @@ func patternsCheck(pm patternsM, v any) (bool, string) {
 		cut = fmt.Sprintf(" (only its first %d bytes were read)", len(t.s))
 	}
 	if len(failing) == 0 {
+		if len(pm) == 1 {
+			return true, "the pattern matches" + cut
+		}
 		return true, fmt.Sprintf("all %d patterns match%s", len(pm), cut)
 	}
 	for i, f := range failing {
