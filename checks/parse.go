@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -227,7 +228,7 @@ func (p *parser) resourceType(te yamlx.Entry, rc *roleChecks) {
 			r.target = s
 		}
 		if err := checkTarget(t.name, r.target); err != nil {
-			p.errs.add(r.pos, "%s %q: %v", tname, r.target, err)
+			p.errs.add(r.pos, "%s %q: %v", tname, shownTarget(r.target), err)
 			continue
 		}
 		if !ok {
@@ -349,4 +350,13 @@ func cleanKey(s string) string {
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:4])
+}
+
+// shownTarget is a resource's name as an error shows it: a URL's password
+// replaced by xxxxx.
+func shownTarget(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }

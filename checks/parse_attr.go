@@ -380,6 +380,9 @@ func checkTarget(typ, s string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("expected an http:// or https:// URL")
 		}
+		if _, set := u.User.Password(); set {
+			return fmt.Errorf("a password in the URL would show in every report: give it as password:")
+		}
 	case "kernel-param":
 		if strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") != "" ||
 			strings.Contains(s, "..") || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "/") {
