@@ -30,7 +30,7 @@ func RoleName(role string) string { return "checks:" + role }
 func (f *File) Debuggers() []calyptos.Debugger {
 	var ds []calyptos.Debugger
 	for _, rc := range f.roles {
-		ds = append(ds, &roleDebugger{rc: rc, plan: newPlan(rc)})
+		ds = append(ds, &roleDebugger{rc: rc, plan: newPlan(rc), secrets: f.Secrets()})
 	}
 	if len(f.edges) > 0 {
 		ds = append(ds, &reachDebugger{edges: f.edges})
@@ -40,8 +40,9 @@ func (f *File) Debuggers() []calyptos.Debugger {
 
 // roleDebugger checks one role's resources on each of its hosts.
 type roleDebugger struct {
-	rc   *roleChecks
-	plan *rolePlan
+	rc      *roleChecks
+	plan    *rolePlan
+	secrets []string
 }
 
 // Name returns "checks:<role>".
@@ -67,6 +68,9 @@ func (d *roleDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 		c.At(d.rc.pos).Key("role").Skipped("role " + d.rc.role + " has no hosts")
 		return
 	}
+	// The run redacts the file's passwords even when its options do not
+	// list them (RunOptions.Secrets).
+	c.Redactor().Add(d.secrets...)
 	g := d.plan.gatherAll(ctx, c, hosts)
 	verdicts := make([][]verdict, len(hosts))
 	parallel(len(hosts), func(i int) {

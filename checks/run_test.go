@@ -118,3 +118,24 @@ func TestUnknownRoleAtRunTime(t *testing.T) {
 		`fail  checks/reach:web--nope:1 unknown role "web" (roles: all, empty)`,
 	}, lines(rep))
 }
+
+// An http password is redacted from the report, even when the run's
+// options do not list it.
+func TestPasswordRedacted(t *testing.T) {
+	rb := calyptos.NewRoleBuilder(map[string][]string{"web": {"w1"}})
+	h := healthyWeb()
+	h.http["http://127.0.0.1/private"] = calyptos.Output{Stdout: "HTTP/1.1 401 No\r\n\r\nwrong password s3cr3t-pw\n", Stderr: "client curl\n"}
+	e := calyptostest.NewExecutor(t)
+	e.OnMatch("", "").Respond(h.respond)
+	rep := run(t, "roles:\n  web:\n    http:\n      http://127.0.0.1/private: {status: 200, username: u, password: s3cr3t-pw}\n", rb, e)
+	fs := rep.Findings()
+	require.Len(t, fs, 1)
+	assert.Equal(t, calyptos.Fail, fs[0].Status)
+	assert.Contains(t, fs[0].Evidence, "wrong password [REDACTED]")
+	assert.NotContains(t, fs[0].Evidence+fs[0].Message, "s3cr3t-pw")
+	for _, c := range e.Calls() {
+		if strings.Contains(c.Command, "curl") {
+			assert.Contains(t, c.Command, "-u u:s3cr3t-pw", "the host gets it")
+		}
+	}
+}
