@@ -286,7 +286,8 @@ func usePercent(d facts.DF) (float64, bool) {
 func observeCommand(rs []calyptos.FactResult[calyptos.Output], i int, r *resource) *observed {
 	if err := factErr(rs, i); err != nil {
 		if errors.Is(err, calyptos.ErrFactTimeout) {
-			err = fmt.Errorf("did not finish within %v", commandFact(r).Timeout)
+			// The run's command deadline bounds it too.
+			err = fmt.Errorf("did not finish within its timeout (%v, or the run's --timeout if shorter)", commandFact(r).Timeout)
 		}
 		return &observed{err: err}
 	}
