@@ -381,7 +381,7 @@ func checkTarget(typ, s string) error {
 			return fmt.Errorf("expected an http:// or https:// URL")
 		}
 		if _, set := u.User.Password(); set {
-			return fmt.Errorf("a password in the URL would show in every report: give it as password:")
+			return fmt.Errorf("a password in the URL would show in every report: give it in the password attribute")
 		}
 	case "kernel-param":
 		if strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") != "" ||

@@ -49,7 +49,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad names", "roles:\n  all:\n    port:\n      tcp:99999: {listening: true}\n      http:80: {listening: true}\n    file:\n      etc/x: {exists: true}\n    http:\n      ftp://x: {status: 200}\n      http://u:pw@h/: {status: 200}\n",
 			[]string{`c.yml:4:7: port "tcp:99999": port 99999 is not from 1 to 65535`, `c.yml:5:7: port "http:80": expected [tcp|tcp6|udp|udp6:]PORT, as tcp:443`,
 				`c.yml:7:7: file "etc/x": expected an absolute path`, `c.yml:9:7: http "ftp://x": expected an http:// or https:// URL`,
-				`c.yml:10:7: http "http://u:xxxxx@h/": a password in the URL would show in every report: give it as password:`}},
+				`c.yml:10:7: http "http://u:xxxxx@h/": a password in the URL would show in every report: give it in the password attribute`}},
 		{"not a number", "roles:\n  all:\n    command:\n      x: {exit-status: zero}\n",
 			[]string{`c.yml:4:24: exit-status: expected a number or a numeric matcher (lt, le, gt, ge), found "zero"`}},
 		{"unknown matcher", "roles:\n  all:\n    kernel-param:\n      a.b: {value: {gte: 1}}\n",
