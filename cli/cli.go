@@ -193,7 +193,7 @@ type command struct {
 }
 
 func (p *Program) commands() []*command {
-	return []*command{validateCmd(), debugCmd(), diffCmd(), serveCmd(), executeCmd(), rolesCmd(), versionCmd()}
+	return []*command{validateCmd(), debugCmd(), checkCmd(), diffCmd(), serveCmd(), executeCmd(), rolesCmd(), versionCmd()}
 }
 
 func (p *Program) defaults() {

@@ -237,3 +237,14 @@ func reachedAt(name string, info HostInfo) string {
 	}
 	return " (at " + at + ")"
 }
+
+// inventoryAddress returns where each host of inv is dialled when its
+// inventory sets ansible_host, for probes between the hosts.
+func inventoryAddress(inv *inventory.Inventory) func(host string) string {
+	return func(host string) string {
+		if h, ok := inventoryHost(inv, host); ok && h.Address != h.Name {
+			return h.Address
+		}
+		return ""
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/checks"
 	"github.com/org/calyptos/serve"
 )
 
@@ -25,6 +26,7 @@ type serveOptions struct {
 	interval   time.Duration
 	runTimeout time.Duration
 	validate   bool
+	checks     string // --checks: a checks file run with the debuggers
 }
 
 func serveCmd() *command {
@@ -69,6 +71,7 @@ with exit code 0. Listens on loopback unless --listen says otherwise.`,
 			fs.boolVar(&o.serve.validate, "validate", "run the validators too, before the debuggers")
 			gateFlags(fs, o)
 			fs.boolVar(&o.strict, "strict", "count warnings as failures (new warnings as regressions with\n--baseline or --waivers)")
+			fs.stringVar(&o.serve.checks, "checks", "CHECKS.yml", "run this checks file too, after the debuggers (see check -h)")
 			transportFlags(fs, o, calyptos.DefaultCommandTimeout)
 		},
 		exits: []exitCode{
@@ -103,6 +106,14 @@ func runServe(ctx context.Context, p *Program, o *options, args []string) int {
 		return code
 	}
 	ds, dropped := serve.ReadOnly(p.Debuggers(DebugConfig{}))
+	if o.serve.checks != "" {
+		f, code := p.loadChecks(o.serve.checks)
+		if code != ExitOK || p.validateChecks(f, rb) != ExitOK {
+			return ExitUsage
+		}
+		ds = append(ds, f.Debuggers(checks.Addresses(inventoryAddress(o.inv)))...)
+		o.redactor.Add(f.Secrets()...)
+	}
 	var vs []calyptos.Validator
 	if o.serve.validate {
 		vs = p.Validators(ValidateConfig{Parallel: o.parallel})

@@ -88,7 +88,7 @@ func packageResponder(recorded, prefix string) func(host, cmd string) (calyptos.
 	}
 }
 
-var probeArgs = regexp.MustCompile(`p (\S+) (\d+)(?: &|;)`)
+var probeArgs = regexp.MustCompile(`(?m)^probe_tcp (\S+) (\d+) \d+(?: &)?$`)
 
 // probeResponder answers probeScript: result(addr, port) gives the exit
 // code and message of each probe.
@@ -142,7 +142,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.On(host, sosCheckCommand()).Respond(packageResponder(s("packages"), "tool=yes\n"))
 	scriptSos(t, e, host, s("sosreport"))
 	e.OnMatch(host, `^rm -`)
-	e.OnMatch(host, `^p\(\) \{`).Respond(probeResponder(allOK))
+	e.OnMatch(host, `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(allOK))
 }
 
 // edge returns the two-cluster EDGE environment of the repository's

@@ -23,7 +23,7 @@ func TestNetworkPairsEdge(t *testing.T) {
 	got := map[string][]string{}
 	for s, ts := range pairs {
 		for _, tg := range ts {
-			got[s] = append(got[s], fmt.Sprintf("%s:%d", tg.addr, tg.port))
+			got[s] = append(got[s], fmt.Sprintf("%s:%d", tg.Addr, tg.Port))
 		}
 	}
 	java := []string{"192.0.2.20:8773", "192.0.2.31:8773", "192.0.2.10:8773", "192.0.2.11:8773", "192.0.2.10:8777"}
@@ -39,14 +39,14 @@ func TestNetworkPairsEdge(t *testing.T) {
 		"192.0.2.32": {"192.0.2.31:8773", "192.0.2.10:8773", "192.0.2.11:8773"},
 		"192.0.2.30": {"192.0.2.32:8775"},
 	}, got)
-	assert.Equal(t, "Cluster Controller → NC", pairs["192.0.2.30"][0].label)
+	assert.Equal(t, "Cluster Controller → NC", pairs["192.0.2.30"][0].Label)
 }
 
 func TestVerifyNetworkingProbes(t *testing.T) {
 	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}},
 		calyptos.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21:2222"}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `^p\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
+	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		switch {
 		case from == "192.0.2.10" && port == "8774":
 			return 1, "bash: connect: Connection refused bash: line 1: /dev/tcp/192.0.2.20/8774: Connection refused"
@@ -70,7 +70,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 	require.Len(t, e.Calls(), 2)
 	for _, c := range e.Calls() {
 		if c.Host == "192.0.2.20" {
-			assert.Contains(t, c.Command, "p 192.0.2.21 8775; wait")
+			assert.Contains(t, c.Command, "\nprobe_tcp 192.0.2.21 8775 5\nwait\n")
 		}
 	}
 }
@@ -78,7 +78,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 func TestVerifyNetworkingSummaryAndEndUser(t *testing.T) {
 	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.11"}, calyptos.RoleStorageController: {"192.0.2.20"}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `^p\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
+	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		if from == "192.0.2.20" && addr == "192.0.2.11" {
 			return 1, "nc: connect to 192.0.2.11 port 8773 (tcp) failed: No route to host"
 		}
@@ -112,7 +112,7 @@ func TestVerifyNetworkingDefaultDialer(t *testing.T) {
 	p, _ := strconv.Atoi(port)
 	rb := roles(map[string][]string{calyptos.RoleUserFacing: {host}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `^p\(\) \{`).Respond(probeResponder(allOK))
+	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(allOK))
 	rep := run(t, rb, e, &VerifyNetworking{EndUserPort: p, ProbeTimeout: 2 * time.Second})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "End-user access available on 127.0.0.1 port " + port})
 }
@@ -125,11 +125,11 @@ func TestProbeScriptRuns(t *testing.T) {
 	}
 	open := loopbackListener(t)
 	closed := closedPort(t)
-	var targets []probeTarget
+	var targets []ProbeTarget
 	for _, a := range []string{open, closed} {
 		h, p, _ := net.SplitHostPort(a)
 		n, _ := strconv.Atoi(p)
-		targets = append(targets, probeTarget{host: h, addr: h, port: n})
+		targets = append(targets, ProbeTarget{Host: h, Addr: h, Port: n})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -141,26 +141,29 @@ func TestProbeScriptRuns(t *testing.T) {
 	for _, p := range ps {
 		res[p.Port] = classifyProbe(p.Code, p.Detail)
 	}
-	assert.Equal(t, calyptos.ProbeOK, res[targets[0].port], string(out))
-	assert.Equal(t, calyptos.ProbeRefused, res[targets[1].port], string(out))
+	assert.Equal(t, calyptos.ProbeOK, res[targets[0].Port], string(out))
+	assert.Equal(t, calyptos.ProbeRefused, res[targets[1].Port], string(out))
 	// bash's two-line message is one line of the probe's output.
 	for _, p := range ps {
-		if p.Port == targets[1].port {
+		if p.Port == targets[1].Port {
 			assert.Regexp(t, `^_: connect: Connection refused _: line 1: /dev/tcp/127\.0\.0\.1/[0-9]+: Connection refused$`, p.Detail)
 		}
 	}
 }
 
 func TestProbeScriptBatchesAndQuotes(t *testing.T) {
-	var ts []probeTarget
+	var ts []ProbeTarget
 	for i := range 40 {
-		ts = append(ts, probeTarget{addr: fmt.Sprintf("10.0.0.%d", i), port: 8773})
+		ts = append(ts, ProbeTarget{Addr: fmt.Sprintf("10.0.0.%d", i), Port: 8773})
 	}
-	ts = append(ts, probeTarget{addr: "evil;reboot", port: 1})
+	ts = append(ts, ProbeTarget{Addr: "evil;reboot", Port: 1}, ProbeTarget{Host: "10.0.0.39:2222", Port: 8773})
 	s := probeScript(ts, 1500*time.Millisecond)
-	assert.Equal(t, 1, strings.Count(s, "wait; "), "41 probes run in two batches")
-	assert.True(t, strings.HasSuffix(s, "p 10.0.0.39 8773 & p 'evil;reboot' 1; wait"), s)
-	assert.Contains(t, s, "timeout 2 bash -c", "the per-probe timeout is rounded up to whole seconds")
+	assert.Equal(t, 2, strings.Count(s, "\nwait\n"), "41 distinct probes run in two batches")
+	assert.True(t, strings.HasPrefix(s, probeShell), "the script is probe.sh, then the targets")
+	assert.True(t, strings.HasSuffix(s, "probe_tcp 10.0.0.31 8773 2\nwait\nprobe_tcp 10.0.0.32 8773 2 &\n"+
+		"probe_tcp 10.0.0.33 8773 2 &\nprobe_tcp 10.0.0.34 8773 2 &\nprobe_tcp 10.0.0.35 8773 2 &\nprobe_tcp 10.0.0.36 8773 2 &\n"+
+		"probe_tcp 10.0.0.37 8773 2 &\nprobe_tcp 10.0.0.38 8773 2 &\nprobe_tcp 10.0.0.39 8773 2 &\nprobe_tcp 'evil;reboot' 1 2\nwait\n"), s)
+	assert.Equal(t, 1, strings.Count(s, "probe_tcp 10.0.0.39 8773"), "a target given twice (by address, and as a host with its SSH port) is probed once")
 }
 
 func TestVerifyComponentNetworkingNICs(t *testing.T) {
@@ -372,7 +375,7 @@ de*) echo "bash: connect: Verbindungsaufbau abgelehnt" >&2 ;;
 esac
 exit 1
 `), 0o755))
-	targets := []probeTarget{{addr: "192.0.2.1", port: 1}, {addr: "192.0.2.1", port: 2}}
+	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 2}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sh, "-c", probeScript(targets, time.Second))

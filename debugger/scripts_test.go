@@ -22,7 +22,7 @@ func TestScriptsArePOSIX(t *testing.T) {
 		"install":     installScript("sos"),
 		"soscheck":    sosCheckCommand(),
 		"sos":         sosScript("/var/tmp", time.Hour),
-		"probe":       probeScript([]probeTarget{{addr: "127.0.0.1", port: 1}}, time.Second),
+		"probe":       probeScript([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}}, time.Second),
 		"iperfcheck":  iperfCheckCommand,
 		"iperfserver": vc.iperfServer(),
 		"iperfclient": vc.iperfClient(),

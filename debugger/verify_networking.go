@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/org/calyptos/executor"
-
 	"github.com/org/calyptos"
 )
 
@@ -24,8 +22,6 @@ const (
 	// DefaultEndUserPort is the port users reach the user-facing services
 	// on.
 	DefaultEndUserPort = 8773
-	// probeBatch is how many probes a host runs at once.
-	probeBatch = 32
 )
 
 // VerifyNetworking tests that every component can open a TCP connection to
@@ -65,23 +61,15 @@ type VerifyNetworking struct {
 // Name returns "verify_networking".
 func (*VerifyNetworking) Name() string { return "verify_networking" }
 
-// probeTarget is one port a source host must reach.
-type probeTarget struct {
-	host  string // as in the environment
-	addr  string // what is dialled
-	port  int
-	label string
-}
-
 // networkPairs returns, for each source host, the targets it must reach,
 // in the order of the table in VerifyNetworking's documentation, without
 // duplicates.
-func networkPairs(rb *calyptos.RoleBuilder) map[string][]probeTarget {
-	pairs := map[string][]probeTarget{}
+func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
+	pairs := map[string][]ProbeTarget{}
 	add := func(sources []string, target string, port int, label string) {
-		t := probeTarget{host: target, addr: addrOf(target), port: port, label: label}
+		t := ProbeTarget{Host: target, Addr: addrOf(target), Port: port, Label: label}
 		for _, s := range sources {
-			if !slices.ContainsFunc(pairs[s], func(o probeTarget) bool { return o.addr == t.addr && o.port == t.port }) {
+			if !slices.ContainsFunc(pairs[s], func(o ProbeTarget) bool { return o.Addr == t.Addr && o.Port == t.Port }) {
 				pairs[s] = append(pairs[s], t)
 			}
 		}
@@ -115,86 +103,21 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]probeTarget {
 	return pairs
 }
 
-// probeScript returns one command that tries a TCP connection to every
-// target, probeBatch at a time, printing one "probe ADDR PORT EXIT DETAIL"
-// line each (the message's newlines made blanks by the shell, without a
-// process). The probes run with LC_ALL=C so that their error messages
-// ("Connection refused") are classified whatever the host's language. The
-// last probe of each batch runs in the script's own shell: one process
-// fewer per batch, on every host.
-func probeScript(targets []probeTarget, timeout time.Duration) string {
-	t := strconv.Itoa(max(1, int((timeout+time.Second-1)/time.Second)))
-	var b strings.Builder
-	b.WriteString(`p() { nl='` + "\n" + `'; if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then ` +
-		`e=$(LC_ALL=C timeout ` + t + ` bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>&1); r=$?; ` +
-		`elif command -v nc >/dev/null 2>&1; then e=$(LC_ALL=C nc -z -w ` + t + ` "$1" "$2" 2>&1); r=$?; ` +
-		`else e='no probe tool: need bash and timeout, or nc'; r=127; fi; ` +
-		`while :; do case $e in *"$nl"*) e="${e%%"$nl"*} ${e#*"$nl"}";; *) break;; esac; done; ` +
-		`printf 'probe %s %s %s %s\n' "$1" "$2" "$r" "$e"; }; `)
-	for i, tg := range targets {
-		b.WriteString("p " + calyptos.ShellQuote(tg.addr) + " " + strconv.Itoa(tg.port))
-		switch {
-		case i+1 == len(targets):
-			b.WriteString("; wait")
-		case (i+1)%probeBatch == 0:
-			b.WriteString("; wait; ")
-		default:
-			b.WriteString(" & ")
-		}
-	}
-	return b.String()
-}
-
-// classifyProbe turns a probe's exit status and message into a result.
-func classifyProbe(code int, detail string) calyptos.ProbeResult {
-	low := strings.ToLower(detail)
-	switch {
-	case code == 0:
-		return calyptos.ProbeOK
-	case code == 127:
-		return calyptos.ProbeError
-	// 124: coreutils' timeout; 143 and 137: the probe killed by SIGTERM
-	// (busybox's timeout) or SIGKILL.
-	case code == 124 || code == 137 || code == 143 || strings.Contains(low, "timed out"):
-		return calyptos.ProbeTimeout
-	case strings.Contains(low, "refused"):
-		return calyptos.ProbeRefused
-	}
-	return calyptos.ProbeError
-}
-
 // Debug implements calyptos.Debugger.
 func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	rb := c.Roles()
 	pairs := networkPairs(rb)
 	timeout := withDefault(d.ProbeTimeout, DefaultProbeTimeout)
-	sources := make([]string, 0, len(pairs))
-	maxTargets := 0
-	for s, ts := range pairs {
-		sources = append(sources, s)
-		maxTargets = max(maxTargets, len(ts))
-	}
-	sources = calyptos.SortHosts(sources)
 
 	var wg sync.WaitGroup
 	var local []localResult
 	wg.Go(func() { local = d.endUser(ctx, rb.Hosts(calyptos.RoleUserFacing), timeout) })
 
-	if len(sources) == 0 {
+	if len(pairs) == 0 {
 		c.Skipped("no component pairs to probe")
 	} else {
-		pctx := ctx
-		batches := (maxTargets + probeBatch - 1) / probeBatch
-		probing := time.Duration(batches) * (timeout + 2*time.Second)
-		if need := probing + 10*time.Second; need > c.CommandTimeout(ctx) {
-			pctx = calyptos.WithCommandTimeout(ctx, need)
-		}
-		// Every probe runs under timeout (or nc -w): the script ends by
-		// itself, and needs no remote reaper.
-		pctx = executor.WithSelfBounded(pctx, probing+5*time.Second)
-		rs := c.RunEach(pctx, sources, func(h string) string { return probeScript(pairs[h], timeout) })
-		for _, r := range rs {
-			d.reportSource(c, r, pairs[r.Host])
+		for _, sp := range ProbeTCP(ctx, c, pairs, timeout) {
+			d.reportSource(c, sp)
 		}
 	}
 	wg.Wait()
@@ -208,41 +131,29 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	}
 }
 
-func (d *VerifyNetworking) reportSource(c *calyptos.Check, r calyptos.HostResult, targets []probeTarget) {
-	if !c.HostOK(r) {
-		for _, t := range targets {
-			c.RecordProbe(calyptos.Probe{From: r.Host, To: t.host, Port: t.port, Proto: "tcp", Label: t.label,
-				Result: calyptos.ProbeUnknown, Detail: "source host unreachable"})
-		}
+// reportSource reports one source host's probes: a failure per probe
+// that did not connect, and a summary of those that did.
+func (d *VerifyNetworking) reportSource(c *calyptos.Check, sp SourceProbes) {
+	if !c.HostOK(sp.HostResult) {
 		return
 	}
-	got := map[string]probeLine{}
-	for _, p := range parseProbes(r.Stdout) {
-		got[net.JoinHostPort(p.Target, strconv.Itoa(p.Port))] = p
-	}
-	s := c.OnHost(r.Host)
+	s := c.OnHost(sp.Host)
 	var okList []string
 	failed := 0
-	for _, t := range targets {
-		p, ok := got[net.JoinHostPort(t.addr, strconv.Itoa(t.port))]
-		res, detail := calyptos.ProbeUnknown, fmt.Sprintf("no result from the probe command (exit %d)", r.ExitCode)
-		if ok {
-			res, detail = classifyProbe(p.Code, p.Detail), strings.TrimSpace(p.Detail)
-		}
-		c.RecordProbe(calyptos.Probe{From: r.Host, To: t.host, Port: t.port, Proto: "tcp", Label: t.label, Result: res, Detail: detail})
-		if res == calyptos.ProbeOK {
-			okList = append(okList, net.JoinHostPort(t.addr, strconv.Itoa(t.port)))
+	for _, p := range sp.Probes {
+		if p.Result == calyptos.ProbeOK {
+			okList = append(okList, net.JoinHostPort(p.Addr, strconv.Itoa(p.Port)))
 			continue
 		}
 		failed++
-		msg := fmt.Sprintf("%s was not able to connect to %s on TCP port %d: %s", t.label, t.addr, t.port, res)
-		s.Key("tcp:"+t.addr+":"+strconv.Itoa(t.port)).Hint("start the component listening on that port and allow the connection in the target's firewall").Report(calyptos.Fail, msg, cmp.Or(detail, evidence(r.Output)))
+		msg := fmt.Sprintf("%s was not able to connect to %s on TCP port %d: %s", p.Label, p.Addr, p.Port, p.Result)
+		s.Key("tcp:"+p.Addr+":"+strconv.Itoa(p.Port)).Hint("start the component listening on that port and allow the connection in the target's firewall").Report(calyptos.Fail, msg, cmp.Or(p.Detail, evidence(sp.Output)))
 	}
 	switch {
 	case failed == 0:
-		s.Key("component-ports").Successf("reached all %d component ports: %s", len(targets), strings.Join(okList, " "))
+		s.Key("component-ports").Successf("reached all %d component ports: %s", len(sp.Probes), strings.Join(okList, " "))
 	case len(okList) > 0:
-		s.Key("component-ports").Successf("reached %d of %d component ports: %s", len(okList), len(targets), strings.Join(okList, " "))
+		s.Key("component-ports").Successf("reached %d of %d component ports: %s", len(okList), len(sp.Probes), strings.Join(okList, " "))
 	}
 }
 
