@@ -197,3 +197,18 @@ func TestRefusedHostNames(t *testing.T) {
 		assert.NoError(t, checkHostName(h), h)
 	}
 }
+
+// TestHostLineSharing: the hosts of a range share their variables until
+// one is given its own (a host listed again, a shared map copied).
+func TestHostLineSharing(t *testing.T) {
+	inv, err := Parse("hosts", []byte("0\nw[1:3] a=1\n[g]\nw2 b=2\n0 c=3\nw[1:3]\n"))
+	require.NoError(t, err)
+	want := map[string]map[string]any{
+		"0": {"c": 3}, "w1": {"a": 1}, "w2": {"a": 1, "b": 2}, "w3": {"a": 1},
+	}
+	for name, vars := range want {
+		h, ok := inv.Host(name)
+		require.True(t, ok, name)
+		assert.Equal(t, vars, h.Vars, name)
+	}
+}

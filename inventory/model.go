@@ -235,10 +235,10 @@ func (m *model) setGroupVar(g *group, k string, v any, pos calyptos.Position) {
 }
 
 func (m *model) setHostVar(h *host, k string, v any, pos calyptos.Position) {
-	switch {
-	case h.shared:
+	if h.shared {
 		h.vars, h.varPos, h.shared = maps.Clone(h.vars), maps.Clone(h.varPos), false
-	case h.vars == nil:
+	}
+	if h.vars == nil {
 		h.vars = make(map[string]any, 2)
 	}
 	h.vars[k] = v

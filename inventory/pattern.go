@@ -29,6 +29,7 @@ type PatternError struct {
 	Err error
 }
 
+// Error says which part matched nothing, or why it is not a pattern.
 func (e *PatternError) Error() string {
 	switch {
 	case e.Err != nil:
