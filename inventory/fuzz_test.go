@@ -37,6 +37,11 @@ func checkParsed(t *testing.T, inv *Inventory, err error) {
 		if checkHostName(h.Name) != nil || checkHostName(h.Address) != nil {
 			t.Fatalf("host %q (address %q) should have been refused", h.Name, h.Address)
 		}
+		// A name reaches SplitHostPort in other packages: it must not be
+		// read as host:port.
+		if addr, port, err := calyptos.SplitHostPort(h.Name); err != nil || addr != h.Name || port != 0 {
+			t.Fatalf("host %q reads as %q port %d (%v)", h.Name, addr, port, err)
+		}
 		if !rb.Has(calyptos.RoleAll, h.Name) {
 			t.Fatalf("host %q is not in all", h.Name)
 		}

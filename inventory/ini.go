@@ -109,20 +109,28 @@ func splitLines(data []byte) iter.Seq[[]byte] {
 }
 
 // countLines returns the line where the count of lines passes limit, or
-// ok when it never does, without reading the lines.
+// ok when it never does, without reading the lines. It runs over the
+// bytes that cannot start a line break at one byte a step, as it may have
+// to scan a whole 16 MiB file.
 func countLines(data []byte, limit int) (int, bool) {
 	n := 1
-	for i := 0; i < len(data); {
+	for i := 0; i < len(data); i++ {
+		if !mayBreak(data[i]) {
+			continue
+		}
 		if b := lineBreak(data, i); b > 0 {
 			if n++; n > limit {
 				return n, false
 			}
-			i += b
-			continue
+			i += b - 1
 		}
-		i++
 	}
 	return 0, true
+}
+
+// mayBreak reports whether c can start a line break (see lineBreak).
+func mayBreak(c byte) bool {
+	return c <= 0x1e && (c == '\n' || c == '\r' || c == '\v' || c == '\f' || c >= 0x1c) || c == 0xc2 || c == 0xe2
 }
 
 // parseLine reads one stripped, non-comment line starting at col.

@@ -142,11 +142,6 @@ func (m *model) parseSource(name string, data []byte) error {
 			return err
 		}
 	}
-	if !bytes.HasPrefix(text, []byte("{")) {
-		if line, ok := countLines(data, maxINILines); !ok {
-			return &Error{Pos: calyptos.Position{File: name, Line: line, Column: 1}, Msg: fmt.Sprintf("more than %d lines by here: refusing to read the file (write hosts with ranges)", maxINILines)}
-		}
-	}
 	if ext != "" && isYAMLExt(ext) || ext == "" && mayBeYAMLMapping(data) {
 		root, err := m.yamlRoot(name, data)
 		var bound *boundError
@@ -165,6 +160,9 @@ func (m *model) parseSource(name string, data []byte) error {
 			err = &Error{Pos: calyptos.Position{File: name, Line: root.Line, Column: root.Column}, Msg: "a YAML inventory is a mapping of groups, not a list or a scalar"}
 		}
 		yamlErr = err
+	}
+	if err := tooManyLines(name, data); err != nil {
+		return err
 	}
 	before := len(m.probs.errs)
 	m.parseINI(data)
@@ -237,4 +235,14 @@ func mayBeYAMLMapping(data []byte) bool {
 		return bytes.HasSuffix(l, []byte(":")) || bytes.Contains(l, []byte(": ")) || bytes.Contains(l, []byte(":\t"))
 	}
 	return false
+}
+
+// tooManyLines refuses a file of more than maxINILines lines before it is
+// parsed as INI or YAML (the bounds on hosts and nodes do not stop a file
+// of 8M lines that each repeat one host, or one long plain scalar).
+func tooManyLines(name string, data []byte) error {
+	if line, ok := countLines(data, maxINILines); !ok {
+		return &boundError{err: &Error{Pos: calyptos.Position{File: name, Line: line, Column: 1}, Msg: fmt.Sprintf("more than %d lines by here: refusing to read the file (write hosts with ranges)", maxINILines)}}
+	}
+	return nil
 }

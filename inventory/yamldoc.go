@@ -20,6 +20,9 @@ func parseYAMLDoc(file string, data []byte) (*yaml.Node, error) {
 		return nil, &boundError{err: &Error{Pos: calyptos.Position{File: file, Line: line, Column: col},
 			Msg: fmt.Sprintf("more than %d YAML nodes by here: refusing to parse the file (write hosts with ranges, or pass ansible-inventory --list JSON)", maxYAMLNodes)}}
 	}
+	if err := tooManyLines(file, data); err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
