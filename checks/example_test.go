@@ -1,17 +1,14 @@
 package checks_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/checks"
+	"github.com/org/calyptos/inventory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,17 +56,15 @@ reach:
 }
 
 // TestFleetExample checks examples/fleet: its checks file is valid for the
-// groups of its inventory.
+// roles of its inventory, read by package inventory as the CLI reads it.
 func TestFleetExample(t *testing.T) {
 	f, err := checks.Load("../examples/fleet/checks.yml")
 	require.NoError(t, err)
-	groups := iniGroups(t, "../examples/fleet/hosts.ini")
-	assert.Equal(t, []string{"db", "fleet", "lb", "web"}, groups)
-	roles := map[string][]string{}
-	for _, g := range groups {
-		roles[g] = []string{g + "1.example.com"}
-	}
-	require.NoError(t, f.Validate(calyptos.NewRoleBuilder(roles)))
+	inv, err := inventory.Load("../examples/fleet/hosts.ini")
+	require.NoError(t, err)
+	rb := inv.RoleBuilder()
+	assert.Equal(t, []string{"db", "fleet", "lb", "web"}, nonEmpty(rb))
+	require.NoError(t, f.Validate(rb))
 	var names []string
 	for _, d := range f.Debuggers() {
 		names = append(names, d.Name())
@@ -77,27 +72,13 @@ func TestFleetExample(t *testing.T) {
 	assert.Equal(t, []string{"checks:all", "checks:lb", "checks:web", "checks:db", "checks"}, names)
 }
 
-// iniGroups returns the group names of an Ansible INI inventory, sorted:
-// enough to check the example until package inventory reads it.
-func iniGroups(t *testing.T, path string) []string {
-	t.Helper()
-	fh, err := os.Open(path)
-	require.NoError(t, err)
-	defer fh.Close()
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") {
-			g, _, _ := strings.Cut(l[1:len(l)-1], ":")
-			seen[g] = true
+// nonEmpty lists the roles with hosts, "all" left out.
+func nonEmpty(rb *calyptos.RoleBuilder) []string {
+	var out []string
+	for _, r := range rb.RoleNames() {
+		if r != calyptos.RoleAll && len(rb.Hosts(r)) > 0 {
+			out = append(out, r)
 		}
 	}
-	require.NoError(t, sc.Err())
-	var out []string
-	for g := range seen {
-		out = append(out, g)
-	}
-	slices.Sort(out)
 	return out
 }
