@@ -104,7 +104,16 @@ func (e *Executor) fetch(ctx context.Context, h *hostConn, remotePath string, w 
 		cmd = "sudo -n sh -c " + calyptos.ShellQuote(cmd)
 	}
 	stderr := &capBuffer{max: 4 << 10}
-	code, err := e.exec(ctx, h, cmd, true, w, stderr)
+	// A failed write to dst ends the command at once: the session's copy
+	// would otherwise stop reading, and cat block on a full window until
+	// the deadline.
+	cctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ew := &stopOnError{w: w, stop: stop}
+	code, err := e.exec(cctx, h, cmd, true, ew, stderr)
+	if ew.err != nil {
+		return w.written(), fail(fmt.Errorf("writing what cat sent: %w", ew.err))
+	}
 	if err != nil {
 		var se *Error
 		if errors.As(err, &se) {
@@ -332,4 +341,27 @@ func (e *Executor) FetchFile(ctx context.Context, host, remotePath, localDir, na
 		return calyptos.Artifact{}, &Error{Host: host, Op: "fetch " + remotePath, Err: err}
 	}
 	return calyptos.Artifact{Host: host, Remote: remotePath, Path: dst, Bytes: st.Size()}, nil
+}
+
+// stopOnError passes writes to w; at the first that fails it keeps the
+// error, calls stop and refuses every later one.
+type stopOnError struct {
+	w    io.Writer
+	stop func()
+	mu   sync.Mutex
+	err  error
+}
+
+func (s *stopOnError) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.err = err
+		s.stop()
+	}
+	return n, err
 }
