@@ -117,6 +117,37 @@ type Check struct {
 	closed   bool
 	result   *CheckResult
 	reported map[string]bool // hosts already reported unreachable by this check
+	// blocks hold the findings until the check ends (close): a check that
+	// reports 40,000 findings does not copy them all each time one slice
+	// would grow.
+	blocks [][]Finding
+}
+
+// addFinding keeps f in the last block, starting a larger one when it is
+// full. The caller holds c.mu.
+func (c *Check) addFinding(f Finding) {
+	n := len(c.blocks)
+	if n == 0 || len(c.blocks[n-1]) == cap(c.blocks[n-1]) {
+		c.blocks = append(c.blocks, make([]Finding, 0, min(4096, 16<<n)))
+		n++
+	}
+	c.blocks[n-1] = append(c.blocks[n-1], f)
+}
+
+// close ends the check: later findings belong to no report, and its
+// findings are joined into its result. The caller holds c.mu.
+func (c *Check) close() *CheckResult {
+	c.closed = true
+	total := 0
+	for _, b := range c.blocks {
+		total += len(b)
+	}
+	c.result.Findings = make([]Finding, 0, total)
+	for _, b := range c.blocks {
+		c.result.Findings = append(c.result.Findings, b...)
+	}
+	c.blocks = nil
+	return c.result
 }
 
 // Name returns the name of the running plugin.
@@ -168,7 +199,7 @@ func (c *Check) report(s Scope, st Status, msg, evidence, keySource string) {
 		// says afterwards belongs to no report.
 		return
 	}
-	c.result.Findings = append(c.result.Findings, f)
+	c.addFinding(f)
 	c.result.Counts.Add(st)
 	c.run.emit(f)
 }

@@ -319,8 +319,7 @@ func (st *runState) runPlugin(ctx context.Context, p plugin) *CheckResult {
 			Failure("check ignored the end of its context and was abandoned")
 	}
 	c.mu.Lock()
-	c.closed = true
-	res := c.result
+	res := c.close()
 	res.Duration = time.Since(start)
 	c.mu.Unlock()
 	if st.opts.Reporter != nil {
