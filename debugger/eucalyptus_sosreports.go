@@ -54,7 +54,9 @@ const (
 // kept as it is unless a secret appears in it as it is, in which case it
 // is left out (and named in a warning). A secret inside compressed or
 // encoded data is not seen. The unredacted original is kept only with
-// KeepUnredacted (the CLI's --artifacts-unredacted).
+// KeepUnredacted (the CLI's --artifacts-unredacted). The local file name
+// is the archive's with the secrets replaced by REDACTED: a host's name
+// for its archive is host output like any other.
 type EucalyptusSosreports struct {
 	// InstallPackages lets the debugger install sos and
 	// eucalyptus-sos-plugins with yum (or apt-get) where they are missing.
@@ -218,6 +220,20 @@ func sosArchives(out, dir string) (inside, outside []string) {
 // becomes a local file name: printable ASCII only, no spaces.
 var sosArchiveName = regexp.MustCompile(`^sosreport[A-Za-z0-9._+@-]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
 
+// localName is the local file name of an archive the host named base: its
+// secrets replaced (the name comes from host output, and a file name
+// leaves the report's redaction behind), with only the characters
+// sosArchiveName allows, so that the report shows the file that exists.
+func localName(r *calyptos.Redactor, base string) string {
+	s := strings.ReplaceAll(r.Redact(base), calyptos.Redacted, "REDACTED")
+	return strings.Map(func(c rune) rune {
+		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._+@-", c)) {
+			return c
+		}
+		return '_'
+	}, s)
+}
+
 // reportFetched reports what was collected from one host.
 func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 	for _, f := range h.fetched {
@@ -332,7 +348,7 @@ func (d *EucalyptusSosreports) fetchAll(ctx context.Context, c *calyptos.Check, 
 func (d *EucalyptusSosreports) fetch(ctx context.Context, c *calyptos.Check, host, remote string) (fetched, error) {
 	var f fetched
 	opts := artifact.Options{TempDir: c.ArtifactsDir()}
-	name := path.Base(remote)
+	name := localName(c.Redactor(), path.Base(remote))
 	if d.KeepUnredacted {
 		orig, err := c.FetchToDir(ctx, host, remote, "unredacted-"+name)
 		if err != nil {
