@@ -1,9 +1,14 @@
 package localexec_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +80,38 @@ func TestRunTimeoutNamesTheLimit(t *testing.T) {
 	_, err = e.Run(dctx, "localhost", "sleep 5")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "(deadline of the call)")
+}
+
+// A process that left the command's process group (timeout(1) makes a
+// group of its own) dies with the command when its context ends.
+func TestRunKillsDescendantsOutsideTheGroup(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("setsid missing")
+		}
+		t.Skip("setsid missing")
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	e := localexec.New(localexec.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Run(ctx, "localhost", "setsid sh -c 'echo $$ >"+pidFile+"; exec sleep 60'")
+		done <- err
+	}()
+	var pid int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil || !bytes.HasSuffix(b, []byte("\n")) {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil
+	}, 20*time.Second, 10*time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err != nil || bytes.Contains(b, []byte(") Z "))
+	}, 5*time.Second, 10*time.Millisecond, "the process outside the group is killed")
 }
