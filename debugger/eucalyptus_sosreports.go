@@ -409,9 +409,16 @@ func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, r
 	}
 	rm := "rm -rf -- " + calyptos.ShellQuote(dir)
 	cmd := rm + " && ! test -e " + calyptos.ShellQuote(dir)
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	limit := time.Minute
+	if ctx.Err() != nil {
+		// Interrupted: the runner waits a couple of seconds for the check
+		// to return (then the process may exit); removing the directory
+		// must fit in that.
+		limit = interruptedCleanup
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*limit)
 	defer cancel()
-	cctx = calyptos.WithCommandTimeout(cctx, time.Minute)
+	cctx = calyptos.WithCommandTimeout(cctx, limit)
 	for _, r := range c.RunOnHosts(cctx, cmd, hosts) {
 		switch {
 		case errors.Is(r.Err, calyptos.ErrHostDown):
@@ -424,6 +431,12 @@ func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, r
 		}
 	}
 }
+
+// interruptedCleanup bounds the removal of the remote directory once the
+// run was interrupted: half the runner's 2 s grace for a check that was
+// told to stop, per call, so that the cleanup ends before the runner
+// gives up on the check.
+const interruptedCleanup = 900 * time.Millisecond
 
 // tail returns the last n bytes of s.
 func tail(s string, n int) string {

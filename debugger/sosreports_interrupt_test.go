@@ -17,20 +17,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/localexec"
+	"github.com/org/calyptos/sshexec"
 )
 
-// stallingFetch is localexec whose fetches pass on their first bytes and
+// stallingFetch is an executor whose fetches pass on their first bytes and
 // then hang until their context ends, as a stuck SFTP transfer does.
 type stallingFetch struct {
-	*localexec.Executor
+	calyptos.Executor
+	local   *localexec.Executor
 	once    sync.Once
 	started chan struct{}
 }
 
 func (s *stallingFetch) Fetch(ctx context.Context, host, path string, dst io.Writer) error {
 	var buf bytes.Buffer
-	if err := s.Executor.Fetch(ctx, host, path, &buf); err != nil {
+	if err := s.local.Fetch(ctx, host, path, &buf); err != nil {
 		return err
 	}
 	if _, err := dst.Write(buf.Bytes()[:buf.Len()/2]); err != nil {
@@ -95,9 +99,34 @@ func TestSosreportsInterruptedLeavesNothing(t *testing.T) {
 			return len(m) > 0
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			bin := t.TempDir()
+	for _, transport := range []string{"local", "ssh"} {
+		for _, tt := range tests {
+			t.Run(transport+"/"+tt.name, func(t *testing.T) {
+				interruptSos(t, transport, tt.sleep, tt.keep, tt.stall, tt.ready)
+			})
+		}
+	}
+}
+
+// interruptSos runs one case of TestSosreportsInterruptedLeavesNothing.
+func interruptSos(t *testing.T, transport, sleep string, keep, stall bool, ready func(string, chan struct{}) bool) {
+	tt := struct {
+		sleep       string
+		keep, stall bool
+		ready       func(string, chan struct{}) bool
+	}{sleep, keep, stall, ready}
+	{
+		{
+			var ex calyptos.Executor
+			host, base := clc, t.TempDir()
+			if transport == "ssh" {
+				ex, host, base = sshTo(t)
+			}
+			bin, remoteTmp, artifacts := filepath.Join(base, "bin"), filepath.Join(base, "remote"), t.TempDir()
+			for _, d := range []string{bin, remoteTmp} {
+				require.NoError(t, os.Mkdir(d, 0o777))
+				require.NoError(t, os.Chmod(d, 0o777)) // the test account's too
+			}
 			mark := filepath.Join(bin, "mark")
 			src := filepath.Join(bin, "archive.tar")
 			bigSosArchive(t, src, 64<<20)
@@ -105,14 +134,18 @@ func TestSosreportsInterruptedLeavesNothing(t *testing.T) {
 while [ $# -gt 0 ]; do case "$1" in --tmp-dir) d=$2; shift ;; esac; shift; done
 [ -n "$d" ] || exit 2
 cp `+src+` "$d/sosreport-here-1.tar"
+MARK=`+mark+`
 `+tt.sleep+`
 printf 'saved in:\n  %s\n' "$d/sosreport-here-1.tar"
 `), 0o755))
-			remoteTmp, artifacts := t.TempDir(), t.TempDir()
-			var ex calyptos.Executor = localexec.New(localexec.Options{Env: append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "MARK="+mark)})
+			require.NoError(t, os.Chmod(src, 0o644))
+			lx := localexec.New(localexec.Options{Env: append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))})
+			if ex == nil {
+				ex = lx
+			}
 			started := make(chan struct{})
 			if tt.stall {
-				ex = &stallingFetch{Executor: ex.(*localexec.Executor), started: started}
+				ex = &stallingFetch{Executor: ex, local: lx, started: started}
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -130,13 +163,13 @@ printf 'saved in:\n  %s\n' "$d/sosreport-here-1.tar"
 					}
 				}
 			}()
-			rep, err := calyptos.RunDebuggers(ctx, clcRoles(), ex, []calyptos.Debugger{&EucalyptusSosreports{KeepUnredacted: tt.keep}},
+			rep, err := calyptos.RunDebuggers(ctx, calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {host}}), ex, []calyptos.Debugger{&EucalyptusSosreports{KeepUnredacted: tt.keep, RemoteTempDir: remoteTmp}},
 				calyptos.RunOptions{ArtifactsDir: artifacts, CommandTimeout: time.Minute, Secrets: []string{sosSecret}})
 			if err != nil {
 				require.ErrorIs(t, err, context.Canceled)
 			}
 			require.NotNil(t, rep)
-			require.Error(t, ctx.Err(), "the run was interrupted")
+			require.Error(t, ctx.Err(), "the run was interrupted: %s", calyptostest.Dump(rep))
 			res := rep.Check("eucalyptus_sosreports")
 			for _, f := range res.Findings {
 				assert.NotContains(t, f.Message, "abandoned", "the debugger returns promptly once interrupted")
@@ -150,6 +183,23 @@ printf 'saved in:\n  %s\n' "$d/sosreport-here-1.tar"
 				}
 				return err
 			}))
-		})
+		}
 	}
+}
+
+// sshTo starts sshd on loopback and returns an sshexec executor logged in
+// to a fresh account whose PATH starts with ~/bin, the host to reach it
+// as, and the account's home.
+func sshTo(t *testing.T) (calyptos.Executor, string, string) {
+	t.Helper()
+	sshdtest.SkipIfUnavailable(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	rc := "PATH=$HOME/bin:$PATH; export PATH\n"
+	a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{".bashrc": rc, ".profile": rc, ".bash_profile": rc}})
+	require.NoError(t, os.Chmod(a.Home, 0o755))
+	ex, err := sshexec.New(sshexec.Options{User: a.Name, IdentityFiles: []string{srv.ClientKeyFile},
+		KnownHostsFiles: []string{srv.KnownHostsFile}, DisableAgent: true, DisableSSHConfig: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ex.Close() })
+	return ex, srv.Addr, a.Home
 }
