@@ -18,6 +18,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	count "github.com/org/calyptos/internal/words"
 )
 
 // Defaults of EucalyptusSosreports.
@@ -238,15 +239,15 @@ func localName(r *calyptos.Redactor, base string) string {
 func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 	for _, f := range h.fetched {
 		st := f.stats
-		s.Key("download").Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %d text files, %d binary files as they were",
-			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, st.Text, st.Binary-len(st.Dropped))
+		s.Key("download").Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %s, %s as they were",
+			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, count.Count(st.Text, "text file", "text files"), count.Count(st.Binary-len(st.Dropped), "binary file", "binary files"))
 		if n := len(st.Dropped); n > 0 {
-			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
-				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
+			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %s a secret and cannot be rewritten: %s",
+				f.copy.Path, count.Count(n, "file that holds", "files that hold"), strings.Join(st.Dropped[:min(n, 5)], ", "))
 		}
 		if n := len(st.TooLarge); n > 0 {
-			s.Key("too-large").Hint("collect with --artifacts-unredacted to keep the archive whole").Warningf("sosreport copy %s leaves out %d files larger than %s: %s",
-				f.copy.Path, n, byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
+			s.Key("too-large").Hint("collect with --artifacts-unredacted to keep the archive whole").Warningf("sosreport copy %s leaves out %s larger than %s: %s",
+				f.copy.Path, count.Count(n, "file", "files"), byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
 		}
 		if f.original.Path != "" {
 			s.Infof("kept the unredacted original - %s (%s): it holds the environment's secrets (KeepUnredacted)", f.original.Path, byteSize(f.original.Bytes))
