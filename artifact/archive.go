@@ -82,7 +82,8 @@ type Stats struct {
 //   - member names, link targets and owner names are redacted too; PAX
 //     records and extended attributes are not copied.
 //
-// Memory stays bounded: a member is held in memory up to
+// It stops, within one read, with ctx's error when ctx ends, its
+// temporary file removed. Memory stays bounded: a member is held in memory up to
 // opts.MemoryLimit, and in a temporary file beyond it. On error dst holds
 // a partial archive, which the caller discards.
 func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter, opts Options) (Stats, error) {
@@ -97,7 +98,7 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 	if err != nil {
 		return st, err
 	}
-	sp := &spool{dir: opts.TempDir, limit: opts.MemoryLimit, maxMember: opts.MaxMemberSize}
+	sp := &spool{ctx: ctx, dir: opts.TempDir, limit: opts.MemoryLimit, maxMember: opts.MaxMemberSize}
 	if sp.limit <= 0 {
 		sp.limit = 1 << 20
 	}
@@ -105,7 +106,8 @@ func RedactArchive(ctx context.Context, dst io.Writer, src io.Reader, r Redacter
 		sp.maxMember = DefaultMaxMemberSize
 	}
 	defer sp.remove()
-	tr, tw := tar.NewReader(in), tar.NewWriter(out)
+	// Every read checks ctx: one member may be a gigabyte.
+	tr, tw := tar.NewReader(ctxReader{ctx: ctx, r: in}), tar.NewWriter(out)
 	head := make([]byte, SniffLen)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -239,6 +241,19 @@ func codecs(comp Compression, src io.Reader, dst io.Writer) (io.Reader, io.Write
 		return zr, zw, nil
 	}
 	return src, nopCloser{dst}, nil
+}
+
+// ctxReader stops a copy with ctx's error once ctx has ended.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 type nopCloser struct{ io.Writer }

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 )
@@ -10,6 +11,8 @@ import (
 // in a temporary file (mode 0600, reused for every member, removed at
 // the end).
 type spool struct {
+	// ctx ends writeTo's copy (a member may be a gigabyte).
+	ctx   context.Context
 	dir   string
 	limit int64
 	// maxMember is the largest member spooled at all.
@@ -56,7 +59,7 @@ func (s *spool) writeTo(w io.Writer) error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	_, err := io.CopyN(w, s.f, s.n)
+	_, err := io.CopyN(w, ctxReader{ctx: s.ctx, r: s.f}, s.n)
 	return err
 }
 

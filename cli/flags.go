@@ -69,7 +69,7 @@ func (f *flagSet) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := f.fs.Parse(args); err != nil {
-			return nil, err
+			return nil, f.suggest(err)
 		}
 		rest := f.fs.Args()
 		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
@@ -211,4 +211,50 @@ func (l *listValue) String() string {
 		return ""
 	}
 	return strings.Join(*l.p, ",")
+}
+
+// suggest adds the nearest flag name to the error of an unknown flag:
+// "flag provided but not defined: -locl (did you mean --local?)".
+func (f *flagSet) suggest(err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return err
+	}
+	best, dist := "", 3 // at most two edits away, and less than half the name
+	for _, d := range f.defs {
+		for _, n := range d.names {
+			if k := editDistance(name, n); k < dist && 2*k < len(n) {
+				best, dist = n, k
+			}
+		}
+	}
+	if best == "" {
+		return err
+	}
+	dash := "--"
+	if len(best) == 1 {
+		dash = "-"
+	}
+	return fmt.Errorf("%w (did you mean %s%s?)", err, dash, best)
+}
+
+// editDistance is the Levenshtein distance of a and b (flag names: short).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

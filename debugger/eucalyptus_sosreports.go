@@ -18,6 +18,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	count "github.com/org/calyptos/internal/words"
 )
 
 // Defaults of EucalyptusSosreports.
@@ -54,7 +55,9 @@ const (
 // kept as it is unless a secret appears in it as it is, in which case it
 // is left out (and named in a warning). A secret inside compressed or
 // encoded data is not seen. The unredacted original is kept only with
-// KeepUnredacted (the CLI's --artifacts-unredacted).
+// KeepUnredacted (the CLI's --artifacts-unredacted). The local file name
+// is the archive's with the secrets replaced by REDACTED: a host's name
+// for its archive is host output like any other.
 type EucalyptusSosreports struct {
 	// InstallPackages lets the debugger install sos and
 	// eucalyptus-sos-plugins with yum (or apt-get) where they are missing.
@@ -218,19 +221,33 @@ func sosArchives(out, dir string) (inside, outside []string) {
 // becomes a local file name: printable ASCII only, no spaces.
 var sosArchiveName = regexp.MustCompile(`^sosreport[A-Za-z0-9._+@-]*\.(tar|tar\.xz|tar\.gz|tar\.bz2|tar\.zst)$`)
 
+// localName is the local file name of an archive the host named base: its
+// secrets replaced (the name comes from host output, and a file name
+// leaves the report's redaction behind), with only the characters
+// sosArchiveName allows, so that the report shows the file that exists.
+func localName(r *calyptos.Redactor, base string) string {
+	s := strings.ReplaceAll(r.Redact(base), calyptos.Redacted, "REDACTED")
+	return strings.Map(func(c rune) rune {
+		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._+@-", c)) {
+			return c
+		}
+		return '_'
+	}, s)
+}
+
 // reportFetched reports what was collected from one host.
 func (d *EucalyptusSosreports) reportFetched(s calyptos.Scope, h *sosHost) {
 	for _, f := range h.fetched {
 		st := f.stats
-		s.Key("download").Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %d text files, %d binary files as they were",
-			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, st.Text, st.Binary-len(st.Dropped))
+		s.Key("download").Successf("sosreport downloaded - %s (%s), redacted: secrets replaced in %d of %s, %s as they were",
+			f.copy.Path, byteSize(f.copy.Bytes), st.Redacted, count.Count(st.Text, "text file", "text files"), count.Count(st.Binary-len(st.Dropped), "binary file", "binary files"))
 		if n := len(st.Dropped); n > 0 {
-			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %d files that hold a secret and cannot be rewritten: %s",
-				f.copy.Path, n, strings.Join(st.Dropped[:min(n, 5)], ", "))
+			s.Key("redacted-copy").Hint("collect with --artifacts-unredacted if those files are needed, and keep that copy private").Warningf("sosreport copy %s leaves out %s a secret and cannot be rewritten: %s",
+				f.copy.Path, count.Count(n, "file that holds", "files that hold"), strings.Join(st.Dropped[:min(n, 5)], ", "))
 		}
 		if n := len(st.TooLarge); n > 0 {
-			s.Key("too-large").Hint("collect with --artifacts-unredacted to keep the archive whole").Warningf("sosreport copy %s leaves out %d files larger than %s: %s",
-				f.copy.Path, n, byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
+			s.Key("too-large").Hint("collect with --artifacts-unredacted to keep the archive whole").Warningf("sosreport copy %s leaves out %s larger than %s: %s",
+				f.copy.Path, count.Count(n, "file", "files"), byteSize(artifact.DefaultMaxMemberSize), strings.Join(st.TooLarge[:min(n, 5)], ", "))
 		}
 		if f.original.Path != "" {
 			s.Infof("kept the unredacted original - %s (%s): it holds the environment's secrets (KeepUnredacted)", f.original.Path, byteSize(f.original.Bytes))
@@ -332,7 +349,7 @@ func (d *EucalyptusSosreports) fetchAll(ctx context.Context, c *calyptos.Check, 
 func (d *EucalyptusSosreports) fetch(ctx context.Context, c *calyptos.Check, host, remote string) (fetched, error) {
 	var f fetched
 	opts := artifact.Options{TempDir: c.ArtifactsDir()}
-	name := path.Base(remote)
+	name := localName(c.Redactor(), path.Base(remote))
 	if d.KeepUnredacted {
 		orig, err := c.FetchToDir(ctx, host, remote, "unredacted-"+name)
 		if err != nil {
@@ -393,9 +410,16 @@ func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, r
 	}
 	rm := "rm -rf -- " + calyptos.ShellQuote(dir)
 	cmd := rm + " && ! test -e " + calyptos.ShellQuote(dir)
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	limit := time.Minute
+	if ctx.Err() != nil {
+		// Interrupted: the runner waits a couple of seconds for the check
+		// to return (then the process may exit); removing the directory
+		// must fit in that.
+		limit = interruptedCleanup
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*limit)
 	defer cancel()
-	cctx = calyptos.WithCommandTimeout(cctx, time.Minute)
+	cctx = calyptos.WithCommandTimeout(cctx, limit)
 	for _, r := range c.RunOnHosts(cctx, cmd, hosts) {
 		switch {
 		case errors.Is(r.Err, calyptos.ErrHostDown):
@@ -408,6 +432,12 @@ func (d *EucalyptusSosreports) cleanup(ctx context.Context, c *calyptos.Check, r
 		}
 	}
 }
+
+// interruptedCleanup bounds the removal of the remote directory once the
+// run was interrupted: half the runner's 2 s grace for a check that was
+// told to stop, per call, so that the cleanup ends before the runner
+// gives up on the check.
+const interruptedCleanup = 900 * time.Millisecond
 
 // tail returns the last n bytes of s.
 func tail(s string, n int) string {

@@ -160,7 +160,7 @@ func TestSosreportsCollects(t *testing.T) {
 	}
 	for _, h := range []string{"192.0.2.10", "192.0.2.21", "192.0.2.22"} {
 		f := path.Base(map[bool]string{true: c6, false: c7}[h == "192.0.2.10"])
-		want = append(want, "pass "+h+" sosreport downloaded - "+local(h, f)+" ("+size(h, f)+"), redacted: secrets replaced in 1 of 3 text files, 1 binary files as they were")
+		want = append(want, "pass "+h+" sosreport downloaded - "+local(h, f)+" ("+size(h, f)+"), redacted: secrets replaced in 1 of 3 text files, 1 binary file as they were")
 	}
 	for _, h := range []string{"192.0.2.10", "192.0.2.21", "192.0.2.22"} {
 		want = append(want, "info "+h+" removed the remote sosreport files (rm -rf -- "+testDir+")")

@@ -10,7 +10,13 @@
 // Commands run as `/bin/sh -c command` in their own process group. When the
 // context ends, the whole group is killed, so `sh -c 'sleep 100'` and any
 // other children die with the shell, and Run returns promptly with an error
-// wrapping the context's error. Standard output and standard error are kept
+// wrapping the context's error (saying which limit ran out, "did not
+// finish within 2s (command timeout)", when it was a deadline). Each
+// command gets a TMPDIR of its own, a fresh directory in the TMPDIR it
+// would have had: when the command is killed, that directory goes with
+// whatever the command left in it (a killed shell runs no cleanup trap);
+// when it ends by itself, the directory is removed if it is empty.
+// Standard output and standard error are kept
 // apart and each is capped (Options.MaxOutput); a capped stream sets
 // Output.Truncated.
 package localexec
@@ -22,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"os/exec"
 	"slices"
 	"time"
@@ -120,15 +127,19 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 	stderr := &capWriter{max: e.opts.MaxOutput}
 	cmd := exec.CommandContext(ctx, e.opts.Shell, "-c", command)
 	cmd.Dir = e.opts.Dir
-	if e.opts.Env != nil {
-		cmd.Env = e.opts.Env
+	env := e.opts.Env
+	if env == nil {
+		env = os.Environ()
 	}
+	tmp, env := privateTempDir(env)
+	cmd.Env = env
 	cmd.Stdin = nil // /dev/null: a command waiting for input must not hang
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	cmd.WaitDelay = e.opts.WaitDelay
 	ownProcessGroup(cmd)
 
+	start := time.Now()
 	err := cmd.Run()
 	out := calyptos.Output{
 		Stdout:    stdout.String(),
@@ -136,9 +147,11 @@ func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Outp
 		Truncated: stdout.truncated || stderr.truncated,
 	}
 	if cerr := ctx.Err(); cerr != nil {
+		removeTempDir(tmp, true)
 		out.ExitCode = exitCode(cmd.ProcessState)
-		return out, fmt.Errorf("run on %s: %w", host, cerr)
+		return out, fmt.Errorf("run on %s: %w", host, explain(ctx, start, cerr))
 	}
+	removeTempDir(tmp, false)
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:

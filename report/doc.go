@@ -1,8 +1,9 @@
 // Package report renders a *calyptos.Report for people and for machines:
 // text in the original Calyptos console style (streamed as findings arrive
 // by a TextReporter, or written whole by WriteText), JSON (WriteJSON, read
-// back by ReadJSON) and JUnit XML for CI servers (WriteJUnit). Write
-// dispatches on a Format parsed by ParseFormat, for a CLI's "-o json".
+// back by ReadJSON), JUnit XML for CI servers (WriteJUnit) and one
+// self-contained HTML page (WriteHTML). Write dispatches on a Format
+// parsed by ParseFormat, for a CLI's "-o json".
 //
 // # Text
 //
