@@ -281,10 +281,27 @@ func (c *Check) reportUnreachable(host string, err error) {
 	c.reported[host] = true
 	c.mu.Unlock()
 	if first {
-		c.OnHost(host).Key("unreachable").
-			Hint("check that the host is up, that sshd answers on its port and that it accepts your login (ssh to it by hand)").
+		c.OnHost(host).Key("unreachable").Hint(unreachableHint(err)).
 			Failuref("cannot run commands: %v", err)
 	}
+}
+
+// HintError is implemented by an executor's error that knows what to do
+// about it better than the runner's default hint for an unreachable host
+// (localexec's for a host it does not serve, say).
+type HintError interface {
+	error
+	Hint() string
+}
+
+// unreachableHint is what a finding for an unreachable host suggests: the
+// executor's own hint, else one that fits any transport.
+func unreachableHint(err error) string {
+	var h HintError
+	if errors.As(err, &h) && h.Hint() != "" {
+		return h.Hint()
+	}
+	return "check that the host is up and that the transport can log in to it (over SSH: that sshd answers on its port and accepts your login; ssh to it by hand)"
 }
 
 type commandTimeoutKey struct{}

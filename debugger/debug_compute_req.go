@@ -12,6 +12,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/facts"
 	"github.com/org/calyptos/internal/textparse"
+	count "github.com/org/calyptos/internal/words"
 )
 
 // Defaults of DebugComputeReq.
@@ -323,7 +324,7 @@ func (d *DebugComputeReq) checkClocks(c *calyptos.Check, hosts []string, clocks 
 		}
 	}
 	if !failed {
-		c.Key("clocks").Successf("Clocks are synced within allowed threshold: %d hosts within %s of each other (limit %s)", len(rs), seconds(worst), skew)
+		c.Key("clocks").Successf("Clocks are synced within allowed threshold: %s within %s of each other (limit %s)", count.Count(len(rs), "host", "hosts"), seconds(worst), skew)
 	}
 	if median.offset.Abs()-median.slack > skew {
 		c.Key("local-clock").Hint("synchronise this machine's clock, or the hosts', with NTP").Warningf("the hosts' clocks are %s away from this machine's clock", seconds(median.offset.Abs()))

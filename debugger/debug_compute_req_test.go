@@ -77,7 +77,7 @@ func TestDebugComputeReqBroken(t *testing.T) {
 		"fail nc no hardware virtualization support: the CPU flags have neither vmx nor svm (enable VT-x/AMD-V, or nested virtualization)",
 		"fail nc Package not found - ntp (no NTP daemon package: ntp, ntpsec or chrony)",
 		"fail nc no NTP service installed (ntpd, chronyd, ntp, ntpsec)",
-		"pass - Clocks are synced within allowed threshold: 1 hosts within 0.0s of each other (limit 20s)",
+		"pass - Clocks are synced within allowed threshold: 1 host within 0.0s of each other (limit 20s)",
 	}, statuses(rep))
 }
 
@@ -204,7 +204,7 @@ func TestDebugComputeReqClockUnreadable(t *testing.T) {
 	e.On("b", clockCommand).Stdout("").Exit(0)
 	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "b", Status: calyptos.Fail, Message: "cannot read the clock"})
-	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 hosts"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 host "})
 }
 
 func TestDebugComputeReqAcceptedOS(t *testing.T) {
@@ -291,5 +291,5 @@ func TestDebugComputeReqProvidedClock(t *testing.T) {
 	calyptostest.SetFact(e, "a", facts.Clock(), time.Now())
 	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "away from this machine"})
-	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 hosts"})
+	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 host "})
 }

@@ -107,7 +107,22 @@ func (e *Executor) checkHost(host string) error {
 	if len(e.opts.Hosts) == 0 || slices.Contains(e.opts.Hosts, host) {
 		return nil
 	}
-	return fmt.Errorf("%w: %q: %w", calyptos.ErrTransport, host, ErrUnknownHost)
+	return unknownHostError{host}
+}
+
+// unknownHostError is the error for a host outside Options.Hosts; its hint
+// replaces the runner's, written for SSH.
+type unknownHostError struct{ host string }
+
+func (e unknownHostError) Error() string {
+	return fmt.Sprintf("%v: %q: %v", calyptos.ErrTransport, e.host, ErrUnknownHost)
+}
+
+func (e unknownHostError) Unwrap() []error { return []error{calyptos.ErrTransport, ErrUnknownHost} }
+
+// Hint implements calyptos.HintError.
+func (e unknownHostError) Hint() string {
+	return "this run executes commands on this machine only, for the hosts it was given (localexec.Options.Hosts): add the host there, or run over SSH"
 }
 
 // Run runs command with the shell and returns what it printed and its exit

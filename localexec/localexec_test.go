@@ -272,3 +272,27 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// TestUnknownHostHint: a host outside Options.Hosts is unreachable with a
+// hint about the local executor, not the runner's SSH advice.
+func TestUnknownHostHint(t *testing.T) {
+	e := localexec.New(localexec.Options{Hosts: []string{"127.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{"web": {"127.0.0.1", "web9"}})
+	d := debuggerFunc(func(ctx context.Context, c *calyptos.Check) {
+		for _, r := range c.RunOnHosts(ctx, "true", c.Roles().All()) {
+			c.HostOK(r)
+		}
+	})
+	rep, err := calyptos.RunDebuggers(t.Context(), rb, e, []calyptos.Debugger{d}, calyptos.RunOptions{})
+	require.NoError(t, err)
+	fs := rep.Findings()
+	require.Len(t, fs, 1)
+	assert.Equal(t, "web9", fs[0].Host)
+	assert.Contains(t, fs[0].Hint, "executes commands on this machine only")
+	assert.NotContains(t, fs[0].Hint, "sshd")
+}
+
+type debuggerFunc func(ctx context.Context, c *calyptos.Check)
+
+func (debuggerFunc) Name() string                                   { return "func" }
+func (f debuggerFunc) Debug(ctx context.Context, c *calyptos.Check) { f(ctx, c) }

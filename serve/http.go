@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/calyptos/internal/words"
 )
 
 // Bounds of the HTTP server: a slow or stuck client cannot hold a
@@ -134,7 +136,8 @@ func (s *Server) health() (bool, string) {
 	if v.accepted > 0 {
 		accepted = fmt.Sprintf(", %d %s waived or in the baseline", v.accepted, plural(v.accepted, "failure", "failures"))
 	}
-	return true, fmt.Sprintf("ok: %d checks, %d passed, %d warnings%s (%s)", len(rep.Checks), rep.Totals.Pass, rep.Totals.Warn, accepted, when)
+	return true, fmt.Sprintf("ok: %s, %d passed, %s%s (%s)", words.Count(len(rep.Checks), "check", "checks"), rep.Totals.Pass,
+		words.Count(rep.Totals.Warn, "warning", "warnings"), accepted, when)
 }
 
 // failedChecks names the checks that failed, at most three.

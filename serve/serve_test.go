@@ -137,7 +137,7 @@ func TestHealthz(t *testing.T) {
 	require.NotNil(t, f.s.RunOnce(t.Context()))
 	r = f.get(t, "/healthz")
 	assert.Equal(t, http.StatusOK, r.code)
-	assert.Regexp(t, `^ok: 1 checks, 3 passed, 0 warnings \(run of 20\d\d-\d\d-\d\dT[0-9:]+Z\)\n$`, r.body)
+	assert.Regexp(t, `^ok: 1 check, 3 passed, 0 warnings \(run of 20\d\d-\d\d-\d\dT[0-9:]+Z\)\n$`, r.body)
 
 	f.exec.On("10.0.0.3", "status").Stdout("dead\n")
 	f.s.RunOnce(t.Context())

@@ -99,7 +99,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 		addr, _, _ := calyptos.SplitHostPort(h)
 		if ip, err := netip.ParseAddr(addr); err == nil && ip.IsLoopback() && len(distinct) > 1 {
-			atHost(c.OnHost(h), e, h).Key("loopback").Hint("list the host by an address the other hosts can reach, not 127.0.0.1 or ::1").Warningf("host %s is a loopback address: the other %d hosts cannot reach it", h, len(distinct)-1)
+			atHost(c.OnHost(h), e, h).Key("loopback").Hint("list the host by an address the other hosts can reach, not 127.0.0.1 or ::1").Warningf("host %s is a loopback address: the other %s cannot reach it", h, words.Count(len(distinct)-1, "host", "hosts"))
 		}
 	}
 	if bad == 0 {
