@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/envfile"
 )
 
 // readFile reads an inventory or vars file as LoadEnvironment reads an
@@ -58,20 +59,8 @@ func (m *model) readFile(path, what string) ([]byte, error) {
 
 // regular refuses what is not a regular file, naming what it is.
 func regular(path, what string, st fs.FileInfo) error {
-	mode := st.Mode()
-	if mode.IsRegular() {
+	if st.Mode().IsRegular() {
 		return nil
 	}
-	kind := "not a regular file"
-	switch {
-	case mode.IsDir():
-		kind = "a directory"
-	case mode&fs.ModeNamedPipe != 0:
-		kind = "a named pipe (FIFO)"
-	case mode&fs.ModeSocket != 0:
-		kind = "a socket"
-	case mode&fs.ModeDevice != 0:
-		kind = "a device"
-	}
-	return &Error{Pos: calyptos.Position{File: path}, Msg: fmt.Sprintf("%s is %s, not a regular file", what, kind)}
+	return &Error{Pos: calyptos.Position{File: path}, Msg: fmt.Sprintf("%s is %s, not a regular file", what, envfile.FileKind(st.Mode()))}
 }

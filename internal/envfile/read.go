@@ -56,22 +56,26 @@ func Read(path string) ([]byte, error) {
 
 // regular refuses what is not a regular file, naming what it is.
 func regular(path string, st fs.FileInfo) error {
-	m := st.Mode()
-	if m.IsRegular() {
+	if st.Mode().IsRegular() {
 		return nil
 	}
-	what := "not a regular file"
+	return refused(fmt.Sprintf("environment file %s is %s, not a regular file", path, FileKind(st.Mode())))
+}
+
+// FileKind names what a file that is not regular is, for a refusal: "a
+// directory", "a named pipe (FIFO)", "a socket", "a device".
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
-		what = "a directory"
+		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
+		return "a named pipe (FIFO)"
 	case m&fs.ModeSocket != 0:
-		what = "a socket"
+		return "a socket"
 	case m&fs.ModeDevice != 0:
-		what = "a device"
+		return "a device"
 	}
-	return refused(fmt.Sprintf("environment file %s is %s, not a regular file", path, what))
+	return "not a regular file"
 }
 
 // refused is a file LoadEnvironment does not read; it matches
