@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,6 +36,7 @@ var htmlTemplateText string
 func htmlTemplate() (*template.Template, error) {
 	return template.New("report").Funcs(template.FuncMap{
 		"clean": cleanHTMLText,
+		"pair":  func(status string, p problem) statusProblem { return statusProblem{status, p} },
 		"dur":   formatDuration,
 	}).Parse(htmlTemplateText)
 }
@@ -78,7 +80,7 @@ type htmlPage struct {
 	Verdict     string // "passed", "warnings" or "failed": also a CSS class
 	Totals      calyptos.Counts
 	Hosts       int
-	Problems    []problem
+	Problems    []checkProblems
 	Checks      []htmlCheck
 	Grid        *htmlGrid
 	Artifacts   []calyptos.Artifact
@@ -93,11 +95,47 @@ type problem struct {
 	Hint     string // what to do about it (Finding.Hint)
 	Ref      string // where to read more (Finding.Ref), shown as text
 	Hosts    []string
+	HostList hostList   // Hosts as the page shows them
 	Evidence []hostText // the hosts' evidence, when they gave some
 	// EvidenceAbove: in a check, the evidence is under "Failures and
 	// warnings" (shown once: at 200 hosts a copy is 90 KB of the page).
 	EvidenceAbove bool
+	// SameHint: in a check, the hint and ref are those of the group
+	// above, and are not repeated.
+	SameHint bool
 }
+
+// statusProblem is a problem in a card of status A: the page marks its
+// status when it differs from the card's.
+type statusProblem struct {
+	A string
+	B problem
+}
+
+// checkProblems is one check's card under "Failures and warnings": its
+// failures and warnings grouped by hint, so that a hint shared by the
+// findings of 14 ports is shown once, above their messages.
+type checkProblems struct {
+	Check  string
+	Status string // the worst: "fail" or "warn"
+	Fail   int    // failed findings
+	Warn   int    // warnings
+	Hosts  int    // distinct hosts among them
+	Hints  []hintGroup
+}
+
+// hintGroup is the failures and warnings of a check that share a hint
+// and ref: the first few shown, the others collapsed in a <details>.
+type hintGroup struct {
+	Hint  string
+	Ref   string
+	Shown []problem
+	More  []problem
+}
+
+// shownProblems is how many messages of a hint group the card shows
+// before it collapses the others: the first screen must hold every check.
+const shownProblems = 4
 
 type hostText struct {
 	Host string
@@ -140,7 +178,7 @@ func buildPage(rep *calyptos.Report, opts HTMLOptions) *htmlPage {
 		p.Artifacts = append(p.Artifacts, c.Artifacts...)
 	}
 	p.Hosts = len(hosts)
-	p.Problems = append(problems(rep, calyptos.Fail), problems(rep, calyptos.Warn)...)
+	p.Problems = problemCards(rep)
 	if probes := rep.Probes(); len(probes) > 0 {
 		p.Grid = buildGrid(probes)
 	}
@@ -179,21 +217,102 @@ func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
 	for _, st := range []calyptos.Status{calyptos.Fail, calyptos.Warn, calyptos.Pass, calyptos.Info, calyptos.Skip} {
 		hc.Groups = groupFindings(hc.Groups, c, st)
 	}
+	sameHints(hc.Groups)
 	for i := range hc.Groups {
-		if g := &hc.Groups[i]; len(g.Evidence) > 0 && (g.Status == "fail" || g.Status == "warn") {
+		g := &hc.Groups[i]
+		g.HostList = newHostList(g.Hosts)
+		if len(g.Evidence) > 0 && (g.Status == "fail" || g.Status == "warn") {
 			g.Evidence, g.EvidenceAbove = nil, true
 		}
 	}
 	return hc
 }
 
-// problems returns the findings of status st of every check, grouped by
-// check and message, in run order.
-func problems(rep *calyptos.Report, st calyptos.Status) []problem {
-	var out []problem
+// sameHints puts the groups of one status that share a hint and ref
+// together, in the order each hint first appears, and marks those whose
+// hint the group above already shows.
+func sameHints(groups []problem) {
+	type key struct{ status, hint, ref string }
+	first := map[key]int{}
+	for i, g := range groups {
+		if _, ok := first[key{g.Status, g.Hint, g.Ref}]; !ok {
+			first[key{g.Status, g.Hint, g.Ref}] = i
+		}
+	}
+	// Groups come in status order, so the first index of a hint orders
+	// the statuses too.
+	slices.SortStableFunc(groups, func(a, b problem) int {
+		return cmp.Compare(first[key{a.Status, a.Hint, a.Ref}], first[key{b.Status, b.Hint, b.Ref}])
+	})
+	for i := 1; i < len(groups); i++ {
+		g, prev := &groups[i], &groups[i-1]
+		g.SameHint = (g.Hint != "" || g.Ref != "") && g.Hint == prev.Hint && g.Ref == prev.Ref
+	}
+}
+
+// problemCards returns a card per check with failures or warnings: the
+// checks with failures first, then those with warnings only, each in run
+// order.
+func problemCards(rep *calyptos.Report) []checkProblems {
+	var failed, warned []checkProblems
 	for _, c := range rep.Checks {
-		if c != nil {
-			out = groupFindings(out, c, st)
+		if c == nil {
+			continue
+		}
+		groups := groupFindings(groupFindings(nil, c, calyptos.Fail), c, calyptos.Warn)
+		if len(groups) == 0 {
+			continue
+		}
+		card := checkProblems{Check: c.Name, Status: groups[0].Status}
+		hosts := map[string]bool{}
+		for i := range groups {
+			g := &groups[i]
+			g.HostList = newHostList(g.Hosts)
+			for _, h := range g.Hosts {
+				hosts[h] = true
+			}
+		}
+		for _, f := range c.Findings {
+			switch f.Status {
+			case calyptos.Fail:
+				card.Fail++
+			case calyptos.Warn:
+				card.Warn++
+			}
+		}
+		card.Hosts = len(hosts)
+		card.Hints = byHint(groups)
+		if card.Status == "fail" {
+			failed = append(failed, card)
+		} else {
+			warned = append(warned, card)
+		}
+	}
+	return append(failed, warned...)
+}
+
+// byHint splits groups by hint and ref, in the order each first appears.
+func byHint(groups []problem) []hintGroup {
+	type key struct{ hint, ref string }
+	idx := map[key]int{}
+	var out []hintGroup
+	for _, g := range groups {
+		k := key{g.Hint, g.Ref}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, hintGroup{Hint: g.Hint, Ref: g.Ref})
+		}
+		if h := &out[i]; len(h.Shown) < shownProblems {
+			h.Shown = append(h.Shown, g)
+		} else {
+			h.More = append(h.More, g)
+		}
+	}
+	for i := range out {
+		if h := &out[i]; len(h.More) == 1 { // "1 more" would take the line it saves
+			h.Shown, h.More = append(h.Shown, h.More...), nil
 		}
 	}
 	return out
@@ -222,6 +341,123 @@ func groupFindings(out []problem, c *calyptos.CheckResult, st calyptos.Status) [
 		}
 	}
 	return out
+}
+
+// hostList is a list of hosts as the page shows it: consecutive
+// addresses or names (10.0.0.1, 10.0.0.2, 10.0.0.3; web01, web02, web03)
+// as one range "10.0.0.1–10.0.0.3", and, when there are more than a few,
+// the first few in Head and every one in All (in a <details>).
+type hostList struct {
+	N    int    // hosts
+	Head string // the first pieces: hosts and ranges
+	More int    // hosts that Head does not show
+	All  string // every piece, when Head does not hold them all
+}
+
+// headPieces is how many hosts or ranges a host list shows before it
+// collapses the rest.
+const headPieces = 3
+
+func newHostList(hosts []string) hostList {
+	if len(hosts) == 0 {
+		return hostList{}
+	}
+	sorted := slices.Clone(hosts)
+	slices.SortFunc(sorted, naturalCompare)
+	sorted = slices.Compact(sorted)
+	pieces, sizes := hostRanges(sorted)
+	l := hostList{N: len(sorted)}
+	if len(pieces) <= headPieces+1 {
+		l.Head = strings.Join(pieces, ", ")
+		return l
+	}
+	l.Head = strings.Join(pieces[:headPieces], ", ")
+	for _, n := range sizes[headPieces:] {
+		l.More += n
+	}
+	l.All = strings.Join(pieces, ", ")
+	return l
+}
+
+// hostRanges returns sorted as pieces: runs of three or more consecutive
+// hosts (the same prefix, then numbers that follow each other) as
+// "first–last", the others alone; and how many hosts each piece holds.
+func hostRanges(sorted []string) (pieces []string, sizes []int) {
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && follows(sorted[j-1], sorted[j]) {
+			j++
+		}
+		if j-i >= 3 {
+			pieces, sizes = append(pieces, sorted[i]+"–"+sorted[j-1]), append(sizes, j-i)
+		} else {
+			for _, h := range sorted[i:j] {
+				pieces, sizes = append(pieces, h), append(sizes, 1)
+			}
+		}
+		i = j
+	}
+	return pieces, sizes
+}
+
+// follows reports whether host b is the one after a: the same text but a
+// trailing number one higher, written alike (web09, web10; 10.0.0.9,
+// 10.0.0.10).
+func follows(a, b string) bool {
+	pa, na := splitNumber(a)
+	pb, nb := splitNumber(b)
+	if pa != pb || na == "" || nb == "" || len(na) > 9 || len(nb) > 9 {
+		return false
+	}
+	x, _ := strconv.Atoi(na)
+	y, _ := strconv.Atoi(nb)
+	if y != x+1 {
+		return false
+	}
+	// Zero-padded names keep their width; unpadded ones may grow.
+	return len(na) == len(nb) || (na[0] != '0' && nb[0] != '0')
+}
+
+// naturalCompare orders a and b as text, but their runs of digits by
+// value: 10.0.0.9 before 10.0.0.10, web9 before web10; ties (web09 and
+// web9) are broken as plain text, so that the order is total.
+func naturalCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if isDigit(a[i]) && isDigit(b[j]) {
+			ei, ej := digitsEnd(a, i), digitsEnd(b, j)
+			x, y := strings.TrimLeft(a[i:ei], "0"), strings.TrimLeft(b[j:ej], "0")
+			if c := cmp.Or(cmp.Compare(len(x), len(y)), strings.Compare(x, y)); c != 0 {
+				return c
+			}
+			i, j = ei, ej
+			continue
+		}
+		if a[i] != b[j] {
+			return cmp.Compare(a[i], b[j])
+		}
+		i, j = i+1, j+1
+	}
+	return cmp.Or(cmp.Compare(len(a)-i, len(b)-j), strings.Compare(a, b))
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitsEnd returns the end of the run of digits of s that starts at i.
+func digitsEnd(s string, i int) int {
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// splitNumber splits s before its trailing decimal digits.
+func splitNumber(s string) (prefix, digits string) {
+	i := len(s)
+	for i > 0 && isDigit(s[i-1]) {
+		i--
+	}
+	return s[:i], s[i:]
 }
 
 // htmlGrid is the reachability matrix as the page draws it.

@@ -78,7 +78,8 @@ func TestWriteHTMLHintAndRef(t *testing.T) {
 		),
 	)
 	page := writeHTML(t, rep, report.HTMLOptions{})
-	assert.Equal(t, 2, strings.Count(page, `<div class="hint">restart &lt;it&gt;</div>`))
+	assert.Equal(t, 1, strings.Count(page, `<div class="hint"><b>hint:</b> restart &lt;it&gt;</div>`))
+	assert.Equal(t, 1, strings.Count(page, `<div class="hint">restart &lt;it&gt;</div>`))
 	assert.Equal(t, 2, strings.Count(page, `<div class="hint">see: javascript:alert(1)</div>`))
 	assert.NotContains(t, page, "href=")
 }

@@ -77,10 +77,14 @@ func TestWriteHTMLFailuresFirst(t *testing.T) {
 	require.True(t, problems > 0 && grid > problems && checks > grid, "sections out of order: %d %d %d", problems, grid, checks)
 	head := page[problems:grid]
 	// The two hosts of one message are one entry; the failures come
-	// before the warning.
-	assert.Contains(t, head, "eucalyptus-node is not running</span>\n<div class=\"hosts\">on 2 hosts: 10.0.0.3, 10.0.0.4</div>")
+	// before the warning; a check is one card, marked with its worst
+	// status, its warnings marked in it.
+	assert.Contains(t, head, `<strong>debug_node_controller</strong> <span class="hosts">2 failures on 2 hosts</span>`)
+	assert.Contains(t, head, `eucalyptus-node is not running</span> <span class="hosts">— on 2 hosts: 10.0.0.3, 10.0.0.4</span>`)
+	assert.Contains(t, head, `<strong>file_permissions</strong> <span class="hosts">1 failure, 1 warning on 2 hosts</span>`)
+	assert.Contains(t, head, `<li><span class="st warn">warn</span> <span class="msg">owner of /var/log`)
 	assert.Less(t, strings.Index(head, "not running"), strings.Index(head, "owner of /var/log"))
-	assert.Equal(t, 3, strings.Count(head, `<div class="problem `))
+	assert.Equal(t, 2, strings.Count(head, `<div class="problem `))
 	assert.Contains(t, page, "<title>cloud one</title>")
 	assert.Contains(t, page, `<p class="note">made by a test</p>`)
 	assert.Contains(t, page, `<meta http-equiv="refresh" content="60">`)
