@@ -38,18 +38,23 @@ func htmlTemplate() (*template.Template, error) {
 		"clean": cleanHTMLText,
 		"pair":  func(status string, p problem) statusProblem { return statusProblem{status, p} },
 		"dur":   formatDuration,
+		"probe": probeDetail,
 	}).Parse(htmlTemplateText)
 }
 
 // WriteHTML writes rep as one self-contained HTML page: no external asset
-// and no script, readable in any browser and in a mail attachment. It
-// gives the totals, the failures and warnings first (grouped by check and
-// message, with the hosts that reported them), every check as a
-// collapsible <details> (open when it failed), the reachability matrix as
-// a coloured grid (rows: from, columns: to:port) followed by the list of
-// probes that were not ok, and the artifacts. Every text from the report
-// is escaped by html/template and its control characters are shown as
-// \xNN: host output is untrusted.
+// and no script, readable in any browser and in a mail attachment. Its
+// first screen gives the verdict, the totals, how many reachability
+// probes failed (linked to the grid), and a card per check with failures
+// or warnings: a hint shared by several messages is shown once above
+// them, consecutive hosts as a range, long host lists and long lists of
+// messages collapsed in <details>. Then come the reachability matrix as
+// a coloured grid (rows: from, columns: to:port; a symbol per failed
+// probe, named in a legend) and the probes that were not ok (what the
+// probe said, without the shell's noise), every check as a collapsible
+// <details> (open when it failed), and the artifacts. Every text from
+// the report is escaped by html/template and its control characters are
+// shown as \xNN: host output is untrusted.
 func WriteHTML(w io.Writer, rep *calyptos.Report, opts HTMLOptions) error {
 	if rep == nil {
 		return ErrNilReport
@@ -467,8 +472,16 @@ type htmlGrid struct {
 	Cols      []gridCol
 	Rows      []gridRow
 	OK        int
+	NotOK     int
 	Total     int
+	Results   []resultCount  // how many probes got each result but ok
 	Failed    []failedTarget // the targets some source could not reach
+}
+
+// resultCount is how many probes got a result, for the page's summary.
+type resultCount struct {
+	Word string // "refused", "timed out", …
+	N    int
 }
 
 type gridCol struct {
@@ -484,8 +497,9 @@ type gridRow struct {
 // gridCell is a run of cells of one result in a row, drawn as one table
 // cell spanning Span columns (a page of 200 hosts would otherwise hold
 // 40000 cells, which browsers take seconds to lay out): its CSS class (k
-// ok, r refused, t timeout, e error, u unknown, n not probed), the letter
-// shown in each of its cells and, for one cell that is not ok, a tooltip.
+// ok, r refused, t timeout, e error, u unknown, n not probed), the symbol
+// shown in each of its cells (the legend names it) and, for one cell that
+// is not ok, a tooltip.
 // Runs of failures are never merged, so each keeps its tooltip.
 type gridCell struct {
 	Class string
@@ -516,7 +530,7 @@ func buildGrid(probes []calyptos.Probe) *htmlGrid {
 			res := m.cells[r*len(m.cols)+c]
 			cell := gridCell{Class: cellClass(res), Span: 1}
 			if res != calyptos.ProbeOK && res != "" {
-				cell.Mark = strings.ToUpper(cell.Class)
+				cell.Mark = cellMark(cell.Class)
 				cell.Title = from + " → " + m.cols[c].head + ": " + string(res)
 			} else if n := len(row.Cells); n > 0 && row.Cells[n-1].Class == cell.Class {
 				row.Cells[n-1].Span++
@@ -527,7 +541,100 @@ func buildGrid(probes []calyptos.Probe) *htmlGrid {
 		g.Rows[r] = row
 	}
 	g.Failed = failedTargets(probes)
+	g.Results = resultCounts(probes)
+	g.NotOK = g.Total - g.OK
 	return g
+}
+
+// resultCounts counts the probes of each result but ok, in resultRank
+// order.
+func resultCounts(probes []calyptos.Probe) []resultCount {
+	n := map[calyptos.ProbeResult]int{}
+	var results []calyptos.ProbeResult
+	for _, p := range probes {
+		if p.Result == calyptos.ProbeOK {
+			continue
+		}
+		if n[p.Result] == 0 {
+			results = append(results, p.Result)
+		}
+		n[p.Result]++
+	}
+	slices.SortFunc(results, func(a, b calyptos.ProbeResult) int {
+		return cmp.Or(cmp.Compare(resultRank(a), resultRank(b)), strings.Compare(string(a), string(b)))
+	})
+	out := make([]resultCount, len(results))
+	for i, r := range results {
+		word := string(r)
+		if r == calyptos.ProbeTimeout {
+			word = "timed out"
+		}
+		out[i] = resultCount{Word: word, N: n[r]}
+	}
+	return out
+}
+
+// cellMark is the symbol of a grid cell of class c that is not ok: a
+// letter alone was hard to read in a 14 px cell; the legend names each.
+func cellMark(c string) string {
+	switch c {
+	case "r":
+		return "✕"
+	case "t":
+		return "◷"
+	case "e":
+		return "!"
+	}
+	return "?"
+}
+
+// probeDetail makes a probe tool's message one readable line: the
+// shell's noise around what it says is dropped, so that
+//
+//	_: connect: Connection refused _: line 1: /dev/tcp/10.0.0.2/8774: Connection refused
+//
+// reads "Connection refused". Only the page is changed: the report keeps
+// the message as the host sent it.
+func probeDetail(s string) string {
+	var msgs [][]string
+	for _, w := range strings.Fields(s) {
+		switch {
+		case w == "_:" || w == "bash:" || w == "sh:" || w == "-bash:":
+			msgs = append(msgs, nil) // a message of the shell starts
+		case len(msgs) == 0:
+			msgs = append(msgs, []string{w})
+		default:
+			msgs[len(msgs)-1] = append(msgs[len(msgs)-1], w)
+		}
+	}
+	var out []string
+	for _, m := range msgs {
+		if t := strings.Join(trimShellNoise(m), " "); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// trimShellNoise drops the words a shell puts before its message: "line
+// 1:", "/dev/tcp/ADDRESS/PORT:" and "connect:".
+func trimShellNoise(words []string) []string {
+	for len(words) > 0 {
+		w := words[0]
+		switch {
+		case w == "line" && len(words) > 1 && strings.HasSuffix(words[1], ":") && isNumber(strings.TrimSuffix(words[1], ":")):
+			words = words[2:]
+		case w == "connect:" || (strings.HasSuffix(w, ":") && (strings.HasPrefix(w, "/dev/tcp/") || strings.HasPrefix(w, "/dev/udp/"))):
+			words = words[1:]
+		default:
+			return words
+		}
+	}
+	return words
+}
+
+func isNumber(s string) bool {
+	return s != "" && digitsEnd(s, 0) == len(s)
 }
 
 func cellClass(r calyptos.ProbeResult) string {

@@ -95,8 +95,10 @@ func TestHTMLFirstScreenInChromium(t *testing.T) {
 	for _, st := range []string{"fail", "warn", "pass"} {
 		assert.Contains(t, screen, st)
 	}
-	assert.True(t, tops[2] >= 0 && tops[2] < 800 || tops[1] >= 0 && tops[1] < 800,
-		"neither the grid nor a link to it is on the first screen: %v", tops)
+	assert.True(t, tops[2] >= 0 && tops[2] < 800, "the link to the grid is not on the first screen: %v", tops)
+	assert.Contains(t, screen, "39 of 600 probes failed (23 refused, 16 timed out) → grid")
+	// Before the cards per check, the grid began at 2070 px.
+	assert.Less(t, tops[1], 1000.0, "the grid starts at %v px", tops[1])
 	for _, check := range []string{"check_ports", "debug_node_controller", "file_permissions"} {
 		assert.Equal(t, 1, strings.Count(screen, check), "%s on the first screen:\n%s", check, screen)
 	}
@@ -169,4 +171,16 @@ func TestWriteHTMLHintOnce(t *testing.T) {
 	checks := page[strings.Index(page, `id="checks"`):]
 	assert.Equal(t, 1, strings.Count(checks, hint))
 	assert.Equal(t, 13, strings.Count(checks, "same hint as above"))
+}
+
+// TestWriteHTMLProbeSummary: the top of the page counts the probes that
+// failed and links to the grid; the probes not ok show what the probe
+// said, without the shell's noise.
+func TestWriteHTMLProbeSummary(t *testing.T) {
+	page := writeHTML(t, fleetReport(200), report.HTMLOptions{})
+	assert.Contains(t, page, `<p class="reach">Reachability: <strong>39 of 600 probes failed</strong> (23 refused, 16 timed out) → <a href="#reachability">grid</a></p>`)
+	assert.Less(t, strings.Index(page, `class="reach"`), strings.Index(page, `id="problems"`))
+	assert.Contains(t, page, `<div class="msg hosts">Connection refused</div>`)
+	assert.NotContains(t, page, "/dev/tcp")
+	assert.Contains(t, page, `<span><i class="r">✕</i>refused</span><span><i class="t">◷</i>timed out</span>`)
 }
