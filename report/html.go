@@ -100,7 +100,7 @@ type problem struct {
 	Hint     string // what to do about it (Finding.Hint)
 	Ref      string // where to read more (Finding.Ref), shown as text
 	Hosts    []string
-	HostList hostList   // Hosts as the page shows them
+	HostList hostList   // Hosts as a card shows them (not set in a check)
 	Evidence []hostText // the hosts' evidence, when they gave some
 	// EvidenceAbove: in a check, the evidence is under "Failures and
 	// warnings" (shown once: at 200 hosts a copy is 90 KB of the page).
@@ -225,7 +225,6 @@ func buildCheck(c *calyptos.CheckResult, hosts map[string]bool) htmlCheck {
 	sameHints(hc.Groups)
 	for i := range hc.Groups {
 		g := &hc.Groups[i]
-		g.HostList = newHostList(g.Hosts)
 		if len(g.Evidence) > 0 && (g.Status == "fail" || g.Status == "warn") {
 			g.Evidence, g.EvidenceAbove = nil, true
 		}
