@@ -77,10 +77,14 @@ func TestWriteHTMLFailuresFirst(t *testing.T) {
 	require.True(t, problems > 0 && grid > problems && checks > grid, "sections out of order: %d %d %d", problems, grid, checks)
 	head := page[problems:grid]
 	// The two hosts of one message are one entry; the failures come
-	// before the warning.
-	assert.Contains(t, head, "eucalyptus-node is not running</span>\n<div class=\"hosts\">on 2 hosts: 10.0.0.3, 10.0.0.4</div>")
+	// before the warning; a check is one card, marked with its worst
+	// status, its warnings marked in it.
+	assert.Contains(t, head, `<strong>debug_node_controller</strong> <span class="hosts">2 failures on 2 hosts</span>`)
+	assert.Contains(t, head, `eucalyptus-node is not running</span> <span class="hosts">— on 2 hosts: 10.0.0.3, 10.0.0.4</span>`)
+	assert.Contains(t, head, `<strong>file_permissions</strong> <span class="hosts">1 failure, 1 warning on 2 hosts</span>`)
+	assert.Contains(t, head, `<li><span class="st warn">warn</span> <span class="msg">owner of /var/log`)
 	assert.Less(t, strings.Index(head, "not running"), strings.Index(head, "owner of /var/log"))
-	assert.Equal(t, 3, strings.Count(head, `<div class="problem `))
+	assert.Equal(t, 2, strings.Count(head, `<div class="problem `))
 	assert.Contains(t, page, "<title>cloud one</title>")
 	assert.Contains(t, page, `<p class="note">made by a test</p>`)
 	assert.Contains(t, page, `<meta http-equiv="refresh" content="60">`)
@@ -97,8 +101,8 @@ func TestWriteHTMLGrid(t *testing.T) {
 	page := writeHTML(t, htmlReport(), report.HTMLOptions{})
 	assert.Contains(t, page, "1 of 3 probes ok")
 	assert.Contains(t, page, `<th title="CLC web">10.0.0.1:8773</th><th>10.0.0.2:8774</th>`)
-	assert.Contains(t, page, `<tr><th>10.0.0.3</th><td class=k><td title="10.0.0.3 → 10.0.0.2:8774: refused" class=r>R`)
-	assert.Contains(t, page, `<tr><th>10.0.0.4</th><td title="10.0.0.4 → 10.0.0.1:8773: timeout" class=t>T<td class=n></tr>`)
+	assert.Contains(t, page, `<tr><th>10.0.0.3</th><td class=k><td title="10.0.0.3 → 10.0.0.2:8774: refused" class=r>✕`)
+	assert.Contains(t, page, `<tr><th>10.0.0.4</th><td title="10.0.0.4 → 10.0.0.1:8773: timeout" class=t>◷<td class=n></tr>`)
 	assert.Contains(t, page, "<h3>Probes not ok</h3>")
 }
 
@@ -118,7 +122,7 @@ func TestWriteHTMLGridRuns(t *testing.T) {
 	rep.Checks[0].Probes = probes
 	page := writeHTML(t, rep, report.HTMLOptions{})
 	assert.Contains(t, page, `<tr><th>10.0.0.8</th><td colspan="4" class=n><td class=k></tr>`)
-	assert.Contains(t, page, `<tr><th>10.0.0.9</th><td colspan="3" class=k><td title="10.0.0.9 → 10.0.1.4:22: refused" class=r>R<td title="10.0.0.9 → 10.0.1.5:22: refused" class=r>R</tr>`)
+	assert.Contains(t, page, `<tr><th>10.0.0.9</th><td colspan="3" class=k><td title="10.0.0.9 → 10.0.1.4:22: refused" class=r>✕<td title="10.0.0.9 → 10.0.1.5:22: refused" class=r>✕</tr>`)
 }
 
 func TestWriteHTMLPassedAndEmpty(t *testing.T) {
@@ -234,8 +238,8 @@ func TestHTMLInChromium(t *testing.T) {
 	assert.NotRegexp(t, `<[^>]*\sonmouseover=`, dom, "an attribute was injected")
 	assert.Contains(t, dom, "bad output: &lt;script&gt;alert(\"x\")&lt;/script&gt;&lt;/table&gt;&lt;/td&gt;\" onmouseover=\"x")
 	assert.Len(t, gridRowRE.FindAllString(dom, -1), 2, "grid rows")
-	assert.Contains(t, dom, `<td title="10.0.0.3 → 10.0.0.2:8774: refused" class="r">R</td>`)
-	assert.Contains(t, dom, `<td title="10.0.0.4 → 10.0.0.1:8773: timeout" class="t">T</td>`)
+	assert.Contains(t, dom, `<td title="10.0.0.3 → 10.0.0.2:8774: refused" class="r">✕</td>`)
+	assert.Contains(t, dom, `<td title="10.0.0.4 → 10.0.0.1:8773: timeout" class="t">◷</td>`)
 	assert.Contains(t, dom, "on 2 hosts: 10.0.0.3, 10.0.0.4")
 	// The grid is whole: the message's </table> closed nothing.
 	grid := dom[strings.Index(dom, `<table class="grid"`):]

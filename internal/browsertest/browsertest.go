@@ -118,21 +118,10 @@ func FileURL(path string) (string, error) {
 // layout and paint, without the browser's start-up.
 func RenderTime(ctx context.Context, t testing.TB, browser, url string) (time.Duration, error) {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(browser), chromedp.WindowSize(1280, 900)}
-	for _, f := range flags(t.TempDir()) {
-		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		if !ok {
-			opts = append(opts, chromedp.Flag(name, true))
-			continue
-		}
-		opts = append(opts, chromedp.Flag(name, value))
-	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx, done := newBrowser(ctx, t, browser, 1280, 900)
+	defer done()
 	// Start the browser on a blank page first, so that its start-up is
 	// not part of the page's time.
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
@@ -147,4 +136,58 @@ func RenderTime(ctx context.Context, t testing.TB, browser, url string) (time.Du
 		return 0, fmt.Errorf("render %s: %w", url, err)
 	}
 	return time.Duration(ms * float64(time.Millisecond)), nil
+}
+
+// Tops loads url in a window of width×height CSS pixels, driven over the
+// DevTools protocol, and returns, for each CSS selector, the offset from
+// the top of the page of the first element it matches, in CSS pixels (-1
+// when none matches), and the text the first screen shows: the text of
+// the visible elements whose top lies above height.
+func Tops(ctx context.Context, t testing.TB, browser, url string, width, height int, selectors ...string) ([]float64, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	bctx, done := newBrowser(ctx, t, browser, width, height)
+	defer done()
+	if err := chromedp.Do(bctx, chromedp.Navigate(url)); err != nil {
+		return nil, "", fmt.Errorf("load %s: %w", url, err)
+	}
+	tops := make([]float64, len(selectors))
+	for i, sel := range selectors {
+		js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) +
+			`); return e ? e.getBoundingClientRect().top + window.scrollY : -1 })()`
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[float64](js))
+		if err != nil {
+			return nil, "", fmt.Errorf("offset of %s: %w", sel, err)
+		}
+		tops[i] = v
+	}
+	// The first screen's text: every text node whose box starts above the
+	// fold and that is rendered (not in a closed <details>).
+	screen := `(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); const out = [];
+	  for (let n = w.nextNode(); n; n = w.nextNode()) { const r = document.createRange(); r.selectNodeContents(n);
+	    const b = r.getBoundingClientRect(); if (b.height > 0 && b.top < ` + strconv.Itoa(height) + `) out.push(n.textContent) }
+	  return out.join(" ") })()`
+	text, err := chromedp.Run(bctx, chromedp.Evaluate[string](screen))
+	if err != nil {
+		return nil, "", fmt.Errorf("first screen of %s: %w", url, err)
+	}
+	return tops, text, nil
+}
+
+// newBrowser starts the browser with a window of width×height on a blank
+// page and returns its context and the function that stops it.
+func newBrowser(ctx context.Context, t testing.TB, browser string, width, height int) (context.Context, func()) {
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(browser), chromedp.WindowSize(width, height)}
+	for _, f := range flags(t.TempDir()) {
+		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		if !ok {
+			opts = append(opts, chromedp.Flag(name, true))
+			continue
+		}
+		opts = append(opts, chromedp.Flag(name, value))
+	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	return bctx, func() { bcancel(); acancel() }
 }
