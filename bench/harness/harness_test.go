@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/org/calyptos/internal/sshdtest"
 )
 
@@ -230,4 +232,21 @@ func TestFleetCountsLogins(t *testing.T) {
 	assert.Equal(t, 3, m.ExitCode)
 	assert.Contains(t, m.Problem, "boom")
 	assert.Zero(t, m.Handshakes)
+}
+
+// TestDebugFloorCommand: debug-floor's command holds the node controller's
+// fact commands, bare, and its probe script, and parses in sh.
+func TestDebugFloorCommand(t *testing.T) {
+	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
+	rb, err := calyptos.ParseEnvironment("env.yml", envYAML(hosts))
+	require.NoError(t, err)
+	cmd, err := debugFloorCommand(context.Background(), rb)
+	require.NoError(t, err)
+	for _, want := range []string{"{ cat /proc/meminfo\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "probe_tcp"} {
+		assert.Contains(t, cmd, want)
+	}
+	assert.NotContains(t, cmd, "calyptos-facts", "the gathering framework is not part of the floor")
+	sh := shelltest.Path(t, "sh")
+	out, err := exec.Command(sh, "-n", "-c", cmd).CombinedOutput()
+	assert.NoError(t, err, "%s", out)
 }
