@@ -143,6 +143,8 @@ func TestTargets(t *testing.T) {
 	add("pssh", 100, 2.0, 5, 10<<10, 100)
 	add("ansible", 100, 10, 10, 50<<10, 100)
 	add("calyptos-debug", 100, 5, 1, 30<<10, 100)
+	add("debug-floor", 100, 4.5, 1, 30<<10, 100)
+	add("ansible-setup", 100, 20, 10, 50<<10, 100)
 	add("calyptos-execute", 200, 2, 0.8, 120<<10, 200) // 4 ms/host, 120 MiB
 	add("calyptos-debug", 200, 9, 1, 30<<10, 260)
 	r.summarize()
@@ -158,6 +160,12 @@ func TestTargets(t *testing.T) {
 		"execute client CPU per host at N=200 (ms)":                      false,
 		"execute peak RSS at N=200 (MiB)":                                false,
 		"debug: SSH logins per host at N=100":                            true,
+		"debug wall / calyptos-execute wall at N=100":                    false,
+		"debug wall / calyptos-execute wall at N=200":                    false,
+		"debug wall / debug-floor wall at N=100":                         true,
+		"debug wall / ansible-setup wall at N=100":                       true,
+		"debug: SSH sessions per host at N=100":                          true,
+		"debug: SSH sessions per host at N=200":                          true,
 		"debug: SSH logins per host at N=200":                            false,
 	}, met)
 	s := r.find("pssh", 100)
