@@ -285,11 +285,15 @@ func cmp0(v, def int) int {
 }
 
 // remoteBound is how long a fact may run on the host under a command
-// deadline d: its own timeout if shorter, and in any case a little less
-// than d, so that the host stops it and answers before this side gives
-// up on the whole session.
+// deadline d: its own timeout if shorter, and in any case less than d, so
+// that the host stops it and answers before this side gives up on the
+// whole session. The margin is a tenth of d, but at least 3 s (a third of
+// a shorter d): the host's watchdog ticks once a second, stopping a hung
+// fact's process tree and printing the others' results take a moment on
+// a loaded host, and the login comes first (issue 22 item 4: with 1 s of
+// margin under a 10 s deadline, one hung fact lost every fact of its host).
 func remoteBound(d, own time.Duration) time.Duration {
-	b := d - min(d/10, time.Minute)
+	b := d - min(max(d/10, min(3*time.Second, d/3)), time.Minute)
 	if own > 0 && own < b {
 		b = own
 	}

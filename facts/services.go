@@ -10,7 +10,7 @@ import (
 )
 
 // Services is the state of each named service, through systemd where the
-// host booted with it (systemctl is-active / is-enabled) and through SysV
+// host booted with it (one systemctl show for every name) and through SysV
 // init otherwise (service NAME status, chkconfig --list). A service the
 // host does not know is in the list as not installed.
 //
@@ -28,27 +28,47 @@ func Services(names ...string) *calyptos.Fact[[]ServiceState] {
 // last non-blank line is kept: init scripts print their warnings first and
 // their status line last.
 func serviceScript(names ...string) string {
-	// Where service(8) looks for a SysV init script or an upstart job.
-	return serviceScriptIn([3]string{"/etc/init.d", "/etc/rc.d/init.d", "/etc/init"}, names...)
+	// Where systemd says it booted the host, and where service(8) looks
+	// for a SysV init script or an upstart job.
+	return serviceScriptIn([4]string{"/run/systemd/system", "/etc/init.d", "/etc/rc.d/init.d", "/etc/init"}, names...)
 }
 
-// serviceScriptIn is serviceScript with the init script and upstart job
-// directories of dirs, which tests point at their own stand-ins. It runs
-// on every host, where each process costs a few milliseconds, so it
-// starts as few as it can: the first line of systemctl's answer is taken
-// by the shell, not head; chkconfig is only run where it exists; a status
-// text of one line needs no sed; service(8), itself a script, is only run
-// for a service that has an init script or upstart job (without one it
-// prints exactly "NAME: unrecognized service" and exits 1, SysV's and
-// Debian's alike, which the script then says for it); and where there is
-// no service(8) on the PATH (a user's PATH without /sbin), the shell's
-// "not found" is asked for once, not once per service.
-func serviceScriptIn(dirs [3]string, names ...string) string {
+// systemdShow is the one systemctl call of the systemd branch: the
+// properties of every unit, a block of KEY=VALUE lines per unit named, in
+// their order, blocks separated by an empty line (systemctl(1), "show").
+const systemdShow = "systemctl show -p Id,LoadState,ActiveState,UnitFileState -- "
+
+// serviceScriptIn is serviceScript with the systemd run directory, the
+// init script and upstart job directories of dirs, which tests point at
+// their own stand-ins. It runs on every host, where each process costs a
+// few milliseconds, so it starts as few as it can.
+//
+// Under systemd, one systemctl show for every name, read by the shell
+// (no sed, no per-unit is-active and is-enabled): block i is name i (an
+// alias's Id is its target's, so Ids are not matched). Where the blocks
+// do not match the names one to one (systemctl failed, a name was a
+// pattern that matched several units or none), it asks is-active and
+// is-enabled per unit as before.
+//
+// Under SysV: chkconfig is only run where it exists; a status text of one
+// line needs no sed; service(8), itself a script, is only run for a
+// service that has an init script or upstart job (without one it prints
+// exactly "NAME: unrecognized service" and exits 1, SysV's and Debian's
+// alike, which the script then says for it); and where there is no
+// service(8) on the PATH (a user's PATH without /sbin), the shell's "not
+// found" is asked for once, not once per service.
+func serviceScriptIn(dirs [4]string, names ...string) string {
 	q := quoteAll(names)
-	d, r, u := calyptos.ShellQuote(dirs[0]), calyptos.ShellQuote(dirs[1]), calyptos.ShellQuote(dirs[2])
-	return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then nl='\n'; " +
+	sd, d, r, u := calyptos.ShellQuote(dirs[0]), calyptos.ShellQuote(dirs[1]), calyptos.ShellQuote(dirs[2]), calyptos.ShellQuote(dirs[3])
+	return "if [ -d " + sd + " ] && command -v systemctl >/dev/null 2>&1; then nl='\n'; " +
+		"set -- " + q + "; o=$(" + systemdShow + "\"$@\" 2>/dev/null)$nl$nl; w=; i=; l=; a=; e=; " +
+		"while [ -n \"$o\" ]; do x=${o%%\"$nl\"*}; o=${o#*\"$nl\"}; case $x in " +
+		"Id=*) i=1;; LoadState=*) l=${x#*=};; ActiveState=*) a=${x#*=};; UnitFileState=*) e=${x#*=};; " +
+		"'') [ -n \"$i\" ] || continue; [ $# -gt 0 ] || { set -- x; break; }; " +
+		"w=\"${w}unit=$1 init=systemd load=$l active=$a enabled=$e$nl\"; shift; i=; l=; a=; e=;; esac; done; " +
+		"if [ $# = 0 ]; then printf '%s' \"$w\"; else " +
 		"for s in " + q + "; do a=$(systemctl is-active \"$s\" 2>/dev/null); e=$(systemctl is-enabled \"$s\" 2>/dev/null); " +
-		"printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" \"${a%%\"$nl\"*}\" \"${e%%\"$nl\"*}\"; done; " +
+		"printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" \"${a%%\"$nl\"*}\" \"${e%%\"$nl\"*}\"; done; fi; " +
 		"else nl='\n'; m=; c=; command -v chkconfig >/dev/null 2>&1 && c=1; v=; command -v service >/dev/null 2>&1 && v=1; " +
 		"for s in " + q + "; do " +
 		"if [ -n \"$v\" ] && [ ! -e " + d + "/\"$s\" ] && [ ! -e " + r + "/\"$s\" ] && [ ! -e " + u + "/\"$s.conf\" ]; then x=1; t=\"$s: unrecognized service\"; " +
@@ -86,7 +106,7 @@ type ServiceState struct {
 
 // parseServices reads serviceScript's output: one line per service,
 //
-//	unit=NAME init=systemd active=STATE enabled=STATE
+//	unit=NAME init=systemd load=STATE active=STATE enabled=STATE
 //	unit=NAME init=sysv status=EXIT boot=NAME,0:off,1:off,2:on,... text=LAST LINE
 func parseServices(out string) []ServiceState {
 	var ss []ServiceState
@@ -101,7 +121,13 @@ func parseServices(out string) []ServiceState {
 		case "systemd":
 			active, enabled := kv["active"], kv["enabled"]
 			s.Running = active == "active" || active == "reloading"
-			s.Installed = s.Running || (enabled != "" && enabled != "not-found")
+			// systemctl show's LoadState says whether the unit exists;
+			// is-enabled (the fallback, no load=) says it by its answer.
+			installed := enabled != "" && enabled != "not-found"
+			if load := kv["load"]; load != "" {
+				installed = load != "not-found"
+			}
+			s.Installed = s.Running || installed
 			switch enabled {
 			case "enabled", "enabled-runtime", "static", "alias", "indirect", "generated":
 				s.Enabled = "yes"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/shelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,6 +30,14 @@ func TestParseServices(t *testing.T) {
 		{"systemd failed", "unit=eucalyptus-cloud init=systemd active=failed enabled=enabled",
 			ServiceState{Name: "eucalyptus-cloud", Init: "systemd", Installed: true, Enabled: "yes", Detail: "failed"}},
 		{"systemd absent unit", "unit=eucalyptus-cc init=systemd active=inactive enabled=",
+			ServiceState{Name: "eucalyptus-cc", Init: "systemd", Detail: "not installed"}},
+		{"systemd show not found", "unit=eucalyptus-cc init=systemd load=not-found active=inactive enabled=",
+			ServiceState{Name: "eucalyptus-cc", Init: "systemd", Detail: "not installed"}},
+		{"systemd show masked", "unit=ntpd init=systemd load=masked active=inactive enabled=masked",
+			ServiceState{Name: "ntpd", Init: "systemd", Installed: true, Enabled: "no", Detail: "inactive"}},
+		{"systemd show loaded without unit file state", "unit=x init=systemd load=loaded active=inactive enabled=",
+			ServiceState{Name: "x", Init: "systemd", Installed: true, Detail: "inactive"}},
+		{"systemd absent unit (is-enabled)", "unit=eucalyptus-cc init=systemd active=inactive enabled=",
 			ServiceState{Name: "eucalyptus-cc", Init: "systemd", Detail: "not installed"}},
 		{"sysv running", "unit=ntpd init=sysv status=0 boot=ntpd,0:off,1:off,2:on,3:on,4:on,5:on,6:off text=ntpd (pid  1466) is running...",
 			ServiceState{Name: "ntpd", Init: "sysv", Running: true, Installed: true, Enabled: "yes", Detail: "exit 0: ntpd (pid  1466) is running..."}},
@@ -88,7 +97,7 @@ esac
 	write("ntpd", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, dir, dir}, "ntpd"))
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([4]string{"/nonexistent", dir, dir, dir}, "ntpd"))
 	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -117,7 +126,7 @@ echo
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "libvirtd.conf"), nil, 0o644)) // an upstart job
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, "/nonexistent", dir}, "eucalyptus-nc", "libvirtd"))
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([4]string{"/nonexistent", dir, "/nonexistent", dir}, "eucalyptus-nc", "libvirtd"))
 	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -139,7 +148,7 @@ func TestServiceScriptNoInitScript(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "service"), []byte("#!/bin/sh\necho ran >&2; echo \"$1 is running\"\n"), 0o755))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([3]string{dir, dir, dir}, "ntpd"))
+	cmd := exec.CommandContext(ctx, sh, "-c", serviceScriptIn([4]string{"/nonexistent", dir, dir, dir}, "ntpd"))
 	cmd.Env = append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -209,7 +218,7 @@ esac
 				// The shell's "not found" names the script line of the call.
 				line := regexp.MustCompile(`(line )?[0-9]+: service`)
 				want := line.ReplaceAllString(run(sysvScriptBefore(names...)), "N: service")
-				assert.Equal(t, want, line.ReplaceAllString(run(serviceScriptIn([3]string{dir, dir, dir}, names...)), "N: service"))
+				assert.Equal(t, want, line.ReplaceAllString(run(serviceScriptIn([4]string{"/nonexistent", dir, dir, dir}, names...)), "N: service"))
 				assert.Len(t, parseServices(want), len(names), "%s", want)
 			})
 		}
@@ -218,6 +227,7 @@ esac
 
 func FuzzParseServices(f *testing.F) {
 	seed(f, "services", "unit=x init=sysv status=3 boot=x,2:on text=x is stopped\n")
+	f.Add("unit=y init=systemd load=not-found active=inactive enabled=\nunit=z init=systemd load=loaded active=active enabled=static\n")
 	f.Fuzz(func(t *testing.T, out string) {
 		for _, s := range parseServices(out) {
 			if s.Name == "" || (s.Running && !s.Installed) || (s.Enabled != "" && s.Enabled != "yes" && s.Enabled != "no") {
@@ -225,4 +235,92 @@ func FuzzParseServices(f *testing.F) {
 			}
 		}
 	})
+}
+
+// systemdStub writes a stand-in systemctl into a fresh directory: show
+// prints the file show (systemctl show's output, one block per unit named,
+// written by systemctl(1)'s documented format: these recordings were not
+// taken from a host), is-active and is-enabled print their arguments' states
+// from states ("NAME ACTIVE ENABLED" lines), and every call is logged.
+func systemdStub(t *testing.T, show, states string) (bin, log string) {
+	t.Helper()
+	bin = t.TempDir()
+	log = filepath.Join(bin, "calls")
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "states"), []byte(states), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "systemctl"), []byte(`#!/bin/sh
+echo "$1" >>`+calyptos.ShellQuote(log)+`
+case $1 in
+show) cat `+calyptos.ShellQuote(show)+` ;;
+is-active|is-enabled) while read -r n a e; do [ "$n" = "$2" ] || continue; [ "$1" = is-active ] && echo "$a" || echo "$e"; exit 0; done <`+calyptos.ShellQuote(filepath.Join(bin, "states"))+`; exit 4 ;;
+esac
+`), 0o755))
+	return bin, log
+}
+
+// TestServiceScriptSystemdShow runs the systemd branch, in each shell at
+// hand, on each distribution's recorded systemctl show output: one
+// systemctl call for every unit, and the same states as the recorded
+// is-active/is-enabled lines (services.txt) for the units both name; a unit
+// systemd does not know is not installed.
+func TestServiceScriptSystemdShow(t *testing.T) {
+	tests := []struct {
+		distro  string
+		names   []string
+		missing string
+	}{
+		{"rocky9", []string{"chronyd", "eucalyptus-cloud", "eucalyptus-cluster", "eucalyptus-node", "libvirtd", "ntpd"}, "ntpd"},
+		{"centos7", []string{"chronyd", "eucalyptus-cloud", "eucalyptus-cluster", "eucalyptus-node", "libvirtd", "ntpd", "ntpsec"}, "ntpsec"},
+		// chronyd is an alias of chrony.service: its block's Id is chrony's.
+		{"debian12", []string{"chronyd", "eucalyptus-cloud", "eucalyptus-cluster", "eucalyptus-node", "libvirtd", "ntpd"}, "ntpd"},
+	}
+	for _, shell := range []string{"dash", "bash", "busybox"} {
+		for _, tt := range tests {
+			t.Run(shell+"/"+tt.distro, func(t *testing.T) {
+				sh := shelltest.Path(t, shell)
+				show, err := filepath.Abs(filepath.Join("testdata", tt.distro, "systemctl-show.txt"))
+				require.NoError(t, err)
+				bin, log := systemdStub(t, show, "")
+				cmd := exec.Command(sh, "-c", serviceScriptIn([4]string{bin, "/nonexistent", "/nonexistent", "/nonexistent"}, tt.names...))
+				cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+				out, err := cmd.Output()
+				require.NoError(t, err)
+				calls, err := os.ReadFile(log)
+				require.NoError(t, err)
+				assert.Equal(t, "show\n", string(calls), "one systemctl call")
+				got := map[string]ServiceState{}
+				for _, s := range parseServices(string(out)) {
+					got[s.Name] = s
+				}
+				require.Len(t, got, len(tt.names), "%s", out)
+				for _, want := range parseServices(sample(t, tt.distro, "services")) {
+					assert.Equal(t, want, got[want.Name])
+				}
+				assert.Equal(t, ServiceState{Name: tt.missing, Init: "systemd", Detail: "not installed"}, got[tt.missing])
+			})
+		}
+	}
+}
+
+// TestServiceScriptSystemdFallback: where systemctl show's blocks do not
+// match the names one to one (it failed, or a pattern matched several
+// units), the script asks is-active and is-enabled per unit, as before.
+func TestServiceScriptSystemdFallback(t *testing.T) {
+	two := filepath.Join(t.TempDir(), "two")
+	require.NoError(t, os.WriteFile(two, []byte("Id=a.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"+
+		"Id=b.service\nLoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n"), 0o644))
+	states := "a active enabled\nb failed disabled\n"
+	for _, tt := range []struct{ name, show string }{{"no output", "/nonexistent"}, {"more blocks than names", two}} {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := shelltest.Path(t, "sh")
+			bin, log := systemdStub(t, tt.show, states)
+			cmd := exec.Command(sh, "-c", serviceScriptIn([4]string{bin, "/nonexistent", "/nonexistent", "/nonexistent"}, "a"))
+			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+			out, err := cmd.Output()
+			require.NoError(t, err)
+			assert.Equal(t, "unit=a init=systemd active=active enabled=enabled\n", string(out))
+			calls, err := os.ReadFile(log)
+			require.NoError(t, err)
+			assert.Equal(t, "show\nis-active\nis-enabled\n", string(calls))
+		})
+	}
 }

@@ -19,7 +19,7 @@ import (
 // hosts, a calyptos environment file whose role "all" is exactly those
 // hosts, and an ansible inventory of the same hosts.
 func writeHostFiles(fl *fleet, dir string, counts []int) (hostFiles, error) {
-	files := hostFiles{hostList: map[int]string{}, env: map[int]string{}, inventory: map[int]string{}}
+	files := hostFiles{hostList: map[int]string{}, env: map[int]string{}, inventory: map[int]string{}, debugFloor: map[int]string{}}
 	for _, n := range counts {
 		hosts := fl.hosts[:n]
 		list := filepath.Join(dir, fmt.Sprintf("hosts-%d.txt", n))
@@ -37,6 +37,9 @@ func writeHostFiles(fl *fleet, dir string, counts []int) (hostFiles, error) {
 		}
 		if got := len(rb.All()); got != n {
 			return files, fmt.Errorf("generated environment file %s has %d hosts, want %d", env, got, n)
+		}
+		if files.debugFloor[n], err = debugFloorCommand(context.Background(), rb); err != nil {
+			return files, err
 		}
 		inv := filepath.Join(dir, fmt.Sprintf("inventory-%d.ini", n))
 		var b strings.Builder

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/org/calyptos/internal/sshdtest"
 )
 
@@ -141,6 +143,8 @@ func TestTargets(t *testing.T) {
 	add("pssh", 100, 2.0, 5, 10<<10, 100)
 	add("ansible", 100, 10, 10, 50<<10, 100)
 	add("calyptos-debug", 100, 5, 1, 30<<10, 100)
+	add("debug-floor", 100, 4.5, 1, 30<<10, 100)
+	add("ansible-setup", 100, 20, 10, 50<<10, 100)
 	add("calyptos-execute", 200, 2, 0.8, 120<<10, 200) // 4 ms/host, 120 MiB
 	add("calyptos-debug", 200, 9, 1, 30<<10, 260)
 	r.summarize()
@@ -156,6 +160,12 @@ func TestTargets(t *testing.T) {
 		"execute client CPU per host at N=200 (ms)":                      false,
 		"execute peak RSS at N=200 (MiB)":                                false,
 		"debug: SSH logins per host at N=100":                            true,
+		"debug wall / calyptos-execute wall at N=100":                    false,
+		"debug wall / calyptos-execute wall at N=200":                    false,
+		"debug wall / debug-floor wall at N=100":                         true,
+		"debug wall / ansible-setup wall at N=100":                       true,
+		"debug: SSH sessions per host at N=100":                          true,
+		"debug: SSH sessions per host at N=200":                          true,
 		"debug: SSH logins per host at N=200":                            false,
 	}, met)
 	s := r.find("pssh", 100)
@@ -230,4 +240,21 @@ func TestFleetCountsLogins(t *testing.T) {
 	assert.Equal(t, 3, m.ExitCode)
 	assert.Contains(t, m.Problem, "boom")
 	assert.Zero(t, m.Handshakes)
+}
+
+// TestDebugFloorCommand: debug-floor's command holds the node controller's
+// fact commands, bare, and its probe script, and parses in sh.
+func TestDebugFloorCommand(t *testing.T) {
+	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
+	rb, err := calyptos.ParseEnvironment("env.yml", envYAML(hosts))
+	require.NoError(t, err)
+	cmd, err := debugFloorCommand(context.Background(), rb)
+	require.NoError(t, err)
+	for _, want := range []string{"{ cat /proc/meminfo\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "probe_tcp"} {
+		assert.Contains(t, cmd, want)
+	}
+	assert.NotContains(t, cmd, "calyptos-facts", "the gathering framework is not part of the floor")
+	sh := shelltest.Path(t, "sh")
+	out, err := exec.Command(sh, "-n", "-c", cmd).CombinedOutput()
+	assert.NoError(t, err, "%s", out)
 }

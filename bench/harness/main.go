@@ -56,12 +56,12 @@ type config struct {
 
 // allTools returns every tool, in the order of a round.
 func allTools() []string {
-	return []string{"floor", "calyptos-execute", "pssh", "ansible", "ansible-raw", "calyptos-debug"}
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "ansible-raw", "calyptos-debug", "debug-floor", "ansible-setup"}
 }
 
 // defaultTools are the tools a run measures unless -tools says otherwise.
 func defaultTools() []string {
-	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug"}
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug", "debug-floor", "ansible-setup"}
 }
 
 func main() {
@@ -327,6 +327,8 @@ type hostFiles struct {
 	hostList  map[int]string // one address per line (floor, pssh)
 	env       map[int]string // calyptos environment file
 	inventory map[int]string // ansible inventory
+	// debugFloor is the command of debug-floor (see debugfloor.go).
+	debugFloor map[int]string
 }
 
 // buildTools returns the runnable tools in round order, and the reasons
@@ -389,9 +391,11 @@ func (b *toolBuilder) build(name string) (tool, string) {
 		return b.calyptosExecute()
 	case "calyptos-debug":
 		return b.calyptosDebug()
+	case "debug-floor":
+		return b.debugFloor()
 	case "pssh":
 		return b.pssh()
-	case "ansible", "ansible-raw":
+	case "ansible", "ansible-raw", "ansible-setup":
 		return b.ansible(name)
 	}
 	return tool{}, ""
@@ -435,6 +439,22 @@ func (b *toolBuilder) calyptosDebug() (tool, string) {
 		}}, ""
 }
 
+// debugFloor runs the commands debug must run on a node controller, bare,
+// on every host in one session (see debugfloor.go). Some of them fail on
+// hosts without Eucalyptus, and execute then exits 1.
+func (b *toolBuilder) debugFloor() (tool, string) {
+	c := b.c
+	if !executable(c.calyptosBin) {
+		return tool{}, "no -calyptos binary (did the CLI build?)"
+	}
+	return tool{Name: "debug-floor", OneConnPerHost: true,
+		OKExit: func(code int) bool { return code == 0 || code == 1 },
+		Cmd: func(n int) []string {
+			return append(append([]string{c.calyptosBin, "execute", "-e", b.files.env[n], "-r", "all"},
+				b.sshTransport...), b.files.debugFloor[n])
+		}}, ""
+}
+
 func (b *toolBuilder) pssh() (tool, string) {
 	c, fl := b.c, b.fl
 	bin, err := exec.LookPath("parallel-ssh")
@@ -447,7 +467,9 @@ func (b *toolBuilder) pssh() (tool, string) {
 	}}, ""
 }
 
-// ansible returns "ansible" (module shell) or "ansible-raw" (module raw).
+// ansible returns "ansible" (module shell), "ansible-raw" (module raw) or
+// "ansible-setup" (module setup: Ansible's own fact gathering, debug's
+// peer).
 func (b *toolBuilder) ansible(name string) (tool, string) {
 	c, fl := b.c, b.fl
 	bin, err := exec.LookPath("ansible")
@@ -458,14 +480,17 @@ func (b *toolBuilder) ansible(name string) (tool, string) {
 	if err := os.WriteFile(cfg, []byte("# empty: every setting comes from ANSIBLE_* variables\n"), 0o600); err != nil {
 		return tool{}, err.Error()
 	}
-	module := "shell"
-	if name == "ansible-raw" {
-		module = "raw" // no Python on the host: the command goes straight to ssh
+	module := []string{"-m", "shell", "-a", c.command}
+	switch name {
+	case "ansible-raw":
+		module[1] = "raw" // no Python on the host: the command goes straight to ssh
+	case "ansible-setup":
+		module = []string{"-m", "setup"} // every fact, as a play's gathering does
 	}
 	return tool{Name: name, OKExit: exit0, OneConnPerHost: true,
 		Cmd: func(n int) []string {
-			return []string{bin, "all", "-i", b.files.inventory[n], "-m", module, "-a", c.command,
-				"-f", b.p, "-u", fl.user, "--private-key", fl.keyFile}
+			return append(append([]string{bin, "all", "-i", b.files.inventory[n]}, module...),
+				"-f", b.p, "-u", fl.user, "--private-key", fl.keyFile)
 		},
 		Env: []string{
 			"ANSIBLE_CONFIG=" + cfg,

@@ -130,7 +130,7 @@ func (r *results) summarize() {
 			r.Summary[i].VsCalyptos = r.Summary[i].Wall / c.Wall
 		}
 	}
-	r.Targets = append(r.targets(), r.wanTargets()...)
+	r.Targets = append(append(r.targets(), r.debugTargets()...), r.wanTargets()...)
 }
 
 func (r *results) find(tool string, n int) *summary {
@@ -188,6 +188,42 @@ func (r *results) targets() []target {
 			out = append(out, target{Goal: fmt.Sprintf("debug: SSH logins per host at N=%d", n),
 				Measured: median(logins), Limit: 1, Met: bad == 0,
 				Detail: fmt.Sprintf("%d of %d runs (warm-up included) had exactly one login and one connection on every host", total-bad, total)})
+		}
+	}
+	return out
+}
+
+// debugTargets evaluates issue 24's goals for debug: its wall time and
+// sshd CPU per host against execute's and against debug-floor's (the
+// commands it must run, bare), its sessions per host, and its wall time
+// against Ansible's own fact gathering.
+func (r *results) debugTargets() []target {
+	var out []target
+	type metric struct {
+		name string
+		of   func(*summary) float64
+	}
+	wall := metric{"wall", func(s *summary) float64 { return s.Wall }}
+	cpu := metric{"sshd CPU per host", func(s *summary) float64 { return s.ServerCPUPerHostMs }}
+	ratio := func(n int, m metric, other string, limit float64) {
+		d, o := r.find("calyptos-debug", n), r.find(other, n)
+		if d == nil || o == nil || m.of(o) == 0 {
+			return
+		}
+		v := m.of(d) / m.of(o)
+		out = append(out, target{Goal: fmt.Sprintf("debug %s / %s %s at N=%d", m.name, other, m.name, n),
+			Measured: v, Limit: limit, Met: v <= limit,
+			Detail: fmt.Sprintf("debug %.3f vs %s %.3f (medians)", m.of(d), other, m.of(o))})
+	}
+	for _, n := range r.Config.Hosts {
+		ratio(n, wall, "calyptos-execute", 2.5)
+		ratio(n, cpu, "calyptos-execute", 2.5)
+		ratio(n, wall, "debug-floor", 1.15)
+		ratio(n, cpu, "debug-floor", 1.15)
+		ratio(n, wall, "ansible-setup", 0.3)
+		if d := r.find("calyptos-debug", n); d != nil {
+			out = append(out, target{Goal: fmt.Sprintf("debug: SSH sessions per host at N=%d", n),
+				Measured: d.SessionsPerHost, Limit: 2, Met: d.SessionsPerHost <= 2, Detail: "median over the timed rounds"})
 		}
 	}
 	return out

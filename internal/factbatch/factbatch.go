@@ -21,9 +21,9 @@
 // while the next ones start (and once half the largest bound has passed,
 // the rest all start without waiting); a command past its own bound, or
 // past the largest bound from the start, is stopped with its descendants
-// (on Linux, where /proc shows it is still the script's child; its
-// descendants where pgrep is, except one whose parent had already exited,
-// which init adopted) and marked timed out. The watchdog ends
+// (on Linux, where /proc shows it is still the script's child, with its
+// descendants, found by the shell in /proc, except one whose parent had
+// already exited, which init adopted) and marked timed out. The watchdog ends
 // with the script, even one killed by SIGKILL. When all are reaped, the
 // script prints, after a line with a boundary that is random per run, a
 // marker, the watchdog's ticks so far and the host's hard file-size limit:
@@ -150,14 +150,20 @@ const (
 		`kill -0 "$_cfq" 2>/dev/null && continue; wait "$_cfq"; _cfx=$?; break; done; _cfe "${_cfj%%:*}" "$_cfx" "$_cfL"; done; }` + "\n"
 	// _cfk ID PID marks command ID timed out and stops it, once, and only
 	// while PID is still the script's child (/proc/PID/stat's parent): a
-	// PID the shell has freed may be another process's by now. _cfK stops
-	// a process and, where pgrep is, its descendants: each is frozen
-	// before its children are listed, so none can start more, and killed
-	// after them. A process whose parent exited before (init adopted it)
-	// is not found.
+	// PID the shell has freed may be another process's by now. _cfK PID
+	// stops a process and its descendants without starting a process per
+	// descendant (pgrep took seconds for a tree of hundreds, past the
+	// session's deadline): it freezes PID, then, in passes over /proc read
+	// by the shell until one finds nothing new, freezes every child of a
+	// frozen process, so that none can start more; then kills them all
+	// with one kill. A process whose parent exited before (init adopted
+	// it) is not found.
 	scriptKill = `_cfk() { [ -e "$_cfd/$1.t" ] && return; read -r _cfo <"/proc/$2/stat" || return; _cfo=${_cfo##*) }; set -- "$1" "$2" $_cfo; ` +
 		`[ "$4" = "$$" ] || return; : >"$_cfd/$1.t"; _cfK "$2"; }` + "\n" +
-		`_cfK() { kill -STOP "$1"; for _cfr in $(pgrep -P "$1"); do _cfK "$_cfr"; done; kill -KILL "$1"; }` + "\n"
+		`_cfK() { kill -STOP "$1"; _cfg=" $1 "; _cfv=1; while [ -n "$_cfv" ]; do _cfv=; for _cff in /proc/[0-9]*/stat; do ` +
+		`read -r _cfo <"$_cff" || continue; _cfo=${_cfo##*) }; set -- $_cfo; case $_cfg in *" $2 "*) ;; *) continue;; esac; ` +
+		`_cff=${_cff#/proc/}; _cff=${_cff%/stat}; case $_cfg in *" $_cff "*) continue;; esac; kill -STOP "$_cff"; _cfg="$_cfg$_cff "; _cfv=1; done; done; ` +
+		`kill -KILL $_cfg; }` + "\n"
 	// _cfw MAX, the watchdog, ticks every second: it stops each command
 	// not yet reaped that has run past its bound, or past MAX seconds
 	// from the start, and tells the script (USR1) to stop waiting for the

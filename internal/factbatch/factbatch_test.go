@@ -526,3 +526,33 @@ func TestScriptSurvivesClosedStderr(t *testing.T) {
 		})
 	}
 }
+
+// Issue 22 item 4: one hung fact with a large process tree (255 children
+// that ignore TERM) under a 10 s command deadline, which gives the facts
+// a 7 s bound (the runner's remoteBound): the script stops the tree
+// without a process per descendant and answers before the deadline,
+// so only that fact is lost, marked timed out, and the others keep their
+// results. Run under dash, as the session's deadline would cut it.
+func TestScriptHungFactWithLargeTree(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	tag := fmt.Sprintf("60.4%d", os.Getpid())
+	cmds := []Cmd{
+		{Command: "echo before", Seconds: 7, Cap: 100},
+		{Command: "trap '' TERM; i=0; while [ $i -lt 255 ]; do sleep " + tag + " & i=$((i+1)); done; wait", Seconds: 7, Cap: 100},
+		{Command: "echo after", Seconds: 7, Cap: 100},
+	}
+	defer func() { _ = exec.Command("pkill", "-KILL", "-f", "sleep "+tag).Run() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
+	require.NoError(t, err, "the script answered within the command deadline")
+	res := Parse(testBoundary, cmds, string(out))
+	for i, r := range res {
+		require.NoError(t, r.Err, "command %d", i)
+	}
+	assert.Equal(t, "before\n", res[0].Stdout)
+	assert.True(t, res[1].TimedOut, "%+v", res[1])
+	assert.Equal(t, "after\n", res[2].Stdout)
+	pg, _ := exec.Command("pgrep", "-f", "sleep "+tag).Output()
+	assert.Empty(t, string(pg), "the tree is killed")
+}
