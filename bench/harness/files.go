@@ -20,6 +20,10 @@ import (
 // hosts, and an ansible inventory of the same hosts.
 func writeHostFiles(fl *fleet, dir string, counts []int) (hostFiles, error) {
 	files := hostFiles{hostList: map[int]string{}, env: map[int]string{}, inventory: map[int]string{}, debugFloor: map[int]string{}}
+	files.checks = filepath.Join(dir, "checks.yml")
+	if err := os.WriteFile(files.checks, []byte(benchChecks), 0o600); err != nil {
+		return files, err
+	}
 	for _, n := range counts {
 		hosts := fl.hosts[:n]
 		list := filepath.Join(dir, fmt.Sprintf("hosts-%d.txt", n))

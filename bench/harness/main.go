@@ -7,7 +7,9 @@
 //   - pssh: Debian's `parallel-ssh`;
 //   - ansible: `ansible all -m shell`;
 //   - calyptos-debug: a full `calyptos debug` with the default debuggers,
-//     whose SSH logins are counted (one per host is expected).
+//     whose SSH logins are counted (one per host is expected);
+//   - calyptos-check: `calyptos check` of a 40-assertion checks file on
+//     every host (see checksfile.go).
 //
 // It prints a table of medians and writes every run and the summary as
 // JSON under -out. bench/run.sh installs what it needs, builds the
@@ -56,12 +58,12 @@ type config struct {
 
 // allTools returns every tool, in the order of a round.
 func allTools() []string {
-	return []string{"floor", "calyptos-execute", "pssh", "ansible", "ansible-raw", "calyptos-debug", "debug-floor", "ansible-setup"}
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "ansible-raw", "calyptos-debug", "debug-floor", "ansible-setup", "calyptos-check"}
 }
 
 // defaultTools are the tools a run measures unless -tools says otherwise.
 func defaultTools() []string {
-	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug", "debug-floor", "ansible-setup"}
+	return []string{"floor", "calyptos-execute", "pssh", "ansible", "calyptos-debug", "debug-floor", "ansible-setup", "calyptos-check"}
 }
 
 func main() {
@@ -329,6 +331,8 @@ type hostFiles struct {
 	inventory map[int]string // ansible inventory
 	// debugFloor is the command of debug-floor (see debugfloor.go).
 	debugFloor map[int]string
+	// checks is calyptos-check's checks file (see checksfile.go).
+	checks string
 }
 
 // buildTools returns the runnable tools in round order, and the reasons
@@ -393,6 +397,8 @@ func (b *toolBuilder) build(name string) (tool, string) {
 		return b.calyptosDebug()
 	case "debug-floor":
 		return b.debugFloor()
+	case "calyptos-check":
+		return b.calyptosCheck()
 	case "pssh":
 		return b.pssh()
 	case "ansible", "ansible-raw", "ansible-setup":
@@ -436,6 +442,20 @@ func (b *toolBuilder) calyptosDebug() (tool, string) {
 		OKExit: func(code int) bool { return code == 0 || code == 1 },
 		Cmd: func(n int) []string {
 			return append([]string{c.calyptosBin, "debug", "-e", b.files.env[n]}, b.sshTransport...)
+		}}, ""
+}
+
+// calyptosCheck runs a 40-assertion checks file on every host; some
+// assertions fail on the loopback hosts (exit 1).
+func (b *toolBuilder) calyptosCheck() (tool, string) {
+	c := b.c
+	if !executable(c.calyptosBin) {
+		return tool{}, "no -calyptos binary (did the CLI build?)"
+	}
+	return tool{Name: "calyptos-check", OneConnPerHost: true,
+		OKExit: func(code int) bool { return code == 0 || code == 1 },
+		Cmd: func(n int) []string {
+			return append([]string{c.calyptosBin, "check", "-f", b.files.checks, "-e", b.files.env[n]}, b.sshTransport...)
 		}}, ""
 }
 

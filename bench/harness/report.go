@@ -216,6 +216,13 @@ func (r *results) debugTargets() []target {
 			Detail: fmt.Sprintf("debug %.3f vs %s %.3f (medians)", m.of(d), other, m.of(o))})
 	}
 	for _, n := range r.Config.Hosts {
+		if k, e := r.find("calyptos-check", n), r.find("calyptos-execute", n); k != nil && e != nil && e.Wall > 0 {
+			v := k.Wall / e.Wall
+			out = append(out, target{Goal: fmt.Sprintf("check (40 assertions) wall / calyptos-execute wall at N=%d", n),
+				Measured: v, Limit: 2.5, Met: v <= 2.5, Detail: fmt.Sprintf("check %.3f vs execute %.3f (medians)", k.Wall, e.Wall)})
+			out = append(out, target{Goal: fmt.Sprintf("check: SSH sessions per host at N=%d", n),
+				Measured: k.SessionsPerHost, Limit: 2, Met: k.SessionsPerHost <= 2, Detail: "median over the timed rounds"})
+		}
 		ratio(n, wall, "calyptos-execute", 2.5)
 		ratio(n, cpu, "calyptos-execute", 2.5)
 		ratio(n, wall, "debug-floor", 1.15)
