@@ -26,7 +26,7 @@ func ExampleDefault() {
 	for _, c := range rep.Checks {
 		fmt.Printf("%-9s pass=%d warn=%d fail=%d\n", c.Name, c.Counts.Pass, c.Counts.Warn, c.Counts.Fail)
 	}
-	fmt.Println("failed:", rep.Failed(false))
+	fmt.Println("failed:", !rep.Passed(false))
 	// Output:
 	// structure pass=1 warn=0 fail=0
 	// topology  pass=6 warn=0 fail=0
