@@ -40,6 +40,7 @@ type factCache struct {
 	m        map[factKey]*factEntry
 	boundary string
 	scripts  map[string]string // gathering scripts by their facts
+	commands map[string]string // family commands by family and keys
 }
 
 // hostJob is the facts one host is asked for in one session. Its
@@ -175,7 +176,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 	us := units(j.specs, idx)
 	cmds := make([]factbatch.Cmd, len(us))
 	for k, u := range us {
-		command, own, maxOut := u.command(j.specs)
+		command, own, maxOut := st.facts.command(u, j.specs)
 		secs := int(remoteBound(timeout, own) / time.Second)
 		cmds[k] = factbatch.Cmd{Command: command, Seconds: max(1, secs), Cap: cmp0(maxOut, DefaultFactMaxOutput)}
 	}
@@ -234,6 +235,28 @@ func (st *runState) fillEntry(e *factEntry, spec factSpec, u familyUnit, cmd fac
 		return
 	}
 	e.out = mo
+}
+
+// command returns a unit's command, built once per run for each family
+// and set of keys: most hosts of a deployment are asked the same.
+func (fc *factCache) command(u familyUnit, specs []factSpec) (string, time.Duration, int) {
+	if u.family == nil {
+		return u.command(specs)
+	}
+	key := u.cacheKey(specs)
+	fc.mu.Lock()
+	cmd, ok := fc.commands[key]
+	fc.mu.Unlock()
+	if !ok {
+		cmd, _, _ = u.command(specs)
+		fc.mu.Lock()
+		if fc.commands == nil {
+			fc.commands = map[string]string{}
+		}
+		fc.commands[key] = cmd
+		fc.mu.Unlock()
+	}
+	return cmd, u.family.Timeout, u.family.MaxOutput
 }
 
 // script returns the gathering script of cmds, built once per run for

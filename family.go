@@ -44,13 +44,17 @@ type familyUnit struct {
 // units groups the specs to gather (idx) into commands: one per plain
 // fact, one per family.
 func units(specs []factSpec, idx []int) []familyUnit {
-	var out []familyUnit
-	byFamily := map[string]int{}
-	for _, i := range idx {
+	out := make([]familyUnit, 0, len(idx))
+	var byFamily map[string]int // made at the first family member
+	for k, i := range idx {
 		f := specs[i].family
 		if f == nil {
-			out = append(out, familyUnit{members: []int{i}})
+			// A plain fact's unit shares idx (its cap cut at the element).
+			out = append(out, familyUnit{members: idx[k : k+1 : k+1]})
 			continue
+		}
+		if byFamily == nil {
+			byFamily = map[string]int{}
 		}
 		u, ok := byFamily[f.Name]
 		if !ok {
@@ -99,6 +103,10 @@ func (u familyUnit) split(out Output) (m map[string]Output, err error) {
 // memberOutput joins the outputs of keys in their order: the input of a
 // member's parser. ok is false when a key has no output.
 func memberOutput(outs map[string]Output, keys []string) (Output, string, bool) {
+	if len(keys) == 1 { // most members: the key's own output, not a copy
+		o, ok := outs[keys[0]]
+		return o, keys[0], ok
+	}
 	var o Output
 	var stdout, stderr strings.Builder
 	for _, k := range keys {

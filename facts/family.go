@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
-	"github.com/org/calyptos/internal/textparse"
 )
 
 // The fact families of this package: every Services, Packages or
@@ -34,8 +33,15 @@ func splitByKey(keys []string, out calyptos.Output, field string) map[string]cal
 	for _, k := range keys {
 		m[k] = calyptos.Output{ExitCode: out.ExitCode, Truncated: out.Truncated}
 	}
+	prefix := field + "="
 	for line := range strings.Lines(out.Stdout) {
-		k := textparse.ParseKV(line)[field]
+		// The scripts print "field=NAME other=..." with NAME first: a
+		// prefix and a cut, not a parse of every field of every line.
+		rest, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			continue
+		}
+		k, _, _ := strings.Cut(strings.TrimRight(rest, "\r\n"), " ")
 		if o, ok := m[k]; ok {
 			o.Stdout += line
 			m[k] = o
