@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/words"
 )
 
 // ErrInvalid is matched (errors.Is) by every error of Load, Parse and
@@ -71,7 +72,7 @@ func (l *errList) err() error {
 func suggest(name string, valid []string) string {
 	best, bestD := "", len(name)/3+2
 	for _, v := range valid {
-		if d := distance(strings.ToLower(name), strings.ToLower(v)); d < bestD {
+		if d := words.Distance(strings.ToLower(name), strings.ToLower(v)); d < bestD {
 			best, bestD = v, d
 		}
 	}
@@ -79,27 +80,4 @@ func suggest(name string, valid []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance of a and b, bounded in cost: names
-// longer than 64 bytes are compared by their first 64.
-func distance(a, b string) int {
-	a, b = a[:min(len(a), 64)], b[:min(len(b), 64)]
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/calyptos/internal/words"
 )
 
 // flagSet is a standard library FlagSet whose flags have several names (a
@@ -223,7 +225,7 @@ func (f *flagSet) suggest(err error) error {
 	best, dist := "", 3 // at most two edits away, and less than half the name
 	for _, d := range f.defs {
 		for _, n := range d.names {
-			if k := editDistance(name, n); k < dist && 2*k < len(n) {
+			if k := words.Distance(name, n); k < dist && 2*k < len(n) {
 				best, dist = n, k
 			}
 		}
@@ -236,25 +238,4 @@ func (f *flagSet) suggest(err error) error {
 		dash = "-"
 	}
 	return fmt.Errorf("%w (did you mean %s%s?)", err, dash, best)
-}
-
-// editDistance is the Levenshtein distance of a and b (flag names: short).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -3,14 +3,12 @@
 package localexec
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/org/calyptos/internal/proctree"
 )
 
 // ownProcessGroup puts the shell in a new process group and makes context
@@ -31,7 +29,7 @@ func ownProcessGroup(cmd *exec.Cmd) {
 		// twice, for what was being started while the list was read.
 		var tree []int
 		for range 2 {
-			for _, p := range descendants(pid) {
+			for _, p := range proctree.Descendants(pid) {
 				if !slices.Contains(tree, p) {
 					_ = syscall.Kill(p, syscall.SIGSTOP)
 					tree = append(tree, p)
@@ -44,47 +42,6 @@ func ownProcessGroup(cmd *exec.Cmd) {
 		}
 		return err
 	}
-}
-
-// descendants lists the processes below root, from /proc's parent links
-// (none where /proc is missing: the group kill is all there is).
-func descendants(root int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], pid)
-	}
-	var out []int
-	for queue := []int{root}; len(queue) > 0; queue = queue[1:] {
-		for _, c := range children[queue[0]] {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-				queue = append(queue, c)
-			}
-		}
-	}
-	return out
 }
 
 // exitCode returns the exit status, or 128+signal for a killed process.

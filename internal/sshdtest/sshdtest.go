@@ -56,7 +56,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +63,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/internal/proctree"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -553,53 +553,11 @@ func (s *Server) Thaw() {
 // killTree signals sshd and all its descendants. Connection handlers call
 // setsid, so a process-group kill would miss them; walk /proc instead.
 func (s *Server) killTree(sig syscall.Signal) {
-	pids := descendants(s.cmd.Process.Pid)
+	pids := proctree.Descendants(s.cmd.Process.Pid)
 	_ = syscall.Kill(s.cmd.Process.Pid, sig)
 	for _, p := range pids {
 		_ = syscall.Kill(p, sig)
 	}
-}
-
-func descendants(root int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may contain spaces and ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], pid)
-	}
-	var out []int
-	queue := []int{root}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range children[p] {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-				queue = append(queue, c)
-			}
-		}
-	}
-	return out
 }
 
 // PID returns the process id of the listening sshd, or 0 once stopped.
