@@ -17,10 +17,14 @@ import (
 // 16 MiB list of 8M items took a minute and 1.7 GB).
 const (
 	maxEnvFileSize = 16 << 20 // bytes LoadEnvironment reads
-	maxYAMLNodes   = 200_000  // an upper bound counted from the text, see countNodes
+	maxYAMLNodes   = 200_000  // an upper bound counted from the text, see CountNodes
 	maxHosts       = 100_000  // host entries, a space-separated list counting each
 )
 
+// Read reads an environment file, refusing what is not a regular file (a
+// FIFO whose open or read could block) and a file larger than 16 MiB, with
+// errors matching ErrInvalid; a file that cannot be opened gives the open's
+// error.
 func Read(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -86,7 +90,7 @@ func (r refused) Error() string { return string(r) }
 
 func (r refused) Is(target error) bool { return target == ErrInvalid }
 
-// ErrTooManyNodes is the cause of the EnvError for a file past maxYAMLNodes.
+// ErrTooManyNodes is the cause of the Error for a file past maxYAMLNodes.
 var ErrTooManyNodes = errors.New("too many YAML nodes")
 
 // countNodes returns the position in data where an upper bound of the

@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 )
 
+// SyntaxError turns yaml.v3's "yaml: line N: message" into an *Error at
+// the right place: parser errors carry a 0-based line, an unknown alias or a
+// byte that is not text none, and a construct left open points past the end.
 func SyntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Position{File: file}
