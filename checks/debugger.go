@@ -23,8 +23,8 @@ func RoleName(role string) string { return "checks:" + role }
 // section, in file order, named RoleName(role), then, when the file has
 // reach edges, one named ReachName. Pass them to calyptos.RunDebuggers,
 // alone or with others: every fact they read is declared (Needs), so the
-// whole file costs one gathering session per host, shared with the other
-// debuggers' facts, plus one probe session per source host of an edge.
+// whole file, reach edges included, costs one gathering session per host,
+// shared with the other debuggers' facts.
 // They change nothing on the hosts (ReadOnly), though the file's
 // commands run as written.
 func (f *File) Debuggers(opts ...Option) []calyptos.Debugger {

@@ -14,7 +14,8 @@
 // resource of a type on a host, whatever roles ask for it, is one command
 // of the host's one gathering session, shared with the other debuggers of
 // the run. The reach edges are probed from the source hosts with
-// debugger.ProbeTCP: one more session per source host.
+// debugger.ProbeTCP, inside that same session: one command per source
+// host for all its edges.
 //
 // Debuggers returns one debugger per role section, named RoleName(role)
 // ("checks:web"), and one for the edges, named ReachName ("checks"). Each

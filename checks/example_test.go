@@ -35,7 +35,7 @@ reach:
 	e := calyptostest.NewExecutor(nil)
 	e.OnMatch("web1", `/proc/\[0-9\]\*/comm`).Stdout("systemd\nnginx\n")
 	e.OnMatch("web2", `/proc/\[0-9\]\*/comm`).Stdout("systemd\n")
-	e.OnMatch("", `probe_tcp\(\) \{`).Stdout("probe db1 5432 0 \n")
+	e.OnMatch("", `probe_batch\(\) \{`).Stdout("probe db1 5432 0 \n")
 	rep, err := calyptos.RunDebuggers(context.Background(), rb, e, f.Debuggers(), calyptos.RunOptions{})
 	if err != nil {
 		fmt.Println(err)

@@ -44,7 +44,7 @@ var (
 	kernelLine  = regexp.MustCompile(`\} < (\S+) 2>/dev/null; then rec (\d+) value`)
 	userLine    = regexp.MustCompile(`getent passwd (\S+) 2>/dev/null.*rec (\d+) passwd`)
 	groupLine   = regexp.MustCompile(`getent group (\S+) 2>/dev/null.*rec (\d+) group`)
-	probeLine   = regexp.MustCompile(`(?m)^probe_tcp (\S+) (\d+) \d+`)
+	probeLine   = regexp.MustCompile(`(?m)^probe_batch \d+((?: \S+ \d+)+)$`)
 )
 
 func unquote(s string) string {
@@ -58,13 +58,16 @@ func unquote(s string) string {
 func (h *fakeHost) respond(_, cmd string) (calyptos.Output, error) {
 	var b strings.Builder
 	switch {
-	case strings.Contains(cmd, "probe_tcp() {"):
+	case strings.Contains(cmd, "probe_batch() {"):
 		for _, m := range probeLine.FindAllStringSubmatch(cmd, -1) {
-			r := h.probes[unquote(m[1])+" "+m[2]]
-			if r == "" {
-				r = "1 bash: connect: Connection refused"
+			f := strings.Fields(m[1])
+			for i := 0; i+1 < len(f); i += 2 {
+				r := h.probes[unquote(f[i])+" "+f[i+1]]
+				if r == "" {
+					r = "1 bash: connect: Connection refused"
+				}
+				fmt.Fprintf(&b, "probe %s %s %s\n", unquote(f[i]), f[i+1], r)
 			}
-			fmt.Fprintf(&b, "probe %s %s %s\n", unquote(m[1]), m[2], r)
 		}
 	case strings.HasPrefix(cmd, "sh -c "):
 		return h.commands[unquote(strings.TrimPrefix(cmd, "sh -c "))], nil

@@ -11,7 +11,8 @@ import (
 )
 
 // reachDebugger tests the file's edges from the hosts themselves, with
-// debugger.ProbeTCP: one probe command per source host for every edge.
+// debugger.ProbeTCP: one probe command per source host for every edge,
+// run in the host's gathering session.
 type reachDebugger struct {
 	edges []*edge
 	addr  func(host string) string // the address to dial, see Addresses
@@ -41,11 +42,7 @@ func (d *reachDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 			continue
 		}
 		runs = append(runs, er)
-		for _, s := range er.sources {
-			for _, t := range er.targets {
-				pairs[s] = append(pairs[s], debugger.ProbeTarget{Host: t, Addr: d.address(t), Port: e.port, Label: edgeLabel(e), Timeout: e.timeout})
-			}
-		}
+		d.addPairs(pairs, e, er.sources, er.targets)
 	}
 	if len(pairs) == 0 {
 		return
@@ -61,6 +58,33 @@ func (d *reachDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 				continue
 			}
 			reportEdge(c, er, sp)
+		}
+	}
+}
+
+// Needs implements calyptos.FactNeeder: each source host's probes, so
+// that they run in its gathering session. The pairs are those Debug
+// probes: edges whose roles are unknown or empty have none.
+func (d *reachDebugger) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	pairs := map[string][]debugger.ProbeTarget{}
+	for _, e := range d.edges {
+		if e.skip {
+			continue
+		}
+		from, err1 := rb.Lookup(e.from)
+		to, err2 := rb.Lookup(e.to)
+		if err1 == nil && err2 == nil {
+			d.addPairs(pairs, e, from, to)
+		}
+	}
+	return debugger.ProbeNeeds(pairs, 0)
+}
+
+// addPairs adds an edge's probes from each of sources to each of targets.
+func (d *reachDebugger) addPairs(pairs map[string][]debugger.ProbeTarget, e *edge, sources, targets []string) {
+	for _, s := range sources {
+		for _, t := range targets {
+			pairs[s] = append(pairs[s], debugger.ProbeTarget{Host: t, Addr: d.address(t), Port: e.port, Label: edgeLabel(e), Timeout: e.timeout})
 		}
 	}
 }

@@ -46,7 +46,7 @@ reach:
 		"skip  checks/reach:web--db:2 web → db on TCP 2: skipped (skip: true)",
 		"fail w1 checks/reach:web--db:5432 web → db on TCP 5432: cannot reach d2: refused",
 		"fail w2 checks/reach:web--db:5432 web → db on TCP 5432: cannot reach d2: refused",
-		"fail w3 checks/unreachable cannot run commands: host unreachable: dial: connection refused: transport failure",
+		"fail w3 checks/unreachable cannot run commands: dial: connection refused: transport failure",
 		"fail w1 checks/reach:web--db:22 web → db (expect closed) on TCP 22: expected closed, but d2: ok",
 		"fail w2 checks/reach:web--db:22 web → db (expect closed) on TCP 22: expected closed, but d2: ok",
 		"fail w1 checks/reach:web--db:6432 pgbouncer closed (expect closed) on TCP 6432: expected closed, but d2: error",
@@ -58,19 +58,22 @@ reach:
 	assert.Len(t, probes, 3*3*2)
 	assert.Contains(t, probes, calyptos.Probe{From: "w1", To: "d1:2222", Port: 22, Proto: "tcp", Label: "web → db (expect closed)", Result: calyptos.ProbeTimeout})
 	assert.Contains(t, probes, calyptos.Probe{From: "w3", To: "d2", Port: 5432, Proto: "tcp", Label: "web → db", Result: calyptos.ProbeUnknown, Detail: "source host unreachable"})
-	// One gathering session and one probe session per source host; the
-	// probe of d1 dials its address, not its SSH port, with each edge's
-	// timeout.
+	// One session per source host: the probes run in its gathering
+	// session. The probe of d1 dials its address, not its SSH port, with
+	// each edge's timeout.
 	for _, w := range []string{"w1", "w2"} {
-		assert.Equal(t, 2, e.Sessions(w), w)
+		assert.Equal(t, 1, e.Sessions(w), w)
 	}
 	assert.Equal(t, 0, e.Sessions("d1:2222"))
+	probed := false
 	for _, c := range e.Calls() {
-		if c.Host == "w1" && strings.Contains(c.Command, "probe_tcp() {") {
-			assert.Contains(t, c.Command, "probe_tcp d1 5432 2 &\n")
-			assert.Contains(t, c.Command, "probe_tcp d1 22 5 &\n")
+		if c.Host == "w1" && strings.Contains(c.Command, "probe_batch() {") {
+			probed = true
+			assert.Contains(t, c.Command, "\nprobe_batch 2 d1 5432 d2 5432\n")
+			assert.Contains(t, c.Command, "\nprobe_batch 5 d1 22 d2 22 d1 6432 d2 6432\n")
 		}
 	}
+	assert.True(t, probed, "w1 was sent the probe")
 }
 
 func TestReachPasses(t *testing.T) {
@@ -84,7 +87,7 @@ func TestReachPasses(t *testing.T) {
 		"pass l1 checks/reach:lb--web:8080 lb → web on TCP 8080: reached all 2 hosts of web",
 		"pass l1 checks/reach:lb--web:9000 lb → web (expect closed) on TCP 9000: closed, as expected, to all 2 hosts of web",
 	}, lines(rep))
-	assert.Equal(t, 1, e.Sessions("l1"), "no facts to gather: the probe session only")
+	assert.Equal(t, 1, e.Sessions("l1"), "one session: the probes are its facts")
 }
 
 // TestReachDialsInventoryAddresses: with Addresses (an inventory's
@@ -100,10 +103,10 @@ func TestReachDialsInventoryAddresses(t *testing.T) {
 	require.NoError(t, err)
 	var probe string
 	for _, c := range e.Calls() {
-		if strings.Contains(c.Command, "probe_tcp() {") {
+		if strings.Contains(c.Command, "probe_batch() {") {
 			probe = c.Command
 		}
 	}
-	assert.Contains(t, probe, "probe_tcp 10.0.2.21 8080 ")
-	assert.NotContains(t, probe, "probe_tcp web1 ")
+	assert.Contains(t, probe, "\nprobe_batch 5 10.0.2.21 8080\n")
+	assert.NotContains(t, probe, "web1")
 }

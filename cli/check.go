@@ -27,8 +27,8 @@ func checkCmd() *command {
 (port, service, package, file, command, kernel-param, mount, process, user,
 group, http, disk, memory, clock: goss's names and meanings), with one SSH
 session per host for all of them, and tests its reach edges (TCP from the
-hosts of one role to those of another) with one more session per source
-host. The roles are the Ansible inventory's groups (--inventory) or the
+hosts of one role to those of another) from the hosts, in that same
+session. The roles are the Ansible inventory's groups (--inventory) or the
 environment file's; with --local and neither, every role of the checks file
 is this machine. The file
 is checked before anything connects: every problem is reported with its

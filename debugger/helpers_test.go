@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -88,24 +87,21 @@ func packageResponder(recorded, prefix string) func(host, cmd string) (calyptos.
 	}
 }
 
-var probeArgs = regexp.MustCompile(`^probe_tcp (\S+) (\d+) \d+(?: &)?$`)
-
 // probeResponder answers probeScript: result(addr, port) gives the exit
 // code and message of each probe.
 func probeResponder(result func(from, addr, port string) (int, string)) func(host, cmd string) (calyptos.Output, error) {
 	return func(host, cmd string) (calyptos.Output, error) {
 		var b strings.Builder
 		for line := range strings.Lines(cmd) {
-			if !strings.HasPrefix(line, "probe_tcp ") {
-				continue // a cheap test before the regexp: the script is long
-			}
-			m := probeArgs.FindStringSubmatch(strings.TrimRight(line, "\n"))
-			if m == nil {
+			f := strings.Fields(line)
+			if len(f) < 2 || f[0] != "probe_batch" {
 				continue
 			}
-			addr := strings.Trim(m[1], "'")
-			code, msg := result(host, addr, m[2])
-			fmt.Fprintf(&b, "probe %s %s %d %s\n", addr, m[2], code, msg)
+			for i := 2; i+1 < len(f); i += 2 {
+				addr := strings.Trim(f[i], "'")
+				code, msg := result(host, addr, f[i+1])
+				fmt.Fprintf(&b, "probe %s %s %d %s\n", addr, f[i+1], code, msg)
+			}
 		}
 		return calyptos.Output{Stdout: b.String()}, nil
 	}
@@ -149,7 +145,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	e.On(host, sosCheckCommand()).Respond(packageResponder(s("packages"), "tool=yes\n"))
 	scriptSos(t, e, host, s("sosreport"))
 	e.OnMatch(host, `^rm -`)
-	e.OnMatch(host, `probe_tcp\(\) \{`).Respond(probeResponder(allOK))
+	e.OnMatch(host, `probe_batch\(\) \{`).Respond(probeResponder(allOK))
 }
 
 // edge returns the two-cluster EDGE environment of the repository's

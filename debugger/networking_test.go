@@ -46,7 +46,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}},
 		calyptos.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21:2222"}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
+	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		switch {
 		case from == "192.0.2.10" && port == "8774":
 			return 1, "bash: connect: Connection refused bash: line 1: /dev/tcp/192.0.2.20/8774: Connection refused"
@@ -70,7 +70,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 	require.Len(t, e.Calls(), 2)
 	for _, c := range e.Calls() {
 		if c.Host == "192.0.2.20" {
-			assert.Contains(t, c.Command, "\nprobe_tcp 192.0.2.21 8775 5\nwait\n")
+			assert.Contains(t, c.Command, "\nprobe_batch 5 192.0.2.21 8775\n")
 		}
 	}
 }
@@ -78,7 +78,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 func TestVerifyNetworkingSummaryAndEndUser(t *testing.T) {
 	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.11"}, calyptos.RoleStorageController: {"192.0.2.20"}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
+	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		if from == "192.0.2.20" && addr == "192.0.2.11" {
 			return 1, "nc: connect to 192.0.2.11 port 8773 (tcp) failed: No route to host"
 		}
@@ -112,7 +112,7 @@ func TestVerifyNetworkingDefaultDialer(t *testing.T) {
 	p, _ := strconv.Atoi(port)
 	rb := roles(map[string][]string{calyptos.RoleUserFacing: {host}})
 	e := calyptostest.NewExecutor(t)
-	e.OnMatch("", `(?m)^probe_tcp\(\) \{`).Respond(probeResponder(allOK))
+	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
 	rep := run(t, rb, e, &VerifyNetworking{EndUserPort: p, ProbeTimeout: 2 * time.Second})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "End-user access available on 127.0.0.1 port " + port})
 }
@@ -133,7 +133,8 @@ func TestProbeScriptRuns(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "sh", "-c", probeScript(targets, time.Second)).Output()
+	script, _ := probeScript(targets, time.Second)
+	out, err := exec.CommandContext(ctx, "sh", "-c", script).Output()
 	require.NoError(t, err)
 	ps := parseProbes(string(out))
 	require.Len(t, ps, 2, string(out))
@@ -146,7 +147,7 @@ func TestProbeScriptRuns(t *testing.T) {
 	// bash's two-line message is one line of the probe's output.
 	for _, p := range ps {
 		if p.Port == targets[1].Port {
-			assert.Regexp(t, `^_: connect: Connection refused _: line 1: /dev/tcp/127\.0\.0\.1/[0-9]+: Connection refused$`, p.Detail)
+			assert.Regexp(t, `^probe: connect: Connection refused probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/[0-9]+: Connection refused$`, p.Detail)
 		}
 	}
 }
@@ -157,13 +158,15 @@ func TestProbeScriptBatchesAndQuotes(t *testing.T) {
 		ts = append(ts, ProbeTarget{Addr: fmt.Sprintf("10.0.0.%d", i), Port: 8773})
 	}
 	ts = append(ts, ProbeTarget{Addr: "evil;reboot", Port: 1}, ProbeTarget{Host: "10.0.0.39:2222", Port: 8773})
-	s := probeScript(ts, 1500*time.Millisecond)
-	assert.Equal(t, 2, strings.Count(s, "\nwait\n"), "41 distinct probes run in two batches")
+	s, bound := probeScript(ts, 1500*time.Millisecond)
 	assert.True(t, strings.HasPrefix(s, probeShell), "the script is probe.sh, then the targets")
-	assert.True(t, strings.HasSuffix(s, "probe_tcp 10.0.0.31 8773 2\nwait\nprobe_tcp 10.0.0.32 8773 2 &\n"+
-		"probe_tcp 10.0.0.33 8773 2 &\nprobe_tcp 10.0.0.34 8773 2 &\nprobe_tcp 10.0.0.35 8773 2 &\nprobe_tcp 10.0.0.36 8773 2 &\n"+
-		"probe_tcp 10.0.0.37 8773 2 &\nprobe_tcp 10.0.0.38 8773 2 &\nprobe_tcp 10.0.0.39 8773 2 &\nprobe_tcp 'evil;reboot' 1 2\nwait\n"), s)
-	assert.Equal(t, 1, strings.Count(s, "probe_tcp 10.0.0.39 8773"), "a target given twice (by address, and as a host with its SSH port) is probed once")
+	lines := strings.Split(strings.TrimSuffix(s[len(probeShell):], "\n"), "\n")
+	require.Len(t, lines, 2, "41 distinct probes run in two batches")
+	assert.True(t, strings.HasPrefix(lines[0], "probe_batch 2 10.0.0.0 8773 10.0.0.1 8773 "), lines[0])
+	assert.Equal(t, "probe_batch 2 10.0.0.32 8773 10.0.0.33 8773 10.0.0.34 8773 10.0.0.35 8773 10.0.0.36 8773 "+
+		"10.0.0.37 8773 10.0.0.38 8773 10.0.0.39 8773 'evil;reboot' 1", lines[1])
+	assert.Equal(t, 1, strings.Count(s, "10.0.0.39 8773"), "a target given twice (by address, and as a host with its SSH port) is probed once")
+	assert.Equal(t, 8*time.Second, bound, "two batches of 2 s, each with 2 s to start and answer")
 }
 
 func TestVerifyComponentNetworkingNICs(t *testing.T) {
@@ -366,19 +369,25 @@ func TestProbeScriptLocaleAndBusyboxTimeout(t *testing.T) {
 		t.Skip("no sh")
 	}
 	dir := t.TempDir()
+	// timeout SECONDS bash -c PROGRAM probe ADDRESS PORT ...: the probe of
+	// port 2 never ends, and busybox's timeout kills bash with SIGTERM.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "timeout"), []byte(`#!/bin/sh
-port=$7
-if [ "$port" = 2 ]; then exit 143; fi
-case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
-de*) echo "bash: connect: Verbindungsaufbau abgelehnt" >&2 ;;
-*) echo "bash: connect: Connection refused" >&2 ;;
-esac
-exit 1
+shift 5
+while [ $# -gt 1 ]; do
+	case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
+	de*) message="probe: connect: Verbindungsaufbau abgelehnt" ;;
+	*) message="probe: connect: Connection refused" ;;
+	esac
+	[ "$2" = 2 ] || printf 'probe %s %s 1 %s\\n' "$1" "$2" "$message"
+	shift 2
+done
+exit 143
 `), 0o755))
 	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 2}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", probeScript(targets, time.Second))
+	script, _ := probeScript(targets, time.Second)
+	cmd := exec.CommandContext(ctx, sh, "-c", script)
 	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "LANG=de_DE.UTF-8", "LC_ALL=", "LC_MESSAGES=")
 	out, err := cmd.Output()
 	require.NoError(t, err)

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/org/calyptos"
@@ -66,46 +68,92 @@ type SourceProbes struct {
 
 // ProbeTCP tests, from each source host of targets, a TCP connection to
 // each of its targets, each attempt bounded by timeout (whole seconds,
-// rounded up). Each source host runs one command (probe.sh and one line
-// per distinct address and port), probeBatch probes at a time, under the
-// command deadline it needs (a target's own Timeout, when set, replaces
-// timeout for it); every outcome is recorded in the run's
-// reachability matrix with c.RecordProbe, and returned, sources sorted.
-// It reports no finding: the caller decides what each outcome means.
+// rounded up; a target's own Timeout, when set, replaces it). Each source
+// host runs one command: probe.sh and a line per batch of up to probeBatch
+// distinct addresses and ports that share a bound. The command is a fact
+// (ProbeNeeds declares it), so that it runs inside the host's gathering
+// session and costs no session of its own; a probe too long to fit a fact's
+// bound under the default command deadline, or whose fact was lost or cut
+// at a shorter deadline, runs as a command of its own instead, under the
+// deadline it needs. Every outcome is recorded in the run's
+// reachability matrix with c.RecordProbe, and returned, sources sorted. It
+// reports no finding: the caller decides what each outcome means.
 func ProbeTCP(ctx context.Context, c *calyptos.Check, targets map[string][]ProbeTarget, timeout time.Duration) []SourceProbes {
-	if timeout <= 0 {
-		timeout = DefaultProbeTimeout
-	}
-	sources := make([]string, 0, len(targets))
-	maxTargets, longest := 0, timeout
-	for s, ts := range targets {
-		sources = append(sources, s)
-		maxTargets = max(maxTargets, len(ts))
-		for _, t := range ts {
-			longest = max(longest, t.Timeout)
-		}
-	}
-	sources = calyptos.SortHosts(sources)
-	if len(sources) == 0 {
+	plans := planProbes(targets, timeout)
+	if len(plans) == 0 {
 		return nil
 	}
-	batches := (maxTargets + probeBatch - 1) / probeBatch
-	probing := time.Duration(batches) * (wholeSeconds(longest) + 2*time.Second)
-	if need := probing + 10*time.Second; need > c.CommandTimeout(ctx) {
+	results := gatherProbes(ctx, c, plans)
+	sources := make([]string, 0, len(results))
+	for s := range results {
+		sources = append(sources, s)
+	}
+	out := make([]SourceProbes, 0, len(sources))
+	for _, s := range calyptos.SortHosts(sources) {
+		r := results[s]
+		sp := SourceProbes{HostResult: r, Probes: outcomes(r, targets[s])}
+		for _, p := range sp.Probes {
+			c.RecordProbe(calyptos.Probe{From: s, To: p.Host, Port: p.Port, Proto: "tcp", Label: p.Label, Result: p.Result, Detail: p.Detail})
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// gatherProbes runs every plan, as a fact when it fits a fact's bound,
+// on its own otherwise or when the fact was lost or cut (the run's
+// command deadline is shorter than the probes need), and returns each
+// source's result. Plans run side by side (a few at a time): a debugger
+// that did not declare them (ProbeNeeds) gathers them now.
+func gatherProbes(ctx context.Context, c *calyptos.Check, plans []*probePlan) map[string]calyptos.HostResult {
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		results = map[string]calyptos.HostResult{}
+		slots   = make(chan struct{}, 4)
+	)
+	keep := func(rs ...calyptos.HostResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range rs {
+			results[r.Host] = r
+		}
+	}
+	for _, p := range plans {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if !p.fitsFact() {
+				keep(runProbes(ctx, c, p)...)
+				return
+			}
+			var again []string
+			for _, r := range calyptos.Gather(ctx, c, p.fact, p.sources) {
+				if errors.Is(r.Err, calyptos.ErrFactTimeout) || errors.Is(r.Err, calyptos.ErrFactLost) {
+					again = append(again, r.Host)
+					continue
+				}
+				keep(calyptos.HostResult{Host: r.Host, Output: r.Output, Err: r.Err, Elapsed: r.Elapsed})
+			}
+			if len(again) > 0 {
+				keep(runProbes(ctx, c, &probePlan{script: p.script, bound: p.bound, sources: again})...)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// runProbes runs a plan's script as a command of its own on each of its
+// sources, under the deadline the probes need.
+func runProbes(ctx context.Context, c *calyptos.Check, p *probePlan) calyptos.Results {
+	if need := p.bound + probeMargin; need > c.CommandTimeout(ctx) {
 		ctx = calyptos.WithCommandTimeout(ctx, need)
 	}
 	// Every probe runs under timeout (or nc -w): the script ends by
 	// itself, and needs no remote reaper.
-	ctx = executor.WithSelfBounded(ctx, probing+5*time.Second)
-	rs := c.RunEach(ctx, sources, func(h string) string { return probeScript(targets[h], timeout) })
-	out := make([]SourceProbes, len(rs))
-	for i, r := range rs {
-		out[i] = SourceProbes{HostResult: r, Probes: outcomes(r, targets[r.Host])}
-		for _, p := range out[i].Probes {
-			c.RecordProbe(calyptos.Probe{From: r.Host, To: p.Host, Port: p.Port, Proto: "tcp", Label: p.Label, Result: p.Result, Detail: p.Detail})
-		}
-	}
-	return out
+	ctx = executor.WithSelfBounded(ctx, p.bound+5*time.Second)
+	return c.RunOnHosts(ctx, p.script, p.sources)
 }
 
 // outcomes reads each target's result in r's output.
@@ -132,38 +180,44 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 	return out
 }
 
-// probeScript returns the command that probes targets: probe.sh, then one
-// "probe_tcp ADDRESS PORT SECONDS" line per distinct address and port,
-// probeBatch in the background at a time. The last probe of each batch
-// runs in the script's own shell, one process fewer per batch, and then
-// the batch is waited for.
-func probeScript(targets []ProbeTarget, timeout time.Duration) string {
+// probeScript returns the command that probes targets: probe.sh, then
+// one "probe_batch SECONDS ADDRESS PORT ..." line per batch of at most
+// probeBatch distinct addresses and ports sharing a bound, and how long
+// the batches take at most, one after another.
+func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Duration) {
 	type addrPort struct {
 		addr string
 		port int
 	}
 	seen := make(map[addrPort]bool, len(targets))
-	lines := make([]string, 0, len(targets))
+	bySecs := map[int][]string{}
+	var order []int
 	for _, t := range targets {
 		k := addrPort{t.addr(), t.Port}
-		if !seen[k] {
-			seen[k] = true
-			secs := wholeSeconds(cmp.Or(t.Timeout, timeout)) / time.Second
-			lines = append(lines, "probe_tcp "+calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port)+" "+strconv.Itoa(int(secs)))
+		if seen[k] {
+			continue
 		}
+		seen[k] = true
+		secs := int(wholeSeconds(cmp.Or(t.Timeout, timeout)) / time.Second)
+		if _, ok := bySecs[secs]; !ok {
+			order = append(order, secs)
+		}
+		bySecs[secs] = append(bySecs[secs], calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port))
 	}
 	var b strings.Builder
-	b.Grow(len(probeShell) + 40*len(lines))
+	b.Grow(len(probeShell) + 30*len(targets))
 	b.WriteString(probeShell)
-	for i, l := range lines {
-		b.WriteString(l)
-		if i+1 == len(lines) || (i+1)%probeBatch == 0 {
-			b.WriteString("\nwait\n")
-		} else {
-			b.WriteString(" &\n")
+	var bound time.Duration
+	for _, secs := range order {
+		pairs := bySecs[secs]
+		for len(pairs) > 0 {
+			n := min(len(pairs), probeBatch)
+			b.WriteString("probe_batch " + strconv.Itoa(secs) + " " + strings.Join(pairs[:n], " ") + "\n")
+			pairs = pairs[n:]
+			bound += time.Duration(secs)*time.Second + 2*time.Second
 		}
 	}
-	return b.String()
+	return b.String(), bound
 }
 
 // wholeSeconds rounds d up to whole seconds, at least one: what a probe's

@@ -1,40 +1,81 @@
 # shellcheck shell=sh
-# The reachability probe (debugger.ProbeTCP), run on each source host by
-# its login shell. Go appends one line per target after this file:
+# The reachability probe (debugger.ProbeTCP), run on each source host,
+# usually inside its fact-gathering session. Go appends one line per batch
+# of at most 32 targets that share a time limit:
 #
-#	probe_tcp ADDRESS PORT SECONDS &    (or without "&", then "wait",
-#	                                     at the end of each batch)
+#	probe_batch SECONDS ADDRESS PORT [ADDRESS PORT ...]
 #
-# probe_tcp ADDRESS PORT SECONDS tries one TCP connection for at most
-# SECONDS and prints one line:
+# and each batch prints one line per target:
 #
 #	probe ADDRESS PORT EXIT MESSAGE
 #
-# with bash's /dev/tcp under timeout, or nc -z -w where bash or timeout
-# is missing. The tool runs with LC_ALL=C so that its message
-# ("Connection refused") reads the same whatever the host's language;
-# the message's newlines become blanks, without starting a process, so
-# that each probe is one line.
-probe_tcp() {
-	newline='
-'
+# Where bash and timeout exist, a batch costs two processes whatever its
+# size: one bash opens every connection at once with its /dev/tcp, each in
+# a forked job, under one timeout. A target with no line when the timeout
+# fires is reported as timed out (exit 124). Elsewhere each target costs
+# one nc -z -w. The tool runs with LC_ALL=C so that its message
+# ("Connection refused") reads the same whatever the host's language, and
+# the message's newlines become blanks, so that each probe is one line.
+
+# probe_with_bash is the program bash runs: $@ are ADDRESS PORT pairs.
+# Each job is its own process group (set -m), so that on the timeout's
+# TERM one kill per job also stops the command substitution inside it,
+# still blocked in connect; busybox's timeout signals bash alone.
+# shellcheck disable=SC2016 # bash, not this shell, expands it
+probe_with_bash='set -m
+trap "for job in \$(jobs -p); do kill -KILL -- -\$job; done; exit 124" TERM
+newline="
+"
+while [ $# -gt 1 ]; do
+	{
+		message=$( { exec 3<>"/dev/tcp/$1/$2"; } 2>&1 )
+		status=$?
+		printf "probe %s %s %s %s\n" "$1" "$2" "$status" "${message//$newline/ }"
+	} &
+	shift 2
+done
+wait'
+
+# probe_batch SECONDS ADDRESS PORT ... probes each target for at most
+# SECONDS and prints its line.
+probe_batch() {
+	probe_seconds=$1
+	shift
 	if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
-		# bash, not this shell, expands $1 and $2: the address and port.
-		# shellcheck disable=SC2016
-		message=$(LC_ALL=C timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>&1)
-		status=$?
+		probe_lines=$(LC_ALL=C timeout "$probe_seconds" bash -c "$probe_with_bash" probe "$@" 2>/dev/null)
+		[ -z "$probe_lines" ] || printf '%s\n' "$probe_lines"
+		while [ $# -gt 1 ]; do
+			case $probe_lines in
+			*"probe $1 $2 "*) ;;
+			*) printf 'probe %s %s 124 timed out after %ss\n' "$1" "$2" "$probe_seconds" ;;
+			esac
+			shift 2
+		done
 	elif command -v nc >/dev/null 2>&1; then
-		message=$(LC_ALL=C nc -z -w "$3" "$1" "$2" 2>&1)
-		status=$?
+		while [ $# -gt 1 ]; do
+			probe_with_nc "$probe_seconds" "$1" "$2" &
+			shift 2
+		done
+		wait
 	else
-		message='no probe tool: need bash and timeout, or nc'
-		status=127
+		while [ $# -gt 1 ]; do
+			printf 'probe %s %s 127 no probe tool: need bash and timeout, or nc\n' "$1" "$2"
+			shift 2
+		done
 	fi
+}
+
+# probe_with_nc SECONDS ADDRESS PORT probes one target with nc -z -w.
+probe_with_nc() {
+	probe_message=$(LC_ALL=C nc -z -w "$1" "$2" "$3" 2>&1)
+	probe_status=$?
+	probe_newline='
+'
 	while :; do
-		case $message in
-		*"$newline"*) message="${message%%"$newline"*} ${message#*"$newline"}" ;;
+		case $probe_message in
+		*"$probe_newline"*) probe_message="${probe_message%%"$probe_newline"*} ${probe_message#*"$probe_newline"}" ;;
 		*) break ;;
 		esac
 	done
-	printf 'probe %s %s %s %s\n' "$1" "$2" "$status" "$message"
+	printf 'probe %s %s %s %s\n' "$2" "$3" "$probe_status" "$probe_message"
 }

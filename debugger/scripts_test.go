@@ -18,11 +18,12 @@ func TestScriptsArePOSIX(t *testing.T) {
 		t.Skip("no sh")
 	}
 	vc := &VerifyComponentNetworking{}
+	probe, _ := probeScript([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}}, time.Second)
 	scripts := map[string]string{
 		"install":     installScript("sos"),
 		"soscheck":    sosCheckCommand(),
 		"sos":         sosScript("/var/tmp", time.Hour),
-		"probe":       probeScript([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}}, time.Second),
+		"probe":       probe,
 		"iperfcheck":  iperfCheckCommand,
 		"iperfserver": vc.iperfServer(),
 		"iperfclient": vc.iperfClient(),

@@ -103,6 +103,12 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
 	return pairs
 }
 
+// Needs implements calyptos.FactNeeder: each source host's probes, so
+// that they run in its gathering session.
+func (d *VerifyNetworking) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
+	return ProbeNeeds(networkPairs(rb), withDefault(d.ProbeTimeout, DefaultProbeTimeout))
+}
+
 // Debug implements calyptos.Debugger.
 func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 	rb := c.Roles()

@@ -16,9 +16,9 @@ import (
 // The debug-floor tool: what `calyptos debug` must at least run on a node
 // controller, bare, through `calyptos execute` on every host in one
 // session: the node controller's fact commands (as the runner declares
-// them, one after another, stdin closed) and then every other command
-// debug sends it (the reachability probe script). debug's cost over this
-// is the gathering framework and its second session. The commands are
+// them, the reachability probe among them, one after another, stdin
+// closed) and then every other command debug sends it. debug's cost over
+// this is the gathering framework. The commands are
 // built by the code under test, so the row follows every change.
 
 // recorder is an Executor that keeps the commands sent to one host and
@@ -55,19 +55,23 @@ func debugFloorCommand(ctx context.Context, rb *calyptos.RoleBuilder) (string, e
 		return "", fmt.Errorf("debug-floor: recording debug's commands: %w", err)
 	}
 	var b strings.Builder
-	facts := 0
+	facts := map[string]bool{}
 	for _, c := range rec.cmds {
 		_, cmds, ok := factbatch.Decode(c)
 		if !ok {
-			b.WriteString(c + "\n")
+			// The recorder answers no fact, so debug runs again on its own
+			// what it had asked as a fact (the probe): count it once.
+			if !facts[c] {
+				b.WriteString(c + "\n")
+			}
 			continue
 		}
 		for _, f := range cmds {
-			facts++
+			facts[f.Command] = true
 			b.WriteString("{ " + f.Command + "\n} </dev/null\n")
 		}
 	}
-	if facts == 0 {
+	if len(facts) == 0 {
 		return "", fmt.Errorf("debug-floor: debug sent %s no fact-gathering script", ncs[0])
 	}
 	return b.String(), nil

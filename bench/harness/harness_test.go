@@ -250,9 +250,10 @@ func TestDebugFloorCommand(t *testing.T) {
 	require.NoError(t, err)
 	cmd, err := debugFloorCommand(context.Background(), rb)
 	require.NoError(t, err)
-	for _, want := range []string{"{ cat /proc/meminfo\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "probe_tcp"} {
+	for _, want := range []string{"{ cat /proc/meminfo\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "\nprobe_batch 5 "} {
 		assert.Contains(t, cmd, want)
 	}
+	assert.Equal(t, 1, strings.Count(cmd, "probe_batch() {"), "the probe script once")
 	assert.NotContains(t, cmd, "calyptos-facts", "the gathering framework is not part of the floor")
 	sh := shelltest.Path(t, "sh")
 	out, err := exec.Command(sh, "-n", "-c", cmd).CombinedOutput()
