@@ -8,8 +8,9 @@ import (
 	"github.com/org/calyptos/internal/textparse"
 )
 
-// MeminfoCommand reads the memory totals.
-const MeminfoCommand = "cat /proc/meminfo"
+// MeminfoCommand reads the memory totals, with the shell's read (see
+// readLines).
+const MeminfoCommand = readLines + " </proc/meminfo"
 
 // Memory is the host's total and available memory, from /proc/meminfo.
 func Memory() *calyptos.Fact[Meminfo] {

@@ -11,8 +11,9 @@ import (
 )
 
 // OSReleaseCommand prints /etc/os-release, or on hosts without it (EL6)
-// /etc/system-release or /etc/redhat-release.
-const OSReleaseCommand = "cat /etc/os-release 2>/dev/null || cat /etc/system-release 2>/dev/null || cat /etc/redhat-release"
+// /etc/system-release or /etc/redhat-release, with the shell's read (see
+// readLines).
+const OSReleaseCommand = `for f in /etc/os-release /etc/system-release /etc/redhat-release; do [ -r "$f" ] && break; done; ` + readLines + ` <"$f"`
 
 // OSRelease identifies the host's operating system.
 func OSRelease() *calyptos.Fact[OSInfo] {

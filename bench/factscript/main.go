@@ -8,7 +8,9 @@
 //
 // The commands run here through localexec (sh -c), as a host would run
 // them; each is written to OUT/HOST-N.sh in the order the host got them.
-// The gathering script is the one that starts with ": calyptos-facts".
+// The gathering script is the one that starts with ": calyptos-facts";
+// beside it, HOST-N.floor.sh holds its fact commands bare, one after
+// another, as the bench's debug-floor row runs them.
 package main
 
 import (
@@ -18,10 +20,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/internal/factbatch"
 	"github.com/org/calyptos/localexec"
 )
 
@@ -40,6 +44,16 @@ func (r *recorder) Run(ctx context.Context, host, command string) (calyptos.Outp
 	r.mu.Unlock()
 	if err := os.WriteFile(name, []byte(command+"\n"), 0o644); err != nil {
 		return calyptos.Output{}, err
+	}
+	if _, cmds, ok := factbatch.Decode(command); ok {
+		// The same commands bare, one after another: debug-floor's form.
+		var b strings.Builder
+		for _, c := range cmds {
+			b.WriteString("{ " + c.Command + "\n} </dev/null\n")
+		}
+		if err := os.WriteFile(strings.TrimSuffix(name, ".sh")+".floor.sh", []byte(b.String()), 0o644); err != nil {
+			return calyptos.Output{}, err
+		}
 	}
 	return r.next.Run(ctx, host, command)
 }
