@@ -25,11 +25,11 @@
 // calyptos.Gather and declare them with a Needs method, so that a run
 // gathers the facts of every selected debugger in one session per host
 // before the first one runs, and a fact several debuggers read is read
-// once. Commands with side effects (sosreport, the multicast test, package
-// installs) and the reachability probes are their own fan-outs
-// (Check.RunOnHosts or Check.RunEach); ProbeTCP, the probe of
-// verify_networking (probe.sh), is exported for other debuggers (package
-// checks' reach edges). Commands work on EL6 (SysV init,
+// once; the reachability probes of verify_networking are such a fact too
+// (ProbeTCP and ProbeNeeds, probe.sh, exported for other debuggers: package
+// checks' reach edges), so the default debuggers cost one session per
+// host. Commands with side effects (sosreport, the multicast test, package
+// installs) are their own fan-outs (Check.RunOnHosts or Check.RunEach). Commands work on EL6 (SysV init,
 // netstat), EL7 (systemd, ss) and current distributions: where a tool may
 // be missing, one command falls back to the older one and the parser
 // reads whichever answered. A command exiting non-zero is data, not an
