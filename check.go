@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/calyptos/internal/safefile"
+	"github.com/org/calyptos/redact"
 )
 
 // Errors a check's executor helpers can return, checkable with errors.Is.
@@ -366,7 +367,7 @@ func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Write
 // Redactor returns the run's Redactor, which knows the environment's
 // secrets and the run's extra ones: for a check that writes what hosts
 // send somewhere other than its findings (an archive it collects).
-func (c *Check) Redactor() *Redactor { return c.run.redactor }
+func (c *Check) Redactor() *redact.Redactor { return c.run.redactor }
 
 // FetchToDir fetches remotePath from host into the run's artifacts
 // directory as <dir>/<host>/<name>, where name defaults to the remote

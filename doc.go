@@ -34,7 +34,7 @@
 // Every finding has an ID, "<check>/<key>" (Scope.Key gives the key), that
 // with its host names the same thing in every run. Text taken from the
 // environment reaches a shell only through ShellQuote. Secrets (every
-// attribute whose key IsSecretKey, and RunOptions.Secrets) are replaced by
+// attribute whose key redact.IsSecretKey, and RunOptions.Secrets) are replaced by
 // [REDACTED] everywhere a report shows text.
 //
 // The core package depends only on the standard library and yaml.v3, and

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/redact"
 )
 
 // Defaults for RunOptions fields left zero.
@@ -60,7 +61,7 @@ type RunOptions struct {
 	// Redactor, if set, is used for every finding and receives the
 	// environment's secrets and Secrets; the caller may add more during
 	// the run (see Redactor). Nil means a Redactor private to the run.
-	Redactor *Redactor
+	Redactor *redact.Redactor
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -186,7 +187,7 @@ type runState struct {
 	roles    *RoleBuilder
 	executor Executor
 	opts     RunOptions
-	redactor *Redactor
+	redactor *redact.Redactor
 
 	emitMu sync.Mutex // serialises Reporter calls
 
@@ -440,10 +441,10 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	return out, err
 }
 
-func runRedactor(rb *RoleBuilder, opts RunOptions) *Redactor {
+func runRedactor(rb *RoleBuilder, opts RunOptions) *redact.Redactor {
 	r := opts.Redactor
 	if r == nil {
-		r = &Redactor{}
+		r = &redact.Redactor{}
 	}
 	if env := rb.Environment(); env != nil {
 		r.Add(env.Secrets()...)

@@ -10,6 +10,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/inventory"
+	"github.com/org/calyptos/redact"
 	"github.com/org/calyptos/report"
 	"github.com/org/calyptos/sshexec"
 )
@@ -59,7 +60,7 @@ type options struct {
 
 	// redactor hides the password (given or typed at a prompt) and the
 	// environment's secrets in everything the command prints.
-	redactor *calyptos.Redactor
+	redactor *redact.Redactor
 }
 
 // formatValue is the -o flag.

@@ -19,6 +19,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
 	count "github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/redact"
 )
 
 // Defaults of EucalyptusSosreports.
@@ -225,8 +226,8 @@ var sosArchiveName = regexp.MustCompile(`^sosreport[A-Za-z0-9._+@-]*\.(tar|tar\.
 // secrets replaced (the name comes from host output, and a file name
 // leaves the report's redaction behind), with only the characters
 // sosArchiveName allows, so that the report shows the file that exists.
-func localName(r *calyptos.Redactor, base string) string {
-	s := strings.ReplaceAll(r.Redact(base), calyptos.Redacted, "REDACTED")
+func localName(r *redact.Redactor, base string) string {
+	s := strings.ReplaceAll(r.Redact(base), redact.Redacted, "REDACTED")
 	return strings.Map(func(c rune) rune {
 		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._+@-", c)) {
 			return c

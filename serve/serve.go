@@ -38,6 +38,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/redact"
 	"github.com/org/calyptos/report"
 )
 
@@ -207,7 +208,7 @@ func NewServer(plan Plan, opts Options) (*Server, error) {
 	// One redactor for the runs and for what the server says of them (a
 	// run's error, the metrics' labels).
 	if plan.RunOptions.Redactor == nil {
-		plan.RunOptions.Redactor = calyptos.NewRedactor()
+		plan.RunOptions.Redactor = redact.NewRedactor()
 	}
 	if env := plan.Roles.Environment(); env != nil {
 		plan.RunOptions.Redactor.Add(env.Secrets()...)

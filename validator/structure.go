@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/yamlx"
+	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
 )
 
@@ -476,7 +477,7 @@ func shown(path string, n *yaml.Node) string {
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {
 		key = path[i+1:]
 	}
-	if calyptos.IsSecretKey(key) {
+	if redact.IsSecretKey(key) {
 		return kind(n)
 	}
 	return `"` + n.Value + `"`

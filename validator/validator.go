@@ -20,7 +20,7 @@
 // Offline validators read the parsed file through Check.Env; when a
 // RoleBuilder was built from a plain role map there is no file, and they
 // report a Skip and return. None of them ever puts the value of an attribute
-// whose key calyptos.IsSecretKey into a finding.
+// whose key redact.IsSecretKey into a finding.
 package validator
 
 import (
