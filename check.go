@@ -157,10 +157,6 @@ func (c *Check) Name() string { return c.name }
 // Roles returns the deployment's roles.
 func (c *Check) Roles() *RoleBuilder { return c.run.roles }
 
-// Env returns the parsed environment file, or nil when the RoleBuilder was
-// built from a plain role map.
-func (c *Check) Env() *Environment { return c.run.roles.Environment() }
-
 // OnHost returns a Scope that reports findings about host.
 func (c *Check) OnHost(host string) Scope { return Scope{c: c, host: host} }
 

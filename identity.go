@@ -145,9 +145,9 @@ func findingID(check, key string) string { return check + "/" + key }
 
 // Identity returns a name for the deployment rb describes, recorded in
 // every report as Report.Environment so that reports of different
-// deployments are not compared: the environment file's name: field when it
-// has one, otherwise "roles-" and 12 hex digits of a SHA-256 over the
-// sorted roles and their hosts.
+// deployments are not compared: the Source's Identity when it has one
+// (an environment file's name: field), otherwise "roles-" and 12 hex
+// digits of a SHA-256 over the sorted roles and their hosts.
 func (rb *RoleBuilder) Identity() string {
 	if rb == nil {
 		return ""
@@ -155,19 +155,32 @@ func (rb *RoleBuilder) Identity() string {
 	if rb.identity != "" {
 		return rb.identity
 	}
-	if e := rb.Environment(); e != nil && strings.TrimSpace(e.Name) != "" {
-		return strings.TrimSpace(e.Name)
+	if rb.src != nil {
+		if id := strings.TrimSpace(rb.src.Identity()); id != "" {
+			return id
+		}
 	}
 	h := sha256.New()
-	// The format's roles count even when absent, as they did when every
-	// RoleBuilder had them, so that identities stay what they were.
-	names := slices.Compact(slices.Sorted(slices.Values(append(rb.RoleNames(), baseRoles()...))))
+	names := slices.Compact(slices.Sorted(slices.Values(append(rb.RoleNames(), identityRoles()...))))
 	for _, n := range names {
 		hosts := rb.Hosts(n)
 		slices.Sort(hosts)
 		h.Write([]byte(n + "=" + strings.Join(hosts, ",") + "\n"))
 	}
 	return "roles-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// identityRoles are hashed into every derived Identity even when absent:
+// the Eucalyptus roles every RoleBuilder once had, so that identities, and
+// the baselines that compare them, stay what they were.
+func identityRoles() []string {
+	return []string{
+		"clc", "user-facing", "console", "walrus", "cluster-controller",
+		"storage-controller", "node-controller", "midonet-cluster", "midolman",
+		"midonet-gateway", "mon-bootstrap", "ceph-mons", "ceph-osds", "riak-head",
+		"riak-node", "haproxy", "nginx", "zookeeper", "cassandra",
+		"setup-admin-creds", "configure-eucalyptus", "configure-vpc", RoleAll,
+	}
 }
 
 // identify fills f's ID from s's key, or the key derived from keySource,

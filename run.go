@@ -446,8 +446,8 @@ func runRedactor(rb *RoleBuilder, opts RunOptions) *redact.Redactor {
 	if r == nil {
 		r = &redact.Redactor{}
 	}
-	if env := rb.Environment(); env != nil {
-		r.Add(env.Secrets()...)
+	if src := rb.Source(); src != nil {
+		r.Add(src.Secrets()...)
 	}
 	r.Add(opts.Secrets...)
 	return r

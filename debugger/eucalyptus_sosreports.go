@@ -18,6 +18,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/eucalyptus"
 	count "github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/redact"
 )
@@ -142,7 +143,7 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no artifacts directory configured: set RunOptions.ArtifactsDir (the CLI's --artifacts DIR) to collect sosreports")
 		return
 	}
-	hosts := c.Roles().EucaHosts()
+	hosts := eucalyptus.ComponentHosts(c.Roles())
 	if len(hosts) == 0 {
 		c.Skipped("no Eucalyptus hosts in the deployment")
 		return

@@ -210,15 +210,15 @@ func NewServer(plan Plan, opts Options) (*Server, error) {
 	if plan.RunOptions.Redactor == nil {
 		plan.RunOptions.Redactor = redact.NewRedactor()
 	}
-	if env := plan.Roles.Environment(); env != nil {
-		plan.RunOptions.Redactor.Add(env.Secrets()...)
+	if src := plan.Roles.Source(); src != nil {
+		plan.RunOptions.Redactor.Add(src.Secrets()...)
 	}
 	plan.RunOptions.Redactor.Add(plan.RunOptions.Secrets...)
 	opts = opts.withDefaults()
 	if opts.Title == "" {
 		opts.Title = "calyptos"
-		if env := plan.Roles.Environment(); env != nil && env.Name != "" {
-			opts.Title += ": " + env.Name
+		if src := plan.Roles.Source(); src != nil && src.Identity() != "" {
+			opts.Title += ": " + src.Identity()
 		}
 	}
 	s := &Server{plan: plan, opts: opts, hosts: plan.Roles.All()}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/yamlx"
 	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
@@ -243,7 +244,7 @@ func (Structure) Validate(ctx context.Context, c *calyptos.Check) {
 // walker reports schema problems.
 type walker struct {
 	c     *calyptos.Check
-	e     *calyptos.Environment
+	e     *eucalyptus.Environment
 	fails int
 }
 

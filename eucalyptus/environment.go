@@ -1,45 +1,25 @@
-package calyptos
+package eucalyptus
 
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/yamlx"
 	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
 )
 
-// ErrInvalidEnvironment is matched (errors.Is) by every error that
-// LoadEnvironment and ParseEnvironment return for a file they could read
-// but not accept.
+// ErrInvalidEnvironment is matched (errors.Is) by every error that Load
+// and Parse return for a file they could read but not accept.
 var ErrInvalidEnvironment = errors.New("invalid environment file")
-
-// Position is a place in an environment file.
-type Position struct {
-	File   string `json:"file,omitempty"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
-}
-
-// String formats the position as file:line:col, the form editors and
-// compilers use.
-func (p Position) String() string {
-	switch {
-	case p.Line == 0:
-		return p.File
-	case p.Column == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
-}
 
 // EnvError is one problem in an environment file, with where it is.
 // Several problems are joined with errors.Join; errors.As finds the first.
 type EnvError struct {
-	Pos Position
+	Pos calyptos.Position
 	// Path is the YAML path of the offending key, dot separated
 	// (default_attributes.eucalyptus.topology.clusters.one).
 	Path string
@@ -75,19 +55,21 @@ type Environment struct {
 
 	root    *yaml.Node // the top-level mapping
 	attrs   *yaml.Node // default_attributes
-	hostPos map[string][]Position
+	hostPos map[string][]calyptos.Position
 }
 
 // HostPositions returns where host is written in the file, in file order
 // (a host listed under several roles has several positions). Validators use it to point at the line to fix. It returns
 // nil for a host the file does not list, and for an Environment that was
 // not parsed from a file.
-func (e *Environment) HostPositions(host string) []Position {
+func (e *Environment) HostPositions(host string) []calyptos.Position {
 	if e == nil {
 		return nil
 	}
 	ps := slices.Clone(e.hostPos[host])
-	slices.SortFunc(ps, func(a, b Position) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) })
+	slices.SortFunc(ps, func(a, b calyptos.Position) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
 	return ps
 }
 
@@ -116,12 +98,12 @@ type Cluster struct {
 	StorageBackend string
 	DASDevice      string
 	// Pos is where the cluster is declared.
-	Pos Position
+	Pos calyptos.Position
 }
 
 // Hosts returns every host of the cluster, sorted, without duplicates.
 func (c Cluster) Hosts() []string {
-	return SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
+	return calyptos.SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
 }
 
 // Root returns the file's top-level YAML mapping.
@@ -151,7 +133,7 @@ func (e *Environment) String(path ...string) (string, bool) {
 
 // PosOf returns the position of the node at path under
 // default_attributes, or of its deepest present ancestor.
-func (e *Environment) PosOf(path ...string) Position {
+func (e *Environment) PosOf(path ...string) calyptos.Position {
 	n := e.attrs
 	for _, k := range path {
 		next := yamlx.MapValue(n, k)
@@ -164,11 +146,11 @@ func (e *Environment) PosOf(path ...string) Position {
 }
 
 // Pos returns the position of a node of this file.
-func (e *Environment) Pos(n *yaml.Node) Position {
+func (e *Environment) Pos(n *yaml.Node) calyptos.Position {
 	if n == nil {
-		return Position{File: e.File}
+		return calyptos.Position{File: e.File}
 	}
-	return Position{File: e.File, Line: n.Line, Column: n.Column}
+	return calyptos.Position{File: e.File, Line: n.Line, Column: n.Column}
 }
 
 // Decode decodes the node at path under default_attributes into v (as
