@@ -7,15 +7,11 @@ import (
 	"time"
 )
 
-// Family is a kind of fact asked with different keys in one run: the
-// services, files or packages that several checks ask about. A Fact joins
-// a family by setting Family and Keys; a run then gathers every member a
-// host is asked for with one command for the union of their keys, and each
-// member still gets its own parsed value and its own error. So a check
-// asking for 3 services and another asking for 4 cost one query per host,
-// not two, and a checks file with 30 services not 30.
-//
-// Two Family values with the same Name must be the same family.
+// Family is a kind of fact asked with different keys (services, files,
+// packages). A Fact joins it by setting Family and Keys; a run gathers the
+// members a host is asked for with one command for the union of their
+// keys, and each member gets its own value and error. Families of one Name
+// must be the same family.
 type Family struct {
 	// Name identifies the family in a run ("services").
 	Name string

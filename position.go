@@ -2,15 +2,14 @@ package calyptos
 
 import "fmt"
 
-// Position is a place in an environment file.
+// Position is a place in an input file.
 type Position struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
 	Column int    `json:"column,omitempty"`
 }
 
-// String formats the position as file:line:col, the form editors and
-// compilers use.
+// String returns file:line:col.
 func (p Position) String() string {
 	switch {
 	case p.Line == 0:

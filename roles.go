@@ -8,22 +8,19 @@ import (
 	"strings"
 )
 
-// RoleAll is the role every RoleBuilder has: every host of the deployment.
+// RoleAll is every RoleBuilder's role of every host.
 const RoleAll = "all"
 
-// RoleBuilder groups a deployment's hosts by role. It is immutable once
-// built and safe for concurrent use. Every accessor returns a sorted copy
-// (see CompareHosts), so callers may modify what they get.
+// RoleBuilder groups a deployment's hosts by role. It is immutable (safe
+// for concurrent use); its accessors return sorted copies (CompareHosts).
 type RoleBuilder struct {
 	src      Source
 	roles    map[string][]string
 	identity string // set by Restrict: the whole deployment's
 }
 
-// NewRoleBuilder builds a RoleBuilder from a role map: any fleet, and
-// tests. Its roles are the map's keys and RoleAll, which holds every host.
-// Package eucalyptus (an environment file) and package inventory (an
-// Ansible inventory) build theirs with it.
+// NewRoleBuilder builds a RoleBuilder whose roles are the map's keys and
+// RoleAll.
 func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder {
 	var o roleOptions
 	for _, opt := range opts {
@@ -46,18 +43,15 @@ func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder 
 	return rb
 }
 
-// ErrUnknownRole is matched by the error of Lookup for a role name that
-// is not a role of the RoleBuilder.
+// ErrUnknownRole is matched by Lookup's error.
 var ErrUnknownRole = errors.New("unknown role")
 
-// Hosts returns the hosts of role, sorted. An unknown role has none; use
-// Lookup (or calyptostest.KnownRoles in a test) to catch a misspelt role
-// name.
+// Hosts returns the hosts of role; an unknown role has none (Lookup and
+// calyptostest.KnownRoles catch a misspelt one).
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
 
-// Lookup is Hosts for a role name that must exist: it returns an error
-// matching ErrUnknownRole, listing the roles, for a name that is not a
-// role of the RoleBuilder.
+// Lookup is Hosts for a role that must exist: for another name it returns
+// an error matching ErrUnknownRole that lists the roles.
 func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
 	hs, ok := rb.roles[role]
 	if !ok {
@@ -75,8 +69,7 @@ func (rb *RoleBuilder) Has(role, host string) bool {
 // All returns every host of the deployment.
 func (rb *RoleBuilder) All() []string { return rb.Hosts(RoleAll) }
 
-// RoleNames returns the name of every role, sorted: the keys of the map
-// given to NewRoleBuilder, and "all".
+// RoleNames returns every role's name, "all" included.
 func (rb *RoleBuilder) RoleNames() []string {
 	return slices.Sorted(maps.Keys(rb.roles))
 }
@@ -101,11 +94,8 @@ func (rb *RoleBuilder) Map() map[string][]string {
 	return out
 }
 
-// Restrict returns a RoleBuilder of the same deployment with only hosts
-// (a host pattern's selection, the CLI's --limit): every role keeps the
-// hosts of its own that are in hosts. The Source and the
-// Identity stay those of the whole deployment, so that reports of a
-// limited run compare with the full ones.
+// Restrict returns rb with only hosts in each role (the CLI's --limit).
+// Its Source and Identity stay rb's, so that reports compare.
 func (rb *RoleBuilder) Restrict(hosts []string) *RoleBuilder {
 	keep := map[string]bool{}
 	for _, h := range hosts {

@@ -26,13 +26,12 @@ const (
 
 // Errors of a run that did not start, checkable with errors.Is.
 var (
-	// ErrInvalidOptions is matched by every error RunValidators and
-	// RunDebuggers return before running anything (with a nil report): a
-	// nil RoleBuilder or Executor, two plugins with one name, or an Only
-	// or Skip name that is not in the list.
+	// ErrInvalidOptions is matched by the error of a run that could not
+	// start (its report is nil): a nil RoleBuilder or Executor, two
+	// plugins of one name, an Only or Skip name not in the list.
 	ErrInvalidOptions = errors.New("invalid run options")
-	// ErrUnknownCheck is matched by the error for an Only or Skip name that
-	// is not in the list being run, and by Select's.
+	// ErrUnknownCheck is matched by the error for an Only or Skip name not
+	// in the list, and by Select's.
 	ErrUnknownCheck = errors.New("unknown check")
 )
 
@@ -55,12 +54,11 @@ type RunOptions struct {
 	CommandTimeout time.Duration
 	// ArtifactsDir is where checks collect files; empty disables collection.
 	ArtifactsDir string
-	// Secrets are extra values never to show in a finding, on top of the
-	// secret attributes of the environment file.
+	// Secrets are values never to show, besides the Source's.
 	Secrets []string
-	// Redactor, if set, is used for every finding and receives the
-	// environment's secrets and Secrets; the caller may add more during
-	// the run (see Redactor). Nil means a Redactor private to the run.
+	// Redactor, if set, redacts the run and receives the Source's secrets
+	// and Secrets; the caller may add more during the run. Nil means one
+	// private to the run.
 	Redactor *redact.Redactor
 }
 
@@ -77,8 +75,8 @@ func (o RunOptions) withDefaults() RunOptions {
 	return o
 }
 
-// RunValidators runs validators against the deployment described by rb.
-// See RunDebuggers for the shape of the result.
+// RunValidators runs validators against the description rb, as
+// RunDebuggers runs debuggers.
 func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator, opts RunOptions) (*Report, error) {
 	plugins := make([]plugin, len(validators))
 	for i, v := range validators {
@@ -87,16 +85,13 @@ func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator,
 	return run(ctx, KindValidate, rb, nil, plugins, opts)
 }
 
-// RunDebuggers runs debuggers against the live deployment through exec.
-//
-// Plugins run one after another in list order; each one's findings stream
-// to opts.Reporter. A plugin that panics or overruns its timeout becomes a
+// RunDebuggers runs debuggers, one after another in list order, against
+// the live deployment through exec; their findings stream to
+// opts.Reporter. A plugin that panics or overruns its timeout becomes a
 // Fail finding and the run goes on. When ctx ends, the run stops after the
 // current plugin returns (or is abandoned) and returns the partial report,
-// marked Interrupted, with ctx's error. A run that cannot start (a nil rb
-// or exec, two plugins of one name, an unknown Only or Skip name) returns
-// a nil report and an error matching ErrInvalidOptions (and
-// ErrUnknownCheck for an unknown name).
+// marked Interrupted, with ctx's error. Secrets (the Source's and
+// opts.Secrets) are redacted from everything the report shows.
 func RunDebuggers(ctx context.Context, rb *RoleBuilder, exec Executor, debuggers []Debugger, opts RunOptions) (*Report, error) {
 	if exec == nil {
 		return nil, fmt.Errorf("calyptos: %w: RunDebuggers needs an Executor", ErrInvalidOptions)

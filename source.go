@@ -3,8 +3,7 @@ package calyptos
 // Source is the description a RoleBuilder was built from (an environment
 // file, an inventory), for what the runner needs of it beyond the roles.
 type Source interface {
-	// Identity is the deployment's name, or "" to derive one from the
-	// roles (see RoleBuilder.Identity).
+	// Identity is the deployment's name, or "" to derive one.
 	Identity() string
 	// Secrets are values every report must redact.
 	Secrets() []string
