@@ -50,10 +50,8 @@ type Scope struct {
 // Host returns the host findings are reported for ("" for deployment-wide).
 func (s Scope) Host() string { return s.host }
 
-// At returns a Scope whose findings are about pos, a place in an input file
-// (package eucalyptus gives the environment file's), as in
-// c.OnHost(h).At(pos).Failuref(...). Text output shows a non-zero position
-// before the message.
+// At returns a Scope whose findings are about pos, a place in an input
+// file: c.OnHost(h).At(pos).Failuref(...).
 func (s Scope) At(pos Position) Scope {
 	s.pos = pos
 	return s
@@ -100,9 +98,8 @@ func (s Scope) Report(status Status, msg, evidence string) {
 	s.c.report(s, status, msg, evidence, msg)
 }
 
-// Check is what a plugin is handed, as a test is handed a *testing.T: the
-// roles, the reporting methods, and for debuggers helpers that run
-// commands through the run's Executor. It is safe for concurrent use.
+// Check is a plugin's *testing.T: roles, reporting, and for debuggers
+// commands through the Executor. It is safe for concurrent use.
 type Check struct {
 	Scope
 	name string
@@ -157,8 +154,7 @@ func (c *Check) OnHost(host string) Scope { return Scope{c: c, host: host} }
 // ArtifactsDir returns the run's artifacts directory, or "".
 func (c *Check) ArtifactsDir() string { return c.run.opts.ArtifactsDir }
 
-// RecordProbe adds p, its label and detail redacted, to the run's
-// reachability matrix.
+// RecordProbe adds p (redacted) to the run's reachability matrix.
 func (c *Check) RecordProbe(p Probe) {
 	p.Label, p.Detail = c.run.redact(p.Label), c.run.redact(p.Detail)
 	c.mu.Lock()
@@ -219,18 +215,15 @@ func capText(s string, n int) string {
 type HostResult struct {
 	Host string
 	Output
-	// Err is a transport error: the command's result is unknown. It wraps
-	// context errors when the command's deadline passed or the run was
-	// cancelled, and ErrHostDown for hosts found unreachable earlier.
+	// Err is a transport error (result unknown): a context's error at the
+	// deadline or cancel, ErrHostDown for a host found unreachable.
 	Err error
-	// Elapsed is how long the call took, from building the host's command
-	// to its answer (waiting for a connection included): a bound on when
-	// the remote command ran, for checks that compare remote clocks.
+	// Elapsed is from building the command to its answer, connecting
+	// included: a bound on when it ran, for comparing remote clocks.
 	Elapsed time.Duration
 }
 
-// OK reports whether the command ran and exited 0: never when Err is set.
-// Check.HostOK also reports the transport error.
+// OK reports whether the command ran (Err is nil) and exited 0.
 func (r HostResult) OK() bool { return r.Err == nil && r.Output.OK() }
 
 // Results are the answers of a fan-out, in the order of the hosts asked.
@@ -272,8 +265,7 @@ func (c *Check) reportUnreachable(host string, err error) {
 	}
 }
 
-// HintError is an executor's error that gives its own hint for an
-// unreachable host instead of the runner's (localexec's, say).
+// HintError is an executor's error with its own unreachable-host hint.
 type HintError interface {
 	error
 	Hint() string
@@ -349,8 +341,7 @@ func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Write
 // send somewhere other than its findings (an archive it collects).
 func (c *Check) Redactor() *redact.Redactor { return c.run.redactor }
 
-// FetchToDir is WriteArtifact with remotePath's content; name defaults to
-// its base name.
+// FetchToDir is WriteArtifact of remotePath (name defaults to its base).
 func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (Artifact, error) {
 	if name == "" {
 		name = remoteBase(remotePath)

@@ -7,8 +7,7 @@ import (
 	"net"
 )
 
-// Output is what a command produced on one host; a non-zero ExitCode is
-// not an error.
+// Output is what a command produced; a non-zero ExitCode is no error.
 type Output struct {
 	Stdout   string `json:"stdout"`
 	Stderr   string `json:"stderr"`
@@ -48,8 +47,8 @@ type Executor interface {
 	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
 }
 
-// ContextDialer is what checks that dial from this machine take, so that
-// tests and proxies can supply one; *net.Dialer is one.
+// ContextDialer dials for checks, so that tests can supply their own;
+// *net.Dialer is one.
 type ContextDialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }

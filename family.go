@@ -15,16 +15,13 @@ import (
 type Family struct {
 	// Name identifies the family in a run ("services").
 	Name string
-	// Command returns one command that prints the facts of every key,
-	// for a POSIX sh; keys come sorted, without duplicates. Quote each
-	// with ShellQuote.
+	// Command returns one sh command printing the facts of keys (sorted,
+	// unique; quote each with ShellQuote).
 	Command func(keys []string) string
-	// Split cuts the command's output into each key's Output. A key it
-	// leaves out gives its members an error wrapping ErrFactLost. It must
-	// not panic on any input (fuzz it).
+	// Split cuts the output into each key's (a key left out: ErrFactLost).
+	// It must not panic on any input (fuzz it).
 	Split func(keys []string, out Output) map[string]Output
-	// Timeout and MaxOutput bound the family's one command as Fact's
-	// fields bound a fact's.
+	// Timeout and MaxOutput bound the command as a Fact's do.
 	Timeout   time.Duration
 	MaxOutput int
 }

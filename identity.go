@@ -25,15 +25,14 @@ func (s Scope) Key(key string) Scope {
 	return s
 }
 
-// Hint returns a Scope whose failures and warnings carry hint: a short
-// sentence saying what to do.
+// Hint returns a Scope whose failures and warnings say what to do.
 func (s Scope) Hint(hint string) Scope {
 	s.hint = strings.TrimSpace(hint)
 	return s
 }
 
-// Ref returns a Scope whose failures and warnings carry ref: a URL or doc
-// anchor explaining the check.
+// Ref returns a Scope whose failures and warnings carry a URL or doc
+// anchor.
 func (s Scope) Ref(ref string) Scope {
 	s.ref = strings.TrimSpace(ref)
 	return s

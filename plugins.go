@@ -25,8 +25,8 @@ type TimeoutPlugin interface {
 	Timeout() time.Duration
 }
 
-// Reporter receives a run's events as they happen, one at a time, in
-// order: CheckStarted, the findings, CheckFinished, the next check.
+// Reporter receives a run's events one at a time, in order: CheckStarted,
+// the findings, CheckFinished, the next check.
 type Reporter interface {
 	CheckStarted(name string)
 	Finding(f Finding)

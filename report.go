@@ -82,8 +82,7 @@ type Finding struct {
 	Ref  string `json:"ref,omitempty"`
 }
 
-// Text returns the message after its position, if any, compiler style
-// ("env.yml:12:19: message").
+// Text returns the message after its position, if any: "env.yml:3:1: m".
 func (f Finding) Text() string {
 	if f.Pos.Line == 0 {
 		return f.Message
@@ -138,8 +137,7 @@ const (
 	ProbeUnknown ProbeResult = "unknown"
 )
 
-// Probe is one cell of a reachability matrix: whether From could open a
-// connection to To:Port.
+// Probe is a reachability matrix's cell: could From connect to To:Port?
 type Probe struct {
 	From   string      `json:"from"`
 	To     string      `json:"to"`
@@ -177,8 +175,7 @@ const (
 	KindDebug    Kind = "debug"
 )
 
-// Report is the result of a run: every check in run order, and the
-// totals.
+// Report is a run's result: its checks in run order, and totals.
 type Report struct {
 	Kind     Kind           `json:"kind"`
 	Started  time.Time      `json:"started"`
@@ -197,12 +194,10 @@ type Report struct {
 // HostState is what a run learnt of one host's transport.
 type HostState struct {
 	Host string `json:"host"`
-	// Reached is set when a call to the host answered (a command ran,
-	// whatever its exit status, or a file was fetched).
+	// Reached: a call answered (a command ran, or a file was fetched).
 	Reached bool `json:"reached"`
-	// Unreachable is set when a call failed with an error matching
-	// ErrTransport (dial, handshake, authentication); the run made no
-	// further calls to the host. Error is that first error, redacted.
+	// Unreachable: a call failed with ErrTransport, and the run made no
+	// more; Error is that error, redacted.
 	Unreachable bool   `json:"unreachable,omitempty"`
 	Error       string `json:"error,omitempty"`
 }
@@ -243,8 +238,8 @@ func (r *Report) Outcome() Outcome {
 	return OutcomePassed
 }
 
-// Passed reports whether the run passed: it ran to its end and no check
-// failed; with strict, none warned either.
+// Passed reports whether the run ended and no check failed (with strict,
+// nor warned).
 func (r *Report) Passed(strict bool) bool {
 	o := r.Outcome()
 	return o == OutcomePassed || o == OutcomeWarnings && !strict

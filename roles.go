@@ -11,8 +11,8 @@ import (
 // RoleAll is every RoleBuilder's role of every host.
 const RoleAll = "all"
 
-// RoleBuilder groups a deployment's hosts by role. It is immutable (safe
-// for concurrent use); its accessors return sorted copies (CompareHosts).
+// RoleBuilder groups hosts by role. Immutable, it returns copies sorted
+// by CompareHosts.
 type RoleBuilder struct {
 	src      Source
 	roles    map[string][]string
@@ -46,12 +46,11 @@ func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder 
 // ErrUnknownRole is matched by Lookup's error.
 var ErrUnknownRole = errors.New("unknown role")
 
-// Hosts returns the hosts of role; an unknown role has none (Lookup and
-// calyptostest.KnownRoles catch a misspelt one).
+// Hosts returns role's hosts, none if unknown (see Lookup and
+// calyptostest.KnownRoles).
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
 
-// Lookup is Hosts for a role that must exist: for another name it returns
-// an error matching ErrUnknownRole that lists the roles.
+// Lookup is Hosts, with an error listing the roles for an unknown one.
 func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
 	hs, ok := rb.roles[role]
 	if !ok {
@@ -94,8 +93,7 @@ func (rb *RoleBuilder) Map() map[string][]string {
 	return out
 }
 
-// Restrict returns rb with only hosts in each role (the CLI's --limit).
-// Its Source and Identity stay rb's, so that reports compare.
+// Restrict returns rb with only hosts; Source and Identity stay rb's.
 func (rb *RoleBuilder) Restrict(hosts []string) *RoleBuilder {
 	keep := map[string]bool{}
 	for _, h := range hosts {

@@ -14,7 +14,7 @@ import (
 	"github.com/org/calyptos/redact"
 )
 
-// Defaults for RunOptions fields left zero.
+// Defaults of the RunOptions fields of the same names, when zero.
 const (
 	DefaultParallel       = 32
 	DefaultCheckTimeout   = 10 * time.Minute
@@ -43,14 +43,11 @@ type RunOptions struct {
 	Skip []string
 	// Reporter, if set, receives findings as they happen.
 	Reporter Reporter
-	// Parallel bounds how many hosts one fan-out reaches at once
-	// (default DefaultParallel).
+	// Parallel bounds the hosts a fan-out reaches at once.
 	Parallel int
-	// CheckTimeout bounds each plugin (default DefaultCheckTimeout). A
-	// plugin may ask for another bound by implementing TimeoutPlugin.
+	// CheckTimeout bounds each plugin (see TimeoutPlugin).
 	CheckTimeout time.Duration
-	// CommandTimeout bounds each remote command and fetch (default
-	// DefaultCommandTimeout); see WithCommandTimeout.
+	// CommandTimeout bounds each command and fetch.
 	CommandTimeout time.Duration
 	// ArtifactsDir is where checks collect files; empty disables collection.
 	ArtifactsDir string
