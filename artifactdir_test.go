@@ -10,6 +10,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -90,7 +91,7 @@ func TestWriteArtifact(t *testing.T) {
 	dir := t.TempDir()
 	exec := calyptostest.NewExecutor(t)
 	rb := calyptos.NewRoleBuilder(map[string][]string{"x": {"h"}})
-	r := calyptos.NewRedactor("s3cr3t")
+	r := redact.NewRedactor("s3cr3t")
 	rep, err := calyptos.RunDebuggers(context.Background(), rb, exec, []calyptos.Debugger{
 		plugin{name: "d", body: func(ctx context.Context, c *calyptos.Check) {
 			a, err := c.WriteArtifact("h", "out.txt", "/remote/s3cr3t", func(w io.Writer) error {

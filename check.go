@@ -12,22 +12,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/calyptos/internal/safefile"
+	"github.com/org/calyptos/redact"
 )
 
 // Errors a check's executor helpers can return, checkable with errors.Is.
 var (
-	// ErrNoExecutor is returned by the executor helpers of a validation run,
-	// which has no transport.
+	// ErrNoExecutor: a validation run has no transport.
 	ErrNoExecutor = errors.New("no executor: validators cannot run remote commands")
-	// ErrHostDown wraps the first transport error seen for a host; later
-	// calls to that host in the same run fail at once with it instead of
-	// waiting on the network again.
+	// ErrHostDown wraps the first transport error of a host; later calls
+	// to it in the run fail at once with it.
 	ErrHostDown = errors.New("host unreachable")
-	// ErrUnsafePath is returned when a remote file name would escape the
-	// local directory it is fetched into.
+	// ErrUnsafePath: a file name would escape the artifacts directory.
 	ErrUnsafePath = errors.New("unsafe path")
-	// ErrNoArtifactsDir is returned by FetchToDir when the run has no
-	// artifacts directory.
+	// ErrNoArtifactsDir: the run has no artifacts directory.
 	ErrNoArtifactsDir = errors.New("no artifacts directory configured")
 )
 
@@ -53,11 +50,8 @@ type Scope struct {
 // Host returns the host findings are reported for ("" for deployment-wide).
 func (s Scope) Host() string { return s.host }
 
-// At returns a Scope whose findings are about pos, a place in the
-// environment file (from Environment.Pos, PosOf or HostPositions, or a
-// Cluster's Pos): c.At(cl.Pos).Failuref(...), or c.OnHost(h).At(pos). Text
-// output shows the position before the message; a zero pos (a RoleBuilder
-// made by NewRoleBuilder has no file) shows nothing.
+// At returns a Scope whose findings are about pos, a place in an input
+// file: c.OnHost(h).At(pos).Failuref(...).
 func (s Scope) At(pos Position) Scope {
 	s.pos = pos
 	return s
@@ -98,16 +92,14 @@ func (s Scope) Infof(format string, args ...any) {
 // Skipped reports that something did not apply, with the reason.
 func (s Scope) Skipped(reason string) { s.c.report(s, Skip, reason, "", reason) }
 
-// Report reports a finding with supporting evidence (for example the
-// output line that decided it). Evidence is redacted and capped.
+// Report reports a finding with evidence (the output line that decided
+// it, say), redacted and capped.
 func (s Scope) Report(status Status, msg, evidence string) {
 	s.c.report(s, status, msg, evidence, msg)
 }
 
-// Check is what a plugin is handed, in the way a test is handed a
-// *testing.T: the deployment's roles, methods to report findings, and for
-// debuggers helpers that run commands on hosts through the run's Executor.
-// Its methods are safe for concurrent use.
+// Check is a plugin's *testing.T: roles, reporting, and for debuggers
+// commands through the Executor. It is safe for concurrent use.
 type Check struct {
 	Scope
 	name string
@@ -156,19 +148,13 @@ func (c *Check) Name() string { return c.name }
 // Roles returns the deployment's roles.
 func (c *Check) Roles() *RoleBuilder { return c.run.roles }
 
-// Env returns the parsed environment file, or nil when the RoleBuilder was
-// built from a plain role map.
-func (c *Check) Env() *Environment { return c.run.roles.Environment() }
-
 // OnHost returns a Scope that reports findings about host.
 func (c *Check) OnHost(host string) Scope { return Scope{c: c, host: host} }
 
-// ArtifactsDir returns the directory the run collects files into, or "" if
-// the run was given none.
+// ArtifactsDir returns the run's artifacts directory, or "".
 func (c *Check) ArtifactsDir() string { return c.run.opts.ArtifactsDir }
 
-// RecordProbe adds one cell to the run's reachability matrix. Its label
-// and detail are redacted.
+// RecordProbe adds p (redacted) to the run's reachability matrix.
 func (c *Check) RecordProbe(p Probe) {
 	p.Label, p.Detail = c.run.redact(p.Label), c.run.redact(p.Detail)
 	c.mu.Lock()
@@ -225,25 +211,19 @@ func capText(s string, n int) string {
 	return s[:n] + "\n[... truncated]"
 }
 
-// HostResult is one host's answer in a fan-out. Its OK is false when Err
-// is set, so r.OK() alone never takes an unreachable host for a passing
-// one; use c.HostOK(r) to also report the transport error once.
+// HostResult is one host's answer in a fan-out.
 type HostResult struct {
 	Host string
 	Output
-	// Err is a transport error: the command's result is unknown. It wraps
-	// context errors when the command's deadline passed or the run was
-	// cancelled, and ErrHostDown for hosts found unreachable earlier.
+	// Err is a transport error (result unknown): a context's error at the
+	// deadline or cancel, ErrHostDown for a host found unreachable.
 	Err error
-	// Elapsed is how long the call took, from building the host's command
-	// to its answer (waiting for a connection included): a bound on when
-	// the remote command ran, for checks that compare remote clocks.
+	// Elapsed is from building the command to its answer, connecting
+	// included: a bound on when it ran, for comparing remote clocks.
 	Elapsed time.Duration
 }
 
-// OK reports whether the command ran and exited with status 0: false when
-// Err is set (the host was not reached, or the command's result is
-// unknown), whatever the zero Output would say.
+// OK reports whether the command ran (Err is nil) and exited 0.
 func (r HostResult) OK() bool { return r.Err == nil && r.Output.OK() }
 
 // Results are the answers of a fan-out, in the order of the hosts asked.
@@ -259,9 +239,8 @@ func (rs Results) Get(host string) (HostResult, bool) {
 	return HostResult{}, false
 }
 
-// HostOK reports whether r has a usable output. When r carries a transport
-// error, HostOK reports it as a failure for r.Host, once per check however
-// many fan-outs fail for that host, and returns false.
+// HostOK reports whether r has a usable output. A transport error it
+// reports as a failure for r.Host, once per check.
 func (c *Check) HostOK(r HostResult) bool {
 	if r.Err == nil {
 		return true
@@ -286,9 +265,7 @@ func (c *Check) reportUnreachable(host string, err error) {
 	}
 }
 
-// HintError is implemented by an executor's error that knows what to do
-// about it better than the runner's default hint for an unreachable host
-// (localexec's for a host it does not serve, say).
+// HintError is an executor's error with its own unreachable-host hint.
 type HintError interface {
 	error
 	Hint() string
@@ -306,16 +283,15 @@ func unreachableHint(err error) string {
 
 type commandTimeoutKey struct{}
 
-// WithCommandTimeout returns a context that makes the executor helpers give
-// each command d instead of the run's CommandTimeout, for commands known to
-// be slow (sosreport) or expected to be quick.
+// WithCommandTimeout returns a context under which the executor helpers
+// give each command d instead of RunOptions.CommandTimeout (a slow
+// sosreport, a quick probe).
 func WithCommandTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, commandTimeoutKey{}, d)
 }
 
-// CommandTimeout returns the deadline the executor helpers give each
-// command under ctx: the one set with WithCommandTimeout, or the run's
-// RunOptions.CommandTimeout.
+// CommandTimeout returns the deadline each command gets under ctx:
+// WithCommandTimeout's, or RunOptions.CommandTimeout.
 func (c *Check) CommandTimeout(ctx context.Context) time.Duration {
 	if d, ok := ctx.Value(commandTimeoutKey{}).(time.Duration); ok && d > 0 {
 		return d
@@ -329,17 +305,15 @@ func (c *Check) RunOnHost(ctx context.Context, command, host string) (Output, er
 	return r[0].Output, r[0].Err
 }
 
-// RunOnHosts runs the same command on every host in parallel, at most
-// RunOptions.Parallel at a time, each with its own deadline. A host's error
-// never stops the others. Results come back in the order of hosts.
+// RunOnHosts runs command on every host, RunOptions.Parallel at a time,
+// each with its own deadline; a host's error never stops the others.
 func (c *Check) RunOnHosts(ctx context.Context, command string, hosts []string) Results {
 	return c.RunEach(ctx, hosts, func(string) string { return command })
 }
 
-// RunEach is RunOnHosts with a command built per host (quote any text taken
-// from the environment with ShellQuote). command(h) is called just before
-// that host's command is sent, on the worker that sends it, so it may
-// time-stamp the request (the clock-skew check relies on this).
+// RunEach is RunOnHosts with a command built per host, called just before
+// that host's command is sent, so it may time-stamp it (the clock-skew
+// check does).
 func (c *Check) RunEach(ctx context.Context, hosts []string, command func(host string) string) Results {
 	out := make(Results, len(hosts))
 	timeout := c.CommandTimeout(ctx)
@@ -363,14 +337,11 @@ func (c *Check) Fetch(ctx context.Context, host, remotePath string, dst io.Write
 	return err
 }
 
-// Redactor returns the run's Redactor, which knows the environment's
-// secrets and the run's extra ones: for a check that writes what hosts
+// Redactor returns the run's Redactor, for a check that writes what hosts
 // send somewhere other than its findings (an archive it collects).
-func (c *Check) Redactor() *Redactor { return c.run.redactor }
+func (c *Check) Redactor() *redact.Redactor { return c.run.redactor }
 
-// FetchToDir fetches remotePath from host into the run's artifacts
-// directory as <dir>/<host>/<name>, where name defaults to the remote
-// file's base name: WriteArtifact with the remote file as content.
+// FetchToDir is WriteArtifact of remotePath (name defaults to its base).
 func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (Artifact, error) {
 	if name == "" {
 		name = remoteBase(remotePath)
@@ -384,16 +355,12 @@ func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (
 	return a, nil
 }
 
-// WriteArtifact creates <dir>/<host>/<name> in the run's artifacts
-// directory with what write writes (for example a fetched file, redacted
-// on its way). Directories it creates are mode 0700 and the file 0600; a
-// host folder or a file of that name that is a symbolic link (planted by
-// another user), or a host folder of another user, is refused with
-// ErrUnsafePath, never followed. It writes
-// to a temporary file and renames it on success, so a failed write never
-// leaves a partial file under the final name. The artifact is recorded in
-// the check's result with remote as its source, both paths redacted; the
-// one returned is not.
+// WriteArtifact writes <artifacts dir>/<host>/<name>, mode 0600 in
+// directories of mode 0700, through a temporary file (a failed write
+// leaves nothing). A symbolic link in its place, or a host directory of
+// another user, is refused with ErrUnsafePath. The check's result records
+// it with remote as its source, both paths redacted (the Artifact
+// returned is not).
 func (c *Check) WriteArtifact(host, name, remote string, write func(w io.Writer) error) (Artifact, error) {
 	a, err := c.saveArtifact(host, name, remote, write)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // CLCCheck is the seed's example validator, line for line.
@@ -15,7 +16,7 @@ type CLCCheck struct{}
 func (CLCCheck) Name() string { return "clccheck" }
 
 func (CLCCheck) Validate(ctx context.Context, c *calyptos.Check) {
-	clcs := c.Roles().Hosts(calyptos.RoleCLC)
+	clcs := c.Roles().Hosts(eucalyptus.RoleCLC)
 	if len(clcs) == 0 {
 		c.Failure("No CLCs found")
 		return
@@ -35,7 +36,7 @@ type NCServiceCheck struct{}
 func (NCServiceCheck) Name() string { return "ncservice" }
 
 func (NCServiceCheck) Debug(ctx context.Context, c *calyptos.Check) {
-	ncs := c.Roles().Hosts(calyptos.RoleNodeController)
+	ncs := c.Roles().Hosts(eucalyptus.RoleNodeController)
 	for _, r := range c.RunOnHosts(ctx, "service eucalyptus-nc status", ncs) {
 		if !c.HostOK(r) { // unreachable: reported once for this host
 			continue
@@ -49,7 +50,7 @@ func (NCServiceCheck) Debug(ctx context.Context, c *calyptos.Check) {
 }
 
 func Example_validator() {
-	rb, err := calyptos.LoadEnvironment("testdata/edge.yml")
+	rb, err := eucalyptus.Load("testdata/edge.yml")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -70,7 +71,7 @@ func Example_validator() {
 }
 
 func Example_debugger() {
-	rb, _ := calyptos.LoadEnvironment("testdata/edge.yml")
+	rb, _ := eucalyptus.Load("testdata/edge.yml")
 
 	// A fake executor stands in for SSH here; sshexec.New gives a real one.
 	exec := calyptostest.NewExecutor(nil)
@@ -92,60 +93,16 @@ func Example_debugger() {
 	// fail 192.0.2.32 cannot run commands: dial: connection refused: transport failure
 }
 
-func ExampleParseEnvironment_errors() {
-	_, err := calyptos.ParseEnvironment("environment.yml", []byte(`
-default_attributes:
-  eucalyptus:
-    topology:
-      clc: [192.0.2.10]
-      user-facing: [192.0.2.10]
-      clusters:
-        one:
-          cc: [192.0.2.20]
-          sc: [192.0.2.20]
-`))
-	fmt.Println(err)
-	// Output:
-	// environment.yml:8:9: cluster "one" has no node controllers (nodes)
-}
-
-// A check that finds something wrong with a host points at the place in
-// the file where the host is written.
-func ExampleEnvironment_HostPositions() {
-	rb, err := calyptos.ParseEnvironment("environment.yml", []byte(`
-default_attributes:
-  eucalyptus:
-    topology:
-      clc: 192.0.2.10
-      user-facing: 192.0.2.10
-      clusters:
-        one: {cc: 192.0.2.20, sc: 192.0.2.20, nodes: "192.0.2.21 192.0.2.300"}
-`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, p := range rb.Environment().HostPositions("192.0.2.300") {
-		fmt.Printf("%s: 192.0.2.300 is not an IP address\n", p)
-	}
-	fmt.Println(rb.Environment().HostPositions("192.0.2.10"))
-	// Output:
-	// environment.yml:8:66: 192.0.2.300 is not an IP address
-	// [environment.yml:5:12 environment.yml:6:20]
-}
-
 func ExampleNewRoleBuilder() {
 	rb := calyptos.NewRoleBuilder(map[string][]string{
-		calyptos.RoleCLC:        {"10.0.0.1"},
-		calyptos.RoleUserFacing: {"10.0.0.1", "10.0.0.2"},
-	}, calyptos.Cluster{Name: "zone-a", CC: []string{"10.0.0.3"}, SC: []string{"10.0.0.3"}, Nodes: []string{"10.0.0.10", "10.0.0.9"}})
+		"web": {"10.0.0.2", "10.0.0.1"},
+		"db":  {"10.0.0.3"},
+	})
 	fmt.Println(rb.All())
-	fmt.Println(rb.Hosts(calyptos.RoleNodeController))
-	fmt.Println(rb.RolesOf("10.0.0.1"))
+	fmt.Println(rb.RoleNames())
 	// Output:
-	// [10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.9 10.0.0.10]
-	// [10.0.0.9 10.0.0.10]
-	// [clc user-facing]
+	// [10.0.0.1 10.0.0.2 10.0.0.3]
+	// [all db web]
 }
 
 func ExampleShellQuote() {

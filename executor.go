@@ -7,8 +7,7 @@ import (
 	"net"
 )
 
-// Output is what a command produced on one host. A non-zero ExitCode is a
-// normal result, not a transport error.
+// Output is what a command produced; a non-zero ExitCode is no error.
 type Output struct {
 	Stdout   string `json:"stdout"`
 	Stderr   string `json:"stderr"`
@@ -20,50 +19,41 @@ type Output struct {
 // OK reports whether the command exited with status 0.
 func (o Output) OK() bool { return o.ExitCode == 0 }
 
-// Executor is the transport that debuggers use to reach hosts. sshexec
-// implements it over SSH, localexec on this machine, calyptostest fakes
-// it; calyptostest.TestExecutor checks an implementation against this
-// contract.
+// Executor is the transport of debuggers: sshexec over SSH, localexec on
+// this machine, calyptostest's fake. calyptostest.TestExecutor checks an
+// implementation against this contract. It is safe for concurrent use.
 //
 // Run runs command, a POSIX sh script, on host as `sh -c command` would,
-// with an empty standard input and no terminal, and returns what it wrote
-// to stdout and stderr, byte for byte and kept apart, and its exit status
-// (127 for a command not found, 128+n for one killed by signal n). A
-// command that ran is an Output with a nil error, whatever its status. An
-// executor may cap what it keeps of a stream; it then sets
-// Output.Truncated and keeps the start of the stream.
+// with an empty standard input and no terminal, and returns its stdout and
+// stderr, byte for byte and apart, and its exit status (127 for a command
+// not found, 128+n for one killed by signal n), with a nil error whatever
+// the status. It may cap a stream, keeping its start and setting
+// Output.Truncated.
 //
-// Run and Fetch return an error only when the result is not known. The
-// error wraps ErrTransport exactly when the host cannot be reached at all
-// (dial, handshake or authentication failure), found out by the call
-// itself, before ctx ends; the runner then stops sending the host
-// commands. A call whose ctx is already done returns an error wrapping
-// ctx.Err() and starts nothing. When ctx ends during a call, the call
+// Run and Fetch return an error only when the result is not known. It
+// wraps ErrTransport exactly when the call itself found, before ctx ended,
+// that the host cannot be reached at all (dial, handshake or
+// authentication failure). A call whose ctx is done returns an error
+// wrapping ctx.Err() and starts nothing; when ctx ends during a call, it
 // returns promptly with an error wrapping ctx.Err(), never ErrTransport,
 // and the command ends on the host with the processes it started, unless
-// ctx is marked executor.WithSelfBounded (the command then ends by itself).
+// ctx is marked executor.WithSelfBounded.
 //
-// Fetch writes the exact bytes of the remote file to dst and never writes
-// to dst after it returns. A missing file is an error wrapping
-// fs.ErrNotExist; a failed write to dst ends the copy with an error
-// wrapping dst's error.
-//
-// Implementations must be safe for concurrent use, on one host and on
-// many.
+// Fetch writes the exact bytes of the remote file to dst, never after it
+// returns. A missing file is an error wrapping fs.ErrNotExist; a failed
+// write to dst ends the copy with an error wrapping dst's error.
 type Executor interface {
 	Run(ctx context.Context, host, command string) (Output, error)
 	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
 }
 
-// ContextDialer opens network connections; *net.Dialer implements it.
-// Checks that dial from this machine (pinghosts, the end-user access
-// probe) take one, so tests and proxies can supply their own.
+// ContextDialer dials for checks, so that tests can supply their own;
+// *net.Dialer is one.
 type ContextDialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// ErrTransport marks executor errors that mean the host cannot be reached
-// at all (dial, handshake or authentication failure). Executors wrap it so
-// that the run stops retrying such a host; other errors (a missing remote
-// file in Fetch, say) leave the host usable.
+// ErrTransport marks an executor error meaning the host cannot be reached
+// at all (see Executor): the run stops calling it. Other errors leave the
+// host usable.
 var ErrTransport = errors.New("transport failure")

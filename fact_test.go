@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/executor"
 
 	"github.com/org/calyptos"
@@ -80,7 +81,7 @@ func debuggerFunc(name string, f func(context.Context, *calyptos.Check)) calypto
 }
 
 func hostsRB(hosts ...string) *calyptos.RoleBuilder {
-	return calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: hosts})
+	return calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: hosts})
 }
 
 func scriptABC(e *calyptostest.Executor) {

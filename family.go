@@ -7,28 +7,21 @@ import (
 	"time"
 )
 
-// Family is a kind of fact asked with different keys in one run: the
-// services, files or packages that several checks ask about. A Fact joins
-// a family by setting Family and Keys; a run then gathers every member a
-// host is asked for with one command for the union of their keys, and each
-// member still gets its own parsed value and its own error. So a check
-// asking for 3 services and another asking for 4 cost one query per host,
-// not two, and a checks file with 30 services not 30.
-//
-// Two Family values with the same Name must be the same family.
+// Family is a kind of fact asked with different keys (services, files,
+// packages). A Fact joins it by setting Family and Keys; a run gathers the
+// members a host is asked for with one command for the union of their
+// keys, and each member gets its own value and error. Families of one Name
+// must be the same family.
 type Family struct {
 	// Name identifies the family in a run ("services").
 	Name string
-	// Command returns one command that prints the facts of every key,
-	// for a POSIX sh; keys come sorted, without duplicates. Quote each
-	// with ShellQuote.
+	// Command returns one sh command printing the facts of keys (sorted,
+	// unique; quote each with ShellQuote).
 	Command func(keys []string) string
-	// Split cuts the command's output into each key's Output. A key it
-	// leaves out gives its members an error wrapping ErrFactLost. It must
-	// not panic on any input (fuzz it).
+	// Split cuts the output into each key's (a key left out: ErrFactLost).
+	// It must not panic on any input (fuzz it).
 	Split func(keys []string, out Output) map[string]Output
-	// Timeout and MaxOutput bound the family's one command as Fact's
-	// fields bound a fact's.
+	// Timeout and MaxOutput bound the command as a Fact's do.
 	Timeout   time.Duration
 	MaxOutput int
 }

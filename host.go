@@ -12,10 +12,9 @@ import (
 // ErrBadHost is wrapped by SplitHostPort errors.
 var ErrBadHost = errors.New("invalid host")
 
-// SplitHostPort splits a host as written in an environment file into its
-// address and optional port (0 when absent). It accepts "name", "1.2.3.4",
-// an IPv6 literal "2001:db8::1" (no port possible), "name:22",
-// "1.2.3.4:22" and "[2001:db8::1]:22".
+// SplitHostPort splits a host into its address and port (0 when absent):
+// "name", "1.2.3.4", "2001:db8::1" (no port), "name:22", "1.2.3.4:22",
+// "[2001:db8::1]:22".
 func SplitHostPort(h string) (host string, port int, err error) {
 	if h == "" {
 		return "", 0, fmt.Errorf("%w: empty", ErrBadHost)
@@ -64,9 +63,8 @@ func parsePort(h, p string) (int, error) {
 	return n, nil
 }
 
-// ShellQuote returns s quoted for a POSIX shell so that it is passed as
-// exactly one word whatever it contains. Every piece of text taken from an
-// environment file must go through it before it is put into a command.
+// ShellQuote returns s quoted as one POSIX shell word. Text from an input
+// file must go through it into a command.
 func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, needsQuote) < 0 {
 		return s
@@ -82,10 +80,9 @@ func needsQuote(r rune) bool {
 	return !strings.ContainsRune("@%+=:,./-_", r)
 }
 
-// CompareHosts orders hosts the way reports show them: IP addresses first,
-// in numeric order (so 10.0.0.9 sorts before 10.0.0.10), then names
-// alphabetically, then strings SplitHostPort rejects; ties are broken by
-// port. It is a total order, so sorted hosts can be binary-searched.
+// CompareHosts orders hosts as reports show them, a total order: IP
+// addresses in numeric order, then names, then strings SplitHostPort
+// rejects; ties are broken by port.
 func CompareHosts(a, b string) int { return parseSortKey(a).compare(parseSortKey(b)) }
 
 // sortKey is a host parsed once for sorting.
@@ -148,8 +145,8 @@ func (a sortKey) compare(b sortKey) int {
 	return strings.Compare(a.raw, b.raw)
 }
 
-// SortHosts sorts hosts in place with CompareHosts and removes duplicates,
-// returning the shortened slice.
+// SortHosts sorts hosts in place with CompareHosts and returns them
+// without duplicates.
 func SortHosts(hosts []string) []string {
 	keys := make([]sortKey, len(hosts))
 	for i, h := range hosts {

@@ -16,28 +16,23 @@ const maxDerivedKeyLen = 48
 // maxHintLen bounds a hint or a reference, which are meant to be short.
 const maxHintLen = 1 << 10
 
-// Key returns a Scope whose findings are identified by key: their ID is
-// "<check>/<key>" and, with the host, names the same thing checked across
-// runs. A key names what is checked ("tcp-8773", "disk-size"), never what
-// was measured, so a pass and a failure of the same thing share it. The
-// key is cleaned by cleanKey; an empty one selects the derived default
-// (see deriveKey).
+// Key returns a Scope whose findings have the ID "<check>/<key>". A key
+// names what is checked ("tcp-8773"), never what was measured, so that a
+// pass and a failure of one thing share it. Without one, the key is
+// derived from the message's format string.
 func (s Scope) Key(key string) Scope {
 	s.key = cleanKey(key)
 	return s
 }
 
-// Hint returns a Scope whose failures and warnings carry hint: a short
-// sentence saying what to do about them. Passing, informational and
-// skipped findings drop it.
+// Hint returns a Scope whose failures and warnings say what to do.
 func (s Scope) Hint(hint string) Scope {
 	s.hint = strings.TrimSpace(hint)
 	return s
 }
 
-// Ref returns a Scope whose failures and warnings carry ref: a URL or a
-// documentation anchor explaining the check. Like a hint, it is dropped
-// from other findings.
+// Ref returns a Scope whose failures and warnings carry a URL or doc
+// anchor.
 func (s Scope) Ref(ref string) Scope {
 	s.ref = strings.TrimSpace(ref)
 	return s
@@ -143,11 +138,9 @@ func stripVerbs(format string) string {
 // findingID joins a check name and a key into an ID.
 func findingID(check, key string) string { return check + "/" + key }
 
-// Identity returns a name for the deployment rb describes, recorded in
-// every report as Report.Environment so that reports of different
-// deployments are not compared: the environment file's name: field when it
-// has one, otherwise "roles-" and 12 hex digits of a SHA-256 over the
-// sorted roles and their hosts.
+// Identity names the deployment in reports (Report.Environment): the
+// Source's Identity, or "roles-" and 12 hex digits of a SHA-256 of the
+// roles and their hosts.
 func (rb *RoleBuilder) Identity() string {
 	if rb == nil {
 		return ""
@@ -155,19 +148,32 @@ func (rb *RoleBuilder) Identity() string {
 	if rb.identity != "" {
 		return rb.identity
 	}
-	if e := rb.Environment(); e != nil && strings.TrimSpace(e.Name) != "" {
-		return strings.TrimSpace(e.Name)
+	if rb.src != nil {
+		if id := strings.TrimSpace(rb.src.Identity()); id != "" {
+			return id
+		}
 	}
 	h := sha256.New()
-	// The format's roles count even when absent, as they did when every
-	// RoleBuilder had them, so that identities stay what they were.
-	names := slices.Compact(slices.Sorted(slices.Values(append(rb.RoleNames(), baseRoles()...))))
+	names := slices.Compact(slices.Sorted(slices.Values(append(rb.RoleNames(), identityRoles()...))))
 	for _, n := range names {
 		hosts := rb.Hosts(n)
 		slices.Sort(hosts)
 		h.Write([]byte(n + "=" + strings.Join(hosts, ",") + "\n"))
 	}
 	return "roles-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// identityRoles are hashed into every derived Identity even when absent:
+// the Eucalyptus roles every RoleBuilder once had, so that identities, and
+// the baselines that compare them, stay what they were.
+func identityRoles() []string {
+	return []string{
+		"clc", "user-facing", "console", "walrus", "cluster-controller",
+		"storage-controller", "node-controller", "midonet-cluster", "midolman",
+		"midonet-gateway", "mon-bootstrap", "ceph-mons", "ceph-osds", "riak-head",
+		"riak-node", "haproxy", "nginx", "zookeeper", "cassandra",
+		"setup-admin-creds", "configure-eucalyptus", "configure-vpc", RoleAll,
+	}
 }
 
 // identify fills f's ID from s's key, or the key derived from keySource,

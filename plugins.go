@@ -19,17 +19,14 @@ type Debugger interface {
 	Debug(ctx context.Context, c *Check)
 }
 
-// TimeoutPlugin is implemented by a Validator or Debugger that needs
-// another time limit than RunOptions.CheckTimeout (a debugger that waits
-// for sosreport, one that must be quick): a positive Timeout replaces the
-// run's limit for that plugin.
+// TimeoutPlugin is a plugin whose positive Timeout replaces
+// RunOptions.CheckTimeout for it.
 type TimeoutPlugin interface {
 	Timeout() time.Duration
 }
 
-// Reporter receives a run's events as they happen, for streaming output.
-// The runner calls it from one goroutine at a time, in order: CheckStarted,
-// the check's findings, CheckFinished, then the next check.
+// Reporter receives a run's events one at a time, in order: CheckStarted,
+// the findings, CheckFinished, the next check.
 type Reporter interface {
 	CheckStarted(name string)
 	Finding(f Finding)

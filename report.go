@@ -9,8 +9,8 @@ import (
 // Status is the outcome of one finding.
 type Status int
 
-// The statuses a finding can have. The zero value is invalid so that a
-// Finding built without a status is caught rather than silently passing.
+// The statuses of a finding. The zero value is invalid, so that a Finding
+// built without one is caught.
 const (
 	Pass Status = iota + 1 // the thing checked is as it should be
 	Warn                   // suspicious, but not fatal
@@ -19,8 +19,8 @@ const (
 	Skip                   // the check did not apply (a section absent, an option off)
 )
 
-// String returns the lower-case name used in JSON and JUnit: pass, warn,
-// fail, info or skip.
+// String returns the name used in JSON and JUnit: pass, warn, fail, info
+// or skip.
 func (s Status) String() string {
 	if n := s.name(); n != "" {
 		return n
@@ -63,29 +63,26 @@ func (s *Status) UnmarshalText(b []byte) error {
 	return fmt.Errorf("calyptos: unknown status %q", b)
 }
 
-// Finding is one reported fact: a check's verdict on one host, or on the
-// whole deployment when Host is empty.
+// Finding is a check's verdict on one host, or on the whole deployment
+// when Host is empty.
 type Finding struct {
 	Check   string `json:"check"`
 	Host    string `json:"host,omitempty"`
 	Status  Status `json:"status"`
 	Message string `json:"message"`
-	// Evidence is optional supporting output (a command's stderr, the line
-	// that matched), already redacted.
+	// Evidence is supporting output (the line that matched), redacted.
 	Evidence string `json:"evidence,omitempty"`
-	// Pos is the place in the environment file the finding is about, set
-	// with Scope.At; zero when it is about no place in a file.
+	// Pos is the place in an input file the finding is about (Scope.At).
 	Pos Position `json:"pos,omitzero"`
 	// ID is "<check>/<key>": with Host, it names the same thing checked
-	// across runs (see Scope.Key). Hint says what to do
-	// about a failure or warning, Ref where to read more.
+	// in every run (Scope.Key). Hint says what to do about a failure or
+	// warning, Ref where to read more.
 	ID   string `json:"id,omitempty"`
 	Hint string `json:"hint,omitempty"`
 	Ref  string `json:"ref,omitempty"`
 }
 
-// Text returns the message as text output shows it: after the finding's
-// position, compiler style ("env.yml:12:19: message"), when it has one.
+// Text returns the message after its position, if any: "env.yml:3:1: m".
 func (f Finding) Text() string {
 	if f.Pos.Line == 0 {
 		return f.Message
@@ -130,8 +127,8 @@ func (c *Counts) Merge(o Counts) {
 // ProbeResult is the outcome of one reachability probe.
 type ProbeResult string
 
-// Probe results. Unknown is used when the probe could not be run at all (the
-// source host was unreachable).
+// Probe results. Unknown: the probe could not run (its source host was
+// unreachable).
 const (
 	ProbeOK      ProbeResult = "ok"
 	ProbeRefused ProbeResult = "refused"
@@ -140,8 +137,7 @@ const (
 	ProbeUnknown ProbeResult = "unknown"
 )
 
-// Probe is one cell of a reachability matrix: whether From could open a
-// connection to To:Port.
+// Probe is a reachability matrix's cell: could From connect to To:Port?
 type Probe struct {
 	From   string      `json:"from"`
 	To     string      `json:"to"`
@@ -179,8 +175,7 @@ const (
 	KindDebug    Kind = "debug"
 )
 
-// Report is the result of a run: every check in run order with its
-// findings, and the totals.
+// Report is a run's result: its checks in run order, and totals.
 type Report struct {
 	Kind     Kind           `json:"kind"`
 	Started  time.Time      `json:"started"`
@@ -189,23 +184,20 @@ type Report struct {
 	Totals   Counts         `json:"totals"`
 	// Interrupted is set when the run's context ended before every check ran.
 	Interrupted bool `json:"interrupted,omitempty"`
-	// Environment names the deployment checked (RoleBuilder.Identity), so
-	// that only reports of one deployment are compared.
+	// Environment is RoleBuilder.Identity: reports of other deployments
+	// are not compared.
 	Environment string `json:"environment,omitempty"`
-	// Hosts is what the run learnt of each host its executor calls went
-	// to, sorted: whether it answered, and whether it was unreachable.
+	// Hosts is what the run learnt of each host it called, sorted.
 	Hosts []HostState `json:"hosts,omitempty"`
 }
 
 // HostState is what a run learnt of one host's transport.
 type HostState struct {
 	Host string `json:"host"`
-	// Reached is set when a call to the host answered (a command ran,
-	// whatever its exit status, or a file was fetched).
+	// Reached: a call answered (a command ran, or a file was fetched).
 	Reached bool `json:"reached"`
-	// Unreachable is set when a call failed with an error matching
-	// ErrTransport (dial, handshake, authentication); the run made no
-	// further calls to the host. Error is that first error, redacted.
+	// Unreachable: a call failed with ErrTransport, and the run made no
+	// more; Error is that error, redacted.
 	Unreachable bool   `json:"unreachable,omitempty"`
 	Error       string `json:"error,omitempty"`
 }
@@ -221,7 +213,7 @@ func (r *Report) Unreachable() []HostState {
 	return out
 }
 
-// Outcome is a run's verdict, the one answer to whether it passed.
+// Outcome is a run's verdict.
 type Outcome string
 
 // The outcomes of a run, worst first.
@@ -232,9 +224,8 @@ const (
 	OutcomePassed      Outcome = "passed"
 )
 
-// Outcome returns the run's verdict. Text, JSON, HTML, serve, its metrics
-// and the CLI's exit codes all use it (with a baseline, package baseline
-// decides instead which failures count).
+// Outcome returns the run's verdict, which every output and the CLI's
+// exit codes use (with a baseline, package baseline decides).
 func (r *Report) Outcome() Outcome {
 	switch {
 	case r.Interrupted:
@@ -247,23 +238,21 @@ func (r *Report) Outcome() Outcome {
 	return OutcomePassed
 }
 
-// Passed reports whether the run passed: it ran to its end and no check
-// failed; with strict, none warned either.
+// Passed reports whether the run ended and no check failed (with strict,
+// nor warned).
 func (r *Report) Passed(strict bool) bool {
 	o := r.Outcome()
 	return o == OutcomePassed || o == OutcomeWarnings && !strict
 }
 
-// Failed reports whether any check failed. With strict, warnings count as
-// failures too.
+// Failed reports whether any check failed (with strict, or warned).
 //
 // Deprecated: Failed ignores an interrupted run; use !Passed(strict).
 func (r *Report) Failed(strict bool) bool {
 	return r.Totals.Fail > 0 || (strict && r.Totals.Warn > 0)
 }
 
-// Findings returns every finding of the report in run order. Nil entries
-// of Checks (which the report writers skip too) are skipped.
+// Findings returns every finding in run order (nil Checks skipped).
 func (r *Report) Findings() []Finding {
 	var n int
 	for _, c := range r.Checks {
@@ -301,8 +290,8 @@ func (r *Report) Check(name string) *CheckResult {
 	return nil
 }
 
-// MarshalJSON keeps the JSON schema stable: the duration is also given in
-// seconds for people reading it.
+// MarshalJSON writes the stable JSON schema, with the duration also in
+// seconds.
 func (r *Report) MarshalJSON() ([]byte, error) {
 	type plain Report
 	return json.Marshal(struct {

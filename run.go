@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/redact"
 )
 
-// Defaults for RunOptions fields left zero.
+// Defaults of the RunOptions fields of the same names, when zero.
 const (
 	DefaultParallel       = 32
 	DefaultCheckTimeout   = 10 * time.Minute
@@ -25,13 +26,12 @@ const (
 
 // Errors of a run that did not start, checkable with errors.Is.
 var (
-	// ErrInvalidOptions is matched by every error RunValidators and
-	// RunDebuggers return before running anything (with a nil report): a
-	// nil RoleBuilder or Executor, two plugins with one name, or an Only
-	// or Skip name that is not in the list.
+	// ErrInvalidOptions is matched by the error of a run that could not
+	// start (its report is nil): a nil RoleBuilder or Executor, two
+	// plugins of one name, an Only or Skip name not in the list.
 	ErrInvalidOptions = errors.New("invalid run options")
-	// ErrUnknownCheck is matched by the error for an Only or Skip name that
-	// is not in the list being run, and by Select's.
+	// ErrUnknownCheck is matched by the error for an Only or Skip name not
+	// in the list, and by Select's.
 	ErrUnknownCheck = errors.New("unknown check")
 )
 
@@ -43,24 +43,20 @@ type RunOptions struct {
 	Skip []string
 	// Reporter, if set, receives findings as they happen.
 	Reporter Reporter
-	// Parallel bounds how many hosts one fan-out reaches at once
-	// (default DefaultParallel).
+	// Parallel bounds the hosts a fan-out reaches at once.
 	Parallel int
-	// CheckTimeout bounds each plugin (default DefaultCheckTimeout). A
-	// plugin may ask for another bound by implementing TimeoutPlugin.
+	// CheckTimeout bounds each plugin (see TimeoutPlugin).
 	CheckTimeout time.Duration
-	// CommandTimeout bounds each remote command and fetch (default
-	// DefaultCommandTimeout); see WithCommandTimeout.
+	// CommandTimeout bounds each command and fetch.
 	CommandTimeout time.Duration
 	// ArtifactsDir is where checks collect files; empty disables collection.
 	ArtifactsDir string
-	// Secrets are extra values never to show in a finding, on top of the
-	// secret attributes of the environment file.
+	// Secrets are values never to show, besides the Source's.
 	Secrets []string
-	// Redactor, if set, is used for every finding and receives the
-	// environment's secrets and Secrets; the caller may add more during
-	// the run (see Redactor). Nil means a Redactor private to the run.
-	Redactor *Redactor
+	// Redactor, if set, redacts the run and receives the Source's secrets
+	// and Secrets; the caller may add more during the run. Nil means one
+	// private to the run.
+	Redactor *redact.Redactor
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -76,8 +72,8 @@ func (o RunOptions) withDefaults() RunOptions {
 	return o
 }
 
-// RunValidators runs validators against the deployment described by rb.
-// See RunDebuggers for the shape of the result.
+// RunValidators runs validators against the description rb, as
+// RunDebuggers runs debuggers.
 func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator, opts RunOptions) (*Report, error) {
 	plugins := make([]plugin, len(validators))
 	for i, v := range validators {
@@ -86,16 +82,13 @@ func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator,
 	return run(ctx, KindValidate, rb, nil, plugins, opts)
 }
 
-// RunDebuggers runs debuggers against the live deployment through exec.
-//
-// Plugins run one after another in list order; each one's findings stream
-// to opts.Reporter. A plugin that panics or overruns its timeout becomes a
+// RunDebuggers runs debuggers, one after another in list order, against
+// the live deployment through exec; their findings stream to
+// opts.Reporter. A plugin that panics or overruns its timeout becomes a
 // Fail finding and the run goes on. When ctx ends, the run stops after the
 // current plugin returns (or is abandoned) and returns the partial report,
-// marked Interrupted, with ctx's error. A run that cannot start (a nil rb
-// or exec, two plugins of one name, an unknown Only or Skip name) returns
-// a nil report and an error matching ErrInvalidOptions (and
-// ErrUnknownCheck for an unknown name).
+// marked Interrupted, with ctx's error. Secrets (the Source's and
+// opts.Secrets) are redacted from everything the report shows.
 func RunDebuggers(ctx context.Context, rb *RoleBuilder, exec Executor, debuggers []Debugger, opts RunOptions) (*Report, error) {
 	if exec == nil {
 		return nil, fmt.Errorf("calyptos: %w: RunDebuggers needs an Executor", ErrInvalidOptions)
@@ -186,7 +179,7 @@ type runState struct {
 	roles    *RoleBuilder
 	executor Executor
 	opts     RunOptions
-	redactor *Redactor
+	redactor *redact.Redactor
 
 	emitMu sync.Mutex // serialises Reporter calls
 
@@ -440,13 +433,13 @@ func (st *runState) exec(ctx context.Context, timeout time.Duration, host string
 	return out, err
 }
 
-func runRedactor(rb *RoleBuilder, opts RunOptions) *Redactor {
+func runRedactor(rb *RoleBuilder, opts RunOptions) *redact.Redactor {
 	r := opts.Redactor
 	if r == nil {
-		r = &Redactor{}
+		r = &redact.Redactor{}
 	}
-	if env := rb.Environment(); env != nil {
-		r.Add(env.Secrets()...)
+	if src := rb.Source(); src != nil {
+		r.Add(src.Secrets()...)
 	}
 	r.Add(opts.Secrets...)
 	return r

@@ -21,6 +21,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // plugin is a Validator and a Debugger whose body is a function.
@@ -52,7 +53,7 @@ func (e *events) CheckFinished(r *calyptos.CheckResult) {
 
 func edge(t *testing.T) *calyptos.RoleBuilder {
 	t.Helper()
-	rb, err := calyptos.LoadEnvironment("testdata/edge.yml")
+	rb, err := eucalyptus.Load("testdata/edge.yml")
 	require.NoError(t, err)
 	return rb
 }
@@ -67,7 +68,9 @@ func TestRunStreamsAndCounts(t *testing.T) {
 			c.Info("fyi")
 			c.Skipped("n/a")
 		}},
-		plugin{name: "b", body: func(_ context.Context, c *calyptos.Check) { c.Successf("%d clusters", len(c.Roles().Clusters())) }},
+		plugin{name: "b", body: func(_ context.Context, c *calyptos.Check) {
+			c.Successf("%d clusters", len(eucalyptus.Clusters(c.Roles())))
+		}},
 	}, calyptos.RunOptions{Reporter: ev})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
@@ -492,7 +495,7 @@ default_attributes:
         one: {cc: 10.0.0.2, sc: 10.0.0.2, nodes: 10.0.0.3}
 `)
 	check := plugin{name: "p", body: func(ctx context.Context, c *calyptos.Check) {
-		for _, cl := range c.Roles().Clusters() {
+		for _, cl := range eucalyptus.Clusters(c.Roles()) {
 			c.At(cl.Pos).Failuref("cluster %s is too small", cl.Name)
 			c.OnHost("10.0.0.3").At(cl.Pos).Warning("node alone")
 		}
@@ -518,7 +521,7 @@ default_attributes:
 	assert.NotContains(t, string(b), `"pos"`, "omitted when zero")
 
 	// A RoleBuilder without a file gives clusters no position: no prefix.
-	rb = calyptos.NewRoleBuilder(nil, calyptos.Cluster{Name: "one", CC: []string{"10.0.0.2"}})
+	rb = eucalyptus.NewRoleBuilder(nil, eucalyptus.Cluster{Name: "one", CC: []string{"10.0.0.2"}})
 	rep = calyptostest.RunValidator(t, rb, check, calyptos.RunOptions{})
 	assert.Equal(t, "cluster one is too small", rep.Findings()[0].Text())
 }

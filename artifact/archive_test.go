@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/ulikunitz/xz"
@@ -136,7 +136,7 @@ func TestRedactArchive(t *testing.T) {
 // TestRedactArchiveWithRunRedactor: with the run's own Redactor, the copy
 // holds what Redactor.Redact makes of each member.
 func TestRedactArchiveWithRunRedactor(t *testing.T) {
-	r := calyptos.NewRedactor(secret)
+	r := redact.NewRedactor(secret)
 	in := sampleSosreport()
 	var out bytes.Buffer
 	_, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.XZ, in)), r, artifact.Options{})
@@ -157,7 +157,7 @@ func TestRedactArchiveBinaryWithSecret(t *testing.T) {
 		{name: "b.txt", body: []byte("fine\n")},
 	}
 	var out bytes.Buffer
-	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.Gzip, in)), calyptos.NewRedactor(secret), artifact.Options{})
+	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.Gzip, in)), redact.NewRedactor(secret), artifact.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a.db"}, st.Dropped)
 	got := readTar(t, artifact.Gzip, out.Bytes())
@@ -174,14 +174,14 @@ func TestRedactArchiveLargeMember(t *testing.T) {
 	in := []member{{name: "big.log", body: big}, {name: "small", body: []byte(secret)}}
 	tmp := t.TempDir()
 	var out bytes.Buffer
-	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.XZ, in)), calyptos.NewRedactor(secret),
+	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.XZ, in)), redact.NewRedactor(secret),
 		artifact.Options{TempDir: tmp, MemoryLimit: 64 << 10})
 	require.NoError(t, err)
 	assert.Equal(t, 2, st.Redacted)
 	got := readTar(t, artifact.XZ, out.Bytes())
 	require.Len(t, got, 2)
-	assert.Equal(t, strings.Replace(string(big), secret, calyptos.Redacted, 1), string(got[0].body))
-	assert.Equal(t, calyptos.Redacted, string(got[1].body))
+	assert.Equal(t, strings.Replace(string(big), secret, redact.Redacted, 1), string(got[0].body))
+	assert.Equal(t, redact.Redacted, string(got[1].body))
 	left, err := os.ReadDir(tmp)
 	require.NoError(t, err)
 	assert.Empty(t, left, "the temporary file is removed")
@@ -195,7 +195,7 @@ func TestRedactArchiveUnsupported(t *testing.T) {
 		"bad xz":  {0xfd, '7', 'z', 'X', 'Z', 0, 1, 2, 3},
 		"bad gz":  {0x1f, 0x8b, 8, 0, 0},
 	} {
-		_, err := artifact.RedactArchive(context.Background(), io.Discard, bytes.NewReader(b), calyptos.NewRedactor(secret), artifact.Options{})
+		_, err := artifact.RedactArchive(context.Background(), io.Discard, bytes.NewReader(b), redact.NewRedactor(secret), artifact.Options{})
 		assert.ErrorIs(t, err, artifact.ErrUnsupported, name)
 	}
 }
@@ -203,7 +203,7 @@ func TestRedactArchiveUnsupported(t *testing.T) {
 func TestRedactArchiveCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := artifact.RedactArchive(ctx, io.Discard, bytes.NewReader(writeTar(t, artifact.Gzip, sampleSosreport())), calyptos.NewRedactor(secret), artifact.Options{})
+	_, err := artifact.RedactArchive(ctx, io.Discard, bytes.NewReader(writeTar(t, artifact.Gzip, sampleSosreport())), redact.NewRedactor(secret), artifact.Options{})
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -212,7 +212,7 @@ func FuzzRedactArchive(f *testing.F) {
 	f.Add(writeTar(f, artifact.Gzip, sampleSosreport()[:3]))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var out bytes.Buffer
-		_, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(b), calyptos.NewRedactor(secret), artifact.Options{TempDir: t.TempDir(), MaxMemberSize: 1 << 20})
+		_, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(b), redact.NewRedactor(secret), artifact.Options{TempDir: t.TempDir(), MaxMemberSize: 1 << 20})
 		if err == nil && bytes.Contains(out.Bytes(), []byte(secret)) {
 			t.Fatalf("secret left in an uncompressed copy")
 		}
@@ -239,7 +239,7 @@ func BenchmarkRedactArchive(b *testing.B) {
 		bin[i] = byte(i*31 + i>>9)
 	}
 	ms = append(ms, member{name: "sosreport-clc/var/lib/rpm/Packages", body: bin})
-	r := calyptos.NewRedactor(secret)
+	r := redact.NewRedactor(secret)
 	for _, comp := range []artifact.Compression{artifact.XZ, artifact.Gzip} {
 		archive := writeTar(b, comp, ms)
 		b.Run(string(comp), func(b *testing.B) {
@@ -262,7 +262,7 @@ func BenchmarkRedactLargeMember(b *testing.B) {
 	body := []byte(strings.Repeat(line, 64<<20/len(line)))
 	archive := writeTar(b, artifact.Gzip, []member{{name: "big.log", body: body}})
 	body = nil
-	r := calyptos.NewRedactor(secret)
+	r := redact.NewRedactor(secret)
 	b.SetBytes(64 << 20)
 	var peak uint64
 	for b.Loop() {
@@ -302,7 +302,7 @@ func BenchmarkRedactLargeMember(b *testing.B) {
 // the run's Redactor.
 func BenchmarkRedactSample(b *testing.B) {
 	archive := writeTar(b, artifact.XZ, sampleSosreport())
-	r := calyptos.NewRedactor(secret)
+	r := redact.NewRedactor(secret)
 	var st artifact.Stats
 	for b.Loop() {
 		var err error
@@ -321,7 +321,7 @@ func TestRedactArchiveMemberTooLarge(t *testing.T) {
 	in := []member{{name: "bomb", body: make([]byte, 3<<20)}, {name: "small", body: []byte(secret)}}
 	tmp := t.TempDir()
 	var out bytes.Buffer
-	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.Gzip, in)), calyptos.NewRedactor(secret),
+	st, err := artifact.RedactArchive(context.Background(), &out, bytes.NewReader(writeTar(t, artifact.Gzip, in)), redact.NewRedactor(secret),
 		artifact.Options{TempDir: tmp, MemoryLimit: 64 << 10, MaxMemberSize: 1 << 20})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"bomb"}, st.TooLarge)

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/redact"
 )
 
 // endlessText is a tar archive whose one member claims 1 GiB of text and
@@ -55,7 +55,7 @@ func TestRedactArchiveStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	src := newEndlessText(t, 8<<20, cancel)
-	_, err := artifact.RedactArchive(ctx, io.Discard, src, calyptos.NewRedactor("s3cr3t"), artifact.Options{TempDir: dir})
+	_, err := artifact.RedactArchive(ctx, io.Discard, src, redact.NewRedactor("s3cr3t"), artifact.Options{TempDir: dir})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, src.read, int64(64<<20), "reading stopped soon after the context ended")
 	left, err := filepath.Glob(filepath.Join(dir, "*"))

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/redact"
 )
 
 // ExampleRedactArchive rewrites a gzip-compressed tar archive with the
@@ -26,7 +26,7 @@ func ExampleRedactArchive() {
 	_ = zw.Close()
 
 	var dst bytes.Buffer
-	st, err := artifact.RedactArchive(context.Background(), &dst, &src, calyptos.NewRedactor("hunter2-s3cret"), artifact.Options{})
+	st, err := artifact.RedactArchive(context.Background(), &dst, &src, redact.NewRedactor("hunter2-s3cret"), artifact.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return

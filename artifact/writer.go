@@ -2,7 +2,7 @@
 // rewrites tar archives (plain, gzip or xz, as sosreport writes them) with
 // every secret a Redacter knows replaced, streaming, in bounded memory.
 //
-// A *calyptos.Redactor is a Redacter: a debugger gets the run's one from
+// A *redact.Redactor is a Redacter: a debugger gets the run's one from
 // (*calyptos.Check).Redactor, so the environment's secrets and the run's
 // extra secrets are replaced the same way in every host's archive as in
 // the report.
@@ -14,7 +14,7 @@ import (
 	"io"
 )
 
-// Redacter replaces secrets in text. *calyptos.Redactor is one.
+// Redacter replaces secrets in text. *redact.Redactor is one.
 type Redacter interface {
 	Redact(s string) string
 }

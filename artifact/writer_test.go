@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,7 +27,7 @@ func newFold(secrets ...string) foldRedacter {
 }
 
 func (f foldRedacter) Redact(s string) string {
-	return f.re.ReplaceAllLiteralString(s, calyptos.Redacted)
+	return f.re.ReplaceAllLiteralString(s, redact.Redacted)
 }
 
 // redactStream writes text to a Writer in pieces of the given size.
@@ -52,7 +52,7 @@ func redactStream(t *testing.T, r artifact.Redacter, text string, piece int) str
 // what redacting the whole text at once gives.
 func TestWriterSecretAcrossBoundaries(t *testing.T) {
 	const secret = "Hunter2-Pa55w0rd"
-	r := calyptos.NewRedactor(secret)
+	r := redact.NewRedactor(secret)
 	window := 5 * artifact.MaxSecretLen
 	target := window - artifact.MaxSecretLen
 	for _, at := range []int{target - 1, target - len(secret)/2, window - 3, 2*target - 5, 3*target + 1, 4096 - 4} {
@@ -73,7 +73,7 @@ func TestWriterSecretAcrossBoundaries(t *testing.T) {
 // without separators, still has a safe cut (between two of them).
 func TestWriterDenseSecrets(t *testing.T) {
 	for _, sep := range []string{"", " ", "\n"} {
-		r := calyptos.NewRedactor("s3cr3t-value")
+		r := redact.NewRedactor("s3cr3t-value")
 		text := strings.Repeat("s3cr3t-value"+sep, 40000)
 		got := redactStream(t, r, text, 1000)
 		assert.Equal(t, r.Redact(text), got, "separator %q", sep)
@@ -87,7 +87,7 @@ func TestWriterCaseInsensitive(t *testing.T) {
 	text := strings.Repeat("x", 5*artifact.MaxSecretLen-artifact.MaxSecretLen-4) + "HUNTER2-PA55W0RD and hunter2-pa55w0rd\n"
 	got := redactStream(t, r, text, 333)
 	assert.NotContains(t, strings.ToLower(got), "hunter2")
-	assert.Equal(t, 2, strings.Count(got, calyptos.Redacted))
+	assert.Equal(t, 2, strings.Count(got, redact.Redacted))
 }
 
 // TestWriterRandom compares streaming with redacting at once on random
@@ -107,7 +107,7 @@ func TestWriterRandom(t *testing.T) {
 			}
 			secrets = append(secrets, string(b))
 		}
-		r := calyptos.NewRedactor(secrets...)
+		r := redact.NewRedactor(secrets...)
 		var text strings.Builder
 		for text.Len() < 400<<10 {
 			if rng.IntN(50) == 0 {
@@ -122,7 +122,7 @@ func TestWriterRandom(t *testing.T) {
 }
 
 func TestWriterRedacted(t *testing.T) {
-	r := calyptos.NewRedactor("s3cr3t")
+	r := redact.NewRedactor("s3cr3t")
 	w := artifact.NewWriter(io.Discard, r)
 	_, _ = w.Write([]byte("nothing here"))
 	require.NoError(t, w.Close())
@@ -138,7 +138,7 @@ func FuzzWriter(f *testing.F) {
 	f.Add(bytes.Repeat([]byte("secret "), 30000), 1000)
 	f.Fuzz(func(t *testing.T, text []byte, piece int) {
 		piece = 1 + (piece&0xffff)%70000
-		r := calyptos.NewRedactor("secret")
+		r := redact.NewRedactor("secret")
 		var out bytes.Buffer
 		w := artifact.NewWriter(&out, r)
 		for s := text; len(s) > 0; {

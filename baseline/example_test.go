@@ -3,8 +3,10 @@ package baseline_test
 import (
 	"context"
 	"fmt"
-	"github.com/org/calyptos/baseline"
 	"strings"
+
+	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/eucalyptus"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
@@ -17,7 +19,7 @@ type ncService struct{}
 func (ncService) Name() string { return "ncservice" }
 
 func (ncService) Debug(ctx context.Context, c *calyptos.Check) {
-	ncs := c.Roles().Hosts(calyptos.RoleNodeController)
+	ncs := c.Roles().Hosts(eucalyptus.RoleNodeController)
 	for _, r := range c.RunOnHosts(ctx, "service eucalyptus-nc status", ncs) {
 		if !c.HostOK(r) {
 			continue
@@ -34,7 +36,7 @@ func (ncService) Debug(ctx context.Context, c *calyptos.Check) {
 // Compare two runs of the same deployment: the node controller stopped on
 // one host between them is the only regression.
 func ExampleCompare() {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleNodeController: {"10.0.0.21", "10.0.0.22"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleNodeController: {"10.0.0.21", "10.0.0.22"}})
 	run := func(stopped string) *calyptos.Report {
 		fake := calyptostest.NewExecutor(nil)
 		fake.On(stopped, "service eucalyptus-nc status").Stdout("stopped").Exit(3)

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // Parse parses an environment file given as text, failing the test if it
 // does not parse.
 func Parse(t testing.TB, yamlText string) *calyptos.RoleBuilder {
 	t.Helper()
-	rb, err := calyptos.ParseEnvironment("environment.yml", []byte(yamlText))
+	rb, err := eucalyptus.Parse("environment.yml", []byte(yamlText))
 	if err != nil {
 		t.Fatalf("calyptostest: parse environment: %v", err)
 	}
@@ -22,7 +23,7 @@ func Parse(t testing.TB, yamlText string) *calyptos.RoleBuilder {
 }
 
 // KnownRoles fails the test for each name that is not a role of the
-// environment format (the calyptos Role constants): rb.Hosts("nodes")
+// environment format (the eucalyptus Role constants): rb.Hosts("nodes")
 // returns nothing, like an empty role, and the typo goes unseen. Pass it
 // the role names a plugin reads.
 func KnownRoles(t testing.TB, roles ...string) {
@@ -163,12 +164,12 @@ func dumpFindings(fs []calyptos.Finding) string {
 // formatRoles returns the roles of the environment file format.
 func formatRoles() []string {
 	return []string{
-		calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleConsole, calyptos.RoleWalrus,
-		calyptos.RoleClusterController, calyptos.RoleStorageController, calyptos.RoleNodeController,
-		calyptos.RoleMidonetCluster, calyptos.RoleMidolman, calyptos.RoleMidonetGateway,
-		calyptos.RoleMonBootstrap, calyptos.RoleCephMons, calyptos.RoleCephOSDs, calyptos.RoleRiakHead,
-		calyptos.RoleRiakNode, calyptos.RoleHAProxy, calyptos.RoleNginx, calyptos.RoleZookeeper,
-		calyptos.RoleCassandra, calyptos.RoleSetupAdminCreds, calyptos.RoleConfigureEucalyptus,
-		calyptos.RoleConfigureVPC, calyptos.RoleAll,
+		eucalyptus.RoleCLC, eucalyptus.RoleUserFacing, eucalyptus.RoleConsole, eucalyptus.RoleWalrus,
+		eucalyptus.RoleClusterController, eucalyptus.RoleStorageController, eucalyptus.RoleNodeController,
+		eucalyptus.RoleMidonetCluster, eucalyptus.RoleMidolman, eucalyptus.RoleMidonetGateway,
+		eucalyptus.RoleMonBootstrap, eucalyptus.RoleCephMons, eucalyptus.RoleCephOSDs, eucalyptus.RoleRiakHead,
+		eucalyptus.RoleRiakNode, eucalyptus.RoleHAProxy, eucalyptus.RoleNginx, eucalyptus.RoleZookeeper,
+		eucalyptus.RoleCassandra, eucalyptus.RoleSetupAdminCreds, eucalyptus.RoleConfigureEucalyptus,
+		eucalyptus.RoleConfigureVPC, calyptos.RoleAll,
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // recorder is a testing.TB that records failures instead of failing, so
@@ -81,7 +82,7 @@ func TestUnscriptedCallFailsTheTest(t *testing.T) {
 	rec := &recorder{TB: t}
 	e := calyptostest.NewExecutor(rec)
 	e.On("", "true")
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"10.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"10.0.0.1"}})
 	var runErr, fetchErr error
 	calyptostest.RunDebugger(rec, rb, e, debuggerFunc(func(ctx context.Context, c *calyptos.Check) {
 		_, runErr = c.RunOnHost(ctx, "rm -rf /", "10.0.0.1")
@@ -116,7 +117,7 @@ func (f debuggerFunc) Debug(ctx context.Context, c *calyptos.Check) { f(ctx, c) 
 
 func TestKnownRoles(t *testing.T) {
 	rec := &recorder{TB: t}
-	calyptostest.KnownRoles(rec, calyptos.RoleNodeController, "nodes", calyptos.RoleAll, "clcs")
+	calyptostest.KnownRoles(rec, eucalyptus.RoleNodeController, "nodes", calyptos.RoleAll, "clcs")
 	require.Len(t, rec.errors, 2)
 	assert.Contains(t, rec.errors[0], `unknown role "nodes" (roles: all, cassandra, ceph-mons`)
 	assert.Contains(t, rec.errors[1], `unknown role "clcs"`)
@@ -168,7 +169,7 @@ func TestHostDownBeatsHostRules(t *testing.T) {
 }
 
 func TestAssertHelpersReportMismatches(t *testing.T) {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"10.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"10.0.0.1"}})
 	rep := calyptostest.RunValidator(t, rb, validatorFunc(func(c *calyptos.Check) {
 		c.OnHost("10.0.0.1").Failure("disk full")
 		c.Success("fine")

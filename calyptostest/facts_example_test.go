@@ -7,13 +7,14 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
 // A test scripts a fact by its parsed value (SetFact) or by the raw output
 // of its command (OnFact), per host or for every host.
 func ExampleSetFact() {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleClusterController: {"cc1", "cc2"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleClusterController: {"cc1", "cc2"}})
 	fake := calyptostest.NewExecutor(nil)
 	// The fact DebugClusterController reads with its default options.
 	svc := facts.Services("eucalyptus-cluster", "eucalyptus-cc")

@@ -30,7 +30,7 @@ type File struct {
 	edges []*edge
 }
 
-// Load reads and parses a checks file. Like calyptos.LoadEnvironment it
+// Load reads and parses a checks file. Like eucalyptus.Load it
 // refuses what is not a regular file and a file over 16 MiB; see Parse
 // for the rest.
 func Load(path string) (*File, error) {

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/redact"
 )
 
 // Exit codes of Main and Program.Run.
@@ -261,7 +262,7 @@ func (p *Program) run(ctx context.Context, args []string) int {
 		}
 		return p.usageErr("", "unknown command %q", name)
 	}
-	o := &options{redactor: calyptos.NewRedactor()}
+	o := &options{redactor: redact.NewRedactor()}
 	fs := newFlagSet(c.name)
 	c.setup(fs, o)
 	var help bool

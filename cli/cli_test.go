@@ -22,6 +22,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/report"
 )
 
@@ -541,8 +542,8 @@ func TestRoles(t *testing.T) {
 	require.Equal(t, ExitOK, h.run("roles", "-e", "../testdata/edge.yml", "-o", "json"))
 	var res RolesResult
 	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &res))
-	assert.Equal(t, []string{"192.0.2.21", "192.0.2.22", "192.0.2.32"}, res.Roles[calyptos.RoleNodeController])
-	assert.Equal(t, []string{}, res.Roles[calyptos.RoleCassandra])
+	assert.Equal(t, []string{"192.0.2.21", "192.0.2.22", "192.0.2.32"}, res.Roles[eucalyptus.RoleNodeController])
+	assert.Equal(t, []string{}, res.Roles[eucalyptus.RoleCassandra])
 	require.Len(t, res.Clusters, 2)
 	assert.Equal(t, "zone-a", res.Clusters[0].Name)
 	assert.Equal(t, HostInfo{Address: "192.0.2.20", Roles: []string{"cluster-controller", "storage-controller"}}, res.Hosts["192.0.2.20"],

@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/cli"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // oneCLC is a site-specific validator: this site runs exactly one cloud
@@ -17,7 +18,7 @@ type oneCLC struct{}
 func (oneCLC) Name() string { return "oneclc" }
 
 func (oneCLC) Validate(_ context.Context, c *calyptos.Check) {
-	if n := len(c.Roles().Hosts(calyptos.RoleCLC)); n != 1 {
+	if n := len(c.Roles().Hosts(eucalyptus.RoleCLC)); n != 1 {
 		c.Failuref("found %d cloud controllers, want 1", n)
 		return
 	}

@@ -127,8 +127,8 @@ func runExecute(ctx context.Context, p *Program, o *options, args []string) int 
 	defer tr.Close()
 
 	o.redactor.Add(o.password, p.Getenv(passwordEnv))
-	if env := rb.Environment(); env != nil {
-		o.redactor.Add(env.Secrets()...)
+	if src := rb.Source(); src != nil {
+		o.redactor.Add(src.Secrets()...)
 	}
 	// The password typed at a prompt during the run is redacted too: the
 	// prompt adds it to o.redactor.

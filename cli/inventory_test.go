@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 const hostsINI = `[web]
@@ -46,7 +47,7 @@ func TestRolesFromInventory(t *testing.T) {
 	assert.Equal(t, []string{"db01", "web01", "web02", "web03"}, res.Roles["prod"])
 	assert.Equal(t, HostInfo{Address: "127.0.0.11", Port: 2222, User: "deploy", Roles: []string{"prod", "web"}}, res.Hosts["web01"])
 	assert.Equal(t, HostInfo{Address: "127.0.0.21", Roles: []string{"db", "prod"}}, res.Hosts["db01"])
-	assert.NotContains(t, res.Roles, calyptos.RoleCLC, "an inventory has its own roles, not Eucalyptus's")
+	assert.NotContains(t, res.Roles, eucalyptus.RoleCLC, "an inventory has its own roles, not Eucalyptus's")
 
 	h = newHarness(t, nil, nil)
 	require.Equal(t, ExitOK, h.run("roles", "--inventory", inv))

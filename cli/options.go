@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/inventory"
+	"github.com/org/calyptos/redact"
 	"github.com/org/calyptos/report"
 	"github.com/org/calyptos/sshexec"
 )
@@ -59,7 +61,7 @@ type options struct {
 
 	// redactor hides the password (given or typed at a prompt) and the
 	// environment's secrets in everything the command prints.
-	redactor *calyptos.Redactor
+	redactor *redact.Redactor
 }
 
 // formatValue is the -o flag.
@@ -139,7 +141,7 @@ func transportFlags(fs *flagSet, o *options, defaultTimeout time.Duration) {
 }
 
 // loadEnv reads the environment file named by -e with
-// calyptos.LoadEnvironment, which refuses a FIFO, a device or a file over
+// eucalyptus.Load, which refuses a FIFO, a device or a file over
 // 16 MiB. On failure it prints why (every problem as file:line:col:
 // message) and returns ExitUsage.
 func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
@@ -170,8 +172,8 @@ func (p *Program) loadEnv(cmd string, o *options) (*calyptos.RoleBuilder, int) {
 
 // loadEnvFile reads -e.
 func (p *Program) loadEnvFile(o *options) (*calyptos.RoleBuilder, int) {
-	rb, err := calyptos.LoadEnvironment(o.envFile)
-	var envErr *calyptos.EnvError
+	rb, err := eucalyptus.Load(o.envFile)
+	var envErr *eucalyptus.EnvError
 	switch {
 	case err == nil:
 		return rb, ExitOK
@@ -180,7 +182,7 @@ func (p *Program) loadEnvFile(o *options) (*calyptos.RoleBuilder, int) {
 	case errors.As(err, &envErr):
 		fmt.Fprintln(p.Stderr, err)
 		p.errorf("%s: %s; nothing was run", o.envFile, words.Count(countErrors(err), "problem", "problems"))
-	case errors.Is(err, calyptos.ErrInvalidEnvironment):
+	case errors.Is(err, eucalyptus.ErrInvalidEnvironment):
 		p.errorf("%v", err) // not a regular file, or too large
 	default:
 		p.errorf("cannot read environment file: %v", unwrapPathError(err))

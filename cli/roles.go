@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/report"
 )
@@ -108,7 +109,7 @@ address, port and user it is reached at.`,
 
 func rolesResult(file string, rb *calyptos.RoleBuilder, inv *inventory.Inventory) RolesResult {
 	res := RolesResult{File: file, Roles: map[string][]string{}, Hosts: map[string]HostInfo{}, Clusters: []ClusterRoles{}}
-	if env := rb.Environment(); env != nil {
+	if env := eucalyptus.Of(rb); env != nil {
 		res.Name, res.Description, res.Form = env.Name, env.Description, env.Topology.Form
 	}
 	for _, r := range rb.RoleNames() {
@@ -131,7 +132,7 @@ func rolesResult(file string, rb *calyptos.RoleBuilder, inv *inventory.Inventory
 		}
 		res.Hosts[h] = info
 	}
-	for _, c := range rb.Clusters() {
+	for _, c := range eucalyptus.Clusters(rb) {
 		res.Clusters = append(res.Clusters, ClusterRoles{Name: c.Name, CC: c.CC, SC: c.SC, Nodes: c.Nodes, StorageBackend: c.StorageBackend})
 	}
 	return res

@@ -12,6 +12,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/localexec"
+	"github.com/org/calyptos/redact"
 )
 
 // SSHConfig is what the command line's SSH flags ask of the transport.
@@ -149,7 +150,7 @@ var errNoTerminal = errors.New("standard input is not a terminal")
 // passwordPrompt returns the SSH transport's password callback: the
 // password is asked on con's terminal without echo, until the run (runCtx)
 // or the transport (ctx) ends, and redacted from everything printed after.
-func passwordPrompt(runCtx context.Context, con *console, redactor *calyptos.Redactor) func(ctx context.Context, user, host string, attempt int) (string, error) {
+func passwordPrompt(runCtx context.Context, con *console, redactor *redact.Redactor) func(ctx context.Context, user, host string, attempt int) (string, error) {
 	return func(ctx context.Context, _, host string, attempt int) (string, error) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer context.AfterFunc(runCtx, cancel)()

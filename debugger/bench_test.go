@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // refusingDialer refuses every end-user dial without touching the network.
@@ -23,13 +24,13 @@ func (refusingDialer) DialContext(context.Context, string, string) (net.Conn, er
 func bigCloud(n int) *calyptos.RoleBuilder {
 	name := func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i/65536, i/256%256, i%256+1) }
 	rb := map[string][]string{
-		calyptos.RoleCLC:        {name(0)},
-		calyptos.RoleUserFacing: {name(0), name(1)},
-		calyptos.RoleWalrus:     {name(1)},
+		eucalyptus.RoleCLC:        {name(0)},
+		eucalyptus.RoleUserFacing: {name(0), name(1)},
+		eucalyptus.RoleWalrus:     {name(1)},
 	}
-	var clusters []calyptos.Cluster
+	var clusters []eucalyptus.Cluster
 	for i := 2; i < n; {
-		c := calyptos.Cluster{Name: fmt.Sprintf("zone-%d", len(clusters)), CC: []string{name(i)}, SC: []string{name(i)}}
+		c := eucalyptus.Cluster{Name: fmt.Sprintf("zone-%d", len(clusters)), CC: []string{name(i)}, SC: []string{name(i)}}
 		i++
 		for j := 0; j < 48 && i < n; j++ {
 			c.Nodes = append(c.Nodes, name(i))
@@ -37,7 +38,7 @@ func bigCloud(n int) *calyptos.RoleBuilder {
 		}
 		clusters = append(clusters, c)
 	}
-	return calyptos.NewRoleBuilder(rb, clusters...)
+	return eucalyptus.NewRoleBuilder(rb, clusters...)
 }
 
 // BenchmarkDefault500Hosts runs every built-in debugger over 500 healthy

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -28,11 +29,11 @@ func DefaultPorts() map[string][]Port {
 	tcp := func(ns ...int) []Port { return ports("tcp", ns) }
 	udp := func(ns ...int) []Port { return ports("udp", ns) }
 	return map[string][]Port{
-		calyptos.RoleCLC:               slices.Concat(tcp(8773, 8777, 8443, 8779), udp(7500, 8773)),
-		calyptos.RoleUserFacing:        slices.Concat(tcp(53, 8773, 8779), udp(53, 7500, 8773)),
-		calyptos.RoleClusterController: tcp(8774),
-		calyptos.RoleStorageController: slices.Concat(tcp(8773, 8779), udp(7500, 8773)),
-		calyptos.RoleNodeController:    tcp(8775),
+		eucalyptus.RoleCLC:               slices.Concat(tcp(8773, 8777, 8443, 8779), udp(7500, 8773)),
+		eucalyptus.RoleUserFacing:        slices.Concat(tcp(53, 8773, 8779), udp(53, 7500, 8773)),
+		eucalyptus.RoleClusterController: tcp(8774),
+		eucalyptus.RoleStorageController: slices.Concat(tcp(8773, 8779), udp(7500, 8773)),
+		eucalyptus.RoleNodeController:    tcp(8775),
 	}
 }
 

@@ -3,15 +3,15 @@ package debugger
 import (
 	"testing"
 
-	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestCheckPortsHealthy(t *testing.T) {
 	for _, d := range []string{"centos6", "centos7", "debian12", "rocky9"} {
 		t.Run(d, func(t *testing.T) {
-			rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.10"}})
+			rb := roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}, eucalyptus.RoleUserFacing: {"192.0.2.10"}})
 			e := calyptostest.NewExecutor(t)
 			e.On("192.0.2.10", listenersCommand).Stdout(sample(t, d, "listeners"))
 			rep := run(t, rb, e, &CheckPorts{})
@@ -24,7 +24,7 @@ func TestCheckPortsHealthy(t *testing.T) {
 }
 
 func TestCheckPortsBroken(t *testing.T) {
-	rb := roles(map[string][]string{}, calyptos.Cluster{Name: "a", CC: []string{"192.0.2.20"}, SC: []string{"192.0.2.21"}, Nodes: []string{"192.0.2.22"}})
+	rb := roles(map[string][]string{}, eucalyptus.Cluster{Name: "a", CC: []string{"192.0.2.20"}, SC: []string{"192.0.2.21"}, Nodes: []string{"192.0.2.22"}})
 	e := calyptostest.NewExecutor(t)
 	// The SC: 8773 only as a longer port and as the foreign end of a
 	// connection, which the original's regex took for open.
@@ -53,12 +53,12 @@ func TestCheckPortsBroken(t *testing.T) {
 }
 
 func TestCheckPortsOptionAndUnion(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleCLC: {"h1"}, calyptos.RoleNodeController: {"h1", "h2"}})
+	rb := roles(map[string][]string{eucalyptus.RoleCLC: {"h1"}, eucalyptus.RoleNodeController: {"h1", "h2"}})
 	e := calyptostest.NewExecutor(t)
 	e.On("", listenersCommand).Stdout("tcp LISTEN 0 1 *:22 *:*\n")
 	rep := run(t, rb, e, &CheckPorts{Ports: map[string][]Port{
-		calyptos.RoleCLC:            {{"tcp", 22}, {"tcp", 80}},
-		calyptos.RoleNodeController: {{"tcp", 22}},
+		eucalyptus.RoleCLC:            {{"tcp", 22}, {"tcp", 80}},
+		eucalyptus.RoleNodeController: {{"tcp", 22}},
 	}})
 	assert.Equal(t, []string{
 		"fail h1 Closed tcp/80 (needed by clc)",
@@ -70,7 +70,7 @@ func TestCheckPortsOptionAndUnion(t *testing.T) {
 }
 
 func TestCheckPortsNoRoles(t *testing.T) {
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), calyptostest.NewExecutor(t), &CheckPorts{})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), calyptostest.NewExecutor(t), &CheckPorts{})
 	assert.Equal(t, []string{"skip - no host holds a role with required ports"}, statuses(rep))
 }
 
@@ -78,7 +78,7 @@ func TestCheckPortsLoopbackOnly(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.On("nc", listenersCommand).Stdout("tcp LISTEN 0 128 127.0.0.1:8775 0.0.0.0:*\ntcp LISTEN 0 128 [::1]:8775 [::]:*\n")
 	e.On("nc2", listenersCommand).Stdout("tcp LISTEN 0 128 127.0.0.1:8775 0.0.0.0:*\ntcp LISTEN 0 128 0.0.0.0:8775 0.0.0.0:*\n")
-	rep := run(t, roles(map[string][]string{calyptos.RoleNodeController: {"nc", "nc2"}}), e, &CheckPorts{})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleNodeController: {"nc", "nc2"}}), e, &CheckPorts{})
 	assert.Equal(t, []string{
 		"warn nc tcp/8775 listens on loopback only (127.0.0.1 ::1): other hosts cannot reach it",
 		"pass nc all 1 required ports open: tcp/8775",

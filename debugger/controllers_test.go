@@ -5,13 +5,14 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 )
 
 const clc = "192.0.2.10"
 
 func clcRoles() *calyptos.RoleBuilder {
-	return roles(map[string][]string{calyptos.RoleCLC: {clc}})
+	return roles(map[string][]string{eucalyptus.RoleCLC: {clc}})
 }
 
 func TestComponentStorageCheck(t *testing.T) {
@@ -71,7 +72,7 @@ func TestComponentStorageCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := calyptostest.NewExecutor(nil)
 			tt.script(e)
-			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &ComponentStorageCheck{})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), e, &ComponentStorageCheck{})
 			assert.Equal(t, tt.want, statuses(rep))
 		})
 	}
@@ -81,7 +82,7 @@ func TestComponentStorageCheckOptions(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.On("", diskCommand("/srv/euca data")).Stdout(sample(t, "centos7", "df"))
 	e.On("", memCommand).Stdout(sample(t, "centos7", "meminfo"))
-	rep := run(t, roles(map[string][]string{calyptos.RoleCLC: {"h"}}), e, &ComponentStorageCheck{MinDisk: 100 << 30, MinMemory: 8 << 30, Dir: "/srv/euca data"})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleCLC: {"h"}}), e, &ComponentStorageCheck{MinDisk: 100 << 30, MinMemory: 8 << 30, Dir: "/srv/euca data"})
 	assert.Equal(t, []string{
 		"fail h 100.0 GiB minimum disk requirement has not been met: /srv/euca data is 50.0 GiB",
 		"fail h 8.0 GiB minimum memory requirement has not been met: 7.6 GiB total",
@@ -234,14 +235,14 @@ func TestDebugClusterController(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := calyptostest.NewExecutor(t)
 			e.On("cc", serviceScript("eucalyptus-cluster", "eucalyptus-cc")).Stdout(tt.out)
-			rep := run(t, roles(map[string][]string{calyptos.RoleClusterController: {"cc"}}), e, &DebugClusterController{})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleClusterController: {"cc"}}), e, &DebugClusterController{})
 			assert.Equal(t, tt.want, statuses(rep))
 		})
 	}
 }
 
 func TestDebugNodeController(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleNodeController: {"nc1", "nc2", "nc3"}})
+	rb := roles(map[string][]string{eucalyptus.RoleNodeController: {"nc1", "nc2", "nc3"}})
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "nc1", "centos6")
 	scriptDistro(t, e, "nc2", "centos7")
@@ -260,7 +261,7 @@ func TestDebugNodeController(t *testing.T) {
 }
 
 func TestControllersSkipWithoutRole(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleConsole: {"h"}})
+	rb := roles(map[string][]string{eucalyptus.RoleConsole: {"h"}})
 	for _, d := range []calyptos.Debugger{&DebugCloudController{}, &DebugClusterController{}, &DebugNodeController{}} {
 		rep := run(t, rb, calyptostest.NewExecutor(t), d)
 		assert.Len(t, calyptostest.Find(rep, calyptostest.Match{Status: calyptos.Skip}), 1, d.Name())

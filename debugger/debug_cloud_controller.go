@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -83,7 +84,7 @@ func (d *DebugCloudController) clcFacts() clcFacts {
 // Needs implements calyptos.FactNeeder: the CLCs' service state, service
 // listing, database, database size, disk and memory.
 func (d *DebugCloudController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
-	f, clcs := d.clcFacts(), rb.Hosts(calyptos.RoleCLC)
+	f, clcs := d.clcFacts(), rb.Hosts(eucalyptus.RoleCLC)
 	var ns []calyptos.Need
 	for _, fact := range []calyptos.AnyFact{f.svc, facts.EucaServices(), f.db, f.dbSize, f.varLib, facts.Memory()} {
 		ns = append(ns, calyptos.Need{Fact: fact, Hosts: clcs})
@@ -93,7 +94,7 @@ func (d *DebugCloudController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
 
 // Debug implements calyptos.Debugger.
 func (d *DebugCloudController) Debug(ctx context.Context, c *calyptos.Check) {
-	clcs := c.Roles().Hosts(calyptos.RoleCLC)
+	clcs := c.Roles().Hosts(eucalyptus.RoleCLC)
 	if len(clcs) == 0 {
 		c.Skipped("no cloud controller in the deployment")
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -27,12 +28,12 @@ func (d *DebugClusterController) services() []string {
 // Needs implements calyptos.FactNeeder: the state of the CC service on
 // every CC.
 func (d *DebugClusterController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
-	return []calyptos.Need{{Fact: facts.Services(d.services()...), Hosts: rb.Hosts(calyptos.RoleClusterController)}}
+	return []calyptos.Need{{Fact: facts.Services(d.services()...), Hosts: rb.Hosts(eucalyptus.RoleClusterController)}}
 }
 
 // Debug implements calyptos.Debugger.
 func (d *DebugClusterController) Debug(ctx context.Context, c *calyptos.Check) {
-	ccs := c.Roles().Hosts(calyptos.RoleClusterController)
+	ccs := c.Roles().Hosts(eucalyptus.RoleClusterController)
 	if len(ccs) == 0 {
 		c.Skipped("no cluster controller in the deployment")
 		return

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 	"github.com/org/calyptos/internal/textparse"
 	count "github.com/org/calyptos/internal/words"
@@ -129,7 +130,7 @@ func (d *DebugComputeReq) Debug(ctx context.Context, c *calyptos.Check) {
 			d.checkArch(s, arch[i])
 		}
 		if c.Reached(h, cpu[i].Err) {
-			d.checkCPU(s, cpu[i].Value, rb.Has(calyptos.RoleNodeController, h))
+			d.checkCPU(s, cpu[i].Value, rb.Has(eucalyptus.RoleNodeController, h))
 		}
 		if c.Reached(h, pkgs[i].Err) {
 			checkTimePackages(s, pkgs[i].Value)

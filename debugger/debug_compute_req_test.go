@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 	"github.com/stretchr/testify/assert"
 )
@@ -29,7 +30,7 @@ func fixedClock(e *calyptostest.Executor, hosts []string, at time.Time, offsets 
 func testNow() time.Time { return time.Date(2026, 11, 25, 4, 30, 0, 0, time.UTC) }
 
 func TestDebugComputeReqHealthy(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleCLC: {"clc"}, calyptos.RoleNodeController: {"nc"}})
+	rb := roles(map[string][]string{eucalyptus.RoleCLC: {"clc"}, eucalyptus.RoleNodeController: {"nc"}})
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "clc", "centos6")
 	scriptDistro(t, e, "nc", "centos7")
@@ -58,7 +59,7 @@ func TestDebugComputeReqHealthy(t *testing.T) {
 }
 
 func TestDebugComputeReqBroken(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleNodeController: {"nc"}})
+	rb := roles(map[string][]string{eucalyptus.RoleNodeController: {"nc"}})
 	e := calyptostest.NewExecutor(t)
 	e.On("nc", osCommand).Stdout(sample(t, "debian12", "os-release"))
 	e.On("nc", archCommand).Stdout("aarch64\n")
@@ -121,7 +122,7 @@ func TestDebugComputeReqTimeService(t *testing.T) {
 			scriptDistro(t, e, "h", "centos7")
 			e.On("h", timePackageScript()).Stdout(tt.pkgs)
 			e.On("h", serviceScript("ntpd", "chronyd")).Stdout(tt.svcs)
-			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{TimeServices: []string{"ntpd", "chronyd"}})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), e, &DebugComputeReq{TimeServices: []string{"ntpd", "chronyd"}})
 			var got []string
 			for _, s := range statuses(rep) {
 				if (strings.Contains(s, "ntp") || strings.Contains(s, "chrony") || strings.Contains(s, "NTP")) && !strings.Contains(s, "synchronised") {
@@ -145,7 +146,7 @@ func TestDebugComputeReqSlowHostIsNotSkewed(t *testing.T) {
 	}
 	e.On("", clockCommand).Respond(realClock)
 	e.On("b", clockCommand).Delay(600 * time.Millisecond).Respond(realClock)
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: 200 * time.Millisecond})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: 200 * time.Millisecond})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced"})
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Host: "b", Message: "clock is"})
 }
@@ -186,7 +187,7 @@ func TestDebugComputeReqClocks(t *testing.T) {
 			e := calyptostest.NewExecutor(t)
 			scriptDistro(t, e, "", "centos7")
 			now := fixedClock(e, hosts, tt.now, tt.offsets)
-			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{Now: now})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: hosts}), e, &DebugComputeReq{Now: now})
 			var got []string
 			for _, f := range rep.Findings() {
 				if strings.Contains(f.Message, "lock") && !strings.Contains(f.Message, "synchronised") {
@@ -202,7 +203,7 @@ func TestDebugComputeReqClockUnreadable(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "", "centos7")
 	e.On("b", clockCommand).Stdout("").Exit(0)
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "b", Status: calyptos.Fail, Message: "cannot read the clock"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 host "})
 }
@@ -210,7 +211,7 @@ func TestDebugComputeReqClockUnreadable(t *testing.T) {
 func TestDebugComputeReqAcceptedOS(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "", "rocky9")
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{AcceptedOS: []OSVersion{{ID: "rhel", Major: 9}}, MinCPUs: 4})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), e, &DebugComputeReq{AcceptedOS: []OSVersion{{ID: "rhel", Major: 9}}, MinCPUs: 4})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Operating system supported: Rocky Linux 9.4 (Blue Onyx)"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Fail, Message: "2 processor(s), at least 4 required"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "chronyd running"})
@@ -238,7 +239,7 @@ func TestDebugComputeReqTimeSync(t *testing.T) {
 			e := calyptostest.NewExecutor(t)
 			scriptDistro(t, e, "h", "centos7")
 			e.On("h", timeSyncCommand).Stdout(tt.out)
-			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &DebugComputeReq{})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), e, &DebugComputeReq{})
 			var got []string
 			for _, s := range statuses(rep) {
 				if strings.Contains(s, "synchronised") || strings.Contains(s, "offset") {
@@ -257,7 +258,7 @@ func TestDebugComputeReqTwoClocks(t *testing.T) {
 		e := calyptostest.NewExecutor(t)
 		scriptDistro(t, e, "", "centos7")
 		now := fixedClock(e, []string{"a", "b"}, testNow(), map[string]time.Duration{"a": off})
-		rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{Now: now})
+		rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{Now: now})
 		fails := calyptostest.Find(rep, calyptostest.Match{Status: calyptos.Fail})
 		if assert.Len(t, fails, 1, off) {
 			assert.Equal(t, "a", fails[0].Host)
@@ -277,7 +278,7 @@ func TestDebugComputeReqMedianSlack(t *testing.T) {
 	e.On("", clockCommand).Respond(clockResponder(nil))
 	e.On("a", timeSyncCommand).Delay(3 * time.Second).Stdout("")
 	e.On("b", timeSyncCommand).Delay(3 * time.Second).Stdout("")
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: time.Second})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: hosts}), e, &DebugComputeReq{MaxClockSkew: time.Second})
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "clock is"})
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "away from this machine"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 3 hosts"})
@@ -289,7 +290,7 @@ func TestDebugComputeReqProvidedClock(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, "", "centos7")
 	calyptostest.SetFact(e, "a", facts.Clock(), time.Now())
-	rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"a", "b"}}), e, &DebugComputeReq{})
 	calyptostest.NoFinding(t, rep, calyptostest.Match{Message: "away from this machine"})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Status: calyptos.Pass, Message: "Clocks are synced within allowed threshold: 1 host "})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -31,12 +32,12 @@ func (d *DebugNodeController) services() (nc, libvirt []string) {
 // services on every NC, in one fact.
 func (d *DebugNodeController) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
 	nc, libvirt := d.services()
-	return []calyptos.Need{{Fact: facts.Services(slices.Concat(nc, libvirt)...), Hosts: rb.Hosts(calyptos.RoleNodeController)}}
+	return []calyptos.Need{{Fact: facts.Services(slices.Concat(nc, libvirt)...), Hosts: rb.Hosts(eucalyptus.RoleNodeController)}}
 }
 
 // Debug implements calyptos.Debugger.
 func (d *DebugNodeController) Debug(ctx context.Context, c *calyptos.Check) {
-	ncs := c.Roles().Hosts(calyptos.RoleNodeController)
+	ncs := c.Roles().Hosts(eucalyptus.RoleNodeController)
 	if len(ncs) == 0 {
 		c.Skipped("no node controller in the deployment")
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -117,7 +118,7 @@ func TestDefaultHealthyEL7EdgeHasNoFailure(t *testing.T) {
 		calyptostest.HasFinding(t, rep, calyptostest.Match{Check: "debug_compute_req", Host: h, Status: calyptos.Pass, Message: "Operating system supported: CentOS Linux 7"})
 	}
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Check: "verify_component_networking", Status: calyptos.Skip, Message: "set AllowSideEffects"})
-	assert.Len(t, rep.Check("eucalyptus_sosreports").Artifacts, len(rb.EucaHosts()))
+	assert.Len(t, rep.Check("eucalyptus_sosreports").Artifacts, len(eucalyptus.ComponentHosts(rb)))
 	assert.NotEmpty(t, rep.Probes())
 }
 
@@ -228,9 +229,9 @@ func TestDefaultMixedDistributions(t *testing.T) {
 	// One host of each recorded distribution; the original would fail
 	// Debian 12 and Rocky 9 on the OS release, and nothing else.
 	rb := roles(map[string][]string{
-		calyptos.RoleCLC:        {"192.0.2.10"},
-		calyptos.RoleUserFacing: {"192.0.2.10"},
-	}, calyptos.Cluster{Name: "one", CC: []string{"192.0.2.20"}, SC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21", "192.0.2.22"}})
+		eucalyptus.RoleCLC:        {"192.0.2.10"},
+		eucalyptus.RoleUserFacing: {"192.0.2.10"},
+	}, eucalyptus.Cluster{Name: "one", CC: []string{"192.0.2.20"}, SC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21", "192.0.2.22"}})
 	e := calyptostest.NewExecutor(t)
 	hostDistro := map[string]string{"192.0.2.10": "centos7", "192.0.2.20": "centos6", "192.0.2.21": "debian12", "192.0.2.22": "rocky9"}
 	for h, d := range hostDistro {

@@ -10,6 +10,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/sshexec"
 	"github.com/stretchr/testify/assert"
@@ -32,11 +33,11 @@ func TestDefaultOverRealSSH(t *testing.T) {
 		require.NoError(t, err)
 		return h + ":" + p
 	}
-	rb := calyptos.NewRoleBuilder(map[string][]string{
-		calyptos.RoleCLC:        {host(0)},
-		calyptos.RoleUserFacing: {host(0)},
-		calyptos.RoleWalrus:     {host(0)},
-	}, calyptos.Cluster{Name: "zone-a", CC: []string{host(1)}, SC: []string{host(1)}, Nodes: []string{host(2), host(3)}})
+	rb := eucalyptus.NewRoleBuilder(map[string][]string{
+		eucalyptus.RoleCLC:        {host(0)},
+		eucalyptus.RoleUserFacing: {host(0)},
+		eucalyptus.RoleWalrus:     {host(0)},
+	}, eucalyptus.Cluster{Name: "zone-a", CC: []string{host(1)}, SC: []string{host(1)}, Nodes: []string{host(2), host(3)}})
 
 	exec, err := sshexec.New(sshexec.Options{
 		User:             srv.User,

@@ -18,7 +18,9 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
+	"github.com/org/calyptos/eucalyptus"
 	count "github.com/org/calyptos/internal/words"
+	"github.com/org/calyptos/redact"
 )
 
 // Defaults of EucalyptusSosreports.
@@ -141,7 +143,7 @@ func (d *EucalyptusSosreports) Debug(ctx context.Context, c *calyptos.Check) {
 		c.Skipped("no artifacts directory configured: set RunOptions.ArtifactsDir (the CLI's --artifacts DIR) to collect sosreports")
 		return
 	}
-	hosts := c.Roles().EucaHosts()
+	hosts := eucalyptus.ComponentHosts(c.Roles())
 	if len(hosts) == 0 {
 		c.Skipped("no Eucalyptus hosts in the deployment")
 		return
@@ -225,8 +227,8 @@ var sosArchiveName = regexp.MustCompile(`^sosreport[A-Za-z0-9._+@-]*\.(tar|tar\.
 // secrets replaced (the name comes from host output, and a file name
 // leaves the report's redaction behind), with only the characters
 // sosArchiveName allows, so that the report shows the file that exists.
-func localName(r *calyptos.Redactor, base string) string {
-	s := strings.ReplaceAll(r.Redact(base), calyptos.Redacted, "REDACTED")
+func localName(r *redact.Redactor, base string) string {
+	s := strings.ReplaceAll(r.Redact(base), redact.Redacted, "REDACTED")
 	return strings.Map(func(c rune) rune {
 		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._+@-", c)) {
 			return c

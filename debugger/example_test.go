@@ -7,6 +7,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // A debugger runs over any calyptos.Executor; here calyptostest's fake
@@ -14,7 +15,7 @@ import (
 // port over IPv6 only, and on a port that merely contains 8775.
 func ExampleCheckPorts() {
 	rb := calyptos.NewRoleBuilder(map[string][]string{
-		calyptos.RoleNodeController: {"192.0.2.21", "192.0.2.22"},
+		eucalyptus.RoleNodeController: {"192.0.2.21", "192.0.2.22"},
 	})
 	fake := calyptostest.NewExecutor(nil)
 	fake.OnMatch("192.0.2.21", "^ss ").Stdout("tcp LISTEN 0 128 [::]:8775 [::]:*\n")
@@ -37,7 +38,7 @@ func ExampleCheckPorts() {
 
 // Thresholds are option fields whose zero value is the original's default.
 func ExampleComponentStorageCheck() {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}})
 	fake := calyptostest.NewExecutor(nil)
 	fake.OnMatch("", "df -P -k").Stdout("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda1 52403200 9443468 42959732 19% /\n")
 	fake.OnMatch("", "/proc/meminfo").Stdout("MemTotal: 8010180 kB\nMemAvailable: 3402760 kB\n")

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -30,12 +31,12 @@ func (d *FilePermissions) paths() []string {
 // Needs implements calyptos.FactNeeder: the owners of Paths on every
 // Eucalyptus host, with one stat.
 func (d *FilePermissions) Needs(rb *calyptos.RoleBuilder) []calyptos.Need {
-	return []calyptos.Need{{Fact: facts.FileOwners(d.paths()...), Hosts: rb.EucaHosts()}}
+	return []calyptos.Need{{Fact: facts.FileOwners(d.paths()...), Hosts: eucalyptus.ComponentHosts(rb)}}
 }
 
 // Debug implements calyptos.Debugger.
 func (d *FilePermissions) Debug(ctx context.Context, c *calyptos.Check) {
-	hosts := c.Roles().EucaHosts()
+	hosts := eucalyptus.ComponentHosts(c.Roles())
 	if len(hosts) == 0 {
 		c.Skipped("no Eucalyptus hosts in the deployment")
 		return

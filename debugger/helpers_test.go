@@ -13,6 +13,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/require"
 )
 
@@ -152,14 +153,14 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 // testdata.
 func edge(t testing.TB) *calyptos.RoleBuilder {
 	t.Helper()
-	rb, err := calyptos.LoadEnvironment(filepath.Join("..", "testdata", "edge.yml"))
+	rb, err := eucalyptus.Load(filepath.Join("..", "testdata", "edge.yml"))
 	require.NoError(t, err)
 	return rb
 }
 
 // roles builds a RoleBuilder from a plain role map.
-func roles(m map[string][]string, clusters ...calyptos.Cluster) *calyptos.RoleBuilder {
-	return calyptos.NewRoleBuilder(m, clusters...)
+func roles(m map[string][]string, clusters ...eucalyptus.Cluster) *calyptos.RoleBuilder {
+	return eucalyptus.NewRoleBuilder(m, clusters...)
 }
 
 // run runs one debugger with options suitable for unit tests.

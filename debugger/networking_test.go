@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,8 +44,8 @@ func TestNetworkPairsEdge(t *testing.T) {
 }
 
 func TestVerifyNetworkingProbes(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}},
-		calyptos.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21:2222"}})
+	rb := roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}},
+		eucalyptus.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21:2222"}})
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		switch {
@@ -76,7 +77,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 }
 
 func TestVerifyNetworkingSummaryAndEndUser(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.11"}, calyptos.RoleStorageController: {"192.0.2.20"}})
+	rb := roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}, eucalyptus.RoleUserFacing: {"192.0.2.11"}, eucalyptus.RoleStorageController: {"192.0.2.20"}})
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(func(from, addr, port string) (int, string) {
 		if from == "192.0.2.20" && addr == "192.0.2.11" {
@@ -110,7 +111,7 @@ func TestVerifyNetworkingDefaultDialer(t *testing.T) {
 	host, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
 	p, _ := strconv.Atoi(port)
-	rb := roles(map[string][]string{calyptos.RoleUserFacing: {host}})
+	rb := roles(map[string][]string{eucalyptus.RoleUserFacing: {host}})
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
 	rep := run(t, rb, e, &VerifyNetworking{EndUserPort: p, ProbeTimeout: 2 * time.Second})
@@ -208,14 +209,14 @@ func TestVerifyComponentNetworkingNICs(t *testing.T) {
 			}
 			e := calyptostest.NewExecutor(t)
 			e.On("h", nicCommand).Stdout(out)
-			rep := run(t, roles(map[string][]string{calyptos.RoleConsole: {"h"}}), e, &VerifyComponentNetworking{})
+			rep := run(t, roles(map[string][]string{eucalyptus.RoleConsole: {"h"}}), e, &VerifyComponentNetworking{})
 			assert.Equal(t, append(tt.want, "skip - multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects (--allow-side-effects) to run it"), statuses(rep))
 		})
 	}
 }
 
 func javaRoles() *calyptos.RoleBuilder {
-	return roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleUserFacing: {"192.0.2.11"}, calyptos.RoleNodeController: {"192.0.2.21"}})
+	return roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}, eucalyptus.RoleUserFacing: {"192.0.2.11"}, eucalyptus.RoleNodeController: {"192.0.2.21"}})
 }
 
 // multicastExecutor scripts the NIC and iperf checks of every host and the

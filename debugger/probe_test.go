@@ -10,6 +10,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,8 +43,8 @@ func TestProbeScriptTargetLines(t *testing.T) {
 // probeSources is a cluster whose CC probes its NC and whose CLC probes
 // the CC.
 func probeSources() *calyptos.RoleBuilder {
-	return roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}},
-		calyptos.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21"}})
+	return roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}},
+		eucalyptus.Cluster{Name: "a", CC: []string{"192.0.2.20"}, Nodes: []string{"192.0.2.21"}})
 }
 
 // A declared probe runs in its source host's gathering session, beside the

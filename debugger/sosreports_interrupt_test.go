@@ -18,6 +18,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/localexec"
 	"github.com/org/calyptos/sshexec"
@@ -163,7 +164,7 @@ printf 'saved in:\n  %s\n' "$d/sosreport-here-1.tar"
 					}
 				}
 			}()
-			rep, err := calyptos.RunDebuggers(ctx, calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {host}}), ex, []calyptos.Debugger{&EucalyptusSosreports{KeepUnredacted: tt.keep, RemoteTempDir: remoteTmp}},
+			rep, err := calyptos.RunDebuggers(ctx, calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {host}}), ex, []calyptos.Debugger{&EucalyptusSosreports{KeepUnredacted: tt.keep, RemoteTempDir: remoteTmp}},
 				calyptos.RunOptions{ArtifactsDir: artifacts, CommandTimeout: time.Minute, Secrets: []string{sosSecret}})
 			if err != nil {
 				require.ErrorIs(t, err, context.Canceled)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/localexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ import (
 )
 
 func TestFilePermissions(t *testing.T) {
-	rb := roles(map[string][]string{calyptos.RoleCLC: {"clc"}, calyptos.RoleNodeController: {"nc"}, calyptos.RoleConsole: {"console"}})
+	rb := roles(map[string][]string{eucalyptus.RoleCLC: {"clc"}, eucalyptus.RoleNodeController: {"nc"}, eucalyptus.RoleConsole: {"console"}})
 	e := calyptostest.NewExecutor(t)
 	cmd := statCommand([]string{"/var/lib/eucalyptus", "/var/log/eucalyptus"})
 	assert.Equal(t, "stat -c '%U %G %a %n' -- /var/lib/eucalyptus /var/log/eucalyptus", cmd)
@@ -48,7 +49,7 @@ func TestFilePermissions(t *testing.T) {
 func TestFilePermissionsOptions(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.On("h", "stat -c '%U %G %a %n' -- '/srv/euca state'").Stdout("euca euca 700 /srv/euca state\n")
-	rep := run(t, roles(map[string][]string{calyptos.RoleCLC: {"h"}}), e, &FilePermissions{Paths: []string{"/srv/euca state"}, Owner: "euca"})
+	rep := run(t, roles(map[string][]string{eucalyptus.RoleCLC: {"h"}}), e, &FilePermissions{Paths: []string{"/srv/euca state"}, Owner: "euca"})
 	assert.Equal(t, []string{"pass h File permissions correct for /srv/euca state (euca:euca, mode 700)"}, statuses(rep))
 }
 
@@ -60,7 +61,7 @@ func TestSosreportsSkipWithoutArtifactsDir(t *testing.T) {
 }
 
 func sosRoles() *calyptos.RoleBuilder {
-	return roles(map[string][]string{calyptos.RoleCLC: {"192.0.2.10"}, calyptos.RoleNodeController: {"192.0.2.21", "192.0.2.22"}, calyptos.RoleConsole: {"192.0.2.12"}})
+	return roles(map[string][]string{eucalyptus.RoleCLC: {"192.0.2.10"}, eucalyptus.RoleNodeController: {"192.0.2.21", "192.0.2.22"}, eucalyptus.RoleConsole: {"192.0.2.12"}})
 }
 
 // sosSecret is a secret of the run that the hosts' archives hold.

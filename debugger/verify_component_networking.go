@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 	"github.com/org/calyptos/internal/textparse"
 )
@@ -164,7 +165,7 @@ func (d *VerifyComponentNetworking) port() int {
 }
 
 func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.Check) {
-	java := union(c.Roles(), calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleStorageController, calyptos.RoleWalrus)
+	java := union(c.Roles(), eucalyptus.RoleCLC, eucalyptus.RoleUserFacing, eucalyptus.RoleStorageController, eucalyptus.RoleWalrus)
 	if !d.AllowSideEffects {
 		c.Skipped("multicast test not run: it starts iperf servers on the Java component hosts; set AllowSideEffects (--allow-side-effects) to run it")
 		return

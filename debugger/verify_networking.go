@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // Defaults of VerifyNetworking.
@@ -74,14 +75,14 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
 			}
 		}
 	}
-	clc := rb.Hosts(calyptos.RoleCLC)
-	ufs := rb.Hosts(calyptos.RoleUserFacing)
-	sc := rb.Hosts(calyptos.RoleStorageController)
-	nc := rb.Hosts(calyptos.RoleNodeController)
+	clc := rb.Hosts(eucalyptus.RoleCLC)
+	ufs := rb.Hosts(eucalyptus.RoleUserFacing)
+	sc := rb.Hosts(eucalyptus.RoleStorageController)
+	nc := rb.Hosts(eucalyptus.RoleNodeController)
 	for _, t := range sc {
 		add(calyptos.SortHosts(slices.Concat(clc, sc)), t, 8773, "Eucalyptus Java Component → SC")
 	}
-	for _, cl := range rb.Clusters() {
+	for _, cl := range eucalyptus.Clusters(rb) {
 		for _, t := range cl.SC {
 			add(cl.Nodes, t, 8773, "Node Controller → SC")
 		}
@@ -90,12 +91,12 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
 		add(calyptos.SortHosts(slices.Concat(clc, sc, nc)), t, 8773, "Eucalyptus Component → user-facing")
 	}
 	for _, t := range clc {
-		add(union(rb, calyptos.RoleUserFacing, calyptos.RoleStorageController, calyptos.RoleWalrus), t, 8777, "Eucalyptus Java Component → CLC database")
+		add(union(rb, eucalyptus.RoleUserFacing, eucalyptus.RoleStorageController, eucalyptus.RoleWalrus), t, 8777, "Eucalyptus Java Component → CLC database")
 	}
-	for _, t := range rb.Hosts(calyptos.RoleClusterController) {
+	for _, t := range rb.Hosts(eucalyptus.RoleClusterController) {
 		add(clc, t, 8774, "Cloud Controller → CC")
 	}
-	for _, cl := range rb.Clusters() {
+	for _, cl := range eucalyptus.Clusters(rb) {
 		for _, t := range cl.Nodes {
 			add(cl.CC, t, 8775, "Cluster Controller → NC")
 		}
@@ -117,7 +118,7 @@ func (d *VerifyNetworking) Debug(ctx context.Context, c *calyptos.Check) {
 
 	var wg sync.WaitGroup
 	var local []localResult
-	wg.Go(func() { local = d.endUser(ctx, rb.Hosts(calyptos.RoleUserFacing), timeout) })
+	wg.Go(func() { local = d.endUser(ctx, rb.Hosts(eucalyptus.RoleUserFacing), timeout) })
 
 	if len(pairs) == 0 {
 		c.Skipped("no component pairs to probe")

@@ -7,6 +7,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
 )
 
@@ -38,7 +39,7 @@ func (memoryReport) Debug(ctx context.Context, c *calyptos.Check) {
 // in the one session per host that also serves the built-in debugger.
 func Example_reuse() {
 	const host = "192.0.2.10"
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {host}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {host}})
 	fake := calyptostest.NewExecutor(nil)
 	calyptostest.OnFact(fake, "", facts.Memory()).Stdout("MemTotal: 8010180 kB\nMemAvailable: 3402760 kB\n")
 	calyptostest.OnFact(fake, "", facts.DirFilesystem(debugger.DefaultEucalyptusDir)).

@@ -12,7 +12,7 @@ import (
 	"github.com/org/calyptos/internal/envfile"
 )
 
-// readFile reads an inventory or vars file as LoadEnvironment reads an
+// readFile reads an inventory or vars file as eucalyptus.Load reads an
 // environment file: only a regular file (a FIFO or a device could block
 // or never end), at most maxFileSize bytes, and within what the Load may
 // still read. what names the file in errors ("inventory file").

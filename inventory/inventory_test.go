@@ -4,10 +4,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/org/calyptos"
 )
 
 func TestHostSettings(t *testing.T) {
@@ -111,7 +110,7 @@ empty
 	assert.Empty(t, hs)
 	assert.Equal(t, []string{"db", "prod"}, rb.RolesOf("d1"))
 	// The roles of the environment file exist too, empty.
-	assert.Empty(t, rb.Hosts(calyptos.RoleCLC))
+	assert.Empty(t, rb.Hosts(eucalyptus.RoleCLC))
 	var names []string
 	for _, h := range inv.Hosts() {
 		names = append(names, h.Name)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 const patternInventory = "testdata/ini-basic/inventory"
@@ -104,9 +105,9 @@ func TestSelectErrors(t *testing.T) {
 // being groups.
 func TestSelectOnEnvironmentRoles(t *testing.T) {
 	rb := calyptos.NewRoleBuilder(map[string][]string{
-		calyptos.RoleCLC:            {"10.0.0.1"},
-		calyptos.RoleNodeController: {"10.0.0.3", "10.0.0.4"},
-		calyptos.RoleUserFacing:     {"10.0.0.1", "10.0.0.2"},
+		eucalyptus.RoleCLC:            {"10.0.0.1"},
+		eucalyptus.RoleNodeController: {"10.0.0.3", "10.0.0.4"},
+		eucalyptus.RoleUserFacing:     {"10.0.0.1", "10.0.0.2"},
 	})
 	tests := []struct{ pattern, want string }{
 		{"clc:node-controller", "10.0.0.1 10.0.0.3 10.0.0.4"},

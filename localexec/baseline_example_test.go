@@ -3,9 +3,11 @@ package localexec_test
 import (
 	"context"
 	"fmt"
-	"github.com/org/calyptos/baseline"
 	"net"
 	"os"
+
+	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/eucalyptus"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/localexec"
@@ -21,7 +23,7 @@ func Example_baseline() {
 		return
 	}
 	svc := listening{port: ln.Addr().(*net.TCPAddr).Port}
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"127.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"127.0.0.1"}})
 	e := localexec.New(localexec.Options{Hosts: []string{"127.0.0.1"}})
 	run := func() *calyptos.Report {
 		rep, err := calyptos.RunDebuggers(context.Background(), rb, e, []calyptos.Debugger{svc}, calyptos.RunOptions{})

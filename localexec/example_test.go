@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/localexec"
 )
 
@@ -27,7 +28,7 @@ func Example() {
 
 // Run the debuggers of a deployment whose hosts are all this machine.
 func Example_debuggers() {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"127.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"127.0.0.1"}})
 	e := localexec.New(localexec.Options{Hosts: []string{"127.0.0.1"}})
 	rep, err := calyptos.RunDebuggers(context.Background(), rb, e, []calyptos.Debugger{uptime{}}, calyptos.RunOptions{})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // quietExecutor answers every command with "ok" after delay, keeping no
@@ -40,13 +41,13 @@ func (quietExecutor) Fetch(context.Context, string, string, io.Writer) error { r
 func cloud200() *calyptos.RoleBuilder {
 	name := func(i int) string { return fmt.Sprintf("10.0.%d.%d", i/250, i%250+1) }
 	rb := map[string][]string{
-		calyptos.RoleCLC:        {name(0)},
-		calyptos.RoleUserFacing: {name(0), name(1)},
-		calyptos.RoleWalrus:     {name(1)},
+		eucalyptus.RoleCLC:        {name(0)},
+		eucalyptus.RoleUserFacing: {name(0), name(1)},
+		eucalyptus.RoleWalrus:     {name(1)},
 	}
-	var clusters []calyptos.Cluster
+	var clusters []eucalyptus.Cluster
 	for i := 2; i < 200; {
-		c := calyptos.Cluster{Name: fmt.Sprintf("zone-%d", len(clusters)), CC: []string{name(i)}, SC: []string{name(i)}}
+		c := eucalyptus.Cluster{Name: fmt.Sprintf("zone-%d", len(clusters)), CC: []string{name(i)}, SC: []string{name(i)}}
 		i++
 		for j := 0; j < 48 && i < 200; j++ {
 			c.Nodes = append(c.Nodes, name(i))
@@ -54,7 +55,7 @@ func cloud200() *calyptos.RoleBuilder {
 		}
 		clusters = append(clusters, c)
 	}
-	return calyptos.NewRoleBuilder(rb, clusters...)
+	return eucalyptus.NewRoleBuilder(rb, clusters...)
 }
 
 // factDebugger asks every host one command and reports three findings
@@ -96,8 +97,8 @@ func (meshDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 		}
 		c.RecordProbe(calyptos.Probe{From: from, To: to, Port: port, Proto: "tcp", Result: r})
 	}
-	ufs := rb.Hosts(calyptos.RoleUserFacing)
-	for _, cl := range rb.Clusters() {
+	ufs := rb.Hosts(eucalyptus.RoleUserFacing)
+	for _, cl := range eucalyptus.Clusters(rb) {
 		for _, nc := range cl.Nodes {
 			probe(nc, cl.SC[0], 8773)
 			for _, u := range ufs {
@@ -105,9 +106,9 @@ func (meshDebugger) Debug(ctx context.Context, c *calyptos.Check) {
 			}
 			probe(cl.CC[0], nc, 8775)
 		}
-		probe(rb.Hosts(calyptos.RoleCLC)[0], cl.CC[0], 8774)
+		probe(rb.Hosts(eucalyptus.RoleCLC)[0], cl.CC[0], 8774)
 	}
-	c.RunOnHosts(ctx, "probe", slices.Concat(rb.Hosts(calyptos.RoleNodeController), rb.Hosts(calyptos.RoleClusterController)))
+	c.RunOnHosts(ctx, "probe", slices.Concat(rb.Hosts(eucalyptus.RoleNodeController), rb.Hosts(eucalyptus.RoleClusterController)))
 }
 
 func bench200Server(b *testing.B, delay time.Duration) *Server {

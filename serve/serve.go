@@ -38,6 +38,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/baseline"
+	"github.com/org/calyptos/redact"
 	"github.com/org/calyptos/report"
 )
 
@@ -207,17 +208,17 @@ func NewServer(plan Plan, opts Options) (*Server, error) {
 	// One redactor for the runs and for what the server says of them (a
 	// run's error, the metrics' labels).
 	if plan.RunOptions.Redactor == nil {
-		plan.RunOptions.Redactor = calyptos.NewRedactor()
+		plan.RunOptions.Redactor = redact.NewRedactor()
 	}
-	if env := plan.Roles.Environment(); env != nil {
-		plan.RunOptions.Redactor.Add(env.Secrets()...)
+	if src := plan.Roles.Source(); src != nil {
+		plan.RunOptions.Redactor.Add(src.Secrets()...)
 	}
 	plan.RunOptions.Redactor.Add(plan.RunOptions.Secrets...)
 	opts = opts.withDefaults()
 	if opts.Title == "" {
 		opts.Title = "calyptos"
-		if env := plan.Roles.Environment(); env != nil && env.Name != "" {
-			opts.Title += ": " + env.Name
+		if src := plan.Roles.Source(); src != nil && src.Identity() != "" {
+			opts.Title += ": " + src.Identity()
 		}
 	}
 	s := &Server{plan: plan, opts: opts, hosts: plan.Roles.All()}

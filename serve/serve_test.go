@@ -20,6 +20,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/baseline"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/report"
 )
 
@@ -91,7 +92,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	rb, err := calyptos.ParseEnvironment("env.yml", []byte(envText))
+	rb, err := eucalyptus.Parse("env.yml", []byte(envText))
 	require.NoError(t, err)
 	f := &fixture{exec: calyptostest.NewExecutor(t), d: &fleetDebugger{}, now: &atomic.Pointer[time.Time]{}}
 	t0 := time.Date(2026, 11, 29, 22, 0, 0, 0, time.UTC)
@@ -416,7 +417,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestNewServerErrors(t *testing.T) {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"10.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"10.0.0.1"}})
 	_, err := NewServer(Plan{Roles: rb}, Options{})
 	assert.ErrorIs(t, err, ErrNoDebuggers)
 	_, err = NewServer(Plan{Roles: rb, Debuggers: []calyptos.Debugger{&fleetDebugger{}}}, Options{})
@@ -437,7 +438,7 @@ func (stubValidator) Validate(_ context.Context, c *calyptos.Check) {
 // TestValidatorsThenDebuggers: with validators, a run's report holds
 // their checks first, then the debuggers'; Only may name either kind.
 func TestValidatorsThenDebuggers(t *testing.T) {
-	rb, err := calyptos.ParseEnvironment("env.yml", []byte(envText))
+	rb, err := eucalyptus.Parse("env.yml", []byte(envText))
 	require.NoError(t, err)
 	exec := calyptostest.NewExecutor(t)
 	exec.OnMatch("", "status").Stdout("ok\n")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/sshdtest"
 )
 
@@ -27,11 +28,11 @@ func TestDebugLoginShells(t *testing.T) {
 	for _, shell := range []string{"tcsh", "fish", "nologin"} {
 		t.Run(shell, func(t *testing.T) {
 			a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: shell})
-			rb := calyptos.NewRoleBuilder(map[string][]string{
-				calyptos.RoleCLC:        {srv.Addrs[0]},
-				calyptos.RoleUserFacing: {srv.Addrs[0]},
-				calyptos.RoleWalrus:     {srv.Addrs[0]},
-			}, calyptos.Cluster{Name: "zone-a", CC: []string{srv.Addrs[1]}, SC: []string{srv.Addrs[1]}, Nodes: []string{srv.Addrs[1]}})
+			rb := eucalyptus.NewRoleBuilder(map[string][]string{
+				eucalyptus.RoleCLC:        {srv.Addrs[0]},
+				eucalyptus.RoleUserFacing: {srv.Addrs[0]},
+				eucalyptus.RoleWalrus:     {srv.Addrs[0]},
+			}, eucalyptus.Cluster{Name: "zone-a", CC: []string{srv.Addrs[1]}, SC: []string{srv.Addrs[1]}, Nodes: []string{srv.Addrs[1]}})
 			opts := baseOptions(srv)
 			opts.User = a.Name
 			e := newExecutor(t, opts)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/validator"
 )
 
@@ -56,7 +57,7 @@ func BenchmarkOffline5000(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		rb, err := calyptos.ParseEnvironment("big.yml", data)
+		rb, err := eucalyptus.Parse("big.yml", data)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -72,7 +73,7 @@ func BenchmarkOffline5000(b *testing.B) {
 
 // TestBigEnvironmentIsClean keeps the benchmark's input honest.
 func TestBigEnvironmentIsClean(t *testing.T) {
-	rb, err := calyptos.ParseEnvironment("big.yml", bigEnvironment(500))
+	rb, err := eucalyptus.Parse("big.yml", bigEnvironment(500))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestBigEnvironmentIsClean(t *testing.T) {
 			t.Errorf("%s: %s", f.Check, f.Message)
 		}
 	}
-	if got := len(rb.Hosts(calyptos.RoleNodeController)); got != 500 {
+	if got := len(rb.Hosts(eucalyptus.RoleNodeController)); got != 500 {
 		t.Errorf("%d node controllers, want 500", got)
 	}
 }
@@ -93,7 +94,7 @@ func TestBigEnvironmentIsClean(t *testing.T) {
 // BenchmarkOffline5000ValidatorsOnly is BenchmarkOffline5000 without the
 // parse: what the validators themselves cost.
 func BenchmarkOffline5000ValidatorsOnly(b *testing.B) {
-	rb, err := calyptos.ParseEnvironment("big.yml", bigEnvironment(5000))
+	rb, err := eucalyptus.Parse("big.yml", bigEnvironment(5000))
 	if err != nil {
 		b.Fatal(err)
 	}

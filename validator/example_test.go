@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/validator"
 )
 
@@ -14,7 +15,7 @@ import (
 // that reach out over the network (repos, pinghosts) are skipped here with
 // RunOptions.Skip, as a CI job without access to the hosts would.
 func ExampleDefault() {
-	rb, err := calyptos.LoadEnvironment("../testdata/edge.yml")
+	rb, err := eucalyptus.Load("../testdata/edge.yml")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/words"
 )
 
@@ -106,10 +107,10 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		c.Key("host-names").Successf("all %s are IP addresses or DNS names", words.Count(len(all), "host", "hosts"))
 	}
 
-	// The Eucalyptus hosts (RoleBuilder.EucaHosts, without its sort).
+	// The Eucalyptus hosts (eucalyptus.ComponentHosts, without its sort).
 	eucaKeys := map[string]bool{}
 	one := ""
-	for _, r := range []string{calyptos.RoleCLC, calyptos.RoleUserFacing, calyptos.RoleClusterController, calyptos.RoleStorageController, calyptos.RoleNodeController, calyptos.RoleWalrus} {
+	for _, r := range []string{eucalyptus.RoleCLC, eucalyptus.RoleUserFacing, eucalyptus.RoleClusterController, eucalyptus.RoleStorageController, eucalyptus.RoleNodeController, eucalyptus.RoleWalrus} {
 		for _, h := range rb.Hosts(r) {
 			if one == "" {
 				one = h
@@ -122,7 +123,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		return
 	}
 	front := map[string]string{}
-	for _, r := range []string{calyptos.RoleCLC, calyptos.RoleUserFacing} {
+	for _, r := range []string{eucalyptus.RoleCLC, eucalyptus.RoleUserFacing} {
 		for _, h := range rb.Hosts(r) {
 			k := hostKey(h)
 			if front[k] == "" {
@@ -133,7 +134,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 	mixed := 0
-	for _, h := range rb.Hosts(calyptos.RoleNodeController) {
+	for _, h := range rb.Hosts(eucalyptus.RoleNodeController) {
 		if r := front[hostKey(h)]; r != "" {
 			mixed++
 			atHost(c.OnHost(h), e, h).Key("nc-on-front-end").Hint("move the node controller to a host of its own; only a cloud-in-a-box shares the CLC/UFS host with instances").Warningf("node controller %s is also the %s: only a single-host cloud-in-a-box should run instances beside the front end", h, r)
@@ -145,7 +146,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 }
 
 func roleWord(role string) string {
-	if role == calyptos.RoleCLC {
+	if role == eucalyptus.RoleCLC {
 		return "cloud controller"
 	}
 	return "user-facing services host"

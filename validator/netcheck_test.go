@@ -15,6 +15,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/validator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,7 +73,7 @@ func TestPingHosts(t *testing.T) {
 		{
 			name:  "host ports",
 			v:     &validator.PingHosts{},
-			roles: map[string][]string{calyptos.RoleCLC: {openHost}, calyptos.RoleNodeController: {closedHost}},
+			roles: map[string][]string{eucalyptus.RoleCLC: {openHost}, eucalyptus.RoleNodeController: {closedHost}},
 			want: []finding{
 				passOn(openHost, fmt.Sprintf("%s accepts TCP connections on port %d", openHost, open)),
 				failOn(closedHost, fmt.Sprintf("cannot reach %s on TCP port %d: connection refused", closedHost, closed)),
@@ -82,7 +83,7 @@ func TestPingHosts(t *testing.T) {
 		{
 			name:  "default port from the field",
 			v:     &validator.PingHosts{Port: open},
-			roles: map[string][]string{calyptos.RoleCLC: {"127.0.0.1"}},
+			roles: map[string][]string{eucalyptus.RoleCLC: {"127.0.0.1"}},
 			want: []finding{
 				passOn("127.0.0.1", fmt.Sprintf("127.0.0.1 accepts TCP connections on port %d", open)),
 				pass("all 1 host answered"),
@@ -91,7 +92,7 @@ func TestPingHosts(t *testing.T) {
 		{
 			name:  "hang becomes a timeout",
 			v:     &validator.PingHosts{Timeout: 50 * time.Millisecond, Dialer: &hangingDialer{}},
-			roles: map[string][]string{calyptos.RoleCLC: {"127.0.0.2"}},
+			roles: map[string][]string{eucalyptus.RoleCLC: {"127.0.0.2"}},
 			want: []finding{
 				failOn("127.0.0.2", "cannot reach 127.0.0.2 on TCP port 22: no answer within 50ms"),
 				fail("1 of 1 host did not answer"),
@@ -100,7 +101,7 @@ func TestPingHosts(t *testing.T) {
 		{
 			name:  "invalid host",
 			v:     &validator.PingHosts{},
-			roles: map[string][]string{calyptos.RoleCLC: {"[::1"}},
+			roles: map[string][]string{eucalyptus.RoleCLC: {"[::1"}},
 			want: []finding{
 				failOn("[::1", `cannot reach [::1: invalid host: "[::1": missing ']'`),
 				fail("1 of 1 host did not answer"),
@@ -124,7 +125,7 @@ func TestPingHosts(t *testing.T) {
 
 func TestPingHostsProbes(t *testing.T) {
 	open, closed := openPort(t), closedPort(t)
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"127.0.0.1:" + strconv.Itoa(open), "127.0.0.1:" + strconv.Itoa(closed)}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"127.0.0.1:" + strconv.Itoa(open), "127.0.0.1:" + strconv.Itoa(closed)}})
 	res := run(t, validator.PingHosts{}, rb)
 	require.Len(t, res.Probes, 2)
 	got := map[int]calyptos.ProbeResult{}
@@ -142,7 +143,7 @@ func TestPingHostsProbes(t *testing.T) {
 func TestPingHostsRespectsContext(t *testing.T) {
 	d := &hangingDialer{}
 	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleNodeController: hosts})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleNodeController: hosts})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -175,7 +176,7 @@ func reposEnv(t *testing.T, urls map[string]string) *calyptos.RoleBuilder {
 		fmt.Fprintf(&b, "    %s: %q\n", k, v)
 	}
 	b.WriteString("    topology:\n      clc: [127.0.0.1]\n      user-facing: [127.0.0.1]\n      clusters:\n        one: {cc: [127.0.0.1], sc: [127.0.0.1], nodes: [127.0.0.1]}\n")
-	rb, err := calyptos.ParseEnvironment("repos.yml", []byte(b.String()))
+	rb, err := eucalyptus.Parse("repos.yml", []byte(b.String()))
 	require.NoError(t, err)
 	return rb
 }

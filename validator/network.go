@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -162,7 +163,7 @@ func scalarsAt(n *yaml.Node) []scalarAt {
 // netChecker holds what the config-json checks share.
 type netChecker struct {
 	c *calyptos.Check
-	e *calyptos.Environment
+	e *eucalyptus.Environment
 }
 
 // ranges parses a list of IP ranges, reporting every bad entry.
@@ -213,7 +214,7 @@ func (nc *netChecker) clusters(cj, cjKey *yaml.Node, mode string, public []range
 		return
 	}
 	seen := map[string]bool{}
-	topoClusters := c.Roles().Clusters()
+	topoClusters := eucalyptus.Clusters(c.Roles())
 	known := make(map[string]bool, len(topoClusters))
 	for _, cl := range topoClusters {
 		known[cl.Name] = true

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/redact"
 )
 
 // Defaults for Repos fields left zero.
@@ -41,7 +42,7 @@ const (
 //
 // Findings never show credentials: user:password@ is removed from every
 // URL shown, as are the values of query parameters whose names
-// calyptos.IsSecretKey.
+// redact.IsSecretKey.
 type Repos struct {
 	// Client sends the requests (default: an http.Client that does not
 	// follow redirects, with Timeout).
@@ -227,7 +228,7 @@ func (r Repos) do(ctx context.Context, method string, u *url.URL) (int, error) {
 }
 
 // SafeURL returns u as text fit for a report: without user:password@ and
-// with the value of every query parameter whose name calyptos.IsSecretKey
+// with the value of every query parameter whose name redact.IsSecretKey
 // replaced by REDACTED.
 func SafeURL(u *url.URL) string {
 	v := *u
@@ -236,7 +237,7 @@ func SafeURL(u *url.URL) string {
 		q := v.Query()
 		changed := false
 		for k := range q {
-			if calyptos.IsSecretKey(k) {
+			if redact.IsSecretKey(k) {
 				q.Set(k, "REDACTED")
 				changed = true
 			}

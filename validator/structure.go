@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/yamlx"
+	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
 )
 
@@ -242,7 +244,7 @@ func (Structure) Validate(ctx context.Context, c *calyptos.Check) {
 // walker reports schema problems.
 type walker struct {
 	c     *calyptos.Check
-	e     *calyptos.Environment
+	e     *eucalyptus.Environment
 	fails int
 }
 
@@ -476,7 +478,7 @@ func shown(path string, n *yaml.Node) string {
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {
 		key = path[i+1:]
 	}
-	if calyptos.IsSecretKey(key) {
+	if redact.IsSecretKey(key) {
 		return kind(n)
 	}
 	return `"` + n.Value + `"`

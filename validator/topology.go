@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -35,8 +36,8 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 	}
 	rb := c.Roles()
 	for _, r := range []struct{ role, what, key string }{
-		{calyptos.RoleCLC, "cloud controller", "clc"},
-		{calyptos.RoleUserFacing, "user-facing services host", "user-facing"},
+		{eucalyptus.RoleCLC, "cloud controller", "clc"},
+		{eucalyptus.RoleUserFacing, "user-facing services host", "user-facing"},
 	} {
 		if hs := rb.Hosts(r.role); len(hs) > 0 {
 			c.Key(r.key).Successf("%s: %s", r.what, strings.Join(hs, ", "))
@@ -45,7 +46,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 		}
 	}
 	objectStorage(c, e, topo)
-	clusters := rb.Clusters()
+	clusters := eucalyptus.Clusters(rb)
 	if len(clusters) == 0 {
 		at(c, e, topo).Key("clusters").Hint("add topology.clusters with at least one cluster (cc, sc, nodes)").Failure("the topology has no clusters (default_attributes.eucalyptus.topology.clusters)")
 	}
@@ -58,7 +59,7 @@ func (Topology) Validate(ctx context.Context, c *calyptos.Check) {
 // objectStorage checks that the object storage is walrus with a backend
 // host, or riakcs with every key the cookbook reads, or another provider
 // Eucalyptus ships.
-func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) {
+func objectStorage(c *calyptos.Check, e *eucalyptus.Environment, topo *yaml.Node) {
 	// riakcsKeys are the keys the cookbook reads from topology.riakcs;
 	// objectStorageProviders the providerclient values Eucalyptus knows.
 	riakcsKeys := []string{"access-key", "admin-email", "admin-name", "endpoint", "port", "secret-key"}
@@ -70,7 +71,7 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 	case wk != nil && rk != nil:
 		at(c, e, rk).Key("object-storage").Hint("keep either walrus or riakcs in the topology, not both").Failure("the topology has both walrus and riakcs: object storage is one or the other")
 	case provider == "walrus":
-		if hs := c.Roles().Hosts(calyptos.RoleWalrus); len(hs) > 0 {
+		if hs := c.Roles().Hosts(eucalyptus.RoleWalrus); len(hs) > 0 {
 			c.Key("walrus").Successf("walrus backend: %s", strings.Join(hs, ", "))
 		} else {
 			at(c, e, topo).Key("walrus").Hint("list the walrus host (topology.walrus, or objectstorage.walrusbackend)").Failure("object storage is walrus but no walrus backend host is listed")
@@ -102,7 +103,7 @@ func objectStorage(c *calyptos.Check, e *calyptos.Environment, topo *yaml.Node) 
 
 // clusterParts checks that a cluster has a cluster controller, a storage
 // controller and a node controller.
-func clusterParts(c *calyptos.Check, cl calyptos.Cluster) {
+func clusterParts(c *calyptos.Check, cl eucalyptus.Cluster) {
 	var missing []string
 	for _, part := range []struct {
 		hosts []string
@@ -124,7 +125,7 @@ func clusterParts(c *calyptos.Check, cl calyptos.Cluster) {
 
 // sharedHosts fails every host that is in more than one cluster, compared
 // by address.
-func sharedHosts(c *calyptos.Check, e *calyptos.Environment, clusters []calyptos.Cluster) {
+func sharedHosts(c *calyptos.Check, e *eucalyptus.Environment, clusters []eucalyptus.Cluster) {
 	// owner maps a host's address to the clusters that list it.
 	owner := make(map[string][]string)
 	first := make(map[string]string)

@@ -17,10 +17,10 @@
 //	repos      every repository and image URL answers (HTTP)
 //	pinghosts  every host accepts a TCP connection on its SSH port
 //
-// Offline validators read the parsed file through Check.Env; when a
-// RoleBuilder was built from a plain role map there is no file, and they
-// report a Skip and return. None of them ever puts the value of an attribute
-// whose key calyptos.IsSecretKey into a finding.
+// Offline validators read the parsed file through eucalyptus.Of(c.Roles());
+// when a RoleBuilder was built from a plain role map there is no file, and
+// they report a Skip and return. None of them ever puts the value of an attribute
+// whose key redact.IsSecretKey into a finding.
 package validator
 
 import (
@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
@@ -49,8 +50,8 @@ func Offline() []calyptos.Validator {
 }
 
 // env returns the parsed environment, or reports a Skip and returns nil.
-func env(c *calyptos.Check) *calyptos.Environment {
-	e := c.Env()
+func env(c *calyptos.Check) *eucalyptus.Environment {
+	e := eucalyptus.Of(c.Roles())
 	if e == nil {
 		c.Skipped("no environment file: the roles were not read from one")
 	}
@@ -65,7 +66,7 @@ type scope interface {
 
 // at returns s with its findings placed at node n of the file, so that
 // they point at the line to fix; a node with no line leaves them unplaced.
-func at(s scope, e *calyptos.Environment, n *yaml.Node) calyptos.Scope {
+func at(s scope, e *eucalyptus.Environment, n *yaml.Node) calyptos.Scope {
 	var p calyptos.Position
 	if pos := e.Pos(n); pos.Line > 0 {
 		p = pos
@@ -75,7 +76,7 @@ func at(s scope, e *calyptos.Environment, n *yaml.Node) calyptos.Scope {
 
 // atHost returns s with its findings placed where host is first written
 // in the file.
-func atHost(s scope, e *calyptos.Environment, host string) calyptos.Scope {
+func atHost(s scope, e *eucalyptus.Environment, host string) calyptos.Scope {
 	var p calyptos.Position
 	if ps := e.HostPositions(host); len(ps) > 0 && ps[0].Line > 0 {
 		p = ps[0]

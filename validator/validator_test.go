@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/calyptostest"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/validator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +33,7 @@ func td(name string) string           { return filepath.Join("testdata", name) }
 func goodFile(name string) string     { return filepath.Join("..", "testdata", name) }
 func load(t testing.TB, path string) *calyptos.RoleBuilder {
 	t.Helper()
-	rb, err := calyptos.LoadEnvironment(path)
+	rb, err := eucalyptus.Load(path)
 	require.NoError(t, err)
 	return rb
 }
@@ -128,7 +129,7 @@ func TestDefaultOrderAndNames(t *testing.T) {
 // TestNoEnvironmentSkips checks that offline validators and repos skip
 // when the RoleBuilder was built from a plain role map.
 func TestNoEnvironmentSkips(t *testing.T) {
-	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleCLC: {"127.0.0.1"}})
+	rb := calyptos.NewRoleBuilder(map[string][]string{eucalyptus.RoleCLC: {"127.0.0.1"}})
 	for _, v := range append(validator.Offline(), &validator.Repos{}) {
 		t.Run(v.Name(), func(t *testing.T) {
 			res := run(t, v, rb)
@@ -140,7 +141,7 @@ func TestNoEnvironmentSkips(t *testing.T) {
 // TestMissingSections runs every offline validator over a file with no
 // eucalyptus section: nothing panics and nothing but structure fails.
 func TestMissingSections(t *testing.T) {
-	rb, err := calyptos.ParseEnvironment("bare.yml", []byte("name: bare\ndescription: only zookeeper\ndefault_attributes:\n  zookeeper: {topology: [192.0.2.40]}\n"))
+	rb, err := eucalyptus.Parse("bare.yml", []byte("name: bare\ndescription: only zookeeper\ndefault_attributes:\n  zookeeper: {topology: [192.0.2.40]}\n"))
 	require.NoError(t, err)
 	rep, err := calyptos.RunValidators(context.Background(), rb, validator.Offline(), calyptos.RunOptions{})
 	require.NoError(t, err)

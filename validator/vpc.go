@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -60,7 +61,7 @@ func (VPC) Validate(ctx context.Context, c *calyptos.Check) {
 
 type vpcCheck struct {
 	c       *calyptos.Check
-	e       *calyptos.Environment
+	e       *eucalyptus.Environment
 	gwHosts map[string]bool // gateway host names (older form)
 	gwIPs   map[string]bool // gateway addresses, hostKey form
 }
@@ -191,8 +192,8 @@ func (v *vpcCheck) mappings() {
 		at(c, e, e.Attr("eucalyptus", "midonet")).Key("midolman-host-mapping").Hint("add midonet.midolman-host-mapping: each CLC, NC and gateway host name with its address").Failure("no midolman-host-mapping (default_attributes.eucalyptus.midonet.midolman-host-mapping): eucanetd cannot find the MidoNet hosts")
 		return
 	}
-	clc := keySet(rb.Hosts(calyptos.RoleCLC))
-	ncs := keySet(rb.Hosts(calyptos.RoleNodeController))
+	clc := keySet(rb.Hosts(eucalyptus.RoleCLC))
+	ncs := keySet(rb.Hosts(eucalyptus.RoleNodeController))
 	var flat []map[string]string
 	for _, m := range ms {
 		if m.val == nil || m.val.Kind != yaml.MappingNode {
@@ -213,8 +214,8 @@ func (v *vpcCheck) mappings() {
 		flat = append(flat, entries)
 		missing := 0
 		for _, r := range []struct{ role, what string }{
-			{calyptos.RoleCLC, "cloud controller"},
-			{calyptos.RoleNodeController, "node controller"},
+			{eucalyptus.RoleCLC, "cloud controller"},
+			{eucalyptus.RoleNodeController, "node controller"},
 		} {
 			for _, h := range rb.Hosts(r.role) {
 				if !values[hostKey(h)] {
@@ -254,11 +255,11 @@ func mapsEqual(a, b map[string]string) bool {
 
 // nsdb checks the zookeeper and cassandra hosts MidoNet stores its state in.
 func (v *vpcCheck) nsdb() {
-	v.nsdbServers("zookeepers", calyptos.RoleZookeeper, "host:port", "host:port", "is not of the form host:port", func(s string) bool {
+	v.nsdbServers("zookeepers", eucalyptus.RoleZookeeper, "host:port", "host:port", "is not of the form host:port", func(s string) bool {
 		h, port, err := calyptos.SplitHostPort(s)
 		return err == nil && port != 0 && CheckHost(h) == nil
 	})
-	v.nsdbServers("cassandras", calyptos.RoleCassandra, "host", "hosts", "is not a host", func(s string) bool {
+	v.nsdbServers("cassandras", eucalyptus.RoleCassandra, "host", "hosts", "is not a host", func(s string) bool {
 		return CheckHost(s) == nil
 	})
 }

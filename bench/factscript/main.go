@@ -25,6 +25,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/factbatch"
 	"github.com/org/calyptos/localexec"
 )
@@ -73,9 +74,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "factscript:", err)
 		os.Exit(1)
 	}
-	rb := calyptos.NewRoleBuilder(map[string][]string{
-		calyptos.RoleCLC: {"10.0.0.1"}, calyptos.RoleUserFacing: {"10.0.0.1"},
-	}, calyptos.Cluster{Name: "bench", CC: []string{"10.0.0.2"}, SC: []string{"10.0.0.2"}, Nodes: []string{"10.0.0.10", "10.0.0.11"}})
+	rb := eucalyptus.NewRoleBuilder(map[string][]string{
+		eucalyptus.RoleCLC: {"10.0.0.1"}, eucalyptus.RoleUserFacing: {"10.0.0.1"},
+	}, eucalyptus.Cluster{Name: "bench", CC: []string{"10.0.0.2"}, SC: []string{"10.0.0.2"}, Nodes: []string{"10.0.0.10", "10.0.0.11"}})
 	rec := &recorder{dir: *out, next: localexec.New(localexec.Options{}), n: map[string]int{}}
 	if _, err := calyptos.RunDebuggers(context.Background(), rb, rec, debugger.Default(), calyptos.RunOptions{}); err != nil {
 		fmt.Fprintln(os.Stderr, "factscript:", err)

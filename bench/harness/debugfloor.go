@@ -10,6 +10,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/debugger"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/factbatch"
 )
 
@@ -46,7 +47,7 @@ func (r *recorder) Fetch(context.Context, string, string, io.Writer) error {
 // deployment rb: the fact commands and other commands debug's default
 // debuggers send to rb's first node controller.
 func debugFloorCommand(ctx context.Context, rb *calyptos.RoleBuilder) (string, error) {
-	ncs := rb.Hosts(calyptos.RoleNodeController)
+	ncs := rb.Hosts(eucalyptus.RoleNodeController)
 	if len(ncs) == 0 {
 		return "", errors.New("debug-floor: the deployment has no node controller")
 	}

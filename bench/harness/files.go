@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // writeHostFiles writes, for each host count n, the list of the first n
@@ -35,7 +35,7 @@ func writeHostFiles(fl *fleet, dir string, counts []int) (hostFiles, error) {
 		if err := os.WriteFile(env, data, 0o600); err != nil {
 			return files, err
 		}
-		rb, err := calyptos.ParseEnvironment(env, data)
+		rb, err := eucalyptus.Parse(env, data)
 		if err != nil {
 			return files, fmt.Errorf("generated environment file %s: %w", env, err)
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/shelltest"
 	"github.com/org/calyptos/internal/sshdtest"
 )
@@ -79,11 +79,11 @@ func TestEnvYAMLHasEveryHost(t *testing.T) {
 		for i := range hosts {
 			hosts[i] = hostIP(i)
 		}
-		rb, err := calyptos.ParseEnvironment("bench.yml", envYAML(hosts))
+		rb, err := eucalyptus.Parse("bench.yml", envYAML(hosts))
 		require.NoError(t, err, "n=%d", n)
 		assert.ElementsMatch(t, hosts, rb.All(), "n=%d", n)
-		assert.Equal(t, hosts[:1], rb.Hosts(calyptos.RoleCLC))
-		assert.Len(t, rb.Hosts(calyptos.RoleNodeController), n-2)
+		assert.Equal(t, hosts[:1], rb.Hosts(eucalyptus.RoleCLC))
+		assert.Len(t, rb.Hosts(eucalyptus.RoleNodeController), n-2)
 	}
 }
 
@@ -246,7 +246,7 @@ func TestFleetCountsLogins(t *testing.T) {
 // fact commands, bare, and its probe script, and parses in sh.
 func TestDebugFloorCommand(t *testing.T) {
 	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
-	rb, err := calyptos.ParseEnvironment("env.yml", envYAML(hosts))
+	rb, err := eucalyptus.Parse("env.yml", envYAML(hosts))
 	require.NoError(t, err)
 	cmd, err := debugFloorCommand(context.Background(), rb)
 	require.NoError(t, err)

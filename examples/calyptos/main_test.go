@@ -25,6 +25,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/cli"
+	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/report"
 )
@@ -145,7 +146,7 @@ func TestRoles(t *testing.T) {
 	require.Equal(t, 0, r.code, r)
 	var res cli.RolesResult
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
-	assert.Equal(t, []string{"192.0.2.20", "192.0.2.30"}, res.Roles[calyptos.RoleClusterController])
+	assert.Equal(t, []string{"192.0.2.20", "192.0.2.30"}, res.Roles[eucalyptus.RoleClusterController])
 	assert.Len(t, res.Clusters, 2)
 }
 

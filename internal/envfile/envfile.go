@@ -1,7 +1,7 @@
 // Package envfile parses the Calyptos / Eucalyptus environment file into
 // roles, a normalised topology and the YAML tree, within bounds on the time
 // and memory any file can cost. The root package wraps it as
-// calyptos.ParseEnvironment and calyptos.LoadEnvironment, whose types
+// eucalyptus.Parse and eucalyptus.Load, whose types
 // (Environment, EnvError, Position) it converts to.
 package envfile
 
@@ -17,7 +17,7 @@ import (
 )
 
 // ErrInvalid is matched by every error for a file that could be read but
-// not accepted; the root package maps it to calyptos.ErrInvalidEnvironment.
+// not accepted; the root package maps it to eucalyptus.ErrInvalidEnvironment.
 var ErrInvalid = errors.New("invalid environment file")
 
 // Position is a place in a file; calyptos.Position has the same fields.

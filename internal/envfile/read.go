@@ -16,7 +16,7 @@ import (
 // that the time and memory any file can cost stay small (parsing a
 // 16 MiB list of 8M items took a minute and 1.7 GB).
 const (
-	maxEnvFileSize = 16 << 20 // bytes LoadEnvironment reads
+	maxEnvFileSize = 16 << 20 // bytes eucalyptus.Load reads
 	maxYAMLNodes   = 200_000  // an upper bound counted from the text, see CountNodes
 	maxHosts       = 100_000  // host entries, a space-separated list counting each
 )
@@ -82,7 +82,7 @@ func FileKind(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// refused is a file LoadEnvironment does not read; it matches
+// refused is a file eucalyptus.Load does not read; it matches
 // ErrInvalid.
 type refused string
 

@@ -1,7 +1,7 @@
 package envfile
 
-// The role names the format defines; calyptos.RoleCLC and its siblings
-// are the same strings (a root test holds them equal).
+// The role names the format defines; eucalyptus.RoleCLC and its siblings
+// are the same strings (a test of package eucalyptus holds them equal).
 const (
 	RoleCLC                 = "clc"
 	RoleUserFacing          = "user-facing"

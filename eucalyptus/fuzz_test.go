@@ -1,4 +1,4 @@
-package calyptos_test
+package eucalyptus_test
 
 import (
 	"errors"
@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
-// FuzzParseEnvironment checks that no input makes the parser panic, and
+// FuzzParse checks that no input makes the parser panic, and
 // that every rejection is a positioned EnvError. It is seeded with the
 // bundled environment files.
-func FuzzParseEnvironment(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.yml")
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/*.yml")
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -24,10 +25,10 @@ func FuzzParseEnvironment(f *testing.F) {
 	f.Add([]byte("default_attributes: {eucalyptus: {topology: {clc: a, clusters: {x: 1}}}}"))
 	f.Add([]byte("a: &x [*x]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rb, err := calyptos.ParseEnvironment("fuzz.yml", data)
+		rb, err := eucalyptus.Parse("fuzz.yml", data)
 		if err != nil {
-			var envErr *calyptos.EnvError
-			if !errors.As(err, &envErr) || !errors.Is(err, calyptos.ErrInvalidEnvironment) {
+			var envErr *eucalyptus.EnvError
+			if !errors.As(err, &envErr) || !errors.Is(err, eucalyptus.ErrInvalidEnvironment) {
 				t.Fatalf("error is not an EnvError: %v", err)
 			}
 			return
@@ -40,7 +41,7 @@ func FuzzParseEnvironment(f *testing.F) {
 				if !rb.Has(calyptos.RoleAll, h) {
 					t.Fatalf("host %q of role %s is not in all", h, role)
 				}
-				if ps := rb.Environment().HostPositions(h); len(ps) == 0 || ps[0].Line < 1 || ps[0].Column < 1 {
+				if ps := eucalyptus.Of(rb).HostPositions(h); len(ps) == 0 || ps[0].Line < 1 || ps[0].Column < 1 {
 					t.Fatalf("host %q of role %s has no position in the file: %v", h, role, ps)
 				}
 			}
@@ -53,8 +54,8 @@ func FuzzParseEnvironment(f *testing.F) {
 				}
 			}
 		}
-		for _, c := range rb.Clusters() {
-			for role, hs := range map[string][]string{calyptos.RoleClusterController: c.CC, calyptos.RoleStorageController: c.SC, calyptos.RoleNodeController: c.Nodes} {
+		for _, c := range eucalyptus.Clusters(rb) {
+			for role, hs := range map[string][]string{eucalyptus.RoleClusterController: c.CC, eucalyptus.RoleStorageController: c.SC, eucalyptus.RoleNodeController: c.Nodes} {
 				for _, h := range hs {
 					if h == "" || !rb.Has(role, h) {
 						t.Fatalf("host %q of cluster %s is not in role %s", h, c.Name, role)
@@ -62,6 +63,6 @@ func FuzzParseEnvironment(f *testing.F) {
 				}
 			}
 		}
-		_ = rb.Environment().Secrets()
+		_ = eucalyptus.Of(rb).Secrets()
 	})
 }

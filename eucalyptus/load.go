@@ -1,28 +1,30 @@
-package calyptos
+package eucalyptus
 
 import (
 	"errors"
 	"slices"
 	"strings"
 
+	"github.com/org/calyptos"
+
 	"github.com/org/calyptos/internal/envfile"
 )
 
-// LoadEnvironment reads and parses an environment file. It refuses a
+// Load reads and parses an environment file. It refuses a
 // file that is not a regular file (a FIFO, a device, a directory), whose
 // read could block forever or never end, and a file larger than 16 MiB.
-// See ParseEnvironment for the bounds on its content. The errors of both
+// See Parse for the bounds on its content. The errors of both
 // refusals match ErrInvalidEnvironment; a file that cannot be opened
 // gives the *fs.PathError of the open.
-func LoadEnvironment(path string) (*RoleBuilder, error) {
+func Load(path string) (*calyptos.RoleBuilder, error) {
 	data, err := envfile.Read(path)
 	if err != nil {
 		return nil, envError(err)
 	}
-	return ParseEnvironment(path, data)
+	return Parse(path, data)
 }
 
-// ParseEnvironment parses an environment file (the Calyptos / Eucalyptus
+// Parse parses an environment file (the Calyptos / Eucalyptus
 // cookbook format) and derives its roles. Both topology forms are accepted.
 // file names the data in errors. Every problem found is reported, each as
 // an *EnvError with file:line:col, joined with errors.Join; the error
@@ -31,26 +33,26 @@ func LoadEnvironment(path string) (*RoleBuilder, error) {
 // The work and memory a file can cost are bounded: a file with more than
 // 200,000 YAML nodes (counted from its text, before it is parsed) or more
 // than 100,000 host entries is refused at the place the bound was passed.
-func ParseEnvironment(file string, data []byte) (*RoleBuilder, error) {
+func Parse(file string, data []byte) (*calyptos.RoleBuilder, error) {
 	f, err := envfile.Parse(file, data)
 	if err != nil {
 		return nil, envError(err)
 	}
 	env := &Environment{File: file, Name: f.Name, Description: f.Description,
-		Topology: topology(f.Topology), root: f.Root, attrs: f.Attrs, hostPos: map[string][]Position{}}
+		Topology: topology(f.Topology), root: f.Root, attrs: f.Attrs, hostPos: map[string][]calyptos.Position{}}
 	for h, ps := range f.HostPos {
 		for _, p := range ps {
-			env.hostPos[h] = append(env.hostPos[h], Position(p))
+			env.hostPos[h] = append(env.hostPos[h], calyptos.Position(p))
 		}
 	}
-	rb := &RoleBuilder{env: env, roles: map[string][]string{}, clusters: env.Topology.Clusters}
+	roles := make(map[string][]string, len(f.Roles)+len(baseRoles()))
 	for _, r := range baseRoles() {
-		rb.roles[r] = nil
+		roles[r] = nil
 	}
 	for r, hs := range f.Roles {
-		rb.roles[r] = SortHosts(hs)
+		roles[r] = hs
 	}
-	return rb, nil
+	return calyptos.NewRoleBuilder(roles, calyptos.WithSource(env)), nil
 }
 
 // topology converts the parser's topology, sorting each cluster's hosts.
@@ -58,9 +60,9 @@ func topology(t envfile.Topology) Topology {
 	out := Topology{Form: t.Form, CLC: t.CLC, UserFacing: t.UserFacing, Console: t.Console,
 		Walrus: t.Walrus, ObjectStorageProvider: t.ObjectStorageProvider}
 	for _, c := range t.Clusters {
-		out.Clusters = append(out.Clusters, Cluster{Name: c.Name, CC: SortHosts(slices.Clone(c.CC)),
-			SC: SortHosts(slices.Clone(c.SC)), Nodes: SortHosts(slices.Clone(c.Nodes)),
-			StorageBackend: c.StorageBackend, DASDevice: c.DASDevice, Pos: Position(c.Pos)})
+		out.Clusters = append(out.Clusters, Cluster{Name: c.Name, CC: calyptos.SortHosts(slices.Clone(c.CC)),
+			SC: calyptos.SortHosts(slices.Clone(c.SC)), Nodes: calyptos.SortHosts(slices.Clone(c.Nodes)),
+			StorageBackend: c.StorageBackend, DASDevice: c.DASDevice, Pos: calyptos.Position(c.Pos)})
 	}
 	return out
 }
@@ -71,7 +73,7 @@ func envError(err error) error {
 	var pe *envfile.Error
 	switch {
 	case errors.As(err, &pe) && pe == err:
-		return &EnvError{Pos: Position(pe.Pos), Path: pe.Path, Msg: pe.Msg, Err: pe.Err}
+		return &EnvError{Pos: calyptos.Position(pe.Pos), Path: pe.Path, Msg: pe.Msg, Err: pe.Err}
 	case errors.Is(err, envfile.ErrInvalid):
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			errs := j.Unwrap()
@@ -86,7 +88,7 @@ func envError(err error) error {
 	return err
 }
 
-// refused is a file LoadEnvironment does not read; it matches
+// refused is a file Load does not read; it matches
 // ErrInvalidEnvironment.
 type refused string
 

@@ -1,44 +1,25 @@
-package calyptos
+package eucalyptus
 
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/yamlx"
+	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
 )
 
-// ErrInvalidEnvironment is matched (errors.Is) by every error that
-// LoadEnvironment and ParseEnvironment return for a file they could read
-// but not accept.
+// ErrInvalidEnvironment is matched (errors.Is) by every error that Load
+// and Parse return for a file they could read but not accept.
 var ErrInvalidEnvironment = errors.New("invalid environment file")
-
-// Position is a place in an environment file.
-type Position struct {
-	File   string `json:"file,omitempty"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
-}
-
-// String formats the position as file:line:col, the form editors and
-// compilers use.
-func (p Position) String() string {
-	switch {
-	case p.Line == 0:
-		return p.File
-	case p.Column == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
-}
 
 // EnvError is one problem in an environment file, with where it is.
 // Several problems are joined with errors.Join; errors.As finds the first.
 type EnvError struct {
-	Pos Position
+	Pos calyptos.Position
 	// Path is the YAML path of the offending key, dot separated
 	// (default_attributes.eucalyptus.topology.clusters.one).
 	Path string
@@ -74,19 +55,21 @@ type Environment struct {
 
 	root    *yaml.Node // the top-level mapping
 	attrs   *yaml.Node // default_attributes
-	hostPos map[string][]Position
+	hostPos map[string][]calyptos.Position
 }
 
 // HostPositions returns where host is written in the file, in file order
 // (a host listed under several roles has several positions). Validators use it to point at the line to fix. It returns
 // nil for a host the file does not list, and for an Environment that was
 // not parsed from a file.
-func (e *Environment) HostPositions(host string) []Position {
+func (e *Environment) HostPositions(host string) []calyptos.Position {
 	if e == nil {
 		return nil
 	}
 	ps := slices.Clone(e.hostPos[host])
-	slices.SortFunc(ps, func(a, b Position) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) })
+	slices.SortFunc(ps, func(a, b calyptos.Position) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
 	return ps
 }
 
@@ -115,12 +98,12 @@ type Cluster struct {
 	StorageBackend string
 	DASDevice      string
 	// Pos is where the cluster is declared.
-	Pos Position
+	Pos calyptos.Position
 }
 
 // Hosts returns every host of the cluster, sorted, without duplicates.
 func (c Cluster) Hosts() []string {
-	return SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
+	return calyptos.SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
 }
 
 // Root returns the file's top-level YAML mapping.
@@ -150,7 +133,7 @@ func (e *Environment) String(path ...string) (string, bool) {
 
 // PosOf returns the position of the node at path under
 // default_attributes, or of its deepest present ancestor.
-func (e *Environment) PosOf(path ...string) Position {
+func (e *Environment) PosOf(path ...string) calyptos.Position {
 	n := e.attrs
 	for _, k := range path {
 		next := yamlx.MapValue(n, k)
@@ -163,11 +146,11 @@ func (e *Environment) PosOf(path ...string) Position {
 }
 
 // Pos returns the position of a node of this file.
-func (e *Environment) Pos(n *yaml.Node) Position {
+func (e *Environment) Pos(n *yaml.Node) calyptos.Position {
 	if n == nil {
-		return Position{File: e.File}
+		return calyptos.Position{File: e.File}
 	}
-	return Position{File: e.File, Line: n.Line, Column: n.Column}
+	return calyptos.Position{File: e.File, Line: n.Line, Column: n.Column}
 }
 
 // Decode decodes the node at path under default_attributes into v (as
@@ -202,34 +185,6 @@ func (e *Environment) SystemProperties() map[string]string {
 		}
 	}
 	return out
-}
-
-// IsSecretKey reports whether an attribute of that name holds a secret
-// whose value must never be shown. The name is compared in lower case,
-// with '_' read as '-'; it is secret when it contains "pass" (password,
-// passwd, passphrase, sanpassword), "secret", "token" or "credential", or
-// when its last word (after the last '-', '.' or ' ') ends in "key" or
-// "keys" and is not "publickey" or preceded by "public" (access-key,
-// secret-key, ssh_key, license-key, api-key, private-key, sshkey). The
-// environment file's riakcs access-key and secret-key, midokura
-// repo-password and <cluster>.storage.sanpassword are secrets; user names
-// (repo-username, chapuser) and file paths (cephkeyringfile) are not.
-func IsSecretKey(key string) bool {
-	k := strings.ReplaceAll(strings.ToLower(key), "_", "-")
-	for _, word := range [...]string{"pass", "secret", "token", "credential"} {
-		if strings.Contains(k, word) {
-			return true
-		}
-	}
-	words := strings.FieldsFunc(k, func(r rune) bool { return r == '-' || r == '.' || r == ' ' })
-	if len(words) == 0 {
-		return false
-	}
-	last := strings.TrimSuffix(words[len(words)-1], "s")
-	if !strings.HasSuffix(last, "key") || last == "publickey" {
-		return false
-	}
-	return len(words) < 2 || words[len(words)-2] != "public"
 }
 
 // Secrets returns the values of every attribute of the file whose key
@@ -268,7 +223,7 @@ func (e *Environment) Secrets() []string {
 			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i+1], secret || IsSecretKey(n.Content[i].Value), depth+1)
+				walk(n.Content[i+1], secret || redact.IsSecretKey(n.Content[i].Value), depth+1)
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {

@@ -1,4 +1,4 @@
-package calyptos_test
+package eucalyptus_test
 
 import (
 	"errors"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/eucalyptus"
 )
 
 // hugeList is a 16 MiB file of a list of 8M items, the file that took
@@ -49,9 +50,9 @@ func TestEnvironmentBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := calyptos.ParseEnvironment("big.yml", []byte(tt.data))
+			_, err := eucalyptus.Parse("big.yml", []byte(tt.data))
 			require.Error(t, err)
-			assert.ErrorIs(t, err, calyptos.ErrInvalidEnvironment)
+			assert.ErrorIs(t, err, eucalyptus.ErrInvalidEnvironment)
 			assert.Contains(t, err.Error(), tt.want)
 			if j, ok := err.(interface{ Unwrap() []error }); ok {
 				assert.Len(t, j.Unwrap(), tt.problems)
@@ -69,9 +70,9 @@ func TestHugeListRefusedCheaply(t *testing.T) {
 	data := hugeList()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := calyptos.ParseEnvironment("big.yml", data)
+	_, err := eucalyptus.Parse("big.yml", data)
 	runtime.ReadMemStats(&after)
-	var envErr *calyptos.EnvError
+	var envErr *eucalyptus.EnvError
 	require.ErrorAs(t, err, &envErr)
 	assert.Equal(t, calyptos.Position{File: "big.yml", Line: 1, Column: 200_017}, envErr.Pos)
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "bytes allocated to refuse it")
@@ -83,15 +84,15 @@ func BenchmarkHugeListRefused(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := calyptos.ParseEnvironment("big.yml", data); err == nil {
+		if _, err := eucalyptus.Parse("big.yml", data); err == nil {
 			b.Fatal("accepted")
 		}
 	}
 }
 
-// TestLoadEnvironmentRefusesNonRegularFiles: a FIFO as the environment
+// TestLoadRefusesNonRegularFiles: a FIFO as the environment
 // file blocked its open forever (and the CLI's first Ctrl-C with it).
-func TestLoadEnvironmentRefusesNonRegularFiles(t *testing.T) {
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "env.fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
@@ -106,22 +107,22 @@ func TestLoadEnvironmentRefusesNonRegularFiles(t *testing.T) {
 	for _, tt := range tests {
 		done := make(chan error, 1)
 		go func() {
-			_, err := calyptos.LoadEnvironment(tt.path)
+			_, err := eucalyptus.Load(tt.path)
 			done <- err
 		}()
 		select {
 		case err := <-done:
-			assert.ErrorIs(t, err, calyptos.ErrInvalidEnvironment, tt.path)
+			assert.ErrorIs(t, err, eucalyptus.ErrInvalidEnvironment, tt.path)
 			assert.ErrorContains(t, err, tt.want)
 		case <-time.After(10 * time.Second):
 			// Unblock the open so the goroutine ends.
 			if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
 				f.Close()
 			}
-			t.Fatalf("LoadEnvironment(%s) still blocked after 10 s", tt.path)
+			t.Fatalf("Load(%s) still blocked after 10 s", tt.path)
 		}
 	}
-	_, err := calyptos.LoadEnvironment(filepath.Join(dir, "missing.yml"))
+	_, err := eucalyptus.Load(filepath.Join(dir, "missing.yml"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
-	assert.False(t, errors.Is(err, calyptos.ErrInvalidEnvironment))
+	assert.False(t, errors.Is(err, eucalyptus.ErrInvalidEnvironment))
 }

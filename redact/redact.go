@@ -1,4 +1,7 @@
-package calyptos
+// Package redact replaces secret values in text: a Redactor knows the
+// secrets of a run and replaces them, in every form they are shown, with
+// Redacted; IsSecretKey says which attribute names hold secrets.
+package redact
 
 import (
 	"cmp"
@@ -39,7 +42,7 @@ func NewRedactor(secrets ...string) *Redactor {
 
 // Add makes r redact secrets too, in any letter case, and also in the
 // forms they take when they are shown: percent-encoded in a URL, escaped
-// in a JSON string, quoted by ShellQuote, and for a secret of several
+// in a JSON string, quoted by calyptos.ShellQuote, and for a secret of several
 // lines (a private key) each line of at least minLineLen bytes. Values
 // shorter than three bytes are ignored.
 func (r *Redactor) Add(secrets ...string) {
