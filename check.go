@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/org/calyptos/executor"
 	"github.com/org/calyptos/internal/safefile"
 	"github.com/org/calyptos/redact"
 )
@@ -265,16 +266,10 @@ func (c *Check) reportUnreachable(host string, err error) {
 	}
 }
 
-// HintError is an executor's error with its own unreachable-host hint.
-type HintError interface {
-	error
-	Hint() string
-}
-
 // unreachableHint is what a finding for an unreachable host suggests: the
 // executor's own hint, else one that fits any transport.
 func unreachableHint(err error) string {
-	var h HintError
+	var h executor.HintError
 	if errors.As(err, &h) && h.Hint() != "" {
 		return h.Hint()
 	}

@@ -70,3 +70,12 @@ func SelfBounded(ctx context.Context) (time.Duration, bool) {
 type FactProvider interface {
 	ProvideFact(host, name string) (value any, ok bool)
 }
+
+// HintError is an executor's error that knows what to do about an
+// unreachable host better than the runner's default hint (localexec's for
+// a host it does not serve): the runner's finding for the host carries
+// Hint.
+type HintError interface {
+	error
+	Hint() string
+}

@@ -120,7 +120,7 @@ func (e unknownHostError) Error() string {
 
 func (e unknownHostError) Unwrap() []error { return []error{calyptos.ErrTransport, ErrUnknownHost} }
 
-// Hint implements calyptos.HintError.
+// Hint implements executor.HintError.
 func (e unknownHostError) Hint() string {
 	return "this run executes commands on this machine only, for the hosts it was given (localexec.Options.Hosts): add the host there, or run over SSH"
 }
