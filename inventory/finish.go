@@ -332,7 +332,7 @@ func (m *model) build() (*Inventory, error) {
 	slices.Sort(inv.groups)
 	inv.hosts = sortHosts(inv.hosts, inv.byName)
 	inv.roles = roles
-	inv.rb = sync.OnceValue(func() *calyptos.RoleBuilder { return calyptos.NewRoleBuilder(inv.roles) })
+	inv.rb = sync.OnceValue(func() *calyptos.RoleBuilder { return calyptos.NewRoleBuilder(inv.roles, calyptos.WithSource(inv)) })
 	return inv, nil
 }
 

@@ -74,7 +74,8 @@ func (inv *Inventory) GroupVars(name string) map[string]any {
 // RoleBuilder returns the inventory as roles: every group is a role
 // holding its hosts and those of its child groups, "all" and "ungrouped"
 // included. It is built on first use (sorting every role takes about as
-// long as reading the inventory) and shared.
+// long as reading the inventory) and shared. Its Source is the inventory,
+// so that a run redacts the values of its secret variables (Secrets).
 func (inv *Inventory) RoleBuilder() *calyptos.RoleBuilder { return inv.rb() }
 
 // Warnings returns what Ansible would warn about and go on: entries of a
