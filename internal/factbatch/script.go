@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/org/calyptos/internal/shellfile"
 )
 
 // header is the script's first line, after ": ": it says the wire format,
@@ -18,21 +20,8 @@ const header = "calyptos-facts v7"
 var gatherShell string
 
 // shellBody returns gather.sh as the host gets it: without its blank and
-// full-line comment lines, which would be sent and read by every host,
-// except shellcheck's directives, so that the script as sent can be
-// checked too.
-func shellBody() string {
-	var b strings.Builder
-	b.Grow(len(gatherShell) / 2)
-	for line := range strings.Lines(gatherShell) {
-		code := strings.TrimLeft(line, " \t")
-		if code == "\n" || (strings.HasPrefix(code, "#") && !strings.HasPrefix(code, "# shellcheck ")) {
-			continue
-		}
-		b.WriteString(line)
-	}
-	return b.String()
-}
+// comment lines (see shellfile.Code).
+func shellBody() string { return shellfile.Code(gatherShell) }
 
 // Script returns the command that runs cmds on a host, framed by boundary
 // (letters and digits only): a header, gather.sh, and the lines that use

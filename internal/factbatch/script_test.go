@@ -1,11 +1,10 @@
 package factbatch
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,20 +71,6 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// shellcheck returns the path of Debian's shellcheck: missing, the test is
-// skipped, or fails under CI=true.
-func shellcheck(t *testing.T) string {
-	t.Helper()
-	sc, err := exec.LookPath("shellcheck")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shellcheck is not installed (Debian's shellcheck package): %v", err)
-		}
-		t.Skipf("shellcheck is not installed: %v", err)
-	}
-	return sc
-}
-
 // representativeCmds are commands like those of the facts: simple ones,
 // with single-quoted words, and compound ones, with quotes, newlines and
 // command substitutions.
@@ -102,18 +87,12 @@ func representativeCmds() []Cmd {
 // the lines Go writes for simple and eval'd commands added), keep to
 // shellcheck's POSIX sh rules, style warnings included.
 func TestScriptShellcheck(t *testing.T) {
-	sc := shellcheck(t)
 	for name, script := range map[string]string{
 		"gather.sh": gatherShell,
 		"script":    Script(testBoundary, representativeCmds()),
 		"no facts":  Script(testBoundary, nil),
 	} {
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(sc, "--shell=sh", "--severity=style", "-")
-			cmd.Stdin = strings.NewReader(script)
-			out, err := cmd.CombinedOutput()
-			assert.NoError(t, err, "shellcheck:\n%s", out)
-		})
+		t.Run(name, func(t *testing.T) { shelltest.CheckPOSIX(t, script) })
 	}
 }
 
