@@ -17,10 +17,6 @@
 #
 # Its variables are the fact's own: it runs in the fact's subshell.
 
-# These are set by the line Go writes before this file.
-# shellcheck disable=SC2154
-: "$services_systemd" "$services_init_d" "$services_rc_d" "$services_upstart"
-
 newline='
 '
 
