@@ -55,10 +55,13 @@ trap '' XFSZ
 trap 'gather_interrupted=1' USR1
 
 # gather_exit, the EXIT trap, has the watchdog remove the private directory
-# (it execs rm in place, which saves a fork) and waits for it; where the
-# watchdog has gone already, it removes the directory itself.
+# (it execs rm in place, which saves a fork) and waits for it, with USR1
+# ignored so that the watchdog's last tick cannot cut the wait short; where
+# the watchdog has gone already, or the wait ended early, it removes the
+# directory itself.
 gather_exit() {
 	[ -n "$gather_dir" ] || return 0
+	trap '' USR1
 	if [ -n "$gather_watchdog" ] && kill "$gather_watchdog"; then
 		wait "$gather_watchdog"
 	fi
