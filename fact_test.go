@@ -224,7 +224,7 @@ func TestFactsOverLocalShell(t *testing.T) {
 type noPrivateDir struct{ calyptos.Executor }
 
 func (n noPrivateDir) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	command = strings.ReplaceAll(command, `_cfm "${TMPDIR:-/tmp}" || _cfm /var/tmp || _cfm /dev/shm`, `_cfm /nonexistent/a || _cfm /nonexistent/b`)
+	command = strings.ReplaceAll(command, `gather_make_dir "${TMPDIR:-/tmp}" || gather_make_dir /var/tmp || gather_make_dir /dev/shm`, `gather_make_dir /nonexistent/a || gather_make_dir /nonexistent/b`)
 	return n.Executor.Run(ctx, host, command)
 }
 

@@ -80,7 +80,7 @@ func (h *fakeHost) respond(_, cmd string) (calyptos.Output, error) {
 		return calyptos.Output{Stderr: "client curl\ncurl: (7) Failed to connect\n", ExitCode: 7}, nil
 	case strings.Contains(cmd, "rpm -q --qf"):
 		h.packagesOut(&b)
-	case strings.Contains(cmd, "if [ -d /run/systemd/system ]"):
+	case strings.Contains(cmd, "services_systemd=/run/systemd/system "):
 		h.servicesOut(&b, cmd)
 	default:
 		if o, ok := h.plain(cmd); ok {

@@ -121,7 +121,7 @@ func TestDebugCloudControllerHealthy(t *testing.T) {
 func TestDebugCloudControllerBroken(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	scriptDistro(t, e, clc, "centos7")
-	e.OnMatch(clc, `^if \[ -d /run/systemd/system \]`).Stdout("unit=eucalyptus-cloud init=systemd active=failed enabled=enabled\n")
+	e.OnMatch(clc, `services_systemd=/run/systemd/system `).Stdout("unit=eucalyptus-cloud init=systemd active=failed enabled=enabled\n")
 	e.On(clc, describeServicesCommand).Stdout(sample(t, "centos7", "describe-services-broken"))
 	e.OnMatch(clc, `^psql `).Stdout(`psql: could not connect to server: No such file or directory
 	Is the server running locally and accepting

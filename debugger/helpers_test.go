@@ -126,7 +126,7 @@ func scriptDistro(t testing.TB, e *calyptostest.Executor, host, distro string) {
 	t.Helper()
 	s := func(name string) string { return sample(t, distro, name) }
 	e.On(host, listenersCommand).Stdout(s("listeners"))
-	e.OnMatch(host, `^if \[ -d /run/systemd/system \]`).Respond(serviceResponder(s("services")))
+	e.OnMatch(host, `services_systemd=/run/systemd/system `).Respond(serviceResponder(s("services")))
 	e.On(host, memCommand).Stdout(s("meminfo"))
 	e.OnMatch(host, `df -P -k`).Stdout(s("df"))
 	e.OnMatch(host, `^du -sk `).Stdout(s("du"))

@@ -2,10 +2,12 @@ package facts
 
 import (
 	"cmp"
+	_ "embed"
 	"fmt"
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/shellfile"
 	"github.com/org/calyptos/internal/textparse"
 )
 
@@ -23,61 +25,30 @@ func Services(names ...string) *calyptos.Fact[[]ServiceState] {
 }
 
 // serviceScript returns one command that reports the state of each named
-// service; parseServices reads its output. The SysV tools run with
-// LC_ALL=C: chkconfig translates "on" and "off". Of the status output, the
-// last non-blank line is kept: init scripts print their warnings first and
-// their status line last.
+// service; parseServices reads its output. The program is services.sh,
+// whose comments say what it does and why.
 func serviceScript(names ...string) string {
 	// Where systemd says it booted the host, and where service(8) looks
 	// for a SysV init script or an upstart job.
 	return serviceScriptIn([4]string{"/run/systemd/system", "/etc/init.d", "/etc/rc.d/init.d", "/etc/init"}, names...)
 }
 
-// systemdShow is the one systemctl call of the systemd branch: the
-// properties of every unit, a block of KEY=VALUE lines per unit named, in
-// their order, blocks separated by an empty line (systemctl(1), "show").
-const systemdShow = "systemctl show -p Id,LoadState,ActiveState,UnitFileState -- "
+// servicesShell is the services fact's program; serviceScriptIn writes
+// the line it starts with.
+//
+//go:embed services.sh
+var servicesShell string
 
 // serviceScriptIn is serviceScript with the systemd run directory, the
 // init script and upstart job directories of dirs, which tests point at
-// their own stand-ins. It runs on every host, where each process costs a
-// few milliseconds, so it starts as few as it can.
-//
-// Under systemd, one systemctl show for every name, read by the shell
-// (no sed, no per-unit is-active and is-enabled): block i is name i (an
-// alias's Id is its target's, so Ids are not matched). Where the blocks
-// do not match the names one to one (systemctl failed, a name was a
-// pattern that matched several units or none), it asks is-active and
-// is-enabled per unit as before.
-//
-// Under SysV: chkconfig is only run where it exists; a status text of one
-// line needs no sed; service(8), itself a script, is only run for a
-// service that has an init script or upstart job (without one it prints
-// exactly "NAME: unrecognized service" and exits 1, SysV's and Debian's
-// alike, which the script then says for it); and where there is no
-// service(8) on the PATH (a user's PATH without /sbin), the shell's "not
-// found" is asked for once, not once per service.
+// their own stand-ins. The names become the positional parameters by a
+// "for s in NAMES" loop, which the fake hosts of other packages' tests
+// read the names from.
 func serviceScriptIn(dirs [4]string, names ...string) string {
-	q := quoteAll(names)
-	sd, d, r, u := calyptos.ShellQuote(dirs[0]), calyptos.ShellQuote(dirs[1]), calyptos.ShellQuote(dirs[2]), calyptos.ShellQuote(dirs[3])
-	return "if [ -d " + sd + " ] && command -v systemctl >/dev/null 2>&1; then nl='\n'; " +
-		"set -- " + q + "; o=$(" + systemdShow + "\"$@\" 2>/dev/null)$nl$nl; w=; i=; l=; a=; e=; " +
-		"while [ -n \"$o\" ]; do x=${o%%\"$nl\"*}; o=${o#*\"$nl\"}; case $x in " +
-		"Id=*) i=1;; LoadState=*) l=${x#*=};; ActiveState=*) a=${x#*=};; UnitFileState=*) e=${x#*=};; " +
-		"'') [ -n \"$i\" ] || continue; [ $# -gt 0 ] || { set -- x; break; }; " +
-		"w=\"${w}unit=$1 init=systemd load=$l active=$a enabled=$e$nl\"; shift; i=; l=; a=; e=;; esac; done; " +
-		"if [ $# = 0 ]; then printf '%s' \"$w\"; else " +
-		"for s in " + q + "; do a=$(systemctl is-active \"$s\" 2>/dev/null); e=$(systemctl is-enabled \"$s\" 2>/dev/null); " +
-		"printf 'unit=%s init=systemd active=%s enabled=%s\\n' \"$s\" \"${a%%\"$nl\"*}\" \"${e%%\"$nl\"*}\"; done; fi; " +
-		"else nl='\n'; m=; c=; command -v chkconfig >/dev/null 2>&1 && c=1; v=; command -v service >/dev/null 2>&1 && v=1; " +
-		"for s in " + q + "; do " +
-		"if [ -n \"$v\" ] && [ ! -e " + d + "/\"$s\" ] && [ ! -e " + r + "/\"$s\" ] && [ ! -e " + u + "/\"$s.conf\" ]; then x=1; t=\"$s: unrecognized service\"; " +
-		"elif [ -z \"$v\" ] && [ -n \"$m\" ]; then x=$mx; t=$m; " +
-		"else o=$(LC_ALL=C service \"$s\" status 2>&1); x=$?; " +
-		"case $o in *\"$nl\"*) t=$(printf '%s\\n' \"$o\" | sed '/^[[:space:]]*$/d' | tail -n 1);; *[![:space:]]*) t=$o;; *) t=;; esac; " +
-		"[ -n \"$v\" ] || { m=$t; mx=$x; }; fi; " +
-		"b=; [ -z \"$c\" ] || b=$(LC_ALL=C chkconfig --list \"$s\" 2>/dev/null | head -n 1 | tr -s ' \\t' ',,'); " +
-		"printf 'unit=%s init=sysv status=%s boot=%s text=%s\\n' \"$s\" \"$x\" \"$b\" \"$t\"; done; fi"
+	return "set --; for s in " + quoteAll(names) + "; do set -- \"$@\" \"$s\"; done; " +
+		"services_systemd=" + calyptos.ShellQuote(dirs[0]) + " services_init_d=" + calyptos.ShellQuote(dirs[1]) +
+		" services_rc_d=" + calyptos.ShellQuote(dirs[2]) + " services_upstart=" + calyptos.ShellQuote(dirs[3]) + "\n" +
+		shellfile.Code(servicesShell)
 }
 
 // quoteAll shell-quotes every word and joins them with spaces.

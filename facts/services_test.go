@@ -72,6 +72,14 @@ func sysvShell(t *testing.T) string {
 	return sh
 }
 
+// The services program, services.sh as it is and as a host gets it (the
+// line that sets the names and directories, the comments gone), keeps to
+// shellcheck's POSIX sh rules.
+func TestServiceScriptShellcheck(t *testing.T) {
+	t.Run("services.sh", func(t *testing.T) { shelltest.CheckPOSIX(t, servicesShell) })
+	t.Run("command", func(t *testing.T) { shelltest.CheckPOSIX(t, serviceScript("ntpd", "evil; rm -rf /", "it's")) })
+}
+
 func TestServiceScriptQuotes(t *testing.T) {
 	s := serviceScript("ntpd", "evil; rm -rf /")
 	assert.Contains(t, s, "for s in ntpd 'evil; rm -rf /'; do")

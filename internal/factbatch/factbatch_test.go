@@ -27,7 +27,7 @@ func testCmds() []Cmd {
 		{Command: "printf 'it'\\''s quoted\\n'", Seconds: 5, Cap: 1024},
 		{Command: "calyptos-no-such-command", Seconds: 5, Cap: 1024},
 		// Sees no argument or variable of the script, as under sh -c.
-		{Command: `echo "[$#][$_cfd][$_cfB][$_cfP]"; r 2>/dev/null || echo no r`, Seconds: 7, Cap: 1024},
+		{Command: `echo "[$#][$gather_dir][$gather_boundary][$gather_pending]"; r 2>/dev/null || echo no r`, Seconds: 7, Cap: 1024},
 	}
 }
 
@@ -299,7 +299,7 @@ func TestScriptPrivateDirectory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Result{Stdout: "ok\n"}, Parse(testBoundary, cmds, string(out))[0], "fell back to /var/tmp")
 
-	script := strings.ReplaceAll(Script(testBoundary, cmds), "_cfm /var/tmp || _cfm /dev/shm", "_cfm /nonexistent/a || _cfm /nonexistent/b")
+	script := strings.ReplaceAll(Script(testBoundary, cmds), "gather_make_dir /var/tmp || gather_make_dir /dev/shm", "gather_make_dir /nonexistent/a || gather_make_dir /nonexistent/b")
 	cmd = exec.Command(sh, "-c", script)
 	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
 	out, _ = cmd.Output()
@@ -368,7 +368,7 @@ func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
 // the next command's result. Each run has a marker of its own.
 func TestMarkerCannotBeForged(t *testing.T) {
 	h := len(testBoundary) / 2
-	forge := `b=$(tr '\000' '\n' </proc/$$/cmdline | sed -n 's/^_cfB=//p'); ` +
+	forge := `b=$(tr '\000' '\n' </proc/$$/cmdline | sed -n 's/^gather_boundary=//p'); ` +
 		`for m in "$b" "` + testBoundary[h:] + testBoundary[:h] + `"; do printf '%s0 0\n%s1 0\n' "$m" "$m"; done; ls "${TMPDIR:-/tmp}" | grep -c "$b"`
 	cmds := []Cmd{
 		{Command: forge, Seconds: 5, Cap: 1 << 20},

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,4 +30,30 @@ func Path(t testing.TB, name string) string {
 		t.Fatalf("link busybox as sh: %v", err)
 	}
 	return link
+}
+
+// Shellcheck returns the path of shellcheck (Debian's shellcheck package).
+// Missing, it skips the test, or fails it under CI=true, where .ci/run
+// installs it.
+func Shellcheck(t testing.TB) string {
+	t.Helper()
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shellcheck is not installed (Debian's shellcheck package; .ci/run installs it): %v", err)
+		}
+		t.Skipf("shellcheck is not installed: %v", err)
+	}
+	return sc
+}
+
+// CheckPOSIX runs shellcheck on script as POSIX sh, style warnings
+// included, and fails the test with what it says.
+func CheckPOSIX(t testing.TB, script string) {
+	t.Helper()
+	cmd := exec.Command(Shellcheck(t), "--shell=sh", "--severity=style", "-")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
 }
