@@ -52,7 +52,7 @@ func probeSources() *calyptos.RoleBuilder {
 func TestProbeTCPRunsInTheGatheringSession(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
-	e.OnMatch("", `^if \[ -d /run/systemd/system \]`).Respond(serviceResponder(sample(t, "centos7", "services")))
+	e.OnMatch("", `services_systemd=/run/systemd/system `).Respond(serviceResponder(sample(t, "centos7", "services")))
 	rep, err := calyptos.RunDebuggers(t.Context(), probeSources(), e,
 		[]calyptos.Debugger{&VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}}, &DebugClusterController{}}, calyptos.RunOptions{})
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/facts"
 	"github.com/org/calyptos/internal/shelltest"
 	"github.com/org/calyptos/internal/sshdtest"
 )
@@ -250,7 +251,7 @@ func TestDebugFloorCommand(t *testing.T) {
 	require.NoError(t, err)
 	cmd, err := debugFloorCommand(context.Background(), rb)
 	require.NoError(t, err)
-	for _, want := range []string{"{ cat /proc/meminfo\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "\nprobe_batch 5 "} {
+	for _, want := range []string{"{ " + facts.MeminfoCommand + "\n} </dev/null\n", "{ cat /proc/cpuinfo\n} </dev/null\n", "\nprobe_batch 5 "} {
 		assert.Contains(t, cmd, want)
 	}
 	assert.Equal(t, 1, strings.Count(cmd, "probe_batch() {"), "the probe script once")
