@@ -32,6 +32,10 @@ type Fact[T any] struct {
 	// Name identifies the fact in a run ("listeners", "services:ntpd,chronyd").
 	Name string
 	// Command prints the fact, run by a POSIX sh with stdin from /dev/null.
+	// A host's facts share a shell, one after another: a command must not
+	// rely on shell state it did not set (its working directory, IFS and
+	// options are reset) nor use names that start with gather_; exit ends
+	// only it.
 	Command string
 	// Parse reads the command's output, whatever its exit code. It must
 	// not panic on any input (fuzz it).
@@ -39,7 +43,7 @@ type Fact[T any] struct {
 	// Timeout bounds the command on the host, in whole seconds, plus up to
 	// one (default: the run's command deadline, less a margin). A
 	// host's facts run in turn, but one still running after a second goes
-	// on in the background: a hung fact delays the others by a second.
+	// on beside the next ones: a hung fact delays the others by a second.
 	Timeout time.Duration
 	// MaxOutput caps each of stdout and stderr on the host (default
 	// DefaultFactMaxOutput), marked in Output.Truncated. It is the

@@ -8,19 +8,23 @@
 // comments say what each part does and why; Go writes only a header, the
 // boundary and one line per fact. In short:
 //
-//   - Facts run one after another, each in the background and waited for,
-//     with stdout and stderr in files of a private directory (mode 700, in
-//     TMPDIR, /tmp, /var/tmp or /dev/shm), capped on the host by the
-//     file-size limit each inherits (ulimit -S -f, a little over its cap;
-//     SIGXFSZ is ignored, so a fact that goes on writing gets EFBIG).
+//   - Facts run one after another in a worker (a background subshell),
+//     each eval'd there, with stdout and stderr in files of a private
+//     directory (mode 700, in TMPDIR, /tmp, /var/tmp or /dev/shm), capped on
+//     the host by the file-size limit the worker sets for it (ulimit -S -f,
+//     a little over its cap; SIGXFSZ is ignored, so a fact that goes on
+//     writing gets EFBIG). A fact costs its command's processes, no more.
 //
-//   - One watchdog ticks every second: a fact still running after a tick is
-//     left to run while the next ones start, so a hung fact delays the
-//     others by a second or two; a fact past its own bound, or past the
-//     largest bound from the start, is stopped with its descendants (found
-//     by the shell in /proc, without a process per descendant) and marked
-//     timed out. The watchdog removes the directory when the script ends,
-//     even one killed by SIGKILL.
+//   - One watchdog ticks every second: a fact still running after a tick
+//     makes the script start another worker for the facts after it, so a
+//     hung fact delays the others by a second or two; a fact past its own
+//     bound, or past the largest bound from the start, is stopped with its
+//     worker and their descendants (found by the shell in /proc, without a
+//     process per descendant) and marked timed out; a fact that exits ends
+//     its worker, and another takes the facts left. Workers take facts by
+//     creating a claim file exclusively, so each runs once. The watchdog
+//     removes the directory when the script ends, even one killed by
+//     SIGKILL.
 //
 //   - When all are reaped, the script prints, after a line with a boundary
 //     that is random per run, a marker, the watchdog's ticks so far and the
@@ -34,10 +38,9 @@
 //     (nor another user of the host) can end its frame early or forge
 //     another fact's result.
 //
-// A host runs, besides the facts' own processes, mkdir, the watchdog, one
-// sleep per second, cat, and rm (exec'd by the watchdog in place); a plain
-// simple command ("cat /proc/meminfo") costs one process, any other one
-// more (the subshell that evals it).
+// A host runs, besides the facts' own processes, mkdir, a worker (one more
+// per slow or exiting fact), the watchdog, one sleep per second, cat, and
+// rm (exec'd by the watchdog in place).
 package factbatch
 
 import (

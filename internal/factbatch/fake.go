@@ -16,26 +16,35 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 	if _, rest, ok = strings.Cut(rest, "\ngather_begin "); !ok {
 		return "", nil, false
 	}
-	const enter = "\n( gather_enter "
-	for i := 0; ; i++ {
-		at := strings.Index(rest, enter)
-		if at < 0 {
-			return boundary, cmds, true
-		}
-		var c Cmd
-		c.Cap, rest, ok = number(rest[at+len(enter):], "; ")
-		if !ok {
-			return "", nil, false
-		}
-		if c.Command, rest, ok = command(rest, i); !ok {
-			return "", nil, false
-		}
-		if c.Seconds, rest, ok = number(rest, "\n"); !ok {
-			return "", nil, false
-		}
-		cmds = append(cmds, c)
-		rest = "\n" + rest
+	var count int
+	if _, rest, ok = number(rest, " "); !ok {
+		return "", nil, false
 	}
+	if count, rest, ok = number(rest, "\n"); !ok || count < 0 {
+		return "", nil, false
+	}
+	rest = "\n" + rest
+	for i := range count {
+		at := strings.Index(rest, "\ngather_fact "+strconv.Itoa(i)+" ")
+		if at < 0 {
+			return "", nil, false
+		}
+		rest = rest[at+len("\ngather_fact "+strconv.Itoa(i)+" "):]
+		var c Cmd
+		if c.Seconds, rest, ok = number(rest, " "); !ok {
+			return "", nil, false
+		}
+		if c.Cap, rest, ok = number(rest, " "); !ok {
+			return "", nil, false
+		}
+		cmd, n, ok := unquote(rest)
+		if !ok || !strings.HasPrefix(rest[n:], "\n") {
+			return "", nil, false
+		}
+		c.Command, rest = cmd, rest[n:]
+		cmds = append(cmds, c)
+	}
+	return boundary, cmds, true
 }
 
 // number reads a decimal number at the start of s, up to sep, and returns
@@ -44,31 +53,6 @@ func number(s, sep string) (int, string, bool) {
 	w, rest, ok := strings.Cut(s, sep)
 	n, err := strconv.Atoi(w)
 	return n, rest, ok && err == nil
-}
-
-// command reads command i as Script wrote it at the start of s, and
-// returns it and what follows its line's factTail: eval and a quoted word,
-// or a simple command as it is (which ends at the first " )" and tail
-// that what precedes is one: one inside a quoted word leaves it open).
-func command(s string, i int) (string, string, bool) {
-	tail := factTail(i)
-	if q, ok := strings.CutPrefix(s, "eval "); ok {
-		cmd, n, ok := unquote(q)
-		rest, ok2 := strings.CutPrefix(q[n:], evalTail(i)+tail)
-		return cmd, rest, ok && ok2
-	}
-	tail = " )" + tail
-	for from := 0; ; {
-		at := strings.Index(s[from:], tail)
-		if at < 0 {
-			return "", "", false
-		}
-		at += from
-		if simple(s[:at]) {
-			return s[:at], s[at+len(tail):], true
-		}
-		from = at + 1
-	}
 }
 
 // unquote reads one word quoted by quote at the start of s and returns it

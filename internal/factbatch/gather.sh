@@ -4,32 +4,37 @@
 # so that no fact's output can forge another's. Go sends it with its full-line
 # comments taken out, after two lines of its own:
 #
-#	: calyptos-facts v7
+#	: calyptos-facts v8
 #	gather_boundary=BOUNDARY
 #
 # and before the lines that use it: one to begin, one per fact N (from 0, in
-# order), one to finish:
+# order) with its bound in seconds, its output cap and its command quoted
+# once, one to run them and one to finish:
 #
-#	gather_begin LONGEST
-#	( gather_enter CAP; COMMAND ) >"$gather_dir/N.out" 2>"$gather_dir/N.err" </dev/null & gather_started N SECONDS
-#	( gather_enter CAP; eval 'COMMAND' 3>&-; echo $? >&3 ) 3>"$gather_dir/N.exit" >"$gather_dir/N.out" 2>"$gather_dir/N.err" </dev/null & gather_started N SECONDS
-#	gather_finish COUNT
+#	gather_begin LONGEST COUNT
+#	gather_fact N SECONDS CAP 'COMMAND'
+#	gather_run
+#	gather_finish
 #
-# The first form is for one plain simple command ("cat /proc/meminfo"): the
-# subshell ends with it, so the shell execs it in the subshell it forked and it
-# costs one process. Any other command is eval'd, quoted once, in a subshell
-# (the shell would keep a copy of the script's stdout for a redirected eval in
-# the script itself, and a process the command leaves behind would hold the
-# session open; in a subshell the command's syntax error, exit or cd is its
-# own): one process more than the command's own. The subshell writes the
-# command's status to N.exit (see gather_ended).
+# The facts run one after another in a worker, a background subshell of the
+# script, each eval'd there with its output in files of a private directory,
+# so that a fact costs the host its command's own processes and no more (on
+# the hosts a process costs milliseconds of CPU: a subshell per fact made a
+# node controller's facts cost twice their commands). Before each fact the
+# worker restores what a fact may have changed of its shell (the working
+# directory, IFS, the options); a fact must not use names that start with
+# gather_. A fact still running at the watchdog's next tick (a second) makes
+# the script start another worker for the facts after it, so that a slow or
+# hung fact delays the others by a second or two; a fact past its bound is
+# stopped with its worker and marked timed out; a fact that exits ends its
+# worker with its status, and another worker takes the facts left. Workers
+# take a fact by creating N.claim exclusively (noclobber), so that each fact
+# runs once.
 #
-# Every variable of the script starts with gather_, every function with
-# gather_; a fact sees none of the variables (gather_enter unsets them).
-# On the hosts a process costs milliseconds of CPU: the script itself starts
-# mkdir, the watchdog and one sleep per second it runs, cat; rm at the end is
-# exec'd by the watchdog in place. (A host with no
-# /proc/sys/kernel/random/uuid adds three: od, tr and a subshell.)
+# Besides the facts' own processes the script starts mkdir, a worker, the
+# watchdog and one sleep per second it runs, and cat; rm at the end is exec'd
+# by the watchdog in place. (A host with no /proc/sys/kernel/random/uuid adds
+# three: od, tr and a subshell.)
 #
 # What it prints, after what the host's start-up files print:
 #
@@ -48,7 +53,7 @@
 # closed it, kill the script with SIGPIPE (each fact has its own stderr file,
 # and the fatal line goes to stdout). SIGXFSZ is ignored from here on, by the
 # facts too: a write past a fact's cap fails with EFBIG. USR1 is the watchdog
-# telling the script to stop waiting for a slow fact.
+# telling the script that a fact is slow (see gather_run).
 exec 2>/dev/null
 trap gather_exit EXIT
 trap '' XFSZ
@@ -85,11 +90,10 @@ gather_make_dir() {
 	}
 }
 
-# gather_begin LONGEST makes the private directory, in TMPDIR (or /tmp), else
-# /var/tmp, else /dev/shm, or says why it cannot and ends the script; then
-# starts the watchdog for facts bounded by LONGEST seconds at most. Once half
-# of LONGEST has passed, facts start without being waited for one by one: many
-# quick facts that add up past LONGEST are not killed.
+# gather_begin LONGEST COUNT makes the private directory, in TMPDIR (or
+# /tmp), else /var/tmp, else /dev/shm, or says why it cannot and ends the
+# script; then starts the watchdog for COUNT facts bounded by LONGEST
+# seconds at most.
 gather_begin() {
 	gather_make_dir "${TMPDIR:-/tmp}" || gather_make_dir /var/tmp || gather_make_dir /dev/shm || {
 		# The $ is the reason's text, not an expansion.
@@ -97,27 +101,174 @@ gather_begin() {
 		printf '%s fatal cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm\n' "$gather_boundary"
 		exit 1
 	}
+	gather_count=$2
 	gather_half=$(($1 / 2))
-	[ "$gather_half" -ge 1 ] || gather_half=1
-	gather_pending=
-	: >"$gather_dir/run"
+	gather_home=$PWD
+	gather_workers=0
+	gather_pids=
 	: >"$gather_dir/ticks"
-	gather_watch "$1" >/dev/null </dev/null &
+	: >"$gather_dir/workers"
+	gather_watch "$1" "$2" >/dev/null </dev/null &
 	gather_watchdog=$!
 }
 
-# gather_enter CAP, in a fact's subshell before the fact, sets the file-size
-# limit the fact inherits to CAP+1 bytes or a little more (ulimit -f counts
-# 512-byte blocks, 1024 in bash; -S keeps it raisable; a host's lower hard
-# limit stays) and unsets the script's variables, so that the fact sees the
-# environment it would see under sh -c.
-gather_enter() {
+# gather_fact N SECONDS CAP COMMAND keeps fact N for the workers.
+gather_fact() {
+	eval "gather_command_$1=\$4 gather_seconds_$1=\$2 gather_cap_$1=\$3"
+}
+
+# gather_spawn starts worker number gather_workers and lists its PID for
+# the watchdog.
+gather_spawn() {
+	gather_worker "$gather_workers" >/dev/null 2>&1 </dev/null &
+	gather_newest=$!
+	gather_newest_id=$gather_workers
+	echo "$gather_workers $gather_newest" >>"$gather_dir/workers"
+	gather_pids="$gather_pids $gather_workers:$gather_newest"
+	gather_workers=$((gather_workers + 1))
+}
+
+# gather_worker K, worker K, runs in turn every fact no worker has taken.
+gather_worker() {
+	gather_worker_id=$1
+	unset gather_boundary
+	gather_item=0
+	while [ "$gather_item" -lt "$gather_count" ]; do
+		if gather_claim "$gather_item"; then
+			gather_run_fact "$gather_item"
+		fi
+		gather_item=$((gather_item + 1))
+	done
+}
+
+# gather_claim N takes fact N: set -C creates N.claim with O_EXCL, which
+# fails where another worker made it first. (With true, not :, whose failed
+# redirection would end the shell: : is a special built-in.)
+gather_claim() {
+	set -C
+	true 2>/dev/null >"$gather_dir/$1.claim"
+	gather_claimed=$?
+	set +C
+	return "$gather_claimed"
+}
+
+# gather_run_fact N writes to N.claim, for the watchdog, the worker, the
+# fact's bound and the tick it starts at; restores the shell state a fact may
+# have changed; sets the file-size limit the fact runs under to CAP+1 bytes
+# or a little more (ulimit -f counts 512-byte blocks, 1024 in bash; -S keeps
+# it raisable; a host's lower hard limit stays); runs it; and writes
+# N.status: "EXIT 0 START END", the watchdog's ticks when it started and
+# ended. Each file it writes is small: the limit holds for its writes too.
+# gather_fact set the fact's variables, through eval.
+# shellcheck disable=SC2154
+gather_run_fact() {
+	gather_n=$1
+	eval "gather_command=\$gather_command_$1 gather_seconds=\$gather_seconds_$1 gather_cap=\$gather_cap_$1"
+	gather_read_tick
+	gather_start=$gather_tick
+	echo "$gather_worker_id $gather_seconds $gather_start" >"$gather_dir/$gather_n.claim"
+	cd "$gather_home" 2>/dev/null || cd /
+	IFS=' 	
+'
+	set +e +f +u +v +x
 	# ulimit -S and -H are not in POSIX before 2024, but dash, bash, busybox
 	# and ksh all have them.
 	# shellcheck disable=SC3045
-	ulimit -S -f $((($1 + 512) / 512)) 2>/dev/null
-	unset gather_boundary gather_dir gather_watchdog gather_half gather_pending gather_interrupted \
-		gather_tick gather_line gather_pid gather_status gather_timed_out gather_item gather_count gather_marker
+	ulimit -S -f $(((gather_cap + 512) / 512)) 2>/dev/null
+	# The fact sees neither the private directory's name nor arguments.
+	set -- "$gather_n" "$gather_dir" "$gather_start"
+	unset gather_dir gather_n gather_start
+	gather_eval >"$2/$1.out" 2>"$2/$1.err" </dev/null
+	gather_status=$?
+	gather_n=$1 gather_dir=$2 gather_start=$3
+	gather_read_tick
+	echo "$gather_status 0 $gather_start $gather_tick" >"$gather_dir/$gather_n.status"
+}
+
+# gather_eval runs the fact's command in the worker's shell, in a function
+# of its own, without arguments: a return in it is its status.
+# shellcheck disable=SC2154
+gather_eval() {
+	eval "$gather_command"
+}
+
+# gather_run runs the facts: it starts a worker and waits for the newest
+# one; when the watchdog says (USR1) that a fact has run a tick, it starts
+# another for the facts not yet taken; when a worker ends before every fact
+# was taken (a fact exited, or was stopped), another takes the rest. Then it
+# waits for every worker, and writes the status of a fact whose worker ended
+# in it.
+gather_run() {
+	gather_spawn
+	while :; do
+		gather_interrupted=0
+		wait "$gather_newest"
+		gather_status=$?
+		if [ "$gather_interrupted" = 1 ]; then
+			if kill -0 "$gather_newest" 2>/dev/null; then
+				gather_more
+				continue
+			fi
+			wait "$gather_newest"
+			gather_status=$?
+		fi
+		gather_settle "$gather_newest_id" "$gather_status"
+		gather_untaken || break
+		gather_spawn
+	done
+	for gather_entry in $gather_pids; do
+		gather_pid=${gather_entry#*:}
+		while :; do
+			gather_interrupted=0
+			wait "$gather_pid"
+			gather_status=$?
+			[ "$gather_interrupted" = 1 ] && kill -0 "$gather_pid" 2>/dev/null && continue
+			break
+		done
+		gather_settle "${gather_entry%%:*}" "$gather_status"
+	done
+}
+
+# gather_more starts another worker for the facts not taken yet, or, once
+# half of the longest bound has passed, one for each of them: many quick
+# facts that add up past the longest bound then run side by side instead of
+# being stopped.
+gather_more() {
+	gather_untaken || return 0
+	gather_read_tick
+	[ "$gather_tick" -ge "$gather_half" ] || gather_left=1
+	while [ "$gather_left" -gt 0 ]; do
+		gather_spawn
+		gather_left=$((gather_left - 1))
+	done
+}
+
+# gather_untaken reports whether a fact is not taken yet, and sets
+# gather_left to how many are not.
+gather_untaken() {
+	gather_left=0
+	gather_i=0
+	while [ "$gather_i" -lt "$gather_count" ]; do
+		[ -e "$gather_dir/$gather_i.claim" ] || gather_left=$((gather_left + 1))
+		gather_i=$((gather_i + 1))
+	done
+	[ "$gather_left" -gt 0 ]
+}
+
+# gather_settle K EXIT writes the status of the facts worker K took and did
+# not finish: the worker's EXIT (a fact's exit), timed out when the watchdog
+# stopped it and it died of the SIGKILL.
+gather_settle() {
+	gather_i=0
+	while [ "$gather_i" -lt "$gather_count" ]; do
+		if [ ! -e "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ "$gather_k" = "$1" ]; then
+			gather_timed_out=0
+			[ "$2" != 137 ] || [ ! -e "$gather_dir/$gather_i.killed" ] || gather_timed_out=1
+			gather_read_tick
+			echo "$2 $gather_timed_out $gather_start $gather_tick" >"$gather_dir/$gather_i.status"
+		fi
+		gather_i=$((gather_i + 1))
+	done 2>/dev/null
 }
 
 # gather_read_tick sets gather_tick to the watchdog's ticks so far: the length
@@ -129,71 +280,22 @@ gather_read_tick() {
 	gather_tick=${#gather_line}
 }
 
-# gather_started ID SECONDS, right after fact ID was started in the
-# background ($! is its PID), lists it for the watchdog with the tick it
-# started at, and waits for it, unless half the longest bound has passed. A
-# fact the watchdog says is slow is left running and waited for at the end.
-gather_started() {
-	gather_pid=$!
-	gather_read_tick
-	echo "$1 $gather_pid $2 $gather_tick" >>"$gather_dir/run"
-	if [ "$gather_tick" -lt "$gather_half" ] && gather_reap "$1" "$gather_pid" "$gather_tick" once; then
-		return
-	fi
-	gather_pending="$gather_pending $1:$gather_pid:$gather_tick"
-}
-
-# gather_reap ID PID TICK [once] waits for fact ID and writes its status.
-# A wait the watchdog's USR1 interrupted while the fact runs on returns 1 with
-# "once", and waits again without; one interrupted just as the fact ended is
-# waited again, which gives the status the shell reaped.
-gather_reap() {
-	while :; do
-		gather_interrupted=0
-		wait "$2"
-		gather_status=$?
-		[ "$gather_interrupted" = 1 ] || break
-		if kill -0 "$2" 2>/dev/null; then
-			[ -z "$4" ] || return 1
-			continue
-		fi
-		wait "$2"
-		gather_status=$?
-		break
-	done
-	gather_ended "$1" "$gather_status" "$3"
-}
-
-# gather_ended ID EXIT TICK writes ID.status, "EXIT TIMEDOUT TICK NOW": the
-# watchdog's ticks when the fact started and now, and timed out when the
-# watchdog stopped the fact and it died of the SIGKILL (one that had exited
-# already, a zombie the kill does not reach, keeps its own status). An eval'd
-# fact's subshell writes the fact's status to ID.exit when it returns, which
-# is right even where bash's wait has lost it (a wait interrupted by USR1 just
-# as the fact ended); one that left with exit writes none.
-gather_ended() {
-	gather_status=$2
-	gather_timed_out=0
-	if [ -s "$gather_dir/$1.exit" ]; then
-		read -r gather_status <"$gather_dir/$1.exit"
-	elif [ "$2" = 137 ] && [ -e "$gather_dir/$1.killed" ]; then
-		gather_timed_out=1
-	fi
-	gather_read_tick
-	echo "$gather_status $gather_timed_out $3 $gather_tick" >"$gather_dir/$1.status"
-}
-
-# gather_stop ID PID marks fact ID timed out and stops it with its
-# descendants, once, and only while PID is still the script's child (the
-# parent in /proc/PID/stat): a PID the shell has reaped may be another
-# process's by now.
+# gather_stop N K marks fact N timed out and stops worker K, which runs it,
+# with its descendants, once, and only while the worker's PID is still the
+# script's child (the parent in /proc/PID/stat): a PID the shell has reaped
+# may be another process's by now.
 gather_stop() {
 	[ -e "$gather_dir/$1.killed" ] && return
-	read -r gather_line <"/proc/$2/stat" || return
+	gather_pid=
+	while read -r gather_k gather_p; do
+		[ "$gather_k" != "$2" ] || gather_pid=$gather_p
+	done <"$gather_dir/workers"
+	[ -n "$gather_pid" ] || return
+	read -r gather_line <"/proc/$gather_pid/stat" || return
 	gather_line=${gather_line##*) }
 	# Word splitting of the stat fields is meant.
 	# shellcheck disable=SC2086
-	set -- "$1" "$2" $gather_line
+	set -- "$1" "$gather_pid" $gather_line
 	[ "$4" = "$$" ] || return
 	: >"$gather_dir/$1.killed"
 	gather_kill_tree "$2"
@@ -235,14 +337,17 @@ gather_kill_tree() {
 	kill -KILL $gather_tree
 }
 
-# gather_watch LONGEST, the watchdog, run in the background, ticks every
-# second: it stops each fact not yet ended that has run past its bound, or
-# past LONGEST seconds from the start, and tells the script (USR1) to stop
-# waiting for the newest fact once it has run a tick. TERM (from the script's
-# EXIT trap, or the session's end) ends it and its sleep and removes the
-# private directory; so does the script's death (SIGKILL runs no EXIT trap),
-# noticed within a tick; it ends by itself a little after LONGEST.
+# gather_watch LONGEST COUNT, the watchdog, run in the background, ticks
+# every second: it stops each fact not yet ended that has run past its
+# bound, or past LONGEST seconds from the start, and tells the script (USR1)
+# once the newest fact started has run a tick, or at every tick once half of
+# LONGEST has passed (so that many quick facts that add up past LONGEST run
+# side by side instead of being stopped). TERM (from the script's EXIT
+# trap, or the session's end) ends it and its sleep and removes the private
+# directory; so does the script's death (SIGKILL runs no EXIT trap), noticed
+# within a tick; it ends by itself a little after LONGEST.
 gather_watch() {
+	gather_half=$(($1 / 2))
 	gather_tick=0
 	gather_sleep=
 	trap 'kill "$gather_sleep"; exec rm -rf "$gather_dir"' TERM
@@ -253,16 +358,18 @@ gather_watch() {
 		gather_tick=$((gather_tick + 1))
 		printf . >>"$gather_dir/ticks"
 		gather_newest=
-		while read -r gather_item gather_pid gather_secs gather_start; do
-			[ -n "$gather_start" ] || continue
-			[ -e "$gather_dir/$gather_item.status" ] && continue
-			gather_newest=$gather_item
-			if [ $((gather_tick - gather_start)) -gt "$gather_secs" ] || [ "$gather_tick" -ge "$1" ]; then
-				gather_stop "$gather_item" "$gather_pid"
-			elif [ $((gather_tick - gather_start)) -ge 1 ]; then
-				gather_newest=$gather_item:$gather_pid
+		gather_i=0
+		while [ "$gather_i" -lt "$2" ]; do
+			if [ ! -e "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
+				gather_newest=$gather_i
+				if [ $((gather_tick - gather_start)) -gt "$gather_secs" ] || [ "$gather_tick" -ge "$1" ]; then
+					gather_stop "$gather_i" "$gather_k"
+				elif [ $((gather_tick - gather_start)) -ge 1 ] || [ "$gather_tick" -ge "$gather_half" ]; then
+					gather_newest=$gather_i:slow
+				fi
 			fi
-		done <"$gather_dir/run"
+			gather_i=$((gather_i + 1))
+		done 2>/dev/null
 		case $gather_newest in
 		*:*) kill -USR1 $$ ;;
 		esac
@@ -270,24 +377,17 @@ gather_watch() {
 	kill -0 $$ || exec rm -rf "$gather_dir"
 }
 
-# gather_finish COUNT waits for the facts left running, in turn, then makes
-# the marker (the kernel's random UUID, read by the shell, else 16 random
-# bytes read by od) and prints the frames: one cat of every file, each
-# followed by the marker file. A session closed early (the caller gave up)
-# makes the writes fail instead of killing the script before its EXIT trap.
+# gather_finish makes the marker (the kernel's random UUID, read by the
+# shell, else 16 random bytes read by od) and prints the frames: one cat of
+# every file, each followed by the marker file. A session closed early (the
+# caller gave up) makes the writes fail instead of killing the script before
+# its EXIT trap.
 gather_finish() {
-	for gather_item in $gather_pending; do
-		gather_pid=${gather_item#*:}
-		gather_tick=${gather_pid#*:}
-		gather_pid=${gather_pid%%:*}
-		gather_reap "${gather_item%%:*}" "$gather_pid" "$gather_tick"
-	done
 	read -r gather_marker </proc/sys/kernel/random/uuid || gather_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	printf '%s' "$gather_marker" >"$gather_dir/marker"
 	trap '' PIPE
 	gather_read_tick
 	cd "$gather_dir" || exit 1
-	gather_count=$1
 	set --
 	gather_item=0
 	while [ "$gather_item" -lt "$gather_count" ]; do

@@ -10,8 +10,8 @@ import (
 )
 
 // trickyCmds are commands that Decode must read back from their one copy
-// in the script: a simple command with a quoted word that holds the text
-// that ends a line, compound commands with quotes and newlines.
+// in the script: quoted words that hold what the script's lines hold,
+// compound commands with quotes and newlines.
 func trickyCmds() []Cmd {
 	return []Cmd{
 		{Command: `printf '%s\n' ' ) >"$gather_dir/0.out" 2>"$gather_dir/0.err" </dev/null & gather_started 0 5'`, Seconds: 5, Cap: 100},
@@ -25,7 +25,7 @@ func TestDecodeReadsOneCopy(t *testing.T) {
 	cmds := trickyCmds()
 	script := Script(testBoundary, cmds)
 	assert.Equal(t, 1, strings.Count(script, "tr a c"), "each command is in the script once")
-	assert.Contains(t, script, "( gather_enter 1; uname -m ) >", "a simple command is written as it is")
+	assert.Contains(t, script, "\ngather_fact 3 1 1 'uname -m'\n")
 	b, got, ok := Decode(script)
 	require.True(t, ok)
 	assert.Equal(t, testBoundary, b)
@@ -33,10 +33,11 @@ func TestDecodeReadsOneCopy(t *testing.T) {
 	for name, bad := range map[string]string{
 		"old header":  strings.Replace(script, header, "calyptos-facts v6", 1),
 		"no begin":    strings.Replace(script, "\ngather_begin ", "\ngather_start ", 1),
-		"bad cap":     strings.Replace(script, "gather_enter 100;", "gather_enter x;", 1),
-		"bad bound":   strings.Replace(script, "gather_started 3 1\n", "gather_started 3 y\n", 1),
+		"bad cap":     strings.Replace(script, "gather_fact 0 5 100 ", "gather_fact 0 5 x ", 1),
+		"bad bound":   strings.Replace(script, "gather_fact 3 1 1 ", "gather_fact 3 y 1 ", 1),
 		"cut quote":   script[:strings.Index(script, "tr a c")],
-		"wrong index": strings.Replace(script, "gather_dir/1.out", "gather_dir/7.out", 1),
+		"wrong index": strings.Replace(script, "gather_fact 1 ", "gather_fact 7 ", 1),
+		"bad count":   strings.Replace(script, "gather_begin 5 4\n", "gather_begin 5 x\n", 1),
 	} {
 		_, _, ok := Decode(bad)
 		assert.False(t, ok, name)
