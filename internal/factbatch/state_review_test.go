@@ -1,0 +1,120 @@
+package factbatch
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos/internal/shelltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// reviewShells are the shells the review runs the script in.
+var reviewShells = []string{"dash", "bash", "busybox"}
+
+// reviewRun runs Script(cmds) in shell name and parses it; err is the
+// shell's own error (a killed or stuck script).
+func reviewRun(t *testing.T, name string, cmds []Cmd) ([]Result, string, error) {
+	t.Helper()
+	sh := shelltest.Path(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	args := []string{"-c", Script(testBoundary, cmds)}
+	out, err := exec.CommandContext(ctx, sh, args...).Output()
+	return Parse(testBoundary, cmds, string(out)), string(out), err
+}
+
+// A fact's change to its shell must not reach the next fact: each fact
+// used to run in a subshell of its own, and the package doc promises that
+// the worker restores what a fact may change. These facts change state the
+// worker does not restore; the fact after each prints what it sees.
+func TestReviewFactStateLeaks(t *testing.T) {
+	cases := []struct {
+		name, first, second, want string
+	}{
+		{"PATH", `PATH=/nonexistent`, `ls / >/dev/null && echo ok`, "ok\n"},
+		{"exported variable", `export LC_ALL=C FOO=leaked`, `echo "[$FOO]"`, "[]\n"},
+		{"umask", `umask 0777`, `umask`, fmt.Sprintf("%04o\n", reviewUmask())},
+		{"function", `ls() { echo fake ls; }`, `ls -d /`, "/\n"},
+		{"trap", `trap 'echo trapped' USR2`, `trap | grep -c USR2`, "0\n"},
+	}
+	for _, name := range reviewShells {
+		for _, c := range cases {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
+				cmds := []Cmd{{Command: c.first, Seconds: 5, Cap: 1000}, {Command: c.second, Seconds: 5, Cap: 1000}}
+				res, _, err := reviewRun(t, name, cmds)
+				require.NoError(t, err)
+				require.NoError(t, res[1].Err)
+				assert.Equal(t, c.want, res[1].Stdout, "the second fact sees the first one's change")
+			})
+		}
+	}
+}
+
+func reviewUmask() int {
+	m := reviewSysUmask()
+	return m
+}
+
+// A fact that sets an EXIT trap in the worker (a careless "cleanup" trap)
+// runs it when the worker ends, after every status is written, and the
+// script waits for it: nothing bounds it.
+func TestReviewExitTrapUnbounded(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := []Cmd{{Command: `trap 'sleep 12' EXIT; echo hi`, Seconds: 2, Cap: 100}}
+			start := time.Now()
+			res, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			assert.Equal(t, "hi\n", res[0].Stdout)
+			assert.Less(t, time.Since(start), Bound(cmds), "the script ran past its Bound")
+		})
+	}
+}
+
+// A fact that lowers the file-size limit (ulimit -f 0 sets the hard one
+// too in dash and bash) makes the worker's own writes fail: the fact's
+// status, and every later fact's claim and status in that worker.
+func TestReviewUlimitZero(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := []Cmd{
+				{Command: `ulimit -f 0; echo first`, Seconds: 5, Cap: 100},
+				{Command: `echo second`, Seconds: 5, Cap: 100},
+				{Command: `echo third`, Seconds: 5, Cap: 100},
+			}
+			res, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			for i, want := range []string{"", "second\n", "third\n"} {
+				assert.NoError(t, res[i].Err, "fact %d", i)
+				if i > 0 {
+					assert.Equal(t, want, res[i].Stdout, "fact %d", i)
+				}
+			}
+		})
+	}
+}
+
+// A fact's background process is left running after the script ends.
+func TestReviewBackgroundLeftover(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("no pgrep")
+	}
+	for i, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			tag := fmt.Sprintf("sleep 31.%d%d", os.Getpid(), i)
+			cmds := []Cmd{{Command: tag + ` >/dev/null 2>&1 & echo started`, Seconds: 2, Cap: 100}}
+			_, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			pg, _ := exec.Command("pgrep", "-f", tag).Output()
+			assert.Empty(t, string(pg), "a fact's background process outlives the script")
+			if len(pg) > 0 {
+				_ = exec.Command("pkill", "-f", tag).Run()
+			}
+		})
+	}
+}
