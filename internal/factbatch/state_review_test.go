@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,9 +113,45 @@ func TestReviewBackgroundLeftover(t *testing.T) {
 			require.NoError(t, err)
 			pg, _ := exec.Command("pgrep", "-f", tag).Output()
 			assert.Empty(t, string(pg), "a fact's background process outlives the script")
-			if len(pg) > 0 {
-				_ = exec.Command("pkill", "-f", tag).Run()
+			for _, pid := range strings.Fields(string(pg)) {
+				_ = exec.Command("kill", pid).Run()
 			}
+		})
+	}
+}
+
+// After a fact lowers the hard file-size limit, the worker's claim of the
+// next fact is written empty, so the watchdog never sees it start and never
+// stops it: a hung fact then runs the script past its Bound, unbounded.
+func TestReviewUlimitZeroUnbounded(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := []Cmd{
+				{Command: `ulimit -f 0`, Seconds: 2, Cap: 100},
+				{Command: `sleep 12; echo late`, Seconds: 2, Cap: 100},
+			}
+			start := time.Now()
+			res, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			assert.Less(t, time.Since(start), Bound(cmds), "the script ran past its Bound")
+			assert.NoError(t, res[1].Err)
+			assert.True(t, res[1].TimedOut)
+		})
+	}
+}
+
+// A fact that ends with set -n leaves the worker unable to run anything: it
+// is reported stopped at its bound (137, timed out) though it ended at once,
+// and costs its whole bound.
+func TestReviewNoexec(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := []Cmd{{Command: `echo c; set -n`, Seconds: 3, Cap: 100}, {Command: `echo d`, Seconds: 3, Cap: 100}}
+			res, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			assert.False(t, res[0].TimedOut, "%+v", res[0])
+			assert.Equal(t, 0, res[0].ExitCode)
 		})
 	}
 }
