@@ -33,8 +33,9 @@ type Fact[T any] struct {
 	Name string
 	// Command prints the fact, run by a POSIX sh with stdin from /dev/null.
 	// A host's facts share a shell, one after another: a command must not
-	// rely on shell state it did not set (its working directory, IFS and
-	// options are reset) nor use names that start with gather_; exit ends
+	// rely on shell state it did not set (the working directory, PATH, IFS,
+	// umask, options and traps are reset), nor leave functions or exported
+	// variables behind, nor use names that start with gather_; exit ends
 	// only it.
 	Command string
 	// Parse reads the command's output, whatever its exit code. It must

@@ -22,8 +22,9 @@
 # the hosts a process costs milliseconds of CPU: a subshell per fact made a
 # node controller's facts cost twice their commands). Before each fact the
 # worker restores what a fact may have changed of its shell (the working
-# directory, IFS, the options); a fact must not use names that start with
-# gather_. A fact still running at the watchdog's next tick (a second) makes
+# directory, PATH, IFS, umask, the options and traps); a fact must not use
+# names that start with gather_, nor leave functions, exported variables or
+# set -n behind. A fact still running at the watchdog's next tick (a second) makes
 # the script start another worker for the facts after it, so that a slow or
 # hung fact delays the others by a second or two; a fact past its bound is
 # stopped with its worker and marked timed out; a fact that exits ends its
@@ -104,6 +105,8 @@ gather_begin() {
 	gather_count=$2
 	gather_half=$(($1 / 2))
 	gather_home=$PWD
+	gather_path=$PATH
+	gather_umask=$(umask)
 	gather_workers=0
 	gather_pids=
 	: >"$gather_dir/ticks"
@@ -149,7 +152,7 @@ gather_claim() {
 	true 2>/dev/null >"$gather_dir/$1.claim"
 	gather_claimed=$?
 	set +C
-	return "$gather_claimed"
+	[ "$gather_claimed" = 0 ] || return 1
 }
 
 # gather_run_fact N writes to N.claim, for the watchdog, the worker, the
@@ -166,11 +169,8 @@ gather_run_fact() {
 	eval "gather_command=\$gather_command_$1 gather_seconds=\$gather_seconds_$1 gather_cap=\$gather_cap_$1"
 	gather_read_tick
 	gather_start=$gather_tick
-	echo "$gather_worker_id $gather_seconds $gather_start" >"$gather_dir/$gather_n.claim"
-	cd "$gather_home" 2>/dev/null || cd /
-	IFS=' 	
-'
-	set +e +f +u +v +x
+	echo "$gather_worker_id $gather_seconds $gather_start" >"$gather_dir/$gather_n.claim" || exit 125
+	gather_reset
 	# ulimit -S and -H are not in POSIX before 2024, but dash, bash, busybox
 	# and ksh all have them.
 	# shellcheck disable=SC3045
@@ -181,8 +181,26 @@ gather_run_fact() {
 	gather_eval >"$2/$1.out" 2>"$2/$1.err" </dev/null
 	gather_status=$?
 	gather_n=$1 gather_dir=$2 gather_start=$3
+	trap - EXIT HUP INT QUIT TERM ALRM USR1 USR2
 	gather_read_tick
-	echo "$gather_status 0 $gather_start $gather_tick" >"$gather_dir/$gather_n.status"
+	# A fact that lowered the hard file-size limit leaves a worker that
+	# cannot write: it ends, main writes the status, another worker goes on.
+	echo "$gather_status 0 $gather_start $gather_tick" >"$gather_dir/$gather_n.status" || exit "$gather_status"
+}
+
+# gather_reset restores, before a fact, what an earlier fact may have
+# changed of the worker's shell: the working directory, PATH, IFS, umask,
+# the options and the traps (SIGXFSZ stays ignored). Functions and exported
+# variables a fact defines are not undone.
+gather_reset() {
+	cd "$gather_home" 2>/dev/null || cd /
+	PATH=$gather_path
+	IFS=' 	
+'
+	umask "$gather_umask"
+	set +e +f +u +v +x +a
+	trap - EXIT HUP INT QUIT TERM ALRM USR1 USR2
+	trap '' XFSZ
 }
 
 # gather_eval runs the fact's command in the worker's shell, in a function
@@ -261,7 +279,7 @@ gather_untaken() {
 gather_settle() {
 	gather_i=0
 	while [ "$gather_i" -lt "$gather_count" ]; do
-		if [ ! -e "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ "$gather_k" = "$1" ]; then
+		if [ ! -s "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ "$gather_k" = "$1" ]; then
 			gather_timed_out=0
 			[ "$2" != 137 ] || [ ! -e "$gather_dir/$gather_i.killed" ] || gather_timed_out=1
 			gather_read_tick
@@ -360,7 +378,7 @@ gather_watch() {
 		gather_newest=
 		gather_i=0
 		while [ "$gather_i" -lt "$2" ]; do
-			if [ ! -e "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
+			if [ ! -s "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
 				gather_newest=$gather_i
 				if [ $((gather_tick - gather_start)) -gt "$gather_secs" ] || [ "$gather_tick" -ge "$1" ]; then
 					gather_stop "$gather_i" "$gather_k"
@@ -374,7 +392,27 @@ gather_watch() {
 		*:*) kill -USR1 $$ ;;
 		esac
 	done
-	kill -0 $$ || exec rm -rf "$gather_dir"
+	kill -0 $$ && return
+	gather_orphans
+	exec rm -rf "$gather_dir"
+}
+
+# gather_orphans, in the watchdog once the script has died, stops every
+# worker still running, with its descendants: only a PID still in the
+# watchdog's own session, so as not to kill a process that reused it.
+gather_orphans() {
+	read -r gather_line </proc/self/stat || return
+	gather_line=${gather_line##*) }
+	# shellcheck disable=SC2086
+	set -- $gather_line
+	gather_session=$4
+	while read -r gather_k gather_pid; do
+		read -r gather_line <"/proc/$gather_pid/stat" || continue
+		gather_line=${gather_line##*) }
+		# shellcheck disable=SC2086
+		set -- $gather_line
+		[ "$4" = "$gather_session" ] && gather_kill_tree "$gather_pid"
+	done <"$gather_dir/workers"
 }
 
 # gather_finish makes the marker (the kernel's random UUID, read by the
