@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+
+	"github.com/org/calyptos/internal/envfile"
 )
 
 // maxKeyLen bounds a finding key; a longer key is cut.
@@ -166,15 +168,7 @@ func (rb *RoleBuilder) Identity() string {
 // identityRoles are hashed into every derived Identity even when absent:
 // the Eucalyptus roles every RoleBuilder once had, so that identities, and
 // the baselines that compare them, stay what they were.
-func identityRoles() []string {
-	return []string{
-		"clc", "user-facing", "console", "walrus", "cluster-controller",
-		"storage-controller", "node-controller", "midonet-cluster", "midolman",
-		"midonet-gateway", "mon-bootstrap", "ceph-mons", "ceph-osds", "riak-head",
-		"riak-node", "haproxy", "nginx", "zookeeper", "cassandra",
-		"setup-admin-creds", "configure-eucalyptus", "configure-vpc", RoleAll,
-	}
-}
+func identityRoles() []string { return envfile.BaseRoles() }
 
 // identify fills f's ID from s's key, or the key derived from keySource,
 // and, for a failure or warning, its hint and reference, redacted and

@@ -160,8 +160,8 @@ func TestProbeScriptBatchesAndQuotes(t *testing.T) {
 	}
 	ts = append(ts, ProbeTarget{Addr: "evil;reboot", Port: 1}, ProbeTarget{Host: "10.0.0.39:2222", Port: 8773})
 	s, bound := probeScript(ts, 1500*time.Millisecond)
-	assert.True(t, strings.HasPrefix(s, probeShell), "the script is probe.sh, then the targets")
-	lines := strings.Split(strings.TrimSuffix(s[len(probeShell):], "\n"), "\n")
+	assert.True(t, strings.HasPrefix(s, probeCode()), "the script is probe.sh, then the targets")
+	lines := strings.Split(strings.TrimSuffix(s[len(probeCode()):], "\n"), "\n")
 	require.Len(t, lines, 2, "41 distinct probes run in two batches")
 	assert.True(t, strings.HasPrefix(lines[0], "probe_batch 2 10.0.0.0 8773 10.0.0.1 8773 "), lines[0])
 	assert.Equal(t, "probe_batch 2 10.0.0.32 8773 10.0.0.33 8773 10.0.0.34 8773 10.0.0.35 8773 10.0.0.36 8773 "+

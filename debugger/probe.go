@@ -14,10 +14,11 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/internal/shellfile"
 )
 
-// probeShell is the probe's shell function; probeScript appends the
-// per-target lines.
+// probeShell is probe.sh, the probe's shell functions; probeScript sends
+// its code (probeCode) and appends the per-batch lines.
 //
 //go:embed probe.sh
 var probeShell string
@@ -205,8 +206,9 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 		bySecs[secs] = append(bySecs[secs], calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port))
 	}
 	var b strings.Builder
-	b.Grow(len(probeShell) + 30*len(targets))
-	b.WriteString(probeShell)
+	code := probeCode()
+	b.Grow(len(code) + 30*len(targets))
+	b.WriteString(code)
 	var bound time.Duration
 	for _, secs := range order {
 		pairs := bySecs[secs]
@@ -219,6 +221,10 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 	}
 	return b.String(), bound
 }
+
+// probeCode is probe.sh as hosts get it: without its comment and blank
+// lines (see shellfile.Code).
+func probeCode() string { return shellfile.Code(probeShell) }
 
 // wholeSeconds rounds d up to whole seconds, at least one: what a probe's
 // timeout tool is given.

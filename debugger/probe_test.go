@@ -36,8 +36,8 @@ func TestProbeScriptShellcheck(t *testing.T) {
 // TestProbeScriptTargetLines checks the lines Go writes after probe.sh.
 func TestProbeScriptTargetLines(t *testing.T) {
 	s, _ := probeScript([]ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 1}, {Host: "h:2222", Port: 3}, {Addr: "192.0.2.2", Port: 4, Timeout: time.Second}}, 2500*time.Millisecond)
-	require.Greater(t, len(s), len(probeShell))
-	assert.Equal(t, "probe_batch 3 192.0.2.1 1 h 3\nprobe_batch 1 192.0.2.2 4\n", s[len(probeShell):])
+	require.Greater(t, len(s), len(probeCode()))
+	assert.Equal(t, "probe_batch 3 192.0.2.1 1 h 3\nprobe_batch 1 192.0.2.2 4\n", s[len(probeCode()):])
 }
 
 // probeSources is a cluster whose CC probes its NC and whose CLC probes
@@ -85,7 +85,7 @@ func TestProbeTCPLongProbesRunAlone(t *testing.T) {
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.20", Status: calyptos.Pass})
 	require.Len(t, e.Calls(), 2, "one probe per source host, not declared as a fact")
 	for _, c := range e.Calls() {
-		assert.True(t, strings.HasPrefix(c.Command, probeShell), "the probe script itself: %.60q", c.Command)
+		assert.True(t, strings.HasPrefix(c.Command, probeCode()), "the probe script itself: %.60q", c.Command)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package shellfile prepares the shell files the library embeds (the
-// gathering script, the services fact) for sending to hosts.
+// gathering script, the services fact, the reachability probe) for sending
+// to hosts.
 package shellfile
 
 import "strings"
