@@ -78,10 +78,7 @@ func TestScriptRunsHere(t *testing.T) {
 			out := runScript(t, sh, "echo a login banner\n"+Script(testBoundary, cmds))
 			assert.Less(t, time.Since(start), 10*time.Second, "the hung command is stopped at its own bound")
 			checkResults(t, Parse(testBoundary, cmds, out))
-			if _, err := exec.LookPath("pgrep"); err == nil {
-				pg, _ := exec.Command("pgrep", "-f", hung).Output()
-				assert.Empty(t, string(pg), "the hung command's process is killed")
-			}
+			assertGone(t, hung, "the hung command's process is killed")
 		})
 	}
 }
@@ -381,9 +378,6 @@ func TestScriptHardLimitBelowCap(t *testing.T) {
 // A command stopped at its bound is stopped with the processes it
 // started, and theirs: none is left running on the host.
 func TestScriptTimeoutKillsDescendants(t *testing.T) {
-	if _, err := exec.LookPath("pgrep"); err != nil {
-		t.Skip("pgrep is needed to stop descendants")
-	}
 	for _, name := range []string{"dash", "bash", "busybox"} {
 		t.Run(name, func(t *testing.T) {
 			sh := shelltest.Path(t, name)
@@ -393,10 +387,7 @@ func TestScriptTimeoutKillsDescendants(t *testing.T) {
 			require.NoError(t, res[0].Err)
 			assert.True(t, res[0].TimedOut, "%+v", res[0])
 			for _, p := range []string{"sleep 32." + tag, "sleep 33." + tag} {
-				pg, _ := exec.Command("pgrep", "-f", p).Output()
-				if !assert.Empty(t, string(pg), "%s is killed", p) {
-					_ = exec.Command("pkill", "-f", p).Run()
-				}
+				assertGone(t, p, p+" is killed")
 			}
 		})
 	}
@@ -501,27 +492,36 @@ func TestScriptSurvivesClosedStderr(t *testing.T) {
 // a 7 s bound (the runner's remoteBound): the script stops the tree
 // without a process per descendant and answers before the deadline,
 // so only that fact is lost, marked timed out, and the others keep their
-// results. Run under dash, as the session's deadline would cut it.
+// results. Run under dash, as the session's deadline would cut it; with
+// the kernel's children files, and with the walk of /proc used without them.
 func TestScriptHungFactWithLargeTree(t *testing.T) {
 	sh := shelltest.Path(t, "dash")
-	tag := fmt.Sprintf("60.4%d", os.Getpid())
-	cmds := []Cmd{
-		{Command: "echo before", Seconds: 7, Cap: 100},
-		{Command: "trap '' TERM; i=0; while [ $i -lt 255 ]; do sleep " + tag + " & i=$((i+1)); done; wait", Seconds: 7, Cap: 100},
-		{Command: "echo after", Seconds: 7, Cap: 100},
+	for i, walk := range []bool{false, true} {
+		t.Run(fmt.Sprintf("walk=%v", walk), func(t *testing.T) {
+			tag := fmt.Sprintf("60.4%d%d", os.Getpid(), i)
+			cmds := []Cmd{
+				{Command: "echo before", Seconds: 7, Cap: 100},
+				{Command: "trap '' TERM; i=0; while [ $i -lt 255 ]; do sleep " + tag + " & i=$((i+1)); done; wait", Seconds: 7, Cap: 100},
+				{Command: "echo after", Seconds: 7, Cap: 100},
+			}
+			script := Script(testBoundary, cmds)
+			if walk {
+				children := `[ -e "/proc/$1/task/$1/children" ]`
+				require.Contains(t, script, children)
+				script = strings.Replace(script, children, "false", 1)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, sh, "-c", script).Output()
+			require.NoError(t, err, "the script answered within the command deadline")
+			res := Parse(testBoundary, cmds, string(out))
+			for i, r := range res {
+				require.NoError(t, r.Err, "command %d", i)
+			}
+			assert.Equal(t, "before\n", res[0].Stdout)
+			assert.True(t, res[1].TimedOut, "%+v", res[1])
+			assert.Equal(t, "after\n", res[2].Stdout)
+			assertGone(t, "sleep "+tag, "the tree is killed")
+		})
 	}
-	defer func() { _ = exec.Command("pkill", "-KILL", "-f", "sleep "+tag).Run() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
-	require.NoError(t, err, "the script answered within the command deadline")
-	res := Parse(testBoundary, cmds, string(out))
-	for i, r := range res {
-		require.NoError(t, r.Err, "command %d", i)
-	}
-	assert.Equal(t, "before\n", res[0].Stdout)
-	assert.True(t, res[1].TimedOut, "%+v", res[1])
-	assert.Equal(t, "after\n", res[2].Stdout)
-	pg, _ := exec.Command("pgrep", "-f", "sleep "+tag).Output()
-	assert.Empty(t, string(pg), "the tree is killed")
 }

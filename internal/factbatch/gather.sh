@@ -298,10 +298,11 @@ gather_read_tick() {
 	gather_tick=${#gather_line}
 }
 
-# gather_stop N K marks fact N timed out and stops worker K, which runs it,
-# with its descendants, once, and only while the worker's PID is still the
-# script's child (the parent in /proc/PID/stat): a PID the shell has reaped
-# may be another process's by now.
+# gather_stop N K marks fact N timed out and adds worker K, which runs it,
+# to gather_stopping, the workers this tick stops with their descendants:
+# once, and only while the worker's PID is still the script's child (the
+# parent in /proc/PID/stat): a PID the shell has reaped may be another
+# process's by now.
 gather_stop() {
 	[ -e "$gather_dir/$1.killed" ] && return
 	gather_pid=
@@ -316,43 +317,76 @@ gather_stop() {
 	set -- "$1" "$gather_pid" $gather_line
 	[ "$4" = "$$" ] || return
 	: >"$gather_dir/$1.killed"
-	gather_kill_tree "$2"
+	gather_stopping="$gather_stopping $2"
 }
 
-# gather_kill_tree PID kills a process and its descendants without starting a
-# process per descendant (pgrep took seconds for a tree of hundreds, past the
-# session's deadline): it freezes PID, then, in passes over /proc read by the
-# shell until one finds nothing new, freezes every child of a frozen process,
-# so that none can start more, and kills them all with one kill. A process
-# whose parent exited before (init adopted it) is not found.
+# gather_kill_tree PID... kills processes and their descendants without
+# starting a process per descendant (pgrep took seconds for a tree of
+# hundreds, past the session's deadline), in one walk for all of them (a walk
+# each stalled the watchdog's ticks when a hundred facts hung): it freezes
+# the PIDs, then, in passes until one finds nothing new, freezes every child
+# of a frozen process, so that none can start more, and kills them all with
+# one kill. A process whose parent exited before (init adopted it) is not
+# found.
 gather_kill_tree() {
-	kill -STOP "$1"
-	gather_tree=" $1 "
+	kill -STOP "$@"
+	gather_tree=" $* "
 	gather_found=1
 	while [ -n "$gather_found" ]; do
 		gather_found=
-		for gather_stat in /proc/[0-9]*/stat; do
-			read -r gather_line <"$gather_stat" || continue
-			gather_line=${gather_line##*) }
-			# shellcheck disable=SC2086
-			set -- $gather_line
-			case $gather_tree in
-			*" $2 "*) ;;
-			*) continue ;;
-			esac
-			gather_stat=${gather_stat#/proc/}
-			gather_stat=${gather_stat%/stat}
-			case $gather_tree in
-			*" $gather_stat "*) continue ;;
-			esac
-			kill -STOP "$gather_stat"
-			gather_tree="$gather_tree$gather_stat "
-			gather_found=1
-		done
+		if [ -e "/proc/$1/task/$1/children" ]; then
+			gather_children_pass
+		else
+			gather_proc_pass
+		fi
 	done
 	# One word per PID is meant.
 	# shellcheck disable=SC2086
 	kill -KILL $gather_tree
+}
+
+# gather_children_pass freezes the children of the processes in gather_tree
+# that are not in it yet, read from each one's /proc/PID/task/*/children
+# (exact once the process is frozen): reads in proportion to the tree, where
+# a host with thousands of processes made a walk of /proc take seconds.
+gather_children_pass() {
+	# One word per PID is meant.
+	# shellcheck disable=SC2086
+	for gather_pid in $gather_tree; do
+		for gather_file in "/proc/$gather_pid/task/"*/children; do
+			gather_line=
+			read -r gather_line <"$gather_file"
+			for gather_child in $gather_line; do
+				gather_freeze "$gather_child"
+			done
+		done
+	done
+}
+
+# gather_proc_pass does what gather_children_pass does where the kernel has
+# no children files: it reads the parent of every process in /proc.
+gather_proc_pass() {
+	for gather_stat in /proc/[0-9]*/stat; do
+		read -r gather_line <"$gather_stat" || continue
+		# The parent is the field after the state, after the command's name.
+		gather_line=${gather_line##*) ? }
+		case $gather_tree in
+		*" ${gather_line%% *} "*) ;;
+		*) continue ;;
+		esac
+		gather_stat=${gather_stat#/proc/}
+		gather_freeze "${gather_stat%/stat}"
+	done
+}
+
+# gather_freeze PID stops PID and adds it to gather_tree, unless it is there.
+gather_freeze() {
+	case $gather_tree in
+	*" $1 "*) return ;;
+	esac
+	kill -STOP "$1"
+	gather_tree="$gather_tree$1 "
+	gather_found=1
 }
 
 # gather_watch LONGEST COUNT, the watchdog, run in the background, ticks
@@ -376,6 +410,7 @@ gather_watch() {
 		gather_tick=$((gather_tick + 1))
 		printf . >>"$gather_dir/ticks"
 		gather_newest=
+		gather_stopping=
 		gather_i=0
 		while [ "$gather_i" -lt "$2" ]; do
 			if [ ! -s "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
@@ -388,6 +423,9 @@ gather_watch() {
 			fi
 			gather_i=$((gather_i + 1))
 		done 2>/dev/null
+		# One word per PID is meant.
+		# shellcheck disable=SC2086
+		[ -z "$gather_stopping" ] || gather_kill_tree $gather_stopping 2>/dev/null
 		case $gather_newest in
 		*:*) kill -USR1 $$ ;;
 		esac
@@ -406,13 +444,16 @@ gather_orphans() {
 	# shellcheck disable=SC2086
 	set -- $gather_line
 	gather_session=$4
+	gather_stopping=
 	while read -r gather_k gather_pid; do
 		read -r gather_line <"/proc/$gather_pid/stat" || continue
 		gather_line=${gather_line##*) }
 		# shellcheck disable=SC2086
 		set -- $gather_line
-		[ "$4" = "$gather_session" ] && gather_kill_tree "$gather_pid"
+		[ "$4" != "$gather_session" ] || gather_stopping="$gather_stopping $gather_pid"
 	done <"$gather_dir/workers"
+	# shellcheck disable=SC2086
+	[ -z "$gather_stopping" ] || gather_kill_tree $gather_stopping
 }
 
 # gather_finish makes the marker (the kernel's random UUID, read by the
