@@ -350,12 +350,10 @@ func (c *Check) FetchToDir(ctx context.Context, host, remotePath, name string) (
 	return a, nil
 }
 
-// WriteArtifact writes <artifacts dir>/<host>/<name>, mode 0600 in
-// directories of mode 0700, through a temporary file (a failed write
-// leaves nothing). A symbolic link in its place, or a host directory of
-// another user, is refused with ErrUnsafePath. The check's result records
-// it with remote as its source, both paths redacted (the Artifact
-// returned is not).
+// WriteArtifact writes <artifacts dir>/<host>/<name> (0600, in 0700
+// directories) through a temporary file: a failed write leaves nothing; a
+// symbolic link or another user's host directory is ErrUnsafePath. The
+// result records it, from remote, redacted (the Artifact returned is not).
 func (c *Check) WriteArtifact(host, name, remote string, write func(w io.Writer) error) (Artifact, error) {
 	a, err := c.saveArtifact(host, name, remote, write)
 	if err != nil {

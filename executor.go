@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 )
 
 // Output is what a command produced; a non-zero ExitCode is no error.
@@ -45,12 +44,6 @@ func (o Output) OK() bool { return o.ExitCode == 0 }
 type Executor interface {
 	Run(ctx context.Context, host, command string) (Output, error)
 	Fetch(ctx context.Context, host, remotePath string, dst io.Writer) error
-}
-
-// ContextDialer dials for checks, so that tests can supply their own;
-// *net.Dialer is one.
-type ContextDialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // ErrTransport marks an executor error meaning the host cannot be reached

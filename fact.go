@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// DefaultFactMaxOutput is Fact.MaxOutput's default.
-const DefaultFactMaxOutput = 256 << 10
+// defaultFactMaxOutput is Fact.MaxOutput's default.
+const defaultFactMaxOutput = 256 << 10
 
 // Errors of FactResult.Err, checkable with errors.Is.
 var (
@@ -31,24 +31,21 @@ var (
 type Fact[T any] struct {
 	// Name identifies the fact in a run ("listeners", "services:ntpd,chronyd").
 	Name string
-	// Command prints the fact, run by a POSIX sh with stdin from /dev/null.
-	// A host's facts share a shell, one after another: a command must not
-	// rely on shell state it did not set (the working directory, PATH, IFS,
-	// umask, options and traps are reset), nor leave functions or exported
-	// variables behind, nor use names that start with gather_; exit ends
-	// only it.
+	// Command prints the fact: a POSIX sh command, stdin /dev/null, run in
+	// a shell the host's facts share (cwd, PATH, IFS, umask, options and
+	// traps are reset before it; exit ends only it). It must leave no
+	// function or exported variable, and use no name starting gather_.
 	Command string
 	// Parse reads the command's output, whatever its exit code. It must
 	// not panic on any input (fuzz it).
 	Parse func(Output) (T, error)
 	// Timeout bounds the command on the host, in whole seconds, plus up to
-	// one (default: the run's command deadline, less a margin). A
-	// host's facts run in turn, but one still running after a second goes
-	// on beside the next ones: a hung fact delays the others by a second.
+	// one (default: the run's command deadline, less a margin). Facts run
+	// in turn; one still running after a second goes on beside the next.
 	Timeout time.Duration
-	// MaxOutput caps each of stdout and stderr on the host (default
-	// DefaultFactMaxOutput), marked in Output.Truncated. It is the
-	// command's ulimit -f: a write past it fails (EFBIG), files included.
+	// MaxOutput caps stdout and stderr on the host (default 256 KiB; cut
+	// output sets Output.Truncated): the command's ulimit -f, so a write
+	// past it fails (EFBIG), files included.
 	MaxOutput int
 	// Family, when set, makes the fact a member of a family: Command,
 	// Timeout and MaxOutput are unused, and Parse reads the Outputs of
@@ -102,9 +99,8 @@ type FactResult[T any] struct {
 	// input).
 	Output Output
 	// Err is nil when Value is usable; else a *ParseError (the command
-	// ran), an error wrapping ErrFactTimeout or ErrFactLost, or the
-	// session's transport error (ErrHostDown, a context's, the
-	// executor's). Check.Reached tells them apart.
+	// ran), ErrFactTimeout, ErrFactLost, or the session's transport error
+	// (ErrHostDown, a context's, the executor's): see Check.Reached.
 	Err error
 	// The host ran the command between Sent and Sent+Elapsed (narrowed by
 	// the whole seconds other facts of the session took).

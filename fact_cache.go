@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/hostname"
 
 	"github.com/org/calyptos/internal/factbatch"
 )
@@ -135,7 +136,7 @@ func (st *runState) gatherJobs(ctx context.Context, timeout time.Duration, jobs 
 	for h := range jobs {
 		hosts = append(hosts, h)
 	}
-	for _, h := range SortHosts(hosts) {
+	for _, h := range hostname.Sort(hosts) {
 		list = append(list, jobs[h])
 	}
 	st.fanOut(ctx, len(list), func(i int) { st.gatherHost(ctx, timeout, list[i]) })
@@ -178,7 +179,7 @@ func (st *runState) gatherHost(ctx context.Context, timeout time.Duration, j *ho
 	for k, u := range us {
 		command, own, maxOut := st.facts.command(u, j.specs)
 		secs := int(remoteBound(timeout, own) / time.Second)
-		cmds[k] = factbatch.Cmd{Command: command, Seconds: max(1, secs), Cap: cmp0(maxOut, DefaultFactMaxOutput)}
+		cmds[k] = factbatch.Cmd{Command: command, Seconds: max(1, secs), Cap: cmp0(maxOut, defaultFactMaxOutput)}
 	}
 	script := st.facts.script(cmds, us, j.specs)
 	bounded := executor.WithSelfBounded(ctx, factbatch.Bound(cmds))

@@ -19,9 +19,8 @@ const maxDerivedKeyLen = 48
 const maxHintLen = 1 << 10
 
 // Key returns a Scope whose findings have the ID "<check>/<key>". A key
-// names what is checked ("tcp-8773"), never what was measured, so that a
-// pass and a failure of one thing share it. Without one, the key is
-// derived from the message's format string.
+// names what is checked ("tcp-8773"), not what was measured, so a pass and
+// a failure share it; by default it derives from the message's format.
 func (s Scope) Key(key string) Scope {
 	s.key = cleanKey(key)
 	return s

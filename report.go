@@ -127,14 +127,13 @@ func (c *Counts) Merge(o Counts) {
 // ProbeResult is the outcome of one reachability probe.
 type ProbeResult string
 
-// Probe results. Unknown: the probe could not run (its source host was
-// unreachable).
+// Probe results.
 const (
 	ProbeOK      ProbeResult = "ok"
 	ProbeRefused ProbeResult = "refused"
 	ProbeTimeout ProbeResult = "timeout"
 	ProbeError   ProbeResult = "error"
-	ProbeUnknown ProbeResult = "unknown"
+	ProbeUnknown ProbeResult = "unknown" // it could not run: its source was unreachable
 )
 
 // Probe is a reachability matrix's cell: could From connect to To:Port?
@@ -196,8 +195,7 @@ type HostState struct {
 	Host string `json:"host"`
 	// Reached: a call answered (a command ran, or a file was fetched).
 	Reached bool `json:"reached"`
-	// Unreachable: a call failed with ErrTransport, and the run made no
-	// more; Error is that error, redacted.
+	// Unreachable: a call failed with ErrTransport (Error, redacted).
 	Unreachable bool   `json:"unreachable,omitempty"`
 	Error       string `json:"error,omitempty"`
 }
@@ -245,13 +243,6 @@ func (r *Report) Passed(strict bool) bool {
 	return o == OutcomePassed || o == OutcomeWarnings && !strict
 }
 
-// Failed reports whether any check failed (with strict, or warned).
-//
-// Deprecated: Failed ignores an interrupted run; use !Passed(strict).
-func (r *Report) Failed(strict bool) bool {
-	return r.Totals.Fail > 0 || (strict && r.Totals.Warn > 0)
-}
-
 // Findings returns every finding in run order (nil Checks skipped).
 func (r *Report) Findings() []Finding {
 	var n int
@@ -290,8 +281,7 @@ func (r *Report) Check(name string) *CheckResult {
 	return nil
 }
 
-// MarshalJSON writes the stable JSON schema, with the duration also in
-// seconds.
+// MarshalJSON writes the stable JSON schema (the duration also in seconds).
 func (r *Report) MarshalJSON() ([]byte, error) {
 	type plain Report
 	return json.Marshal(struct {

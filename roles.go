@@ -6,13 +6,15 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/org/calyptos/hostname"
 )
 
 // RoleAll is every RoleBuilder's role of every host.
 const RoleAll = "all"
 
 // RoleBuilder groups hosts by role. Immutable, it returns copies sorted
-// by CompareHosts.
+// by hostname.Compare.
 type RoleBuilder struct {
 	src      Source
 	roles    map[string][]string
@@ -38,7 +40,7 @@ func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder 
 	}
 	rb := &RoleBuilder{src: o.src, roles: map[string][]string{}}
 	for r, hs := range m {
-		rb.roles[r] = SortHosts(slices.Clone(hs))
+		rb.roles[r] = hostname.Sort(slices.Clone(hs))
 	}
 	return rb
 }
@@ -46,8 +48,7 @@ func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder 
 // ErrUnknownRole is matched by Lookup's error.
 var ErrUnknownRole = errors.New("unknown role")
 
-// Hosts returns role's hosts, none if unknown (see Lookup and
-// calyptostest.KnownRoles).
+// Hosts returns role's hosts; none if unknown (Lookup errs instead).
 func (rb *RoleBuilder) Hosts(role string) []string { return slices.Clone(rb.roles[role]) }
 
 // Lookup is Hosts, with an error listing the roles for an unknown one.
@@ -61,7 +62,7 @@ func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
 
 // Has reports whether host holds role.
 func (rb *RoleBuilder) Has(role, host string) bool {
-	_, ok := slices.BinarySearchFunc(rb.roles[role], host, CompareHosts)
+	_, ok := slices.BinarySearchFunc(rb.roles[role], host, hostname.Compare)
 	return ok
 }
 

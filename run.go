@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/redact"
 )
 
@@ -82,13 +83,11 @@ func RunValidators(ctx context.Context, rb *RoleBuilder, validators []Validator,
 	return run(ctx, KindValidate, rb, nil, plugins, opts)
 }
 
-// RunDebuggers runs debuggers, one after another in list order, against
-// the live deployment through exec; their findings stream to
-// opts.Reporter. A plugin that panics or overruns its timeout becomes a
-// Fail finding and the run goes on. When ctx ends, the run stops after the
-// current plugin returns (or is abandoned) and returns the partial report,
-// marked Interrupted, with ctx's error. Secrets (the Source's and
-// opts.Secrets) are redacted from everything the report shows.
+// RunDebuggers runs debuggers in list order against the live deployment
+// through exec, streaming findings to opts.Reporter; a plugin that panics
+// or overruns its timeout is a Fail finding. When ctx ends, it returns the
+// partial report, marked Interrupted, with ctx's error. The Source's
+// secrets and opts.Secrets are redacted from all the report shows.
 func RunDebuggers(ctx context.Context, rb *RoleBuilder, exec Executor, debuggers []Debugger, opts RunOptions) (*Report, error) {
 	if exec == nil {
 		return nil, fmt.Errorf("calyptos: %w: RunDebuggers needs an Executor", ErrInvalidOptions)
@@ -248,7 +247,7 @@ func (st *runState) hostStates() []HostState {
 	for _, hs := range seen {
 		out = append(out, *hs)
 	}
-	slices.SortFunc(out, func(a, b HostState) int { return CompareHosts(a.Host, b.Host) })
+	slices.SortFunc(out, func(a, b HostState) int { return hostname.Compare(a.Host, b.Host) })
 	return out
 }
 

@@ -79,7 +79,7 @@ func TestRunStreamsAndCounts(t *testing.T) {
 	}, ev.log)
 	assert.Equal(t, calyptos.Counts{Pass: 2, Fail: 1, Warn: 1, Info: 1, Skip: 1}, rep.Totals)
 	assert.Equal(t, calyptos.KindValidate, rep.Kind)
-	assert.True(t, rep.Failed(false))
+	assert.False(t, rep.Passed(false))
 	assert.Len(t, rep.Findings(), 6)
 	assert.Equal(t, "a", rep.Check("a").Findings[1].Check)
 	assert.Nil(t, rep.Check("zzz"))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/redact"
@@ -267,7 +268,7 @@ func checkJump(chain string) error {
 		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
 			spec = spec[i+1:]
 		}
-		name, _, err := calyptos.SplitHostPort(spec)
+		name, _, err := hostname.Split(spec)
 		if err != nil {
 			return fmt.Errorf("hop %q: %w", hop, err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/report"
 )
@@ -121,7 +122,7 @@ func rolesResult(file string, rb *calyptos.RoleBuilder, inv *inventory.Inventory
 	}
 	for _, h := range rb.All() {
 		info := HostInfo{Address: h, Roles: rb.RolesOf(h)}
-		if name, port, err := calyptos.SplitHostPort(h); err == nil {
+		if name, port, err := hostname.Split(h); err == nil {
 			info.Address, info.Port = name, port
 		}
 		if ih, ok := inventoryHost(inv, h); ok {

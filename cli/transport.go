@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/inventory"
 	"github.com/org/calyptos/localexec"
 	"github.com/org/calyptos/redact"
@@ -126,7 +127,7 @@ func more(n int) string {
 func nonLocalHosts(hosts []string) []string {
 	var out []string
 	for _, h := range hosts {
-		name, _, err := calyptos.SplitHostPort(h)
+		name, _, err := hostname.Split(h)
 		if err == nil {
 			if a, err := netip.ParseAddr(name); err == nil && a.IsLoopback() {
 				continue

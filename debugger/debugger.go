@@ -45,6 +45,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/facts"
+	"github.com/org/calyptos/hostname"
 )
 
 // Default returns a fresh instance of every built-in debugger with default
@@ -73,7 +74,7 @@ func union(rb *calyptos.RoleBuilder, roles ...string) []string {
 	for _, r := range roles {
 		hs = append(hs, rb.Hosts(r)...)
 	}
-	return calyptos.SortHosts(hs)
+	return hostname.Sort(hs)
 }
 
 // quoteAll shell-quotes every word and joins them with spaces.
@@ -88,7 +89,7 @@ func quoteAll(words []string) string {
 // addrOf returns the address part of a host as written in the environment
 // ("192.0.2.10:2222" → "192.0.2.10"), which is what a component listens on.
 func addrOf(host string) string {
-	a, _, err := calyptos.SplitHostPort(host)
+	a, _, err := hostname.Split(host)
 	if err != nil {
 		return host
 	}

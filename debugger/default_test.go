@@ -62,12 +62,17 @@ func closedPort(t testing.TB) string {
 	return addr
 }
 
+// dialer is what the tests' dialers are, as *net.Dialer is.
+type dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
 // testDefault returns Default() with the end-user dial redirected to d.
-func testDefault(d calyptos.ContextDialer) []calyptos.Debugger {
+func testDefault(d dialer) []calyptos.Debugger {
 	ds := Default()
 	for _, x := range ds {
 		if vn, ok := x.(*VerifyNetworking); ok {
-			vn.Dialer = d
+			vn.DialContext = d.DialContext
 		}
 	}
 	return ds

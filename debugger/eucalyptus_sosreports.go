@@ -19,6 +19,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/artifact"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	count "github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/redact"
 )
@@ -281,7 +282,7 @@ func (d *EucalyptusSosreports) ensureSos(ctx context.Context, c *calyptos.Check,
 	if d.InstallPackages {
 		// sos first on its own: the plugins come from the Eucalyptus
 		// repository, which a host may lack, and must not stop sos.
-		ready = calyptos.SortHosts(append(ready, d.install(ctx, c, missing, "sos", calyptos.Fail)...))
+		ready = hostname.Sort(append(ready, d.install(ctx, c, missing, "sos", calyptos.Fail)...))
 		var want []string
 		for _, h := range ready {
 			if noPlugins[h] {

@@ -56,7 +56,7 @@ func TestVerifyNetworkingProbes(t *testing.T) {
 		}
 		return 0, ""
 	}))
-	rep := run(t, rb, e, &VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}})
+	rep := run(t, rb, e, &VerifyNetworking{DialContext: (&loopbackDialer{target: closedPort(t)}).DialContext})
 	assert.Equal(t, []string{
 		"fail 192.0.2.10 Cloud Controller → CC was not able to connect to 192.0.2.20 on TCP port 8774: refused",
 		"fail 192.0.2.20 Cluster Controller → NC was not able to connect to 192.0.2.21 on TCP port 8775: timeout",
@@ -86,7 +86,7 @@ func TestVerifyNetworkingSummaryAndEndUser(t *testing.T) {
 		return 0, ""
 	}))
 	up := &loopbackDialer{target: loopbackListener(t)}
-	rep := run(t, rb, e, &VerifyNetworking{Dialer: up})
+	rep := run(t, rb, e, &VerifyNetworking{DialContext: up.DialContext})
 	assert.Equal(t, []string{
 		"pass 192.0.2.10 reached all 2 component ports: 192.0.2.20:8773 192.0.2.11:8773",
 		"pass 192.0.2.11 reached all 1 component ports: 192.0.2.10:8777",
@@ -98,7 +98,7 @@ func TestVerifyNetworkingSummaryAndEndUser(t *testing.T) {
 	assert.Len(t, rep.Probes(), 2+1+3+1)
 
 	down := &loopbackDialer{target: closedPort(t)}
-	rep = run(t, rb, e, &VerifyNetworking{Dialer: down, EndUserPort: 443})
+	rep = run(t, rb, e, &VerifyNetworking{DialContext: down.DialContext, EndUserPort: 443})
 	f := calyptostest.Find(rep, calyptostest.Match{Status: calyptos.Fail, Message: "End-user access to 192.0.2.11 port 443 from this machine failed: refused"})
 	require.Len(t, f, 1)
 	assert.Empty(t, f[0].Host, "the finding is about this machine's view, not a host's")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/shellfile"
 )
 
@@ -90,7 +91,7 @@ func ProbeTCP(ctx context.Context, c *calyptos.Check, targets map[string][]Probe
 		sources = append(sources, s)
 	}
 	out := make([]SourceProbes, 0, len(sources))
-	for _, s := range calyptos.SortHosts(sources) {
+	for _, s := range hostname.Sort(sources) {
 		r := results[s]
 		sp := SourceProbes{HostResult: r, Probes: outcomes(r, targets[s])}
 		for _, p := range sp.Probes {

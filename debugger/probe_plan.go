@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // probeMargin is what a probe command's deadline adds to the time its
@@ -35,7 +36,7 @@ func planProbes(targets map[string][]ProbeTarget, timeout time.Duration) []*prob
 	}
 	byScript := map[string]*probePlan{}
 	var plans []*probePlan
-	for _, s := range calyptos.SortHosts(sources) {
+	for _, s := range hostname.Sort(sources) {
 		script, bound := probeScript(targets[s], timeout)
 		p, ok := byScript[script]
 		if !ok {

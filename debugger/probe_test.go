@@ -54,7 +54,7 @@ func TestProbeTCPRunsInTheGatheringSession(t *testing.T) {
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
 	e.OnMatch("", `services_systemd=/run/systemd/system `).Respond(serviceResponder(sample(t, "centos7", "services")))
 	rep, err := calyptos.RunDebuggers(t.Context(), probeSources(), e,
-		[]calyptos.Debugger{&VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}}, &DebugClusterController{}}, calyptos.RunOptions{})
+		[]calyptos.Debugger{&VerifyNetworking{DialContext: (&loopbackDialer{target: closedPort(t)}).DialContext}, &DebugClusterController{}}, calyptos.RunOptions{})
 	require.NoError(t, err)
 	assert.Len(t, rep.Probes(), 2)
 	for _, p := range rep.Probes() {
@@ -80,7 +80,7 @@ func TestProbeTCPRunsInTheGatheringSession(t *testing.T) {
 func TestProbeTCPLongProbesRunAlone(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
-	rep := calyptostest.RunDebugger(t, probeSources(), e, &VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}, ProbeTimeout: 2 * time.Minute},
+	rep := calyptostest.RunDebugger(t, probeSources(), e, &VerifyNetworking{DialContext: (&loopbackDialer{target: closedPort(t)}).DialContext, ProbeTimeout: 2 * time.Minute},
 		calyptos.RunOptions{})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.20", Status: calyptos.Pass})
 	require.Len(t, e.Calls(), 2, "one probe per source host, not declared as a fact")
@@ -104,7 +104,7 @@ func (l lossyExecutor) Run(ctx context.Context, host, cmd string) (calyptos.Outp
 func TestProbeTCPLostFactRunsAgain(t *testing.T) {
 	e := calyptostest.NewExecutor(t)
 	e.OnMatch("", `(?m)^probe_batch\(\) \{`).Respond(probeResponder(allOK))
-	rep := calyptostest.RunDebugger(t, probeSources(), lossyExecutor{e}, &VerifyNetworking{Dialer: &loopbackDialer{target: closedPort(t)}}, calyptos.RunOptions{})
+	rep := calyptostest.RunDebugger(t, probeSources(), lossyExecutor{e}, &VerifyNetworking{DialContext: (&loopbackDialer{target: closedPort(t)}).DialContext}, calyptos.RunOptions{})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.20", Status: calyptos.Pass})
 	calyptostest.HasFinding(t, rep, calyptostest.Match{Host: "192.0.2.10", Status: calyptos.Pass})
 	assert.Equal(t, 2, e.Sessions("192.0.2.20"), "the gathering session, then the probe on its own")

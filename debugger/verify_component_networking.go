@@ -13,6 +13,7 @@ import (
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
 	"github.com/org/calyptos/facts"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/textparse"
 )
 
@@ -203,7 +204,7 @@ func (d *VerifyComponentNetworking) multicast(ctx context.Context, c *calyptos.C
 			}
 		}
 	}
-	ready = calyptos.SortHosts(ready)
+	ready = hostname.Sort(ready)
 	if len(ready) < 2 {
 		c.Skipped("multicast test needs iperf on at least two Java component hosts")
 		return

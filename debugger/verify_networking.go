@@ -14,6 +14,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 )
 
 // Defaults of VerifyNetworking.
@@ -48,9 +49,9 @@ const (
 //	each CC             8774  CLCs
 //	each NC             8775  the CCs of its cluster
 type VerifyNetworking struct {
-	// Dialer dials the end-user access check from this machine (default a
-	// net.Dialer with ProbeTimeout).
-	Dialer calyptos.ContextDialer
+	// DialContext dials the end-user access check from this machine
+	// (default a net.Dialer's, with ProbeTimeout), as in http.Transport.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 	// ProbeTimeout bounds each connection attempt (default
 	// DefaultProbeTimeout).
 	ProbeTimeout time.Duration
@@ -80,7 +81,7 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
 	sc := rb.Hosts(eucalyptus.RoleStorageController)
 	nc := rb.Hosts(eucalyptus.RoleNodeController)
 	for _, t := range sc {
-		add(calyptos.SortHosts(slices.Concat(clc, sc)), t, 8773, "Eucalyptus Java Component → SC")
+		add(hostname.Sort(slices.Concat(clc, sc)), t, 8773, "Eucalyptus Java Component → SC")
 	}
 	for _, cl := range eucalyptus.Clusters(rb) {
 		for _, t := range cl.SC {
@@ -88,7 +89,7 @@ func networkPairs(rb *calyptos.RoleBuilder) map[string][]ProbeTarget {
 		}
 	}
 	for _, t := range ufs {
-		add(calyptos.SortHosts(slices.Concat(clc, sc, nc)), t, 8773, "Eucalyptus Component → user-facing")
+		add(hostname.Sort(slices.Concat(clc, sc, nc)), t, 8773, "Eucalyptus Component → user-facing")
 	}
 	for _, t := range clc {
 		add(union(rb, eucalyptus.RoleUserFacing, eucalyptus.RoleStorageController, eucalyptus.RoleWalrus), t, 8777, "Eucalyptus Java Component → CLC database")
@@ -175,9 +176,9 @@ type localResult struct {
 // endUser dials each user-facing host's end-user port from this process.
 func (d *VerifyNetworking) endUser(ctx context.Context, ufs []string, timeout time.Duration) []localResult {
 	port := withDefault(d.EndUserPort, DefaultEndUserPort)
-	var dialer calyptos.ContextDialer = &net.Dialer{Timeout: timeout}
-	if d.Dialer != nil {
-		dialer = d.Dialer
+	dial := (&net.Dialer{Timeout: timeout}).DialContext
+	if d.DialContext != nil {
+		dial = d.DialContext
 	}
 	out := make([]localResult, len(ufs))
 	var wg sync.WaitGroup
@@ -186,7 +187,7 @@ func (d *VerifyNetworking) endUser(ctx context.Context, ufs []string, timeout ti
 			out[i] = localResult{host: h, port: port}
 			dctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			conn, err := dialer.DialContext(dctx, "tcp", net.JoinHostPort(addrOf(h), strconv.Itoa(port)))
+			conn, err := dial(dctx, "tcp", net.JoinHostPort(addrOf(h), strconv.Itoa(port)))
 			if err != nil {
 				out[i].result, out[i].detail = dialResult(err), err.Error()
 				return

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/yamlx"
 	"github.com/org/calyptos/redact"
 	"gopkg.in/yaml.v3"
@@ -103,7 +104,7 @@ type Cluster struct {
 
 // Hosts returns every host of the cluster, sorted, without duplicates.
 func (c Cluster) Hosts() []string {
-	return calyptos.SortHosts(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
+	return hostname.Sort(append(append(append([]string(nil), c.CC...), c.SC...), c.Nodes...))
 }
 
 // Root returns the file's top-level YAML mapping.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 )
 
 // FuzzParse checks that no input makes the parser panic, and
@@ -49,7 +50,7 @@ func FuzzParse(f *testing.F) {
 		for _, role := range rb.RoleNames() {
 			hs := rb.Hosts(role)
 			for i := 1; i < len(hs); i++ {
-				if calyptos.CompareHosts(hs[i-1], hs[i]) >= 0 {
+				if hostname.Compare(hs[i-1], hs[i]) >= 0 {
 					t.Fatalf("role %s is not sorted without duplicates: %q", role, hs)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/calyptos"
 
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/envfile"
 )
 
@@ -60,8 +61,8 @@ func topology(t envfile.Topology) Topology {
 	out := Topology{Form: t.Form, CLC: t.CLC, UserFacing: t.UserFacing, Console: t.Console,
 		Walrus: t.Walrus, ObjectStorageProvider: t.ObjectStorageProvider}
 	for _, c := range t.Clusters {
-		out.Clusters = append(out.Clusters, Cluster{Name: c.Name, CC: calyptos.SortHosts(slices.Clone(c.CC)),
-			SC: calyptos.SortHosts(slices.Clone(c.SC)), Nodes: calyptos.SortHosts(slices.Clone(c.Nodes)),
+		out.Clusters = append(out.Clusters, Cluster{Name: c.Name, CC: hostname.Sort(slices.Clone(c.CC)),
+			SC: hostname.Sort(slices.Clone(c.SC)), Nodes: hostname.Sort(slices.Clone(c.Nodes)),
 			StorageBackend: c.StorageBackend, DASDevice: c.DASDevice, Pos: calyptos.Position(c.Pos)})
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // Role names. A RoleBuilder from Load or Parse has every one of them
@@ -61,7 +62,7 @@ func NewRoleBuilder(roles map[string][]string, clusters ...Cluster) *calyptos.Ro
 		m[RoleClusterController] = append(m[RoleClusterController], c.CC...)
 		m[RoleStorageController] = append(m[RoleStorageController], c.SC...)
 		m[RoleNodeController] = append(m[RoleNodeController], c.Nodes...)
-		c.CC, c.SC, c.Nodes = calyptos.SortHosts(slices.Clone(c.CC)), calyptos.SortHosts(slices.Clone(c.SC)), calyptos.SortHosts(slices.Clone(c.Nodes))
+		c.CC, c.SC, c.Nodes = hostname.Sort(slices.Clone(c.CC)), hostname.Sort(slices.Clone(c.SC)), hostname.Sort(slices.Clone(c.Nodes))
 		env.Topology.Clusters = append(env.Topology.Clusters, c)
 	}
 	slices.SortFunc(env.Topology.Clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
@@ -76,5 +77,5 @@ func ComponentHosts(rb *calyptos.RoleBuilder) []string {
 	for _, r := range []string{RoleCLC, RoleUserFacing, RoleClusterController, RoleStorageController, RoleNodeController, RoleWalrus} {
 		hs = append(hs, rb.Hosts(r)...)
 	}
-	return calyptos.SortHosts(hs)
+	return hostname.Sort(hs)
 }

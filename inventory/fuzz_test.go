@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // addCorpus seeds f with the corpus files whose name matches glob.
@@ -39,7 +40,7 @@ func checkParsed(t *testing.T, inv *Inventory, err error) {
 		}
 		// A name reaches SplitHostPort in other packages: it must not be
 		// read as host:port.
-		if addr, port, err := calyptos.SplitHostPort(h.Name); err != nil || addr != h.Name || port != 0 {
+		if addr, port, err := hostname.Split(h.Name); err != nil || addr != h.Name || port != 0 {
 			t.Fatalf("host %q reads as %q port %d (%v)", h.Name, addr, port, err)
 		}
 		if !rb.Has(calyptos.RoleAll, h.Name) {

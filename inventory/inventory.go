@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // Host is one host of an inventory with its connection settings and its
@@ -46,7 +47,7 @@ type Inventory struct {
 	rb        func() *calyptos.RoleBuilder
 }
 
-// Hosts returns every host, sorted as calyptos.SortHosts sorts names.
+// Hosts returns every host, sorted as hostname.Sort sorts names.
 func (inv *Inventory) Hosts() []*Host { return slices.Clone(inv.hosts) }
 
 // Host returns the host of that inventory name.
@@ -83,14 +84,14 @@ func (inv *Inventory) RoleBuilder() *calyptos.RoleBuilder { return inv.rb() }
 // both a group and a host. Each matches ErrInvalid and has a position.
 func (inv *Inventory) Warnings() []error { return slices.Clone(inv.warnings) }
 
-// sortHosts sorts hosts by name with calyptos.SortHosts, which reads
-// each name once (CompareHosts would read both names at every step).
+// sortHosts sorts hosts by name with hostname.Sort, which reads
+// each name once (hostname.Compare would read both names at every step).
 func sortHosts(hs []*Host, byName map[string]*Host) []*Host {
 	names := make([]string, len(hs))
 	for i, h := range hs {
 		names[i] = h.Name
 	}
-	names = calyptos.SortHosts(names)
+	names = hostname.Sort(names)
 	out := hs[:0]
 	for _, n := range names {
 		out = append(out, byName[n])

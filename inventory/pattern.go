@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // ErrNoHosts is matched by the error of Select for a pattern that selects
@@ -55,7 +56,7 @@ func (e *PatternError) Is(target error) bool {
 func (e *PatternError) Unwrap() error { return e.Err }
 
 // Select returns the hosts of rb that an Ansible host pattern selects,
-// sorted as calyptos.SortHosts sorts them. Roles are Ansible's groups,
+// sorted as hostname.Sort sorts them. Roles are Ansible's groups,
 // so it works on a RoleBuilder from an environment file as on one from an
 // inventory. The syntax is Ansible's:
 //
@@ -101,7 +102,7 @@ func Select(rb *calyptos.RoleBuilder, pattern string) ([]string, error) {
 			hosts = append(hosts, matched...)
 		}
 	}
-	hosts = calyptos.SortHosts(hosts)
+	hosts = hostname.Sort(hosts)
 	if len(hosts) == 0 {
 		return nil, &PatternError{Pattern: pattern, Groups: s.nonEmpty()}
 	}

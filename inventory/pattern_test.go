@@ -12,6 +12,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 )
 
 const patternInventory = "testdata/ini-basic/inventory"
@@ -153,7 +154,7 @@ func TestSelectAgainstAnsible(t *testing.T) {
 		for _, l := range lines {
 			got = append(got, strings.TrimSpace(l))
 		}
-		assert.Equal(t, tt.want, strings.Join(calyptos.SortHosts(got), " "), tt.pattern)
+		assert.Equal(t, tt.want, strings.Join(hostname.Sort(got), " "), tt.pattern)
 	}
 }
 

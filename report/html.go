@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // HTMLOptions tune WriteHTML. The zero value gives a static page.
@@ -682,12 +683,12 @@ func failedTargets(probes []calyptos.Probe) []failedTarget {
 	order := make([]int, len(out))
 	for i := range order {
 		order[i] = i
-		slices.SortFunc(out[i].From, calyptos.CompareHosts)
+		slices.SortFunc(out[i].From, hostname.Compare)
 		out[i].From = slices.Compact(out[i].From)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		ka, kb := keys[a], keys[b]
-		return cmp.Or(calyptos.CompareHosts(ka.to, kb.to), cmp.Compare(ka.port, kb.port),
+		return cmp.Or(hostname.Compare(ka.to, kb.to), cmp.Compare(ka.port, kb.port),
 			cmp.Compare(resultRank(ka.result), resultRank(kb.result)))
 	})
 	sorted := make([]failedTarget, len(out))

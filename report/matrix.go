@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // matrix is a reachability matrix: rows are source hosts, columns are
@@ -57,9 +58,9 @@ func buildMatrix(probes []calyptos.Probe) *matrix {
 		colIdx[k] = len(m.cols)
 		m.cols = append(m.cols, column{to: p.To, port: p.Port, proto: k.proto, label: p.Label})
 	}
-	slices.SortFunc(m.rows, calyptos.CompareHosts)
+	slices.SortFunc(m.rows, hostname.Compare)
 	slices.SortFunc(m.cols, func(a, b column) int {
-		return cmp.Or(calyptos.CompareHosts(a.to, b.to), cmp.Compare(a.port, b.port), strings.Compare(a.proto, b.proto))
+		return cmp.Or(hostname.Compare(a.to, b.to), cmp.Compare(a.port, b.port), strings.Compare(a.proto, b.proto))
 	})
 	for i, r := range m.rows {
 		rowIdx[r] = i

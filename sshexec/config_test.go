@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/sshdtest"
 	"github.com/org/calyptos/sshexec"
 )
@@ -166,7 +167,7 @@ Host *
 
 func closedPortNum(t *testing.T, ip string) int {
 	addr := closedPort(t, ip)
-	_, port, err := calyptos.SplitHostPort(addr)
+	_, port, err := hostname.Split(addr)
 	require.NoError(t, err)
 	return port
 }

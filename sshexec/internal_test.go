@@ -11,10 +11,9 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/org/calyptos/hostname"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/org/calyptos"
 )
 
 func TestResolve(t *testing.T) {
@@ -106,7 +105,7 @@ Host *
 		e.opts.JumpHost = bad
 		_, err = e.resolve("10.0.0.1", false)
 		assert.ErrorContains(t, err, "jump host chain", bad)
-		assert.ErrorIs(t, err, calyptos.ErrBadHost, bad)
+		assert.ErrorIs(t, err, hostname.ErrInvalid, bad)
 	}
 }
 

@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/kevinburke/ssh_config"
-
-	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
 // target is a host resolved to what is needed to connect to it.
@@ -99,7 +98,7 @@ func (e *Executor) resolve(host string, isJump bool) (*target, error) {
 	if isJump {
 		key, spec, user, via = splitJumpChain(host)
 	}
-	name, port, err := calyptos.SplitHostPort(spec)
+	name, port, err := hostname.Split(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +243,7 @@ func checkJumpChain(chain string) error {
 		if i := strings.LastIndexByte(spec, '@'); i >= 0 {
 			spec = spec[i+1:]
 		}
-		if _, _, err := calyptos.SplitHostPort(spec); err != nil {
+		if _, _, err := hostname.Split(spec); err != nil {
 			return fmt.Errorf("jump host chain %q: hop %q: %w", chain, hop, err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/hostname"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -313,7 +314,7 @@ func TestHostForms(t *testing.T) {
 	}
 	_, err := newExecutor(t, baseOptions(srv)).Run(ctxTimeout(t, time.Second), "[::1", "true")
 	assert.ErrorIs(t, err, sshexec.ErrConfig)
-	assert.ErrorIs(t, err, calyptos.ErrBadHost)
+	assert.ErrorIs(t, err, hostname.ErrInvalid)
 }
 
 func TestPerHostUser(t *testing.T) {

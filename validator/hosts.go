@@ -9,13 +9,14 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/words"
 )
 
 // Hosts checks every host of the deployment, whatever its role:
 //
 //   - it is an IPv4 or IPv6 unicast address or a DNS name (RFC 1123
-//     labels), optionally with a port as calyptos.SplitHostPort accepts;
+//     labels), optionally with a port as hostname.Split accepts;
 //     anything else is a failure naming the host;
 //   - a loopback address in a deployment of more than one host is a warning
 //     (other hosts cannot reach it);
@@ -34,9 +35,9 @@ var ErrBadHostName = errors.New("not an IP address or DNS name")
 
 // CheckHost reports whether h, as written in an environment file, is a
 // usable host: a unicast IP address or a DNS name, with an optional port.
-// Errors wrap calyptos.ErrBadHost or ErrBadHostName.
+// Errors wrap hostname.ErrInvalid or ErrBadHostName.
 func CheckHost(h string) error {
-	addr, _, err := calyptos.SplitHostPort(h)
+	addr, _, err := hostname.Split(h)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (Hosts) Validate(ctx context.Context, c *calyptos.Check) {
 			atHost(c.OnHost(h), e, h).Key("host-name").Hint("write the host as an IPv4 or IPv6 address or a DNS name, optionally with :port").Failuref("invalid host %q: %v", h, err)
 			continue
 		}
-		addr, _, _ := calyptos.SplitHostPort(h)
+		addr, _, _ := hostname.Split(h)
 		if ip, err := netip.ParseAddr(addr); err == nil && ip.IsLoopback() && len(distinct) > 1 {
 			atHost(c.OnHost(h), e, h).Key("loopback").Hint("list the host by an address the other hosts can reach, not 127.0.0.1 or ::1").Warningf("host %s is a loopback address: the other %s cannot reach it", h, words.Count(len(distinct)-1, "host", "hosts"))
 		}

@@ -91,7 +91,7 @@ func TestPingHosts(t *testing.T) {
 		},
 		{
 			name:  "hang becomes a timeout",
-			v:     &validator.PingHosts{Timeout: 50 * time.Millisecond, Dialer: &hangingDialer{}},
+			v:     &validator.PingHosts{Timeout: 50 * time.Millisecond, DialContext: (&hangingDialer{}).DialContext},
 			roles: map[string][]string{eucalyptus.RoleCLC: {"127.0.0.2"}},
 			want: []finding{
 				failOn("127.0.0.2", "cannot reach 127.0.0.2 on TCP port 22: no answer within 50ms"),
@@ -147,7 +147,7 @@ func TestPingHostsRespectsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	rep, err := calyptos.RunValidators(ctx, rb, []calyptos.Validator{validator.PingHosts{Timeout: time.Hour, Parallel: 2, Dialer: d}}, calyptos.RunOptions{})
+	rep, err := calyptos.RunValidators(ctx, rb, []calyptos.Validator{validator.PingHosts{Timeout: time.Hour, Parallel: 2, DialContext: d.DialContext}}, calyptos.RunOptions{})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	calyptostest.RequireHints(t, rep)
 	assert.Less(t, time.Since(start), 5*time.Second)

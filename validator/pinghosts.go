@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/words"
 )
 
@@ -38,8 +39,9 @@ type PingHosts struct {
 	Timeout time.Duration
 	// Parallel bounds the attempts in flight (default DefaultPingParallel).
 	Parallel int
-	// Dialer opens the connections (default a net.Dialer with Timeout).
-	Dialer calyptos.ContextDialer
+	// DialContext opens the connections (default a net.Dialer's, with
+	// Timeout), as in http.Transport.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Name returns "pinghosts".
@@ -63,8 +65,8 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 	if p.Parallel <= 0 {
 		p.Parallel = DefaultPingParallel
 	}
-	if p.Dialer == nil {
-		p.Dialer = &net.Dialer{Timeout: p.Timeout}
+	if p.DialContext == nil {
+		p.DialContext = (&net.Dialer{Timeout: p.Timeout}).DialContext
 	}
 	hosts := c.Roles().All()
 	if len(hosts) == 0 {
@@ -76,7 +78,7 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 	var wg sync.WaitGroup
 	for i, h := range hosts {
 		results[i].host = h
-		addr, port, err := calyptos.SplitHostPort(h)
+		addr, port, err := hostname.Split(h)
 		if err != nil {
 			results[i].err = err
 			results[i].result = calyptos.ProbeError
@@ -125,7 +127,7 @@ func (p PingHosts) Validate(ctx context.Context, c *calyptos.Check) {
 func (p PingHosts) dial(ctx context.Context, addr string, port int) (calyptos.ProbeResult, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.Timeout)
 	defer cancel()
-	conn, err := p.Dialer.DialContext(dctx, "tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+	conn, err := p.DialContext(dctx, "tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
 	if err == nil {
 		conn.Close()
 		return calyptos.ProbeOK, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -147,7 +148,7 @@ func sharedHosts(c *calyptos.Check, e *eucalyptus.Environment, clusters []eucaly
 			dups = append(dups, k)
 		}
 	}
-	slices.SortFunc(dups, calyptos.CompareHosts)
+	slices.SortFunc(dups, hostname.Compare)
 	for _, k := range dups {
 		names := owner[k]
 		atHost(c.OnHost(first[k]), e, first[k]).Key("one-cluster").Hint("keep each host in one cluster: a CC, SC or NC serves one availability zone").Failuref("host %s is in %d clusters: %s", first[k], len(names), strings.Join(names, ", "))

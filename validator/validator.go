@@ -29,6 +29,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
@@ -114,7 +115,7 @@ func kind(n *yaml.Node) string {
 // an IP address in its canonical form, so that "2001:0DB8::1" and
 // "[2001:db8::1]:22" do too.
 func hostKey(h string) string {
-	a, _, err := calyptos.SplitHostPort(h)
+	a, _, err := hostname.Split(h)
 	if err != nil {
 		return strings.ToLower(h)
 	}

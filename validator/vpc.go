@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/eucalyptus"
+	"github.com/org/calyptos/hostname"
 	"github.com/org/calyptos/internal/words"
 	"github.com/org/calyptos/internal/yamlx"
 	"gopkg.in/yaml.v3"
@@ -256,7 +257,7 @@ func mapsEqual(a, b map[string]string) bool {
 // nsdb checks the zookeeper and cassandra hosts MidoNet stores its state in.
 func (v *vpcCheck) nsdb() {
 	v.nsdbServers("zookeepers", eucalyptus.RoleZookeeper, "host:port", "host:port", "is not of the form host:port", func(s string) bool {
-		h, port, err := calyptos.SplitHostPort(s)
+		h, port, err := hostname.Split(s)
 		return err == nil && port != 0 && CheckHost(h) == nil
 	})
 	v.nsdbServers("cassandras", eucalyptus.RoleCassandra, "host", "hosts", "is not a host", func(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -317,7 +318,15 @@ func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
 	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	require.NoError(t, cmd.Start())
-	require.Eventually(t, func() bool { e, _ := os.ReadDir(tmp); return len(e) == 1 }, 5*time.Second, 20*time.Millisecond)
+	// Killed once the watchdog has ticked: a script killed before it forks
+	// the watchdog (a few milliseconds, more on a loaded machine) leaves its
+	// directory.
+	ticked := func() bool {
+		ticks, _ := filepath.Glob(filepath.Join(tmp, "calyptos-facts.*", "ticks"))
+		fi, err := os.Stat(strings.Join(ticks, ""))
+		return len(ticks) == 1 && err == nil && fi.Size() > 0
+	}
+	require.Eventually(t, ticked, 10*time.Second, 20*time.Millisecond)
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 	assert.Eventually(t, func() bool { e, _ := os.ReadDir(tmp); return len(e) == 0 }, 5*time.Second, 50*time.Millisecond,

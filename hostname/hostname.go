@@ -1,4 +1,7 @@
-package calyptos
+// Package hostname parses and orders the host strings of a fleet: a name or
+// an IP address, with an optional port ("node-1", "192.0.2.1:2222",
+// "[2001:db8::1]:22"), as roles, inventories and reports hold them.
+package hostname
 
 import (
 	"errors"
@@ -9,15 +12,15 @@ import (
 	"strings"
 )
 
-// ErrBadHost is wrapped by SplitHostPort errors.
-var ErrBadHost = errors.New("invalid host")
+// ErrInvalid is wrapped by Split errors.
+var ErrInvalid = errors.New("invalid host")
 
-// SplitHostPort splits a host into its address and port (0 when absent):
+// Split splits a host into its address and port (0 when absent):
 // "name", "1.2.3.4", "2001:db8::1" (no port), "name:22", "1.2.3.4:22",
 // "[2001:db8::1]:22".
-func SplitHostPort(h string) (host string, port int, err error) {
+func Split(h string) (host string, port int, err error) {
 	if h == "" {
-		return "", 0, fmt.Errorf("%w: empty", ErrBadHost)
+		return "", 0, fmt.Errorf("%w: empty", ErrInvalid)
 	}
 	if _, perr := netip.ParseAddr(h); perr == nil {
 		return h, 0, nil
@@ -25,18 +28,18 @@ func SplitHostPort(h string) (host string, port int, err error) {
 	if strings.HasPrefix(h, "[") {
 		end := strings.Index(h, "]")
 		if end < 0 {
-			return "", 0, fmt.Errorf("%w: %q: missing ']'", ErrBadHost, h)
+			return "", 0, fmt.Errorf("%w: %q: missing ']'", ErrInvalid, h)
 		}
 		host = h[1:end]
 		if host == "" {
-			return "", 0, fmt.Errorf("%w: %q: empty address in brackets", ErrBadHost, h)
+			return "", 0, fmt.Errorf("%w: %q: empty address in brackets", ErrInvalid, h)
 		}
 		rest := h[end+1:]
 		if rest == "" {
 			return host, 0, nil
 		}
 		if !strings.HasPrefix(rest, ":") {
-			return "", 0, fmt.Errorf("%w: %q: unexpected %q after ']'", ErrBadHost, h, rest)
+			return "", 0, fmt.Errorf("%w: %q: unexpected %q after ']'", ErrInvalid, h, rest)
 		}
 		port, err = parsePort(h, rest[1:])
 		return host, port, err
@@ -46,10 +49,10 @@ func SplitHostPort(h string) (host string, port int, err error) {
 		return h, 0, nil
 	}
 	if strings.Count(h, ":") > 1 {
-		return "", 0, fmt.Errorf("%w: %q: an IPv6 address with a port must be written [addr]:port", ErrBadHost, h)
+		return "", 0, fmt.Errorf("%w: %q: an IPv6 address with a port must be written [addr]:port", ErrInvalid, h)
 	}
 	if i == 0 {
-		return "", 0, fmt.Errorf("%w: %q: no host before the port", ErrBadHost, h)
+		return "", 0, fmt.Errorf("%w: %q: no host before the port", ErrInvalid, h)
 	}
 	port, err = parsePort(h, h[i+1:])
 	return h[:i], port, err
@@ -58,32 +61,15 @@ func SplitHostPort(h string) (host string, port int, err error) {
 func parsePort(h, p string) (int, error) {
 	n, err := strconv.Atoi(p)
 	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%w: %q: port %q is not a number from 1 to 65535", ErrBadHost, h, p)
+		return 0, fmt.Errorf("%w: %q: port %q is not a number from 1 to 65535", ErrInvalid, h, p)
 	}
 	return n, nil
 }
 
-// ShellQuote returns s quoted as one POSIX shell word. Text from an input
-// file must go through it into a command.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, needsQuote) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func needsQuote(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("@%+=:,./-_", r)
-}
-
-// CompareHosts orders hosts as reports show them, a total order: IP
-// addresses in numeric order, then names, then strings SplitHostPort
+// Compare orders hosts as reports show them, a total order: IP
+// addresses in numeric order, then names, then strings Split
 // rejects; ties are broken by port.
-func CompareHosts(a, b string) int { return parseSortKey(a).compare(parseSortKey(b)) }
+func Compare(a, b string) int { return parseSortKey(a).compare(parseSortKey(b)) }
 
 // sortKey is a host parsed once for sorting.
 type sortKey struct {
@@ -96,7 +82,7 @@ type sortKey struct {
 
 func parseSortKey(h string) sortKey {
 	k := sortKey{raw: h}
-	name, port, err := SplitHostPort(h)
+	name, port, err := Split(h)
 	if err != nil {
 		k.bad = true
 		return k
@@ -145,9 +131,9 @@ func (a sortKey) compare(b sortKey) int {
 	return strings.Compare(a.raw, b.raw)
 }
 
-// SortHosts sorts hosts in place with CompareHosts and returns them
+// Sort sorts hosts in place with Compare and returns them
 // without duplicates.
-func SortHosts(hosts []string) []string {
+func Sort(hosts []string) []string {
 	keys := make([]sortKey, len(hosts))
 	for i, h := range hosts {
 		keys[i] = parseSortKey(h)

@@ -1,7 +1,6 @@
-package calyptos_test
+package hostname_test
 
 import (
-	"os/exec"
 	"slices"
 	"testing"
 
@@ -9,9 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/hostname"
 )
 
-func TestSplitHostPort(t *testing.T) {
+func TestSplit(t *testing.T) {
 	tests := []struct {
 		in      string
 		host    string
@@ -39,9 +39,9 @@ func TestSplitHostPort(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			h, p, err := calyptos.SplitHostPort(tt.in)
+			h, p, err := hostname.Split(tt.in)
 			if tt.wantErr {
-				assert.ErrorIs(t, err, calyptos.ErrBadHost)
+				assert.ErrorIs(t, err, hostname.ErrInvalid)
 				return
 			}
 			require.NoError(t, err)
@@ -51,30 +51,17 @@ func TestSplitHostPort(t *testing.T) {
 	}
 }
 
-func TestShellQuoteRoundTripsThroughSh(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh on this machine")
-	}
-	for _, s := range []string{"", "plain", "192.0.2.1", "a b", "it's", `"$(rm -rf /)"`, "`id`", "a;b|c&d", "*", "~root", "new\nline", "-n", "'''", `\`} {
-		out, err := exec.Command(sh, "-c", "printf %s "+calyptos.ShellQuote(s)).Output()
-		require.NoError(t, err, "quoting %q", s)
-		assert.Equal(t, s, string(out))
-	}
-	assert.Equal(t, "192.0.2.1", calyptos.ShellQuote("192.0.2.1"), "safe words stay readable")
-}
-
-func TestSortHosts(t *testing.T) {
-	got := calyptos.SortHosts([]string{"b.example", "10.0.0.10", "a.example", "10.0.0.9", "10.0.0.9", "[2001:db8::1]:22", "2001:db8::1", "10.0.0.9:2222"})
+func TestSort(t *testing.T) {
+	got := hostname.Sort([]string{"b.example", "10.0.0.10", "a.example", "10.0.0.9", "10.0.0.9", "[2001:db8::1]:22", "2001:db8::1", "10.0.0.9:2222"})
 	assert.Equal(t, []string{"10.0.0.9", "10.0.0.9:2222", "10.0.0.10", "2001:db8::1", "[2001:db8::1]:22", "a.example", "b.example"}, got)
 }
 
-func FuzzSplitHostPort(f *testing.F) {
+func FuzzSplit(f *testing.F) {
 	for _, s := range []string{"192.0.2.1:22", "[::1]:22", "::1", "host", "h:x", "[", "]:"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		h, p, err := calyptos.SplitHostPort(s)
+		h, p, err := hostname.Split(s)
 		if err != nil {
 			return
 		}
@@ -84,38 +71,38 @@ func FuzzSplitHostPort(f *testing.F) {
 		if h == "" {
 			t.Fatalf("empty host from %q", s)
 		}
-		_ = calyptos.CompareHosts(s, h)
+		_ = hostname.Compare(s, h)
 	})
 }
 
 // FuzzCompareHosts checks that CompareHosts is a total order on any three
 // strings: Has and RolesOf binary-search sorted roles, so an ordering that
 // is not transitive makes hosts vanish from their own roles.
-func FuzzCompareHosts(f *testing.F) {
+func FuzzCompare(f *testing.F) {
 	f.Add("2.0.0.0", "10.0.0.1", "1B:") // a cycle under the first ordering
 	f.Add("[::1]:22", "::1", "h:x")
 	f.Add("10.0.0.9", "10.0.0.10:22", "b:0")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
 		sign := func(n int) int { return max(-1, min(1, n)) }
-		ab, ba := calyptos.CompareHosts(a, b), calyptos.CompareHosts(b, a)
+		ab, ba := hostname.Compare(a, b), hostname.Compare(b, a)
 		if sign(ab) != -sign(ba) {
 			t.Fatalf("not antisymmetric: cmp(%q,%q)=%d cmp(%q,%q)=%d", a, b, ab, b, a, ba)
 		}
 		if (ab == 0) != (a == b) {
 			t.Fatalf("cmp(%q,%q)=%d but equality is %v", a, b, ab, a == b)
 		}
-		bc, ac := calyptos.CompareHosts(b, c), calyptos.CompareHosts(a, c)
+		bc, ac := hostname.Compare(b, c), hostname.Compare(a, c)
 		if ab <= 0 && bc <= 0 && ac > 0 {
 			t.Fatalf("not transitive: %q <= %q <= %q but cmp(%q,%q)=%d", a, b, c, a, c, ac)
 		}
 	})
 }
 
-// TestSortHostsWithMalformedHosts is the fuzzer's find: "1B:" (an empty
+// TestSortWithMalformedHosts is the fuzzer's find: "1B:" (an empty
 // port) sorted among addresses and names made Has miss it.
-func TestSortHostsWithMalformedHosts(t *testing.T) {
+func TestSortWithMalformedHosts(t *testing.T) {
 	hosts := []string{"b", "1B:", "1.2.3.4", "a:x", "10.0.0.1", "a", "[::1"}
-	got := calyptos.SortHosts(slices.Clone(hosts))
+	got := hostname.Sort(slices.Clone(hosts))
 	assert.Equal(t, []string{"1.2.3.4", "10.0.0.1", "a", "b", "1B:", "[::1", "a:x"}, got)
 	rb := calyptos.NewRoleBuilder(map[string][]string{calyptos.RoleAll: hosts})
 	for _, h := range hosts {
