@@ -224,7 +224,11 @@ func TestFactsOverLocalShell(t *testing.T) {
 type noPrivateDir struct{ calyptos.Executor }
 
 func (n noPrivateDir) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	command = strings.ReplaceAll(command, `gather_make_dir "${TMPDIR:-/tmp}" || gather_make_dir /var/tmp || gather_make_dir /dev/shm`, `gather_make_dir /nonexistent/a || gather_make_dir /nonexistent/b`)
+	const dirs = `gather_make_dir "${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}" || gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm`
+	if !strings.Contains(command, dirs) {
+		return calyptos.Output{}, fmt.Errorf("noPrivateDir: the script no longer has %q", dirs)
+	}
+	command = strings.ReplaceAll(command, dirs, `gather_make_dir /nonexistent/a`)
 	return n.Executor.Run(ctx, host, command)
 }
 
@@ -239,7 +243,7 @@ func TestGatherSaysWhyTheScriptEnded(t *testing.T) {
 	require.Len(t, d.got["a"], 1)
 	got := d.got["a"][0].Err
 	assert.ErrorIs(t, got, calyptos.ErrFactLost)
-	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
+	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm")
 }
 
 // A fact's time window is its gathering session's, less the whole seconds

@@ -255,24 +255,47 @@ func TestScriptSlowCommandsOverlap(t *testing.T) {
 	assert.Equal(t, Result{Stdout: "quick\n"}, untimed(res[3]))
 }
 
-// With no writable TMPDIR, the script falls back to /var/tmp or /dev/shm;
-// with none at all it says so, and Parse keeps the reason.
+// The private directory is made in TMPDIR, else XDG_RUNTIME_DIR (the
+// login's tmpfs); with neither writable, in /tmp, /var/tmp or /dev/shm;
+// with none at all the script says so, and Parse keeps the reason.
 func TestScriptPrivateDirectory(t *testing.T) {
 	sh := shelltest.Path(t, "sh")
-	cmds := []Cmd{{Command: "echo ok", Seconds: 5, Cap: 100}}
-	cmd := exec.Command(sh, "-c", Script(testBoundary, cmds))
-	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
-	out, err := cmd.Output()
-	require.NoError(t, err)
-	assert.Equal(t, Result{Stdout: "ok\n"}, Parse(testBoundary, cmds, string(out))[0], "fell back to /var/tmp")
+	cmds := []Cmd{{Command: `ls "$XDG_RUNTIME_DIR"`, Seconds: 5, Cap: 1000}}
+	env := func(vars ...string) []string {
+		var out []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "TMPDIR=") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") {
+				out = append(out, kv)
+			}
+		}
+		return append(out, vars...)
+	}
+	run := func(script string, vars ...string) Result {
+		cmd := exec.Command(sh, "-c", script)
+		cmd.Env = env(vars...)
+		out, _ := cmd.Output()
+		return Parse(testBoundary, cmds, string(out))[0]
+	}
+	script := Script(testBoundary, cmds)
+	xdg := t.TempDir()
 
-	script := strings.ReplaceAll(Script(testBoundary, cmds), "gather_make_dir /var/tmp || gather_make_dir /dev/shm", "gather_make_dir /nonexistent/a || gather_make_dir /nonexistent/b")
-	cmd = exec.Command(sh, "-c", script)
-	cmd.Env = append(os.Environ(), "TMPDIR=/nonexistent/calyptos")
-	out, _ = cmd.Output()
-	res := Parse(testBoundary, cmds, string(out))
-	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
-	assert.ErrorContains(t, res[0].Err, "cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm")
+	res := run(script, "XDG_RUNTIME_DIR="+xdg)
+	require.NoError(t, res.Err)
+	assert.Contains(t, res.Stdout, "calyptos-facts.", "made in XDG_RUNTIME_DIR")
+	res = run(script, "XDG_RUNTIME_DIR="+xdg, "TMPDIR="+t.TempDir())
+	require.NoError(t, res.Err)
+	assert.Empty(t, res.Stdout, "TMPDIR comes first")
+	res = run(script, "XDG_RUNTIME_DIR=/nonexistent/xdg", "TMPDIR=/nonexistent/calyptos")
+	assert.NoError(t, res.Err, "fell back to /tmp")
+	entries, err := os.ReadDir(xdg)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing left behind")
+
+	fallbacks := "gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm"
+	require.Contains(t, script, fallbacks)
+	res = run(strings.ReplaceAll(script, fallbacks, "gather_make_dir /nonexistent/a"), "TMPDIR=/nonexistent/calyptos")
+	assert.ErrorIs(t, res.Err, ErrNoFrame)
+	assert.ErrorContains(t, res.Err, "cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm")
 }
 
 // Many quick commands that add up past the largest bound are not killed:

@@ -91,15 +91,16 @@ gather_make_dir() {
 	}
 }
 
-# gather_begin LONGEST COUNT makes the private directory, in TMPDIR (or
-# /tmp), else /var/tmp, else /dev/shm, or says why it cannot and ends the
-# script; then starts the watchdog for COUNT facts bounded by LONGEST
-# seconds at most.
+# gather_begin LONGEST COUNT makes the private directory, in TMPDIR, else
+# XDG_RUNTIME_DIR (the login's own tmpfs, where systemd makes one: no disk
+# writes, no name other users see), else /tmp, /var/tmp or /dev/shm, or
+# says why it cannot and ends the script; then starts the watchdog for
+# COUNT facts bounded by LONGEST seconds at most.
 gather_begin() {
-	gather_make_dir "${TMPDIR:-/tmp}" || gather_make_dir /var/tmp || gather_make_dir /dev/shm || {
+	gather_make_dir "${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}" || gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm || {
 		# The $ is the reason's text, not an expansion.
 		# shellcheck disable=SC2016
-		printf '%s fatal cannot create a private directory in $TMPDIR (or /tmp), /var/tmp or /dev/shm\n' "$gather_boundary"
+		printf '%s fatal cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm\n' "$gather_boundary"
 		exit 1
 	}
 	gather_count=$2
