@@ -1,0 +1,140 @@
+package debugger
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/factbatch"
+	"github.com/org/calyptos/internal/shelltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// reviewBin makes a directory holding an executable script per name, for
+// PATH games.
+func reviewBin(t *testing.T, scripts map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range scripts {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755))
+	}
+	return dir
+}
+
+// reviewProbe runs the probe script for targets under dash with PATH set
+// to path, and returns each target's parsed outcome.
+func reviewProbe(t *testing.T, path string, targets []ProbeTarget) []ProbeOutcome {
+	t.Helper()
+	sh := shelltest.Path(t, "dash")
+	script, bound := probeScript(targets, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", script)
+	cmd.Env = append(os.Environ(), "PATH="+path)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	return outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
+}
+
+// Review bug: a timeout tool that cannot run the probe (busybox before
+// 1.30 wants "timeout -t SECS PROG"; coreutils' timeout exits 125 or 126
+// when it cannot start bash) leaves no line, and probe_batch reports
+// every target "124 timed out": a refused port is reported as a timeout,
+// which points the operator at a firewall. It should be a probe error.
+func TestReviewProbeBrokenTimeoutIsNotATimeout(t *testing.T) {
+	for name, body := range map[string]string{
+		"old busybox": `echo "timeout: can't execute '$1': No such file or directory" >&2; exit 127`,
+		"exit 125":    `echo "timeout: invalid time interval" >&2; exit 125`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			bin := reviewBin(t, map[string]string{"timeout": body})
+			out := reviewProbe(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 1}})
+			require.Len(t, out, 1)
+			assert.NotEqual(t, calyptos.ProbeTimeout, out[0].Result, "port 1 is closed, and the timeout tool never ran the probe: %+v", out[0])
+		})
+	}
+}
+
+// Review bug: the nc fallback ends each batch with a bare wait, which in
+// the gathering worker (the fact is eval'd in the worker's shell) waits
+// for every background job an earlier fact of the same worker left
+// behind: the probe fact runs until its bound and is lost (ProbeTCP then
+// runs it again in a session of its own). wait "$pid"... for its own jobs
+// only would not. Here nc is a stub that succeeds at once, and there is
+// no bash, so the nc path is taken.
+func TestReviewProbeNcWaitsForAnotherFactsJob(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	bin := reviewBin(t, map[string]string{"nc": "exit 0"})
+	tag := fmt.Sprintf("71.%d", os.Getpid())
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	script, bound := probeScript([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}}, time.Second)
+	secs := int(bound/time.Second) + 2
+	cmds := []factbatch.Cmd{
+		{Command: "sleep " + tag + " >/dev/null 2>&1 & echo $! >" + pidFile, Seconds: 5, Cap: 100},
+		{Command: "PATH=" + bin + "\n" + script, Seconds: secs, Cap: 4096},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, sh, "-c", factbatch.Script("REVIEWb0undary", cmds)).Output()
+	if b, err := os.ReadFile(pidFile); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	require.NoError(t, err)
+	res := factbatch.Parse("REVIEWb0undary", cmds, string(out))
+	require.NoError(t, res[1].Err)
+	assert.False(t, res[1].TimedOut, "the probe waited for fact 0's sleep: %+v", res[1])
+	assert.Contains(t, res[1].Stdout, "probe 127.0.0.1 1 0 ")
+}
+
+// Review note: the host's lines are keyed by address and port, and the
+// last line for a target wins, so a line the host prints after the real
+// one replaces it (a forged "0" turns a refused port into OK). The probe
+// script never prints two lines for a target: a second line for it is a
+// sign of tampering, and would better be reported as an error.
+func TestReviewProbeDuplicateLineWins(t *testing.T) {
+	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 8773}}
+	out := "probe 192.0.2.1 8773 1 bash: connect: Connection refused\nprobe 192.0.2.1 8773 0 \x1b[2Jok\n"
+	o := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: out}}, targets)
+	require.Len(t, o, 1)
+	assert.NotEqual(t, calyptos.ProbeOK, o[0].Result, "two contradictory lines for one target: %+v", o[0])
+}
+
+// Review note: a target whose port is out of range (ProbeTarget is
+// public API; nothing checks Port) gets no line the parser accepts, and
+// is reported "no result from the probe command (exit 0)", which hides
+// the caller's mistake.
+func TestReviewProbePortZero(t *testing.T) {
+	out := reviewProbe(t, os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 0}, {Addr: "127.0.0.1", Port: 99999}})
+	for _, o := range out {
+		assert.NotContains(t, o.Detail, "no result from the probe command", "%+v", o)
+	}
+}
+
+// Checked and held: a target that never answers (a loopback listener
+// whose backlog is full drops the SYN) is reported timed out within its
+// bound under coreutils' and busybox's timeout, and leaves no process.
+func TestReviewProbeBlackhole(t *testing.T) {
+	port := reviewBlackhole(t)
+	bb := shelltest.Path(t, "busybox")
+	bbt := t.TempDir()
+	require.NoError(t, os.Symlink(bb, filepath.Join(bbt, "timeout")))
+	for name, path := range map[string]string{"coreutils": os.Getenv("PATH"), "busybox": bbt + ":" + os.Getenv("PATH")} {
+		t.Run(name, func(t *testing.T) {
+			out := reviewProbe(t, path, []ProbeTarget{{Addr: "127.0.0.1", Port: port}, {Addr: "127.0.0.1", Port: 1}})
+			assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
+			assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
+			assert.False(t, strings.Contains(reviewPS(t), "/dev/tcp/"), "no probe job left")
+		})
+	}
+}
