@@ -162,7 +162,8 @@ func TestProbeScriptBatchesAndQuotes(t *testing.T) {
 	s, bound := probeScript(ts, 1500*time.Millisecond)
 	assert.True(t, strings.HasPrefix(s, probeCode()), "the script is probe.sh, then the targets")
 	lines := strings.Split(strings.TrimSuffix(s[len(probeCode()):], "\n"), "\n")
-	require.Len(t, lines, 2, "41 distinct probes run in two batches")
+	require.Len(t, lines, 3, "41 distinct probes run in two batches, then probe_end")
+	assert.Equal(t, "probe_end", lines[2])
 	assert.True(t, strings.HasPrefix(lines[0], "probe_batch 2 10.0.0.0 8773 10.0.0.1 8773 "), lines[0])
 	assert.Equal(t, "probe_batch 2 10.0.0.32 8773 10.0.0.33 8773 10.0.0.34 8773 10.0.0.35 8773 10.0.0.36 8773 "+
 		"10.0.0.37 8773 10.0.0.38 8773 10.0.0.39 8773 'evil;reboot' 1", lines[1])

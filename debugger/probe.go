@@ -167,20 +167,43 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 		}
 		return out
 	}
-	got := map[string]probeLine{}
-	for _, p := range parseProbes(r.Stdout) {
-		got[net.JoinHostPort(p.Target, strconv.Itoa(p.Port))] = p
-	}
+	got := probeLines(r.Stdout)
 	for i, t := range targets {
 		o := ProbeOutcome{ProbeTarget: t, Result: calyptos.ProbeUnknown,
 			Detail: fmt.Sprintf("no result from the probe command (exit %d)", r.ExitCode)}
-		if p, ok := got[net.JoinHostPort(t.addr(), strconv.Itoa(t.Port))]; ok {
+		p, ok := got[net.JoinHostPort(t.addr(), strconv.Itoa(t.Port))]
+		switch {
+		case !validPort(t.Port):
+			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("port %d is not from 1 to 65535", t.Port)
+		case ok && p.Code == contradictory:
+			o.Result, o.Detail = calyptos.ProbeError, "the source host printed contradictory results for this target"
+		case ok:
 			o.Result, o.Detail = classifyProbe(p.Code, p.Detail), strings.TrimSpace(p.Detail)
 		}
 		out[i] = o
 	}
 	return out
 }
+
+// contradictory marks a target the host printed two different lines for:
+// the script prints one, so a second is tampering, and neither is believed.
+const contradictory = -1
+
+// probeLines keys the host's probe lines by address and port.
+func probeLines(stdout string) map[string]probeLine {
+	got := map[string]probeLine{}
+	for _, p := range parseProbes(stdout) {
+		k := net.JoinHostPort(p.Target, strconv.Itoa(p.Port))
+		if prev, ok := got[k]; ok && prev != p {
+			p.Code = contradictory
+		}
+		got[k] = p
+	}
+	return got
+}
+
+// validPort reports whether p is a TCP port a probe can dial.
+func validPort(p int) bool { return p >= 1 && p <= 65535 }
 
 // probeScript returns the command that probes targets: probe.sh, then
 // one "probe_batch SECONDS ADDRESS PORT ..." line per batch of at most
@@ -196,7 +219,7 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 	var order []int
 	for _, t := range targets {
 		k := addrPort{t.addr(), t.Port}
-		if seen[k] {
+		if seen[k] || !validPort(t.Port) {
 			continue
 		}
 		seen[k] = true
@@ -220,6 +243,7 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 			bound += time.Duration(secs)*time.Second + 2*time.Second
 		}
 	}
+	b.WriteString("probe_end\n")
 	return b.String(), bound
 }
 

@@ -9,10 +9,15 @@
 #
 #	probe ADDRESS PORT EXIT MESSAGE
 #
+# then "probe_end" removes the functions (the script runs in the gathering
+# worker's shell, which later facts share).
+#
 # Where bash and timeout exist, a batch costs two processes whatever its
 # size: one bash opens every connection at once with its /dev/tcp, each in
 # a forked job, under one timeout. A target with no line when the timeout
-# fires is reported as timed out (exit 124). Elsewhere each target costs
+# fires is reported as timed out (exit 124); where the timeout tool itself
+# failed (it exited with another status), as a probe error (exit 127), not
+# as a timeout that would point at a firewall. Elsewhere each target costs
 # one nc -z -w. The tool runs with LC_ALL=C so that its message
 # ("Connection refused") reads the same whatever the host's language, and
 # the message's newlines become blanks, so that each probe is one line.
@@ -43,20 +48,30 @@ probe_batch() {
 	shift
 	if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
 		probe_lines=$(LC_ALL=C timeout "$probe_seconds" bash -c "$probe_with_bash" probe "$@" 2>/dev/null)
+		probe_status=$?
 		[ -z "$probe_lines" ] || printf '%s\n' "$probe_lines"
+		case $probe_status in
+		124 | 137 | 143) probe_missing="124 timed out after ${probe_seconds}s" ;;
+		*) probe_missing="127 the probe tool failed: timeout and bash exited $probe_status" ;;
+		esac
 		while [ $# -gt 1 ]; do
 			case $probe_lines in
 			*"probe $1 $2 "*) ;;
-			*) printf 'probe %s %s 124 timed out after %ss\n' "$1" "$2" "$probe_seconds" ;;
+			*) printf 'probe %s %s %s\n' "$1" "$2" "$probe_missing" ;;
 			esac
 			shift 2
 		done
 	elif command -v nc >/dev/null 2>&1; then
+		# Only its own jobs: the worker may hold an earlier fact's.
+		probe_pids=
 		while [ $# -gt 1 ]; do
 			probe_with_nc "$probe_seconds" "$1" "$2" &
+			probe_pids="$probe_pids $!"
 			shift 2
 		done
-		wait
+		# One word per PID is meant.
+		# shellcheck disable=SC2086
+		wait $probe_pids
 	else
 		while [ $# -gt 1 ]; do
 			printf 'probe %s %s 127 no probe tool: need bash and timeout, or nc\n' "$1" "$2"
@@ -78,4 +93,9 @@ probe_with_nc() {
 		esac
 	done
 	printf 'probe %s %s %s %s\n' "$2" "$3" "$probe_status" "$probe_message"
+}
+
+# probe_end removes the probe's functions from the shell.
+probe_end() {
+	unset -f probe_batch probe_with_nc probe_end
 }

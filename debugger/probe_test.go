@@ -37,7 +37,7 @@ func TestProbeScriptShellcheck(t *testing.T) {
 func TestProbeScriptTargetLines(t *testing.T) {
 	s, _ := probeScript([]ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 1}, {Host: "h:2222", Port: 3}, {Addr: "192.0.2.2", Port: 4, Timeout: time.Second}}, 2500*time.Millisecond)
 	require.Greater(t, len(s), len(probeCode()))
-	assert.Equal(t, "probe_batch 3 192.0.2.1 1 h 3\nprobe_batch 1 192.0.2.2 4\n", s[len(probeCode()):])
+	assert.Equal(t, "probe_batch 3 192.0.2.1 1 h 3\nprobe_batch 1 192.0.2.2 4\nprobe_end\n", s[len(probeCode()):])
 }
 
 // probeSources is a cluster whose CC probes its NC and whose CLC probes

@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// reviewBin makes a directory holding an executable script per name, for
+// stubBin makes a directory holding an executable script per name, for
 // PATH games.
-func reviewBin(t *testing.T, scripts map[string]string) string {
+func stubBin(t *testing.T, scripts map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range scripts {
@@ -30,9 +30,9 @@ func reviewBin(t *testing.T, scripts map[string]string) string {
 	return dir
 }
 
-// reviewProbe runs the probe script for targets under dash with PATH set
+// runProbeScript runs the probe script for targets under dash with PATH set
 // to path, and returns each target's parsed outcome.
-func reviewProbe(t *testing.T, path string, targets []ProbeTarget) []ProbeOutcome {
+func runProbeScript(t *testing.T, path string, targets []ProbeTarget) []ProbeOutcome {
 	t.Helper()
 	sh := shelltest.Path(t, "dash")
 	script, bound := probeScript(targets, time.Second)
@@ -45,35 +45,32 @@ func reviewProbe(t *testing.T, path string, targets []ProbeTarget) []ProbeOutcom
 	return outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
 }
 
-// Review bug: a timeout tool that cannot run the probe (busybox before
-// 1.30 wants "timeout -t SECS PROG"; coreutils' timeout exits 125 or 126
-// when it cannot start bash) leaves no line, and probe_batch reports
-// every target "124 timed out": a refused port is reported as a timeout,
-// which points the operator at a firewall. It should be a probe error.
-func TestReviewProbeBrokenTimeoutIsNotATimeout(t *testing.T) {
+// A timeout tool that cannot run the probe (busybox before 1.30 wants
+// "timeout -t SECS PROG"; coreutils' timeout exits 125 or 126 when it
+// cannot start bash) leaves no line: each target is a probe error, not a
+// timeout, which would point the operator at a firewall.
+func TestProbeBrokenTimeoutIsNotATimeout(t *testing.T) {
 	for name, body := range map[string]string{
 		"old busybox": `echo "timeout: can't execute '$1': No such file or directory" >&2; exit 127`,
 		"exit 125":    `echo "timeout: invalid time interval" >&2; exit 125`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			bin := reviewBin(t, map[string]string{"timeout": body})
-			out := reviewProbe(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 1}})
+			bin := stubBin(t, map[string]string{"timeout": body})
+			out := runProbeScript(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 1}})
 			require.Len(t, out, 1)
 			assert.NotEqual(t, calyptos.ProbeTimeout, out[0].Result, "port 1 is closed, and the timeout tool never ran the probe: %+v", out[0])
 		})
 	}
 }
 
-// Review bug: the nc fallback ends each batch with a bare wait, which in
-// the gathering worker (the fact is eval'd in the worker's shell) waits
-// for every background job an earlier fact of the same worker left
-// behind: the probe fact runs until its bound and is lost (ProbeTCP then
-// runs it again in a session of its own). wait "$pid"... for its own jobs
-// only would not. Here nc is a stub that succeeds at once, and there is
-// no bash, so the nc path is taken.
-func TestReviewProbeNcWaitsForAnotherFactsJob(t *testing.T) {
+// The nc fallback waits for its own jobs only: in the gathering worker (the
+// fact is eval'd in the worker's shell) a bare wait would wait for a job an
+// earlier fact left behind, and the probe would run to its bound and be
+// lost. Here nc is a stub that succeeds at once, and there is no bash, so
+// the nc path is taken.
+func TestProbeNcWaitsForItsOwnJobsOnly(t *testing.T) {
 	sh := shelltest.Path(t, "dash")
-	bin := reviewBin(t, map[string]string{"nc": "exit 0"})
+	bin := stubBin(t, map[string]string{"nc": "exit 0"})
 	tag := fmt.Sprintf("71.%d", os.Getpid())
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	script, bound := probeScript([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}}, time.Second)
@@ -97,12 +94,9 @@ func TestReviewProbeNcWaitsForAnotherFactsJob(t *testing.T) {
 	assert.Contains(t, res[1].Stdout, "probe 127.0.0.1 1 0 ")
 }
 
-// Review note: the host's lines are keyed by address and port, and the
-// last line for a target wins, so a line the host prints after the real
-// one replaces it (a forged "0" turns a refused port into OK). The probe
-// script never prints two lines for a target: a second line for it is a
-// sign of tampering, and would better be reported as an error.
-func TestReviewProbeDuplicateLineWins(t *testing.T) {
+// The probe script prints one line per target: two different lines for one
+// target are tampering (a forged "0" after a refusal), an error, not OK.
+func TestProbeContradictoryLinesAreAnError(t *testing.T) {
 	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 8773}}
 	out := "probe 192.0.2.1 8773 1 bash: connect: Connection refused\nprobe 192.0.2.1 8773 0 \x1b[2Jok\n"
 	o := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: out}}, targets)
@@ -110,31 +104,30 @@ func TestReviewProbeDuplicateLineWins(t *testing.T) {
 	assert.NotEqual(t, calyptos.ProbeOK, o[0].Result, "two contradictory lines for one target: %+v", o[0])
 }
 
-// Review note: a target whose port is out of range (ProbeTarget is
-// public API; nothing checks Port) gets no line the parser accepts, and
-// is reported "no result from the probe command (exit 0)", which hides
-// the caller's mistake.
-func TestReviewProbePortZero(t *testing.T) {
-	out := reviewProbe(t, os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 0}, {Addr: "127.0.0.1", Port: 99999}})
+// A target whose port is out of range (ProbeTarget is public API) is not
+// probed, and its outcome says why instead of "no result from the probe
+// command".
+func TestProbePortOutOfRange(t *testing.T) {
+	out := runProbeScript(t, os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 0}, {Addr: "127.0.0.1", Port: 99999}})
 	for _, o := range out {
 		assert.NotContains(t, o.Detail, "no result from the probe command", "%+v", o)
 	}
 }
 
-// Checked and held: a target that never answers (a loopback listener
+// A target that never answers (a loopback listener
 // whose backlog is full drops the SYN) is reported timed out within its
 // bound under coreutils' and busybox's timeout, and leaves no process.
-func TestReviewProbeBlackhole(t *testing.T) {
-	port := reviewBlackhole(t)
+func TestProbeBlackhole(t *testing.T) {
+	port := blackholePort(t)
 	bb := shelltest.Path(t, "busybox")
 	bbt := t.TempDir()
 	require.NoError(t, os.Symlink(bb, filepath.Join(bbt, "timeout")))
 	for name, path := range map[string]string{"coreutils": os.Getenv("PATH"), "busybox": bbt + ":" + os.Getenv("PATH")} {
 		t.Run(name, func(t *testing.T) {
-			out := reviewProbe(t, path, []ProbeTarget{{Addr: "127.0.0.1", Port: port}, {Addr: "127.0.0.1", Port: 1}})
+			out := runProbeScript(t, path, []ProbeTarget{{Addr: "127.0.0.1", Port: port}, {Addr: "127.0.0.1", Port: 1}})
 			assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
 			assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
-			assert.False(t, strings.Contains(reviewPS(t), "/dev/tcp/"), "no probe job left")
+			assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
 		})
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// reviewBlackhole returns a loopback port whose listener never accepts
+// blackholePort returns a loopback port whose listener never accepts
 // and whose backlog is full: the kernel drops a new SYN, so a connect to
 // it hangs until its own timeout.
-func reviewBlackhole(t *testing.T) int {
+func blackholePort(t *testing.T) int {
 	t.Helper()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	require.NoError(t, err)
@@ -30,8 +30,8 @@ func reviewBlackhole(t *testing.T) int {
 	return port
 }
 
-// reviewPS is ps's listing of every process's command line.
-func reviewPS(t *testing.T) string {
+// psListing is ps's listing of every process's command line.
+func psListing(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("ps", "-eo", "args").Output()
 	require.NoError(t, err)
