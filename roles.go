@@ -18,7 +18,23 @@ const RoleAll = "all"
 type RoleBuilder struct {
 	src      Source
 	roles    map[string][]string
-	identity string // set by Restrict: the whole deployment's
+	members  map[roleHost]struct{} // every (role, host) of roles, for Has
+	identity string                // set by Restrict: the whole deployment's
+}
+
+// roleHost is a host in a role.
+type roleHost struct{ role, host string }
+
+// withRoles sets rb's roles and the index Has reads, and returns rb.
+func (rb *RoleBuilder) withRoles(roles map[string][]string) *RoleBuilder {
+	rb.roles = roles
+	rb.members = make(map[roleHost]struct{}, 2*len(roles[RoleAll]))
+	for r, hs := range roles {
+		for _, h := range hs {
+			rb.members[roleHost{r, h}] = struct{}{}
+		}
+	}
+	return rb
 }
 
 // NewRoleBuilder builds a RoleBuilder whose roles are the map's keys and
@@ -38,11 +54,11 @@ func NewRoleBuilder(roles map[string][]string, opts ...RoleOption) *RoleBuilder 
 			m[RoleAll] = append(m[RoleAll], hs...)
 		}
 	}
-	rb := &RoleBuilder{src: o.src, roles: map[string][]string{}}
+	sorted := make(map[string][]string, len(m))
 	for r, hs := range m {
-		rb.roles[r] = hostname.Sort(slices.Clone(hs))
+		sorted[r] = hostname.Sort(slices.Clone(hs))
 	}
-	return rb
+	return (&RoleBuilder{src: o.src}).withRoles(sorted)
 }
 
 // ErrUnknownRole is matched by Lookup's error.
@@ -62,7 +78,7 @@ func (rb *RoleBuilder) Lookup(role string) ([]string, error) {
 
 // Has reports whether host holds role.
 func (rb *RoleBuilder) Has(role, host string) bool {
-	_, ok := slices.BinarySearchFunc(rb.roles[role], host, hostname.Compare)
+	_, ok := rb.members[roleHost{role, host}]
 	return ok
 }
 
@@ -109,9 +125,9 @@ func (rb *RoleBuilder) Restrict(hosts []string) *RoleBuilder {
 		}
 		return out
 	}
-	out := &RoleBuilder{src: rb.src, roles: make(map[string][]string, len(rb.roles)), identity: rb.Identity()}
+	roles := make(map[string][]string, len(rb.roles))
 	for r, hs := range rb.roles {
-		out.roles[r] = only(hs)
+		roles[r] = only(hs)
 	}
-	return out
+	return (&RoleBuilder{src: rb.src, identity: rb.Identity()}).withRoles(roles)
 }

@@ -94,6 +94,9 @@ func probeResponder(result func(from, addr, port string) (int, string)) func(hos
 	return func(host, cmd string) (calyptos.Output, error) {
 		var b strings.Builder
 		for line := range strings.Lines(cmd) {
+			if !strings.HasPrefix(line, "probe_batch ") {
+				continue
+			}
 			f := strings.Fields(line)
 			if len(f) < 2 || f[0] != "probe_batch" {
 				continue

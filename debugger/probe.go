@@ -206,10 +206,21 @@ func probeLines(stdout string) map[string]probeLine {
 func validPort(p int) bool { return p >= 1 && p <= 65535 }
 
 // probeScript returns the command that probes targets: probe.sh, then
-// one "probe_batch SECONDS ADDRESS PORT ..." line per batch of at most
-// probeBatch distinct addresses and ports sharing a bound, and how long
-// the batches take at most, one after another.
+// probeBatches' lines, then probe_end; and how long it takes at most.
 func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Duration) {
+	batches, bound := probeBatches(targets, timeout)
+	return withProbeCode(batches), bound
+}
+
+// withProbeCode returns the probe script that runs batches.
+func withProbeCode(batches string) string {
+	return probeCode() + batches + "probe_end\n"
+}
+
+// probeBatches returns one "probe_batch SECONDS ADDRESS PORT ..." line per
+// batch of at most probeBatch distinct addresses and ports sharing a
+// bound, and how long the batches take at most, one after another.
+func probeBatches(targets []ProbeTarget, timeout time.Duration) (string, time.Duration) {
 	type addrPort struct {
 		addr string
 		port int
@@ -230,9 +241,7 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 		bySecs[secs] = append(bySecs[secs], calyptos.ShellQuote(k.addr)+" "+strconv.Itoa(k.port))
 	}
 	var b strings.Builder
-	code := probeCode()
-	b.Grow(len(code) + 30*len(targets))
-	b.WriteString(code)
+	b.Grow(30 * len(targets))
 	var bound time.Duration
 	for _, secs := range order {
 		pairs := bySecs[secs]
@@ -243,13 +252,12 @@ func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Dur
 			bound += time.Duration(secs)*time.Second + 2*time.Second
 		}
 	}
-	b.WriteString("probe_end\n")
 	return b.String(), bound
 }
 
 // probeCode is probe.sh as hosts get it: without its comment and blank
-// lines (see shellfile.Code).
-func probeCode() string { return shellfile.Code(probeShell) }
+// lines (see shellfile.Code), stripped once.
+var probeCode = sync.OnceValue(func() string { return shellfile.Code(probeShell) })
 
 // wholeSeconds rounds d up to whole seconds, at least one: what a probe's
 // timeout tool is given.

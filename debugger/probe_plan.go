@@ -34,14 +34,15 @@ func planProbes(targets map[string][]ProbeTarget, timeout time.Duration) []*prob
 			sources = append(sources, s)
 		}
 	}
-	byScript := map[string]*probePlan{}
+	byBatches := map[string]*probePlan{}
 	var plans []*probePlan
 	for _, s := range hostname.Sort(sources) {
-		script, bound := probeScript(targets[s], timeout)
-		p, ok := byScript[script]
+		batches, bound := probeBatches(targets[s], timeout)
+		p, ok := byBatches[batches]
 		if !ok {
+			script := withProbeCode(batches)
 			p = &probePlan{script: script, bound: bound, fact: probeFact(script, bound)}
-			byScript[script] = p
+			byBatches[batches] = p
 			plans = append(plans, p)
 		}
 		p.sources = append(p.sources, s)

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/internal/shellfile"
@@ -48,8 +49,12 @@ func serviceScriptIn(dirs [4]string, names ...string) string {
 	return "set --; for s in " + quoteAll(names) + "; do set -- \"$@\" \"$s\"; done; " +
 		"services_systemd=" + calyptos.ShellQuote(dirs[0]) + " services_init_d=" + calyptos.ShellQuote(dirs[1]) +
 		" services_rc_d=" + calyptos.ShellQuote(dirs[2]) + " services_upstart=" + calyptos.ShellQuote(dirs[3]) + "\n" +
-		shellfile.Code(servicesShell)
+		servicesCode()
 }
+
+// servicesCode is services.sh as hosts get it (see shellfile.Code),
+// stripped once.
+var servicesCode = sync.OnceValue(func() string { return shellfile.Code(servicesShell) })
 
 // quoteAll shell-quotes every word and joins them with spaces.
 func quoteAll(words []string) string {

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/org/calyptos/internal/shellfile"
@@ -20,8 +21,8 @@ const header = "calyptos-facts v8"
 var gatherShell string
 
 // shellBody returns gather.sh as the host gets it: without its blank and
-// comment lines (see shellfile.Code).
-func shellBody() string { return shellfile.Code(gatherShell) }
+// comment lines (see shellfile.Code), stripped once.
+var shellBody = sync.OnceValue(func() string { return shellfile.Code(gatherShell) })
 
 // Script returns the command that runs cmds on a host, framed by boundary
 // (letters and digits only): a header, gather.sh, and the lines that use
