@@ -161,8 +161,12 @@ type Executor struct {
 	rules    []*Rule
 	calls    [][]Call // in chunks, so that a long log is never copied to grow
 	sessions int
-	facts    map[factKey]any   // parsed values scripted with SetFact
 	batches  map[string]*batch // decoded fact-gathering scripts
+
+	// factsMu guards facts apart from mu: ProvideFact is asked for every
+	// fact of every host, concurrently with the calls that take mu.
+	factsMu sync.RWMutex
+	facts   map[factKey]any // parsed values scripted with SetFact
 
 	unscripted []string // failures not yet reported to t
 }

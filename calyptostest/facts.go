@@ -27,8 +27,8 @@ func OnFact[T any](e *Executor, host string, f *calyptos.Fact[T]) *Rule {
 // command or a parse: the run takes the value as gathered. A value set for
 // the host beats one set for any host; SetFact beats command rules.
 func SetFact[T any](e *Executor, host string, f *calyptos.Fact[T], v T) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.factsMu.Lock()
+	defer e.factsMu.Unlock()
 	if e.facts == nil {
 		e.facts = map[factKey]any{}
 	}
@@ -38,8 +38,8 @@ func SetFact[T any](e *Executor, host string, f *calyptos.Fact[T], v T) {
 // ProvideFact implements executor.FactProvider with the values scripted
 // with SetFact.
 func (e *Executor) ProvideFact(host, name string) (any, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.factsMu.RLock()
+	defer e.factsMu.RUnlock()
 	if v, ok := e.facts[factKey{host, name}]; ok {
 		return v, true
 	}

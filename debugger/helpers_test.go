@@ -48,16 +48,17 @@ func words(cmd, v string) []string {
 // services sample for the units asked, and "not installed" lines for the
 // others, as the script does on that init system.
 func serviceResponder(recorded string) func(host, cmd string) (calyptos.Output, error) {
+	sysv := strings.Contains(recorded, "init=sysv")
+	lines := map[string]string{} // unit: its last recorded line
+	for l := range strings.Lines(recorded) {
+		if unit, _, ok := strings.Cut(strings.TrimPrefix(l, "unit="), " "); ok && strings.HasPrefix(l, "unit=") {
+			lines[unit] = l
+		}
+	}
 	return func(_, cmd string) (calyptos.Output, error) {
-		sysv := strings.Contains(recorded, "init=sysv")
 		var b strings.Builder
 		for _, u := range words(cmd, "s") {
-			line := ""
-			for l := range strings.Lines(recorded) {
-				if strings.HasPrefix(l, "unit="+u+" ") {
-					line = l
-				}
-			}
+			line := lines[u]
 			switch {
 			case line != "":
 				b.WriteString(line)
