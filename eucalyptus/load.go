@@ -46,8 +46,9 @@ func Parse(file string, data []byte) (*calyptos.RoleBuilder, error) {
 			env.hostPos[h] = append(env.hostPos[h], calyptos.Position(p))
 		}
 	}
-	roles := make(map[string][]string, len(f.Roles)+len(baseRoles()))
-	for _, r := range baseRoles() {
+	base := envfile.BaseRoles()
+	roles := make(map[string][]string, len(f.Roles)+len(base))
+	for _, r := range base {
 		roles[r] = nil
 	}
 	for r, hs := range f.Roles {

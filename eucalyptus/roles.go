@@ -35,18 +35,6 @@ const (
 	RoleConfigureVPC        = "configure-vpc"
 )
 
-// baseRoles returns the roles a parsed environment always has, besides
-// calyptos.RoleAll.
-func baseRoles() []string {
-	return []string{
-		RoleCLC, RoleUserFacing, RoleConsole, RoleWalrus, RoleClusterController,
-		RoleStorageController, RoleNodeController, RoleMidonetCluster, RoleMidolman,
-		RoleMidonetGateway, RoleMonBootstrap, RoleCephMons, RoleCephOSDs, RoleRiakHead,
-		RoleRiakNode, RoleHAProxy, RoleNginx, RoleZookeeper, RoleCassandra,
-		RoleSetupAdminCreds, RoleConfigureEucalyptus, RoleConfigureVPC,
-	}
-}
-
 // NewRoleBuilder builds the RoleBuilder of a Eucalyptus fleet described
 // in Go (tests, generated fleets) rather than in a file: the roles of
 // calyptos.NewRoleBuilder, plus the hosts of each cluster added to the

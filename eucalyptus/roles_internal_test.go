@@ -12,7 +12,13 @@ import (
 // TestRoleNamesMatchParser holds the Role constants equal to the names the
 // environment file's parser gives roles.
 func TestRoleNamesMatchParser(t *testing.T) {
-	assert.Equal(t, envfile.BaseRoles(), append(baseRoles(), calyptos.RoleAll))
+	assert.Equal(t, envfile.BaseRoles(), []string{
+		RoleCLC, RoleUserFacing, RoleConsole, RoleWalrus, RoleClusterController,
+		RoleStorageController, RoleNodeController, RoleMidonetCluster, RoleMidolman,
+		RoleMidonetGateway, RoleMonBootstrap, RoleCephMons, RoleCephOSDs, RoleRiakHead,
+		RoleRiakNode, RoleHAProxy, RoleNginx, RoleZookeeper, RoleCassandra,
+		RoleSetupAdminCreds, RoleConfigureEucalyptus, RoleConfigureVPC, calyptos.RoleAll,
+	})
 }
 
 // TestEnvironmentIsASource holds *Environment to calyptos.Source.

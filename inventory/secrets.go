@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"math/big"
 	"reflect"
 	"slices"
 
@@ -53,21 +52,10 @@ func collectSecrets(v any, secret bool, out *[]string) {
 	case nil:
 	default:
 		if secret {
-			if s := scalarText(x); s != "" {
+			// As it would be written out (a *big.Int through its String).
+			if s := fmt.Sprint(x); s != "" {
 				*out = append(*out, s)
 			}
 		}
-	}
-}
-
-// scalarText is a variable's value as it would be written out.
-func scalarText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case *big.Int:
-		return x.String()
-	default:
-		return fmt.Sprint(x)
 	}
 }
