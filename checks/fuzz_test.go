@@ -54,7 +54,7 @@ func FuzzParse(f *testing.F) {
 // FuzzHostOutput holds the readers of what hosts print to never panic.
 func FuzzHostOutput(f *testing.F) {
 	f.Add("0 stat regular file|644|root|root|0|0|1\n1|x\n2 error e\n", "client curl\n")
-	f.Add("rpm a 1-1\ndpkg install ok installed b 2\ntools rpm\n", "client wget\n  HTTP/1.1 200 OK\n")
+	f.Add("rpm a 1-1\ndpkg b 2\ntools rpm dpkg\n", "client wget\n  HTTP/1.1 200 OK\n")
 	f.Add("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 301 M\r\nLocation: x\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody", "client curl\n")
 	f.Add("22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 0:35 / /a\\040b ro - vfat /dev/x rw\n", "")
 	f.Add("9999999999 x\n0\n|\n 1 a\n", "\x00")

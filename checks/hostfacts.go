@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/dpkgdb"
 )
 
 // This file declares the fact families of the checks: every resource of
@@ -109,9 +110,10 @@ func groupsFamily() *calyptos.Family {
 	})}
 }
 
-// packagesFamily asks rpm and dpkg, once each, about every package: its
-// installed versions as goss reads them (rpm's [EPOCH:]VERSION-RELEASE,
-// dpkg's Version).
+// packagesFamily asks rpm and dpkg's database, once each, about every
+// package: its installed versions as goss reads them (rpm's
+// [EPOCH:]VERSION-RELEASE, dpkg's Version; dpkg's database is read with awk,
+// see internal/dpkgdb).
 func packagesFamily() *calyptos.Family {
 	return &calyptos.Family{Name: "checks-packages", Split: splitPackages, Command: memo(func(keys []string) string {
 		names := make([]string, len(keys))
@@ -119,8 +121,8 @@ func packagesFamily() *calyptos.Family {
 			names[i] = q(k)
 		}
 		all := strings.Join(names, " ")
-		return "t=; if command -v rpm >/dev/null 2>&1; then t=rpm; rpm -q --qf 'rpm %{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n' " + all + " 2>/dev/null; fi; " +
-			"if command -v dpkg-query >/dev/null 2>&1; then t=\"$t dpkg\"; dpkg-query -W -f='dpkg ${Status} ${Package} ${Version}\\n' " + all + " 2>/dev/null; fi; " +
+		return "t=; if command -v rpm >/dev/null 2>&1; then t=rpm; rpm -q --qf 'rpm %{NAME} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n' " + all + " 2>/dev/null; fi\n" +
+			dpkgdb.Code() + "if dpkg_list 'dpkg ' " + all + "; then t=\"$t dpkg\"; fi; " + dpkgdb.Unset +
 			"echo \"tools $t\""
 	})}
 }
@@ -136,10 +138,8 @@ func splitPackages(keys []string, out calyptos.Output) map[string]calyptos.Outpu
 		switch {
 		case len(f) >= 1 && f[0] == "tools":
 			tools = len(f) > 1
-		case len(f) == 3 && f[0] == "rpm":
+		case len(f) == 3 && (f[0] == "rpm" || f[0] == "dpkg"):
 			versions[f[1]] = append(versions[f[1]], f[2])
-		case len(f) == 6 && f[0] == "dpkg" && f[3] == "installed":
-			versions[f[4]] = append(versions[f[4]], f[5])
 		}
 	}
 	m := make(map[string]calyptos.Output, len(keys))

@@ -36,14 +36,14 @@ func TestSplitIndexed(t *testing.T) {
 
 func TestSplitPackages(t *testing.T) {
 	out := calyptos.Output{Stdout: "rpm kernel 5.14.0-1\nrpm kernel 5.14.0-2\npackage telnet is not installed\n" +
-		"dpkg install ok installed nginx 1.22.1-9\ndpkg deinstall ok config-files vim 2:9.0\ntools rpm dpkg\n"}
+		"dpkg nginx 1.22.1-9\ntools rpm dpkg\n"}
 	m := splitPackages([]string{"kernel", "nginx", "telnet", "vim"}, out)
 	recs := parseKeyed(m["kernel"].Stdout + m["nginx"].Stdout + m["telnet"].Stdout + m["vim"].Stdout)
 	assert.Equal(t, "installed", recs["kernel"].recs["state"])
 	assert.Equal(t, []string{"5.14.0-1", "5.14.0-2"}, recs["kernel"].content)
 	assert.Equal(t, "installed", recs["nginx"].recs["state"])
 	assert.Equal(t, "missing", recs["telnet"].recs["state"])
-	assert.Equal(t, "missing", recs["vim"].recs["state"], "removed, its configuration kept: not installed")
+	assert.Equal(t, "missing", recs["vim"].recs["state"], "not listed: missing")
 	m = splitPackages([]string{"x"}, calyptos.Output{Stdout: "tools \n"})
 	assert.Contains(t, m["x"].Stdout, "state unknown")
 }

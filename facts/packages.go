@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/dpkgdb"
 	"github.com/org/calyptos/internal/textparse"
 )
 
@@ -20,17 +21,17 @@ func Packages(names ...string) *calyptos.Fact[map[string]bool] {
 
 // packageScript returns one command that prints, for each package,
 // "pkg=NAME status=installed|missing": installed when rpm knows it, or
-// when dpkg's status for it ends in "ok installed". Each package database
-// is asked once for all the names (one rpm and one dpkg-query process,
-// where they exist), and the shell matches the answers.
+// when dpkg's database has it "ok installed". Each database is asked once
+// for all the names (one rpm process, and one awk that reads dpkg's
+// database: see internal/dpkgdb), and the shell matches the answers. The
+// names become the positional parameters by a "for p in NAMES" loop, which
+// the fake hosts of other packages' tests read the names from.
 func packageScript(names ...string) string {
-	q := quoteAll(names)
-	return "nl='\n'; r=; d=; " +
-		"if command -v rpm >/dev/null 2>&1; then r=$(rpm -q --qf '%{NAME}\\n' " + q + " 2>/dev/null); fi; " +
-		"if command -v dpkg-query >/dev/null 2>&1; then d=$(dpkg-query -W -f='${Status} ${Package}\\n' " + q + " 2>/dev/null); fi; " +
-		"for p in " + q + "; do case \"$nl$r$nl\" in *\"$nl$p$nl\"*) s=installed;; " +
-		"*) case \"$nl$d$nl\" in *\" ok installed $p$nl\"*) s=installed;; *) s=missing;; esac;; esac; " +
-		"printf 'pkg=%s status=%s\\n' \"$p\" \"$s\"; done"
+	return "set --; for p in " + quoteAll(names) + "; do set -- \"$@\" \"$p\"; done\n" + dpkgdb.Code() +
+		"nl='\n'; r=; if command -v rpm >/dev/null 2>&1; then r=$(rpm -q --qf '%{NAME}\\n' \"$@\" 2>/dev/null); fi; d=$(dpkg_list '' \"$@\"); " +
+		"for p; do case \"$nl$r$nl\" in *\"$nl$p$nl\"*) s=installed;; " +
+		"*) case \"$nl$d\" in *\"$nl$p \"*) s=installed;; *) s=missing;; esac;; esac; " +
+		"printf 'pkg=%s status=%s\\n' \"$p\" \"$s\"; done; " + dpkgdb.Unset
 }
 
 // parsePackages reads packageScript's "pkg=NAME status=installed|missing"

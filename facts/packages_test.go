@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/org/calyptos/internal/shelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,4 +64,10 @@ func installedOnly(m map[string]bool) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestPackageScriptShellcheck holds the command a host gets to
+// shellcheck's POSIX sh rules.
+func TestPackageScriptShellcheck(t *testing.T) {
+	shelltest.CheckPOSIX(t, "# shellcheck shell=sh\n"+packageScript("ntp", "chrony"))
 }
