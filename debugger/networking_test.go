@@ -360,21 +360,21 @@ func TestVerifyComponentNetworkingJudgesLogOfUnstoppedServer(t *testing.T) {
 	calyptostest.NoFailures(t, rep)
 }
 
-// TestProbeScriptLocaleAndBusyboxTimeout runs the probe command with a
-// stand-in for timeout: bash's connect errors come from strerror, in the
-// host's language, and busybox's timeout ends a probe with SIGTERM (exit
-// 143) where coreutils' exits 124. A refused connection must read as
-// refused, and a probe cut by busybox as timed out.
-func TestProbeScriptLocaleAndBusyboxTimeout(t *testing.T) {
+// TestProbeScriptLocaleAndTimeout runs the probe command with a stand-in
+// for bash: bash's connect errors come from strerror, in the host's
+// language, and the probe program exits 124 when it kills the probes left
+// at its deadline. A refused connection must read as refused, and a probe
+// with no line when the program timed out as timed out.
+func TestProbeScriptLocaleAndTimeout(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
 	}
 	dir := t.TempDir()
-	// timeout SECONDS bash -c PROGRAM probe ADDRESS PORT ...: the probe of
-	// port 2 never ends, and busybox's timeout kills bash with SIGTERM.
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "timeout"), []byte(`#!/bin/sh
-shift 5
+	// bash -c PROGRAM probe SECONDS ADDRESS PORT ...: the probe of port 2
+	// never ends, and the program kills it at its deadline.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bash"), []byte(`#!/bin/sh
+shift 4
 while [ $# -gt 1 ]; do
 	case "${LC_ALL:-${LC_MESSAGES:-$LANG}}" in
 	de*) message="probe: connect: Verbindungsaufbau abgelehnt" ;;
@@ -383,7 +383,7 @@ while [ $# -gt 1 ]; do
 	[ "$2" = 2 ] || printf 'probe %s %s 1 %s\\n' "$1" "$2" "$message"
 	shift 2
 done
-exit 143
+exit 124
 `), 0o755))
 	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 2}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -13,7 +13,7 @@ func TestParseProbes(t *testing.T) {
 		"probe 192.0.2.30 8774 124 \n" +
 		"probe 192.0.2.31 8773 1 nc: connect to 192.0.2.31 port 8773 (tcp) timed out: Operation now in progress\n" +
 		"probe 192.0.2.32 8775 1 bash: connect: No route to host\n" +
-		"probe 192.0.2.33 8775 127 no probe tool: need bash and timeout, or nc\n" +
+		"probe 192.0.2.33 8775 127 no probe tool: need bash or nc\n" +
 		"probe 2001:db8::1 8773 0\n" +
 		"probe x 99999 0\nprobe x 1 999\nprobe x y 0\ngarbage\n"
 	got := parseProbes(out)

@@ -152,8 +152,8 @@ func runProbes(ctx context.Context, c *calyptos.Check, p *probePlan) calyptos.Re
 	if need := p.bound + probeMargin; need > c.CommandTimeout(ctx) {
 		ctx = calyptos.WithCommandTimeout(ctx, need)
 	}
-	// Every probe runs under timeout (or nc -w): the script ends by
-	// itself, and needs no remote reaper.
+	// Every probe is bounded on the host (the probe program's deadline, or
+	// nc -w): the script ends by itself, and needs no remote reaper.
 	ctx = executor.WithSelfBounded(ctx, p.bound+5*time.Second)
 	return c.RunOnHosts(ctx, p.script, p.sources)
 }
@@ -259,8 +259,8 @@ func probeBatches(targets []ProbeTarget, timeout time.Duration) (string, time.Du
 // lines (see shellfile.Code), stripped once.
 var probeCode = sync.OnceValue(func() string { return shellfile.Code(probeShell) })
 
-// wholeSeconds rounds d up to whole seconds, at least one: what a probe's
-// timeout tool is given.
+// wholeSeconds rounds d up to whole seconds, at least one: a probe's
+// bound on the host.
 func wholeSeconds(d time.Duration) time.Duration {
 	return max(time.Second, (d+time.Second-1)/time.Second*time.Second)
 }
@@ -273,8 +273,8 @@ func classifyProbe(code int, detail string) calyptos.ProbeResult {
 		return calyptos.ProbeOK
 	case code == 127:
 		return calyptos.ProbeError
-	// 124: coreutils' timeout; 143 and 137: the probe killed by SIGTERM
-	// (busybox's timeout) or SIGKILL.
+	// 124: the probe program's deadline; 143 and 137: a probe killed by
+	// SIGTERM or SIGKILL.
 	case code == 124 || code == 137 || code == 143 || strings.Contains(low, "timed out"):
 		return calyptos.ProbeTimeout
 	case strings.Contains(low, "refused"):

@@ -12,47 +12,79 @@
 # then "probe_end" removes the functions (the script runs in the gathering
 # worker's shell, which later facts share).
 #
-# Where bash and timeout exist, a batch costs two processes whatever its
-# size: one bash opens every connection at once with its /dev/tcp, each in
-# a forked job, under one timeout. A target with no line when the timeout
-# fires is reported as timed out (exit 124); where the timeout tool itself
-# failed (it exited with another status), as a probe error (exit 127), not
-# as a timeout that would point at a firewall. Elsewhere each target costs
-# one nc -z -w. The tool runs with LC_ALL=C so that its message
-# ("Connection refused") reads the same whatever the host's language, and
-# the message's newlines become blanks, so that each probe is one line.
+# Where bash exists, a batch costs one process whatever its size: one bash
+# opens every connection at once with its /dev/tcp, each in a forked job,
+# and reads their lines from a pipe until each has written one or SECONDS
+# have passed; it then kills the jobs left, and each target with no line is
+# reported as timed out (exit 124). A bash that ended otherwise without a
+# line for every target is a probe error (exit 127), not a timeout that
+# would point at a firewall. Elsewhere each target costs one nc -z -w. The
+# tool runs with LC_ALL=C so that its message ("Connection refused") reads
+# the same whatever the host's language, and the message's newlines become
+# blanks, so that each probe is one line.
 
-# probe_with_bash is the program bash runs: $@ are ADDRESS PORT pairs.
-# Each job is its own process group (set -m), so that on the timeout's
-# TERM one kill per job also stops the command substitution inside it,
-# still blocked in connect; busybox's timeout signals bash alone.
+# probe_with_bash is the program bash runs: $1 is SECONDS, then ADDRESS
+# PORT pairs. Each job is its own process group (set -m), so that one kill
+# per job also stops the command substitution inside it, still blocked in
+# connect. The pipe is a process substitution opened for reading and
+# writing, so that it never reads as ended: read -t is the timer, with no
+# sleep or timeout process. The deadline is in microseconds, from
+# EPOCHREALTIME (bash 5), else from SECONDS, whose whole seconds make it
+# up to a second late, never early.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
 probe_with_bash='set -m
-trap "for job in \$(jobs -p); do kill -KILL -- -\$job; done; exit 124" TERM
+exec 8<> <(:) || exit 127
 newline="
 "
+seconds=$1
+shift
+left=0
 while [ $# -gt 1 ]; do
 	{
 		message=$( { exec 3<>"/dev/tcp/$1/$2"; } 2>&1 )
 		status=$?
-		printf "probe %s %s %s %s\n" "$1" "$2" "$status" "${message//$newline/ }"
+		printf "probe %s %s %s %s\n" "$1" "$2" "$status" "${message//$newline/ }" >&8
 	} &
+	left=$((left + 1))
 	shift 2
 done
-wait'
+now() {
+	if [ -n "$EPOCHREALTIME" ]; then
+		now=${EPOCHREALTIME/[.,]/}
+	else
+		now=$((SECONDS * 1000000))
+	fi
+}
+now
+end=$((now + seconds * 1000000))
+[ -n "$EPOCHREALTIME" ] || end=$((end + 1000000))
+while [ "$left" -gt 0 ]; do
+	now
+	wait=$((end - now))
+	[ "$wait" -gt 0 ] || break
+	printf -v wait "%d.%06d" $((wait / 1000000)) $((wait % 1000000))
+	IFS= read -r -t "$wait" -u 8 line || break
+	printf "%s\n" "$line"
+	left=$((left - 1))
+done
+[ "$left" = 0 ] && exit 0
+for job in $(jobs -p); do
+	kill -KILL -- "-$job"
+done
+exit 124'
 
 # probe_batch SECONDS ADDRESS PORT ... probes each target for at most
 # SECONDS and prints its line.
 probe_batch() {
 	probe_seconds=$1
 	shift
-	if command -v timeout >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
-		probe_lines=$(LC_ALL=C timeout "$probe_seconds" bash -c "$probe_with_bash" probe "$@" 2>/dev/null)
+	if command -v bash >/dev/null 2>&1; then
+		probe_lines=$(LC_ALL=C bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null)
 		probe_status=$?
 		[ -z "$probe_lines" ] || printf '%s\n' "$probe_lines"
 		case $probe_status in
-		124 | 137 | 143) probe_missing="124 timed out after ${probe_seconds}s" ;;
-		*) probe_missing="127 the probe tool failed: timeout and bash exited $probe_status" ;;
+		124) probe_missing="124 timed out after ${probe_seconds}s" ;;
+		*) probe_missing="127 the probe tool failed: bash exited $probe_status" ;;
 		esac
 		while [ $# -gt 1 ]; do
 			case $probe_lines in
@@ -74,7 +106,7 @@ probe_batch() {
 		wait $probe_pids
 	else
 		while [ $# -gt 1 ]; do
-			printf 'probe %s %s 127 no probe tool: need bash and timeout, or nc\n' "$1" "$2"
+			printf 'probe %s %s 127 no probe tool: need bash or nc\n' "$1" "$2"
 			shift 2
 		done
 	fi

@@ -45,20 +45,20 @@ func runProbeScript(t *testing.T, path string, targets []ProbeTarget) []ProbeOut
 	return outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
 }
 
-// A timeout tool that cannot run the probe (busybox before 1.30 wants
-// "timeout -t SECS PROG"; coreutils' timeout exits 125 or 126 when it
-// cannot start bash) leaves no line: each target is a probe error, not a
-// timeout, which would point the operator at a firewall.
-func TestProbeBrokenTimeoutIsNotATimeout(t *testing.T) {
+// A bash that cannot run the probe program (no pipe for its process
+// substitution, killed by the host) leaves no line: each target is a
+// probe error, not a timeout, which would point the operator at a
+// firewall.
+func TestProbeBrokenBashIsNotATimeout(t *testing.T) {
 	for name, body := range map[string]string{
-		"old busybox": `echo "timeout: can't execute '$1': No such file or directory" >&2; exit 127`,
-		"exit 125":    `echo "timeout: invalid time interval" >&2; exit 125`,
+		"no pipe": `echo "probe: /dev/fd/63: No such file or directory" >&2; exit 127`,
+		"killed":  `kill -KILL $$`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			bin := stubBin(t, map[string]string{"timeout": body})
+			bin := stubBin(t, map[string]string{"bash": body})
 			out := runProbeScript(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: 1}})
 			require.Len(t, out, 1)
-			assert.NotEqual(t, calyptos.ProbeTimeout, out[0].Result, "port 1 is closed, and the timeout tool never ran the probe: %+v", out[0])
+			assert.Equal(t, calyptos.ProbeError, out[0].Result, "port 1 is closed, and bash never ran the probe: %+v", out[0])
 		})
 	}
 }
@@ -114,17 +114,21 @@ func TestProbePortOutOfRange(t *testing.T) {
 	}
 }
 
-// A target that never answers (a loopback listener
-// whose backlog is full drops the SYN) is reported timed out within its
-// bound under coreutils' and busybox's timeout, and leaves no process.
+// A target that never answers (a loopback listener whose backlog is full
+// drops the SYN) is reported timed out within its bound, with bash 5's
+// EPOCHREALTIME and with bash 4's SECONDS as the clock, and leaves no
+// process.
 func TestProbeBlackhole(t *testing.T) {
 	port := blackholePort(t)
-	bb := shelltest.Path(t, "busybox")
-	bbt := t.TempDir()
-	require.NoError(t, os.Symlink(bb, filepath.Join(bbt, "timeout")))
-	for name, path := range map[string]string{"coreutils": os.Getenv("PATH"), "busybox": bbt + ":" + os.Getenv("PATH")} {
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bash4 := stubBin(t, map[string]string{"bash": `p=$2; shift 2; exec ` + bash + ` -c "unset EPOCHREALTIME
+$p" "$@"`})
+	for name, path := range map[string]string{"EPOCHREALTIME": os.Getenv("PATH"), "SECONDS": bash4 + ":" + os.Getenv("PATH")} {
 		t.Run(name, func(t *testing.T) {
+			start := time.Now()
 			out := runProbeScript(t, path, []ProbeTarget{{Addr: "127.0.0.1", Port: port}, {Addr: "127.0.0.1", Port: 1}})
+			assert.Less(t, time.Since(start), 5*time.Second, "a 1 s probe")
 			assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
 			assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
 			assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
