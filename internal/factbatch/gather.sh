@@ -107,7 +107,10 @@ gather_begin() {
 	gather_half=$(($1 / 2))
 	gather_home=$PWD
 	gather_path=$PATH
-	gather_umask=$(umask)
+	# Through a file: $(umask) would fork a subshell, a millisecond of the
+	# host's CPU.
+	umask >"$gather_dir/umask"
+	read -r gather_umask <"$gather_dir/umask"
 	gather_workers=0
 	gather_pids=
 	: >"$gather_dir/ticks"
