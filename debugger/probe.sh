@@ -30,7 +30,9 @@
 # writing, so that it never reads as ended: read -t is the timer, with no
 # sleep or timeout process. The deadline is in microseconds, from
 # EPOCHREALTIME (bash 5), else from SECONDS, whose whole seconds make it
-# up to a second late, never early.
+# up to a second late, never early. Only a read that timed out (status
+# above 128) is the deadline; one that failed otherwise (bash 3 rejects a
+# fraction) is an error.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
 probe_with_bash='set -m
 exec 8<> <(:) || exit 127
@@ -39,6 +41,7 @@ newline="
 seconds=$1
 shift
 left=0
+result=124
 while [ $# -gt 1 ]; do
 	{
 		message=$( { exec 3<>"/dev/tcp/$1/$2"; } 2>&1 )
@@ -63,7 +66,10 @@ while [ "$left" -gt 0 ]; do
 	wait=$((end - now))
 	[ "$wait" -gt 0 ] || break
 	printf -v wait "%d.%06d" $((wait / 1000000)) $((wait % 1000000))
-	IFS= read -r -t "$wait" -u 8 line || break
+	IFS= read -r -t "$wait" -u 8 line
+	status=$?
+	[ "$status" -gt 128 ] && break
+	[ "$status" = 0 ] || { result=127; break; }
 	printf "%s\n" "$line"
 	left=$((left - 1))
 done
@@ -71,7 +77,7 @@ done
 for job in $(jobs -p); do
 	kill -KILL -- "-$job"
 done
-exit 124'
+exit "$result"'
 
 # probe_batch SECONDS ADDRESS PORT ... probes each target for at most
 # SECONDS and prints its line.

@@ -135,3 +135,18 @@ $p" "$@"`})
 		})
 	}
 }
+
+// A read that fails without timing out (bash before 4.0 rejects read -t
+// with a fraction, as this stand-in's read does) is a probe error, not a
+// timeout, and its jobs are still killed.
+func TestProbeReadFailureIsNotATimeout(t *testing.T) {
+	port := blackholePort(t)
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bin := stubBin(t, map[string]string{"bash": `p=$2; shift 2; exec ` + bash + ` -c 'read() { echo "read: $3: invalid timeout specification" >&2; return 1; }
+'"$p" "$@"`})
+	out := runProbeScript(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: port}})
+	require.Len(t, out, 1)
+	assert.Equal(t, calyptos.ProbeError, out[0].Result, "%+v", out[0])
+	assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
+}

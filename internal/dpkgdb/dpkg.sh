@@ -25,12 +25,16 @@ dpkg_list() {
 "
 		done
 		set -- "$dpkg_dir/status"
+		# Only names of digits alone, as dpkg reads (not 0001.new).
 		for dpkg_update in "$dpkg_dir"/updates/[0-9]*; do
-			[ ! -f "$dpkg_update" ] || set -- "$@" "$dpkg_update"
+			case ${dpkg_update##*/} in
+			*[!0-9]*) ;;
+			*) [ ! -f "$dpkg_update" ] || set -- "$@" "$dpkg_update" ;;
+			esac
 		done
 		dpkg_names=$dpkg_names dpkg_prefix=$dpkg_prefix LC_ALL=C awk "$dpkg_awk" "$@" 2>/dev/null
 	elif command -v dpkg-query >/dev/null 2>&1; then
-		dpkg_names=$(dpkg-query -W -f='${Status} ${Package} ${Version}\n' "$@" 2>/dev/null)
+		dpkg_names=$(dpkg-query -W -f='${Status} ${Package} ${Version}\n' -- "$@" 2>/dev/null)
 		while [ -n "$dpkg_names" ]; do
 			dpkg_line=${dpkg_names%%"
 "*}

@@ -20,5 +20,6 @@ var Source string
 // Unset, so as not to leave them in the gathering worker's shell.
 var Code = sync.OnceValue(func() string { return shellfile.Code(Source) })
 
-// Unset is the line that removes what Code defines.
-const Unset = "unset -f dpkg_list; unset dpkg_awk\n"
+// Unset is the line that removes what Code defines and the variables
+// dpkg_list sets (it may run in the worker's shell itself).
+const Unset = "unset -f dpkg_list; unset dpkg_awk dpkg_prefix dpkg_dir dpkg_names dpkg_name dpkg_update dpkg_line\n"

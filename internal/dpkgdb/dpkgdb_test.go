@@ -1,6 +1,7 @@
 package dpkgdb
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +26,15 @@ var names = []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"
 // admin directory.
 func list(t *testing.T, shell, path, admin, prefix string) (string, error) {
 	t.Helper()
-	script := Code() + `dpkg_list "$@"; s=$?; ` + Unset + `command -v dpkg_list >/dev/null && exit 9; [ -z "$dpkg_awk" ] || exit 9; exit $s`
+	return listOf(t, shell, path, admin, prefix, names...)
+}
+
+// listOf is list with the names given; it fails (exit 9) if dpkg_list,
+// run in the shell itself, leaves any function or variable behind.
+func listOf(t *testing.T, shell, path, admin, prefix string, names ...string) (string, error) {
+	t.Helper()
+	script := Code() + `dpkg_list "$@"; s=$?; ` + Unset + `command -v dpkg_list >/dev/null && exit 9; ` +
+		`[ -z "$(set | grep '^dpkg_')" ] || exit 9; exit $s`
 	cmd := exec.Command(shell, append([]string{"-c", script, "sh", prefix}, names...)...)
 	cmd.Env = []string{"PATH=" + path, "DPKG_ADMINDIR=" + admin}
 	out, err := cmd.Output()
@@ -97,4 +106,47 @@ func TestShellcheck(t *testing.T) {
 	t.Run("sent", func(t *testing.T) {
 		shelltest.CheckPOSIX(t, "# shellcheck shell=sh\n"+Code()+"dpkg_list '' a b\n"+Unset)
 	})
+}
+
+// onlyDpkgQuery is a PATH directory with dpkg-query and nothing else, for
+// the fallback; the test skips without dpkg-query.
+func onlyDpkgQuery(t *testing.T) string {
+	t.Helper()
+	dq, err := exec.LookPath("dpkg-query")
+	if err != nil {
+		shelltest.Path(t, "dpkg-query")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink(dq, filepath.Join(dir, "dpkg-query")))
+	return dir
+}
+
+// A name that starts with '-' is a name to dpkg-query, not an option that
+// fails the whole query or moves its database.
+func TestListFallbackDashNames(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	path := onlyDpkgQuery(t)
+	admin, err := filepath.Abs("testdata/admin")
+	require.NoError(t, err)
+	for _, name := range []string{"-x", "--admindir=/nonexistent", "--load-avail"} {
+		got, err := listOf(t, sh, path, admin, "", name, "alpha")
+		require.NoError(t, err, name)
+		assert.Equal(t, "alpha 1.0-1\n", got, name)
+	}
+}
+
+// dpkg reads only the journal files whose names are all digits (and fails
+// on a directory): others are not part of the database.
+func TestListJournalNames(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	admin := t.TempDir()
+	require.NoError(t, os.CopyFS(admin, os.DirFS("testdata/admin")))
+	record := "Package: %s\nStatus: install ok installed\nVersion: 6\nArchitecture: amd64\n\n"
+	for file, pkg := range map[string]string{"0002.new": "delta", "1x": "theta", "tmp.i": "forged"} {
+		require.NoError(t, os.WriteFile(filepath.Join(admin, "updates", file), fmt.Appendf(nil, record, pkg), 0o644))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(admin, "updates", "0003"), 0o755))
+	got, err := list(t, sh, os.Getenv("PATH"), admin, "")
+	require.NoError(t, err)
+	assert.Equal(t, sorted("alpha 1.0-1\neta 9~rc1\ngamma 5.0\ngamma 5.0\niota 3\nzeta 0.1\n"), sorted(got))
 }
