@@ -30,11 +30,18 @@
 # writing, so that it never reads as ended: read -t is the timer, with no
 # sleep or timeout process. The deadline is in microseconds, from
 # EPOCHREALTIME (bash 5), else from SECONDS, whose whole seconds make it
-# up to a second late, never early. Only a read that timed out (status
+# up to a second late, never early; an EPOCHREALTIME that a bash before 5
+# imported from the environment would be a fixed time, so it is unset there.
+# BASH_ENV is emptied and set -e and -u are off, whatever the environment
+# says, so that no start-up file runs and no option ends the program
+# before it has killed its jobs. Only a read that timed out (status
 # above 128) is the deadline; one that failed otherwise (bash 3 rejects a
 # fraction) is an error.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
-probe_with_bash='set -m
+probe_with_bash='set -m +eu
+case $BASH_VERSION in
+[1-4].*) unset EPOCHREALTIME ;;
+esac
 exec 8<> <(:) || exit 127
 newline="
 "
@@ -85,7 +92,7 @@ probe_batch() {
 	probe_seconds=$1
 	shift
 	if command -v bash >/dev/null 2>&1; then
-		probe_lines=$(LC_ALL=C bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null)
+		probe_lines=$(LC_ALL=C BASH_ENV='' bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null)
 		probe_status=$?
 		[ -z "$probe_lines" ] || printf '%s\n' "$probe_lines"
 		case $probe_status in

@@ -150,3 +150,23 @@ func TestProbeReadFailureIsNotATimeout(t *testing.T) {
 	assert.Equal(t, calyptos.ProbeError, out[0].Result, "%+v", out[0])
 	assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
 }
+
+// A host's environment does not reach the probe program: a BASH_ENV file
+// that exits, SHELLOPTS with errexit and nounset, an EPOCHREALTIME
+// exported as a fixed time. A closed port still reads as refused.
+func TestProbeHostileEnvironment(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	rc := filepath.Join(t.TempDir(), "rc")
+	require.NoError(t, os.WriteFile(rc, []byte("exit 3\n"), 0o644))
+	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: 1}}
+	script, bound := probeScript(targets, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, "-c", script)
+	cmd.Env = append(os.Environ(), "BASH_ENV="+rc, "SHELLOPTS=errexit:nounset", "EPOCHREALTIME=1.000000")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	o := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
+	require.Len(t, o, 1)
+	assert.Equal(t, calyptos.ProbeRefused, o[0].Result, "%+v", o[0])
+}
