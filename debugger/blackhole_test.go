@@ -1,10 +1,15 @@
 package debugger
 
 import (
-	"os/exec"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,10 +35,27 @@ func blackholePort(t *testing.T) int {
 	return port
 }
 
-// psListing is ps's listing of every process's command line.
-func psListing(t *testing.T) string {
+// assertNoProbeLeft asserts that, within 5 s (killed processes take a
+// moment to leave the process table on a loaded machine), no process has
+// ADDR PORT among its arguments: a probe of that target outlived its
+// program. Only this test's target counts, not the probes other packages'
+// tests run at the same time.
+func assertNoProbeLeft(t *testing.T, addr string, port int) {
 	t.Helper()
-	out, err := exec.Command("ps", "-eo", "args").Output()
-	require.NoError(t, err)
-	return string(out)
+	target := "\x00" + addr + "\x00" + strconv.Itoa(port) + "\x00"
+	var left string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		left = ""
+		cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, f := range cmdlines {
+			if b, err := os.ReadFile(f); err == nil && strings.Contains("\x00"+string(b), target) {
+				left = f + ": " + strings.ReplaceAll(string(b), "\x00", " ")
+				break
+			}
+		}
+		if left == "" || time.Now().After(deadline) {
+			break
+		}
+	}
+	assert.Empty(t, left, "a probe of %s %d is still running", addr, port)
 }

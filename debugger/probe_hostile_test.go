@@ -131,7 +131,7 @@ $p" "$@"`})
 			assert.Less(t, time.Since(start), 5*time.Second, "a 1 s probe")
 			assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
 			assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
-			assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
+			assertNoProbeLeft(t, "127.0.0.1", port)
 		})
 	}
 }
@@ -148,7 +148,7 @@ func TestProbeReadFailureIsNotATimeout(t *testing.T) {
 	out := runProbeScript(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: port}})
 	require.Len(t, out, 1)
 	assert.Equal(t, calyptos.ProbeError, out[0].Result, "%+v", out[0])
-	assert.False(t, strings.Contains(psListing(t), "/dev/tcp/"), "no probe job left")
+	assertNoProbeLeft(t, "127.0.0.1", port)
 }
 
 // A host's environment does not reach the probe program: a BASH_ENV file
