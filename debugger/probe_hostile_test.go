@@ -170,3 +170,16 @@ func TestProbeHostileEnvironment(t *testing.T) {
 	require.Len(t, o, 1)
 	assert.Equal(t, calyptos.ProbeRefused, o[0].Result, "%+v", o[0])
 }
+
+// Sixteen refusals at once: each target's message is bash's line that
+// names it, and no other target's.
+func TestProbeMessagesAreEachTargetsOwn(t *testing.T) {
+	var targets []ProbeTarget
+	for p := 1; p <= 16; p++ {
+		targets = append(targets, ProbeTarget{Addr: "127.0.0.1", Port: p})
+	}
+	for _, o := range runProbeScript(t, os.Getenv("PATH"), targets) {
+		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+		assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/`+strconv.Itoa(o.Port)+`: Connection refused$`, o.Detail)
+	}
+}
