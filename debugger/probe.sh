@@ -31,7 +31,9 @@
 # "result ADDRESS PORT STATUS" line to the pipe, each in one write, so that
 # lines of jobs never mix; the program gives each target the messages that
 # name it ("/dev/tcp/ADDRESS/PORT: Connection refused", "ADDRESS: Name or
-# service not known"), with no subshell per target to capture them: a fork
+# service not known" after "line N: ", so never bash's "connect: ..."); a
+# message given is dropped, and a target takes one ADDRESS line, as its job
+# wrote one: no target gets another's, and the search stays short; with no subshell per target to capture them: a fork
 # of bash costs a host some 6 ms of CPU. The pipe is a process substitution opened for reading and
 # writing, so that it never reads as ended: read -t is the timer, with no
 # sleep or timeout process. The deadline is in microseconds, from
@@ -69,12 +71,23 @@ report() {
 	status=${port#* }
 	port=${port%% *}
 	message=
+	named=
 	rest=$errors
+	errors=
 	while [ -n "$rest" ]; do
 		error=${rest%%"$newline"*}
 		rest=${rest#*"$newline"}
 		case $error in
-		*"/dev/tcp/$address/$port: "* | *": $address: "*) message="$message $error" ;;
+		*"/dev/tcp/$address/$port: "*) message="$message $error" ;;
+		*": line "[0-9]*": $address: "*)
+			if [ -z "$named" ]; then
+				named=1
+				message="$message $error"
+			else
+				errors="$errors$error$newline"
+			fi
+			;;
+		*) errors="$errors$error$newline" ;;
 		esac
 	done
 	printf "probe %s %s %s %s\n" "$address" "$port" "$status" "${message# }"

@@ -3,6 +3,7 @@ package debugger
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,5 +182,29 @@ func TestProbeMessagesAreEachTargetsOwn(t *testing.T) {
 	for _, o := range runProbeScript(t, os.Getenv("PATH"), targets) {
 		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
 		assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/`+strconv.Itoa(o.Port)+`: Connection refused$`, o.Detail)
+	}
+}
+
+// Each target gets the messages its own job wrote: one line naming an
+// unresolvable address however many ports of it are probed, and a host
+// named "connect" not bash's "probe: connect: Connection refused" lines of
+// the other targets.
+func TestProbeMessagesNameTheirOwnTarget(t *testing.T) {
+	_, p, err := net.SplitHostPort(closedPort(t))
+	require.NoError(t, err)
+	closed, err := strconv.Atoi(p)
+	require.NoError(t, err)
+	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: closed}, {Addr: "connect", Port: 1}}
+	for port := 1; port <= 4; port++ {
+		targets = append(targets, ProbeTarget{Addr: "nosuch.invalid", Port: port})
+	}
+	out := runProbeScript(t, os.Getenv("PATH"), targets)
+	require.Len(t, out, len(targets))
+	assert.Equal(t, calyptos.ProbeRefused, out[0].Result, "%+v", out[0])
+	assert.Equal(t, calyptos.ProbeError, out[1].Result, "an unresolvable name, not refused: %+v", out[1])
+	assert.NotContains(t, out[1].Detail, "Connection refused", "another target's message: %+v", out[1])
+	for _, o := range out[2:] {
+		assert.Equal(t, 1, strings.Count(o.Detail, ": nosuch.invalid: "), "one name line per target: %+v", o)
+		assert.Contains(t, o.Detail, "/dev/tcp/nosuch.invalid/"+strconv.Itoa(o.Port)+": ", "%+v", o)
 	}
 }
