@@ -175,6 +175,8 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 		switch {
 		case !validPort(t.Port):
 			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("port %d is not from 1 to 65535", t.Port)
+		case !validAddr(t.addr()):
+			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("address is longer than %d bytes", maxProbeAddr)
 		case ok && p.Code == contradictory:
 			o.Result, o.Detail = calyptos.ProbeError, "the source host printed contradictory results for this target"
 		case ok:
@@ -205,6 +207,15 @@ func probeLines(stdout string) map[string]probeLine {
 // validPort reports whether p is a TCP port a probe can dial.
 func validPort(p int) bool { return p >= 1 && p <= 65535 }
 
+// maxProbeAddr is the longest address probed: a DNS name's limit, with
+// room. It keeps each message bash writes about a target under PIPE_BUF,
+// one atomic write that no other job's line splits, and the probe
+// program's matching of messages short.
+const maxProbeAddr = 255
+
+// validAddr reports whether a is short enough to probe.
+func validAddr(a string) bool { return len(a) <= maxProbeAddr }
+
 // probeScript returns the command that probes targets: probe.sh, then
 // probeBatches' lines, then probe_end; and how long it takes at most.
 func probeScript(targets []ProbeTarget, timeout time.Duration) (string, time.Duration) {
@@ -230,7 +241,7 @@ func probeBatches(targets []ProbeTarget, timeout time.Duration) (string, time.Du
 	var order []int
 	for _, t := range targets {
 		k := addrPort{t.addr(), t.Port}
-		if seen[k] || !validPort(t.Port) {
+		if seen[k] || !validPort(t.Port) || !validAddr(k.addr) {
 			continue
 		}
 		seen[k] = true

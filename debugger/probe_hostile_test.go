@@ -208,3 +208,22 @@ func TestProbeMessagesNameTheirOwnTarget(t *testing.T) {
 		assert.Contains(t, o.Detail, "/dev/tcp/nosuch.invalid/"+strconv.Itoa(o.Port)+": ", "%+v", o)
 	}
 }
+
+// An address longer than a DNS name is not probed: bash's messages about
+// it would pass PIPE_BUF, so other jobs' lines could split them, and
+// matching them would eat the batch's time (32 such names timed out).
+func TestProbeLongAddressIsAnError(t *testing.T) {
+	var targets []ProbeTarget
+	for i := range 32 {
+		targets = append(targets, ProbeTarget{Addr: fmt.Sprintf("h%02d", i) + strings.Repeat("a", 3000), Port: 1})
+	}
+	targets = append(targets, ProbeTarget{Addr: strings.Repeat("b", maxProbeAddr), Port: 1})
+	out := runProbeScript(t, os.Getenv("PATH"), targets)
+	require.Len(t, out, len(targets))
+	for _, o := range out[:32] {
+		assert.Equal(t, calyptos.ProbeError, o.Result, "%.20s: %.200s", o.Addr, o.Detail)
+		assert.Equal(t, "address is longer than 255 bytes", o.Detail, "%.20s", o.Addr)
+	}
+	assert.Equal(t, calyptos.ProbeError, out[32].Result, "probed, and unresolvable: %.200s", out[32].Detail)
+	assert.Contains(t, out[32].Detail, "/dev/tcp/"+out[32].Addr+"/1: ")
+}
