@@ -33,8 +33,11 @@ type ProbeTarget struct {
 	Host string
 	// Addr is what is dialled; empty means Host without its SSH port
 	// ("192.0.2.10:2222" dials 192.0.2.10), which is what a service
-	// listens on.
+	// listens on. An address longer than 255 bytes is not dialled: its
+	// outcome is ProbeError.
 	Addr string
+	// Port is the TCP port, from 1 to 65535; another is not dialled: its
+	// outcome is ProbeError.
 	Port int
 	// Label names the pair in the reachability matrix (Probe.Label).
 	Label string

@@ -25,26 +25,30 @@
 
 # probe_with_bash is the program bash runs: $1 is SECONDS, then ADDRESS
 # PORT pairs. Each job is its own process group (set -m), so that one kill
-# per job stops it, still blocked in connect. A job connects with a
-# redirection of true (a regular built-in, whose failed redirection ends no
-# shell, POSIX mode or not), writes bash's error messages and then a
-# "result ADDRESS PORT STATUS" line to the pipe, each in one write, so that
-# lines of jobs never mix; the program gives each target the messages that
-# name it ("/dev/tcp/ADDRESS/PORT: Connection refused", "ADDRESS: Name or
-# service not known" after "line N: ", so never bash's "connect: ..."); a
-# message given is dropped, and a target takes one ADDRESS line, as its job
-# wrote one: no target gets another's, and the search stays short; with no subshell per target to capture them: a fork
-# of bash costs a host some 6 ms of CPU. The pipe is a process substitution opened for reading and
-# writing, so that it never reads as ended: read -t is the timer, with no
-# sleep or timeout process. The deadline is in microseconds, from
-# EPOCHREALTIME (bash 5), else from SECONDS, whose whole seconds make it
-# up to a second late, never early; an EPOCHREALTIME that a bash before 5
-# imported from the environment would be a fixed time, so it is unset there.
+# per job stops it, still blocked in connect.
+#
+# A job connects with a redirection of true (a regular built-in: its failed
+# redirection ends no shell, POSIX mode or not) and writes bash's error
+# messages, then a "result ADDRESS PORT STATUS" line, to the pipe, each in
+# one write, so that the lines of jobs never mix. No subshell captures the
+# messages (a fork of bash costs a host some 6 ms of CPU): the program gives
+# each target the messages that name it, "/dev/tcp/ADDRESS/PORT: Connection
+# refused" and one "line N: ADDRESS: Name or service not known" (never
+# bash's "connect: ..." line, which names nothing); a message given is
+# dropped, so that no target gets another's.
+#
+# The pipe is a process substitution opened for reading and writing, so
+# that it never reads as ended: read -t is the timer, with no sleep or
+# timeout process. The deadline is in microseconds, from EPOCHREALTIME
+# (bash 5), else from SECONDS, whose whole seconds make it up to a second
+# late, never early; an EPOCHREALTIME that a bash before 5 imported from
+# the environment would be a fixed time, so it is unset there. Only a read
+# that timed out (status above 128) is the deadline; one that failed
+# otherwise (bash 3 rejects a fraction) is an error.
+#
 # BASH_ENV is emptied and set -e and -u are off, whatever the environment
 # says, so that no start-up file runs and no option ends the program
-# before it has killed its jobs. Only a read that timed out (status
-# above 128) is the deadline; one that failed otherwise (bash 3 rejects a
-# fraction) is an error.
+# before it has killed its jobs.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
 probe_with_bash='set -m +eu
 case $BASH_VERSION in

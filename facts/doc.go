@@ -19,9 +19,10 @@
 // Services, Packages and FileOwners are fact families (calyptos.Family):
 // every one of them asked on a host in a run, by any debugger and with any
 // names, is gathered with one command for the union of the names (one
-// systemctl round, one rpm and one read of dpkg's database, one stat), and each asker
-// still gets its own value for its own names (see Example_family). A
-// family of your own is a calyptos.Family and facts that name it.
+// systemctl round, one rpm and one read of dpkg's database, one stat),
+// and each asker still gets its own value for its own names (see
+// Example_family). A family of your own is a calyptos.Family and facts
+// that name it.
 //
 //	Listeners       listening TCP/UDP sockets (ss, netstat)
 //	Services        state of named services (systemd, SysV init)

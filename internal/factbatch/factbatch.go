@@ -13,7 +13,8 @@
 //     directory (mode 700, in TMPDIR, XDG_RUNTIME_DIR, /tmp, /var/tmp or
 //     /dev/shm), capped on the host by the file-size limit the worker
 //     sets for it (ulimit -S -f, a little over its cap; SIGXFSZ is
-//     ignored, so a fact that goes on writing gets EFBIG). A fact costs its command's processes, no more.
+//     ignored, so a fact that goes on writing gets EFBIG). A fact costs
+//     its command's processes, no more.
 //
 //   - One watchdog ticks every second: a fact still running after a tick
 //     makes the script start another worker for the facts after it, so a
