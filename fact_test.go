@@ -224,11 +224,11 @@ func TestFactsOverLocalShell(t *testing.T) {
 type noPrivateDir struct{ calyptos.Executor }
 
 func (n noPrivateDir) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
-	const dirs = `gather_make_dir "${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}" || gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm`
+	const dirs = `for gather_parent in "$TMPDIR" "$XDG_RUNTIME_DIR" "$gather_shm" /tmp /var/tmp; do`
 	if !strings.Contains(command, dirs) {
 		return calyptos.Output{}, fmt.Errorf("noPrivateDir: the script no longer has %q", dirs)
 	}
-	command = strings.ReplaceAll(command, dirs, `gather_make_dir /nonexistent/a`)
+	command = strings.ReplaceAll(command, dirs, `for gather_parent in /nonexistent/a; do`)
 	return n.Executor.Run(ctx, host, command)
 }
 
@@ -243,7 +243,7 @@ func TestGatherSaysWhyTheScriptEnded(t *testing.T) {
 	require.Len(t, d.got["a"], 1)
 	got := d.got["a"][0].Err
 	assert.ErrorIs(t, got, calyptos.ErrFactLost)
-	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm")
+	assert.ErrorContains(t, got, "gathering exit 1; cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /dev/shm, /tmp or /var/tmp")
 }
 
 // A fact's time window is its gathering session's, less the whole seconds

@@ -10,8 +10,8 @@
 //
 //   - Facts run one after another in a worker (a background subshell),
 //     each eval'd there, with stdout and stderr in files of a private
-//     directory (mode 700, in TMPDIR, XDG_RUNTIME_DIR, /tmp, /var/tmp or
-//     /dev/shm), capped on the host by the file-size limit the worker
+//     directory (mode 700, in TMPDIR, XDG_RUNTIME_DIR, /dev/shm, /tmp or
+//     /var/tmp), capped on the host by the file-size limit the worker
 //     sets for it (ulimit -S -f, a little over its cap; SIGXFSZ is
 //     ignored, so a fact that goes on writing gets EFBIG). A fact costs
 //     its command's processes, no more.

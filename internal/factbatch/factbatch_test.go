@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -256,11 +258,11 @@ func TestScriptSlowCommandsOverlap(t *testing.T) {
 }
 
 // The private directory is made in TMPDIR, else XDG_RUNTIME_DIR (the
-// login's tmpfs); with neither writable, in /tmp, /var/tmp or /dev/shm;
-// with none at all the script says so, and Parse keeps the reason.
+// login's tmpfs), else /dev/shm unless the facts could write more than 32
+// MiB there, else /tmp or /var/tmp; with none at all the script says so,
+// and Parse keeps the reason.
 func TestScriptPrivateDirectory(t *testing.T) {
 	sh := shelltest.Path(t, "sh")
-	cmds := []Cmd{{Command: `ls "$XDG_RUNTIME_DIR"`, Seconds: 5, Cap: 1000}}
 	env := func(vars ...string) []string {
 		var out []string
 		for _, kv := range os.Environ() {
@@ -270,32 +272,53 @@ func TestScriptPrivateDirectory(t *testing.T) {
 		}
 		return append(out, vars...)
 	}
-	run := func(script string, vars ...string) Result {
+	// where prints the parent of the private directory.
+	where := []Cmd{{Command: `for d in "$XDG_RUNTIME_DIR" /dev/shm /tmp; do [ -d "$d/calyptos-facts.` + testBoundary + `.$$" ] && echo "$d"; done`, Seconds: 5, Cap: 1000}}
+	run := func(cmds []Cmd, script string, vars ...string) Result {
 		cmd := exec.Command(sh, "-c", script)
 		cmd.Env = env(vars...)
 		out, _ := cmd.Output()
 		return Parse(testBoundary, cmds, string(out))[0]
 	}
-	script := Script(testBoundary, cmds)
 	xdg := t.TempDir()
+	tmp := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		cmds []Cmd
+		vars []string
+		want string
+	}{
+		{"XDG_RUNTIME_DIR", where, []string{"XDG_RUNTIME_DIR=" + xdg}, xdg + "\n"},
+		{"TMPDIR first", where, []string{"XDG_RUNTIME_DIR=" + xdg, "TMPDIR=" + tmp}, ""},
+		{"neither: /dev/shm", where, nil, "/dev/shm\n"},
+		{"neither usable: /dev/shm", where, []string{"XDG_RUNTIME_DIR=/nonexistent/xdg", "TMPDIR=/nonexistent/calyptos"}, "/dev/shm\n"},
+		{"past 32 MiB: /tmp", append(slices.Clone(where), Cmd{Command: "true", Seconds: 1, Cap: 16 << 20}), nil, "/tmp\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if strings.Contains(tc.want, "/dev/shm") {
+				d, err := os.MkdirTemp("/dev/shm", "calyptos-test")
+				if err != nil {
+					t.Skipf("/dev/shm is not writable here: %v", err)
+				}
+				require.NoError(t, os.Remove(d))
+			}
+			res := run(tc.cmds, Script(testBoundary, tc.cmds), tc.vars...)
+			require.NoError(t, res.Err)
+			assert.Equal(t, tc.want, res.Stdout)
+		})
+	}
+	for _, dir := range []string{xdg, tmp} {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "nothing left behind in %s", dir)
+	}
 
-	res := run(script, "XDG_RUNTIME_DIR="+xdg)
-	require.NoError(t, res.Err)
-	assert.Contains(t, res.Stdout, "calyptos-facts.", "made in XDG_RUNTIME_DIR")
-	res = run(script, "XDG_RUNTIME_DIR="+xdg, "TMPDIR="+t.TempDir())
-	require.NoError(t, res.Err)
-	assert.Empty(t, res.Stdout, "TMPDIR comes first")
-	res = run(script, "XDG_RUNTIME_DIR=/nonexistent/xdg", "TMPDIR=/nonexistent/calyptos")
-	assert.NoError(t, res.Err, "fell back to /tmp")
-	entries, err := os.ReadDir(xdg)
-	require.NoError(t, err)
-	assert.Empty(t, entries, "nothing left behind")
-
-	fallbacks := "gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm"
-	require.Contains(t, script, fallbacks)
-	res = run(strings.ReplaceAll(script, fallbacks, "gather_make_dir /nonexistent/a"), "TMPDIR=/nonexistent/calyptos")
+	script := Script(testBoundary, where)
+	dirs := `for gather_parent in "$TMPDIR" "$XDG_RUNTIME_DIR" "$gather_shm" /tmp /var/tmp; do`
+	require.Contains(t, script, dirs)
+	res := run(where, strings.ReplaceAll(script, dirs, "for gather_parent in /nonexistent/a; do"))
 	assert.ErrorIs(t, res.Err, ErrNoFrame)
-	assert.ErrorContains(t, res.Err, "cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm")
+	assert.ErrorContains(t, res.Err, "cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /dev/shm, /tmp or /var/tmp")
 }
 
 // Many quick commands that add up past the largest bound are not killed:
@@ -367,7 +390,7 @@ func TestScriptWatchdogEndsWithTheScript(t *testing.T) {
 func TestMarkerCannotBeForged(t *testing.T) {
 	h := len(testBoundary) / 2
 	forge := `b=$(tr '\000' '\n' </proc/$$/cmdline | sed -n 's/^gather_boundary=//p'); ` +
-		`for m in "$b" "` + testBoundary[h:] + testBoundary[:h] + `"; do printf '%s0 0\n%s1 0\n' "$m" "$m"; done; ls "${TMPDIR:-/tmp}" | grep -c "$b"`
+		`for m in "$b" "` + testBoundary[h:] + testBoundary[:h] + `"; do printf '%s0 0\n%s1 0\n' "$m" "$m"; done; ls -d "${TMPDIR:-/tmp}/calyptos-facts.$b.$$" "/dev/shm/calyptos-facts.$b.$$" 2>/dev/null | grep -c "$b"`
 	cmds := []Cmd{
 		{Command: forge, Seconds: 5, Cap: 1 << 20},
 		{Command: "echo after", Seconds: 5, Cap: 100},
@@ -556,4 +579,27 @@ func TestScriptHungFactWithLargeTree(t *testing.T) {
 			assertGone(t, "sleep "+tag, "the tree is killed")
 		})
 	}
+}
+
+// The EXIT trap's names are the script's own: an environment that sets
+// them does not make a script that ends before it begins remove a
+// directory or signal a process of the user's.
+func TestScriptIgnoresInheritedTrapNames(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	victim := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(victim, "keep"), nil, 0o600))
+	sleeper := exec.Command("sleep", "30")
+	require.NoError(t, sleeper.Start())
+	defer func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() }()
+
+	cmds := []Cmd{{Command: "true", Seconds: 1, Cap: 10}}
+	script := Script(testBoundary, cmds)
+	begin := fmt.Sprintf("gather_begin 1 1 %d\n", output(cmds))
+	require.Contains(t, script, begin)
+	cmd := exec.Command(sh, "-c", strings.Replace(script, begin, "exit 0\n", 1))
+	cmd.Env = append(os.Environ(), "gather_dir="+victim, "gather_watchdog="+strconv.Itoa(sleeper.Process.Pid))
+	require.NoError(t, cmd.Run())
+
+	assert.FileExists(t, filepath.Join(victim, "keep"))
+	assert.NoError(t, sleeper.Process.Signal(syscall.Signal(0)), "the user's process lives")
 }

@@ -20,7 +20,10 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 	if _, rest, ok = number(rest, " "); !ok {
 		return "", nil, false
 	}
-	if count, rest, ok = number(rest, "\n"); !ok || count < 0 {
+	if count, rest, ok = number(rest, " "); !ok || count < 0 {
+		return "", nil, false
+	}
+	if _, rest, ok = number(rest, "\n"); !ok {
 		return "", nil, false
 	}
 	rest = "\n" + rest

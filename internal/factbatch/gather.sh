@@ -11,7 +11,7 @@
 # order) with its bound in seconds, its output cap and its command quoted
 # once, one to run them and one to finish:
 #
-#	gather_begin LONGEST COUNT
+#	gather_begin LONGEST COUNT OUTPUT
 #	gather_fact N SECONDS CAP 'COMMAND'
 #	gather_run
 #	gather_finish
@@ -54,8 +54,12 @@
 # closed it, kill the script with SIGPIPE (each fact has its own stderr file,
 # and the fatal line goes to stdout). SIGXFSZ is ignored from here on, by the
 # facts too: a write past a fact's cap fails with EFBIG. USR1 is the watchdog
-# telling the script that a fact is slow (see gather_run).
+# telling the script that a fact is slow (see gather_run). The EXIT trap's
+# names are cleared first: one taken from the environment would name what
+# the trap removes and kills.
 exec 2>/dev/null
+gather_dir=
+gather_watchdog=
 trap gather_exit EXIT
 trap '' XFSZ
 trap 'gather_interrupted=1' USR1
@@ -91,16 +95,26 @@ gather_make_dir() {
 	}
 }
 
-# gather_begin LONGEST COUNT makes the private directory, in TMPDIR, else
-# XDG_RUNTIME_DIR (the login's own tmpfs, where systemd makes one: no disk
-# writes, no name other users see), else /tmp, /var/tmp or /dev/shm, or
-# says why it cannot and ends the script; then starts the watchdog for
-# COUNT facts bounded by LONGEST seconds at most.
+# gather_begin LONGEST COUNT OUTPUT makes the private directory, in the
+# first of these where it can: TMPDIR (the user's choice), XDG_RUNTIME_DIR
+# (the login's own tmpfs, where systemd makes one), /dev/shm, /tmp, /var/tmp;
+# or says why it cannot and ends the script. Then it starts the watchdog
+# for COUNT facts bounded by LONGEST seconds at most. A tmpfs spares the
+# host's disk and the script's CPU: on ext4 each fact's four files cost a
+# millisecond to create and remove. /dev/shm is skipped when the facts
+# could write more than 32 MiB (OUTPUT, their stdout and stderr caps added
+# up): it is memory shared with every user and with services such as
+# PostgreSQL, and a container's is often 64 MiB.
 gather_begin() {
-	gather_make_dir "${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}" || gather_make_dir /tmp || gather_make_dir /var/tmp || gather_make_dir /dev/shm || {
+	gather_shm=/dev/shm
+	[ "$3" -le 33554432 ] || gather_shm=
+	for gather_parent in "$TMPDIR" "$XDG_RUNTIME_DIR" "$gather_shm" /tmp /var/tmp; do
+		[ -n "$gather_parent" ] && gather_make_dir "$gather_parent" && break
+	done
+	[ -n "$gather_dir" ] || {
 		# The $ is the reason's text, not an expansion.
 		# shellcheck disable=SC2016
-		printf '%s fatal cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /tmp, /var/tmp or /dev/shm\n' "$gather_boundary"
+		printf '%s fatal cannot create a private directory in $TMPDIR, $XDG_RUNTIME_DIR, /dev/shm, /tmp or /var/tmp\n' "$gather_boundary"
 		exit 1
 	}
 	gather_count=$2

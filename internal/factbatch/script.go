@@ -37,7 +37,7 @@ func Script(boundary string, cmds []Cmd) string {
 	b.Grow(n)
 	b.WriteString(": " + header + "\ngather_boundary=" + boundary + "\n")
 	b.WriteString(body)
-	fmt.Fprintf(&b, "gather_begin %d %d\n", longest(cmds), len(cmds))
+	fmt.Fprintf(&b, "gather_begin %d %d %d\n", longest(cmds), len(cmds), output(cmds))
 	if len(cmds) > 0 {
 		// The commands are quoted on purpose: shellcheck's SC2016 does not
 		// apply to them. (An empty group would be a syntax error.)
@@ -56,6 +56,16 @@ func longest(cmds []Cmd) int {
 	n := 1
 	for _, c := range cmds {
 		n = max(n, c.Seconds)
+	}
+	return n
+}
+
+// output is the most that cmds can leave in the private directory, in
+// bytes: each may fill its stdout and its stderr up to its cap.
+func output(cmds []Cmd) int64 {
+	var n int64
+	for _, c := range cmds {
+		n += 2 * int64(max(1, c.Cap))
 	}
 	return n
 }

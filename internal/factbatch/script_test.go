@@ -37,7 +37,8 @@ func TestDecodeReadsOneCopy(t *testing.T) {
 		"bad bound":   strings.Replace(script, "gather_fact 3 1 1 ", "gather_fact 3 y 1 ", 1),
 		"cut quote":   script[:strings.Index(script, "tr a c")],
 		"wrong index": strings.Replace(script, "gather_fact 1 ", "gather_fact 7 ", 1),
-		"bad count":   strings.Replace(script, "gather_begin 5 4\n", "gather_begin 5 x\n", 1),
+		"bad count":   strings.Replace(script, "gather_begin 5 4 ", "gather_begin 5 x ", 1),
+		"no output":   strings.Replace(script, "gather_begin 5 4 ", "gather_begin 5 4\n", 1),
 	} {
 		_, _, ok := Decode(bad)
 		assert.False(t, ok, name)
