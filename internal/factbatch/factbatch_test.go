@@ -603,3 +603,45 @@ func TestScriptIgnoresInheritedTrapNames(t *testing.T) {
 	assert.FileExists(t, filepath.Join(victim, "keep"))
 	assert.NoError(t, sleeper.Process.Signal(syscall.Signal(0)), "the user's process lives")
 }
+
+// Where a worker can take no fact (its claims fail: no inode left, or a
+// directory it may not write), the script ends at once: the facts left
+// are lost with an error, not tried by one worker after another for ever,
+// and the facts that ran keep their results.
+func TestScriptEndsWhenClaimsFail(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	cmds := []Cmd{
+		{Command: "echo ran", Seconds: 5, Cap: 100},
+		{Command: "echo lost", Seconds: 5, Cap: 100},
+		{Command: "echo lost too", Seconds: 5, Cap: 100},
+	}
+	claim := `true 2>/dev/null >"$gather_dir/$1.claim"`
+	script := Script(testBoundary, cmds)
+	require.Contains(t, script, claim)
+	script = strings.Replace(script, claim, `[ "$1" = 0 ] && `+claim, 1)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, sh, "-c", script).Output()
+	require.NoError(t, ctx.Err(), "the script ended by itself")
+	res := Parse(testBoundary, cmds, string(out))
+	assert.Equal(t, Result{Stdout: "ran\n"}, untimed(res[0]))
+	for _, r := range res[1:] {
+		assert.Error(t, r.Err)
+	}
+}
+
+// A marker the script cannot write (its directory is full) ends it with
+// the reason: frames without their marker cannot be read apart.
+func TestScriptSaysWhenItCannotWriteTheMarker(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	cmds := []Cmd{{Command: "echo ran", Seconds: 5, Cap: 100}}
+	write := `printf '%s' "$gather_marker" >"$gather_dir/marker"`
+	script := Script(testBoundary, cmds)
+	require.Contains(t, script, write)
+	script = strings.Replace(script, write, `printf '%s' "$gather_marker" >"$gather_dir/full/marker"`, 1)
+	out, _ := exec.Command(sh, "-c", script).Output()
+	res := Parse(testBoundary, cmds, string(out))
+	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
+	assert.ErrorContains(t, res[0].Err, "cannot write in the private directory")
+}

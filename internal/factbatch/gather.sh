@@ -129,6 +129,7 @@ gather_begin() {
 	gather_pids=
 	: >"$gather_dir/ticks"
 	: >"$gather_dir/workers"
+	: >"$gather_dir/marker"
 	gather_watch "$1" "$2" >/dev/null </dev/null &
 	gather_watchdog=$!
 }
@@ -139,10 +140,12 @@ gather_fact() {
 }
 
 # gather_spawn starts worker number gather_workers and lists its PID for
-# the watchdog.
+# the watchdog; gather_newest_left keeps how many facts were not taken
+# then (gather_left).
 gather_spawn() {
 	gather_worker "$gather_workers" >/dev/null 2>&1 </dev/null &
 	gather_newest=$!
+	gather_newest_left=$gather_left
 	gather_newest_id=$gather_workers
 	echo "$gather_workers $gather_newest" >>"$gather_dir/workers"
 	gather_pids="$gather_pids $gather_workers:$gather_newest"
@@ -231,10 +234,13 @@ gather_eval() {
 # gather_run runs the facts: it starts a worker and waits for the newest
 # one; when the watchdog says (USR1) that a fact has run a tick, it starts
 # another for the facts not yet taken; when a worker ends before every fact
-# was taken (a fact exited, or was stopped), another takes the rest. Then it
-# waits for every worker, and writes the status of a fact whose worker ended
-# in it.
+# was taken (a fact exited, or was stopped), another takes the rest, unless
+# that worker took none: where claims fail (no inode left, or a directory a
+# fact made read-only) the facts left are lost, not tried by worker after
+# worker for ever. Then it waits for every worker, and writes the status of
+# a fact whose worker ended in it.
 gather_run() {
+	gather_left=$gather_count
 	gather_spawn
 	while :; do
 		gather_interrupted=0
@@ -250,6 +256,7 @@ gather_run() {
 		fi
 		gather_settle "$gather_newest_id" "$gather_status"
 		gather_untaken || break
+		[ "$gather_left" -lt "$gather_newest_left" ] || break
 		gather_spawn
 	done
 	for gather_entry in $gather_pids; do
@@ -476,12 +483,17 @@ gather_orphans() {
 
 # gather_finish makes the marker (the kernel's random UUID, read by the
 # shell, else 16 random bytes read by od) and prints the frames: one cat of
-# every file, each followed by the marker file. A session closed early (the
-# caller gave up) makes the writes fail instead of killing the script before
-# its EXIT trap.
+# every file, each followed by the marker file (made empty by gather_begin,
+# so that a directory with no inode left still has it; one that cannot be
+# written ends the script with the reason: frames without it cannot be
+# read). A session closed early (the caller gave up) makes the writes fail
+# instead of killing the script before its EXIT trap.
 gather_finish() {
 	read -r gather_marker </proc/sys/kernel/random/uuid || gather_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-	printf '%s' "$gather_marker" >"$gather_dir/marker"
+	printf '%s' "$gather_marker" >"$gather_dir/marker" || {
+		printf '%s fatal cannot write in the private directory %s (is it full?)\n' "$gather_boundary" "$gather_dir"
+		exit 1
+	}
 	trap '' PIPE
 	gather_read_tick
 	cd "$gather_dir" || exit 1
