@@ -127,9 +127,12 @@ gather_begin() {
 	read -r gather_umask <"$gather_dir/umask"
 	gather_workers=0
 	gather_pids=
-	: >"$gather_dir/ticks"
-	: >"$gather_dir/workers"
-	: >"$gather_dir/marker"
+	# With true, not : (a special built-in: its failed redirection would
+	# end the script without a word).
+	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker"; } || {
+		printf '%s fatal cannot write in the private directory %s (is it full?)\n' "$gather_boundary" "$gather_dir"
+		exit 1
+	}
 	gather_watch "$1" "$2" >/dev/null </dev/null &
 	gather_watchdog=$!
 }
@@ -147,7 +150,9 @@ gather_spawn() {
 	gather_newest=$!
 	gather_newest_left=$gather_left
 	gather_newest_id=$gather_workers
-	echo "$gather_workers $gather_newest" >>"$gather_dir/workers"
+	# A worker the watchdog cannot find (the list's write failed: a full
+	# directory) could not be stopped: it is stopped now.
+	echo "$gather_workers $gather_newest" >>"$gather_dir/workers" || gather_kill_tree "$gather_newest"
 	gather_pids="$gather_pids $gather_workers:$gather_newest"
 	gather_workers=$((gather_workers + 1))
 }
@@ -341,7 +346,9 @@ gather_stop() {
 	# shellcheck disable=SC2086
 	set -- "$1" "$gather_pid" $gather_line
 	[ "$4" = "$$" ] || return
-	: >"$gather_dir/$1.killed"
+	# true, not :, whose failed redirection (no inode left) would end the
+	# watchdog and leave the fact running for ever.
+	true >"$gather_dir/$1.killed"
 	gather_stopping="$gather_stopping $2"
 }
 
