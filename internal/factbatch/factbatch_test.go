@@ -645,3 +645,22 @@ func TestScriptSaysWhenItCannotWriteTheMarker(t *testing.T) {
 	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
 	assert.ErrorContains(t, res[0].Err, "cannot write in the private directory")
 }
+
+// A fact that removes the private directory loses every fact's result,
+// with the reason, and the script ends at once.
+func TestScriptSaysWhenAFactRemovedItsDirectory(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	remove := `for d in "$TMPDIR" "$XDG_RUNTIME_DIR" /dev/shm /tmp /var/tmp; do rm -rf "${d:-/nonexistent}"/calyptos-facts.*.$$; done`
+	cmds := []Cmd{
+		{Command: remove, Seconds: 5, Cap: 100},
+		{Command: "echo after", Seconds: 5, Cap: 100},
+		{Command: "sleep 30", Seconds: 5, Cap: 100},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
+	require.NoError(t, ctx.Err(), "the script ended by itself")
+	for i, r := range Parse(testBoundary, cmds, string(out)) {
+		assert.ErrorContains(t, r.Err, "cannot write in the private directory", "fact %d", i)
+	}
+}

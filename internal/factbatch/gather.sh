@@ -129,12 +129,16 @@ gather_begin() {
 	gather_pids=
 	# With true, not : (a special built-in: its failed redirection would
 	# end the script without a word).
-	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker"; } || {
-		printf '%s fatal cannot write in the private directory %s (is it full?)\n' "$gather_boundary" "$gather_dir"
-		exit 1
-	}
+	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker"; } || gather_cannot_write
 	gather_watch "$1" "$2" >/dev/null </dev/null &
 	gather_watchdog=$!
+}
+
+# gather_cannot_write ends the script with the reason its private directory
+# failed it: full (no space or no inode left), or removed by a fact.
+gather_cannot_write() {
+	printf '%s fatal cannot write in the private directory %s (full, or removed?)\n' "$gather_boundary" "$gather_dir"
+	exit 1
 }
 
 # gather_fact N SECONDS CAP COMMAND keeps fact N for the workers.
@@ -497,10 +501,7 @@ gather_orphans() {
 # instead of killing the script before its EXIT trap.
 gather_finish() {
 	read -r gather_marker </proc/sys/kernel/random/uuid || gather_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-	printf '%s' "$gather_marker" >"$gather_dir/marker" || {
-		printf '%s fatal cannot write in the private directory %s (is it full?)\n' "$gather_boundary" "$gather_dir"
-		exit 1
-	}
+	printf '%s' "$gather_marker" >"$gather_dir/marker" || gather_cannot_write
 	trap '' PIPE
 	gather_read_tick
 	cd "$gather_dir" || exit 1
