@@ -609,22 +609,13 @@ func TestScriptIgnoresInheritedTrapNames(t *testing.T) {
 // are lost with an error, not tried by one worker after another for ever,
 // and the facts that ran keep their results.
 func TestScriptEndsWhenClaimsFail(t *testing.T) {
-	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{
 		{Command: "echo ran", Seconds: 5, Cap: 100},
 		{Command: "echo lost", Seconds: 5, Cap: 100},
 		{Command: "echo lost too", Seconds: 5, Cap: 100},
 	}
 	claim := `true 2>/dev/null >"$gather_dir/$1.claim"`
-	script := Script(testBoundary, cmds)
-	require.Contains(t, script, claim)
-	script = strings.Replace(script, claim, `[ "$1" = 0 ] && `+claim, 1)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, _ := exec.CommandContext(ctx, sh, "-c", script).Output()
-	require.NoError(t, ctx.Err(), "the script ended by itself")
-	res := Parse(testBoundary, cmds, string(out))
+	res := runPatched(t, "sh", cmds, claim, `[ "$1" = 0 ] && `+claim)
 	assert.Equal(t, Result{Stdout: "ran\n"}, untimed(res[0]))
 	for _, r := range res[1:] {
 		assert.Error(t, r.Err)
@@ -634,14 +625,9 @@ func TestScriptEndsWhenClaimsFail(t *testing.T) {
 // A marker the script cannot write (its directory is full) ends it with
 // the reason: frames without their marker cannot be read apart.
 func TestScriptSaysWhenItCannotWriteTheMarker(t *testing.T) {
-	sh := shelltest.Path(t, "sh")
 	cmds := []Cmd{{Command: "echo ran", Seconds: 5, Cap: 100}}
 	write := `printf '%s' "$gather_marker" >"$gather_dir/marker"`
-	script := Script(testBoundary, cmds)
-	require.Contains(t, script, write)
-	script = strings.Replace(script, write, `printf '%s' "$gather_marker" >"$gather_dir/full/marker"`, 1)
-	out, _ := exec.Command(sh, "-c", script).Output()
-	res := Parse(testBoundary, cmds, string(out))
+	res := runPatched(t, "sh", cmds, write, `printf '%s' "$gather_marker" >"$gather_dir/full/marker"`)
 	assert.ErrorIs(t, res[0].Err, ErrNoFrame)
 	assert.ErrorContains(t, res[0].Err, "cannot write in the private directory")
 }
@@ -649,18 +635,33 @@ func TestScriptSaysWhenItCannotWriteTheMarker(t *testing.T) {
 // A fact that removes the private directory loses every fact's result,
 // with the reason, and the script ends at once.
 func TestScriptSaysWhenAFactRemovedItsDirectory(t *testing.T) {
-	sh := shelltest.Path(t, "sh")
 	remove := `for d in "$TMPDIR" "$XDG_RUNTIME_DIR" /dev/shm /tmp /var/tmp; do rm -rf "${d:-/nonexistent}"/calyptos-facts.*.$$; done`
 	cmds := []Cmd{
 		{Command: remove, Seconds: 5, Cap: 100},
 		{Command: "echo after", Seconds: 5, Cap: 100},
 		{Command: "sleep 30", Seconds: 5, Cap: 100},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, _ := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
-	require.NoError(t, ctx.Err(), "the script ended by itself")
-	for i, r := range Parse(testBoundary, cmds, string(out)) {
+	for i, r := range runEnding(t, "sh", cmds, Script(testBoundary, cmds)) {
 		assert.ErrorContains(t, r.Err, "cannot write in the private directory", "fact %d", i)
 	}
+}
+
+// A fact that exits ends its worker; the facts after it still run when
+// the worker was started for a hung fact that was then stopped: a worker
+// that took a fact is followed by another.
+func TestScriptRunsTheFactsAfterAnExitBehindAHungFact(t *testing.T) {
+	sh := shelltest.Path(t, "sh")
+	cmds := []Cmd{
+		{Command: "sleep 30", Seconds: 3, Cap: 100},
+		{Command: "echo a", Seconds: 10, Cap: 100},
+		{Command: "exit 3", Seconds: 10, Cap: 100},
+		{Command: "echo b", Seconds: 10, Cap: 100},
+		{Command: "echo c", Seconds: 10, Cap: 100},
+	}
+	res := Parse(testBoundary, cmds, runScript(t, sh, Script(testBoundary, cmds)))
+	assert.True(t, res[0].TimedOut)
+	assert.Equal(t, Result{Stdout: "a\n"}, untimed(res[1]))
+	assert.Equal(t, Result{ExitCode: 3}, untimed(res[2]))
+	assert.Equal(t, Result{Stdout: "b\n"}, untimed(res[3]))
+	assert.Equal(t, Result{Stdout: "c\n"}, untimed(res[4]))
 }

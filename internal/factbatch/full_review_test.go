@@ -20,7 +20,13 @@ func runPatched(t *testing.T, name string, cmds []Cmd, old, new string) []Result
 	t.Helper()
 	script := Script(testBoundary, cmds)
 	require.Contains(t, script, old)
-	script = strings.ReplaceAll(script, old, new)
+	return runEnding(t, name, cmds, strings.ReplaceAll(script, old, new))
+}
+
+// runEnding runs script for cmds in shell name and requires that it ends
+// by itself within 15 s.
+func runEnding(t *testing.T, name string, cmds []Cmd, script string) []Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	out, _ := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", script).Output()

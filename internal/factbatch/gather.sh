@@ -284,14 +284,16 @@ gather_run() {
 # gather_more starts another worker for the facts not taken yet, or, once
 # half of the longest bound has passed, one for each of them: many quick
 # facts that add up past the longest bound then run side by side instead of
-# being stopped.
+# being stopped. gather_left stays the count of facts not taken, which
+# gather_spawn keeps for gather_run.
 gather_more() {
 	gather_untaken || return 0
 	gather_read_tick
-	[ "$gather_tick" -ge "$gather_half" ] || gather_left=1
-	while [ "$gather_left" -gt 0 ]; do
+	gather_new=1
+	[ "$gather_tick" -lt "$gather_half" ] || gather_new=$gather_left
+	while [ "$gather_new" -gt 0 ]; do
 		gather_spawn
-		gather_left=$((gather_left - 1))
+		gather_new=$((gather_new - 1))
 	done
 }
 
