@@ -8,7 +8,8 @@ import (
 	"github.com/org/calyptos/internal/textparse"
 )
 
-// CPUInfoCommand reads the processors' description.
+// CPUInfoCommand reads the processors' description; among other facts, the
+// gathering script serves it without a process (see MeminfoCommand).
 const CPUInfoCommand = "cat /proc/cpuinfo"
 
 // CPU is the host's processors, from /proc/cpuinfo.

@@ -39,6 +39,12 @@
 //     (nor another user of the host) can end its frame early or forge
 //     another fact's result.
 //
+//   - A fact whose command is cat of one kernel file (under /proc or /sys)
+//     runs no process: its worker checks that the file is readable, and
+//     the cat that prints the frames reads it, after the others' frames.
+//     The watchdog stops that cat when it is stuck on such a file (a hung
+//     FUSE file) for two ticks: only those frames are lost.
+//
 // A host runs, besides the facts' own processes, mkdir, a worker (one more
 // per slow or exiting fact), the watchdog, one sleep per second, cat, and
 // rm (exec'd by the watchdog in place).

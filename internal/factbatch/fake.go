@@ -97,10 +97,11 @@ func Encode(boundary string, cmds []Cmd, results []Result) string {
 	}
 	b.Grow(n)
 	b.WriteString(boundary + " data " + marker + " 0 unlimited\n")
-	for i, r := range results {
-		if i >= len(cmds) {
-			break
+	for _, i := range wireOrder(cmds) {
+		if i >= len(results) {
+			continue
 		}
+		r := results[i]
 		t := "0"
 		if r.TimedOut {
 			t = "1"

@@ -13,6 +13,7 @@
 #
 #	gather_begin LONGEST COUNT OUTPUT
 #	gather_fact N SECONDS CAP 'COMMAND'
+#	gather_file N 'PATH'   (for a fact whose command is cat PATH, see below)
 #	gather_run
 #	gather_finish
 #
@@ -31,6 +32,13 @@
 # worker with its status, and another worker takes the facts left. Workers
 # take a fact by creating N.claim exclusively (noclobber), so that each fact
 # runs once.
+#
+# A fact whose command is cat of one kernel file (Go writes gather_file for
+# it: a path under /proc or /sys) costs no process: its worker only checks
+# that the file is readable, and the cat that prints the frames reads it,
+# after the others' frames, so that a file that hangs (a FUSE file such as
+# lxcfs's /proc/meminfo) loses only these; the watchdog stops that cat when
+# it has been stuck on such a file for two ticks.
 #
 # Besides the facts' own processes the script starts mkdir, a worker, the
 # watchdog and one sleep per second it runs, and cat; rm at the end is exec'd
@@ -127,6 +135,7 @@ gather_begin() {
 	read -r gather_umask <"$gather_dir/umask"
 	gather_workers=0
 	gather_pids=
+	gather_files=
 	# With true, not : (a special built-in: its failed redirection would
 	# end the script without a word).
 	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker"; } || gather_cannot_write
@@ -144,6 +153,14 @@ gather_cannot_write() {
 # gather_fact N SECONDS CAP COMMAND keeps fact N for the workers.
 gather_fact() {
 	eval "gather_command_$1=\$4 gather_seconds_$1=\$2 gather_cap_$1=\$3"
+}
+
+# gather_file N PATH makes fact N, whose command is cat PATH, a file fact
+# (see the top of this file); Go checked PATH: under /proc or /sys, in
+# letters, digits and /._:- only.
+gather_file() {
+	eval "gather_file_$1=\$2"
+	gather_files="$gather_files $1"
 }
 
 # gather_spawn starts worker number gather_workers and lists its PID for
@@ -200,6 +217,13 @@ gather_run_fact() {
 	gather_read_tick
 	gather_start=$gather_tick
 	echo "$gather_worker_id $gather_seconds $gather_start" >"$gather_dir/$gather_n.claim" || exit 125
+	# A file fact whose file is readable is left to the frames' cat, which
+	# gather_finish tells by the status' last word; else its cat runs.
+	eval "gather_kfile=\${gather_file_$1-}"
+	if [ -n "$gather_kfile" ] && [ -f "$gather_kfile" ] && [ -r "$gather_kfile" ]; then
+		echo "0 0 $gather_start $gather_start file" >"$gather_dir/$gather_n.status" || exit 125
+		return 0
+	fi
 	gather_reset
 	# ulimit -S and -H are not in POSIX before 2024, but dash, bash, busybox
 	# and ksh all have them.
@@ -269,15 +293,20 @@ gather_run() {
 		gather_spawn
 	done
 	for gather_entry in $gather_pids; do
-		gather_pid=${gather_entry#*:}
-		while :; do
-			gather_interrupted=0
-			wait "$gather_pid"
-			gather_status=$?
-			[ "$gather_interrupted" = 1 ] && kill -0 "$gather_pid" 2>/dev/null && continue
-			break
-		done
+		gather_reap "${gather_entry#*:}"
 		gather_settle "${gather_entry%%:*}" "$gather_status"
+	done
+}
+
+# gather_reap PID waits for the script's child PID to end, through the
+# watchdog's USR1, and sets gather_status to its exit.
+gather_reap() {
+	while :; do
+		gather_interrupted=0
+		wait "$1"
+		gather_status=$?
+		[ "$gather_interrupted" = 1 ] && kill -0 "$1" 2>/dev/null && continue
+		return 0
 	done
 }
 
@@ -435,13 +464,17 @@ gather_freeze() {
 # side by side instead of being stopped). TERM (from the script's EXIT
 # trap, or the session's end) ends it and its sleep and removes the private
 # directory; so does the script's death (SIGKILL runs no EXIT trap), noticed
-# within a tick; it ends by itself a little after LONGEST.
+# within a tick; it ends by itself a little after LONGEST, unless the frames
+# are printing then (see gather_guard).
 gather_watch() {
 	gather_half=$(($1 / 2))
 	gather_tick=0
 	gather_sleep=
 	trap 'kill "$gather_sleep"; exec rm -rf "$gather_dir"' TERM
-	while kill -0 $$ && [ "$gather_tick" -le $(($1 + 2)) ]; do
+	gather_was=-
+	gather_same=0
+	gather_mount=
+	while kill -0 $$ && { [ "$gather_tick" -le $(($1 + 2)) ] || [ -s "$gather_dir/framing" ]; }; do
 		sleep 1 &
 		gather_sleep=$!
 		wait "$gather_sleep" || break
@@ -464,6 +497,7 @@ gather_watch() {
 		# One word per PID is meant.
 		# shellcheck disable=SC2086
 		[ -z "$gather_stopping" ] || gather_kill_tree $gather_stopping 2>/dev/null
+		[ ! -s "$gather_dir/framing" ] || gather_guard 2>/dev/null
 		case $gather_newest in
 		*:*) kill -USR1 $$ ;;
 		esac
@@ -471,6 +505,59 @@ gather_watch() {
 	kill -0 $$ && return
 	gather_orphans
 	exec rm -rf "$gather_dir"
+}
+
+# gather_guard, at a tick while the frames print, stops the cat that prints
+# them when it has been stuck on a kernel file for two ticks (a hung FUSE
+# file, say): not running, with its input (fd 3: 0 to 2 are taken) not in
+# the private directory, or not open yet, and at the same offset, at three
+# ticks in a row. The frames after, the file facts' own, are lost, and the
+# script ends instead of waiting for ever. It reads only /proc/PID/stat and
+# /proc/PID/fdinfo/3, never the file itself, which could hang the watchdog
+# too. The cost: a cat that blocks writing a kernel file's frame to a
+# reader that took nothing for two seconds is stopped as well. Kernels
+# without mnt_id in fdinfo (before 3.15) have no guard.
+gather_guard() {
+	read -r gather_cat <"$gather_dir/framing" || return
+	read -r gather_line <"/proc/$gather_cat/stat" || return
+	gather_line=${gather_line##*) }
+	# Word splitting of the stat fields is meant.
+	# shellcheck disable=SC2086
+	set -- $gather_line
+	[ "$2" = "$$" ] || return
+	[ -n "$gather_mount" ] || gather_own_mount
+	gather_fdinfo "$gather_cat" 3
+	if [ "$1" = R ] || [ -z "$gather_mount" ] || [ "${gather_info%% *}" = "$gather_mount" ] || [ "${gather_info:-open}" != "$gather_was" ]; then
+		gather_was=${gather_info:-open}
+		gather_same=0
+		return
+	fi
+	gather_same=$((gather_same + 1))
+	[ "$gather_same" -lt 2 ] || kill -KILL "$gather_cat"
+}
+
+# gather_own_mount sets gather_mount to the mnt_id of the private
+# directory's mount, from a file of it that the watchdog opens.
+gather_own_mount() {
+	exec 8<"$gather_dir/ticks" || return
+	gather_fdinfo self 8
+	exec 8<&-
+	gather_mount=${gather_info%% *}
+}
+
+# gather_fdinfo PID FD sets gather_info to "MOUNT OFFSET", the mnt_id and
+# pos of file descriptor FD of process PID, or to nothing.
+gather_fdinfo() {
+	gather_info=
+	gather_pos=
+	gather_mnt=
+	while read -r gather_k gather_v; do
+		case $gather_k in
+		pos:) gather_pos=$gather_v ;;
+		mnt_id:) gather_mnt=$gather_v ;;
+		esac
+	done <"/proc/$1/fdinfo/$2"
+	[ -z "$gather_mnt" ] || gather_info="$gather_mnt $gather_pos"
 }
 
 # gather_orphans, in the watchdog once the script has died, stops every
@@ -499,8 +586,10 @@ gather_orphans() {
 # every file, each followed by the marker file (made empty by gather_begin,
 # so that a directory with no inode left still has it; one that cannot be
 # written ends the script with the reason: frames without it cannot be
-# read). A session closed early (the caller gave up) makes the writes fail
-# instead of killing the script before its EXIT trap.
+# read), the file facts' last (see the top of this file). A session closed early
+# (the caller gave up) makes the writes fail instead of killing the script
+# before its EXIT trap. The cat runs in the background, its PID in the
+# framing file when it reads kernel files, for gather_guard.
 gather_finish() {
 	read -r gather_marker </proc/sys/kernel/random/uuid || gather_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	printf '%s' "$gather_marker" >"$gather_dir/marker" || gather_cannot_write
@@ -510,11 +599,34 @@ gather_finish() {
 	set --
 	gather_item=0
 	while [ "$gather_item" -lt "$gather_count" ]; do
-		set -- "$@" "$gather_item.status" marker "$gather_item.out" marker "$gather_item.err" marker
+		case " $gather_files " in
+		*" $gather_item "*) ;;
+		*) set -- "$@" "$gather_item.status" marker "$gather_item.out" marker "$gather_item.err" marker ;;
+		esac
 		gather_item=$((gather_item + 1))
+	done
+	gather_kfiles=
+	for gather_item in $gather_files; do
+		# gather_file set the fact's path, through eval.
+		# shellcheck disable=SC2154
+		eval "gather_kfile=\$gather_file_$gather_item"
+		gather_line=
+		read -r gather_line <"$gather_item.status"
+		case $gather_line in
+		*" file")
+			echo "0 0 $gather_tick $gather_tick" >"$gather_item.status" || gather_cannot_write
+			set -- "$@" "$gather_item.status" marker "$gather_kfile" marker marker
+			gather_kfiles=1
+			;;
+		*) set -- "$@" "$gather_item.status" marker "$gather_item.out" marker "$gather_item.err" marker ;;
+		esac
 	done
 	printf '%s data %s %s ' "$gather_boundary" "$gather_marker" "$gather_tick"
 	# shellcheck disable=SC3045
 	ulimit -H -f
-	[ "$#" = 0 ] || cat "$@"
+	[ "$#" != 0 ] || return 0
+	cat "$@" &
+	[ -z "$gather_kfiles" ] || echo "$!" >framing
+	gather_reap "$!"
+	return "$gather_status"
 }

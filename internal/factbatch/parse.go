@@ -22,7 +22,7 @@ func validMarker(m string) bool {
 }
 
 // Parse reads the output of Script(boundary, cmds): one Result per
-// command, in order. Text before the frame (a login banner printed by the
+// command, in the order of cmds (the frames come in wireOrder). Text before the frame (a login banner printed by the
 // host's shell start-up files) is skipped; a command without a complete
 // result gets Err. It never panics, whatever out holds.
 func Parse(boundary string, cmds []Cmd, out string) []Result {
@@ -54,7 +54,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	}
 	marker, end, hard := f[0], tick(f[1]), hardLimit(f[2])
 	data := out[pos+nl+1:]
-	for i := range cmds {
+	for _, i := range wireOrder(cmds) {
 		var body [3]string
 		for k := range body {
 			end := strings.Index(data, marker)

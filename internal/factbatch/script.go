@@ -12,7 +12,7 @@ import (
 
 // header is the script's first line, after ": ": it says the wire format,
 // which Decode reads back and the version of which changes with it.
-const header = "calyptos-facts v8"
+const header = "calyptos-facts v9"
 
 // gatherShell is the script's fixed part: its functions and set-up. See
 // the file's own comments.
@@ -47,6 +47,11 @@ func Script(boundary string, cmds []Cmd) string {
 		}
 		b.WriteString("}\n")
 	}
+	for i, c := range cmds {
+		if p, ok := kernelFile(c.Command); ok {
+			fmt.Fprintf(&b, "gather_file %d %s\n", i, quote(p))
+		}
+	}
 	b.WriteString("gather_run\ngather_finish\n")
 	return b.String()
 }
@@ -65,9 +70,51 @@ func longest(cmds []Cmd) int {
 func output(cmds []Cmd) int64 {
 	var n int64
 	for _, c := range cmds {
-		n += 2 * int64(max(1, c.Cap))
+		if _, ok := kernelFile(c.Command); !ok {
+			n += 2 * int64(max(1, c.Cap))
+		}
 	}
 	return n
+}
+
+// kernelFile reports whether command is cat of one kernel file, a path
+// under /proc or /sys in letters, digits and /._:- only (no ".."
+// element), and returns the path. The script serves such a command
+// without a process: the cat that prints the frames reads the file, after
+// every other frame (see gather.sh). Its result is the same, but the file
+// is read when the frames are printed, after the other facts ran.
+func kernelFile(command string) (string, bool) {
+	p, ok := strings.CutPrefix(command, "cat ")
+	if !ok || !(strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/")) {
+		return "", false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._:-", r)) {
+			return "", false
+		}
+	}
+	for _, e := range strings.Split(p, "/") {
+		if e == ".." {
+			return "", false
+		}
+	}
+	return p, true
+}
+
+// wireOrder is the order in which the script prints the frames of cmds:
+// the file facts' (see kernelFile) after the others, each part in the
+// order of cmds.
+func wireOrder(cmds []Cmd) []int {
+	order := make([]int, 0, len(cmds))
+	var files []int
+	for i, c := range cmds {
+		if _, ok := kernelFile(c.Command); ok {
+			files = append(files, i)
+		} else {
+			order = append(order, i)
+		}
+	}
+	return append(order, files...)
 }
 
 // Bound is how long Script(boundary, cmds) runs on a host at most: its
