@@ -78,8 +78,9 @@ func output(cmds []Cmd) int64 {
 }
 
 // kernelFile reports whether command is cat of one kernel file, a path
-// under /proc or /sys in letters, digits and /._:- only (no ".."
-// element), and returns the path. The script serves such a command
+// under /proc or /sys in letters, digits and /._:- only (no "..", "." or
+// empty element, not under /proc/self or /proc/thread-self), and returns
+// the path. The script serves such a command
 // without a process: the cat that prints the frames reads the file, after
 // every other frame (see gather.sh). Its result is the same, but the file
 // is read when the frames are printed, after the other facts ran.
@@ -93,10 +94,18 @@ func kernelFile(command string) (string, bool) {
 			return "", false
 		}
 	}
-	for _, e := range strings.Split(p, "/") {
-		if e == ".." {
+	// Elements are plain names: no "..", and no "." or empty one that
+	// could hide /proc/self or /proc/thread-self, which name the frames'
+	// cat there (its command line and descriptors; its working directory
+	// is the private directory), not the process cat runs in as a fact.
+	e := strings.Split(p, "/")
+	for _, e := range e[1:] {
+		if e == ".." || e == "." || e == "" {
 			return "", false
 		}
+	}
+	if e[1] == "proc" && (e[2] == "self" || e[2] == "thread-self") {
+		return "", false
 	}
 	return p, true
 }

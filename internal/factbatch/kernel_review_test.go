@@ -1,0 +1,116 @@
+package factbatch
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos/internal/shelltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A file fact reads its file in another process than cat run as the fact
+// would: /proc/self and /proc/thread-self name the frames' cat there (its
+// command line, its descriptors; /proc/self/cwd is the private directory,
+// with the marker in it), so such paths are not served.
+func TestKernelFileNotSelf(t *testing.T) {
+	for _, c := range []string{
+		"cat /proc/self/cmdline",
+		"cat /proc/self/cwd/marker",
+		"cat /proc/thread-self/status",
+		"cat /proc/./self/cmdline",
+		"cat /proc//self/cmdline",
+		"cat /proc/self",
+	} {
+		_, ok := kernelFile(c)
+		assert.False(t, ok, "%q", c)
+	}
+}
+
+// A kernel file that was readable when its worker checked it but fails
+// when the frames' cat reads it (a /proc/PID file of a process that ended,
+// a /sys file that gives EIO) must not look like an empty file read
+// without error: cat run as the fact exits 1 with its error. The file
+// fact served after it keeps its own, clean, result.
+func TestScriptKernelFileFailsAtFraming(t *testing.T) {
+	version, err := os.ReadFile("/proc/version")
+	require.NoError(t, err)
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			gone := filepath.Join(t.TempDir(), "vanishing")
+			require.NoError(t, os.WriteFile(gone, []byte("stale\n"), 0o600))
+			cmds := kernelCmds()
+			cmds[4].Command = "rm -f " + gone
+			script := Script(testBoundary, cmds)
+			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+gone+"'", 1)
+			res := runEnding(t, name, cmds, script)
+			require.NoError(t, res[1].Err)
+			assert.Equal(t, 1, res[1].ExitCode, "the read failed: %+v", res[1])
+			assert.Contains(t, res[1].Stderr, gone)
+			assert.Empty(t, res[1].Stdout)
+			require.NoError(t, res[3].Err)
+			assert.Equal(t, Result{Stdout: string(version[:5]), Truncated: true}, untimed(res[3]))
+			assert.Equal(t, 1, res[2].ExitCode, "the fact that ran cat keeps cat's status")
+		})
+	}
+}
+
+// A variable gather_file_N in the host's environment must not make fact N
+// a file fact: it would not run.
+func TestScriptIgnoresGatherFileFromEnvironment(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := kernelCmds()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", Script(testBoundary, cmds))
+			cmd.Env = append(os.Environ(), "gather_file_0=/proc/version", "gather_file_4=/proc/version")
+			out, _ := cmd.Output()
+			res := Parse(testBoundary, cmds, string(out))
+			require.NoError(t, res[0].Err)
+			assert.Equal(t, "before\n", res[0].Stdout)
+			require.NoError(t, res[4].Err)
+			assert.Equal(t, "after\n", res[4].Stdout)
+		})
+	}
+}
+
+// The guard reads the frames' cat's input at descriptor 3. A descriptor 3
+// the script inherited (on another mount than the private directory) made
+// the guard take a cat blocked writing ordinary frames to a reader slower
+// than two ticks for one stuck on a kernel file, and kill it.
+func TestScriptGuardWithInheritedDescriptor3(t *testing.T) {
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := kernelCmds()
+			cmds[0] = Cmd{Command: "head -c 300000 /dev/zero", Seconds: 5, Cap: 400000}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			null, err := os.Open("/dev/null")
+			require.NoError(t, err)
+			defer null.Close()
+			cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", Script(testBoundary, cmds))
+			cmd.ExtraFiles = []*os.File{null}
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			// A reader that takes nothing for a while: the cat blocks on
+			// the first frame, a file of the private directory.
+			time.Sleep(6 * time.Second)
+			out, err := io.ReadAll(stdout)
+			require.NoError(t, err)
+			_ = cmd.Wait()
+			res := Parse(testBoundary, cmds, string(out))
+			require.NoError(t, res[0].Err)
+			assert.Len(t, res[0].Stdout, 300000)
+			require.NoError(t, res[1].Err, "frames after the slow one are kept")
+			assert.Equal(t, "Linux\n", res[1].Stdout)
+		})
+	}
+}
