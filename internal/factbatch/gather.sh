@@ -4,7 +4,7 @@
 # so that no fact's output can forge another's. Go sends it with its full-line
 # comments taken out, after two lines of its own:
 #
-#	: calyptos-facts v8
+#	: calyptos-facts v10
 #	gather_boundary=BOUNDARY
 #
 # and before the lines that use it: one to begin, one per fact N (from 0, in
@@ -138,7 +138,7 @@ gather_begin() {
 	gather_files=
 	# With true, not : (a special built-in: its failed redirection would
 	# end the script without a word).
-	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker"; } || gather_cannot_write
+	{ true >"$gather_dir/ticks" && true >"$gather_dir/workers" && true >"$gather_dir/marker" && true >"$gather_dir/cat.err"; } || gather_cannot_write
 	gather_watch "$1" "$2" >/dev/null </dev/null &
 	gather_watchdog=$!
 }
@@ -150,9 +150,11 @@ gather_cannot_write() {
 	exit 1
 }
 
-# gather_fact N SECONDS CAP COMMAND keeps fact N for the workers.
+# gather_fact N SECONDS CAP COMMAND keeps fact N for the workers; it is no
+# file fact unless gather_file says so (not a gather_file_N from the
+# environment).
 gather_fact() {
-	eval "gather_command_$1=\$4 gather_seconds_$1=\$2 gather_cap_$1=\$3"
+	eval "gather_command_$1=\$4 gather_seconds_$1=\$2 gather_cap_$1=\$3 gather_file_$1="
 }
 
 # gather_file N PATH makes fact N, whose command is cat PATH, a file fact
@@ -589,7 +591,11 @@ gather_orphans() {
 # read), the file facts' last (see the top of this file). A session closed early
 # (the caller gave up) makes the writes fail instead of killing the script
 # before its EXIT trap. The cat runs in the background, its PID in the
-# framing file when it reads kernel files, for gather_guard.
+# framing file when it reads kernel files, for gather_guard, which reads its
+# input at descriptor 3 (closed for it: the script may have inherited one).
+# A file fact's frame is its status with "file" last, the file, and the
+# cat's stderr so far (cat.err, made by gather_begin): Parse takes what the
+# frame before added to it for this file's error, as cat's exit 1.
 gather_finish() {
 	read -r gather_marker </proc/sys/kernel/random/uuid || gather_marker=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	printf '%s' "$gather_marker" >"$gather_dir/marker" || gather_cannot_write
@@ -614,8 +620,8 @@ gather_finish() {
 		read -r gather_line <"$gather_item.status"
 		case $gather_line in
 		*" file")
-			echo "0 0 $gather_tick $gather_tick" >"$gather_item.status" || gather_cannot_write
-			set -- "$@" "$gather_item.status" marker "$gather_kfile" marker marker
+			echo "0 0 $gather_tick $gather_tick file" >"$gather_item.status" || gather_cannot_write
+			set -- "$@" "$gather_item.status" marker "$gather_kfile" marker cat.err marker
 			gather_kfiles=1
 			;;
 		*) set -- "$@" "$gather_item.status" marker "$gather_item.out" marker "$gather_item.err" marker ;;
@@ -625,7 +631,7 @@ gather_finish() {
 	# shellcheck disable=SC3045
 	ulimit -H -f
 	[ "$#" != 0 ] || return 0
-	cat "$@" &
+	cat "$@" 3<&- 2>cat.err &
 	[ -z "$gather_kfiles" ] || echo "$!" >framing
 	gather_reap "$!"
 	return "$gather_status"

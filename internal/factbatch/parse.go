@@ -22,7 +22,8 @@ func validMarker(m string) bool {
 }
 
 // Parse reads the output of Script(boundary, cmds): one Result per
-// command, in the order of cmds (the frames come in wireOrder). Text before the frame (a login banner printed by the
+// command, in the order of cmds (the frames come in wireOrder; see served
+// for a file fact's). Text before the frame (a login banner printed by the
 // host's shell start-up files) is skipped; a command without a complete
 // result gets Err. It never panics, whatever out holds.
 func Parse(boundary string, cmds []Cmd, out string) []Result {
@@ -54,6 +55,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	}
 	marker, end, hard := f[0], tick(f[1]), hardLimit(f[2])
 	data := out[pos+nl+1:]
+	errs := ""
 	for _, i := range wireOrder(cmds) {
 		var body [3]string
 		for k := range body {
@@ -63,9 +65,28 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 			}
 			body[k], data = data[:end], data[end+len(marker):]
 		}
+		errs = served(&body, errs)
 		res[i] = result(body, max(1, cmds[i].Cap), hard, end)
 	}
 	return res
+}
+
+// served turns the frame of a file fact the frames' cat served (its
+// status ends in "file") into cat's own result: its stderr part is that
+// cat's stderr so far, errs the part the served frame before had; what
+// this file added is its error, and cat's exit 1. It returns the new errs.
+func served(body *[3]string, errs string) string {
+	f := strings.Fields(body[0])
+	if len(f) != 5 || f[4] != "file" {
+		return errs
+	}
+	all := body[2]
+	body[2] = strings.TrimPrefix(all, errs)
+	if body[2] != "" {
+		f[0] = "1"
+	}
+	body[0] = strings.Join(f[:4], " ")
+	return all
 }
 
 // hardLimit reads the host's hard file-size limit, as ulimit -H -f

@@ -12,7 +12,7 @@ import (
 
 // header is the script's first line, after ": ": it says the wire format,
 // which Decode reads back and the version of which changes with it.
-const header = "calyptos-facts v9"
+const header = "calyptos-facts v10"
 
 // gatherShell is the script's fixed part: its functions and set-up. See
 // the file's own comments.
