@@ -18,7 +18,8 @@ import (
 // A file fact reads its file in another process than cat run as the fact
 // would: /proc/self and /proc/thread-self name the frames' cat there (its
 // command line, its descriptors; /proc/self/cwd is the private directory,
-// with the marker in it), so such paths are not served.
+// with the marker in it), so such paths are not served, but for the mount
+// namespace's files, the same in every process of it.
 func TestKernelFileNotSelf(t *testing.T) {
 	for _, c := range []string{
 		"cat /proc/self/cmdline",
@@ -30,6 +31,11 @@ func TestKernelFileNotSelf(t *testing.T) {
 	} {
 		_, ok := kernelFile(c)
 		assert.False(t, ok, "%q", c)
+	}
+	for _, p := range []string{"/proc/self/mountinfo", "/proc/self/mounts"} {
+		got, ok := kernelFile("cat " + p)
+		assert.True(t, ok, "%q: the mount namespace's, the same in the frames' cat", p)
+		assert.Equal(t, p, got)
 	}
 }
 

@@ -79,7 +79,8 @@ func output(cmds []Cmd) int64 {
 
 // kernelFile reports whether command is cat of one kernel file, a path
 // under /proc or /sys in letters, digits and /._:- only (no "..", "." or
-// empty element, not under /proc/self or /proc/thread-self), and returns
+// empty element, not under /proc/self or /proc/thread-self but for its
+// mountinfo and mounts), and returns
 // the path. The script serves such a command
 // without a process: the cat that prints the frames reads the file, after
 // every other frame (see gather.sh). Its result is the same, but the file
@@ -104,7 +105,9 @@ func kernelFile(command string) (string, bool) {
 			return "", false
 		}
 	}
-	if e[1] == "proc" && (e[2] == "self" || e[2] == "thread-self") {
+	// The mount namespace's own files are the same in every process of
+	// it (the checks' mounts fact reads /proc/self/mountinfo).
+	if e[1] == "proc" && (e[2] == "self" || e[2] == "thread-self") && p != "/proc/self/mountinfo" && p != "/proc/self/mounts" {
 		return "", false
 	}
 	return p, true
