@@ -563,7 +563,8 @@ gather_fdinfo() {
 }
 
 # gather_orphans, in the watchdog once the script has died, stops every
-# worker still running, with its descendants: only a PID still in the
+# worker still running, and the frames' cat (stuck on a kernel file, it
+# would stay for ever), with their descendants: only a PID still in the
 # watchdog's own session, so as not to kill a process that reused it.
 gather_orphans() {
 	read -r gather_line </proc/self/stat || return
@@ -573,14 +574,21 @@ gather_orphans() {
 	gather_session=$4
 	gather_stopping=
 	while read -r gather_k gather_pid; do
-		read -r gather_line <"/proc/$gather_pid/stat" || continue
-		gather_line=${gather_line##*) }
-		# shellcheck disable=SC2086
-		set -- $gather_line
-		[ "$4" != "$gather_session" ] || gather_stopping="$gather_stopping $gather_pid"
+		gather_orphan "$gather_pid"
 	done <"$gather_dir/workers"
+	! read -r gather_pid <"$gather_dir/framing" || gather_orphan "$gather_pid"
 	# shellcheck disable=SC2086
 	[ -z "$gather_stopping" ] || gather_kill_tree $gather_stopping
+}
+
+# gather_orphan PID adds PID to gather_stopping when it is in the session
+# gather_session.
+gather_orphan() {
+	read -r gather_line <"/proc/$1/stat" || return
+	gather_line=${gather_line##*) }
+	# shellcheck disable=SC2086
+	set -- "$1" $gather_line
+	[ "$5" != "$gather_session" ] || gather_stopping="$gather_stopping $1"
 }
 
 # gather_finish makes the marker (the kernel's random UUID, read by the

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,6 +118,42 @@ func TestScriptGuardWithInheritedDescriptor3(t *testing.T) {
 			assert.Len(t, res[0].Stdout, 300000)
 			require.NoError(t, res[1].Err, "frames after the slow one are kept")
 			assert.Equal(t, "Linux\n", res[1].Stdout)
+		})
+	}
+}
+
+// A script killed (SIGKILL runs no EXIT trap) while its frames' cat is
+// stuck on a kernel file must not leave that cat behind: the watchdog,
+// which stops the orphaned workers, stops it too.
+func TestScriptKilledWhileFramingLeavesNoCat(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "calyptos-orphan-test.")
+	if err != nil {
+		t.Skipf("no /dev/shm to put the FIFO on another mount: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	fifo := filepath.Join(shm, "hung")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			tmp := t.TempDir()
+			cmds := kernelCmds()
+			script := Script(testBoundary, cmds)
+			script = strings.Replace(script, `[ -f "$gather_kfile" ]`, `[ -e "$gather_kfile" ]`, 1)
+			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+fifo+"'", 1)
+			cmd := exec.Command(shelltest.Path(t, name), "-c", script)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			require.NoError(t, cmd.Start())
+			// The facts take no time: the cat is stuck on the FIFO within
+			// a tick, and the guard needs three.
+			time.Sleep(1500 * time.Millisecond)
+			require.NoError(t, cmd.Process.Kill())
+			_ = cmd.Wait()
+			assertGone(t, fifo, "the frames' cat is stopped")
+			// The watchdog removes the directory after the kill.
+			assert.Eventually(t, func() bool {
+				left, err := os.ReadDir(tmp)
+				return err == nil && len(left) == 0
+			}, 5*time.Second, 50*time.Millisecond, "the private directory is removed")
 		})
 	}
 }
