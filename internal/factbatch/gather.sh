@@ -68,6 +68,7 @@
 exec 2>/dev/null
 gather_dir=
 gather_watchdog=
+gather_framing=
 trap gather_exit EXIT
 trap '' XFSZ
 trap 'gather_interrupted=1' USR1
@@ -76,10 +77,12 @@ trap 'gather_interrupted=1' USR1
 # (it execs rm in place, which saves a fork) and waits for it, with USR1
 # ignored so that the watchdog's last tick cannot cut the wait short; where
 # the watchdog has gone already, or the wait ended early, it removes the
-# directory itself.
+# directory itself. A frames' cat not yet reaped (a signal ended the script
+# while it was stuck on a kernel file) is killed.
 gather_exit() {
 	[ -n "$gather_dir" ] || return 0
 	trap '' USR1
+	[ -z "$gather_framing" ] || kill -KILL "$gather_framing"
 	if [ -n "$gather_watchdog" ] && kill "$gather_watchdog"; then
 		wait "$gather_watchdog"
 	fi
@@ -640,7 +643,9 @@ gather_finish() {
 	ulimit -H -f
 	[ "$#" != 0 ] || return 0
 	cat "$@" 3<&- 2>cat.err &
+	gather_framing=$!
 	[ -z "$gather_kfiles" ] || echo "$!" >framing
 	gather_reap "$!"
+	gather_framing=
 	return "$gather_status"
 }

@@ -122,10 +122,16 @@ func TestScriptGuardWithInheritedDescriptor3(t *testing.T) {
 	}
 }
 
-// A script killed (SIGKILL runs no EXIT trap) while its frames' cat is
-// stuck on a kernel file must not leave that cat behind: the watchdog,
-// which stops the orphaned workers, stops it too.
+// A script killed (SIGKILL runs no EXIT trap; HUP and TERM run it in
+// bash) while its frames' cat is stuck on a kernel file must not leave
+// that cat behind.
 func TestScriptKilledWhileFramingLeavesNoCat(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { killWhileFraming(t, sig) })
+	}
+}
+
+func killWhileFraming(t *testing.T, sig syscall.Signal) {
 	shm, err := os.MkdirTemp("/dev/shm", "calyptos-orphan-test.")
 	if err != nil {
 		t.Skipf("no /dev/shm to put the FIFO on another mount: %v", err)
@@ -146,7 +152,7 @@ func TestScriptKilledWhileFramingLeavesNoCat(t *testing.T) {
 			// The facts take no time: the cat is stuck on the FIFO within
 			// a tick, and the guard needs three.
 			time.Sleep(1500 * time.Millisecond)
-			require.NoError(t, cmd.Process.Kill())
+			require.NoError(t, cmd.Process.Signal(sig))
 			_ = cmd.Wait()
 			assertGone(t, fifo, "the frames' cat is stopped")
 			// The watchdog removes the directory after the kill.
