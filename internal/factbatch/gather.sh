@@ -502,7 +502,7 @@ gather_watch() {
 		# One word per PID is meant.
 		# shellcheck disable=SC2086
 		[ -z "$gather_stopping" ] || gather_kill_tree $gather_stopping 2>/dev/null
-		[ ! -s "$gather_dir/framing" ] || gather_guard 2>/dev/null
+		[ ! -s "$gather_dir/framing" ] || gather_guard "$1" 2>/dev/null
 		case $gather_newest in
 		*:*) kill -USR1 $$ ;;
 		esac
@@ -512,7 +512,7 @@ gather_watch() {
 	exec rm -rf "$gather_dir"
 }
 
-# gather_guard, at a tick while the frames print, stops the cat that prints
+# gather_guard LONGEST, at a tick while the frames print, stops the cat that prints
 # them when it has been stuck on a kernel file for two ticks (a hung FUSE
 # file, say): not running, with its input (fd 3: 0 to 2 are taken) not in
 # the private directory, or not open yet, and at the same offset, at three
@@ -520,9 +520,13 @@ gather_watch() {
 # script ends instead of waiting for ever. It reads only /proc/PID/stat and
 # /proc/PID/fdinfo/3, never the file itself, which could hang the watchdog
 # too. The cost: a cat that blocks writing a kernel file's frame to a
-# reader that took nothing for two seconds is stopped as well. Kernels
-# without mnt_id in fdinfo (before 3.15) have no guard.
+# reader that took nothing for two seconds is stopped as well. A cat still
+# on a kernel file past LONGEST+2 ticks (one that never ends: /proc/kcore,
+# a trace_pipe) is stopped too, as the fact's own cat would have been: the
+# script keeps its bound. Kernels without mnt_id in fdinfo (before 3.15)
+# have no guard.
 gather_guard() {
+	gather_limit=$(($1 + 2))
 	read -r gather_cat <"$gather_dir/framing" || return
 	read -r gather_line <"/proc/$gather_cat/stat" || return
 	gather_line=${gather_line##*) }
@@ -532,6 +536,10 @@ gather_guard() {
 	[ "$2" = "$$" ] || return
 	[ -n "$gather_mount" ] || gather_own_mount
 	gather_fdinfo "$gather_cat" 3
+	if [ -n "$gather_mount" ] && [ -n "$gather_info" ] && [ "${gather_info%% *}" != "$gather_mount" ] && [ "$gather_tick" -gt "$gather_limit" ]; then
+		kill -KILL "$gather_cat"
+		return
+	fi
 	if [ "$1" = R ] || [ -z "$gather_mount" ] || [ "${gather_info%% *}" = "$gather_mount" ] || [ "${gather_info:-open}" != "$gather_was" ]; then
 		gather_was=${gather_info:-open}
 		gather_same=0

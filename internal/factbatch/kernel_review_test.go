@@ -163,3 +163,68 @@ func killWhileFraming(t *testing.T, sig syscall.Signal) {
 		})
 	}
 }
+
+// slowReader reads r a little at a time, as a slow session would, until
+// its deadline.
+type slowReader struct {
+	r        io.Reader
+	deadline time.Time
+}
+
+func (s slowReader) Read(p []byte) (int, error) {
+	if time.Now().After(s.deadline) {
+		return 0, context.DeadlineExceeded
+	}
+	time.Sleep(10 * time.Millisecond)
+	return s.r.Read(p[:min(len(p), 64<<10)])
+}
+
+// A kernel file that never ends (here a sparse file of a terabyte on
+// another mount; /proc/kcore, a trace_pipe) keeps the frames' cat making
+// progress: cat run as the fact is stopped at its bound, so the script
+// must still end by itself, losing the file facts' frames only.
+func TestScriptStopsFramesOnEndlessKernelFile(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "calyptos-endless-test.")
+	if err != nil {
+		t.Skipf("no /dev/shm to put the file on another mount: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	big := filepath.Join(shm, "endless")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(1<<40))
+	require.NoError(t, f.Close())
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			tmp := t.TempDir()
+			cmds := kernelCmds()
+			for i := range cmds {
+				cmds[i].Seconds = 1
+			}
+			script := Script(testBoundary, cmds)
+			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+big+"'", 1)
+			cmd := exec.Command(shelltest.Path(t, name), "-c", script)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			cmd.WaitDelay = time.Second
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			slow := slowReader{stdout, time.Now().Add(20 * time.Second)}
+			var out strings.Builder
+			_, _ = io.Copy(&out, io.LimitReader(slow, 1<<20))
+			_, err = io.Copy(io.Discard, slow)
+			if err != nil {
+				_ = cmd.Process.Kill()
+			}
+			_ = cmd.Wait() // closes the pipe: a cat left writing gets EPIPE
+			require.NoError(t, err, "the script ended by itself")
+			res := Parse(testBoundary, cmds, out.String())
+			assert.Equal(t, "before\n", res[0].Stdout)
+			assert.Equal(t, "after\n", res[4].Stdout)
+			assert.Error(t, res[3].Err, "the file facts' frames after it are lost")
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, left, "the private directory is removed")
+		})
+	}
+}
