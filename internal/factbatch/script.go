@@ -80,11 +80,11 @@ func output(cmds []Cmd) int64 {
 // kernelFile reports whether command is cat of one kernel file, a path
 // under /proc or /sys in letters, digits and /._:- only (no "..", "." or
 // empty element, not under /proc/self or /proc/thread-self but for its
-// mountinfo and mounts), and returns
-// the path. The script serves such a command
-// without a process: the cat that prints the frames reads the file, after
-// every other frame (see gather.sh). Its result is the same, but the file
-// is read when the frames are printed, after the other facts ran.
+// mountinfo and mounts), and returns the path. The script serves such a
+// command without a process: the cat that prints the frames reads the
+// file, after every other frame (see gather.sh). Its result is the same,
+// but the file is read when the frames are printed, after the other facts
+// ran, and sent whole (Parse cuts it at the cap).
 func kernelFile(command string) (string, bool) {
 	p, ok := strings.CutPrefix(command, "cat ")
 	if !ok || !(strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/")) {
@@ -99,15 +99,15 @@ func kernelFile(command string) (string, bool) {
 	// could hide /proc/self or /proc/thread-self, which name the frames'
 	// cat there (its command line and descriptors; its working directory
 	// is the private directory), not the process cat runs in as a fact.
-	e := strings.Split(p, "/")
-	for _, e := range e[1:] {
+	elems := strings.Split(p, "/")
+	for _, e := range elems[1:] {
 		if e == ".." || e == "." || e == "" {
 			return "", false
 		}
 	}
 	// The mount namespace's own files are the same in every process of
 	// it (the checks' mounts fact reads /proc/self/mountinfo).
-	if e[1] == "proc" && (e[2] == "self" || e[2] == "thread-self") && p != "/proc/self/mountinfo" && p != "/proc/self/mounts" {
+	if elems[1] == "proc" && (elems[2] == "self" || elems[2] == "thread-self") && p != "/proc/self/mountinfo" && p != "/proc/self/mounts" {
 		return "", false
 	}
 	return p, true
