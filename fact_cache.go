@@ -312,7 +312,9 @@ func cmp0(v, def int) int {
 // deadline d: its own timeout if shorter, and in any case less than d, so
 // that the host stops it and answers before this side gives up on the
 // whole session. The margin is a tenth of d, but at least 3 s (a third of
-// a shorter d): the host's watchdog ticks once a second, stopping a hung
+// a shorter d): the host's watchdog ticks once a second (every two seconds
+// when the largest bound is a minute or more, where the margin is 6 s or
+// more: a fact may run 3 s past its bound then), stopping a hung
 // fact's process tree and printing the others' results take a moment on
 // a loaded host, and the login comes first (issue 22 item 4: with 1 s of
 // margin under a 10 s deadline, one hung fact lost every fact of its host).

@@ -16,7 +16,8 @@
 //     ignored, so a fact that goes on writing gets EFBIG). A fact costs
 //     its command's processes, no more.
 //
-//   - One watchdog ticks every second: a fact still running after a tick
+//   - One watchdog ticks every second (every two seconds when the largest
+//     bound is a minute or more): a fact still running after a tick
 //     makes the script start another worker for the facts after it, so a
 //     hung fact delays the others by a second or two; a fact past its own
 //     bound, or past the largest bound from the start, is stopped with its
@@ -46,7 +47,7 @@
 //     FUSE file) for two ticks: only those frames are lost.
 //
 // A host runs, besides the facts' own processes, mkdir, a worker (one more
-// per slow or exiting fact), the watchdog, one sleep per second, cat, and
+// per slow or exiting fact), the watchdog, one sleep per tick, cat, and
 // rm (exec'd by the watchdog in place).
 package factbatch
 

@@ -594,7 +594,7 @@ func TestScriptIgnoresInheritedTrapNames(t *testing.T) {
 
 	cmds := []Cmd{{Command: "true", Seconds: 1, Cap: 10}}
 	script := Script(testBoundary, cmds)
-	begin := fmt.Sprintf("gather_begin 1 1 %d\n", output(cmds))
+	begin := fmt.Sprintf("gather_begin 1 1 %d 1\n", output(cmds))
 	require.Contains(t, script, begin)
 	cmd := exec.Command(sh, "-c", strings.Replace(script, begin, "exit 0\n", 1))
 	cmd.Env = append(os.Environ(), "gather_dir="+victim, "gather_watchdog="+strconv.Itoa(sleeper.Process.Pid))

@@ -23,6 +23,9 @@ func Decode(script string) (boundary string, cmds []Cmd, ok bool) {
 	if count, rest, ok = number(rest, " "); !ok || count < 0 {
 		return "", nil, false
 	}
+	if _, rest, ok = number(rest, " "); !ok {
+		return "", nil, false
+	}
 	if _, rest, ok = number(rest, "\n"); !ok {
 		return "", nil, false
 	}

@@ -11,7 +11,7 @@
 # order) with its bound in seconds, its output cap and its command quoted
 # once, one to run them and one to finish:
 #
-#	gather_begin LONGEST COUNT OUTPUT
+#	gather_begin LONGEST COUNT OUTPUT STEP
 #	gather_fact N SECONDS CAP 'COMMAND'
 #	gather_file N 'PATH'   (for a fact whose command is cat PATH, see below)
 #	gather_run
@@ -25,9 +25,10 @@
 # worker restores what a fact may have changed of its shell (the working
 # directory, PATH, IFS, umask, the options and traps); a fact must not use
 # names that start with gather_, nor leave functions, exported variables or
-# set -n behind. A fact still running at the watchdog's next tick (a second) makes
-# the script start another worker for the facts after it, so that a slow or
-# hung fact delays the others by a second or two; a fact past its bound is
+# set -n behind. A fact still running at the watchdog's next tick (every
+# second, or every two in a long run) makes the script start another worker
+# for the facts after it, so that a slow or hung fact delays the others by
+# a second or two; a fact past its bound is
 # stopped with its worker and marked timed out; a fact that exits ends its
 # worker with its status, and another worker takes the facts left. Workers
 # take a fact by creating N.claim exclusively (noclobber), so that each fact
@@ -106,7 +107,7 @@ gather_make_dir() {
 	}
 }
 
-# gather_begin LONGEST COUNT OUTPUT makes the private directory, in the
+# gather_begin LONGEST COUNT OUTPUT STEP makes the private directory, in the
 # first of these where it can: TMPDIR (the user's choice), XDG_RUNTIME_DIR
 # (the login's own tmpfs, where systemd makes one), /dev/shm, /tmp, /var/tmp;
 # or says why it cannot and ends the script. Then it starts the watchdog
@@ -115,8 +116,17 @@ gather_make_dir() {
 # millisecond to create and remove. /dev/shm is skipped when the facts
 # could write more than 32 MiB (OUTPUT, their stdout and stderr caps added
 # up): it is memory shared with every user and with services such as
-# PostgreSQL, and a container's is often 64 MiB.
+# PostgreSQL, and a container's is often 64 MiB. The watchdog ticks every
+# STEP seconds (1 or 2; Go gives 2 to long runs, whose time margin holds a
+# coarser bound: a tick is a process, and a loaded host's runs are long),
+# and the ticks file gains STEP bytes a tick: it counts seconds.
 gather_begin() {
+	gather_step=2
+	gather_dots=..
+	[ "$4" = 2 ] || {
+		gather_step=1
+		gather_dots=.
+	}
 	gather_shm=/dev/shm
 	[ "$3" -le 33554432 ] || gather_shm=
 	for gather_parent in "$TMPDIR" "$XDG_RUNTIME_DIR" "$gather_shm" /tmp /var/tmp; do
@@ -359,9 +369,10 @@ gather_settle() {
 	done 2>/dev/null
 }
 
-# gather_read_tick sets gather_tick to the watchdog's ticks so far: the length
-# of the ticks file, to which the watchdog adds one byte a second. A read that
-# races with the watchdog's write sees the count before it, never a torn one.
+# gather_read_tick sets gather_tick to the seconds the watchdog counted so
+# far: the length of the ticks file, to which it adds one byte a second (two
+# every two seconds when STEP is 2). A read that races with the watchdog's
+# write sees the count before it, never a torn one.
 gather_read_tick() {
 	gather_line=
 	read -r gather_line <"$gather_dir/ticks"
@@ -462,8 +473,10 @@ gather_freeze() {
 }
 
 # gather_watch LONGEST COUNT, the watchdog, run in the background, ticks
-# every second: it stops each fact not yet ended that has run past its
-# bound, or past LONGEST seconds from the start, and tells the script (USR1)
+# every STEP seconds (see gather_begin): it stops each fact not yet ended
+# that has run past its bound (at the first tick where the fact has run
+# that long for sure: at most STEP+1 seconds late), or past LONGEST seconds
+# from the start, and tells the script (USR1)
 # once the newest fact started has run a tick, or at every tick once half of
 # LONGEST has passed (so that many quick facts that add up past LONGEST run
 # side by side instead of being stopped). TERM (from the script's EXIT
@@ -479,19 +492,19 @@ gather_watch() {
 	gather_was=-
 	gather_same=0
 	gather_mount=
-	while kill -0 $$ && { [ "$gather_tick" -le $(($1 + 2)) ] || [ -s "$gather_dir/framing" ]; }; do
-		sleep 1 &
+	while kill -0 $$ && { [ "$gather_tick" -le $(($1 + 2 * gather_step)) ] || [ -s "$gather_dir/framing" ]; }; do
+		sleep "$gather_step" &
 		gather_sleep=$!
 		wait "$gather_sleep" || break
-		gather_tick=$((gather_tick + 1))
-		printf . >>"$gather_dir/ticks"
+		gather_tick=$((gather_tick + gather_step))
+		printf %s "$gather_dots" >>"$gather_dir/ticks"
 		gather_newest=
 		gather_stopping=
 		gather_i=0
 		while [ "$gather_i" -lt "$2" ]; do
 			if [ ! -s "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
 				gather_newest=$gather_i
-				if [ $((gather_tick - gather_start)) -gt "$gather_secs" ] || [ "$gather_tick" -ge "$1" ]; then
+				if [ $((gather_tick - gather_start)) -gt $((gather_secs + gather_step - 1)) ] || [ "$gather_tick" -ge "$1" ]; then
 					gather_stop "$gather_i" "$gather_k"
 				elif [ $((gather_tick - gather_start)) -ge 1 ] || [ "$gather_tick" -ge "$gather_half" ]; then
 					gather_newest=$gather_i:slow
@@ -512,21 +525,21 @@ gather_watch() {
 	exec rm -rf "$gather_dir"
 }
 
-# gather_guard LONGEST, at a tick while the frames print, stops the cat that prints
-# them when it has been stuck on a kernel file for two ticks (a hung FUSE
+# gather_guard LONGEST, at a tick while the frames print, stops the cat that
+# prints them when it has been stuck on a kernel file for two ticks (a hung FUSE
 # file, say): not running, with its input (fd 3: 0 to 2 are taken) not in
 # the private directory, or not open yet, and at the same offset, at three
 # ticks in a row. The frames after, the file facts' own, are lost, and the
 # script ends instead of waiting for ever. It reads only /proc/PID/stat and
 # /proc/PID/fdinfo/3, never the file itself, which could hang the watchdog
 # too. The cost: a cat that blocks writing a kernel file's frame to a
-# reader that took nothing for two seconds is stopped as well. A cat still
-# on a kernel file past LONGEST+2 ticks (one that never ends: /proc/kcore,
+# reader that took nothing for two ticks is stopped as well. A cat still
+# on a kernel file two ticks past LONGEST (one that never ends: /proc/kcore,
 # a trace_pipe) is stopped too, as the fact's own cat would have been: the
 # script keeps its bound. Kernels without mnt_id in fdinfo (before 3.15)
 # have no guard.
 gather_guard() {
-	gather_limit=$(($1 + 2))
+	gather_limit=$(($1 + 2 * gather_step))
 	read -r gather_cat <"$gather_dir/framing" || return
 	read -r gather_line <"/proc/$gather_cat/stat" || return
 	gather_line=${gather_line##*) }

@@ -83,7 +83,7 @@ func TestScriptWritesKernelFileLines(t *testing.T) {
 	assert.Contains(t, s, "\ngather_file 1 '/proc/sys/kernel/ostype'\n")
 	assert.Contains(t, s, "\ngather_file 3 '/proc/version'\n")
 	assert.Equal(t, 3, strings.Count(s, "\ngather_file "), "one line per file fact, none for the others")
-	assert.Contains(t, s, "\ngather_begin 5 5 400\n", "file facts leave nothing in the private directory")
+	assert.Contains(t, s, "\ngather_begin 5 5 400 1\n", "file facts leave nothing in the private directory")
 }
 
 func TestEncodeParseKernelFilesOrder(t *testing.T) {

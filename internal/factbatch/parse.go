@@ -66,7 +66,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 			body[k], data = data[:end], data[end+len(marker):]
 		}
 		errs = served(&body, errs)
-		res[i] = result(body, max(1, cmds[i].Cap), hard, end)
+		res[i] = result(body, max(1, cmds[i].Cap), hard, end, step(cmds))
 	}
 	return res
 }
@@ -119,8 +119,9 @@ func lineAfter(out, mark string) (int, bool) {
 
 // result makes one command's Result of its status, stdout and stderr
 // files. A file cut at the cap, or at the host's hard limit hard (when
-// below the cap), is Truncated. end is the watchdog's last tick.
-func result(body [3]string, capN, hard, end int) Result {
+// below the cap), is Truncated. end is the seconds the watchdog counted
+// in all, in ticks of step seconds.
+func result(body [3]string, capN, hard, end, step int) Result {
 	f := strings.Fields(body[0])
 	if len(f) != 2 && len(f) != 4 {
 		return Result{Err: ErrNoFrame}
@@ -140,13 +141,13 @@ func result(body [3]string, capN, hard, end int) Result {
 		r.Truncated = true
 	}
 	if len(f) == 4 {
-		// The tick read after a launch may be one the command started
-		// before; the one read at its end, one it ended before. Ticks out
-		// of order narrow nothing.
+		// The tick read after a launch may be the first after the command
+		// started, the one read at its end the last before it ended: each
+		// is a step off at most. Ticks out of order narrow nothing.
 		start, stop := tick(f[2]), tick(f[3])
 		if start >= 0 && start <= stop && stop <= end {
-			r.Head = time.Duration(max(0, start-1)) * time.Second
-			r.Tail = time.Duration(max(0, end-stop-1)) * time.Second
+			r.Head = time.Duration(max(0, start-step)) * time.Second
+			r.Tail = time.Duration(max(0, end-stop-step)) * time.Second
 		}
 	}
 	return r

@@ -12,7 +12,7 @@ import (
 
 // header is the script's first line, after ": ": it says the wire format,
 // which Decode reads back and the version of which changes with it.
-const header = "calyptos-facts v10"
+const header = "calyptos-facts v11"
 
 // gatherShell is the script's fixed part: its functions and set-up. See
 // the file's own comments.
@@ -37,7 +37,7 @@ func Script(boundary string, cmds []Cmd) string {
 	b.Grow(n)
 	b.WriteString(": " + header + "\ngather_boundary=" + boundary + "\n")
 	b.WriteString(body)
-	fmt.Fprintf(&b, "gather_begin %d %d %d\n", longest(cmds), len(cmds), output(cmds))
+	fmt.Fprintf(&b, "gather_begin %d %d %d %d\n", longest(cmds), len(cmds), output(cmds), step(cmds))
 	if len(cmds) > 0 {
 		// The commands are quoted on purpose: shellcheck's SC2016 does not
 		// apply to them. (An empty group would be a syntax error.)
@@ -63,6 +63,22 @@ func longest(cmds []Cmd) int {
 		n = max(n, c.Seconds)
 	}
 	return n
+}
+
+// longStep is the largest bound from which the watchdog ticks every two
+// seconds instead of every second (see gather_begin): a tick is a process
+// on the host (a sleep), and a loaded host's runs last many ticks. A fact
+// may then run up to 3 s past its bound instead of 1 s; a run that long has
+// the time margin for it (remoteBound leaves a tenth of the deadline).
+const longStep = 60
+
+// step is how many seconds the watchdog of cmds' script ticks: 2 for a
+// long run, else 1.
+func step(cmds []Cmd) int {
+	if longest(cmds) >= longStep {
+		return 2
+	}
+	return 1
 }
 
 // output is the most that cmds can leave in the private directory, in
@@ -133,7 +149,7 @@ func wireOrder(cmds []Cmd) []int {
 // watchdog stops every command by the largest bound, and ends itself two
 // ticks later; the frames take a little more.
 func Bound(cmds []Cmd) time.Duration {
-	return time.Duration(longest(cmds)+5) * time.Second
+	return time.Duration(longest(cmds)+3+2*step(cmds)) * time.Second
 }
 
 // quote single-quotes s for a POSIX shell, always in the '...' form that
