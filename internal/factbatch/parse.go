@@ -76,6 +76,9 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 // cat's stderr so far, errs the part the served frame before had; what
 // this file added is its error, and cat's exit 1. It returns the new errs.
 func served(body *[3]string, errs string) string {
+	if !strings.HasSuffix(strings.TrimRight(body[0], "\n"), " file") {
+		return errs
+	}
 	f := strings.Fields(body[0])
 	if len(f) != 5 || f[4] != "file" {
 		return errs

@@ -115,18 +115,28 @@ func kernelFile(command string) (string, bool) {
 	// could hide /proc/self or /proc/thread-self, which name the frames'
 	// cat there (its command line and descriptors; its working directory
 	// is the private directory), not the process cat runs in as a fact.
-	elems := strings.Split(p, "/")
-	for _, e := range elems[1:] {
+	for rest := p[1:]; ; {
+		e, more, found := strings.Cut(rest, "/")
 		if e == ".." || e == "." || e == "" {
 			return "", false
 		}
+		if !found {
+			break
+		}
+		rest = more
 	}
 	// The mount namespace's own files are the same in every process of
 	// it (the checks' mounts fact reads /proc/self/mountinfo).
-	if elems[1] == "proc" && (elems[2] == "self" || elems[2] == "thread-self") && p != "/proc/self/mountinfo" && p != "/proc/self/mounts" {
+	if (under(p, "/proc/self") || under(p, "/proc/thread-self")) && p != "/proc/self/mountinfo" && p != "/proc/self/mounts" {
 		return "", false
 	}
 	return p, true
+}
+
+// under reports whether path is dir or a path under it.
+func under(path, dir string) bool {
+	rest, ok := strings.CutPrefix(path, dir)
+	return ok && (rest == "" || rest[0] == '/')
 }
 
 // wireOrder is the order in which the script prints the frames of cmds:
@@ -134,15 +144,14 @@ func kernelFile(command string) (string, bool) {
 // order of cmds.
 func wireOrder(cmds []Cmd) []int {
 	order := make([]int, 0, len(cmds))
-	var files []int
-	for i, c := range cmds {
-		if _, ok := kernelFile(c.Command); ok {
-			files = append(files, i)
-		} else {
-			order = append(order, i)
+	for _, files := range []bool{false, true} {
+		for i, c := range cmds {
+			if _, ok := kernelFile(c.Command); ok == files {
+				order = append(order, i)
+			}
 		}
 	}
-	return append(order, files...)
+	return order
 }
 
 // Bound is how long Script(boundary, cmds) runs on a host at most: its
