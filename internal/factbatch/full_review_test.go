@@ -23,13 +23,16 @@ func runPatched(t *testing.T, name string, cmds []Cmd, old, new string) []Result
 	return runEnding(t, name, cmds, strings.ReplaceAll(script, old, new))
 }
 
-// runEnding runs script for cmds in shell name and requires that it ends
-// by itself within 15 s.
-func runEnding(t *testing.T, name string, cmds []Cmd, script string) []Result {
+// runEnding runs script for cmds in shell name, with env added to the
+// environment, and requires that it ends by itself within 15 s.
+func runEnding(t *testing.T, name string, cmds []Cmd, script string, env ...string) []Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	out, _ := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", script).Output()
+	cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", script)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.WaitDelay = time.Second // a process left behind may hold the output open
+	out, _ := cmd.Output()
 	require.NoError(t, ctx.Err(), "the script ended by itself")
 	return Parse(testBoundary, cmds, string(out))
 }

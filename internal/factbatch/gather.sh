@@ -4,7 +4,7 @@
 # so that no fact's output can forge another's. Go sends it with its full-line
 # comments taken out, after two lines of its own:
 #
-#	: calyptos-facts v10
+#	: calyptos-facts v11
 #	gather_boundary=BOUNDARY
 #
 # and before the lines that use it: one to begin, one per fact N (from 0, in
@@ -42,7 +42,7 @@
 # it has been stuck on such a file for two ticks.
 #
 # Besides the facts' own processes the script starts mkdir, a worker, the
-# watchdog and one sleep per second it runs, and cat; rm at the end is exec'd
+# watchdog and one sleep per tick, and cat; rm at the end is exec'd
 # by the watchdog in place. (A host with no /proc/sys/kernel/random/uuid adds
 # three: od, tr and a subshell.)
 #
@@ -390,17 +390,24 @@ gather_stop() {
 	while read -r gather_k gather_p; do
 		[ "$gather_k" != "$2" ] || gather_pid=$gather_p
 	done <"$gather_dir/workers"
-	[ -n "$gather_pid" ] || return
-	read -r gather_line <"/proc/$gather_pid/stat" || return
-	gather_line=${gather_line##*) }
-	# Word splitting of the stat fields is meant.
-	# shellcheck disable=SC2086
-	set -- "$1" "$gather_pid" $gather_line
-	[ "$4" = "$$" ] || return
+	[ -n "$gather_pid" ] && gather_stat "$gather_pid" && [ "$gather_ppid" = "$$" ] || return
 	# true, not :, whose failed redirection (no inode left) would end the
 	# watchdog and leave the fact running for ever.
 	true >"$gather_dir/$1.killed"
-	gather_stopping="$gather_stopping $2"
+	gather_stopping="$gather_stopping $gather_pid"
+}
+
+# gather_stat PID sets gather_state, gather_ppid and gather_sid to the
+# state, parent and session of process PID, read from /proc/PID/stat after
+# the command's name (which may hold blanks and parentheses); it fails
+# where PID is gone.
+gather_stat() {
+	read -r gather_line <"/proc/$1/stat" || return
+	gather_line=${gather_line##*) }
+	# Word splitting of the stat fields is meant.
+	# shellcheck disable=SC2086
+	set -- $gather_line
+	gather_state=$1 gather_ppid=$2 gather_sid=$4
 }
 
 # gather_kill_tree PID... kills processes and their descendants without
@@ -540,20 +547,14 @@ gather_watch() {
 # have no guard.
 gather_guard() {
 	gather_limit=$(($1 + 2 * gather_step))
-	read -r gather_cat <"$gather_dir/framing" || return
-	read -r gather_line <"/proc/$gather_cat/stat" || return
-	gather_line=${gather_line##*) }
-	# Word splitting of the stat fields is meant.
-	# shellcheck disable=SC2086
-	set -- $gather_line
-	[ "$2" = "$$" ] || return
+	read -r gather_cat <"$gather_dir/framing" && gather_stat "$gather_cat" && [ "$gather_ppid" = "$$" ] || return
 	[ -n "$gather_mount" ] || gather_own_mount
 	gather_fdinfo "$gather_cat" 3
 	if [ -n "$gather_mount" ] && [ -n "$gather_info" ] && [ "${gather_info%% *}" != "$gather_mount" ] && [ "$gather_tick" -gt "$gather_limit" ]; then
 		kill -KILL "$gather_cat"
 		return
 	fi
-	if [ "$1" = R ] || [ -z "$gather_mount" ] || [ "${gather_info%% *}" = "$gather_mount" ] || [ "${gather_info:-open}" != "$gather_was" ]; then
+	if [ "$gather_state" = R ] || [ -z "$gather_mount" ] || [ "${gather_info%% *}" = "$gather_mount" ] || [ "${gather_info:-open}" != "$gather_was" ]; then
 		gather_was=${gather_info:-open}
 		gather_same=0
 		return
@@ -591,11 +592,8 @@ gather_fdinfo() {
 # would stay for ever), with their descendants: only a PID still in the
 # watchdog's own session, so as not to kill a process that reused it.
 gather_orphans() {
-	read -r gather_line </proc/self/stat || return
-	gather_line=${gather_line##*) }
-	# shellcheck disable=SC2086
-	set -- $gather_line
-	gather_session=$4
+	gather_stat self || return
+	gather_session=$gather_sid
 	gather_stopping=
 	while read -r gather_k gather_pid; do
 		gather_orphan "$gather_pid"
@@ -608,11 +606,8 @@ gather_orphans() {
 # gather_orphan PID adds PID to gather_stopping when it is in the session
 # gather_session.
 gather_orphan() {
-	read -r gather_line <"/proc/$1/stat" || return
-	gather_line=${gather_line##*) }
-	# shellcheck disable=SC2086
-	set -- "$1" $gather_line
-	[ "$5" != "$gather_session" ] || gather_stopping="$gather_stopping $1"
+	gather_stat "$1" && [ "$gather_sid" = "$gather_session" ] || return
+	gather_stopping="$gather_stopping $1"
 }
 
 # gather_finish makes the marker (the kernel's random UUID, read by the

@@ -54,9 +54,7 @@ func TestScriptKernelFileFailsAtFraming(t *testing.T) {
 			require.NoError(t, os.WriteFile(gone, []byte("stale\n"), 0o600))
 			cmds := kernelCmds()
 			cmds[4].Command = "rm -f " + gone
-			script := Script(testBoundary, cmds)
-			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+gone+"'", 1)
-			res := runEnding(t, name, cmds, script)
+			res := runEnding(t, name, cmds, servingInstead(t, cmds, gone))
 			require.NoError(t, res[1].Err)
 			assert.Equal(t, 1, res[1].ExitCode, "the read failed: %+v", res[1])
 			assert.Contains(t, res[1].Stderr, gone)
@@ -74,12 +72,7 @@ func TestScriptIgnoresGatherFileFromEnvironment(t *testing.T) {
 	for _, name := range reviewShells {
 		t.Run(name, func(t *testing.T) {
 			cmds := kernelCmds()
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", Script(testBoundary, cmds))
-			cmd.Env = append(os.Environ(), "gather_file_0=/proc/version", "gather_file_4=/proc/version")
-			out, _ := cmd.Output()
-			res := Parse(testBoundary, cmds, string(out))
+			res := runEnding(t, name, cmds, Script(testBoundary, cmds), "gather_file_0=/proc/version", "gather_file_4=/proc/version")
 			require.NoError(t, res[0].Err)
 			assert.Equal(t, "before\n", res[0].Stdout)
 			require.NoError(t, res[4].Err)
@@ -132,21 +125,11 @@ func TestScriptKilledWhileFramingLeavesNoCat(t *testing.T) {
 }
 
 func killWhileFraming(t *testing.T, sig syscall.Signal) {
-	shm, err := os.MkdirTemp("/dev/shm", "calyptos-orphan-test.")
-	if err != nil {
-		t.Skipf("no /dev/shm to put the FIFO on another mount: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(shm) })
-	fifo := filepath.Join(shm, "hung")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	fifo := hungFIFO(t)
 	for _, name := range reviewShells {
 		t.Run(name, func(t *testing.T) {
 			tmp := t.TempDir()
-			cmds := kernelCmds()
-			script := Script(testBoundary, cmds)
-			script = strings.Replace(script, `[ -f "$gather_kfile" ]`, `[ -e "$gather_kfile" ]`, 1)
-			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+fifo+"'", 1)
-			cmd := exec.Command(shelltest.Path(t, name), "-c", script)
+			cmd := exec.Command(shelltest.Path(t, name), "-c", servingInstead(t, kernelCmds(), fifo))
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 			require.NoError(t, cmd.Start())
 			// The facts take no time: the cat is stuck on the FIFO within
@@ -184,12 +167,7 @@ func (s slowReader) Read(p []byte) (int, error) {
 // progress: cat run as the fact is stopped at its bound, so the script
 // must still end by itself, losing the file facts' frames only.
 func TestScriptStopsFramesOnEndlessKernelFile(t *testing.T) {
-	shm, err := os.MkdirTemp("/dev/shm", "calyptos-endless-test.")
-	if err != nil {
-		t.Skipf("no /dev/shm to put the file on another mount: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(shm) })
-	big := filepath.Join(shm, "endless")
+	big := filepath.Join(otherMount(t), "endless")
 	f, err := os.Create(big)
 	require.NoError(t, err)
 	require.NoError(t, f.Truncate(1<<40))
@@ -201,9 +179,7 @@ func TestScriptStopsFramesOnEndlessKernelFile(t *testing.T) {
 			for i := range cmds {
 				cmds[i].Seconds = 1
 			}
-			script := Script(testBoundary, cmds)
-			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+big+"'", 1)
-			cmd := exec.Command(shelltest.Path(t, name), "-c", script)
+			cmd := exec.Command(shelltest.Path(t, name), "-c", servingInstead(t, cmds, big))
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 			cmd.WaitDelay = time.Second
 			stdout, err := cmd.StdoutPipe()

@@ -1,9 +1,7 @@
 package factbatch
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -96,44 +94,60 @@ func TestEncodeParseKernelFilesOrder(t *testing.T) {
 	assert.Equal(t, in, Parse(testBoundary, cmds, enc))
 }
 
+// otherMount returns a new directory on /dev/shm, another file system
+// than the tests' temporary directories (where TMPDIR puts the private
+// directory), or skips the test.
+func otherMount(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/dev/shm", "calyptos-test.")
+	if err != nil {
+		t.Skipf("no /dev/shm for a file on another mount: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	var a, b syscall.Stat_t
+	require.NoError(t, syscall.Stat(os.TempDir(), &a))
+	require.NoError(t, syscall.Stat(dir, &b))
+	if a.Dev == b.Dev {
+		t.Skip("the temporary directory and /dev/shm are one file system here")
+	}
+	return dir
+}
+
+// hungFIFO returns a FIFO without a writer on another mount: opening it
+// to read hangs, as a file of a hung FUSE daemon does.
+func hungFIFO(t *testing.T) string {
+	t.Helper()
+	fifo := filepath.Join(otherMount(t), "hung")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	return fifo
+}
+
+// servingInstead returns the script of cmds (kernelCmds changed or not)
+// with path served for fact 1, whatever its type: the worker leaves only
+// a regular file to the frames' cat, and a FIFO is none.
+func servingInstead(t *testing.T, cmds []Cmd, path string) string {
+	t.Helper()
+	script := Script(testBoundary, cmds)
+	old := "gather_file 1 '/proc/sys/kernel/ostype'"
+	require.Contains(t, script, old)
+	script = strings.Replace(script, old, "gather_file 1 '"+path+"'", 1)
+	return strings.Replace(script, `[ -f "$gather_kfile" ]`, `[ -e "$gather_kfile" ]`, 1)
+}
+
 // A kernel file that hangs when the frames are printed (a FUSE file whose
 // daemon hung; here a FIFO without a writer, on another mount than the
 // private directory) costs the file facts after it, not the script's end:
 // the watchdog stops the cat within a few ticks, the other frames are
 // kept and the private directory is removed.
 func TestScriptStopsFramesStuckOnAKernelFile(t *testing.T) {
-	tmp := t.TempDir()
-	shm, err := os.MkdirTemp("/dev/shm", "calyptos-guard-test.")
-	if err != nil {
-		t.Skipf("no /dev/shm to put the FIFO on another mount: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(shm) })
-	var a, b syscall.Stat_t
-	require.NoError(t, syscall.Stat(tmp, &a))
-	require.NoError(t, syscall.Stat(shm, &b))
-	if a.Dev == b.Dev {
-		t.Skip("the temporary directory and /dev/shm are one file system here")
-	}
-	fifo := filepath.Join(shm, "hung")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	fifo := hungFIFO(t)
 	for _, name := range reviewShells {
 		t.Run(name, func(t *testing.T) {
+			tmp := t.TempDir()
 			cmds := kernelCmds()
-			script := Script(testBoundary, cmds)
-			// A FIFO is no regular file: the worker would not leave it to
-			// the frames' cat.
-			script = strings.Replace(script, `[ -f "$gather_kfile" ]`, `[ -e "$gather_kfile" ]`, 1)
-			script = strings.Replace(script, "gather_file 1 '/proc/sys/kernel/ostype'", "gather_file 1 '"+fifo+"'", 1)
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", script)
-			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-			cmd.WaitDelay = time.Second // a stuck cat holds the output open
 			start := time.Now()
-			out, _ := cmd.Output()
-			require.NoError(t, ctx.Err(), "the script ended by itself")
+			res := runEnding(t, name, cmds, servingInstead(t, cmds, fifo), "TMPDIR="+tmp)
 			assert.Less(t, time.Since(start), 8*time.Second)
-			res := Parse(testBoundary, cmds, string(out))
 			assert.Equal(t, "before\n", res[0].Stdout)
 			assert.Equal(t, "after\n", res[4].Stdout)
 			assert.ErrorIs(t, res[1].Err, ErrNoFrame, "the hung file's frame is lost")

@@ -55,7 +55,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 	}
 	marker, end, hard := f[0], tick(f[1]), hardLimit(f[2])
 	data := out[pos+nl+1:]
-	errs := ""
+	errs, st := "", step(cmds)
 	for _, i := range wireOrder(cmds) {
 		var body [3]string
 		for k := range body {
@@ -66,7 +66,7 @@ func Parse(boundary string, cmds []Cmd, out string) []Result {
 			body[k], data = data[:end], data[end+len(marker):]
 		}
 		errs = served(&body, errs)
-		res[i] = result(body, max(1, cmds[i].Cap), hard, end, step(cmds))
+		res[i] = result(body, max(1, cmds[i].Cap), hard, end, st)
 	}
 	return res
 }
