@@ -362,9 +362,9 @@ func TestVerifyComponentNetworkingJudgesLogOfUnstoppedServer(t *testing.T) {
 
 // TestProbeScriptLocaleAndTimeout runs the probe command with a stand-in
 // for bash: bash's connect errors come from strerror, in the host's
-// language, and the probe program exits 124 when it kills the probes left
-// at its deadline. A refused connection must read as refused, and a probe
-// with no line when the program timed out as timed out.
+// language, and the probe program reports the probes it killed at its
+// deadline as exit 124. A refused connection must read as refused, and a
+// probe the program timed out as timed out.
 func TestProbeScriptLocaleAndTimeout(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
@@ -380,10 +380,13 @@ while [ $# -gt 1 ]; do
 	de*) message="probe: connect: Verbindungsaufbau abgelehnt" ;;
 	*) message="probe: connect: Connection refused" ;;
 	esac
-	[ "$2" = 2 ] || printf 'probe %s %s 1 %s\\n' "$1" "$2" "$message"
+	if [ "$2" = 2 ]; then
+		printf 'probe %s %s 124 timed out after 1s\n' "$1" "$2"
+	else
+		printf 'probe %s %s 1 %s\n' "$1" "$2" "$message"
+	fi
 	shift 2
 done
-exit 124
 `), 0o755))
 	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 2}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -12,68 +12,72 @@
 # then "probe_end" removes the functions (the script runs in the gathering
 # worker's shell, which later facts share).
 #
-# Where bash exists, a batch costs one process whatever its size: one bash
-# opens every connection at once with its /dev/tcp, each in a forked job,
-# and reads their lines from a pipe until each has written one or SECONDS
-# have passed; it then kills the jobs left, and each target with no line is
-# reported as timed out (exit 124). A bash that ended otherwise without a
-# line for every target is a probe error (exit 127), not a timeout that
+# Where bash exists, a batch is one bash, which forks one job that
+# connects to each target in turn with its /dev/tcp: a batch whose targets
+# all answer within a quarter of a second costs two processes whatever its
+# size. A quarter of a second after it started, each target the job has not
+# reached yet gets a job of its own, all connecting at once, as if each had
+# had its own from the start: so a target that hangs (a firewall that drops
+# packets) delays those after it by a quarter of a second at most (a second
+# with bash 4's clock, see below). bash reads the jobs' lines from a pipe
+# until each target has one or SECONDS have passed, kills the jobs left,
+# reports each target with no line as timed out (exit 124), and prints
+# every line at once at the end. A bash that ended otherwise printed no
+# line: each target is then a probe error (exit 127), not a timeout that
 # would point at a firewall. Elsewhere each target costs one nc -z -w. The
 # tool runs with LC_ALL=C so that its message ("Connection refused") reads
 # the same whatever the host's language, and the message's newlines become
 # blanks, so that each probe is one line.
 
 # probe_with_bash is the program bash runs: $1 is SECONDS, then ADDRESS
-# PORT pairs. Each job is its own process group (set -m), so that one kill
-# per job stops it, still blocked in connect.
+# PORT pairs. A job is one process (its connection is a redirection of
+# true, a regular built-in whose failed redirection ends no shell), so
+# that one kill stops it, still blocked in connect.
 #
-# A job connects with a redirection of true (a regular built-in: its failed
-# redirection ends no shell, POSIX mode or not) and writes bash's error
-# messages, then a "result ADDRESS PORT STATUS" line, to the pipe, each in
-# one write, so that the lines of jobs never mix. No subshell captures the
-# messages (a fork of bash costs a host some 6 ms of CPU): the program gives
-# each target the messages that name it, "/dev/tcp/ADDRESS/PORT: Connection
-# refused" and one "line N: ADDRESS: Name or service not known" (never
-# bash's "connect: ..." line, which names nothing); a message given is
-# dropped, so that no target gets another's.
+# A job writes bash's error messages, then a "result JOB INDEX STATUS"
+# line (JOB is the index it started at),
+# to the pipe, each in one write, so that the lines of jobs never mix. No
+# subshell captures the messages (a fork of bash costs a host some 6 ms of
+# CPU): the program gives each target the messages that name it,
+# "/dev/tcp/ADDRESS/PORT: Connection refused" and one "line N: ADDRESS:
+# Name or service not known" (never bash's "connect: ..." line, which names
+# nothing); a message given is dropped, so that no target gets another's.
+# The first job, once its targets are handed out, is killed when its last
+# one reports; if it had already started the next, that target's message
+# may come twice, and is given once.
 #
-# The pipe is a process substitution opened for reading and writing, so
-# that it never reads as ended: read -t is the timer, with no sleep or
-# timeout process. The deadline is in microseconds, from EPOCHREALTIME
-# (bash 5), else from SECONDS, whose whole seconds make it up to a second
-# late, never early; an EPOCHREALTIME that a bash before 5 imported from
-# the environment would be a fixed time, so it is unset there. Only a read
-# that timed out (status above 128) is the deadline; one that failed
+# The pipe is opened for reading and writing, so that it never reads as
+# ended: read -t is the timer, with no sleep or timeout process. It is a
+# here-string's pipe (bash 5.1 and later; no process) once a line written
+# to it reads back, else a process substitution's. The clock is in microseconds, from EPOCHREALTIME (bash
+# 5), else from SECONDS, whose whole seconds make the deadline up to a
+# second late, never early; an EPOCHREALTIME that a bash before 5 imported
+# from the environment would be a fixed time, so it is unset there. Only a
+# read that timed out (status above 128) is the deadline; one that failed
 # otherwise (bash 3 rejects a fraction) is an error.
 #
 # BASH_ENV is emptied and set -e and -u are off, whatever the environment
 # says, so that no start-up file runs and no option ends the program
 # before it has killed its jobs.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
-probe_with_bash='set -m +eu
+probe_with_bash='set +eu
 case $BASH_VERSION in
 [1-4].*) unset EPOCHREALTIME ;;
 esac
-exec 8<> <(:) || exit 127
+{ exec 8<<<"" && exec 9<>/dev/fd/8 && [ -p /dev/fd/9 ] && read -r -u 9 _ && printf "\n" >&9 && read -r -u 9 _; } 2>/dev/null || exec 9<> <(:) || exit 127
+exec 8<&-
 newline="
 "
 seconds=$1
 shift
-left=0
-result=124
+count=0
 while [ $# -gt 1 ]; do
-	{
-		{ true 3<>"/dev/tcp/$1/$2"; } 2>&8
-		printf "result %s %s %s\n" "$1" "$2" "$?" >&8
-	} &
-	left=$((left + 1))
+	address[count]=$1
+	port[count]=$2
+	count=$((count + 1))
 	shift 2
 done
 report() {
-	address=${1%% *}
-	port=${1#* }
-	status=${port#* }
-	port=${port%% *}
 	message=
 	named=
 	rest=$errors
@@ -82,8 +86,13 @@ report() {
 		error=${rest%%"$newline"*}
 		rest=${rest#*"$newline"}
 		case $error in
-		*"/dev/tcp/$address/$port: "*) message="$message $error" ;;
-		*": line "[0-9]*": $address: "*)
+		*"/dev/tcp/${address[$1]}/${port[$1]}: "*)
+			case " $message " in
+			*" $error "*) ;;
+			*) message="$message $error" ;;
+			esac
+			;;
+		*": line "[0-9]*": ${address[$1]}: "*)
 			if [ -z "$named" ]; then
 				named=1
 				message="$message $error"
@@ -94,7 +103,7 @@ report() {
 		*) errors="$errors$error$newline" ;;
 		esac
 	done
-	printf "probe %s %s %s %s\n" "$address" "$port" "$status" "${message# }"
+	lines="${lines}probe ${address[$1]} ${port[$1]} $2 ${message# }$newline"
 }
 now() {
 	if [ -n "$EPOCHREALTIME" ]; then
@@ -106,28 +115,88 @@ now() {
 now
 end=$((now + seconds * 1000000))
 [ -n "$EPOCHREALTIME" ] || end=$((end + 1000000))
-while [ "$left" -gt 0 ]; do
+soon=$((now + 250000))
+left=$count
+missing="124 timed out after ${seconds}s"
+lines=
+errors=
+next=0
+spread=
+start=0
+width=$count
+through=0
+while :; do
+	while [ "$start" -le "$through" ] && [ "$start" -lt "$count" ]; do
+		last=$((start + width - 1))
+		{
+			index=$start
+			while [ "$index" -le "$last" ]; do
+				{ true 3<>"/dev/tcp/${address[index]}/${port[index]}"; } 2>&9
+				printf "result %s %s %s\n" "$start" "$index" "$?" >&9
+				index=$((index + 1))
+			done
+		} &
+		pid[start]=$!
+		start=$((start + 1))
+	done
+	[ "$left" -gt 0 ] || break
 	now
-	wait=$((end - now))
-	[ "$wait" -gt 0 ] || break
+	limit=$end
+	[ -n "$spread" ] || [ "$soon" -ge "$end" ] || limit=$soon
+	wait=$((limit - now))
+	if [ "$wait" -le 0 ]; then
+		[ "$limit" = "$end" ] && break
+		spread=$next
+		start=$((next + 1))
+		width=1
+		through=$count
+		continue
+	fi
 	printf -v wait "%d.%06d" $((wait / 1000000)) $((wait % 1000000))
-	IFS= read -r -t "$wait" -u 8 line
+	IFS= read -r -t "$wait" -u 9 line
 	status=$?
-	[ "$status" -gt 128 ] && break
-	[ "$status" = 0 ] || { result=127; break; }
+	[ "$status" -gt 128 ] && continue
+	[ "$status" = 0 ] || {
+		missing="127 the probe tool failed: it could not read its pipe"
+		break
+	}
 	case $line in
 	"result "*)
-		report "${line#result }"
+		line=${line#result }
+		case $line in
+		*[!0-9\ ]* | "") continue ;;
+		esac
+		from=${line%% *}
+		line=${line#* }
+		index=${line%% *}
+		[ "$index" -lt "$count" ] && [ -z "${got[index]}" ] || continue
+		if [ -z "$spread" ] || [ "$index" -le "$spread" ]; then
+			[ "$from" = 0 ] || continue
+		else
+			[ "$from" = "$index" ] || continue
+		fi
+		got[index]=1
+		report "$index" "${line#* }"
 		left=$((left - 1))
+		if [ -z "$spread" ]; then
+			next=$((index + 1))
+		elif [ "$index" = "$spread" ]; then
+			kill -KILL "${pid[0]}" 2>/dev/null
+		fi
 		;;
 	*) errors="$errors$line$newline" ;;
 	esac
 done
-[ "$left" = 0 ] && exit 0
-for job in $(jobs -p); do
-	kill -KILL -- "-$job"
+index=0
+while [ "$index" -lt "$count" ]; do
+	if [ -z "${got[index]}" ]; then
+		lines="${lines}probe ${address[index]} ${port[index]} $missing$newline"
+		kill -KILL "${pid[index]:-${pid[0]}}" 2>/dev/null
+	fi
+	index=$((index + 1))
 done
-exit "$result"'
+printf "%s" "$lines"
+exit 0'
 
 # probe_batch SECONDS ADDRESS PORT ... probes each target for at most
 # SECONDS and prints its line.
@@ -135,20 +204,7 @@ probe_batch() {
 	probe_seconds=$1
 	shift
 	if command -v bash >/dev/null 2>&1; then
-		probe_lines=$(LC_ALL=C BASH_ENV='' bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null)
-		probe_status=$?
-		[ -z "$probe_lines" ] || printf '%s\n' "$probe_lines"
-		case $probe_status in
-		124) probe_missing="124 timed out after ${probe_seconds}s" ;;
-		*) probe_missing="127 the probe tool failed: bash exited $probe_status" ;;
-		esac
-		while [ $# -gt 1 ]; do
-			case $probe_lines in
-			*"probe $1 $2 "*) ;;
-			*) printf 'probe %s %s %s\n' "$1" "$2" "$probe_missing" ;;
-			esac
-			shift 2
-		done
+		LC_ALL=C BASH_ENV='' bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null || probe_failed "$?" "$@"
 	elif command -v nc >/dev/null 2>&1; then
 		# Only its own jobs: the worker may hold an earlier fact's.
 		probe_pids=
@@ -168,6 +224,17 @@ probe_batch() {
 	fi
 }
 
+# probe_failed STATUS ADDRESS PORT ... prints a probe error for each
+# target of a batch whose bash ended without printing its lines.
+probe_failed() {
+	probe_status=$1
+	shift
+	while [ $# -gt 1 ]; do
+		printf 'probe %s %s 127 the probe tool failed: bash exited %s\n' "$1" "$2" "$probe_status"
+		shift 2
+	done
+}
+
 # probe_with_nc SECONDS ADDRESS PORT probes one target with nc -z -w.
 probe_with_nc() {
 	probe_message=$(LC_ALL=C nc -z -w "$1" "$2" "$3" 2>&1)
@@ -185,5 +252,5 @@ probe_with_nc() {
 
 # probe_end removes the probe's functions from the shell.
 probe_end() {
-	unset -f probe_batch probe_with_nc probe_end
+	unset -f probe_batch probe_failed probe_with_nc probe_end
 }

@@ -1,0 +1,106 @@
+package debugger
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/calyptos"
+	"github.com/org/calyptos/internal/shelltest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// refusedTargets returns n loopback targets on closed ports 1 to n.
+func refusedTargets(n int) []ProbeTarget {
+	targets := make([]ProbeTarget, n)
+	for i := range targets {
+		targets[i] = ProbeTarget{Addr: "127.0.0.1", Port: i + 1}
+	}
+	return targets
+}
+
+// forksOf runs the probe script for targets under dash, traced by strace,
+// with PATH set to path, and returns how many processes it forked, with
+// the outcomes.
+func forksOf(t *testing.T, path string, targets []ProbeTarget) (int, []ProbeOutcome) {
+	t.Helper()
+	strace := shelltest.Path(t, "strace")
+	sh := shelltest.Path(t, "dash")
+	script, bound := probeScript(targets, 2*time.Second)
+	trace := filepath.Join(t.TempDir(), "trace")
+	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, strace, "-f", "-qq", "-o", trace, "-e", "trace=fork,vfork,clone,clone3", sh, "-c", script)
+	cmd.Env = append(os.Environ(), "PATH="+path)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	b, err := os.ReadFile(trace)
+	require.NoError(t, err)
+	forks := 0
+	for line := range strings.Lines(string(b)) {
+		if (strings.Contains(line, "fork(") || strings.Contains(line, "clone")) && !strings.Contains(line, "resumed>") {
+			forks++
+		}
+	}
+	return forks, outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
+}
+
+// A batch whose targets all answer before its first job is handed out
+// costs two processes, bash and that job, however many targets it has (it
+// cost one per target, and two more, before). strace slows every system
+// call, and this machine may be loaded: the stand-in for bash moves the
+// hand-out from a quarter of a second to nine seconds, so that only the
+// program's logic is measured.
+func TestProbeHealthyTargetsShareOneJob(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "bash"), []byte("#!"+bash+"\n"+
+		`p=${2/soon=\$((now + 250000))/soon=\$((now + 9000000))}; [ "$p" != "$2" ] || exit 99; shift 2; exec `+bash+` -c "$p" "$@"`+"\n"), 0o755))
+	forks, out := forksOf(t, bin+":"+os.Getenv("PATH"), refusedTargets(16))
+	for _, o := range out {
+		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+	}
+	assert.Equal(t, 2, forks, "dash forks the stand-in, which becomes bash; bash forks one job")
+}
+
+// A target that hangs delays the targets after it by a quarter of a
+// second at most: each then gets a job of its own and is refused within
+// the batch's time, not reported timed out behind the hung one; the hung
+// one times out, and no job is left.
+func TestProbeHungTargetHandsTheRestOut(t *testing.T) {
+	port := blackholePort(t)
+	targets := append([]ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: port}}, refusedTargets(8)[1:]...)
+	forks, out := forksOf(t, os.Getenv("PATH"), targets)
+	require.Len(t, out, len(targets))
+	assert.Equal(t, calyptos.ProbeRefused, out[0].Result, "%+v", out[0])
+	assert.Equal(t, calyptos.ProbeTimeout, out[1].Result, "%+v", out[1])
+	for _, o := range out[2:] {
+		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+		assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/[0-9]+: Connection refused$`, o.Detail, "given once, though the first job may have tried it too")
+	}
+	assert.LessOrEqual(t, forks, 1+len(targets), "bash, its first job, and at most one job per target after the first")
+	assertNoProbeLeft(t, "127.0.0.1", port)
+}
+
+// Before bash 5.1 a here-string is a file, not a pipe: the program then
+// reads its jobs' lines from a process substitution's pipe, as before.
+// Here a test that says no file is a pipe stands in for such a bash.
+func TestProbeWithoutAHereStringPipe(t *testing.T) {
+	port := blackholePort(t)
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bin := stubBin(t, map[string]string{"bash": `p=$2; shift 2; exec ` + bash + ` -c '[() { case $1 in -p) return 1 ;; esac; builtin [ "$@"; }
+'"$p" "$@"`})
+	out := runProbeScript(t, bin+":"+os.Getenv("PATH"), []ProbeTarget{{Addr: "127.0.0.1", Port: port}, {Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: 2}})
+	require.Len(t, out, 3)
+	assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
+	assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
+	assert.Equal(t, calyptos.ProbeRefused, out[2].Result, "%+v", out[2])
+	assertNoProbeLeft(t, "127.0.0.1", port)
+}
