@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/org/calyptos"
 	"github.com/org/calyptos/executor"
@@ -178,8 +179,10 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 		switch {
 		case !validPort(t.Port):
 			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("port %d is not from 1 to 65535", t.Port)
-		case !validAddr(t.addr()):
+		case len(t.addr()) > maxProbeAddr:
 			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("address is longer than %d bytes", maxProbeAddr)
+		case !validAddr(t.addr()):
+			o.Result, o.Detail = calyptos.ProbeError, "address has a blank or control character"
 		case ok && p.Code == contradictory:
 			o.Result, o.Detail = calyptos.ProbeError, "the source host printed contradictory results for this target"
 		case ok:
@@ -216,8 +219,13 @@ func validPort(p int) bool { return p >= 1 && p <= 65535 }
 // program's matching of messages short.
 const maxProbeAddr = 255
 
-// validAddr reports whether a is short enough to probe.
-func validAddr(a string) bool { return len(a) <= maxProbeAddr }
+// validAddr reports whether a is short enough to probe, and has no blank
+// or control character: bash's message about it would reach the probe
+// program's pipe, and its output, as is, where a newline could forge
+// another target's line (and a probe line's fields hold no blank).
+func validAddr(a string) bool {
+	return len(a) <= maxProbeAddr && !strings.ContainsFunc(a, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+}
 
 // probeScript returns the command that probes targets: probe.sh, then
 // probeBatches' lines, then probe_end; and how long it takes at most.

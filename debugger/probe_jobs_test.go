@@ -104,3 +104,25 @@ func TestProbeWithoutAHereStringPipe(t *testing.T) {
 	assert.Equal(t, calyptos.ProbeRefused, out[2].Result, "%+v", out[2])
 	assertNoProbeLeft(t, "127.0.0.1", port)
 }
+
+// An address is an argument of the probe program, and bash's message
+// about it reaches the jobs' pipe as is: an address with a newline could
+// write a "result" line there, or a "probe" line to the output, for
+// another target (here a closed port read as open). Such an address is
+// not probed; the fields of a probe line could not carry it anyway.
+func TestProbeAddressWithANewlineForgesNothing(t *testing.T) {
+	targets := []ProbeTarget{
+		{Addr: "x\nresult 0 1 0\n", Port: 1},
+		{Addr: "127.0.0.1", Port: 1},
+		{Addr: "y 2 0\nprobe 127.0.0.1", Port: 2},
+		{Addr: "127.0.0.1", Port: 2},
+	}
+	out := runProbeScript(t, os.Getenv("PATH"), targets)
+	require.Len(t, out, len(targets))
+	for _, o := range []ProbeOutcome{out[0], out[2]} {
+		assert.Equal(t, calyptos.ProbeError, o.Result, "%+v", o)
+		assert.Equal(t, "address has a blank or control character", o.Detail, "%+v", o)
+	}
+	assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "another target's forged result: %+v", out[1])
+	assert.Equal(t, calyptos.ProbeRefused, out[3].Result, "another target's forged line: %+v", out[3])
+}
