@@ -372,7 +372,8 @@ func TestProbeScriptLocaleAndTimeout(t *testing.T) {
 	}
 	dir := t.TempDir()
 	// bash -c PROGRAM probe SECONDS ADDRESS PORT ...: the probe of port 2
-	// never ends, and the program kills it at its deadline.
+	// never ends, and the program kills it at its deadline; it exits 3,
+	// as the program does when it ran to its end.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "bash"), []byte(`#!/bin/sh
 shift 4
 while [ $# -gt 1 ]; do
@@ -387,6 +388,7 @@ while [ $# -gt 1 ]; do
 	fi
 	shift 2
 done
+exit 3
 `), 0o755))
 	targets := []ProbeTarget{{Addr: "192.0.2.1", Port: 1}, {Addr: "192.0.2.1", Port: 2}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -22,9 +22,10 @@
 # with bash 4's clock, see below). bash reads the jobs' lines from a pipe
 # until each target has one or SECONDS have passed, kills the jobs left,
 # reports each target with no line as timed out (exit 124), and prints
-# every line at once at the end. A bash that ended otherwise printed no
-# line: each target is then a probe error (exit 127), not a timeout that
-# would point at a firewall. Elsewhere each target costs one nc -z -w. The
+# every line at once at the end, and exits 3. A bash that ended otherwise,
+# even with 0 (SHELLOPTS=noexec from the environment, a stand-in script),
+# printed no line: each target is then a probe error (exit 127), not a
+# timeout that would point at a firewall, nor a target with no line. Elsewhere each target costs one nc -z -w. The
 # tool runs with LC_ALL=C so that its message ("Connection refused") reads
 # the same whatever the host's language, and the message's newlines become
 # blanks, so that each probe is one line.
@@ -196,7 +197,7 @@ while [ "$index" -lt "$count" ]; do
 	index=$((index + 1))
 done
 printf "%s" "$lines"
-exit 0'
+exit 3'
 
 # probe_batch SECONDS ADDRESS PORT ... probes each target for at most
 # SECONDS and prints its line.
@@ -204,7 +205,10 @@ probe_batch() {
 	probe_seconds=$1
 	shift
 	if command -v bash >/dev/null 2>&1; then
-		LC_ALL=C BASH_ENV='' bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null || probe_failed "$?" "$@"
+		LC_ALL=C BASH_ENV='' bash -c "$probe_with_bash" probe "$probe_seconds" "$@" 2>/dev/null
+		probe_status=$?
+		# 3: the program ran to its end (0 may be a bash that ran nothing).
+		[ "$probe_status" = 3 ] || probe_failed "$probe_status" "$@"
 	elif command -v nc >/dev/null 2>&1; then
 		# Only its own jobs: the worker may hold an earlier fact's.
 		probe_pids=

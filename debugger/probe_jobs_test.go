@@ -126,3 +126,37 @@ func TestProbeAddressWithANewlineForgesNothing(t *testing.T) {
 	assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "another target's forged result: %+v", out[1])
 	assert.Equal(t, calyptos.ProbeRefused, out[3].Result, "another target's forged line: %+v", out[3])
 }
+
+// A bash that exits 0 without running the program (SHELLOPTS=noexec from
+// the host's environment, a stand-in script that does nothing) printed no
+// line: each target is a probe error, as with any other failed bash, not
+// left with no result.
+func TestProbeBashThatRanNothingIsAnError(t *testing.T) {
+	sh := shelltest.Path(t, "dash")
+	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: 2}}
+	script, bound := probeScript(targets, time.Second)
+	for name, env := range map[string][]string{
+		"noexec":        {"SHELLOPTS=noexec"},
+		"a script":      {"PATH=" + stubBin(t, map[string]string{"bash": "exit 0"}) + ":" + os.Getenv("PATH")},
+		"a working bash": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, sh, "-c", script)
+			cmd.Env = append(os.Environ(), env...)
+			stdout, err := cmd.Output()
+			require.NoError(t, err)
+			out := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(stdout)}}, targets)
+			require.Len(t, out, len(targets))
+			for _, o := range out {
+				if env == nil {
+					assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+					continue
+				}
+				assert.Equal(t, calyptos.ProbeError, o.Result, "%+v", o)
+				assert.Equal(t, "the probe tool failed: bash exited 0", o.Detail, "%+v", o)
+			}
+		})
+	}
+}
