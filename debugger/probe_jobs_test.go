@@ -136,8 +136,8 @@ func TestProbeBashThatRanNothingIsAnError(t *testing.T) {
 	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: 2}}
 	script, bound := probeScript(targets, time.Second)
 	for name, env := range map[string][]string{
-		"noexec":        {"SHELLOPTS=noexec"},
-		"a script":      {"PATH=" + stubBin(t, map[string]string{"bash": "exit 0"}) + ":" + os.Getenv("PATH")},
+		"noexec":         {"SHELLOPTS=noexec"},
+		"a script":       {"PATH=" + stubBin(t, map[string]string{"bash": "exit 0"}) + ":" + os.Getenv("PATH")},
 		"a working bash": nil,
 	} {
 		t.Run(name, func(t *testing.T) {
