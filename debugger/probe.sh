@@ -25,10 +25,11 @@
 # every line at once at the end, and exits 3. A bash that ended otherwise,
 # even with 0 (SHELLOPTS=noexec from the environment, a stand-in script),
 # printed no line: each target is then a probe error (exit 127), not a
-# timeout that would point at a firewall, nor a target with no line. Elsewhere each target costs one nc -z -w. The
-# tool runs with LC_ALL=C so that its message ("Connection refused") reads
-# the same whatever the host's language, and the message's newlines become
-# blanks, so that each probe is one line.
+# timeout that would point at a firewall, nor a target with no line.
+# Elsewhere each target costs one nc -z -w. The tool runs with LC_ALL=C so
+# that its message ("Connection refused") reads the same whatever the
+# host's language, and the message's newlines become blanks, so that each
+# probe is one line.
 
 # probe_with_bash is the program bash runs: $1 is SECONDS, then ADDRESS
 # PORT pairs. A job is one process (its connection is a redirection of
