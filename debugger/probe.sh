@@ -46,7 +46,13 @@
 # nothing); a message given is dropped, so that no target gets another's.
 # The first job, once its targets are handed out, is killed when its last
 # one reports; if it had already started the next, that target's message
-# may come twice, and is given once.
+# may come twice, and is given once. The lines waiting in the pipe are
+# read before the targets are handed out (so that a program slow to read,
+# on a loaded host, does not hand out targets the job has done) and
+# before the deadline is called (so that a result that came in time
+# counts), for 250 ms past the deadline at most. A line is read as its
+# first byte, within the time left, then the rest: a read that timed out
+# in the middle of a line would have lost its start.
 #
 # The pipe is opened for reading and writing, so that it never reads as
 # ended: read -t is the timer, with no sleep or timeout process. It is a
@@ -146,7 +152,9 @@ while :; do
 	limit=$end
 	[ -n "$spread" ] || [ "$soon" -ge "$end" ] || limit=$soon
 	wait=$((limit - now))
-	if [ "$wait" -le 0 ]; then
+	if [ "$wait" -le 0 ] && [ "$now" -lt $((end + 250000)) ] && read -t 0 -u 9; then
+		wait=10000
+	elif [ "$wait" -le 0 ]; then
 		[ "$limit" = "$end" ] && break
 		spread=$next
 		start=$((next + 1))
@@ -155,13 +163,15 @@ while :; do
 		continue
 	fi
 	printf -v wait "%d.%06d" $((wait / 1000000)) $((wait % 1000000))
-	IFS= read -r -t "$wait" -u 9 line
+	IFS= read -r -t "$wait" -n 1 -u 9 line
 	status=$?
 	[ "$status" -gt 128 ] && continue
-	[ "$status" = 0 ] || {
+	[ "$status" = 0 ] && [ -n "$line" ] && IFS= read -r -t 1 -u 9 rest || {
+		[ "$status" = 0 ] && [ -z "$line" ] && continue
 		missing="127 the probe tool failed: it could not read its pipe"
 		break
 	}
+	line=$line$rest
 	case $line in
 	"result "*)
 		line=${line#result }

@@ -160,3 +160,22 @@ func TestProbeBashThatRanNothingIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// A program slow to read its pipe (a loaded host) reads the lines waiting
+// there before it hands targets out: the stand-in for bash hands out at
+// once and sleeps half a second after starting the first job, by which
+// time it has refused every target, so no target gets a job of its own.
+func TestProbeReadsWaitingLinesBeforeHandingOut(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "bash"), []byte("#!"+bash+"\n"+
+		`p=${2/soon=\$((now + 250000))/soon=\$now}`+"\n"+
+		`p=${p/\[ \"\$left\" -gt 0 \] || break/[ \"\$left\" -gt 0 ] || break; [ -n \"\$slept\" ] || { slept=1; sleep 0.5; \}}`+"\n"+
+		`case $p in *slept=1*soon=*|*soon=\$now*slept=1*) ;; *) exit 99 ;; esac; shift 2; exec `+bash+` -c "$p" "$@"`+"\n"), 0o755))
+	forks, out := forksOf(t, bin+":"+os.Getenv("PATH"), refusedTargets(8))
+	for _, o := range out {
+		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+	}
+	assert.Equal(t, 3, forks, "the stand-in (which becomes bash), its first job, and the sleep")
+}
