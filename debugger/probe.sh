@@ -50,7 +50,9 @@
 # read before the targets are handed out (so that a program slow to read,
 # on a loaded host, does not hand out targets the job has done) and
 # before the deadline is called (so that a result that came in time
-# counts), for 250 ms past the deadline at most. A line is read as its
+# counts), for 250 ms past the deadline at most (none with bash 4's clock,
+# whose deadline is late already; never with bash 3, whose read -t 0 may
+# wait for a line). A line is read as its
 # first byte, within the time left, then the rest: a read that timed out
 # in the middle of a line would have lost its start.
 #
@@ -123,6 +125,11 @@ now() {
 now
 end=$((now + seconds * 1000000))
 [ -n "$EPOCHREALTIME" ] || end=$((end + 1000000))
+grace=$((end + 250000))
+[ -n "$EPOCHREALTIME" ] || grace=$end
+case $BASH_VERSION in
+[1-3].*) grace=0 ;;
+esac
 soon=$((now + 250000))
 left=$count
 missing="124 timed out after ${seconds}s"
@@ -152,7 +159,7 @@ while :; do
 	limit=$end
 	[ -n "$spread" ] || [ "$soon" -ge "$end" ] || limit=$soon
 	wait=$((limit - now))
-	if [ "$wait" -le 0 ] && [ "$now" -lt $((end + 250000)) ] && read -t 0 -u 9; then
+	if [ "$wait" -le 0 ] && [ "$now" -lt "$grace" ] && read -t 0 -u 9; then
 		wait=10000
 	elif [ "$wait" -le 0 ]; then
 		[ "$limit" = "$end" ] && break
