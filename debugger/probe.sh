@@ -43,7 +43,9 @@
 # CPU): the program gives each target the messages that name it,
 # "/dev/tcp/ADDRESS/PORT: Connection refused" and one "line N: ADDRESS:
 # Name or service not known" (never bash's "connect: ..." line, which names
-# nothing); a message given is dropped, so that no target gets another's.
+# nothing, and is dropped as it comes: kept, every target's search went
+# through one per target before it); a message given is dropped, so that
+# no target gets another's.
 # The first job, once its targets are handed out, is killed when its last
 # one reports; if it had already started the next, that target's message
 # may come twice, and is given once. The lines waiting in the pipe are
@@ -203,6 +205,7 @@ while :; do
 			kill -KILL "${pid[0]}" 2>/dev/null
 		fi
 		;;
+	"probe: connect: "*) ;;
 	*) errors="$errors$line$newline" ;;
 	esac
 done
