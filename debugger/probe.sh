@@ -61,12 +61,18 @@
 # The pipe is opened for reading and writing, so that it never reads as
 # ended: read -t is the timer, with no sleep or timeout process. It is a
 # here-string's pipe (bash 5.1 and later; no process) once a line written
-# to it reads back, else a process substitution's. The clock is in microseconds, from EPOCHREALTIME (bash
-# 5), else from SECONDS, whose whole seconds make the deadline up to a
-# second late, never early; an EPOCHREALTIME that a bash before 5 imported
-# from the environment would be a fixed time, so it is unset there. Only a
-# read that timed out (status above 128) is the deadline; one that failed
-# otherwise (bash 3 rejects a fraction) is an error.
+# to it reads back, else a process substitution's. The clock is in
+# microseconds, from EPOCHREALTIME (bash 5), else from SECONDS, whose whole
+# seconds make the deadline up to a second late, never early; an
+# EPOCHREALTIME that a bash before 5 imported from the environment would
+# be a fixed time, so it is unset there. Only a read that timed out
+# (status above 128) is the deadline; one that failed otherwise (bash 3
+# rejects a fraction) is an error.
+#
+# Jobs are started in one place, not a function (bash names the messages
+# of code in a function "environment", not "probe"): first job 0 for
+# every target (through=0, width=count), then at the hand-out one job per
+# target after the one job 0 is on (through=count, width=1).
 #
 # BASH_ENV is emptied and set -e and -u are off, whatever the environment
 # says, so that no start-up file runs and no option ends the program
@@ -175,12 +181,12 @@ while :; do
 	IFS= read -r -t "$wait" -n 1 -u 9 line
 	status=$?
 	[ "$status" -gt 128 ] && continue
-	[ "$status" = 0 ] && [ -n "$line" ] && IFS= read -r -t 1 -u 9 rest || {
+	[ "$status" = 0 ] && [ -n "$line" ] && IFS= read -r -t 1 -u 9 more || {
 		[ "$status" = 0 ] && [ -z "$line" ] && continue
 		missing="127 the probe tool failed: it could not read its pipe"
 		break
 	}
-	line=$line$rest
+	line=$line$more
 	case $line in
 	"result "*)
 		line=${line#result }

@@ -35,12 +35,20 @@ func stubBin(t *testing.T, scripts map[string]string) string {
 // to path, and returns each target's parsed outcome.
 func runProbeScript(t *testing.T, path string, targets []ProbeTarget) []ProbeOutcome {
 	t.Helper()
-	sh := shelltest.Path(t, "dash")
-	script, bound := probeScript(targets, time.Second)
+	return probeOutcomes(t, targets, time.Second, []string{"PATH=" + path})
+}
+
+// probeOutcomes runs the probe script for targets, each with timeout,
+// under dash started by prefix (a tracer, or nothing), with env added to
+// the environment, and returns each target's parsed outcome.
+func probeOutcomes(t *testing.T, targets []ProbeTarget, timeout time.Duration, env []string, prefix ...string) []ProbeOutcome {
+	t.Helper()
+	script, bound := probeScript(targets, timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", script)
-	cmd.Env = append(os.Environ(), "PATH="+path)
+	argv := append(prefix, shelltest.Path(t, "dash"), "-c", script)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.Output()
 	require.NoError(t, err)
 	return outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
@@ -156,18 +164,10 @@ func TestProbeReadFailureIsNotATimeout(t *testing.T) {
 // that exits, SHELLOPTS with errexit and nounset, an EPOCHREALTIME
 // exported as a fixed time. A closed port still reads as refused.
 func TestProbeHostileEnvironment(t *testing.T) {
-	sh := shelltest.Path(t, "dash")
 	rc := filepath.Join(t.TempDir(), "rc")
 	require.NoError(t, os.WriteFile(rc, []byte("exit 3\n"), 0o644))
 	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: 1}}
-	script, bound := probeScript(targets, time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", script)
-	cmd.Env = append(os.Environ(), "BASH_ENV="+rc, "SHELLOPTS=errexit:nounset", "EPOCHREALTIME=1.000000")
-	out, err := cmd.Output()
-	require.NoError(t, err)
-	o := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
+	o := probeOutcomes(t, targets, time.Second, []string{"BASH_ENV=" + rc, "SHELLOPTS=errexit:nounset", "EPOCHREALTIME=1.000000"})
 	require.Len(t, o, 1)
 	assert.Equal(t, calyptos.ProbeRefused, o[0].Result, "%+v", o[0])
 }

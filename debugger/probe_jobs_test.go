@@ -1,7 +1,6 @@
 package debugger
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,16 +28,9 @@ func refusedTargets(n int) []ProbeTarget {
 // the outcomes.
 func forksOf(t *testing.T, path string, targets []ProbeTarget) (int, []ProbeOutcome) {
 	t.Helper()
-	strace := shelltest.Path(t, "strace")
-	sh := shelltest.Path(t, "dash")
-	script, bound := probeScript(targets, 2*time.Second)
 	trace := filepath.Join(t.TempDir(), "trace")
-	ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, strace, "-f", "-qq", "-o", trace, "-e", "trace=fork,vfork,clone,clone3", sh, "-c", script)
-	cmd.Env = append(os.Environ(), "PATH="+path)
-	out, err := cmd.Output()
-	require.NoError(t, err)
+	out := probeOutcomes(t, targets, 2*time.Second, []string{"PATH=" + path},
+		shelltest.Path(t, "strace"), "-f", "-qq", "-o", trace, "-e", "trace=fork,vfork,clone,clone3")
 	b, err := os.ReadFile(trace)
 	require.NoError(t, err)
 	forks := 0
@@ -47,7 +39,21 @@ func forksOf(t *testing.T, path string, targets []ProbeTarget) (int, []ProbeOutc
 			forks++
 		}
 	}
-	return forks, outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(out)}}, targets)
+	return forks, out
+}
+
+// patchedBash returns a directory for PATH whose bash is a stand-in that
+// runs the probe program through edit, bash code that changes $p (the
+// program) and exits 99 when its change did not apply, then runs it with
+// the real bash.
+func patchedBash(t *testing.T, edit string) string {
+	t.Helper()
+	bash, err := exec.LookPath("bash")
+	require.NoError(t, err)
+	bin := t.TempDir()
+	stub := "#!" + bash + "\np=$2\n" + edit + "\nshift 2; exec " + bash + ` -c "$p" "$@"` + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "bash"), []byte(stub), 0o755))
+	return bin
 }
 
 // A batch whose targets all answer before its first job is handed out
@@ -57,11 +63,7 @@ func forksOf(t *testing.T, path string, targets []ProbeTarget) (int, []ProbeOutc
 // hand-out from a quarter of a second to nine seconds, so that only the
 // program's logic is measured.
 func TestProbeHealthyTargetsShareOneJob(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	require.NoError(t, err)
-	bin := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "bash"), []byte("#!"+bash+"\n"+
-		`p=${2/soon=\$((now + 250000))/soon=\$((now + 9000000))}; [ "$p" != "$2" ] || exit 99; shift 2; exec `+bash+` -c "$p" "$@"`+"\n"), 0o755))
+	bin := patchedBash(t, `p=${p/soon=\$((now + 250000))/soon=\$((now + 9000000))}; [ "$p" != "$2" ] || exit 99`)
 	forks, out := forksOf(t, bin+":"+os.Getenv("PATH"), refusedTargets(16))
 	for _, o := range out {
 		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
@@ -132,22 +134,14 @@ func TestProbeAddressWithANewlineForgesNothing(t *testing.T) {
 // line: each target is a probe error, as with any other failed bash, not
 // left with no result.
 func TestProbeBashThatRanNothingIsAnError(t *testing.T) {
-	sh := shelltest.Path(t, "dash")
 	targets := []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: 2}}
-	script, bound := probeScript(targets, time.Second)
 	for name, env := range map[string][]string{
 		"noexec":         {"SHELLOPTS=noexec"},
 		"a script":       {"PATH=" + stubBin(t, map[string]string{"bash": "exit 0"}) + ":" + os.Getenv("PATH")},
 		"a working bash": nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), bound+10*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, sh, "-c", script)
-			cmd.Env = append(os.Environ(), env...)
-			stdout, err := cmd.Output()
-			require.NoError(t, err)
-			out := outcomes(calyptos.HostResult{Host: "src", Output: calyptos.Output{Stdout: string(stdout)}}, targets)
+			out := probeOutcomes(t, targets, time.Second, env)
 			require.Len(t, out, len(targets))
 			for _, o := range out {
 				if env == nil {
@@ -166,13 +160,9 @@ func TestProbeBashThatRanNothingIsAnError(t *testing.T) {
 // once and sleeps half a second after starting the first job, by which
 // time it has refused every target, so no target gets a job of its own.
 func TestProbeReadsWaitingLinesBeforeHandingOut(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	require.NoError(t, err)
-	bin := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "bash"), []byte("#!"+bash+"\n"+
-		`p=${2/soon=\$((now + 250000))/soon=\$now}`+"\n"+
+	bin := patchedBash(t, `p=${p/soon=\$((now + 250000))/soon=\$now}`+"\n"+
 		`p=${p/\[ \"\$left\" -gt 0 \] || break/[ \"\$left\" -gt 0 ] || break; [ -n \"\$slept\" ] || { slept=1; sleep 0.5; \}}`+"\n"+
-		`case $p in *slept=1*soon=*|*soon=\$now*slept=1*) ;; *) exit 99 ;; esac; shift 2; exec `+bash+` -c "$p" "$@"`+"\n"), 0o755))
+		`case $p in *slept=1*soon=*|*soon=\$now*slept=1*) ;; *) exit 99 ;; esac`)
 	forks, out := forksOf(t, bin+":"+os.Getenv("PATH"), refusedTargets(8))
 	for _, o := range out {
 		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
