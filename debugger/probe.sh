@@ -47,8 +47,12 @@
 # through one per target before it); a message given is dropped, so that
 # no target gets another's.
 # The first job, once its targets are handed out, is killed when its last
-# one reports; if it had already started the next, that target's message
-# may come twice, and is given once. The lines waiting in the pipe are
+# one reports; it may have started the next already. So a job names its
+# messages with its index (BASH_ARGV0=probeJOB, bash 5 and later), and a
+# target gets only the messages of its owner (the job whose result counts),
+# as "probe: ...": not those of another attempt, which may have met
+# another answer. (bash 4 cannot name them: there a message both attempts
+# gave alike is given once.) The lines waiting in the pipe are
 # read before the targets are handed out (so that a program slow to read,
 # on a loaded host, does not hand out targets the job has done) and
 # before the deadline is called (so that a result that came in time
@@ -79,8 +83,10 @@
 # before it has killed its jobs.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
 probe_with_bash='set +eu
+tagged=
 case $BASH_VERSION in
 [1-4].*) unset EPOCHREALTIME ;;
+*) tagged=1 ;;
 esac
 { exec 8<<<"" && exec 9<>/dev/fd/8 && [ -p /dev/fd/9 ] && read -r -u 9 _ && printf "\n" >&9 && read -r -u 9 _; } 2>/dev/null || exec 9<> <(:) || exit 127
 exec 8<&-
@@ -98,22 +104,26 @@ done
 report() {
 	message=
 	named=
+	tag="probe$3: "
+	[ -n "$tagged" ] || tag="probe: "
 	rest=$errors
 	errors=
 	while [ -n "$rest" ]; do
 		error=${rest%%"$newline"*}
 		rest=${rest#*"$newline"}
 		case $error in
-		*"/dev/tcp/${address[$1]}/${port[$1]}: "*)
+		"$tag"*"/dev/tcp/${address[$1]}/${port[$1]}: "*)
+			error="probe: ${error#"$tag"}"
 			case " $message " in
 			*" $error "*) ;;
 			*) message="$message $error" ;;
 			esac
 			;;
-		*": line "[0-9]*": ${address[$1]}: "*)
+		*"/dev/tcp/${address[$1]}/${port[$1]}: "*) ;;
+		"$tag""line "[0-9]*": ${address[$1]}: "*)
 			if [ -z "$named" ]; then
 				named=1
-				message="$message $error"
+				message="$message probe: ${error#"$tag"}"
 			else
 				errors="$errors$error$newline"
 			fi
@@ -152,6 +162,7 @@ while :; do
 	while [ "$start" -le "$through" ] && [ "$start" -lt "$count" ]; do
 		last=$((start + width - 1))
 		{
+			BASH_ARGV0=probe$start
 			index=$start
 			while [ "$index" -le "$last" ]; do
 				{ true 3<>"/dev/tcp/${address[index]}/${port[index]}"; } 2>&9
@@ -203,7 +214,7 @@ while :; do
 			[ "$from" = "$index" ] || continue
 		fi
 		got[index]=1
-		report "$index" "${line#* }"
+		report "$index" "${line#* }" "$from"
 		left=$((left - 1))
 		if [ -z "$spread" ]; then
 			next=$((index + 1))
@@ -211,7 +222,7 @@ while :; do
 			kill -KILL "${pid[0]}" 2>/dev/null
 		fi
 		;;
-	"probe: connect: "*) ;;
+	"probe: connect: "* | "probe"[0-9]": connect: "* | "probe"[0-9][0-9]": connect: "*) ;;
 	*) errors="$errors$line$newline" ;;
 	esac
 done

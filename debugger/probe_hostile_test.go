@@ -126,12 +126,13 @@ func TestProbePortOutOfRange(t *testing.T) {
 // A target that never answers (a loopback listener whose backlog is full
 // drops the SYN) is reported timed out within its bound, with bash 5's
 // EPOCHREALTIME and with bash 4's SECONDS as the clock, and leaves no
-// process.
+// process; a refused one gets bash's message, named by its job (bash 5)
+// or not (bash 4, whose BASH_ARGV0 is no special variable).
 func TestProbeBlackhole(t *testing.T) {
 	port := blackholePort(t)
 	bash, err := exec.LookPath("bash")
 	require.NoError(t, err)
-	bash4 := stubBin(t, map[string]string{"bash": `p=$2; shift 2; exec ` + bash + ` -c "unset EPOCHREALTIME
+	bash4 := stubBin(t, map[string]string{"bash": `p=$2; shift 2; exec ` + bash + ` -c "unset EPOCHREALTIME BASH_ARGV0; BASH_VERSION='4.4.23(1)-release'
 $p" "$@"`})
 	for name, path := range map[string]string{"EPOCHREALTIME": os.Getenv("PATH"), "SECONDS": bash4 + ":" + os.Getenv("PATH")} {
 		t.Run(name, func(t *testing.T) {
@@ -140,6 +141,7 @@ $p" "$@"`})
 			assert.Less(t, time.Since(start), 5*time.Second, "a 1 s probe")
 			assert.Equal(t, calyptos.ProbeTimeout, out[0].Result, "%+v", out[0])
 			assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "%+v", out[1])
+			assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/1: Connection refused$`, out[1].Detail)
 			assertNoProbeLeft(t, "127.0.0.1", port)
 		})
 	}

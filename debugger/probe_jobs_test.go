@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -168,4 +169,31 @@ func TestProbeReadsWaitingLinesBeforeHandingOut(t *testing.T) {
 		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
 	}
 	assert.Equal(t, 3, forks, "the stand-in (which becomes bash), its first job, and the sleep")
+}
+
+// The first job may start the target after its last one before it is
+// killed: that target then gets two attempts, which may meet different
+// answers. Its line has only its owner's message. Here the stand-in makes
+// the first job reach the port while it is closed, and the port's own job
+// reach it once it listens: the port is open, with no "Connection
+// refused" from the other attempt.
+func TestProbeTargetGetsOnlyItsOwnersMessage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	later := time.AfterFunc(2*time.Second, func() {
+		if l, err := net.Listen("tcp", ln.Addr().String()); err == nil {
+			t.Cleanup(func() { _ = l.Close() })
+		}
+	})
+	defer later.Stop()
+	bin := patchedBash(t, `q=$p; p=${p/'{ true 3<>'/'{ [ "$width" = 1 ] && sleep 4; [ "$index" = 0 ] && sleep 1; true 3<>'}`+"\n"+
+		`p=${p/'kill -KILL "${pid[0]}"'/'sleep 0.5; kill -KILL "${pid[0]}"'}; [ "${#p}" -gt "$((${#q} + 60))" ] || exit 99`)
+	out := probeOutcomes(t, []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: port}}, 7*time.Second, []string{"PATH=" + bin + ":" + os.Getenv("PATH")})
+	require.Len(t, out, 2)
+	assert.Equal(t, calyptos.ProbeRefused, out[0].Result, "%+v", out[0])
+	assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/1: Connection refused$`, out[0].Detail)
+	assert.Equal(t, calyptos.ProbeOK, out[1].Result, "%+v", out[1])
+	assert.Empty(t, out[1].Detail, "the first job's attempt, refused before the port listened")
 }
