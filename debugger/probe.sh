@@ -80,7 +80,8 @@
 #
 # BASH_ENV is emptied and set -e and -u are off, whatever the environment
 # says, so that no start-up file runs and no option ends the program
-# before it has killed its jobs.
+# before it has killed its jobs. got (the targets reported) is unset: an
+# exported got=1 is got[0] to bash, and would drop target 0's line.
 # shellcheck disable=SC2016 # bash, not this shell, expands it
 probe_with_bash='set +eu
 tagged=
@@ -150,6 +151,7 @@ case $BASH_VERSION in
 esac
 soon=$((now + 250000))
 left=$count
+unset got
 missing="124 timed out after ${seconds}s"
 lines=
 errors=

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,4 +197,16 @@ func TestProbeTargetGetsOnlyItsOwnersMessage(t *testing.T) {
 	assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/1: Connection refused$`, out[0].Detail)
 	assert.Equal(t, calyptos.ProbeOK, out[1].Result, "%+v", out[1])
 	assert.Empty(t, out[1].Detail, "the first job's attempt, refused before the port listened")
+}
+
+// The program's arrays start empty whatever the host exports: an exported
+// got=1 (bash imports it as got[0]) made target 0 look reported already,
+// so its result was ignored and it got no line at all.
+func TestProbeExportedGotIsIgnored(t *testing.T) {
+	out := probeOutcomes(t, []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: 2}}, time.Second, []string{"got=1"})
+	require.Len(t, out, 2)
+	for _, o := range out {
+		assert.Equal(t, calyptos.ProbeRefused, o.Result, "%+v", o)
+		assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/`+strconv.Itoa(o.Port)+`: Connection refused$`, o.Detail)
+	}
 }
