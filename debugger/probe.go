@@ -182,7 +182,7 @@ func outcomes(r calyptos.HostResult, targets []ProbeTarget) []ProbeOutcome {
 		case len(t.addr()) > maxProbeAddr:
 			o.Result, o.Detail = calyptos.ProbeError, fmt.Sprintf("address is longer than %d bytes", maxProbeAddr)
 		case !validAddr(t.addr()):
-			o.Result, o.Detail = calyptos.ProbeError, "address has a blank or control character"
+			o.Result, o.Detail = calyptos.ProbeError, "address has a blank, a control character or a slash"
 		case ok && p.Code == contradictory:
 			o.Result, o.Detail = calyptos.ProbeError, "the source host printed contradictory results for this target"
 		case ok:
@@ -219,12 +219,14 @@ func validPort(p int) bool { return p >= 1 && p <= 65535 }
 // program's matching of messages short.
 const maxProbeAddr = 255
 
-// validAddr reports whether a is short enough to probe, and has no blank
-// or control character: bash's message about it would reach the probe
-// program's pipe, and its output, as is, where a newline could forge
-// another target's line (and a probe line's fields hold no blank).
+// validAddr reports whether a is short enough to probe, and has no blank,
+// control character or slash: bash's message about it would reach the
+// probe program's pipe, and its output, as is, where a newline could forge
+// another target's line (and a probe line's fields hold no blank); a slash
+// would make its /dev/tcp path name another host, and its message another
+// target's ("x/dev/tcp/h" and port 1 reads as h's port 1).
 func validAddr(a string) bool {
-	return len(a) <= maxProbeAddr && !strings.ContainsFunc(a, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	return len(a) <= maxProbeAddr && !strings.ContainsFunc(a, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' })
 }
 
 // probeScript returns the command that probes targets: probe.sh, then

@@ -112,23 +112,28 @@ func TestProbeWithoutAHereStringPipe(t *testing.T) {
 // An address is an argument of the probe program, and bash's message
 // about it reaches the jobs' pipe as is: an address with a newline could
 // write a "result" line there, or a "probe" line to the output, for
-// another target (here a closed port read as open). Such an address is
-// not probed; the fields of a probe line could not carry it anyway.
+// another target (here a closed port read as open), and one with a slash
+// a message that names another target. Such an address is not probed;
+// the fields of a probe line could not carry it anyway.
 func TestProbeAddressWithANewlineForgesNothing(t *testing.T) {
 	targets := []ProbeTarget{
 		{Addr: "x\nresult 0 1 0\n", Port: 1},
 		{Addr: "127.0.0.1", Port: 1},
 		{Addr: "y 2 0\nprobe 127.0.0.1", Port: 2},
 		{Addr: "127.0.0.1", Port: 2},
+		{Addr: "z/dev/tcp/127.0.0.1", Port: 3},
+		{Addr: "127.0.0.1", Port: 3},
 	}
 	out := runProbeScript(t, os.Getenv("PATH"), targets)
 	require.Len(t, out, len(targets))
-	for _, o := range []ProbeOutcome{out[0], out[2]} {
+	for _, o := range []ProbeOutcome{out[0], out[2], out[4]} {
 		assert.Equal(t, calyptos.ProbeError, o.Result, "%+v", o)
-		assert.Equal(t, "address has a blank or control character", o.Detail, "%+v", o)
+		assert.Equal(t, "address has a blank, a control character or a slash", o.Detail, "%+v", o)
 	}
 	assert.Equal(t, calyptos.ProbeRefused, out[1].Result, "another target's forged result: %+v", out[1])
 	assert.Equal(t, calyptos.ProbeRefused, out[3].Result, "another target's forged line: %+v", out[3])
+	assert.Equal(t, calyptos.ProbeRefused, out[5].Result, "%+v", out[5])
+	assert.Regexp(t, `^probe: line [0-9]+: /dev/tcp/127\.0\.0\.1/3: Connection refused$`, out[5].Detail)
 }
 
 // A bash that exits 0 without running the program (SHELLOPTS=noexec from
