@@ -120,8 +120,14 @@
 // A command whose context is marked by executor.WithSelfBounded (the
 // gathering and probe scripts of calyptos debug, which bound their own
 // commands) runs without the wrapper, in the /bin/sh the login shell
-// became, which saves the host two processes per session. Its standard
-// input is a pipe already at its end, not /dev/null. When its call ends
+// became, which saves the host two processes per session. A script that
+// is not a short plain line (any with a newline or a quote, such as
+// those) goes on the session's standard input, not in the command line:
+// /bin/sh reads it there, needing no process to decode it, and it may be
+// longer than the 128 KiB a command line holds; a login shell whose
+// start-up file reads standard input takes some of it, and then none of
+// it runs (ErrLoginShell). The script's standard input is at its end
+// (/dev/null, or for a short plain one a pipe at its end). When its call ends
 // early, Run still returns at once, and the command runs on to its own
 // bound on the host, keeping its sshd session
 // until then (sshd allows ten per connection by default: a call that

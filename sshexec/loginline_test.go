@@ -32,9 +32,9 @@ func allBytes() string {
 
 // runLine runs line as sshd would: `shell -c line`, in a process group of
 // its own when leader (otherwise the reaper gets one with setsid), with
-// stdin a pipe kept open until the line ends when reaped (at its end
-// otherwise, as sshexec leaves it for a self-bounded command).
-func runLine(t *testing.T, shell, line string, reaped, leader bool) (stdout, stderr string, code int) {
+// stdin a pipe kept open until the line ends when reaped, else a pipe
+// that carries input and ends, as sshexec gives a self-bounded command.
+func runLine(t *testing.T, shell, line, input string, reaped, leader bool) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -48,6 +48,8 @@ func runLine(t *testing.T, shell, line string, reaped, leader bool) (stdout, std
 		stdin, err := cmd.StdinPipe()
 		require.NoError(t, err)
 		defer stdin.Close()
+	} else {
+		cmd.Stdin = strings.NewReader(input) // a pipe, not a file
 	}
 	err := cmd.Run()
 	var ee *exec.ExitError
@@ -82,16 +84,16 @@ func TestLoginLineEveryShell(t *testing.T) {
 			shell := shelltest.Path(t, name)
 			for _, s := range scripts {
 				for _, reap := range []bool{false, true} {
-					line := selfBoundedLine(s.script)
+					line, input := selfBoundedLine(s.script)
 					if reap {
-						line = reapedLine(s.script)
+						line, input = reapedLine(s.script), ""
 					}
 					// Not a group leader: the reaper gets one with setsid.
 					for _, leader := range []bool{true, false} {
 						if !reap && !leader {
 							continue
 						}
-						stdout, stderr, code := runLine(t, shell, line, reap, leader)
+						stdout, stderr, code := runLine(t, shell, line, input, reap, leader)
 						what := fmt.Sprintf("%s reap=%v leader=%v", s.name, reap, leader)
 						assert.Equal(t, s.stdout, stdout, what)
 						assert.Equal(t, shMarker+"\n"+s.stderr, stderr, what)
@@ -109,6 +111,7 @@ func TestLoginLineEveryShell(t *testing.T) {
 func TestLoginLineAlphabet(t *testing.T) {
 	assert.True(t, plain(reaper), "the reaper goes as it is")
 	assert.True(t, plain(decoder))
+	assert.True(t, plain(stdinCode), "the code that reads a script from stdin goes as it is")
 	assert.True(t, plain(`echo "\$HOME" a\b`))
 	for _, s := range []string{`a\`, `a\\b`, "a'", "a!", "a\nb", "\x7f", "é"} {
 		assert.False(t, plain(s), s)
@@ -128,7 +131,11 @@ func FuzzLoginLine(f *testing.F) {
 // checkLine checks both lines of command: their shape, their alphabet,
 // and that the command they carry is command.
 func checkLine(t *testing.T, command string) {
-	for _, line := range []string{reapedLine(command), selfBoundedLine(command)} {
+	bounded, input := selfBoundedLine(command)
+	if input != "" {
+		assert.Equal(t, stdinToken+"\nexec 3<&-\n"+command, input, "the script goes on stdin as it is")
+	}
+	for _, line := range []string{reapedLine(command), bounded} {
 		// exec /bin/sh -c 'DECODER' sh 'CODE' 'ARG'...: no word holds a
 		// quote, so the quotes split the line into words and blanks.
 		parts := strings.Split(line, "'")
@@ -158,11 +165,8 @@ func checkLine(t *testing.T, command string) {
 			assert.NotEqual(t, "-", args[0][:min(1, len(args[0]))], "printf would take a leading - for an option")
 		case strings.HasPrefix(code, "set --; ") && len(args) == 0:
 			got = strings.TrimPrefix(code, "set --; ")
-		case strings.HasPrefix(code, "eval ") && len(args) == 1:
-			var err error
-			got, err = printfFormat(args[0])
-			require.NoError(t, err)
-			assert.NotEqual(t, "-", args[0][:min(1, len(args[0]))], "printf would take a leading - for an option")
+		case code == stdinCode && len(args) == 1 && args[0] == stdinToken:
+			got = strings.TrimPrefix(input, stdinToken+"\nexec 3<&-\n")
 		default:
 			t.Fatalf("unexpected line %q", line)
 		}
@@ -200,4 +204,22 @@ func printfFormat(f string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// Without /dev/fd, stdinCode reads the script with cat and evals it: the
+// same output, status and empty stdin. (The test names a path that does
+// not exist in place of /dev/fd/3.)
+func TestStdinCodeWithoutDevFd(t *testing.T) {
+	code := strings.Replace(stdinCode, "[ -r /dev/fd/3 ]", "[ -r /nonexistent/3 ]", 1)
+	require.NotEqual(t, stdinCode, code)
+	script := "x='it''s'\necho \"$x $0 $#\"\ncat; [ -e /dev/fd/3 ] && echo fd3; [ -c /dev/stdin ] && echo null\necho err >&2\nexit 6\n\n"
+	for _, shell := range []string{"dash", "bash", "busybox"} {
+		t.Run(shell, func(t *testing.T) {
+			sh := shelltest.Path(t, shell)
+			stdout, stderr, code := runLine(t, sh, loginLine(code, stdinToken), stdinToken+"\nexec 3<&-\n"+script, false, true)
+			assert.Equal(t, "its sh 0\nnull\n", stdout, "stdin is /dev/null, and descriptor 3 closed")
+			assert.Equal(t, shMarker+"\nerr\n", stderr)
+			assert.Equal(t, 6, code)
+		})
+	}
 }

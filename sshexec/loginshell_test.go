@@ -239,3 +239,41 @@ func TestRunCommandTooLong(t *testing.T) {
 	require.NoError(t, err, "a long command that fits, encoded")
 	assert.Equal(t, "ran\n", out.Stdout)
 }
+
+// A self-bounded script that is not plain goes on the session's stdin: a
+// login shell whose start-up file reads stdin takes some of it, and then
+// none of it runs; the error blames the login shell, as for one that
+// exits.
+func TestLoginShellRcFileReadsStdin(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.98"}})
+	for name, rc := range map[string]string{"a line": "read -r _\n", "all of it": "cat >/dev/null\n"} {
+		t.Run(name, func(t *testing.T) {
+			a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{".bashrc": rc}})
+			opts := baseOptions(srv)
+			opts.User = a.Name
+			e := newExecutor(t, opts)
+			ran := filepath.Join(a.Home, "ran")
+			script := "echo 'one'\ntouch " + ran + "\necho 'two'\n"
+			out, err := e.Run(executor.WithSelfBounded(ctxTimeout(t, 30*time.Second), 10*time.Second), srv.Addr, script)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, sshexec.ErrLoginShell)
+			assert.ErrorContains(t, err, "read the script")
+			assert.Equal(t, -1, out.ExitCode)
+			assert.NotContains(t, out.Stdout, "one")
+			assert.NoFileExists(t, ran)
+		})
+	}
+}
+
+// A self-bounded script longer than Linux passes to a program runs: it
+// goes on stdin, not in the login line.
+func TestRunSelfBoundedLongScript(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.99"}})
+	e := newExecutor(t, baseOptions(srv))
+	script := "x='" + strings.Repeat("ab ", 100<<10) + "'\necho ${#x} \"$#\"\ncat; [ -e /dev/fd/3 ] && echo fd3; [ -c /dev/stdin ] && echo end\n"
+	out, err := e.Run(executor.WithSelfBounded(ctxTimeout(t, 30*time.Second), 10*time.Second), srv.Addr, script)
+	require.NoError(t, err)
+	assert.Equal(t, calyptos.Output{Stdout: "307200 0\nend\n"}, out, "stdin /dev/null for the script's commands, descriptor 3 closed")
+}

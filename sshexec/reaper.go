@@ -46,10 +46,39 @@ func reapedLine(command string) string {
 }
 
 // selfBoundedLine returns the login line that runs script as it is, in
-// the /bin/sh the login shell became, with no positional parameters.
-func selfBoundedLine(script string) string {
-	if plain(script) {
-		return loginLine("set --; " + script)
+// the /bin/sh the login shell became, with no positional parameters and
+// stdin at its end, and what to send on the session's stdin ("" for
+// nothing). A short plain script goes in the line. Any other goes on stdin
+// behind stdinToken (see stdinCode): it needs no encoding there, no
+// process to decode it, and no room in an argument (maxArgLen).
+func selfBoundedLine(script string) (line, stdin string) {
+	if plain(script) && len(script) <= maxPlainScript {
+		return loginLine("set --; " + script), ""
 	}
-	return loginLine(`eval "set --; $(printf "$2")"`, encoded(script))
+	return loginLine(stdinCode, stdinToken), stdinToken + "\nexec 3<&-\n" + script
 }
+
+// maxPlainScript is the longest plain script sent in the login line:
+// past it, stdin costs less than sshd and two shells copying the line.
+const maxPlainScript = 4 << 10
+
+// stdinToken is the first line of a script sent on stdin. /bin/sh reads it
+// byte by byte before anything else: a login shell whose start-up file
+// read the session's stdin took some of the script, and /bin/sh then
+// refuses to run the rest (stdinRefused).
+const stdinToken = "calyptos-script-7d41c2"
+
+// stdinRefused is what /bin/sh says, exiting 125, when the script on its
+// stdin does not begin with stdinToken.
+const stdinRefused = "sshexec: the script did not reach /bin/sh whole on its stdin: a start-up file of the login shell read it"
+
+// stdinCode runs the script that follows stdinToken on stdin ($2 is the
+// token): it moves the pipe to descriptor 3, gives the script /dev/null
+// as stdin, and sources the pipe through /dev/fd/3, which the shell reads
+// on a descriptor of its own, closed for what it runs. The script's first
+// line, which Go adds, closes descriptor 3, so the script's commands see
+// only stdin, stdout and stderr. Without /dev/fd the shell reads the
+// script with cat and evals it.
+const stdinCode = `IFS= read -r t; [ "$t" = "$2" ] || { echo "` + stdinRefused + `" >&2; exit 125; }; ` +
+	`exec 3<&0 </dev/null; set --; ` +
+	`if [ -r /dev/fd/3 ]; then . /dev/fd/3; else t=$(cat <&3; echo .); exec 3<&-; eval "${t%.}"; fi`

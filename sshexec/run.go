@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/org/calyptos/executor"
+	"github.com/org/calyptos/internal/tailbuf"
 
 	"golang.org/x/crypto/ssh"
 
@@ -91,19 +92,28 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		return -1, err
 	}
 	defer sess.Close()
-	out := &headRecorder{w: stdout}
-	gate := newMarkerFilter(stderr)
-	sess.Stdout, sess.Stderr = out, gate
-	// Kept open (nothing is written) until the command ends or the session
-	// is closed: its end is what makes the remote reaper end the command.
+	// Under the reaper, stdin is kept open (nothing is written) until the
+	// command ends or the session is closed: its end is what makes the
+	// remote reaper end the command. A self-bounded script may go on it,
+	// and then the end of stderr may say it was refused (stdinRefused).
 	var stdin io.WriteCloser
-	line := selfBoundedLine(command)
+	line, script := selfBoundedLine(command)
 	if reap {
+		line, script = reapedLine(command), ""
+	}
+	out := &headRecorder{w: stdout}
+	tail := &tailbuf.Buffer{Max: len(stdinRefused) + 1}
+	errw := stderr
+	if script != "" {
+		errw = io.MultiWriter(stderr, tail)
+	}
+	gate := newMarkerFilter(errw)
+	sess.Stdout, sess.Stderr = out, gate
+	if reap || script != "" {
 		stdin, err = sess.StdinPipe()
 		if err != nil {
 			return -1, &Error{Host: h.t.key, Op: "session", Err: err}
 		}
-		line = reapedLine(command)
 	}
 	// Start waits for the server's reply and Wait for the command: both
 	// run here so that ctx bounds them even on a connection that stopped
@@ -114,6 +124,9 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		if err := sess.Start(line); err != nil {
 			done <- startError{err}
 			return
+		}
+		if script != "" {
+			go sendScript(stdin, script)
 		}
 		done <- sess.Wait()
 	}()
@@ -141,7 +154,21 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		}
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
-	return e.exitCode(h, c, err, gate, out, len(line))
+	code, err := e.exitCode(h, c, err, gate, out, len(line))
+	if err == nil && code == 125 && script != "" && tail.String() == stdinRefused+"\n" {
+		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrLoginShell,
+			Err: errors.New("the login shell read the script that sshexec sent on its stdin (a start-up file that reads stdin?), and /bin/sh did not run it")}
+	}
+	return code, err
+}
+
+// sendScript writes script to a self-bounded session's stdin, then ends
+// it. Its errors are the session's: one that ended before it read the
+// whole script (a login shell that refused the line, a closed session)
+// says why through its exit and stderr.
+func sendScript(stdin io.WriteCloser, script string) {
+	_, _ = io.WriteString(stdin, script)
+	_ = stdin.Close()
 }
 
 // exitCode reads the end of a session that ran to its end (err is what
