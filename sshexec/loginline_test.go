@@ -133,7 +133,11 @@ func FuzzLoginLine(f *testing.F) {
 func checkLine(t *testing.T, command string) {
 	bounded, input := selfBoundedLine(command)
 	if input != "" {
-		assert.Equal(t, stdinToken+"\nexec 3<&-\n"+command, input, "the script goes on stdin as it is")
+		want := command
+		if n := len(command) - len(strings.TrimRight(command, `\`)); n%2 == 1 {
+			want += `\` // a literal backslash at the end, doubled
+		}
+		assert.Equal(t, stdinToken+"\nexec 3<&-\n{\n"+want+"\n}\n", input, "the script goes on stdin as it is, in a group")
 	}
 	for _, line := range []string{reapedLine(command), bounded} {
 		// exec /bin/sh -c 'DECODER' sh 'CODE' 'ARG'...: no word holds a
@@ -166,7 +170,10 @@ func checkLine(t *testing.T, command string) {
 		case strings.HasPrefix(code, "set --; ") && len(args) == 0:
 			got = strings.TrimPrefix(code, "set --; ")
 		case code == stdinCode && len(args) == 1 && args[0] == stdinToken:
-			got = strings.TrimPrefix(input, stdinToken+"\nexec 3<&-\n")
+			got = strings.TrimSuffix(strings.TrimPrefix(input, stdinToken+"\nexec 3<&-\n{\n"), "\n}\n")
+			if n := len(got) - len(strings.TrimRight(got, `\`)); n%2 == 0 && n > 0 && n == len(command)-len(strings.TrimRight(command, `\`))+1 {
+				got = got[:len(got)-1]
+			}
 		default:
 			t.Fatalf("unexpected line %q", line)
 		}
@@ -220,6 +227,31 @@ func TestStdinCodeWithoutDevFd(t *testing.T) {
 			assert.Equal(t, "its sh 0\nnull\n", stdout, "stdin is /dev/null, and descriptor 3 closed")
 			assert.Equal(t, shMarker+"\nerr\n", stderr)
 			assert.Equal(t, 6, code)
+		})
+	}
+}
+
+// A script on stdin that reaches /bin/sh cut short (the call cancelled or
+// the connection lost while sendScript still wrote: sshd then ends the
+// pipe) runs none of it: no command before the cut, and no last line cut
+// in the middle (`rm -rf /tmp/x/y` cut to `rm -rf /tmp/x`). Each of dash,
+// bash and busybox plays /bin/sh.
+func TestStdinScriptCutShortRunsNothing(t *testing.T) {
+	script := "echo one\necho two; exit 3\n"
+	line, input := selfBoundedLine(script)
+	require.NotEmpty(t, input)
+	for _, name := range []string{"dash", "bash", "busybox"} {
+		t.Run(name, func(t *testing.T) {
+			sh := shelltest.Path(t, name)
+			l := strings.Replace(line, "exec /bin/sh ", "exec "+sh+" ", 1)
+			stdout, _, code := runLine(t, shelltest.Path(t, "dash"), l, input, false, true)
+			require.Equal(t, "one\ntwo\n", stdout, "the whole script runs")
+			require.Equal(t, 3, code)
+			for cut := len(stdinToken) + 1; cut < len(input)-1; cut++ { // input[:len(input)-1] is whole
+				stdout, stderr, code := runLine(t, shelltest.Path(t, "dash"), l, input[:cut], false, true)
+				assert.Empty(t, stdout, "cut at %d %q: %s", cut, input[:cut], stderr)
+				assert.NotEqual(t, 3, code, "cut at %d", cut)
+			}
 		})
 	}
 }

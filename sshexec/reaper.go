@@ -1,5 +1,7 @@
 package sshexec
 
+import "strings"
+
 // reaper is the POSIX sh script every command runs under, in the /bin/sh
 // that the login shell became (see loginLine); $1 is the script itself,
 // $2 the command, and $3 "e" when the command is encoded.
@@ -55,7 +57,12 @@ func selfBoundedLine(script string) (line, stdin string) {
 	if plain(script) && len(script) <= maxPlainScript {
 		return loginLine("set --; " + script), ""
 	}
-	return loginLine(stdinCode, stdinToken), stdinToken + "\nexec 3<&-\n" + script
+	// An odd backslash at the very end is a literal one: doubled, it does
+	// not join the group's closing line.
+	if n := len(script) - len(strings.TrimRight(script, `\`)); n%2 == 1 {
+		script += `\`
+	}
+	return loginLine(stdinCode, stdinToken), stdinToken + "\nexec 3<&-\n{\n" + script + "\n}\n"
 }
 
 // maxPlainScript is the longest plain script sent in the login line:
@@ -77,8 +84,11 @@ const stdinRefused = "sshexec: the script did not reach /bin/sh whole on its std
 // as stdin, and sources the pipe through /dev/fd/3, which the shell reads
 // on a descriptor of its own, closed for what it runs. The script's first
 // line, which Go adds, closes descriptor 3, so the script's commands see
-// only stdin, stdout and stderr. Without /dev/fd the shell reads the
-// script with cat and evals it.
+// only stdin, stdout and stderr; Go also puts the script in a { } group,
+// which the shell parses whole before it runs any of it: a script cut
+// short (the call cancelled or the connection lost while it was sent) is
+// a syntax error and runs nothing, not its first part. Without /dev/fd
+// the shell reads the script with cat and evals it.
 const stdinCode = `IFS= read -r t; [ "$t" = "$2" ] || { echo "` + stdinRefused + `" >&2; exit 125; }; ` +
 	`exec 3<&0 </dev/null; set --; ` +
 	`if [ -r /dev/fd/3 ]; then . /dev/fd/3; else t=$(cat <&3; echo .); exec 3<&-; eval "${t%.}"; fi`
