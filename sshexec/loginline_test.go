@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -217,7 +218,7 @@ func printfFormat(f string) (string, error) {
 // same output, status and empty stdin. (The test names a path that does
 // not exist in place of /dev/fd/3.)
 func TestStdinCodeWithoutDevFd(t *testing.T) {
-	code := strings.Replace(stdinCode, "[ -r /dev/fd/3 ]", "[ -r /nonexistent/3 ]", 1)
+	code := strings.Replace(stdinCode, "[ -p /dev/fd/3 ]", "[ -p /nonexistent/3 ]", 1)
 	require.NotEqual(t, stdinCode, code)
 	script := "x='it''s'\necho \"$x $0 $#\"\ncat; [ -e /dev/fd/3 ] && echo fd3; [ -c /dev/stdin ] && echo null\necho err >&2\nexit 6\n\n"
 	for _, shell := range []string{"dash", "bash", "busybox"} {
@@ -254,4 +255,30 @@ func TestStdinScriptCutShortRunsNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Some SSH servers give the session a socketpair, not a pipe, for its
+// stdin. /dev/fd/3 then names a socket, which Linux will not open: the
+// script must still run (through the cat fallback), not fail with
+// "cannot open /dev/fd/3".
+func TestStdinScriptOnSocket(t *testing.T) {
+	line, input := selfBoundedLine("echo one\necho two; [ -e /dev/fd/3 ] || echo closed; exit 3\n")
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	ours, theirs := os.NewFile(uintptr(fds[0]), "ours"), os.NewFile(uintptr(fds[1]), "theirs")
+	defer ours.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, shelltest.Path(t, "dash"), "-c", line)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "LC_ALL=C"}
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs, &out, &errb
+	require.NoError(t, cmd.Start())
+	theirs.Close()
+	_, err = ours.WriteString(input)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Shutdown(fds[0], syscall.SHUT_WR))
+	_ = cmd.Wait()
+	assert.Equal(t, "one\ntwo\nclosed\n", out.String(), errb.String())
+	assert.Equal(t, 3, cmd.ProcessState.ExitCode())
 }

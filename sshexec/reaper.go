@@ -87,8 +87,9 @@ const stdinRefused = "sshexec: the script did not reach /bin/sh whole on its std
 // only stdin, stdout and stderr; Go also puts the script in a { } group,
 // which the shell parses whole before it runs any of it: a script cut
 // short (the call cancelled or the connection lost while it was sent) is
-// a syntax error and runs nothing, not its first part. Without /dev/fd
-// the shell reads the script with cat and evals it.
+// a syntax error and runs nothing, not its first part. Without /dev/fd,
+// or when stdin is not a pipe (a socketpair, which Linux will not open
+// through /dev/fd), the shell reads the script with cat and evals it.
 const stdinCode = `IFS= read -r t; [ "$t" = "$2" ] || { echo "` + stdinRefused + `" >&2; exit 125; }; ` +
 	`exec 3<&0 </dev/null; set --; ` +
-	`if [ -r /dev/fd/3 ]; then . /dev/fd/3; else t=$(cat <&3; echo .); exec 3<&-; eval "${t%.}"; fi`
+	`if [ -p /dev/fd/3 ]; then . /dev/fd/3; else t=$(cat <&3; echo .); exec 3<&-; eval "${t%.}"; fi`
