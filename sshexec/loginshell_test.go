@@ -277,3 +277,25 @@ func TestRunSelfBoundedLongScript(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, calyptos.Output{Stdout: "307200 0\nend\n"}, out, "stdin /dev/null for the script's commands, descriptor 3 closed")
 }
+
+// A self-bounded call cancelled while its script is still being sent
+// (the login shell's start-up file has not let /bin/sh read it yet, and
+// the script is larger than the pipe and the channel window) returns the
+// cancellation, and ending stdin then does not race with sendScript's
+// write (go test -race).
+func TestRunSelfBoundedCancelledMidSend(t *testing.T) {
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{Addrs: []string{"127.0.1.97"}})
+	a := sshdtest.CreateAccount(t, sshdtest.AccountOptions{Shell: "bash", Files: map[string]string{
+		".bashrc": "i=0; while [ ! -e ~/go ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n"}})
+	opts := baseOptions(srv)
+	opts.User = a.Name
+	e := newExecutor(t, opts)
+	ran := filepath.Join(a.Home, "ran")
+	script := "touch " + ran + "\n" + strings.Repeat("# filler line of a long script\n", 4<<20/32)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := e.Run(executor.WithSelfBounded(ctx, 10*time.Second), srv.Addr, script)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, os.WriteFile(filepath.Join(a.Home, "go"), nil, 0o600))
+}

@@ -135,8 +135,9 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 	case <-ctx.Done():
 		// No signal request (OpenSSH refuses it for root): closing the
 		// channel ends the reaper's stdin, and it kills the command's
-		// process group.
-		if stdin != nil {
+		// process group. A script's stdin is sendScript's to end (x/crypto/ssh
+		// races a Write with a CloseWrite): closing the session wakes it.
+		if stdin != nil && script == "" {
 			_ = stdin.Close()
 		}
 		_ = sess.Close()
