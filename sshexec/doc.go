@@ -124,7 +124,8 @@
 // is not a short plain line (any with a newline or a quote, such as
 // those) goes on the session's standard input, not in the command line:
 // /bin/sh reads it there, needing no process to decode it, and it may be
-// longer than the 128 KiB a command line holds; a login shell whose
+// longer than the 128 KiB a command line holds (but for Options.Sudo,
+// where it is still an argument of sudo); a login shell whose
 // start-up file reads standard input takes some of it, and then none of
 // it runs (ErrLoginShell). The script's standard input is at its end
 // (/dev/null, or for a short plain one a pipe at its end). When its call ends
