@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,12 +189,21 @@ func TestProbeTargetGetsOnlyItsOwnersMessage(t *testing.T) {
 	require.NoError(t, err)
 	port := ln.Addr().(*net.TCPAddr).Port
 	require.NoError(t, ln.Close())
+	var mu sync.Mutex
+	var listening net.Listener
 	later := time.AfterFunc(2*time.Second, func() {
-		if l, err := net.Listen("tcp", ln.Addr().String()); err == nil {
-			t.Cleanup(func() { _ = l.Close() })
-		}
+		mu.Lock()
+		defer mu.Unlock()
+		listening, _ = net.Listen("tcp", ln.Addr().String())
 	})
-	defer later.Stop()
+	defer func() {
+		later.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if listening != nil {
+			_ = listening.Close()
+		}
+	}()
 	bin := patchedBash(t, `q=$p; p=${p/'{ true 3<>'/'{ [ "$width" = 1 ] && sleep 4; [ "$index" = 0 ] && sleep 1; true 3<>'}`+"\n"+
 		`p=${p/'kill -KILL "${pid[0]}"'/'sleep 0.5; kill -KILL "${pid[0]}"'}; [ "${#p}" -gt "$((${#q} + 60))" ] || exit 99`)
 	out := probeOutcomes(t, []ProbeTarget{{Addr: "127.0.0.1", Port: 1}, {Addr: "127.0.0.1", Port: port}}, 7*time.Second, []string{"PATH=" + bin + ":" + os.Getenv("PATH")})

@@ -76,7 +76,8 @@
 // '!' or bytes outside printable ASCII, encoded (a printf format of
 // printable ASCII, decoded by /bin/sh). Linux passes at most 128 KiB as
 // one argument, which bounds a command to somewhat less; a longer one does
-// not start, and its error says so (it is not ErrLoginShell).
+// not start, and its error says so (it is not ErrLoginShell). A
+// self-bounded script goes on stdin instead (see below).
 //
 // # Errors and deadlines
 //

@@ -14,8 +14,8 @@ import "strings"
 // tcsh treat ! and newline specially; everything else is literal in every
 // one of these shells. So no word of the line holds a ', a !, a newline, a
 // backslash before another or at its end (plain): CODE is one of this
-// package's own scripts, written so, and an ARG that is not plain (a command with quotes or newlines, a
-// gathering script) goes encoded, as a printf format where every byte
+// package's own scripts, written so, and an ARG that is not plain (a
+// command with quotes or newlines) goes encoded, as a printf format where every byte
 // outside printable ASCII, and ' ! \ themselves, is an octal escape (\047)
 // and % is doubled; CODE decodes it with /bin/sh's own printf. /bin/sh
 // runs CODE with eval, in the process the login shell became: the login

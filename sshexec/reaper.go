@@ -65,8 +65,9 @@ func selfBoundedLine(script string) (line, stdin string) {
 	return loginLine(stdinCode, stdinToken), stdinToken + "\nexec 3<&-\n{\n" + script + "\n}\n"
 }
 
-// maxPlainScript is the longest plain script sent in the login line:
-// past it, stdin costs less than sshd and two shells copying the line.
+// maxPlainScript is the longest plain script sent in the login line,
+// where it needs no token read and no open of /dev/fd/3; a longer one goes
+// on stdin, which has no length limit.
 const maxPlainScript = 4 << 10
 
 // stdinToken is the first line of a script sent on stdin. /bin/sh reads it

@@ -39,7 +39,8 @@ import (
 // running the command gives ErrLoginShell with ExitCode -1 and what the
 // shell wrote as the Output's streams (or an error that says the command
 // is too long, when it is past the 128 KiB that Linux passes to a program
-// and the host did not start it).
+// and the host did not start it); so does a self-bounded script sent on
+// stdin that the login shell's start-up file read.
 func (e *Executor) Run(ctx context.Context, host, command string) (calyptos.Output, error) {
 	h, err := e.host(host)
 	if err != nil {
@@ -102,9 +103,10 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		line, script = reapedLine(command), ""
 	}
 	out := &headRecorder{w: stdout}
-	tail := &tailbuf.Buffer{Max: len(stdinRefused) + 1}
+	var tail *tailbuf.Buffer
 	errw := stderr
 	if script != "" {
+		tail = &tailbuf.Buffer{Max: len(stdinRefused) + 1}
 		errw = io.MultiWriter(stderr, tail)
 	}
 	gate := newMarkerFilter(errw)
@@ -156,11 +158,18 @@ func (e *Executor) exec(ctx context.Context, h *hostConn, command string, reap b
 		return -1, &Error{Host: h.t.key, Op: "run", Err: se.error}
 	}
 	code, err := e.exitCode(h, c, err, gate, out, len(line))
-	if err == nil && code == 125 && script != "" && tail.String() == stdinRefused+"\n" {
+	if err == nil && refused(code, tail) {
 		return -1, &Error{Host: h.t.key, Op: "run", Kind: ErrLoginShell,
 			Err: errors.New("the login shell read the script that sshexec sent on its stdin (a start-up file that reads stdin?), and /bin/sh did not run it")}
 	}
 	return code, err
+}
+
+// refused reports whether a script sent on stdin ended as stdinCode does
+// when it did not find stdinToken first: exit 125, stdinRefused last on
+// stderr (tail, nil when no script was sent).
+func refused(code int, tail *tailbuf.Buffer) bool {
+	return tail != nil && code == 125 && tail.String() == stdinRefused+"\n"
 }
 
 // sendScript writes script to a self-bounded session's stdin, then ends
