@@ -211,7 +211,7 @@ gather_worker() {
 # redirection would end the shell: : is a special built-in.)
 gather_claim() {
 	set -C
-	true 2>/dev/null >"$gather_dir/$1.claim"
+	true >"$gather_dir/$1.claim"
 	gather_claimed=$?
 	set +C
 	[ "$gather_claimed" = 0 ] || return 1
@@ -243,7 +243,7 @@ gather_run_fact() {
 	# ulimit -S and -H are not in POSIX before 2024, but dash, bash, busybox
 	# and ksh all have them.
 	# shellcheck disable=SC3045
-	ulimit -S -f $(((gather_cap + 512) / 512)) 2>/dev/null
+	ulimit -S -f $(((gather_cap + 512) / 512))
 	# The fact sees neither the private directory's name nor arguments.
 	set -- "$gather_n" "$gather_dir" "$gather_start"
 	unset gather_dir gather_n gather_start
@@ -262,7 +262,7 @@ gather_run_fact() {
 # the options and the traps (SIGXFSZ stays ignored). Functions and exported
 # variables a fact defines are not undone.
 gather_reset() {
-	cd "$gather_home" 2>/dev/null || cd /
+	cd "$gather_home" || cd /
 	PATH=$gather_path
 	IFS=' 	
 '

@@ -150,3 +150,25 @@ func TestReviewNoexec(t *testing.T) {
 		})
 	}
 }
+
+// A fact that moves its shell's standard descriptors with exec moves them
+// for itself only: the worker, which prints its own messages (a failed cd
+// or ulimit before a fact) to the stderr it was started with, /dev/null,
+// gets its descriptors back, and the next fact gets its own files and
+// /dev/null for stdin.
+func TestReviewFactExecRedirectionsDoNotLeak(t *testing.T) {
+	first := `exec 2>&1 >/dev/null </etc/hostname; ulimit -H -f 100000`
+	second := `echo out; echo err >&2; read -r line; echo "[$line]"`
+	for _, name := range reviewShells {
+		t.Run(name, func(t *testing.T) {
+			cmds := []Cmd{{Command: first, Seconds: 5, Cap: 1000}, {Command: second, Seconds: 5, Cap: 1000 << 20}}
+			res, _, err := reviewRun(t, name, cmds)
+			require.NoError(t, err)
+			require.NoError(t, res[0].Err)
+			require.NoError(t, res[1].Err)
+			assert.Empty(t, res[0].Stdout, "the worker's ulimit message for the second fact reached the first one's file")
+			assert.Equal(t, "out\n[]\n", res[1].Stdout)
+			assert.Equal(t, "err\n", res[1].Stderr)
+		})
+	}
+}
