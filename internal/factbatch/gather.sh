@@ -211,7 +211,7 @@ gather_worker() {
 # redirection would end the shell: : is a special built-in.)
 gather_claim() {
 	set -C
-	true >"$gather_dir/$1.claim"
+	true 2>/dev/null >"$gather_dir/$1.claim"
 	gather_claimed=$?
 	set +C
 	[ "$gather_claimed" = 0 ] || return 1
@@ -243,7 +243,7 @@ gather_run_fact() {
 	# ulimit -S and -H are not in POSIX before 2024, but dash, bash, busybox
 	# and ksh all have them.
 	# shellcheck disable=SC3045
-	ulimit -S -f $(((gather_cap + 512) / 512))
+	ulimit -S -f $(((gather_cap + 512) / 512)) 2>/dev/null
 	# The fact sees neither the private directory's name nor arguments.
 	set -- "$gather_n" "$gather_dir" "$gather_start"
 	unset gather_dir gather_n gather_start
@@ -257,12 +257,18 @@ gather_run_fact() {
 	echo "$gather_status 0 $gather_start $gather_tick" >"$gather_dir/$gather_n.status" || exit "$gather_status"
 }
 
+# The worker's own commands around a fact (the claim, the cd and the
+# ulimit) send their stderr to /dev/null themselves: a fact that closes the
+# descriptors bash saved its stdout and stderr in (exec 10>&- 11>&- 12>&-)
+# leaves them on its own files, and their messages would land in its frame
+# (TestReview11WorkerMessagesStayOutOfFrames).
+#
 # gather_reset restores, before a fact, what an earlier fact may have
 # changed of the worker's shell: the working directory, PATH, IFS, umask,
 # the options and the traps (SIGXFSZ stays ignored). Functions and exported
 # variables a fact defines are not undone.
 gather_reset() {
-	cd "$gather_home" || cd /
+	cd "$gather_home" 2>/dev/null || cd /
 	PATH=$gather_path
 	IFS=' 	
 '
