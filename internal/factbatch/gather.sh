@@ -182,7 +182,7 @@ gather_file() {
 # the watchdog; gather_newest_left keeps how many facts were not taken
 # then (gather_left).
 gather_spawn() {
-	gather_worker "$gather_workers" >/dev/null 2>&1 </dev/null &
+	gather_worker "$gather_workers" &
 	gather_newest=$!
 	gather_newest_left=$gather_left
 	gather_newest_id=$gather_workers
@@ -193,8 +193,13 @@ gather_spawn() {
 	gather_workers=$((gather_workers + 1))
 }
 
-# gather_worker K, worker K, runs in turn every fact no worker has taken.
+# gather_worker K, worker K, runs in turn every fact no worker has taken,
+# with /dev/null for stdin, stdout and stderr, set with exec: redirections
+# of the call would be undone when it returns, from copies a fact may close
+# (exec 10>&- 11>&- 12>&-), and busybox sh then loops for ever on the error,
+# after the watchdog has stopped watching.
 gather_worker() {
+	exec >/dev/null 2>&1 </dev/null
 	gather_worker_id=$1
 	unset gather_boundary
 	gather_item=0
@@ -208,7 +213,12 @@ gather_worker() {
 
 # gather_claim N takes fact N: set -C creates N.claim with O_EXCL, which
 # fails where another worker made it first. (With true, not :, whose failed
-# redirection would end the shell: : is a special built-in.)
+# redirection would end the shell: : is a special built-in.) The worker's
+# own commands around a fact (this claim, the cd and the ulimit) send their
+# stderr to /dev/null themselves, though the worker's is /dev/null: in
+# bash, a fact that closes the descriptors where bash saved the worker's
+# stdout and stderr (exec 10>&- 11>&- 12>&-) leaves them on its own files,
+# and these messages would land in its frame.
 gather_claim() {
 	set -C
 	true 2>/dev/null >"$gather_dir/$1.claim"
@@ -257,12 +267,6 @@ gather_run_fact() {
 	echo "$gather_status 0 $gather_start $gather_tick" >"$gather_dir/$gather_n.status" || exit "$gather_status"
 }
 
-# The worker's own commands around a fact (the claim, the cd and the
-# ulimit) send their stderr to /dev/null themselves: a fact that closes the
-# descriptors bash saved its stdout and stderr in (exec 10>&- 11>&- 12>&-)
-# leaves them on its own files, and their messages would land in its frame
-# (TestReview11WorkerMessagesStayOutOfFrames).
-#
 # gather_reset restores, before a fact, what an earlier fact may have
 # changed of the worker's shell: the working directory, PATH, IFS, umask,
 # the options and the traps (SIGXFSZ stays ignored). Functions and exported
