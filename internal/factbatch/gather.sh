@@ -518,8 +518,11 @@ gather_watch() {
 		gather_newest=
 		gather_stopping=
 		gather_i=0
+		gather_done=0
 		while [ "$gather_i" -lt "$2" ]; do
-			if [ ! -s "$gather_dir/$gather_i.status" ] && read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
+			if [ -s "$gather_dir/$gather_i.status" ]; then
+				gather_done=$((gather_done + 1))
+			elif read -r gather_k gather_secs gather_start <"$gather_dir/$gather_i.claim" && [ -n "$gather_start" ]; then
 				gather_newest=$gather_i
 				if [ $((gather_tick - gather_start)) -gt $((gather_secs + gather_step - 1)) ] || [ "$gather_tick" -ge "$1" ]; then
 					gather_stop "$gather_i" "$gather_k"
@@ -536,6 +539,11 @@ gather_watch() {
 		case $gather_newest in
 		*:*) kill -USR1 $$ ;;
 		esac
+		# Every fact has its status: a USR1 also ends a wait of the script
+		# for a worker that bash reaped while it ran the USR1 trap, which
+		# bash can prolong until another child ends (this watchdog, past
+		# LONGEST).
+		[ "$gather_done" != "$2" ] || kill -USR1 $$
 	done
 	kill -0 $$ && return
 	gather_orphans
