@@ -62,9 +62,22 @@ func runScript(t *testing.T, sh, script string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, sh, "-c", script).Output()
+	out, err := groupCommand(ctx, sh, "-c", script).Output()
 	require.NoError(t, err)
 	return string(out)
+}
+
+// groupCommand is exec.CommandContext for a script: in a process group of
+// its own, all killed when ctx ends, so that a script that does not end
+// (a test that fails) leaves no worker running after the test.
+func groupCommand(ctx context.Context, sh string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, sh, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT)
+	}
+	return cmd
 }
 
 // The script runs in every POSIX shell at hand; a hung command is stopped

@@ -3,13 +3,11 @@ package factbatch
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/org/calyptos/internal/shelltest"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -33,7 +31,7 @@ func TestReviewWorkerMessagesStayOutOfFrames(t *testing.T) {
 			cmds := []Cmd{{Command: first, Seconds: 5, Cap: 1000}, {Command: second, Seconds: 5, Cap: 1000 << 20}}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
+			out, err := groupCommand(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
 			require.NoError(t, err)
 			res := Parse(testBoundary, cmds, string(out))
 			require.NoError(t, res[0].Err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ func runEnding(t *testing.T, name string, cmds []Cmd, script string, env ...stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, shelltest.Path(t, name), "-c", script)
+	cmd := groupCommand(ctx, shelltest.Path(t, name), "-c", script)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.WaitDelay = time.Second // a process left behind may hold the output open
 	out, _ := cmd.Output()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ func reviewRun(t *testing.T, name string, cmds []Cmd) ([]Result, string, error) 
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	args := []string{"-c", Script(testBoundary, cmds)}
-	out, err := exec.CommandContext(ctx, sh, args...).Output()
+	out, err := groupCommand(ctx, sh, args...).Output()
 	return Parse(testBoundary, cmds, string(out)), string(out), err
 }
 
