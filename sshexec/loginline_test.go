@@ -135,7 +135,7 @@ func checkLine(t *testing.T, command string) {
 	bounded, input := selfBoundedLine(command)
 	if input != "" {
 		want := command
-		if n := len(command) - len(strings.TrimRight(command, `\`)); n%2 == 1 {
+		if oddTrailingBackslash(command) {
 			want += `\` // a literal backslash at the end, doubled
 		}
 		assert.Equal(t, stdinToken+"\nexec 3<&-\n{\n"+want+"\n}\n", input, "the script goes on stdin as it is, in a group")
@@ -172,8 +172,8 @@ func checkLine(t *testing.T, command string) {
 			got = strings.TrimPrefix(code, "set --; ")
 		case code == stdinCode && len(args) == 1 && args[0] == stdinToken:
 			got = strings.TrimSuffix(strings.TrimPrefix(input, stdinToken+"\nexec 3<&-\n{\n"), "\n}\n")
-			if n := len(got) - len(strings.TrimRight(got, `\`)); n%2 == 0 && n > 0 && n == len(command)-len(strings.TrimRight(command, `\`))+1 {
-				got = got[:len(got)-1]
+			if oddTrailingBackslash(command) {
+				got = strings.TrimSuffix(got, `\`)
 			}
 		default:
 			t.Fatalf("unexpected line %q", line)

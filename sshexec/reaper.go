@@ -59,10 +59,16 @@ func selfBoundedLine(script string) (line, stdin string) {
 	}
 	// An odd backslash at the very end is a literal one: doubled, it does
 	// not join the group's closing line.
-	if n := len(script) - len(strings.TrimRight(script, `\`)); n%2 == 1 {
+	if oddTrailingBackslash(script) {
 		script += `\`
 	}
 	return loginLine(stdinCode, stdinToken), stdinToken + "\nexec 3<&-\n{\n" + script + "\n}\n"
+}
+
+// oddTrailingBackslash reports whether s ends in an odd run of
+// backslashes, the last of which would escape what follows s.
+func oddTrailingBackslash(s string) bool {
+	return (len(s)-len(strings.TrimRight(s, `\`)))%2 == 1
 }
 
 // maxPlainScript is the longest plain script sent in the login line,

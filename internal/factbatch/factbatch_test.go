@@ -68,8 +68,9 @@ func runScript(t *testing.T, sh, script string) string {
 }
 
 // groupCommand is exec.CommandContext for a script: in a process group of
-// its own, all killed when ctx ends, so that a script that does not end
-// (a test that fails) leaves no worker running after the test.
+// its own, killed whole (stopped members included) when ctx ends, so that
+// a script that does not end (a test that fails) leaves no worker running
+// after the test.
 func groupCommand(ctx context.Context, sh string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, sh, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

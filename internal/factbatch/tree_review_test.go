@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,13 +22,7 @@ func reviewRunGroup(t *testing.T, name string, cmds []Cmd) (string, bool) {
 	sh := shelltest.Path(t, name)
 	ctx, cancel := context.WithTimeout(context.Background(), Bound(cmds)+3*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh, "-c", Script(testBoundary, cmds))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT)
-	}
-	out, err := cmd.Output()
+	out, err := groupCommand(ctx, sh, "-c", Script(testBoundary, cmds)).Output()
 	return string(out), err == nil && ctx.Err() == nil
 }
 
